@@ -1,0 +1,185 @@
+package dev.sparring.backend;
+
+import dev.sparring.tensor.DType;
+import dev.sparring.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * Every operation the networks, losses, optimizers and the trainer need. Written once against this
+ * interface, the same code runs on {@link dev.sparring.backend.cpu.CpuBackend} (the plain reference twin)
+ * and on the CUDA backend.
+ *
+ * <p>Conventions, shared by all ops:
+ * <ul>
+ *   <li>Tensors are row-major; images are NCHW. Size letters: N batch, C input channels, K output channels,
+ *       H/W input height/width, P/Q output height/width, R/S kernel height/width, F features.</li>
+ *   <li>Outputs come first in the argument list, then cached activations, then inputs and weights.</li>
+ *   <li>Forward outputs and input gradients ({@code dx}) are <b>written</b>; parameter gradients
+ *       ({@code dw}, {@code db}, {@code dgamma}, {@code dbeta}) <b>accumulate</b> ({@code +=}) unless an
+ *       op says otherwise. {@code zeroGrad} is the caller's job ({@link #fill}).</li>
+ *   <li>Ops are asynchronous on backends that can be: only {@link #download} and {@link #synchronize}
+ *       wait for the device.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name for logs: "cpu", "cuda". */
+    String name();
+
+    /** One line describing the device, for the start-up notice. */
+    String description();
+
+    // ---------------------------------------------------------------- memory
+
+    /** A new zero-filled tensor. */
+    Tensor zeros(DType dtype, int... shape);
+
+    default Tensor zeros(int... shape) { return zeros(DType.F32, shape); }
+
+    Tensor upload(float[] data, int... shape);
+
+    Tensor upload(byte[] data, int... shape);
+
+    Tensor upload(int[] data, int... shape);
+
+    /** Copies host floats into an existing F32 tensor of the same size. */
+    void copyFromHost(float[] src, Tensor dst);
+
+    /** Copies a tensor to the host, waiting for pending work. Any dtype: U8 and I32 values are widened. */
+    float[] download(Tensor t);
+
+    /** dst = src; same dtype and size. */
+    void copy(Tensor src, Tensor dst);
+
+    /** A tensor sharing {@code t}'s storage with a different shape of the same size. */
+    Tensor view(Tensor t, int... shape);
+
+    /** Sets every element of an F32 tensor to {@code value}. */
+    void fill(Tensor t, float value);
+
+    /** Waits until all queued work is done. */
+    void synchronize();
+
+    // ---------------------------------------------------------------- convolution (NCHW, w: (K, C, R, S))
+
+    /** y (N,K,P,Q) = conv(x (N,C,H,W), w (K,C,R,S)). Written. */
+    void conv2dForward(Tensor y, Tensor x, Tensor w, ConvSpec spec);
+
+    /**
+     * dx (N,C,H,W) (+)= the gradient of conv2dForward with respect to x, given dy (N,K,P,Q) and w (K,C,R,S).
+     * This is also the forward pass of the transposed convolution. Accumulates when {@code accumulate}.
+     */
+    void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, ConvSpec spec, boolean accumulate);
+
+    /**
+     * dw (K,C,R,S) (+)= the gradient of conv2dForward with respect to w, given x (N,C,H,W), dy (N,K,P,Q).
+     * Accumulates when {@code accumulate}.
+     */
+    void conv2dBackwardFilter(Tensor dw, Tensor x, Tensor dy, ConvSpec spec, boolean accumulate);
+
+    // ---------------------------------------------------------------- bias
+
+    /** y (N,C,...) += b (C) along dimension 1. */
+    void addBias(Tensor y, Tensor b);
+
+    /** db (C) += sum of dy (N,C,...) over every dimension but 1. */
+    void biasBackward(Tensor db, Tensor dy);
+
+    // ---------------------------------------------------------------- batch norm (per channel over N,H,W)
+
+    /**
+     * Training-mode batch norm of x (N,C,H,W) with batch statistics. Writes y, saveMean (C) and saveInvStd (C)
+     * = 1/sqrt(var_biased + eps), and updates the running statistics as PyTorch and cuDNN do:
+     * run = (1 - momentum) run + momentum batch, with the unbiased variance for runVar.
+     */
+    void batchNormTrain(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta,
+                        Tensor runMean, Tensor runVar, double momentum, double eps);
+
+    /** Inference-mode batch norm with the running statistics. */
+    void batchNormEval(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, double eps);
+
+    /** dx written; dgamma, dbeta (C) accumulate. Uses what batchNormTrain saved. */
+    void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
+                           Tensor saveMean, Tensor saveInvStd);
+
+    // ---------------------------------------------------------------- activations
+
+    /** y = f(x) elementwise; {@code alpha} is LeakyReLU's negative slope. y may be x (in place). */
+    void activationForward(Activation act, double alpha, Tensor y, Tensor x);
+
+    /** dx = dy * f'(x) written, using x and y = f(x). */
+    void activationBackward(Activation act, double alpha, Tensor dx, Tensor dy, Tensor x, Tensor y);
+
+    // ---------------------------------------------------------------- linear algebra and elementwise
+
+    /** c = alpha op(a) op(b) + beta c, all 2-D; op transposes when asked. */
+    void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /** y += alpha x. */
+    void axpy(float alpha, Tensor x, Tensor y);
+
+    /** x *= alpha. */
+    void scale(Tensor x, float alpha);
+
+    /**
+     * out[slot] = the sum of squares of every element of every tensor in xs, in double precision, rounded to
+     * float. Written into a small metrics tensor so that it can be read later without a sync in the loop.
+     */
+    void sumSquares(List<Tensor> xs, Tensor out, int slot);
+
+    // ---------------------------------------------------------------- optimizers (all tensors of a network in one call)
+
+    /**
+     * Adam as PyTorch's {@code torch.optim.Adam} (L2 weight decay added to the gradient): for each element
+     * g' = g + wd p; m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2; p -= lr/(1-b1^step) * m / (sqrt(v)/sqrt(1-b2^step) + eps).
+     * {@code step} counts from 1.
+     */
+    void adamStep(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v,
+                  float lr, float beta1, float beta2, float eps, float weightDecay, long step);
+
+    /** RMSProp as PyTorch's: sq = a sq + (1-a) g^2; p -= lr g / (sqrt(sq) + eps). */
+    void rmspropStep(List<Tensor> params, List<Tensor> grads, List<Tensor> sq, float lr, float alpha, float eps);
+
+    /** SGD with momentum as PyTorch's (dampening 0): buf = mu buf + g (buf = g at step 1); p -= lr buf. */
+    void sgdStep(List<Tensor> params, List<Tensor> grads, List<Tensor> buf, float lr, float momentum, long step);
+
+    /** Clamps every element of every tensor to [lo, hi] (WGAN weight clipping). */
+    void clamp(List<Tensor> params, float lo, float hi);
+
+    // ---------------------------------------------------------------- noise
+
+    /**
+     * Fills an F32 tensor with standard normal samples from the Philox4x32-10 stream of {@code seed}, starting at
+     * Philox block {@code counter}; element i uses block counter + i/4, lane i%4 (see {@link dev.sparring.random.Philox}).
+     * Uses ceil(size/4) blocks: the caller advances its counter by that many.
+     */
+    void normal(Tensor out, long seed, long counter);
+
+    // ---------------------------------------------------------------- data
+
+    /**
+     * out (B, C, H, W) = images[indices[start + b]] * scale + shift, where images (N, C, H, W) is U8 and indices
+     * is I32. Samples a batch from a dataset kept on the device.
+     */
+    void gatherImages(Tensor out, Tensor images, Tensor indices, int start, float scale, float shift);
+
+    // ---------------------------------------------------------------- GAN loss (one fused operation each)
+
+    /**
+     * The critic's step. With B = batch size, writes the critic loss L_D = -(mean phi(tReal) + mean psi(tFake))
+     * and its gradient dtReal = -phi'(tReal)/B, dtFake = -psi'(tFake)/B (so that minimising L_D maximises the
+     * critic objective), and statistics into {@code stats[slot .. slot+4]}:
+     * L_D, mean sigmoid(tReal), mean sigmoid(tFake), mean tReal, mean tFake.
+     */
+    void criticLoss(LossKernel loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot);
+
+    /**
+     * The generator's step: writes dtFake = beta'(tFake)/B and {@code stats[slot]} = L_G = mean beta(tFake),
+     * {@code stats[slot+1]} = mean sigmoid(tFake).
+     */
+    void generatorLoss(LossKernel loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot);
+
+    @Override
+    void close();
+}

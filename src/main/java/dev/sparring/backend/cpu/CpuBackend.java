@@ -1,0 +1,451 @@
+package dev.sparring.backend.cpu;
+
+import dev.sparring.backend.Activation;
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.ConvSpec;
+import dev.sparring.backend.LossKernel;
+import dev.sparring.random.Philox;
+import dev.sparring.tensor.DType;
+import dev.sparring.tensor.Shapes;
+import dev.sparring.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The reference backend: float32, NCHW, in Java arrays, multi-threaded with static chunks (see
+ * {@link Parallel}), deterministic bit for bit. Every op is written to be read: it is the specification that
+ * the CUDA backend's kernels are tested against.
+ */
+public final class CpuBackend implements Backend {
+
+    @Override
+    public String name() { return "cpu"; }
+
+    @Override
+    public String description() {
+        return "CPU, " + Parallel.THREADS + " threads, " + System.getProperty("os.arch");
+    }
+
+    // ---------------------------------------------------------------- memory
+
+    static CpuTensor t(Tensor t) {
+        if (t instanceof CpuTensor c) return c;
+        throw new IllegalArgumentException("tensor " + t + " does not belong to the CPU backend");
+    }
+
+    static float[] f(Tensor t) {
+        float[] a = t(t).f;
+        if (a == null) throw new IllegalArgumentException("expected an F32 tensor, got " + t);
+        return a;
+    }
+
+    @Override
+    public Tensor zeros(DType dtype, int... shape) {
+        int n = Math.toIntExact(Shapes.size(shape));
+        return switch (dtype) {
+            case F32 -> new CpuTensor(new float[n], shape);
+            case U8 -> new CpuTensor(new byte[n], shape);
+            case I32 -> new CpuTensor(new int[n], shape);
+        };
+    }
+
+    @Override
+    public Tensor upload(float[] data, int... shape) { return new CpuTensor(data.clone(), shape); }
+
+    @Override
+    public Tensor upload(byte[] data, int... shape) { return new CpuTensor(data.clone(), shape); }
+
+    @Override
+    public Tensor upload(int[] data, int... shape) { return new CpuTensor(data.clone(), shape); }
+
+    @Override
+    public void copyFromHost(float[] src, Tensor dst) {
+        float[] d = f(dst);
+        if (src.length != d.length) throw new IllegalArgumentException("copyFromHost: " + src.length + " values into " + dst);
+        System.arraycopy(src, 0, d, 0, d.length);
+    }
+
+    @Override
+    public float[] download(Tensor t) {
+        CpuTensor c = t(t);
+        if (c.f != null) return c.f.clone();
+        float[] out = new float[t.sizeInt()];
+        if (c.b != null) for (int i = 0; i < out.length; i++) out[i] = c.b[i] & 0xFF;
+        else for (int i = 0; i < out.length; i++) out[i] = c.i[i];
+        return out;
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        CpuTensor s = t(src), d = t(dst);
+        if (s.dtype() != d.dtype() || s.size() != d.size()) throw new IllegalArgumentException("copy " + src + " -> " + dst);
+        switch (s.dtype()) {
+            case F32 -> System.arraycopy(s.f, 0, d.f, 0, s.f.length);
+            case U8 -> System.arraycopy(s.b, 0, d.b, 0, s.b.length);
+            case I32 -> System.arraycopy(s.i, 0, d.i, 0, s.i.length);
+        }
+    }
+
+    @Override
+    public Tensor view(Tensor t, int... shape) {
+        CpuTensor c = t(t);
+        if (Shapes.size(shape) != t.size()) throw new IllegalArgumentException("view of " + t + " as " + Arrays.toString(shape));
+        return switch (c.dtype()) {
+            case F32 -> new CpuTensor(c.f, shape);
+            case U8 -> new CpuTensor(c.b, shape);
+            case I32 -> new CpuTensor(c.i, shape);
+        };
+    }
+
+    @Override
+    public void fill(Tensor t, float value) { Arrays.fill(f(t), value); }
+
+    @Override
+    public void synchronize() { }
+
+    // ---------------------------------------------------------------- convolution
+
+    private static Conv.Geometry geometry(Tensor x, Tensor w, Tensor y, ConvSpec spec, String op) {
+        if (x.rank() != 4 || w.rank() != 4 || y.rank() != 4) throw new IllegalArgumentException(op + ": tensors must be 4-D");
+        Conv.Geometry g = new Conv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
+                spec.stride(), spec.pad());
+        if (w.dim(1) != g.c()) throw new IllegalArgumentException(op + ": weight " + w + " does not match input " + x);
+        Shapes.require(y, op + " output", g.n(), g.k(), g.p(), g.q());
+        return g;
+    }
+
+    @Override
+    public void conv2dForward(Tensor y, Tensor x, Tensor w, ConvSpec spec) {
+        Conv.forward(f(y), f(x), f(w), geometry(x, w, y, spec, "conv2dForward"));
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, ConvSpec spec, boolean accumulate) {
+        Conv.backwardData(f(dx), f(dy), f(w), geometry(dx, w, dy, spec, "conv2dBackwardData"), accumulate);
+    }
+
+    @Override
+    public void conv2dBackwardFilter(Tensor dw, Tensor x, Tensor dy, ConvSpec spec, boolean accumulate) {
+        Conv.backwardFilter(f(dw), f(x), f(dy), geometry(x, dw, dy, spec, "conv2dBackwardFilter"), accumulate);
+    }
+
+    // ---------------------------------------------------------------- bias
+
+    /** Size of the dimensions after dimension 1 (H*W for images, 1 for matrices). */
+    private static int inner(Tensor t) {
+        int n = 1;
+        for (int i = 2; i < t.rank(); i++) n *= t.dim(i);
+        return n;
+    }
+
+    @Override
+    public void addBias(Tensor y, Tensor b) {
+        float[] yv = f(y), bv = f(b);
+        int N = y.dim(0), C = y.dim(1), inner = inner(y);
+        if (bv.length != C) throw new IllegalArgumentException("addBias: bias " + b + " for " + y);
+        Parallel.range(N * C, 16, (i0, i1) -> {
+            for (int nc = i0; nc < i1; nc++) {
+                float bc = bv[nc % C];
+                for (int j = nc * inner, e = j + inner; j < e; j++) yv[j] += bc;
+            }
+        });
+    }
+
+    @Override
+    public void biasBackward(Tensor db, Tensor dy) {
+        float[] dbv = f(db), g = f(dy);
+        int N = dy.dim(0), C = dy.dim(1), inner = inner(dy);
+        if (dbv.length != C) throw new IllegalArgumentException("biasBackward: " + db + " for " + dy);
+        Parallel.range(C, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                double s = 0;
+                for (int n = 0; n < N; n++) {
+                    for (int j = (n * C + c) * inner, e = j + inner; j < e; j++) s += g[j];
+                }
+                dbv[c] += (float) s;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- batch norm
+
+    @Override
+    public void batchNormTrain(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta,
+                               Tensor runMean, Tensor runVar, double momentum, double eps) {
+        float[] xv = f(x), yv = f(y), g = f(gamma), bt = f(beta), rm = f(runMean), rv = f(runVar), sm = f(saveMean), si = f(saveInvStd);
+        int N = x.dim(0), C = x.dim(1), HW = inner(x);
+        long m = (long) N * HW;
+        Parallel.range(C, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                double sum = 0;
+                for (int n = 0; n < N; n++) for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) sum += xv[j];
+                double mean = sum / m;
+                double sq = 0;
+                for (int n = 0; n < N; n++) {
+                    for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) { double d = xv[j] - mean; sq += d * d; }
+                }
+                double var = sq / m;
+                double inv = 1.0 / Math.sqrt(var + eps);
+                float a = (float) (g[c] * inv), b = (float) (bt[c] - mean * g[c] * inv);
+                for (int n = 0; n < N; n++) for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) yv[j] = xv[j] * a + b;
+                sm[c] = (float) mean;
+                si[c] = (float) inv;
+                double unbiased = m > 1 ? sq / (m - 1) : var;
+                rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean);
+                rv[c] = (float) ((1 - momentum) * rv[c] + momentum * unbiased);
+            }
+        });
+    }
+
+    @Override
+    public void batchNormEval(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, double eps) {
+        float[] xv = f(x), yv = f(y), g = f(gamma), bt = f(beta), rm = f(runMean), rv = f(runVar);
+        int N = x.dim(0), C = x.dim(1), HW = inner(x);
+        Parallel.range(N * C, 4, (i0, i1) -> {
+            for (int nc = i0; nc < i1; nc++) {
+                int c = nc % C;
+                double inv = 1.0 / Math.sqrt(rv[c] + eps);
+                float a = (float) (g[c] * inv), b = (float) (bt[c] - rm[c] * g[c] * inv);
+                for (int j = nc * HW, e = j + HW; j < e; j++) yv[j] = xv[j] * a + b;
+            }
+        });
+    }
+
+    @Override
+    public void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
+                                  Tensor saveMean, Tensor saveInvStd) {
+        float[] dxv = f(dx), dg = f(dgamma), db = f(dbeta), dyv = f(dy), xv = f(x), g = f(gamma), sm = f(saveMean), si = f(saveInvStd);
+        int N = x.dim(0), C = x.dim(1), HW = inner(x);
+        long m = (long) N * HW;
+        Parallel.range(C, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                double mean = sm[c], inv = si[c];
+                double sdy = 0, sdyxh = 0;     // sum dy, sum dy * xhat
+                for (int n = 0; n < N; n++) {
+                    for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) {
+                        sdy += dyv[j];
+                        sdyxh += dyv[j] * (xv[j] - mean) * inv;
+                    }
+                }
+                dg[c] += (float) sdyxh;
+                db[c] += (float) sdy;
+                // dx = gamma * inv / m * (m dy - sum dy - xhat sum(dy xhat))
+                double k = g[c] * inv / m;
+                for (int n = 0; n < N; n++) {
+                    for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) {
+                        double xh = (xv[j] - mean) * inv;
+                        dxv[j] = (float) (k * (m * dyv[j] - sdy - xh * sdyxh));
+                    }
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    @Override
+    public void activationForward(Activation act, double alpha, Tensor y, Tensor x) {
+        float[] xv = f(x), yv = f(y);
+        if (xv.length != yv.length) throw new IllegalArgumentException("activationForward: " + x + " -> " + y);
+        float a = (float) alpha;
+        Parallel.range(xv.length, 1 << 14, (i0, i1) -> {
+            switch (act) {
+                case RELU -> { for (int i = i0; i < i1; i++) yv[i] = xv[i] > 0 ? xv[i] : 0f; }
+                case LEAKY_RELU -> { for (int i = i0; i < i1; i++) yv[i] = xv[i] > 0 ? xv[i] : a * xv[i]; }
+                case TANH -> { for (int i = i0; i < i1; i++) yv[i] = (float) Math.tanh(xv[i]); }
+                case SIGMOID -> { for (int i = i0; i < i1; i++) yv[i] = (float) act.apply(xv[i], 0); }
+            }
+        });
+    }
+
+    @Override
+    public void activationBackward(Activation act, double alpha, Tensor dx, Tensor dy, Tensor x, Tensor y) {
+        float[] dxv = f(dx), dyv = f(dy), xv = f(x), yv = f(y);
+        float a = (float) alpha;
+        Parallel.range(dxv.length, 1 << 14, (i0, i1) -> {
+            switch (act) {
+                case RELU -> { for (int i = i0; i < i1; i++) dxv[i] = xv[i] > 0 ? dyv[i] : 0f; }
+                case LEAKY_RELU -> { for (int i = i0; i < i1; i++) dxv[i] = xv[i] > 0 ? dyv[i] : a * dyv[i]; }
+                case TANH -> { for (int i = i0; i < i1; i++) dxv[i] = dyv[i] * (1f - yv[i] * yv[i]); }
+                case SIGMOID -> { for (int i = i0; i < i1; i++) dxv[i] = dyv[i] * yv[i] * (1f - yv[i]); }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- linear algebra and elementwise
+
+    @Override
+    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) throw new IllegalArgumentException("gemm needs 2-D tensors");
+        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
+        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
+        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
+            throw new IllegalArgumentException("gemm: op(a) " + m + "x" + k + ", op(b) " + kb + "x" + n + ", c " + Shapes.str(c.shape()));
+        }
+        Sgemm.sgemm(transA, transB, m, n, k, alpha, f(a), 0, a.dim(1), f(b), 0, b.dim(1), beta, f(c), 0, n);
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        float[] xv = f(x), yv = f(y);
+        if (xv.length != yv.length) throw new IllegalArgumentException("axpy: " + x + ", " + y);
+        Parallel.range(xv.length, 1 << 15, (i0, i1) -> { for (int i = i0; i < i1; i++) yv[i] += alpha * xv[i]; });
+    }
+
+    @Override
+    public void scale(Tensor x, float alpha) {
+        float[] xv = f(x);
+        Parallel.range(xv.length, 1 << 15, (i0, i1) -> { for (int i = i0; i < i1; i++) xv[i] *= alpha; });
+    }
+
+    @Override
+    public void sumSquares(List<Tensor> xs, Tensor out, int slot) {
+        double s = 0;
+        for (Tensor x : xs) for (float v : f(x)) s += (double) v * v;
+        f(out)[slot] = (float) s;
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    private static void checkLists(String op, List<Tensor> params, List<?>... others) {
+        for (List<?> o : others) {
+            if (o.size() != params.size()) throw new IllegalArgumentException(op + ": " + params.size() + " parameters but " + o.size() + " state tensors");
+        }
+    }
+
+    @Override
+    public void adamStep(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v,
+                         float lr, float beta1, float beta2, float eps, float weightDecay, long step) {
+        checkLists("adamStep", params, grads, m, v);
+        float bc1 = (float) (1 - Math.pow(beta1, step));
+        float bc2sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        float stepSize = lr / bc1;
+        for (int t = 0; t < params.size(); t++) {
+            float[] p = f(params.get(t)), g = f(grads.get(t)), mv = f(m.get(t)), vv = f(v.get(t));
+            for (int i = 0; i < p.length; i++) {
+                float gi = g[i] + weightDecay * p[i];
+                mv[i] = beta1 * mv[i] + (1 - beta1) * gi;
+                vv[i] = beta2 * vv[i] + (1 - beta2) * gi * gi;
+                float denom = (float) Math.sqrt(vv[i]) / bc2sqrt + eps;
+                p[i] -= stepSize * mv[i] / denom;
+            }
+        }
+    }
+
+    @Override
+    public void rmspropStep(List<Tensor> params, List<Tensor> grads, List<Tensor> sq, float lr, float alpha, float eps) {
+        checkLists("rmspropStep", params, grads, sq);
+        for (int t = 0; t < params.size(); t++) {
+            float[] p = f(params.get(t)), g = f(grads.get(t)), s = f(sq.get(t));
+            for (int i = 0; i < p.length; i++) {
+                s[i] = alpha * s[i] + (1 - alpha) * g[i] * g[i];
+                p[i] -= lr * g[i] / ((float) Math.sqrt(s[i]) + eps);
+            }
+        }
+    }
+
+    @Override
+    public void sgdStep(List<Tensor> params, List<Tensor> grads, List<Tensor> buf, float lr, float momentum, long step) {
+        checkLists("sgdStep", params, grads, buf);
+        for (int t = 0; t < params.size(); t++) {
+            float[] p = f(params.get(t)), g = f(grads.get(t)), b = f(buf.get(t));
+            for (int i = 0; i < p.length; i++) {
+                if (momentum != 0) {
+                    b[i] = step <= 1 ? g[i] : momentum * b[i] + g[i];
+                    p[i] -= lr * b[i];
+                } else {
+                    p[i] -= lr * g[i];
+                }
+            }
+        }
+    }
+
+    @Override
+    public void clamp(List<Tensor> params, float lo, float hi) {
+        for (Tensor t : params) {
+            float[] p = f(t);
+            for (int i = 0; i < p.length; i++) p[i] = Math.min(hi, Math.max(lo, p[i]));
+        }
+    }
+
+    // ---------------------------------------------------------------- noise
+
+    @Override
+    public void normal(Tensor out, long seed, long counter) {
+        float[] o = f(out);
+        int blocks = (int) Philox.blocks(o.length);
+        Parallel.range(blocks, 1024, (b0, b1) -> {
+            int from = b0 * 4, to = Math.min(o.length, b1 * 4);
+            Philox.normals(seed, counter + b0, o, from, to - from);
+        });
+    }
+
+    // ---------------------------------------------------------------- data
+
+    @Override
+    public void gatherImages(Tensor out, Tensor images, Tensor indices, int start, float scale, float shift) {
+        float[] o = f(out);
+        byte[] img = t(images).b;
+        int[] idx = t(indices).i;
+        if (img == null || idx == null) throw new IllegalArgumentException("gatherImages needs U8 images and I32 indices");
+        int B = out.dim(0), item = (int) (out.size() / B);
+        if (images.size() / images.dim(0) != item) throw new IllegalArgumentException("gatherImages: " + images + " into " + out);
+        if (start < 0 || start + B > idx.length) throw new IllegalArgumentException("gatherImages: indices [" + start + ", " + (start + B) + ") of " + idx.length);
+        Parallel.range(B, 1, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                int src = idx[start + b];
+                if (src < 0 || src >= images.dim(0)) throw new IndexOutOfBoundsException("image index " + src);
+                for (int j = 0; j < item; j++) o[b * item + j] = (img[src * item + j] & 0xFF) * scale + shift;
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- GAN loss
+
+    private static double sigmoid(double t) { return Activation.SIGMOID.apply(t, 0); }
+
+    @Override
+    public void criticLoss(LossKernel loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot) {
+        float[] tr = f(tReal), tf = f(tFake), dr = f(dtReal), df = f(dtFake), st = f(stats);
+        int br = tr.length, bf = tf.length;
+        double sPhi = 0, sPsi = 0, sigR = 0, sigF = 0, sR = 0, sF = 0;
+        for (int i = 0; i < br; i++) {
+            double t = tr[i];
+            sPhi += loss.phi().eval(t);
+            dr[i] = (float) (-loss.dphi().eval(t) / br);
+            sigR += sigmoid(t);
+            sR += t;
+        }
+        for (int i = 0; i < bf; i++) {
+            double t = tf[i];
+            sPsi += loss.psi().eval(t);
+            df[i] = (float) (-loss.dpsi().eval(t) / bf);
+            sigF += sigmoid(t);
+            sF += t;
+        }
+        st[slot] = (float) -(sPhi / br + sPsi / bf);
+        st[slot + 1] = (float) (sigR / br);
+        st[slot + 2] = (float) (sigF / bf);
+        st[slot + 3] = (float) (sR / br);
+        st[slot + 4] = (float) (sF / bf);
+    }
+
+    @Override
+    public void generatorLoss(LossKernel loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot) {
+        float[] tf = f(tFake), df = f(dtFake), st = f(stats);
+        int b = tf.length;
+        double s = 0, sig = 0;
+        for (int i = 0; i < b; i++) {
+            double t = tf[i];
+            s += loss.beta().eval(t);
+            df[i] = (float) (loss.dbeta().eval(t) / b);
+            sig += sigmoid(t);
+        }
+        st[slot] = (float) (s / b);
+        st[slot + 1] = (float) (sig / b);
+    }
+
+    @Override
+    public void close() { }
+}
