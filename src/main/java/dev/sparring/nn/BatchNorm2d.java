@@ -1,0 +1,95 @@
+package dev.sparring.nn;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.tensor.Tensor;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Batch normalisation over (N, H, W) per channel, as PyTorch's nn.BatchNorm2d (also accepts (N, C) input):
+ * weight = gamma (C), bias = beta (C), running_mean (C), running_var (C), num_batches_tracked.
+ */
+public final class BatchNorm2d extends Layer {
+    public final int channels;
+    public final double eps, momentum;
+    public final Parameter weight, bias;            // gamma, beta (C)
+    public final Tensor runningMean, runningVar;    // (C)
+    private long numBatchesTracked;
+    private final Tensor[] x = new Tensor[Pass.SLOTS];         // cached input per slot
+    private final Tensor[] saveMean = new Tensor[Pass.SLOTS];  // (C) batch mean per slot
+    private final Tensor[] saveInvStd = new Tensor[Pass.SLOTS];// (C) 1/sqrt(var + eps) per slot
+
+    public BatchNorm2d(Backend be, int channels) { this(be, channels, 1e-5, 0.1); }
+
+    public BatchNorm2d(Backend be, int channels, double eps, double momentum) {
+        super(be);
+        this.channels = channels; this.eps = eps; this.momentum = momentum;
+        this.weight = param("weight", channels);
+        this.bias = param("bias", channels);
+        be.fill(weight.value(), 1f);
+        this.runningMean = be.zeros(channels);
+        this.runningVar = be.zeros(channels);
+        be.fill(runningVar, 1f);
+        for (int s = 0; s < Pass.SLOTS; s++) {
+            saveMean[s] = be.zeros(channels);
+            saveInvStd[s] = be.zeros(channels);
+        }
+    }
+
+    @Override
+    public int[] outputShape(int[] s) { return s.clone(); }
+
+    @Override
+    public Tensor forward(Tensor x, Pass pass) {
+        if ((x.rank() != 4 && x.rank() != 2) || x.dim(1) != channels) throw badInput("BatchNorm2d", x, "(N, " + channels + ", H, W)");
+        Tensor y = output(pass, x.shape());
+        if (pass.training()) {
+            int s = pass.slot();
+            be.batchNormTrain(y, saveMean[s], saveInvStd[s], x, weight.value(), bias.value(), runningMean, runningVar, momentum, eps);
+            numBatchesTracked++;
+        } else {
+            be.batchNormEval(y, x, weight.value(), bias.value(), runningMean, runningVar, eps);
+        }
+        this.x[pass.slot()] = x;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, Pass pass, boolean inputGrad, boolean paramGrads) {
+        int s = pass.slot();
+        requireCached(x[s], pass, "BatchNorm2d");
+        if (!pass.training()) throw new IllegalStateException("BatchNorm2d.backward after an eval-mode forward is not supported");
+        Tensor dx = inputGrad(pass, x[s].shape());
+        // One fused call computes dx and the parameter gradients; when the caller wants no parameter
+        // gradients we still need dx, so gradients go to scratch that is discarded.
+        if (paramGrads) {
+            be.batchNormBackward(dx, weight.grad(), bias.grad(), dy, x[s], weight.value(), saveMean[s], saveInvStd[s]);
+        } else {
+            be.batchNormBackward(dx, scratch(0), scratch(1), dy, x[s], weight.value(), saveMean[s], saveInvStd[s]);
+        }
+        return inputGrad ? dx : null;
+    }
+
+    private final Tensor[] scratch = new Tensor[2];
+
+    private Tensor scratch(int i) {
+        if (scratch[i] == null) scratch[i] = be.zeros(channels);
+        return scratch[i];
+    }
+
+    @Override
+    public List<Parameter> parameters() { return List.of(weight, bias); }
+
+    @Override
+    public Map<String, Tensor> buffers() { return ordered("running_mean", runningMean, "running_var", runningVar); }
+
+    @Override
+    public Map<String, Long> counters() { return Map.of("num_batches_tracked", numBatchesTracked); }
+
+    @Override
+    public void setCounter(String name, long value) {
+        if (!name.equals("num_batches_tracked")) super.setCounter(name, value);
+        numBatchesTracked = value;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.sparring.nn;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.ConvSpec;
+import dev.sparring.tensor.Tensor;
+
+import java.util.List;
+
+/** 2-D convolution, as PyTorch's nn.Conv2d: weight (K, C, R, R), optional bias (K). */
+public final class Conv2d extends Layer {
+    public final int in, out, kernel;
+    public final ConvSpec spec;
+    public final Parameter weight;   // (K, C, R, R)
+    public final Parameter bias;     // (K) or null
+    private final Tensor[] x = new Tensor[Pass.SLOTS];   // cached input (N, C, H, W) per slot
+
+    public Conv2d(Backend be, int in, int out, int kernel, int stride, int pad, boolean bias) {
+        super(be);
+        this.in = in; this.out = out; this.kernel = kernel;
+        this.spec = new ConvSpec(stride, pad);
+        this.weight = param("weight", out, in, kernel, kernel);
+        this.bias = bias ? param("bias", out) : null;
+    }
+
+    @Override
+    public int[] outputShape(int[] s) {
+        return new int[]{s[0], out, spec.outSize(s[2], kernel), spec.outSize(s[3], kernel)};
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Pass pass) {
+        if (x.rank() != 4 || x.dim(1) != in) throw badInput("Conv2d", x, "(N, " + in + ", H, W)");
+        Tensor y = output(pass, outputShape(x.shape()));
+        be.conv2dForward(y, x, weight.value(), spec);
+        if (bias != null) be.addBias(y, bias.value());
+        this.x[pass.slot()] = x;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, Pass pass, boolean inputGrad, boolean paramGrads) {
+        Tensor x = this.x[pass.slot()];
+        requireCached(x, pass, "Conv2d");
+        if (paramGrads) {
+            be.conv2dBackwardFilter(weight.grad(), x, dy, spec, true);
+            if (bias != null) be.biasBackward(bias.grad(), dy);
+        }
+        if (!inputGrad) return null;
+        Tensor dx = inputGrad(pass, x.shape());
+        be.conv2dBackwardData(dx, dy, weight.value(), spec, false);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
+}

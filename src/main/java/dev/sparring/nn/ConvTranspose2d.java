@@ -1,0 +1,60 @@
+package dev.sparring.nn;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.ConvSpec;
+import dev.sparring.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * Transposed 2-D convolution, as PyTorch's nn.ConvTranspose2d: weight (Cin, Cout, R, R) — the layout of the
+ * equivalent convolution's filter (K = Cin, C = Cout) — so forward is that convolution's backward-data and
+ * backward-data is its forward (Caffe's "deconvolution").
+ */
+public final class ConvTranspose2d extends Layer {
+    public final int in, out, kernel;
+    public final ConvSpec spec;
+    public final Parameter weight;   // (Cin, Cout, R, R)
+    public final Parameter bias;     // (Cout) or null
+    private final Tensor[] x = new Tensor[Pass.SLOTS];   // cached input (N, Cin, H, W)
+
+    public ConvTranspose2d(Backend be, int in, int out, int kernel, int stride, int pad, boolean bias) {
+        super(be);
+        this.in = in; this.out = out; this.kernel = kernel;
+        this.spec = new ConvSpec(stride, pad);
+        this.weight = param("weight", in, out, kernel, kernel);
+        this.bias = bias ? param("bias", out) : null;
+    }
+
+    @Override
+    public int[] outputShape(int[] s) {
+        return new int[]{s[0], out, spec.transposedOutSize(s[2], kernel), spec.transposedOutSize(s[3], kernel)};
+    }
+
+    @Override
+    public Tensor forward(Tensor x, Pass pass) {
+        if (x.rank() != 4 || x.dim(1) != in) throw badInput("ConvTranspose2d", x, "(N, " + in + ", H, W)");
+        Tensor y = output(pass, outputShape(x.shape()));
+        be.conv2dBackwardData(y, x, weight.value(), spec, false);
+        if (bias != null) be.addBias(y, bias.value());
+        this.x[pass.slot()] = x;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, Pass pass, boolean inputGrad, boolean paramGrads) {
+        Tensor x = this.x[pass.slot()];
+        requireCached(x, pass, "ConvTranspose2d");
+        if (paramGrads) {
+            be.conv2dBackwardFilter(weight.grad(), dy, x, spec, true);
+            if (bias != null) be.biasBackward(bias.grad(), dy);
+        }
+        if (!inputGrad) return null;
+        Tensor dx = inputGrad(pass, x.shape());
+        be.conv2dForward(dx, dy, weight.value(), spec);
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
+}

@@ -1,0 +1,89 @@
+package dev.sparring.nn;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A layer with an explicit forward and backward, in the manner of llm.c and Caffe: buffers are set up once
+ * per shape and reused; backward reads what forward cached for the same {@link Pass#slot()}.
+ *
+ * <p>Gradient contract: {@code backward} returns dx (written, or null when {@code inputGrad} is false) and,
+ * when {@code paramGrads} is true, adds its parameter gradients into {@link Parameter#grad()} (+=).
+ * Returned tensors are owned by the layer and valid until the next call for the same slot.
+ */
+public abstract class Layer {
+    protected final Backend be;
+    /** Per-slot output and input-gradient buffers, reallocated only when the shape changes. */
+    private final Tensor[] outputs = new Tensor[Pass.SLOTS];
+    private final Tensor[] inputGrads = new Tensor[Pass.SLOTS];
+
+    protected Layer(Backend be) { this.be = be; }
+
+    public abstract Tensor forward(Tensor x, Pass pass);
+
+    public abstract Tensor backward(Tensor dy, Pass pass, boolean inputGrad, boolean paramGrads);
+
+    /** Output shape for an input shape (batch dimension included). */
+    public abstract int[] outputShape(int[] inputShape);
+
+    /** Trainable parameters, named as in a PyTorch state_dict relative to this layer ("weight", "bias"). */
+    public List<Parameter> parameters() { return List.of(); }
+
+    /** Non-trainable state saved in checkpoints ("running_mean", "running_var"). */
+    public Map<String, Tensor> buffers() { return Map.of(); }
+
+    /** Host-side counters saved in checkpoints (BatchNorm's num_batches_tracked). */
+    public Map<String, Long> counters() { return Map.of(); }
+
+    public void setCounter(String name, long value) {
+        throw new IllegalArgumentException(getClass().getSimpleName() + " has no counter " + name);
+    }
+
+    /** Parameters and buffers of this layer and its children with PyTorch-style dotted names. */
+    public void collect(String prefix, Map<String, Parameter> params, Map<String, Tensor> buffers, Map<String, Layer> counterOwners) {
+        for (Parameter p : parameters()) params.put(prefix + p.name(), p);
+        for (var e : buffers().entrySet()) buffers.put(prefix + e.getKey(), e.getValue());
+        for (String c : counters().keySet()) counterOwners.put(prefix + c, this);
+    }
+
+    public Backend backend() { return be; }
+
+    protected final Tensor output(Pass pass, int... shape) {
+        return outputs[pass.slot()] = ensure(outputs[pass.slot()], shape);
+    }
+
+    protected final Tensor inputGrad(Pass pass, int... shape) {
+        return inputGrads[pass.slot()] = ensure(inputGrads[pass.slot()], shape);
+    }
+
+    /** Returns t if it has this shape, else a new zero tensor (closing t). */
+    protected final Tensor ensure(Tensor t, int... shape) {
+        if (t != null && t.sameShape(shape)) return t;
+        if (t != null) t.close();
+        return be.zeros(shape);
+    }
+
+    protected static void requireCached(Tensor x, Pass pass, String layer) {
+        if (x == null) throw new IllegalStateException(layer + ".backward for slot " + pass.slot() + " without a forward");
+    }
+
+    protected static IllegalArgumentException badInput(String layer, Tensor x, String expected) {
+        return new IllegalArgumentException(layer + ": input " + Arrays.toString(x.shape()) + ", expected " + expected);
+    }
+
+    /** Convenience: a parameter and its zero gradient. */
+    protected final Parameter param(String name, int... shape) {
+        return new Parameter(name, be.zeros(shape), be.zeros(shape));
+    }
+
+    static Map<String, Tensor> ordered(Object... kv) {
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], (Tensor) kv[i + 1]);
+        return m;
+    }
+}

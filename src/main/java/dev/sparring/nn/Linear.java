@@ -1,0 +1,51 @@
+package dev.sparring.nn;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.tensor.Tensor;
+
+import java.util.List;
+
+/** Fully connected layer, as PyTorch's nn.Linear: y (N, F_out) = x (N, F_in) W^T + b, W (F_out, F_in). */
+public final class Linear extends Layer {
+    public final int in, out;
+    public final Parameter weight;   // (F_out, F_in)
+    public final Parameter bias;     // (F_out) or null
+    private final Tensor[] x = new Tensor[Pass.SLOTS];
+
+    public Linear(Backend be, int in, int out, boolean bias) {
+        super(be);
+        this.in = in; this.out = out;
+        this.weight = param("weight", out, in);
+        this.bias = bias ? param("bias", out) : null;
+    }
+
+    @Override
+    public int[] outputShape(int[] s) { return new int[]{s[0], out}; }
+
+    @Override
+    public Tensor forward(Tensor x, Pass pass) {
+        if (x.rank() != 2 || x.dim(1) != in) throw badInput("Linear", x, "(N, " + in + ")");
+        Tensor y = output(pass, x.dim(0), out);
+        be.gemm(false, true, 1f, x, weight.value(), 0f, y);
+        if (bias != null) be.addBias(y, bias.value());
+        this.x[pass.slot()] = x;
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy, Pass pass, boolean inputGrad, boolean paramGrads) {
+        Tensor x = this.x[pass.slot()];
+        requireCached(x, pass, "Linear");
+        if (paramGrads) {
+            be.gemm(true, false, 1f, dy, x, 1f, weight.grad());     // dW += dy^T x
+            if (bias != null) be.biasBackward(bias.grad(), dy);
+        }
+        if (!inputGrad) return null;
+        Tensor dx = inputGrad(pass, x.shape());
+        be.gemm(false, false, 1f, dy, weight.value(), 0f, dx);     // dx = dy W
+        return dx;
+    }
+
+    @Override
+    public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
+}

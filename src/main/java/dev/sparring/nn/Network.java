@@ -1,0 +1,95 @@
+package dev.sparring.nn;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A named network: a root layer registered under a prefix, so that its state carries the names of a PyTorch
+ * state_dict ("main.0.weight", "main.1.running_mean", ...).
+ */
+public final class Network {
+    private final String name;
+    private final Layer root;
+    private final int[] inputShape;   // per-sample input shape
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Layer> counterOwners = new LinkedHashMap<>();
+
+    public Network(String name, String prefix, Layer root, int... inputShape) {
+        this.name = name;
+        this.root = root;
+        this.inputShape = inputShape.clone();
+        root.collect(prefix.isEmpty() ? "" : prefix + ".", params, buffers, counterOwners);
+    }
+
+    public String name() { return name; }
+
+    public Layer root() { return root; }
+
+    public Backend backend() { return root.backend(); }
+
+    public int[] inputShape() { return inputShape.clone(); }
+
+    public int[] outputShape(int batch) {
+        int[] s = new int[inputShape.length + 1];
+        s[0] = batch;
+        System.arraycopy(inputShape, 0, s, 1, inputShape.length);
+        return root.outputShape(s);
+    }
+
+    public Tensor forward(Tensor x, Pass pass) { return root.forward(x, pass); }
+
+    public Tensor backward(Tensor dy, Pass pass, boolean inputGrad, boolean paramGrads) {
+        return root.backward(dy, pass, inputGrad, paramGrads);
+    }
+
+    /** Named parameters in registration order. */
+    public Map<String, Parameter> namedParameters() { return Collections.unmodifiableMap(params); }
+
+    /** Named non-trainable buffers (running statistics). */
+    public Map<String, Tensor> namedBuffers() { return Collections.unmodifiableMap(buffers); }
+
+    /** Host-side counters (num_batches_tracked) by name. */
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (var e : counterOwners.entrySet()) {
+            String local = e.getKey().substring(e.getKey().lastIndexOf('.') + 1);
+            m.put(e.getKey(), e.getValue().counters().get(local));
+        }
+        return m;
+    }
+
+    public void setCounter(String name, long value) {
+        Layer owner = counterOwners.get(name);
+        if (owner == null) throw new IllegalArgumentException(this.name + " has no counter " + name);
+        owner.setCounter(name.substring(name.lastIndexOf('.') + 1), value);
+    }
+
+    public List<Tensor> values() {
+        List<Tensor> l = new ArrayList<>();
+        for (Parameter p : params.values()) l.add(p.value());
+        return l;
+    }
+
+    public List<Tensor> grads() {
+        List<Tensor> l = new ArrayList<>();
+        for (Parameter p : params.values()) l.add(p.grad());
+        return l;
+    }
+
+    public void zeroGrad() {
+        for (Parameter p : params.values()) backend().fill(p.grad(), 0f);
+    }
+
+    public long parameterCount() {
+        long n = 0;
+        for (Parameter p : params.values()) n += p.value().size();
+        return n;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.sparring.optim;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.nn.Network;
+import dev.sparring.nn.Parameter;
+import dev.sparring.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An optimizer over all parameters of one network, updated in a single backend call per step (one launch
+ * on the GPU). Its state tensors are named "&lt;param&gt;.&lt;slot&gt;" for checkpoints.
+ */
+public abstract class Optimizer {
+    protected final Backend be;
+    protected final List<Tensor> params = new ArrayList<>(), grads = new ArrayList<>();
+    protected final List<String> names = new ArrayList<>();
+    protected float lr;
+    protected long step;
+
+    protected Optimizer(Network net, float lr) {
+        this.be = net.backend();
+        this.lr = lr;
+        for (var e : net.namedParameters().entrySet()) {
+            Parameter p = e.getValue();
+            names.add(e.getKey());
+            params.add(p.value());
+            grads.add(p.grad());
+        }
+    }
+
+    /** One update from the accumulated gradients. */
+    public final void step() {
+        step++;
+        update();
+    }
+
+    protected abstract void update();
+
+    /** Short name ("adam", "rmsprop", "sgd"). */
+    public abstract String name();
+
+    /** State tensors by name, e.g. "main.0.weight.exp_avg". */
+    public abstract Map<String, Tensor> state();
+
+    public long stepCount() { return step; }
+
+    public void setStepCount(long step) { this.step = step; }
+
+    public float learningRate() { return lr; }
+
+    protected List<Tensor> zerosLike() {
+        List<Tensor> l = new ArrayList<>();
+        for (Tensor p : params) l.add(be.zeros(p.shape()));
+        return l;
+    }
+
+    protected Map<String, Tensor> named(String suffix, List<Tensor> ts, Map<String, Tensor> into) {
+        for (int i = 0; i < ts.size(); i++) into.put(names.get(i) + "." + suffix, ts.get(i));
+        return into;
+    }
+
+    protected static Map<String, Tensor> map() { return new LinkedHashMap<>(); }
+
+    /** Builds an optimizer by name with its usual defaults: adam (betas 0.5, 0.999), rmsprop (alpha 0.99), sgd (momentum 0.9). */
+    public static Optimizer create(String name, Network net, float lr, float beta1) {
+        return switch (name) {
+            case "adam" -> new Adam(net, lr, beta1, 0.999f, 1e-8f, 0f);
+            case "rmsprop" -> new RmsProp(net, lr, 0.99f, 1e-8f);
+            case "sgd" -> new Sgd(net, lr, 0.9f);
+            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "' (choose adam, rmsprop or sgd)");
+        };
+    }
+}
