@@ -1,0 +1,158 @@
+package dev.sparring.cli;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.data.Dataset;
+import dev.sparring.data.Datasets;
+import dev.sparring.data.ImageDataset;
+import dev.sparring.data.Mixture2D;
+import dev.sparring.gan.loss.GanLoss;
+import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.train.Checkpoint;
+import dev.sparring.train.TrainConfig;
+import dev.sparring.train.Trainer;
+import dev.sparring.train.TrainingRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+        description = {"Train a GAN. Defaults: a DCGAN on the bundled 10,000 MNIST digits, non-saturating loss.",
+                "Output: <out>/<name>/ with config.json, metrics.jsonl, samples/, checkpoints/, loss_curve.png."})
+public final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--data", defaultValue = "mnist", description = "mnist (bundled), ring8, grid25, an IDX image file (idx:<images>[,<labels>]) or a folder of PNG/JPEG images")
+    String data;
+    @Option(names = "--model", defaultValue = "auto", description = "dcgan, mlp, or auto (mlp for 2-D data)")
+    String model;
+    @Option(names = "--image-size", defaultValue = "28", description = "DCGAN image side: 28, 32 or 64")
+    int imageSize;
+    @Option(names = "--channels", defaultValue = "0", description = "image channels, 1 or 3 (0: the dataset's own)")
+    int channels;
+    @Option(names = "--nz", defaultValue = "64", description = "latent size")
+    int nz;
+    @Option(names = "--ngf", defaultValue = "32", description = "generator width (DCGAN)")
+    int ngf;
+    @Option(names = "--ndf", defaultValue = "32", description = "critic width (DCGAN)")
+    int ndf;
+    @Option(names = "--hidden", defaultValue = "128", description = "hidden units (MLP)")
+    int hidden;
+    @Option(names = "--depth", defaultValue = "3", description = "hidden layers (MLP)")
+    int depth;
+    @Option(names = "--loss", defaultValue = "ns", description = "loss NAME[:params] or a formula \"phi=...; psi=...; beta=...\" (see `sparring loss list`)")
+    String loss;
+    @Option(names = "--optimizer", description = "adam, rmsprop or sgd (default: the loss's; adam for most, rmsprop for wgan)")
+    String optimizer;
+    @Option(names = "--lr-d", description = "critic learning rate (default: the loss's; 2e-4, wgan 5e-5)")
+    Double lrD;
+    @Option(names = "--lr-g", description = "generator learning rate (default: the loss's; 2e-4, wgan 5e-5)")
+    Double lrG;
+    @Option(names = "--beta1", defaultValue = "0.5", description = "Adam beta1")
+    double beta1;
+    @Option(names = "--d-steps", description = "critic steps per generator step (default: the loss's; 1, wgan 5)")
+    Integer dSteps;
+    @Option(names = "--clip", description = "critic weight clipping c, 0 for none (default: the loss's; 0, wgan 0.01)")
+    Double clip;
+    @Option(names = "--updates", defaultValue = "alternating", description = "alternating or simultaneous")
+    String updates;
+    @Option(names = "--batch", defaultValue = "64", description = "batch size")
+    int batch;
+    @Option(names = "--epochs", defaultValue = "5", description = "passes over the data (finite datasets)")
+    int epochs;
+    @Option(names = "--steps", defaultValue = "0", description = "generator steps; overrides --epochs when > 0 (needed for ring8/grid25)")
+    long steps;
+    @Option(names = "--seed", defaultValue = "1", description = "seed for weights, noise and data order")
+    long seed;
+    @Option(names = "--sample-every", defaultValue = "200", description = "write a sample grid every N steps (0: at the end only)")
+    int sampleEvery;
+    @Option(names = "--log-every", defaultValue = "10", description = "read metrics from the device every N steps")
+    int logEvery;
+    @Option(names = "--checkpoint-every", defaultValue = "500", description = "write a checkpoint every N steps (0: at the end only)")
+    int checkpointEvery;
+    @Option(names = "--out", defaultValue = "runs", description = "folder that holds run folders")
+    Path out;
+    @Option(names = "--name", description = "run folder name (default: <data>-<loss>-<date>-<time>)")
+    String name;
+    @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file")
+    Path resume;
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
+    String device;
+    @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!updates.equals("alternating") && !updates.equals("simultaneous")) {
+            throw new UserError("--updates must be alternating or simultaneous, got " + updates);
+        }
+        TrainConfig cfg;
+        Path runDir;
+        SafeTensorsFile resumeFile = null;
+        if (resume != null) {
+            Path file = TrainingRun.findCheckpoint(resume);
+            resumeFile = TrainingRun.open(file);
+            cfg = Checkpoint.config(resumeFile);
+            runDir = file.getParent().getParent();
+            System.err.println("resuming " + runDir + " from " + file.getFileName() + " (step " + resumeFile.metadata().get("step") + ")");
+        } else {
+            GanLoss gl = Losses.parse(loss, "--loss");
+            GanLoss.TrainerDefaults d = gl.trainerDefaults();
+            cfg = new TrainConfig(data, model, imageSize, channels, nz, ngf, ndf, hidden, depth, loss,
+                    optimizer != null ? optimizer : d.optimizer(), lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
+                    beta1, dSteps != null ? dSteps : d.dSteps(), clip != null ? clip : d.clip(), updates.equals("simultaneous"),
+                    batch, epochs, steps, seed, sampleEvery, logEvery, checkpointEvery);
+            String n = name != null ? name : defaultName(cfg);
+            runDir = out.resolve(n);
+        }
+        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels());
+        // resolve "auto" choices so that config.json and checkpoints say what actually ran
+        boolean points = ds instanceof Mixture2D;
+        if (cfg.model().equals("auto")) cfg = cfg.with("model", points ? "mlp" : "dcgan");
+        if (cfg.channels() == 0 && ds instanceof ImageDataset img) cfg = cfg.with("channels", img.channels());
+        try (Backend be = Backends.create(device, System.err);
+             Trainer trainer = new Trainer(cfg, be, ds, Losses.trainLoss(cfg.loss(), "--loss"))) {
+            TrainingRun run = new TrainingRun(trainer, runDir, System.err, ds instanceof Mixture2D m ? m : null)
+                    .progressBar(!noProgress);
+            if (resumeFile != null) {
+                Checkpoint.restore(trainer, resumeFile);
+                run.initResumed();
+            } else {
+                run.initFresh();
+            }
+            System.err.printf("run %s: %s on %s, loss %s, %d steps (%d per epoch), G %,d / D %,d parameters%n", runDir,
+                    cfg.model(), ds.name(), cfg.loss(),
+                    trainer.totalSteps(), trainer.stepsPerEpoch(), trainer.generator().parameterCount(), trainer.critic().parameterCount());
+            Thread hook = new Thread(() -> {
+                run.requestStop();
+                try {
+                    if (!run.awaitFinished(120)) System.err.println("sparring: gave up waiting for the checkpoint");
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sparring-interrupt");
+            Runtime.getRuntime().addShutdownHook(hook);
+            TrainingRun.Result r = run.run();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting (Ctrl-C): the hook is waiting for us, and the checkpoint is written
+            }
+            System.err.println(r.message());
+            if (r.lastCheckpoint() != null) System.err.println("checkpoint: " + r.lastCheckpoint());
+            System.err.println("samples: " + runDir.resolve("samples") + "   loss curve: " + runDir.resolve("loss_curve.png"));
+            return switch (r.outcome()) {
+                case COMPLETED -> 0;
+                case INTERRUPTED -> 130;
+                case DIVERGED -> 3;
+            };
+        }
+    }
+
+    private static String defaultName(TrainConfig cfg) {
+        String d = cfg.data().replaceAll(".*[/\\\\]", "").replaceAll("[^A-Za-z0-9._-]", "_");
+        String l = cfg.loss().contains("=") ? "custom" : cfg.loss().replaceAll("[^A-Za-z0-9._-]", "_");
+        return d + "-" + l + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+}

@@ -1,0 +1,45 @@
+package dev.sparring.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One generator step's metrics. Sign convention: the critic loss is L_D = -(E_real phi(t) + E_fake psi(t)),
+ * which the critic minimises; L_G = E_fake beta(t). sigma* are mean sigmoid(t) of the raw critic outputs, and
+ * dLossEqDistance = L_D - L_D*, the distance from the loss's value at equilibrium (p_data = p_G).
+ */
+public record Metrics(long step, double dLoss, double gLoss, double sigmaReal, double sigmaFake, double tReal, double tFake,
+                      double gradNormD, double gradNormG, double dLossEqDistance) {
+
+    // layout of one row of the device-side stats block (floats)
+    static final int D_LOSS = 0;        // L_D, sigma(t_real), sigma(t_fake), mean t_real, mean t_fake (criticLoss writes 5)
+    static final int G_LOSS = 5;        // L_G, sigma(t_fake) at the generator step (generatorLoss writes 2)
+    static final int GRAD_D = 7;        // sum of squares of the critic's gradient
+    static final int GRAD_G = 8;        // sum of squares of the generator's gradient
+    static final int SLOTS = 9;
+
+    static Metrics fromRow(long step, float[] s, int o, double eqCritic) {
+        return new Metrics(step, s[o + D_LOSS], s[o + G_LOSS], s[o + D_LOSS + 1], s[o + D_LOSS + 2], s[o + D_LOSS + 3],
+                s[o + D_LOSS + 4], Math.sqrt(s[o + GRAD_D]), Math.sqrt(s[o + GRAD_G]), s[o + D_LOSS] - eqCritic);
+    }
+
+    public boolean finite() {
+        return Double.isFinite(dLoss) && Double.isFinite(gLoss) && Double.isFinite(gradNormD) && Double.isFinite(gradNormG);
+    }
+
+    /** Field name to value for metrics.jsonl. */
+    public Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("step", step);
+        m.put("d_loss", dLoss);
+        m.put("g_loss", gLoss);
+        m.put("d_loss_eq_distance", dLossEqDistance);
+        m.put("sigma_real", sigmaReal);
+        m.put("sigma_fake", sigmaFake);
+        m.put("t_real", tReal);
+        m.put("t_fake", tFake);
+        m.put("grad_norm_d", gradNormD);
+        m.put("grad_norm_g", gradNormG);
+        return m;
+    }
+}

@@ -1,0 +1,152 @@
+package dev.sparring.train;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.data.ImageDataset;
+import dev.sparring.data.Mixture2D;
+import dev.sparring.random.NoiseStream;
+import dev.sparring.tensor.Tensor;
+
+/** The source of real batches: a shuffled finite image dataset kept on the device, or an endless 2-D sampler. */
+public abstract sealed class RealBatches implements AutoCloseable {
+    protected final Backend be;
+    protected final int batch;
+    protected long consumed;           // real batches drawn so far (the checkpointed position)
+
+    RealBatches(Backend be, int batch) { this.be = be; this.batch = batch; }
+
+    /** The next real batch (a tensor owned by this source, overwritten by the next call). */
+    abstract Tensor next();
+
+    /** Batches in one epoch; 0 for an endless sampler. */
+    abstract long batchesPerEpoch();
+
+    abstract String name();
+
+    public long consumed() { return consumed; }
+
+    /** Restores the position after {@code consumed} batches (each source re-derives the rest of its state). */
+    abstract void restore(long consumed, long streamCounter);
+
+    /** The Philox counter to save (0 when the position alone defines the state). */
+    abstract long streamCounter();
+
+    public long epoch() {
+        long bpe = batchesPerEpoch();
+        return bpe == 0 ? 0 : consumed / bpe;
+    }
+
+    @Override
+    public abstract void close();
+
+    /**
+     * Images: the uint8 dataset is uploaded once; each epoch is a permutation drawn from the stream
+     * (seed, "shuffle/&lt;epoch&gt;"), so the position is fully described by the number of batches consumed.
+     * The last incomplete batch of an epoch is dropped. Pixels map to [-1, 1]: x / 127.5 - 1.
+     */
+    static final class Images extends RealBatches {
+        private final ImageDataset data;
+        private final long seed;
+        private final Tensor pixels;       // (N, C, H, W) U8
+        private final Tensor out;          // (B, C, H, W) F32
+        private Tensor perm;               // (N) I32, this epoch's order
+        private long permEpoch = -1;
+
+        Images(Backend be, ImageDataset data, int batch, long seed) {
+            super(be, batch);
+            if (data.size() < batch) {
+                throw new IllegalArgumentException("dataset " + data.name() + " has " + data.size() + " images, fewer than --batch " + batch);
+            }
+            this.data = data;
+            this.seed = seed;
+            this.pixels = be.upload(data.pixels(), data.size(), data.channels(), data.height(), data.width());
+            this.out = be.zeros(batch, data.channels(), data.height(), data.width());
+        }
+
+        static int[] permutation(long seed, long epoch, int n) {
+            NoiseStream rng = NoiseStream.derive(seed, "shuffle/" + epoch);
+            int[] p = new int[n];
+            for (int i = 0; i < n; i++) p[i] = i;
+            for (int i = n - 1; i > 0; i--) {         // Fisher-Yates
+                int j = rng.nextInt(i + 1);
+                int t = p[i]; p[i] = p[j]; p[j] = t;
+            }
+            return p;
+        }
+
+        @Override
+        Tensor next() {
+            long bpe = batchesPerEpoch();
+            long epoch = consumed / bpe;
+            if (epoch != permEpoch) {
+                if (perm != null) perm.close();
+                perm = be.upload(permutation(seed, epoch, data.size()), data.size());
+                permEpoch = epoch;
+            }
+            int start = (int) (consumed % bpe) * batch;
+            be.gatherImages(out, pixels, perm, start, 1f / 127.5f, -1f);
+            consumed++;
+            return out;
+        }
+
+        @Override
+        long batchesPerEpoch() { return data.size() / batch; }
+
+        @Override
+        String name() { return data.name(); }
+
+        @Override
+        void restore(long consumed, long streamCounter) { this.consumed = consumed; }
+
+        @Override
+        long streamCounter() { return 0; }
+
+        @Override
+        public void close() {
+            pixels.close();
+            out.close();
+            if (perm != null) perm.close();
+        }
+    }
+
+    /** 2-D points drawn on the host from the data stream and copied to the device (B x 2 floats per step). */
+    static final class Points extends RealBatches {
+        private final Mixture2D mixture;
+        private final NoiseStream rng;
+        private final float[] host;        // (B, 2)
+        private final Tensor out;          // (B, 2)
+
+        Points(Backend be, Mixture2D mixture, int batch, NoiseStream rng) {
+            super(be, batch);
+            this.mixture = mixture;
+            this.rng = rng;
+            this.host = new float[batch * 2];
+            this.out = be.zeros(batch, 2);
+        }
+
+        @Override
+        Tensor next() {
+            mixture.sample(rng, host, batch);
+            be.copyFromHost(host, out);
+            consumed++;
+            return out;
+        }
+
+        @Override
+        long batchesPerEpoch() { return 0; }
+
+        @Override
+        String name() { return mixture.name(); }
+
+        @Override
+        void restore(long consumed, long streamCounter) {
+            this.consumed = consumed;
+            rng.setCounter(streamCounter);
+        }
+
+        @Override
+        long streamCounter() { return rng.counter(); }
+
+        @Override
+        public void close() { out.close(); }
+    }
+}

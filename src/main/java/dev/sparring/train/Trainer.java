@@ -1,0 +1,233 @@
+package dev.sparring.train;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.LossKernel;
+import dev.sparring.data.Dataset;
+import dev.sparring.data.ImageDataset;
+import dev.sparring.data.Mixture2D;
+import dev.sparring.gan.Dcgan;
+import dev.sparring.gan.Mlp;
+import dev.sparring.nn.Network;
+import dev.sparring.nn.Pass;
+import dev.sparring.optim.Optimizer;
+import dev.sparring.optim.WeightClip;
+import dev.sparring.random.NoiseStream;
+import dev.sparring.tensor.Tensor;
+
+import java.util.List;
+
+/**
+ * The GAN training loop, written once against {@link Backend}. One {@link #step()} is one generator
+ * iteration: k critic steps, then one generator step (alternating), or k-1 critic steps and a last step in which
+ * both networks are updated from the same batch and the same parameters (simultaneous).
+ *
+ * <pre>
+ * critic step:    x_real = gather(data)    z ~ N(0, I)    x_fake = G(z)
+ *                 t_real = D(x_real) (slot 0)    t_fake = D(x_fake) (slot 1)
+ *                 L_D, dt_real, dt_fake = criticLoss(phi, psi)             one fused op
+ *                 dW_D = D.backward(dt_real) + D.backward(dt_fake)  ->  optD  [-> clip]
+ * generator step: t_fake = D(x_fake) with the updated D (x_fake from the last critic step, as PyTorch's DCGAN does)
+ *                 L_G, dt = generatorLoss(beta);  dx = D.backward(dt) (input only);  G.backward(dx)  ->  optG
+ * </pre>
+ *
+ * Metrics are written on the device into a block of {@link Metrics#SLOTS} floats per step and read once per
+ * {@code logEvery} steps, so the loop itself never waits for the device.
+ */
+public final class Trainer implements AutoCloseable {
+    private final TrainConfig cfg;
+    private final Backend be;
+    private final TrainLoss loss;
+    private final LossKernel kernel;
+    private final Network g, d;
+    private final Optimizer optG, optD;
+    private final WeightClip clip;
+    private final RealBatches real;
+    private final NoiseStream zStream;
+    private final int[] zShape;                       // (B, nz[, 1, 1])
+    private final Tensor z, dtReal, dtFake, dtGen;    // z: zShape; dt*: (B)
+    private final Tensor stats;                       // (logEvery, Metrics.SLOTS), read in blocks
+    private long step;                                // generator steps done
+    private final MetricsBuffer metrics;
+
+    public Trainer(TrainConfig cfg, Backend be, Dataset data, TrainLoss loss) {
+        this.cfg = cfg;
+        this.be = be;
+        this.loss = loss;
+        this.kernel = loss.kernel();
+        NoiseStream init = NoiseStream.derive(cfg.seed(), "init");
+        boolean points = data instanceof Mixture2D;
+        String model = cfg.model().equals("auto") ? (points ? "mlp" : "dcgan") : cfg.model();
+        if (model.equals("mlp")) {
+            if (!points) throw new IllegalArgumentException("--model mlp needs 2-D data (ring8, grid25), got " + data.name());
+            Mlp.Config mc = new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2);
+            this.g = Mlp.generator(be, mc, init);
+            this.d = Mlp.discriminator(be, mc, init);
+            this.zShape = new int[]{cfg.batch(), cfg.nz()};
+            this.real = new RealBatches.Points(be, (Mixture2D) data, cfg.batch(), NoiseStream.derive(cfg.seed(), "data"));
+        } else {
+            if (!(data instanceof ImageDataset img)) throw new IllegalArgumentException("--model dcgan needs image data, got " + data.name());
+            Dcgan.Config dc = new Dcgan.Config(cfg.imageSize(), img.channels(), cfg.nz(), cfg.ngf(), cfg.ndf());
+            if (img.height() != cfg.imageSize() || img.width() != cfg.imageSize()) {
+                throw new IllegalArgumentException("dataset " + data.name() + " has " + img.height() + "x" + img.width()
+                        + " images but the model is " + cfg.imageSize() + " px");
+            }
+            this.g = Dcgan.generator(be, dc, init);
+            this.d = Dcgan.discriminator(be, dc, init);
+            this.zShape = new int[]{cfg.batch(), cfg.nz(), 1, 1};
+            this.real = new RealBatches.Images(be, img, cfg.batch(), cfg.seed());
+        }
+        this.optG = Optimizer.create(cfg.optimizer(), g, (float) cfg.lrG(), (float) cfg.beta1());
+        this.optD = Optimizer.create(cfg.optimizer(), d, (float) cfg.lrD(), (float) cfg.beta1());
+        this.clip = cfg.clip() > 0 ? new WeightClip(d, (float) cfg.clip()) : null;
+        this.zStream = NoiseStream.derive(cfg.seed(), "z");
+        this.z = be.zeros(zShape);
+        this.dtReal = be.zeros(cfg.batch());
+        this.dtFake = be.zeros(cfg.batch());
+        this.dtGen = be.zeros(cfg.batch());
+        this.stats = be.zeros(cfg.logEvery(), Metrics.SLOTS);
+        this.metrics = new MetricsBuffer(cfg.logEvery());
+    }
+
+    // ---------------------------------------------------------------- the loop body
+
+    /** One generator iteration. */
+    public void step() {
+        int row = (int) (step % cfg.logEvery()) * Metrics.SLOTS;
+        int k = cfg.dSteps();
+        int alternating = cfg.simultaneous() ? k - 1 : k;
+        Tensor xFake = null;
+        for (int j = 0; j < alternating; j++) xFake = criticStep(row);
+        if (cfg.simultaneous()) simultaneousStep(row);
+        else generatorStep(xFake, row);
+        step++;
+        metrics.recorded(step);
+    }
+
+    private Tensor sampleFake() {
+        be.normal(z, zStream.seed(), zStream.take(z.size()));
+        return g.forward(z, Pass.train(0));
+    }
+
+    private Tensor criticStep(int row) {
+        Tensor xReal = real.next();
+        Tensor xFake = sampleFake();
+        d.zeroGrad();
+        Tensor tReal = d.forward(xReal, Pass.train(0));
+        Tensor tFake = d.forward(xFake, Pass.train(1));
+        be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
+        d.backward(dtReal, Pass.train(0), false, true);
+        d.backward(dtFake, Pass.train(1), false, true);
+        be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
+        optD.step();
+        if (clip != null) clip.apply();
+        return xFake;
+    }
+
+    private void generatorStep(Tensor xFake, int row) {
+        g.zeroGrad();
+        Tensor tFake = d.forward(xFake, Pass.train(1));
+        be.generatorLoss(kernel, dtGen, tFake, stats, row + Metrics.G_LOSS);
+        Tensor dx = d.backward(dtGen, Pass.train(1), true, false);
+        g.backward(dx, Pass.train(0), false, true);
+        be.sumSquares(g.grads(), stats, row + Metrics.GRAD_G);
+        optG.step();
+    }
+
+    private void simultaneousStep(int row) {
+        Tensor xReal = real.next();
+        Tensor xFake = sampleFake();
+        d.zeroGrad();
+        g.zeroGrad();
+        Tensor tReal = d.forward(xReal, Pass.train(0));
+        Tensor tFake = d.forward(xFake, Pass.train(1));
+        be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
+        be.generatorLoss(kernel, dtGen, tFake, stats, row + Metrics.G_LOSS);
+        // G's gradient through the critic as it is now, before either update
+        Tensor dx = d.backward(dtGen, Pass.train(1), true, false);
+        g.backward(dx, Pass.train(0), false, true);
+        d.backward(dtReal, Pass.train(0), false, true);
+        d.backward(dtFake, Pass.train(1), false, true);
+        be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
+        be.sumSquares(g.grads(), stats, row + Metrics.GRAD_G);
+        optD.step();
+        if (clip != null) clip.apply();
+        optG.step();
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    /**
+     * Reads the metrics of the steps since the last read (one device read) and returns them in order. Each
+     * row carries the equilibrium distance of the critic loss.
+     */
+    public List<Metrics> drainMetrics() {
+        return metrics.drain(be, stats, loss);
+    }
+
+    // ---------------------------------------------------------------- samples
+
+    /** G(z) for n latent vectors drawn from the stream (seed, "fixed"): the same images at every call. */
+    public float[] fixedSamples(int n) {
+        NoiseStream fixed = NoiseStream.derive(cfg.seed(), "fixed-noise");
+        int[] shape = zShape.clone();
+        shape[0] = n;
+        try (Tensor fz = be.zeros(shape)) {
+            be.normal(fz, fixed.seed(), fixed.take(fz.size()));
+            return generate(fz);
+        }
+    }
+
+    /** G(z) for a given latent batch, batch statistics in batch norm (as PyTorch's DCGAN example samples). */
+    public float[] generate(Tensor latent) {
+        return be.download(g.forward(latent, Pass.train(1)));
+    }
+
+    // ---------------------------------------------------------------- state
+
+    public TrainConfig config() { return cfg; }
+
+    public Backend backend() { return be; }
+
+    public TrainLoss loss() { return loss; }
+
+    public Network generator() { return g; }
+
+    public Network critic() { return d; }
+
+    public Optimizer generatorOptimizer() { return optG; }
+
+    public Optimizer criticOptimizer() { return optD; }
+
+    public long stepCount() { return step; }
+
+    public NoiseStream latentStream() { return zStream; }
+
+    public RealBatches realBatches() { return real; }
+
+    /** Restores the loop position from a checkpoint (weights and optimizer state are restored by {@link Checkpoint}). */
+    void restorePosition(long step) {
+        this.step = step;
+        metrics.reset(step);
+    }
+
+    /** Generator steps in one epoch of a finite dataset (k real batches per generator step). */
+    public long stepsPerEpoch() {
+        return real.batchesPerEpoch() <= 0 ? 0 : Math.max(1, real.batchesPerEpoch() / cfg.dSteps());
+    }
+
+    /** Total generator steps this run trains for. */
+    public long totalSteps() {
+        if (cfg.steps() > 0) return cfg.steps();
+        long spe = stepsPerEpoch();
+        if (spe == 0) throw new IllegalArgumentException("data " + real.name() + " is an endless sampler: set --steps");
+        return spe * cfg.epochs();
+    }
+
+    public int[] sampleShape() { return g.outputShape(1); }
+
+    @Override
+    public void close() {
+        for (Tensor t : new Tensor[]{z, dtReal, dtFake, dtGen, stats}) t.close();
+        real.close();
+    }
+}

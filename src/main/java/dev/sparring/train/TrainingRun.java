@@ -1,0 +1,239 @@
+package dev.sparring.train;
+
+import dev.sparring.data.Mixture2D;
+import dev.sparring.io.Json;
+import dev.sparring.io.SafeTensors;
+import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.viz.ImageGrid;
+import dev.sparring.viz.LineChart;
+import dev.sparring.viz.ScatterPlot;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs a {@link Trainer} to the end inside a run folder:
+ * <pre>
+ * runs/&lt;name&gt;/config.json        the run's configuration
+ *              metrics.jsonl      one JSON object per generator step
+ *              samples/           step_NNNNNN.png: a fixed-noise grid (a scatter plot for 2-D data)
+ *              checkpoints/       step_NNNNNN.safetensors (atomic writes; also on Ctrl-C)
+ *              loss_curve.png     D and G losses with the equilibrium reference lines
+ * </pre>
+ * Stops with a clear message when a loss turns NaN/Inf, keeping the last good checkpoint.
+ */
+public final class TrainingRun {
+    /** How a run ended. */
+    public enum Outcome { COMPLETED, INTERRUPTED, DIVERGED }
+
+    public record Result(Outcome outcome, long steps, Path lastCheckpoint, String message) { }
+
+    private final Trainer trainer;
+    private final Path dir;
+    private final PrintStream log;
+    private final Mixture2D points;      // non-null for 2-D data: samples are drawn as scatter plots
+    private final List<Metrics> history = new ArrayList<>();
+    private volatile boolean stopRequested;
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private Path lastCheckpoint;
+    private int gridSamples = 64;
+    private boolean progressBar = true;
+
+    public TrainingRun(Trainer trainer, Path dir, PrintStream log, Mixture2D pointsOrNull) {
+        this.trainer = trainer;
+        this.dir = dir;
+        this.log = log;
+        this.points = pointsOrNull;
+    }
+
+    public TrainingRun progressBar(boolean on) { this.progressBar = on; return this; }
+
+    public Path dir() { return dir; }
+
+    /** Asks the loop to stop after the current step and write a checkpoint (used by the Ctrl-C hook). */
+    public void requestStop() { stopRequested = true; }
+
+    /** Waits until the loop has stopped and its last checkpoint is written. */
+    public boolean awaitFinished(long seconds) throws InterruptedException { return finished.await(seconds, TimeUnit.SECONDS); }
+
+    public List<Metrics> history() { return history; }
+
+    /** Prepares a fresh run folder (refusing to overwrite one that already holds a run). */
+    public void initFresh() throws IOException {
+        if (Files.exists(dir.resolve("metrics.jsonl")) || Files.exists(dir.resolve("checkpoints"))) {
+            throw new IOException("run folder " + dir + " already holds a run: use --resume " + dir + " to continue it, or choose another --name/--out");
+        }
+        Files.createDirectories(dir.resolve("samples"));
+        Files.createDirectories(dir.resolve("checkpoints"));
+        Files.writeString(dir.resolve("config.json"), Json.writePretty(trainer.config().toMap()) + "\n");
+    }
+
+    /** Prepares to continue a run: keeps the metrics up to the checkpoint's step and drops any later lines. */
+    public void initResumed() throws IOException {
+        Files.createDirectories(dir.resolve("samples"));
+        Files.createDirectories(dir.resolve("checkpoints"));
+        Path m = dir.resolve("metrics.jsonl");
+        if (Files.exists(m)) {
+            List<String> keep = new ArrayList<>();
+            for (String line : Files.readAllLines(m, StandardCharsets.UTF_8)) {
+                if (line.isBlank()) continue;
+                Object step = Json.parseObject(line, m.toString()).get("step");
+                if (step instanceof Number n && n.longValue() <= trainer.stepCount()) {
+                    keep.add(line);
+                    history.add(metricsFromJson(line, m));
+                }
+            }
+            Files.write(m, keep, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static Metrics metricsFromJson(String line, Path file) {
+        var o = Json.parseObject(line, file.toString());
+        return new Metrics(((Number) o.get("step")).longValue(), num(o.get("d_loss")), num(o.get("g_loss")),
+                num(o.get("sigma_real")), num(o.get("sigma_fake")), num(o.get("t_real")), num(o.get("t_fake")),
+                num(o.get("grad_norm_d")), num(o.get("grad_norm_g")), num(o.get("d_loss_eq_distance")));
+    }
+
+    private static double num(Object o) { return o instanceof Number n ? n.doubleValue() : Double.NaN; }
+
+    /** Trains until the configured number of steps, a stop request, or a non-finite loss. */
+    public Result run() throws IOException {
+        TrainConfig cfg = trainer.config();
+        long total = trainer.totalSteps();
+        long start = trainer.stepCount();
+        Progress progress = new Progress(log, total, start, progressBar);
+        Result result;
+        try (BufferedWriter metricsOut = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            long t0 = System.nanoTime();
+            result = null;
+            while (trainer.stepCount() < total && !stopRequested) {
+                trainer.step();
+                long s = trainer.stepCount();
+                boolean dueSample = cfg.sampleEvery() > 0 && s % cfg.sampleEvery() == 0;
+                boolean dueCheckpoint = cfg.checkpointEvery() > 0 && s % cfg.checkpointEvery() == 0;
+                if (s % cfg.logEvery() == 0 || dueSample || dueCheckpoint || s == total) {
+                    double elapsed = (System.nanoTime() - t0) / 1e9;
+                    Metrics bad = drain(metricsOut, elapsed, s - start);
+                    progress.update(s, history.isEmpty() ? null : history.get(history.size() - 1), elapsed);
+                    if (bad != null) {
+                        progress.finish();
+                        String msg = String.format("training stopped: a loss became non-finite at step %d (D loss %s, G loss %s). "
+                                        + "Lower the learning rates or change the loss. Last good checkpoint: %s",
+                                bad.step(), bad.dLoss(), bad.gLoss(), lastCheckpoint == null ? "none yet" : lastCheckpoint);
+                        result = new Result(Outcome.DIVERGED, bad.step(), lastCheckpoint, msg);
+                        break;
+                    }
+                }
+                if (dueSample) writeSamples(s);
+                if (dueCheckpoint) writeCheckpoint();
+            }
+            if (result == null) {
+                progress.finish();
+                long s = trainer.stepCount();
+                Metrics bad = drain(metricsOut, (System.nanoTime() - t0) / 1e9, s - start);
+                if (bad != null) {
+                    return new Result(Outcome.DIVERGED, bad.step(), lastCheckpoint, String.format(
+                            "training stopped: a loss became non-finite at step %d. Last good checkpoint: %s",
+                            bad.step(), lastCheckpoint == null ? "none yet" : lastCheckpoint));
+                }
+                if (cfg.sampleEvery() == 0 || s % cfg.sampleEvery() != 0) writeSamples(s);
+                if (cfg.checkpointEvery() == 0 || s % cfg.checkpointEvery() != 0 || lastCheckpoint == null) writeCheckpoint();
+                result = stopRequested && s < total
+                        ? new Result(Outcome.INTERRUPTED, s, lastCheckpoint, "interrupted at step " + s + "; resume with --resume " + dir)
+                        : new Result(Outcome.COMPLETED, s, lastCheckpoint, "finished " + s + " steps");
+            }
+        } finally {
+            finished.countDown();
+        }
+        writeLossCurve();
+        return result;
+    }
+
+    /** Reads pending metrics, appends them to metrics.jsonl, and returns the first non-finite row, if any. */
+    private Metrics drain(BufferedWriter out, double elapsed, long stepsThisSession) throws IOException {
+        List<Metrics> ms = trainer.drainMetrics();
+        double imgPerS = elapsed > 0 ? stepsThisSession * (double) trainer.config().batch() / elapsed : 0;
+        Metrics bad = null;
+        for (Metrics m : ms) {
+            var map = m.toMap();
+            map.put("epoch", trainer.realBatches().epoch());
+            map.put("img_per_s", Math.round(imgPerS * 10) / 10.0);
+            map.put("time_s", Math.round(elapsed * 1000) / 1000.0);
+            out.write(Json.write(nanToNull(map)));
+            out.write('\n');
+            if (m.finite()) history.add(m);
+            else if (bad == null) bad = m;
+        }
+        out.flush();
+        return bad;
+    }
+
+    private static java.util.Map<String, Object> nanToNull(java.util.Map<String, Object> m) {
+        m.replaceAll((k, v) -> v instanceof Double d && !Double.isFinite(d) ? null : v);
+        return m;
+    }
+
+    private void writeSamples(long step) throws IOException {
+        Path file = dir.resolve("samples").resolve(String.format("step_%06d.png", step));
+        if (points != null) {
+            float[] xy = trainer.fixedSamples(1000);
+            ScatterPlot.write(file, xy, 1000, points.centers(), "step " + step);
+        } else {
+            int[] s = trainer.sampleShape();
+            float[] imgs = trainer.fixedSamples(gridSamples);
+            ImageGrid.write(file, imgs, gridSamples, s[1], s[2], s[3], 8);
+        }
+    }
+
+    public Path writeCheckpoint() throws IOException {
+        Path file = dir.resolve("checkpoints").resolve(String.format("step_%06d.safetensors", trainer.stepCount()));
+        Checkpoint.save(trainer, file);
+        lastCheckpoint = file;
+        return file;
+    }
+
+    /** D and G loss per step with the loss's equilibrium values as dashed reference lines. */
+    public void writeLossCurve() throws IOException {
+        if (history.isEmpty()) return;
+        int n = history.size();
+        double[] x = new double[n], dl = new double[n], gl = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = history.get(i).step();
+            dl[i] = history.get(i).dLoss();
+            gl[i] = history.get(i).gLoss();
+        }
+        TrainLoss loss = trainer.loss();
+        LineChart chart = new LineChart("losses: " + loss.spec(), "generator step", "loss");
+        chart.series("D loss", x, dl);
+        chart.series("G loss", x, gl);
+        if (Double.isFinite(loss.equilibriumCriticLoss())) chart.reference(String.format("D at equilibrium %.4g", loss.equilibriumCriticLoss()), loss.equilibriumCriticLoss());
+        if (Double.isFinite(loss.equilibriumGeneratorLoss())) chart.reference(String.format("G at equilibrium %.4g", loss.equilibriumGeneratorLoss()), loss.equilibriumGeneratorLoss());
+        chart.write(dir.resolve("loss_curve.png"));
+    }
+
+    /** The newest checkpoint in a run folder, or the file itself. */
+    public static Path findCheckpoint(Path runOrFile) throws IOException {
+        if (Files.isRegularFile(runOrFile)) return runOrFile;
+        Path cp = runOrFile.resolve("checkpoints");
+        if (!Files.isDirectory(cp)) throw new IOException("--resume " + runOrFile + ": no such checkpoint file or run folder with checkpoints/");
+        try (Stream<Path> s = Files.list(cp)) {
+            return s.filter(p -> p.getFileName().toString().matches("step_\\d+\\.safetensors"))
+                    .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
+                    .orElseThrow(() -> new IOException("--resume " + runOrFile + ": checkpoints/ holds no step_*.safetensors"));
+        }
+    }
+
+    /** Opens a checkpoint file with the safetensors reader (bounds-checked). */
+    public static SafeTensorsFile open(Path file) throws IOException { return SafeTensors.read(file); }
+}
