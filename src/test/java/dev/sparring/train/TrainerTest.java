@@ -1,0 +1,201 @@
+package dev.sparring.train;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.data.Datasets;
+import dev.sparring.data.ImageDataset;
+import dev.sparring.data.Mixture2D;
+import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.nn.Network;
+import dev.sparring.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class TrainerTest {
+    private final Backend be = new CpuBackend();
+    private static final PrintStream QUIET = new PrintStream(PrintStream.nullOutputStream());
+
+    /** A small DCGAN on the first 96 MNIST digits: fast enough for many steps in a test. */
+    static TrainConfig smallDcgan() {
+        return TrainConfig.defaults().with("ngf", 8).with("ndf", 8).with("nz", 8).with("batch", 16)
+                .with("model", "dcgan").with("channels", 1).with("steps", 8L).with("logEvery", 3)
+                .with("sampleEvery", 0).with("checkpointEvery", 0);
+    }
+
+    static ImageDataset firstDigits(int n) {
+        ImageDataset all = Datasets.mnist();
+        return new ImageDataset("mnist-" + n, Arrays.copyOf(all.pixels(), n * 28 * 28), n, 1, 28, 28, Arrays.copyOf(all.labels(), n));
+    }
+
+    private static float[] state(Backend be, Network net) {
+        List<float[]> parts = new java.util.ArrayList<>();
+        net.namedParameters().values().forEach(p -> parts.add(be.download(p.value())));
+        net.namedBuffers().values().forEach(t -> parts.add(be.download(t)));
+        int n = parts.stream().mapToInt(a -> a.length).sum();
+        float[] all = new float[n];
+        int o = 0;
+        for (float[] a : parts) { System.arraycopy(a, 0, all, o, a.length); o += a.length; }
+        return all;
+    }
+
+    private static void assertBitIdentical(float[] a, float[] b, String what) {
+        assertEquals(a.length, b.length, what);
+        for (int i = 0; i < a.length; i++) {
+            if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
+                fail(what + " differs at " + i + ": " + a[i] + " vs " + b[i]);
+            }
+        }
+    }
+
+    @Test
+    void resumedDcganRunIsBitIdenticalToUninterruptedOne(@TempDir Path dir) throws IOException {
+        TrainConfig cfg = smallDcgan().with("steps", 7L).with("dSteps", 2);   // 14 real batches: crosses the 6-batch epoch twice
+        ImageDataset data = firstDigits(96);
+        List<Metrics> straightMetrics = new java.util.ArrayList<>();
+        float[] gStraight, dStraight;
+        try (Trainer t = new Trainer(cfg, be, data, TestLosses.nonSaturating())) {
+            for (int i = 0; i < 7; i++) {
+                t.step();
+                straightMetrics.addAll(t.drainMetrics());
+            }
+            gStraight = state(be, t.generator());
+            dStraight = state(be, t.critic());
+        }
+        Path file = dir.resolve("cp.safetensors");
+        List<Metrics> resumedMetrics = new java.util.ArrayList<>();
+        try (Trainer t = new Trainer(cfg, be, data, TestLosses.nonSaturating())) {
+            for (int i = 0; i < 4; i++) {
+                t.step();
+                resumedMetrics.addAll(t.drainMetrics());
+            }
+            Checkpoint.save(t, file);
+        }
+        try (Trainer t = new Trainer(cfg, new CpuBackend(), data, TestLosses.nonSaturating())) {
+            SafeTensorsFile f = TrainingRun.open(file);
+            assertEquals(cfg, Checkpoint.config(f));
+            Checkpoint.restore(t, f);
+            assertEquals(4, t.stepCount());
+            for (int i = 0; i < 3; i++) {
+                t.step();
+                resumedMetrics.addAll(t.drainMetrics());
+            }
+            assertBitIdentical(gStraight, state(t.backend(), t.generator()), "generator state");
+            assertBitIdentical(dStraight, state(t.backend(), t.critic()), "critic state");
+        }
+        assertEquals(straightMetrics, resumedMetrics, "metrics of the resumed run");
+    }
+
+    @Test
+    void resumedRingRunIsBitIdentical(@TempDir Path dir) throws IOException {
+        TrainConfig cfg = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("hidden", 16).with("depth", 2)
+                .with("nz", 4).with("batch", 32).with("steps", 6L).with("logEvery", 1).with("simultaneous", true).with("dSteps", 2);
+        Mixture2D ring = (Mixture2D) Datasets.open("ring8", 0, 0);
+        float[] straight;
+        try (Trainer t = new Trainer(cfg, be, ring, TestLosses.nonSaturating())) {
+            for (int i = 0; i < 6; i++) t.step();
+            straight = state(be, t.generator());
+        }
+        Path file = dir.resolve("ring.safetensors");
+        try (Trainer t = new Trainer(cfg, be, ring, TestLosses.nonSaturating())) {
+            for (int i = 0; i < 2; i++) t.step();
+            Checkpoint.save(t, file);
+        }
+        try (Trainer t = new Trainer(cfg, be, ring, TestLosses.nonSaturating())) {
+            Checkpoint.restore(t, TrainingRun.open(file));
+            for (int i = 0; i < 4; i++) t.step();
+            assertBitIdentical(straight, state(be, t.generator()), "generator state");
+        }
+    }
+
+    @Test
+    void trainingChangesWeightsAndReportsFiniteMetrics() {
+        try (Trainer t = new Trainer(smallDcgan(), be, firstDigits(64), TestLosses.nonSaturating())) {
+            float[] before = state(be, t.generator());
+            for (int i = 0; i < 3; i++) t.step();
+            List<Metrics> ms = t.drainMetrics();
+            assertEquals(3, ms.size());
+            for (Metrics m : ms) {
+                assertTrue(m.finite(), m.toString());
+                assertTrue(m.gradNormD() > 0 && m.gradNormG() > 0, m.toString());
+                assertTrue(m.sigmaReal() > 0 && m.sigmaReal() < 1, m.toString());
+                assertEquals(m.dLoss() - 2 * Math.log(2), m.dLossEqDistance(), 1e-9);
+            }
+            assertNotEquals(Arrays.toString(before), Arrays.toString(state(be, t.generator())));
+        }
+    }
+
+    @Test
+    void weightClippingKeepsEveryCriticParameterInRange() {
+        TrainConfig cfg = smallDcgan().with("clip", 0.01).with("optimizer", "rmsprop").with("lrD", 5e-3).with("dSteps", 2);
+        try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nonSaturating())) {
+            t.step();
+            for (Tensor v : t.critic().values()) {
+                for (float x : be.download(v)) assertTrue(Math.abs(x) <= 0.01f, "critic weight " + x + " outside [-c, c]");
+            }
+        }
+    }
+
+    @Test
+    void nonFiniteLossStopsTheRunAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
+        TrainConfig cfg = smallDcgan().with("steps", 20L).with("checkpointEvery", 0).with("logEvery", 1);
+        try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nanProne())) {
+            TrainingRun run = new TrainingRun(t, dir.resolve("run"), QUIET, null).progressBar(false);
+            run.initFresh();
+            TrainingRun.Result r = run.run();
+            assertEquals(TrainingRun.Outcome.DIVERGED, r.outcome(), r.message());
+            assertTrue(r.message().contains("non-finite"), r.message());
+            assertNull(r.lastCheckpoint());
+            try (var files = Files.list(dir.resolve("run/checkpoints"))) {
+                assertEquals(0, files.count(), "no checkpoint may be written from a diverged state");
+            }
+        }
+    }
+
+    @Test
+    void runFolderHoldsConfigMetricsSamplesCheckpointAndCurve(@TempDir Path dir) throws IOException {
+        TrainConfig cfg = smallDcgan().with("steps", 6L).with("sampleEvery", 3).with("checkpointEvery", 4).with("logEvery", 2);
+        Path runDir = dir.resolve("run");
+        try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nonSaturating())) {
+            TrainingRun run = new TrainingRun(t, runDir, QUIET, null).progressBar(false);
+            run.initFresh();
+            TrainingRun.Result r = run.run();
+            assertEquals(TrainingRun.Outcome.COMPLETED, r.outcome());
+        }
+        assertTrue(Files.exists(runDir.resolve("config.json")));
+        assertEquals(6, Files.readAllLines(runDir.resolve("metrics.jsonl")).size());
+        assertTrue(Files.exists(runDir.resolve("samples/step_000003.png")));
+        assertTrue(Files.exists(runDir.resolve("samples/step_000006.png")));
+        assertTrue(Files.exists(runDir.resolve("checkpoints/step_000004.safetensors")));
+        assertTrue(Files.exists(runDir.resolve("checkpoints/step_000006.safetensors")));
+        assertTrue(Files.exists(runDir.resolve("loss_curve.png")));
+        assertEquals(runDir.resolve("checkpoints/step_000006.safetensors"), TrainingRun.findCheckpoint(runDir));
+        // a fresh run may not overwrite it
+        try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nonSaturating())) {
+            IOException e = assertThrows(IOException.class, () -> new TrainingRun(t, runDir, QUIET, null).initFresh());
+            assertTrue(e.getMessage().contains("--resume"), e.getMessage());
+        }
+    }
+
+    @Test
+    void truncatedCheckpointIsRejectedWithTheFileNamed(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("cp.safetensors");
+        try (Trainer t = new Trainer(smallDcgan(), be, firstDigits(64), TestLosses.nonSaturating())) {
+            t.step();
+            Checkpoint.save(t, file);
+        }
+        byte[] all = Files.readAllBytes(file);
+        Path cut = dir.resolve("cut.safetensors");
+        Files.write(cut, Arrays.copyOf(all, all.length - 100));
+        IOException e = assertThrows(IOException.class, () -> TrainingRun.open(cut));
+        assertTrue(e.getMessage().contains("cut.safetensors"), e.getMessage());
+    }
+}
