@@ -37,7 +37,7 @@ import java.util.Map;
  * {@code serde_json::to_string}, which the safetensors reference uses for its header); {@link #writePretty}
  * indents by two spaces. Accepted values: Map with String keys (written in the map's iteration order),
  * Collection/Iterable, Object[], float[]/double[]/int[]/long[]/boolean[], records (components in declaration
- * order), String/CharSequence/Character, enums (their name), Boolean, null, and numbers: integer types and
+ * order), String/CharSequence/Character, enums (their name), Path (its toString), Boolean, null, and numbers: integer types and
  * BigDecimal as their exact decimal text; Double as the shortest text that parses back to the same double
  * ({@link Double#toString}, e.g. {@code 0.1}, {@code 3.0}, {@code 1.0E-5}); Float as the shortest text that
  * identifies the float ({@code 0.1f} is written {@code 0.1}; read back as a Double, a cast to float gives the
@@ -458,6 +458,7 @@ public final class Json {
                 case CharSequence cs -> quote(cs.toString(), out);
                 case Character ch -> quote(ch.toString(), out);
                 case Enum<?> e -> quote(e.name(), out);
+                case Path p -> quote(p.toString(), out); // before Iterable: a Path iterates over its own name elements
                 case Map<?, ?> m -> map(m, depth);
                 case Collection<?> c -> iterable(c, depth);
                 case Iterable<?> it -> iterable(it, depth);

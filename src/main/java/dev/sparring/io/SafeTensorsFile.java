@@ -62,7 +62,7 @@ public final class SafeTensorsFile {
 
             Object parsed;
             try {
-                parsed = Json.parse(headerBuf.array(), where + " (header)");
+                parsed = Json.parse(headerBuf.array(), "header");
             } catch (JsonException e) {
                 throw new SafeTensorsException(where + ": the header is not valid JSON: " + e.getMessage(), e);
             }

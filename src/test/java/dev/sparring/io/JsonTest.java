@@ -243,6 +243,12 @@ class JsonTest {
     }
 
     @Test
+    void writesPathsAsStrings() {
+        Path p = Path.of("runs", "mnist");
+        assertEquals(Map.of("out", p.toString()), Json.parse(Json.write(Map.of("out", p))));
+    }
+
+    @Test
     void writerErrorsNameThePathAndTheType() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("run", Map.of("dirs", List.of("a", new Object())));
