@@ -113,11 +113,11 @@ public final class Json {
     public static String typeName(Object v) {
         return switch (v) {
             case null -> "null";
-            case Map<?, ?> m -> "an object";
-            case List<?> l -> "an array";
-            case String s -> "a string";
-            case Number n -> "a number";
-            case Boolean b -> "a boolean";
+            case Map<?, ?> _ -> "an object";
+            case List<?> _ -> "an array";
+            case String _ -> "a string";
+            case Number _ -> "a number";
+            case Boolean _ -> "a boolean";
             default -> v.getClass().getSimpleName();
         };
     }
