@@ -6,6 +6,7 @@ import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.loss.GanLoss;
+import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.train.Checkpoint;
 import dev.sparring.train.TrainConfig;
@@ -98,7 +99,7 @@ public final class TrainCommand implements Callable<Integer> {
             System.err.println("resuming " + runDir + " from " + file.getFileName() + " (step " + resumeFile.metadata().get("step") + ")");
         } else {
             GanLoss gl = Losses.parse(loss, "--loss");
-            GanLoss.TrainerDefaults d = gl.trainerDefaults();
+            TrainerDefaults d = gl.defaults();
             cfg = new TrainConfig(data, model, imageSize, channels, nz, ngf, ndf, hidden, depth, loss,
                     optimizer != null ? optimizer : d.optimizer(), lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
                     beta1, dSteps != null ? dSteps : d.dSteps(), clip != null ? clip : d.clip(), updates.equals("simultaneous"),

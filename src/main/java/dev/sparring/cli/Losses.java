@@ -1,0 +1,22 @@
+package dev.sparring.cli;
+
+import dev.sparring.gan.loss.GanLoss;
+import dev.sparring.train.TrainLoss;
+
+/** Turns a --loss value into a loss, with errors that name the flag. */
+final class Losses {
+    private Losses() { }
+
+    static GanLoss parse(String spec, String flag) {
+        try {
+            return GanLoss.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(flag + " " + spec + ": " + e.getMessage());
+        }
+    }
+
+    static TrainLoss trainLoss(String spec, String flag) {
+        GanLoss gl = parse(spec, flag);
+        return new TrainLoss(spec, gl.kernel(), gl.equilibriumCriticLoss(), gl.equilibriumGeneratorLoss());
+    }
+}
