@@ -55,7 +55,8 @@ public final class Simplify {
 
     // ------------------------------------------------------------------ helpers
 
-    static Num num(double v) { return new Num(v); }
+    /** A constant; -0.0 becomes 0.0 (a derivative's "-0" is printed and compiled as 0). */
+    static Num num(double v) { return new Num(v == 0 ? 0.0 : v); }
 
     private static boolean isNum(Expr e, double v) { return e instanceof Num n && n.value() == v; }
 
@@ -104,6 +105,7 @@ public final class Simplify {
             case NEG -> {
                 if (is(x, Fn.NEG)) return arg(x);
                 if (is(x, Op.SUB)) return sub(right(x), left(x));
+                if (is(x, Op.ADD) && isNum(right(x))) return sub(num(-val(right(x))), left(x));
                 if (is(x, Op.MUL) && isNum(left(x))) return mul(num(-val(left(x))), right(x));
                 if (is(x, Op.DIV) && isNum(left(x))) return div(num(-val(left(x))), right(x));
                 if (x instanceof Select s) return select(s.cond(), neg(s.ifPositive()), neg(s.otherwise()));
