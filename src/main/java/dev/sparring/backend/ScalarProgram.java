@@ -101,7 +101,7 @@ public final class ScalarProgram {
         return s[0];
     }
 
-    static double binary(int op, double a, double b) {
+    public static double binary(int op, double a, double b) {
         return switch (op) {
             case ADD -> a + b;
             case SUB -> a - b;
@@ -114,7 +114,7 @@ public final class ScalarProgram {
         };
     }
 
-    static double unary(int op, double x) {
+    public static double unary(int op, double x) {
         return switch (op) {
             case NEG -> -x;
             case EXP -> Math.exp(x);

@@ -1,0 +1,45 @@
+package dev.sparring.gan.loss;
+
+import java.util.Locale;
+
+/**
+ * The training settings a loss is meant to be trained with; the trainer uses them unless a flag overrides them.
+ *
+ * @param optimizer "adam" or "rmsprop"
+ * @param lrD       critic learning rate
+ * @param lrG       generator learning rate
+ * @param beta1     Adam's first-moment decay (0.5 for GANs, Radford et al. 2016); RMSProp's momentum (0)
+ * @param beta2     Adam's second-moment decay; RMSProp's squared-gradient decay (alpha = 0.99, as PyTorch)
+ * @param dSteps    critic steps per generator step
+ * @param clip      critic weight clipping bound c (weights kept in [-c, c] after each step); 0 = no clipping
+ */
+public record TrainerDefaults(String optimizer, double lrD, double lrG, double beta1, double beta2, int dSteps, double clip) {
+
+    /** Adam(0.5, 0.999), lr 2e-4 for both networks, one critic step, no clipping (DCGAN, Radford et al. 2016). */
+    public static final TrainerDefaults ADAM = new TrainerDefaults("adam", 2e-4, 2e-4, 0.5, 0.999, 1, 0);
+
+    /** RMSProp, lr 5e-5, five critic steps, clipping at 0.01 (WGAN, Arjovsky et al. 2017, Algorithm 1). */
+    public static final TrainerDefaults WGAN = new TrainerDefaults("rmsprop", 5e-5, 5e-5, 0, 0.99, 5, 0.01);
+
+    public TrainerDefaults {
+        if (!optimizer.equals("adam") && !optimizer.equals("rmsprop")) {
+            throw new IllegalArgumentException("TrainerDefaults: optimizer must be adam or rmsprop, got '" + optimizer + "'");
+        }
+        if (!(lrD > 0) || !(lrG > 0)) throw new IllegalArgumentException("TrainerDefaults: learning rates must be > 0, got " + lrD + ", " + lrG);
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+            throw new IllegalArgumentException("TrainerDefaults: beta1, beta2 must lie in [0, 1), got " + beta1 + ", " + beta2);
+        }
+        if (dSteps < 1) throw new IllegalArgumentException("TrainerDefaults: dSteps must be >= 1, got " + dSteps);
+        if (!(clip >= 0)) throw new IllegalArgumentException("TrainerDefaults: clip must be >= 0 (0 = none), got " + clip);
+    }
+
+    /** One line, as printed by {@code sparring loss list}. */
+    public String describe() {
+        String opt = optimizer.equals("adam")
+                ? String.format(Locale.ROOT, "Adam(beta1=%s, beta2=%s)", Print.human(beta1), Print.human(beta2))
+                : String.format(Locale.ROOT, "RMSProp(alpha=%s)", Print.human(beta2));
+        String lr = lrD == lrG ? "lr " + Print.human(lrD) : "lr D " + Print.human(lrD) + ", G " + Print.human(lrG);
+        return opt + ", " + lr + ", " + dSteps + " critic step" + (dSteps == 1 ? "" : "s")
+                + (clip > 0 ? ", clip " + Print.human(clip) : ", no clipping");
+    }
+}
