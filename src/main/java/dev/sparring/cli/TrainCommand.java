@@ -1,6 +1,7 @@
 package dev.sparring.cli;
 
 import dev.sparring.backend.Backend;
+import dev.sparring.backend.Backends;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
@@ -32,6 +33,8 @@ public final class TrainCommand implements Callable<Integer> {
     int imageSize;
     @Option(names = "--channels", defaultValue = "0", description = "image channels, 1 or 3 (0: the dataset's own)")
     int channels;
+    @Option(names = "--upscale", description = "allow images smaller than --image-size to be upscaled (e.g. MNIST at 32 or 64 px)")
+    boolean upscale;
     @Option(names = "--nz", defaultValue = "64", description = "latent size")
     int nz;
     @Option(names = "--ngf", defaultValue = "32", description = "generator width (DCGAN)")
@@ -100,14 +103,14 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             GanLoss gl = Losses.parse(loss, "--loss");
             TrainerDefaults d = gl.defaults();
-            cfg = new TrainConfig(data, model, imageSize, channels, nz, ngf, ndf, hidden, depth, loss,
+            cfg = new TrainConfig(data, model, imageSize, channels, upscale, nz, ngf, ndf, hidden, depth, loss,
                     optimizer != null ? optimizer : d.optimizer(), lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
                     beta1, dSteps != null ? dSteps : d.dSteps(), clip != null ? clip : d.clip(), updates.equals("simultaneous"),
                     batch, epochs, steps, seed, sampleEvery, logEvery, checkpointEvery);
             String n = name != null ? name : defaultName(cfg);
             runDir = out.resolve(n);
         }
-        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels());
+        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale());
         // resolve "auto" choices so that config.json and checkpoints say what actually ran
         boolean points = ds instanceof Mixture2D;
         if (cfg.model().equals("auto")) cfg = cfg.with("model", points ? "mlp" : "dcgan");

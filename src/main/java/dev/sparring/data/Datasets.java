@@ -152,7 +152,7 @@ public final class Datasets {
         if (imageSize > side && !allowUpscale) {
             throw new DataException(source + ": images are " + d.width() + "x" + d.height() + " (width x height),"
                     + " smaller than the model image size " + imageSize + "x" + imageSize + "; use an image size of at"
-                    + " most " + side + ", or allow upscaling explicitly (Datasets.open with allowUpscale = true)");
+                    + " most " + side + ", or allow upscaling explicitly (--upscale; Datasets.open with allowUpscale = true)");
         }
         return d.resized(imageSize, channels);
     }

@@ -12,6 +12,7 @@ import java.util.Map;
  * @param model           "dcgan" or "mlp" ("auto": mlp for 2-D data, dcgan for images)
  * @param imageSize       DCGAN image side: 28, 32 or 64
  * @param channels        image channels (0: the dataset's own)
+ * @param upscale         allow images smaller than imageSize to be upscaled
  * @param nz              latent size
  * @param ngf             generator width (DCGAN)
  * @param ndf             critic width (DCGAN)
@@ -34,7 +35,7 @@ import java.util.Map;
  * @param checkpointEvery write a checkpoint every this many generator steps (0: only at the end)
  */
 public record TrainConfig(
-        String data, String model, int imageSize, int channels, int nz, int ngf, int ndf, int hidden, int depth,
+        String data, String model, int imageSize, int channels, boolean upscale, int nz, int ngf, int ndf, int hidden, int depth,
         String loss, String optimizer, double lrD, double lrG, double beta1, int dSteps, double clip,
         boolean simultaneous, int batch, int epochs, long steps, long seed,
         int sampleEvery, int logEvery, int checkpointEvery) {
@@ -57,7 +58,7 @@ public record TrainConfig(
 
     /** The defaults of {@code sparring train}: the MNIST DCGAN sized to train an epoch fast on a CPU. */
     public static TrainConfig defaults() {
-        return new TrainConfig("mnist", "auto", 28, 0, 64, 32, 32, 128, 3,
+        return new TrainConfig("mnist", "auto", 28, 0, false, 64, 32, 32, 128, 3,
                 "ns", "adam", 2e-4, 2e-4, 0.5, 1, 0, false, 64, 5, 0, 1,
                 200, 10, 500);
     }

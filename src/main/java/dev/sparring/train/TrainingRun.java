@@ -214,7 +214,7 @@ public final class TrainingRun {
             gl[i] = history.get(i).gLoss();
         }
         TrainLoss loss = trainer.loss();
-        LineChart chart = new LineChart("losses: " + loss.spec(), "generator step", "loss");
+        LineChart chart = new LineChart("losses: " + loss.spec()).xLabel("generator step").yLabel("loss");
         chart.series("D loss", x, dl);
         chart.series("G loss", x, gl);
         if (Double.isFinite(loss.equilibriumCriticLoss())) chart.reference(String.format("D at equilibrium %.4g", loss.equilibriumCriticLoss()), loss.equilibriumCriticLoss());
