@@ -45,7 +45,7 @@ public final class TrainCommand implements Callable<Integer> {
     int hidden;
     @Option(names = "--depth", defaultValue = "3", description = "hidden layers (MLP)")
     int depth;
-    @Option(names = "--loss", defaultValue = "ns", description = "loss NAME[:params] or a formula \"phi=...; psi=...; beta=...\" (see `sparring loss list`)")
+    @Option(names = "--loss", defaultValue = "nsgan", description = "loss NAME[:params] or a formula \"phi=...; psi=...; beta=...\" (see `sparring loss list`)")
     String loss;
     @Option(names = "--optimizer", description = "adam, rmsprop or sgd (default: the loss's; adam for most, rmsprop for wgan)")
     String optimizer;
