@@ -908,13 +908,21 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- GAN loss
 
-    /**
-     * The kernel-parameter form of a program (struct Program of gan_losses.cu), encoded once per program and kept
-     * for the backend's life: {int len; int code[128]; double consts[32]}.
-     */
-    MemorySegment program(ScalarProgram p, String loss, String role) {
+    /** The kernel-parameter form of a program, encoded once per program and kept for the backend's life. */
+    private MemorySegment program(ScalarProgram p, String loss, String role) {
         MemorySegment seg = programs.get(p);
-        if (seg != null) return seg;
+        if (seg == null) {
+            seg = encodeProgram(arena, p, loss, role);
+            programs.put(p, seg);
+        }
+        return seg;
+    }
+
+    /**
+     * Encodes a program as struct Program of gan_losses.cu, {int len; int code[128]; double consts[32]}, checking that
+     * it fits: the limits are the kernel's, not the language's.
+     */
+    static MemorySegment encodeProgram(Arena arena, ScalarProgram p, String loss, String role) {
         int[] code = p.code();
         double[] consts = p.consts();
         if (code.length > PROG_MAX_CODE || consts.length > PROG_MAX_CONST) {
@@ -923,12 +931,6 @@ public final class CudaBackend implements Backend {
                     + PROG_MAX_CODE + " and " + PROG_MAX_CONST + ": simplify the formula, or raise PROG_MAX_CODE/PROG_MAX_CONST "
                     + "in gan_losses.cu and CudaBackend together");
         }
-        seg = encodeProgram(arena, code, consts);
-        programs.put(p, seg);
-        return seg;
-    }
-
-    static MemorySegment encodeProgram(Arena arena, int[] code, double[] consts) {
         MemorySegment seg = arena.allocate(PROG_BYTES, 8);
         seg.set(JAVA_INT, 0, code.length);
         for (int i = 0; i < code.length; i++) seg.set(JAVA_INT, PROG_CODE_OFFSET + 4L * i, code[i]);

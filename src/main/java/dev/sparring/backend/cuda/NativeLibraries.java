@@ -17,7 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -71,36 +72,45 @@ public final class NativeLibraries {
                     + "or set SPARRING_LIBCUDNN to the full path of libcudnn.so.9");
 
     /**
-     * Where to search: the environment (for the override variables), the folders to try after the system loader
-     * (computed only when they are needed: finding the Python site folders may start python3), and whether to ask
-     * the system loader at all. {@link #standard()} is the real one; tests inject their own.
+     * Where to search: the environment (for the override variables), the folders to try after the system loader for
+     * each library (computed only when needed: finding the Python site folders may start python3), and whether to
+     * ask the system loader at all. {@link #standard()} is the real one; tests inject their own.
      */
-    public record Search(Map<String, String> env, Supplier<List<Path>> dirs, boolean systemLoader) {
+    public record Search(Map<String, String> env, Function<Spec, List<Path>> dirs, boolean systemLoader) {
         public Search {
             env = Map.copyOf(env);
         }
 
+        /** The same folders for every library. */
         public Search(Map<String, String> env, List<Path> dirs, boolean systemLoader) {
-            this(env, () -> List.copyOf(dirs), systemLoader);
+            this(env, spec -> List.copyOf(dirs), systemLoader);
         }
 
         private static Search standard;
 
-        /** The process environment, the usual CUDA folders and the Python site folders (computed once, when needed). */
+        /**
+         * The process environment; for the driver the system library folders (it never comes from a pip wheel), for
+         * the others the CUDA folders and the Python site folders (computed once, when first needed).
+         */
         public static synchronized Search standard() {
             if (standard == null) {
                 Map<String, String> env = System.getenv();
-                java.util.concurrent.atomic.AtomicReference<List<Path>> dirs = new java.util.concurrent.atomic.AtomicReference<>();
-                standard = new Search(env, () -> {
-                    synchronized (dirs) {
-                        if (dirs.get() == null) dirs.set(standardDirs(env));
-                        return dirs.get();
+                AtomicReference<List<Path>> libs = new AtomicReference<>();
+                standard = new Search(env, spec -> {
+                    if (spec.equals(CUDA)) return DRIVER_DIRS;
+                    synchronized (libs) {
+                        if (libs.get() == null) libs.set(standardDirs(env));
+                        return libs.get();
                     }
                 }, true);
             }
             return standard;
         }
     }
+
+    /** Where distributions and WSL put libcuda.so.1 (normally also known to ld.so.cache). */
+    static final List<Path> DRIVER_DIRS = List.of(Path.of("/usr/lib/x86_64-linux-gnu"), Path.of("/usr/lib/aarch64-linux-gnu"),
+            Path.of("/usr/lib64"), Path.of("/usr/lib/wsl/lib"));
 
     /** A loaded library: where it came from, how, and its symbols. */
     public static final class Library {
@@ -204,7 +214,7 @@ public final class NativeLibraries {
 
         List<String> missingDirs = new ArrayList<>();
         List<String> emptyDirs = new ArrayList<>();
-        for (Path dir : search.dirs().get()) {
+        for (Path dir : search.dirs().apply(spec)) {
             if (!Files.isDirectory(dir)) { missingDirs.add(dir.toString()); continue; }
             boolean any = false;
             for (String soname : spec.sonames()) {
