@@ -345,6 +345,22 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
+    /** The exact values of an I32 tensor ({@link #download} widens to float, which rounds above 2^24). Waits. */
+    public int[] downloadInts(Tensor t) {
+        CudaTensor c = t(t);
+        if (c.dtype() != DType.I32) throw new IllegalArgumentException("downloadInts needs an I32 tensor, got " + t);
+        bind();
+        int[] out = new int[t.sizeInt()];
+        if (c.bytes == 0) return out;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(c.bytes, 4);
+            CudaDriver.memcpyDtoHAsync(host, c.ptr, c.bytes, stream);
+            CudaDriver.streamSynchronize(stream);
+            MemorySegment.copy(host, JAVA_INT, 0, out, 0, out.length);
+        }
+        return out;
+    }
+
     @Override
     public void copy(Tensor src, Tensor dst) {
         CudaTensor s = t(src), d = t(dst);

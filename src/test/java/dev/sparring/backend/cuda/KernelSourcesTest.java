@@ -119,4 +119,20 @@ class KernelSourcesTest {
             assertTrue(e.getMessage().contains("kernels/gan_losses.cu"), e.getMessage());
         }
     }
+
+    /** The parity test's interpreter program covers the whole instruction set and stays finite on its inputs. */
+    @Test
+    void parityLossProgramUsesEveryOpCodeAndIsFinite() {
+        ScalarProgram p = CudaParityTest.postfix(CudaParityTest.EVERY_OP);
+        int[] code = p.code();
+        java.util.Set<Integer> used = new java.util.HashSet<>();
+        for (int pc = 0; pc < code.length; pc++) {
+            used.add(code[pc]);
+            if (code[pc] == ScalarProgram.CONST) pc++;
+        }
+        assertEquals(ScalarProgram.OP_COUNT, used.size(), "EVERY_OP misses an op code");
+        for (double t = -15; t <= 15; t += 0.125) {
+            assertTrue(Double.isFinite(p.eval(t)), "EVERY_OP is not finite at t = " + t);
+        }
+    }
 }
