@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * wheels): a generated C++ file static_asserts, per function, the argument count and the calling-convention class
  * of the result and of each argument (4-byte integer or enum, 8-byte word = pointer or 64-bit integer, float,
  * double, byte). Device pointers bound as {@code long} are words like {@code void*}, as the ABI passes them.
+ * Header folders: CPATH, CPLUS_INCLUDE_PATH, $CUDA_HOME/include, /usr/local/cuda/include, /usr/include and the
+ * pip wheels' nvidia/*&#47;include.
  */
 class NativeSignaturesTest {
     private static final Path SRC = Path.of("src/main/java/dev/sparring/backend/cuda");
@@ -54,6 +56,9 @@ class NativeSignaturesTest {
     /** Folders that may hold the CUDA, cuBLAS and cuDNN headers on this machine. */
     static List<Path> includeDirs() {
         Set<Path> dirs = new LinkedHashSet<>();
+        for (String var : List.of("CPATH", "CPLUS_INCLUDE_PATH")) {
+            for (String d : System.getenv().getOrDefault(var, "").split(":")) if (!d.isBlank()) dirs.add(Path.of(d));
+        }
         String home = System.getenv("CUDA_HOME");
         if (home != null) dirs.add(Path.of(home, "include"));
         dirs.add(Path.of("/usr/local/cuda/include"));
