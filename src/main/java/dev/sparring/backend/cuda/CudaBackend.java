@@ -12,8 +12,10 @@ import dev.sparring.tensor.Tensor;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -124,65 +126,95 @@ public final class CudaBackend implements Backend {
             throw new BackendException("CUDA device " + options.device() + " does not exist: the driver sees " + count
                     + " device(s); choose 0.." + (count - 1) + " (see nvidia-smi, CUDA_VISIBLE_DEVICES)");
         }
-        dev = CudaDriver.device(options.device());
-        ctx = CudaDriver.primaryCtxRetain(dev);
-        CudaDriver.ctxSetCurrent(ctx);
-        boundThread = Thread.currentThread();
-        deviceName = CudaDriver.deviceName(dev);
-        ccMajor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
-        ccMinor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
-        smCount = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
-        stream = CudaDriver.streamCreate(CudaDriver.CU_STREAM_NON_BLOCKING);
-        uploadDone = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DISABLE_TIMING);
+        // Resources are released in reverse order if a later step fails, so that a failed start (and a fallback to
+        // the CPU) leaves no context retained.
+        Deque<Runnable> undo = new ArrayDeque<>();
+        try {
+            dev = CudaDriver.device(options.device());
+            ctx = CudaDriver.primaryCtxRetain(dev);
+            int device = dev;
+            undo.push(() -> CudaDriver.primaryCtxRelease(device));
+            CudaDriver.ctxSetCurrent(ctx);
+            boundThread = Thread.currentThread();
+            deviceName = CudaDriver.deviceName(dev);
+            ccMajor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+            ccMinor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+            smCount = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+            stream = CudaDriver.streamCreate(CudaDriver.CU_STREAM_NON_BLOCKING);
+            MemorySegment s = stream;
+            undo.push(() -> CudaDriver.streamDestroy(s));
+            uploadDone = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DISABLE_TIMING);
+            MemorySegment e = uploadDone;
+            undo.push(() -> CudaDriver.eventDestroy(e));
 
-        cublas = Cublas.create();
-        Cublas.setStream(cublas, stream);
-        Cublas.setMathMode(cublas, options.allowTf32() ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH);
-        cudnn = Cudnn.create();
-        Cudnn.setStream(cudnn, stream);
+            cublas = Cublas.create();
+            MemorySegment hb = cublas;
+            undo.push(() -> Cublas.destroy(hb));
+            Cublas.setStream(cublas, stream);
+            Cublas.setMathMode(cublas, options.allowTf32() ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH);
+            cudnn = Cudnn.create();
+            MemorySegment hd = cudnn;
+            undo.push(() -> Cudnn.destroy(hd));
+            Cudnn.setStream(cudnn, stream);
 
-        args = new KernelArgs(arena);
-        one = arena.allocateFrom(JAVA_FLOAT, 1f);
-        zero = arena.allocateFrom(JAVA_FLOAT, 0f);
-        gemmAlpha = arena.allocate(JAVA_FLOAT);
-        gemmBeta = arena.allocate(JAVA_FLOAT);
+            args = new KernelArgs(arena);
+            one = arena.allocateFrom(JAVA_FLOAT, 1f);
+            zero = arena.allocateFrom(JAVA_FLOAT, 0f);
+            gemmAlpha = arena.allocate(JAVA_FLOAT);
+            gemmBeta = arena.allocate(JAVA_FLOAT);
 
-        MemorySegment act = module(build, "activations");
-        kReluFwd = fn(act, "relu_forward");
-        kLeakyFwd = fn(act, "leaky_relu_forward");
-        kTanhFwd = fn(act, "tanh_forward");
-        kSigmoidFwd = fn(act, "sigmoid_forward");
-        kReluBwd = fn(act, "relu_backward");
-        kLeakyBwd = fn(act, "leaky_relu_backward");
-        kTanhBwd = fn(act, "tanh_backward");
-        kSigmoidBwd = fn(act, "sigmoid_backward");
-        kBiasAdd = fn(act, "bias_add");
-        kBiasBwd = fn(act, "bias_backward");
-        MemorySegment loss = module(build, "gan_losses");
-        kCriticLoss = fn(loss, "critic_loss");
-        kGeneratorLoss = fn(loss, "generator_loss");
-        MemorySegment optim = module(build, "optim");
-        kAdam = fn(optim, "adam_step");
-        kRmsprop = fn(optim, "rmsprop_step");
-        kSgd = fn(optim, "sgd_step");
-        kClamp = fn(optim, "clamp_params");
-        MemorySegment reduce = module(build, "reduce");
-        kSumSquares = fn(reduce, "sum_squares");
-        kAxpy = fn(reduce, "axpy");
-        kScale = fn(reduce, "scale");
-        MemorySegment noise = module(build, "noise");
-        kNormal = fn(noise, "philox_normal");
-        kWords = fn(noise, "philox_words");
-        kGather = fn(module(build, "data"), "gather_images");
+            undo.push(() -> { for (MemorySegment m : modules) CudaDriver.moduleUnload(m); });
+            MemorySegment act = module(build, "activations");
+            kReluFwd = fn(act, "relu_forward");
+            kLeakyFwd = fn(act, "leaky_relu_forward");
+            kTanhFwd = fn(act, "tanh_forward");
+            kSigmoidFwd = fn(act, "sigmoid_forward");
+            kReluBwd = fn(act, "relu_backward");
+            kLeakyBwd = fn(act, "leaky_relu_backward");
+            kTanhBwd = fn(act, "tanh_backward");
+            kSigmoidBwd = fn(act, "sigmoid_backward");
+            kBiasAdd = fn(act, "bias_add");
+            kBiasBwd = fn(act, "bias_backward");
+            MemorySegment loss = module(build, "gan_losses");
+            kCriticLoss = fn(loss, "critic_loss");
+            kGeneratorLoss = fn(loss, "generator_loss");
+            MemorySegment optim = module(build, "optim");
+            kAdam = fn(optim, "adam_step");
+            kRmsprop = fn(optim, "rmsprop_step");
+            kSgd = fn(optim, "sgd_step");
+            kClamp = fn(optim, "clamp_params");
+            MemorySegment reduce = module(build, "reduce");
+            kSumSquares = fn(reduce, "sum_squares");
+            kAxpy = fn(reduce, "axpy");
+            kScale = fn(reduce, "scale");
+            MemorySegment noise = module(build, "noise");
+            kNormal = fn(noise, "philox_normal");
+            kWords = fn(noise, "philox_words");
+            kGather = fn(module(build, "data"), "gather_images");
 
-        partials = CudaDriver.memAlloc(8L * REDUCE_MAX_BLOCKS);
-        ticket = CudaDriver.memAlloc(4);
-        CudaDriver.memsetD32Async(ticket, 0, 1, stream);
+            partials = CudaDriver.memAlloc(8L * REDUCE_MAX_BLOCKS);
+            long pp = partials;
+            undo.push(() -> CudaDriver.memFree(pp));
+            ticket = CudaDriver.memAlloc(4);
+            long tp = ticket;
+            undo.push(() -> CudaDriver.memFree(tp));
+            CudaDriver.memsetD32Async(ticket, 0, 1, stream);
 
-        describe = String.format("CUDA, %s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, cuBLAS %s, cuDNN %s, kernels %s%s",
-                deviceName, ccMajor, ccMinor, smCount, CudaDriver.deviceTotalMem(dev) / (1024.0 * 1024 * 1024),
-                KernelBuild.cudaVersion(CudaDriver.driverVersion()), Cublas.versionString(), Cudnn.versionString(Cudnn.version()),
-                moduleImages.get("activations"), options.allowTf32() ? ", TF32 allowed" : "");
+            describe = String.format("CUDA, %s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, cuBLAS %s, cuDNN %s, kernels %s%s",
+                    deviceName, ccMajor, ccMinor, smCount, CudaDriver.deviceTotalMem(dev) / (1024.0 * 1024 * 1024),
+                    KernelBuild.cudaVersion(CudaDriver.driverVersion()), Cublas.versionString(), Cudnn.versionString(Cudnn.version()),
+                    moduleImages.get("activations"), options.allowTf32() ? ", TF32 allowed" : "");
+        } catch (RuntimeException | Error failure) {
+            while (!undo.isEmpty()) {
+                try {
+                    undo.pop().run();
+                } catch (RuntimeException cleanup) {
+                    failure.addSuppressed(cleanup);
+                }
+            }
+            arena.close();
+            throw failure;
+        }
     }
 
     private MemorySegment module(KernelBuild build, String family) {
