@@ -308,22 +308,31 @@ public final class NativeLibraries {
         return lines;
     }
 
-    /** The file that the loader mapped for {@code soname} (its realpath, e.g. libcudnn.so.9.10.2), from /proc/self/maps. */
+    /**
+     * The file that the loader mapped for {@code soname}, from /proc/self/maps: a file named {@code soname} or
+     * {@code soname.*} (libcudnn.so.9.10.2), else one of the same stem (libcuda.so.580.65.06 for libcuda.so.1).
+     */
     static Path mappedPath(String soname) {
         Path maps = Path.of("/proc/self/maps");
         if (!Files.isReadable(maps)) return null;
+        int so = soname.indexOf(".so");
+        String stem = so < 0 ? soname : soname.substring(0, so + 3);
+        Path byStem = null;
         try {
             for (String line : Files.readAllLines(maps)) {
                 int slash = line.indexOf('/');
                 if (slash < 0) continue;
                 Path p = Path.of(line.substring(slash).trim());
-                Path name = p.getFileName();
-                if (name != null && name.toString().startsWith(soname)) return p;
+                Path file = p.getFileName();
+                if (file == null) continue;
+                String name = file.toString();
+                if (name.equals(soname) || name.startsWith(soname + ".")) return p;
+                if (byStem == null && (name.equals(stem) || name.startsWith(stem + "."))) byStem = p;
             }
         } catch (IOException | RuntimeException e) {
             return null;
         }
-        return null;
+        return byStem;
     }
 
     // ---------------------------------------------------------------- standard folders

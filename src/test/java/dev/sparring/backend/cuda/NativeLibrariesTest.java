@@ -91,6 +91,14 @@ class NativeLibrariesTest {
     }
 
     @Test
+    void mappedPathFallsBackToTheStemOfTheSoname() {
+        Path libm = NativeLibraries.mappedPath("libm.so.6");
+        assumeTrue(libm != null, "libm.so.6 is not mapped in this JVM");
+        assertEquals(libm, NativeLibraries.mappedPath("libm.so.99"), "libcuda.so.1 is mapped as libcuda.so.<driver version>");
+        assertEquals(null, NativeLibraries.mappedPath("libsparring_absent.so.1"));
+    }
+
+    @Test
     void standardSearchOfTheDriverLooksInTheSystemFoldersOnly() {
         List<Path> dirs = NativeLibraries.Search.standard().dirs().apply(NativeLibraries.CUDA);
         assertEquals(NativeLibraries.DRIVER_DIRS, dirs);
