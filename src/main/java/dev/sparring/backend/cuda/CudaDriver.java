@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -64,7 +65,9 @@ public final class CudaDriver {
     private static final MethodHandle cuEventCreate = bind("cuEventCreate", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle cuEventRecord = bind("cuEventRecord", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle cuEventSynchronize = bind("cuEventSynchronize", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle cuEventElapsedTime = bind("cuEventElapsedTime", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    // cuda.h of CUDA 12.8+ maps cuEventElapsedTime to _v2 (same signature); older drivers export only the first name
+    private static final MethodHandle cuEventElapsedTime = LIB.bindFirst(List.of("cuEventElapsedTime_v2", "cuEventElapsedTime"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle cuEventDestroy = bind("cuEventDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle cuMemGetInfo = bind("cuMemGetInfo_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle cuMemAlloc = bind("cuMemAlloc_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));

@@ -151,6 +151,19 @@ public final class NativeLibraries {
             return Linker.nativeLinker().downcallHandle(addr, fd);
         }
 
+        /**
+         * A downcall handle for the first of {@code symbols} that the library exports (newest name first), for entry
+         * points that drivers renamed: a driver older than the new name still has the old one.
+         */
+        public MethodHandle bindFirst(List<String> symbols, FunctionDescriptor fd) {
+            for (String s : symbols) {
+                Optional<MemorySegment> addr = lookup.find(s);
+                if (addr.isPresent()) return Linker.nativeLinker().downcallHandle(addr.get(), fd);
+            }
+            throw new CudaException(spec.name(), spec.name() + " library " + describe() + " has none of the symbols "
+                    + String.join(", ", symbols) + ": it is older than Sparring needs; " + spec.install());
+        }
+
         /** "path (how)" for messages and the doctor report. */
         public String describe() {
             return (path != null ? path.toString() : file) + " (" + how + ")";

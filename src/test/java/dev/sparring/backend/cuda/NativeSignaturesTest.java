@@ -39,7 +39,9 @@ class NativeSignaturesTest {
     static Map<String, String> bindings(Path java) throws IOException {
         String src = Files.readString(java).replaceAll("\\s+", " ");
         Map<String, String> out = new java.util.LinkedHashMap<>();
-        Matcher m = Pattern.compile("bind\\(\"(\\w+)\", (status\\(|FunctionDescriptor\\.of\\()([^)]*)\\)\\)").matcher(src);
+        // bind("name", ...) and bindFirst(List.of("name", "older name"), ...): the first name is the header's
+        Matcher m = Pattern.compile("bind(?:First\\(List\\.of)?\\(\"(\\w+)\"(?:, \"\\w+\")*\\)?, (status\\(|FunctionDescriptor\\.of\\()([^)]*)\\)\\)")
+                .matcher(src);
         while (m.find()) {
             StringBuilder kinds = new StringBuilder(m.group(2).startsWith("status") ? "I" : "");
             for (String a : m.group(3).split(",")) {
