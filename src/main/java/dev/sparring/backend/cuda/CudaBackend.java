@@ -1,0 +1,1052 @@
+package dev.sparring.backend.cuda;
+
+import dev.sparring.backend.Activation;
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.BackendException;
+import dev.sparring.backend.ConvSpec;
+import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.ScalarProgram;
+import dev.sparring.tensor.DType;
+import dev.sparring.tensor.Shapes;
+import dev.sparring.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The fast twin of {@link dev.sparring.backend.cpu.CpuBackend}: float32 NCHW tensors in device memory, all work
+ * queued on one CUDA stream. Convolutions are cuDNN's (algorithm searched once per shape, one workspace that only
+ * grows), batch norm is cuDNN's spatial batch norm, GEMM is cuBLAS SGEMM, and everything else is our kernels
+ * ({@code kernels/*.cu}: activations and bias, the fused GAN loss, multi-tensor optimizers, Philox noise, dataset
+ * gathering, reductions).
+ *
+ * <p>Synchronisation: only {@link #download} and {@link #synchronize} wait for the GPU. {@link #upload} of more
+ * than {@value #STAGING_LIMIT} bytes also waits (it is a setup operation); smaller uploads and
+ * {@link #copyFromHost} go through one page-locked staging buffer, and wait only for the previous staged copy to
+ * have left it. The first convolution of a new shape runs cuDNN's timed search, which synchronises.
+ *
+ * <p>Not thread-safe: drive one backend from one thread at a time (it makes its CUDA context current on
+ * whichever thread calls it).
+ */
+public final class CudaBackend implements Backend {
+
+    /**
+     * Options of the CUDA backend.
+     *
+     * @param device        CUDA device ordinal (as nvidia-smi numbers them, after CUDA_VISIBLE_DEVICES)
+     * @param allowTf32     let cuDNN and cuBLAS use TF32 tensor cores for float32 convolutions and GEMM (faster,
+     *                      about 1e-3 relative error); off by default so that results match the CPU twin to float
+     *                      rounding
+     * @param deterministic only use convolution algorithms that cuDNN reports deterministic (no atomics), so
+     *                      that two runs give the same bits
+     */
+    public record Options(int device, boolean allowTf32, boolean deterministic) {
+        public Options {
+            if (device < 0) throw new IllegalArgumentException("CUDA device ordinal must be >= 0, got " + device);
+        }
+
+        public static Options defaults() { return new Options(0, false, false); }
+    }
+
+    // Layout shared with kernels/gan_losses.cu (struct Program); GanLossKernelSourceTest compares the numbers.
+    static final int PROG_MAX_CODE = 128, PROG_MAX_CONST = 32, PROG_BYTES = 776, PROG_CODE_OFFSET = 4, PROG_CONST_OFFSET = 520;
+    // Layout shared with kernels/common.cuh (struct TensorSlot): p, g, s1, s2 pointers, then n.
+    static final int TENSOR_SLOT_BYTES = 40;
+    static final int BLOCK = 256;                       // SPARRING_BLOCK in common.cuh
+    static final int REDUCE_MAX_BLOCKS = 1024;          // partial sums of sum_squares
+    static final long STAGING_LIMIT = 16L << 20;        // uploads above this size are synchronous, not staged
+    private static final long SEARCH_WORKSPACE_CAP = 1L << 30;
+
+    private final Options options;
+    private final int dev;                  // CUdevice
+    private final MemorySegment ctx;        // the device's primary context (retained)
+    private final MemorySegment stream;     // every operation is queued here
+    private final MemorySegment cublas, cudnn;
+    private final String deviceName;
+    private final int ccMajor, ccMinor, smCount;
+    private final String describe;
+    // Host memory that lives as long as the backend: kernel arguments, scalar constants, encoded loss programs.
+    // Shared (not confined) because the backend may be driven from another thread than the one that built it.
+    private final Arena arena = Arena.ofShared();
+    private final KernelArgs args;
+    private final MemorySegment one, zero;           // float 1 and 0, cuDNN's alpha/beta
+    private final MemorySegment gemmAlpha, gemmBeta; // float scalars for cuBLAS, host pointer mode
+
+    private final List<MemorySegment> modules = new ArrayList<>();
+    private final Map<String, String> moduleImages = new HashMap<>();
+    private final MemorySegment kReluFwd, kLeakyFwd, kTanhFwd, kSigmoidFwd, kReluBwd, kLeakyBwd, kTanhBwd, kSigmoidBwd;
+    private final MemorySegment kBiasAdd, kBiasBwd, kCriticLoss, kGeneratorLoss;
+    private final MemorySegment kAdam, kRmsprop, kSgd, kClamp, kSumSquares, kAxpy, kScale;
+    private final MemorySegment kNormal, kWords, kGather;
+
+    private final long partials;            // double[REDUCE_MAX_BLOCKS] for sum_squares
+    private final long ticket;              // unsigned int, sum_squares' last-block counter (kept at 0 between launches)
+    private long workspace, workspaceBytes; // cuDNN workspace: grows, never shrinks
+    private MemorySegment upload;           // page-locked staging for host -> device copies
+    private MemorySegment download;         // page-locked staging for device -> host copies
+    private final MemorySegment uploadDone; // recorded after each staged copy: the staging buffer is free once it fires
+
+    private final Map<ConvKey, ConvPlan> convPlans = new HashMap<>();
+    private final Map<BnKey, BnPlan> bnPlans = new HashMap<>();
+    private final Map<TableKey, Long> tables = new HashMap<>();
+    private final Map<ScalarProgram, MemorySegment> programs = new IdentityHashMap<>();
+
+    private Thread boundThread;
+    private boolean closed;
+
+    /** Device 0, float32 exactly (no TF32), fastest algorithms. */
+    public CudaBackend() { this(Options.defaults()); }
+
+    /**
+     * Creates the backend on {@code options.device()}: retains the primary context, creates the stream, the cuBLAS and
+     * cuDNN handles, and loads the kernel modules. Throws {@link BackendException} with the reason when the GPU
+     * cannot be used (see {@link CudaRuntime#probe()}).
+     */
+    public CudaBackend(Options options) {
+        this.options = options;
+        CudaRuntime.Status status = CudaRuntime.probe();
+        if (!status.available()) throw new BackendException("CUDA backend unavailable: " + status.reason());
+        KernelBuild build = KernelBuild.load().orElseThrow();
+        int count = CudaDriver.deviceCount();
+        if (options.device() >= count) {
+            throw new BackendException("CUDA device " + options.device() + " does not exist: the driver sees " + count
+                    + " device(s); choose 0.." + (count - 1) + " (see nvidia-smi, CUDA_VISIBLE_DEVICES)");
+        }
+        // Resources are released in reverse order if a later step fails, so that a failed start (and a fallback to
+        // the CPU) leaves no context retained.
+        Deque<Runnable> undo = new ArrayDeque<>();
+        try {
+            dev = CudaDriver.device(options.device());
+            ctx = CudaDriver.primaryCtxRetain(dev);
+            int device = dev;
+            undo.push(() -> CudaDriver.primaryCtxRelease(device));
+            CudaDriver.ctxSetCurrent(ctx);
+            boundThread = Thread.currentThread();
+            deviceName = CudaDriver.deviceName(dev);
+            ccMajor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+            ccMinor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+            smCount = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+            stream = CudaDriver.streamCreate(CudaDriver.CU_STREAM_NON_BLOCKING);
+            MemorySegment s = stream;
+            undo.push(() -> CudaDriver.streamDestroy(s));
+            uploadDone = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DISABLE_TIMING);
+            MemorySegment e = uploadDone;
+            undo.push(() -> CudaDriver.eventDestroy(e));
+
+            cublas = Cublas.create();
+            MemorySegment hb = cublas;
+            undo.push(() -> Cublas.destroy(hb));
+            Cublas.setStream(cublas, stream);
+            Cublas.setMathMode(cublas, options.allowTf32() ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH);
+            cudnn = Cudnn.create();
+            MemorySegment hd = cudnn;
+            undo.push(() -> Cudnn.destroy(hd));
+            Cudnn.setStream(cudnn, stream);
+
+            args = new KernelArgs(arena);
+            one = arena.allocateFrom(JAVA_FLOAT, 1f);
+            zero = arena.allocateFrom(JAVA_FLOAT, 0f);
+            gemmAlpha = arena.allocate(JAVA_FLOAT);
+            gemmBeta = arena.allocate(JAVA_FLOAT);
+
+            undo.push(() -> { for (MemorySegment m : modules) CudaDriver.moduleUnload(m); });
+            MemorySegment act = module(build, "activations");
+            kReluFwd = fn(act, "relu_forward");
+            kLeakyFwd = fn(act, "leaky_relu_forward");
+            kTanhFwd = fn(act, "tanh_forward");
+            kSigmoidFwd = fn(act, "sigmoid_forward");
+            kReluBwd = fn(act, "relu_backward");
+            kLeakyBwd = fn(act, "leaky_relu_backward");
+            kTanhBwd = fn(act, "tanh_backward");
+            kSigmoidBwd = fn(act, "sigmoid_backward");
+            kBiasAdd = fn(act, "bias_add");
+            kBiasBwd = fn(act, "bias_backward");
+            MemorySegment loss = module(build, "gan_losses");
+            kCriticLoss = fn(loss, "critic_loss");
+            kGeneratorLoss = fn(loss, "generator_loss");
+            MemorySegment optim = module(build, "optim");
+            kAdam = fn(optim, "adam_step");
+            kRmsprop = fn(optim, "rmsprop_step");
+            kSgd = fn(optim, "sgd_step");
+            kClamp = fn(optim, "clamp_params");
+            MemorySegment reduce = module(build, "reduce");
+            kSumSquares = fn(reduce, "sum_squares");
+            kAxpy = fn(reduce, "axpy");
+            kScale = fn(reduce, "scale");
+            MemorySegment noise = module(build, "noise");
+            kNormal = fn(noise, "philox_normal");
+            kWords = fn(noise, "philox_words");
+            kGather = fn(module(build, "data"), "gather_images");
+
+            partials = CudaDriver.memAlloc(8L * REDUCE_MAX_BLOCKS);
+            long pp = partials;
+            undo.push(() -> CudaDriver.memFree(pp));
+            ticket = CudaDriver.memAlloc(4);
+            long tp = ticket;
+            undo.push(() -> CudaDriver.memFree(tp));
+            CudaDriver.memsetD32Async(ticket, 0, 1, stream);
+
+            describe = String.format("CUDA, %s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, cuBLAS %s, cuDNN %s, kernels %s%s",
+                    deviceName, ccMajor, ccMinor, smCount, CudaDriver.deviceTotalMem(dev) / (1024.0 * 1024 * 1024),
+                    KernelBuild.cudaVersion(CudaDriver.driverVersion()), Cublas.versionString(), Cudnn.versionString(Cudnn.version()),
+                    moduleImages.get("activations"), options.allowTf32() ? ", TF32 allowed" : "");
+        } catch (RuntimeException | Error failure) {
+            while (!undo.isEmpty()) {
+                try {
+                    undo.pop().run();
+                } catch (RuntimeException cleanup) {
+                    failure.addSuppressed(cleanup);
+                }
+            }
+            arena.close();
+            throw failure;
+        }
+    }
+
+    private MemorySegment module(KernelBuild build, String family) {
+        CudaModules.Loaded m = CudaModules.load(build, family, ccMajor, ccMinor);
+        modules.add(m.module());
+        moduleImages.put(family, m.image().ptx() ? "PTX compute_" + build.ptxArch() + " (JIT)"
+                : m.image().resource().replaceAll(".*\\.(sm_\\d+)\\.cubin$", "$1 cubin"));
+        return m.module();
+    }
+
+    private static MemorySegment fn(MemorySegment module, String name) { return CudaDriver.moduleGetFunction(module, name); }
+
+    public Options options() { return options; }
+
+    @Override
+    public String name() { return "cuda"; }
+
+    @Override
+    public String description() { return describe; }
+
+    /** Makes our context current on the calling thread when another thread drove the backend last. */
+    private void bind() {
+        if (closed) throw new IllegalStateException("the CUDA backend is closed");
+        Thread t = Thread.currentThread();
+        if (t != boundThread) {
+            CudaDriver.ctxSetCurrent(ctx);
+            boundThread = t;
+        }
+    }
+
+    // ---------------------------------------------------------------- launches
+
+    private int blocksFor(long n) {
+        long cap = 32L * smCount;
+        return (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, cap));
+    }
+
+    private void launch(MemorySegment f, int gridX, int gridY, String name) {
+        CudaDriver.launchKernel(f, gridX, gridY, BLOCK, 0, stream, args.pointers(), name);
+    }
+
+    // ---------------------------------------------------------------- tensors
+
+    CudaTensor t(Tensor t) {
+        if (t instanceof CudaTensor c && c.backend == this) {
+            if (c.isFreed()) throw new IllegalStateException(t + " was closed");
+            return c;
+        }
+        throw new IllegalArgumentException("tensor " + t + " does not belong to this CUDA backend");
+    }
+
+    /** The device pointer of an F32 tensor. */
+    private long f(Tensor t) {
+        CudaTensor c = t(t);
+        if (c.dtype() != DType.F32) throw new IllegalArgumentException("expected an F32 tensor, got " + t);
+        return c.ptr;
+    }
+
+    private static void sameSize(String op, Tensor a, Tensor b) {
+        if (a.size() != b.size()) throw new IllegalArgumentException(op + ": " + a + " and " + b + " differ in size");
+    }
+
+    private CudaTensor allocate(DType dtype, int... shape) {
+        bind();
+        long bytes = Shapes.size(shape) * dtype.bytes;
+        long ptr = bytes == 0 ? 0 : CudaDriver.memAlloc(bytes);
+        return new CudaTensor(this, ptr, dtype, true, shape);
+    }
+
+    void free(long ptr) {
+        if (closed || ptr == 0) return;   // after close the context is gone, and with it the memory
+        bind();
+        CudaDriver.memFree(ptr);
+    }
+
+    @Override
+    public Tensor zeros(DType dtype, int... shape) {
+        CudaTensor t = allocate(dtype, shape);
+        if (t.bytes > 0) CudaDriver.memsetD8Async(t.ptr, (byte) 0, t.bytes, stream);
+        return t;
+    }
+
+    @Override
+    public Tensor upload(float[] data, int... shape) {
+        CudaTensor t = allocate(DType.F32, shape);
+        if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " values for shape " + Shapes.str(shape));
+        toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
+        return t;
+    }
+
+    @Override
+    public Tensor upload(byte[] data, int... shape) {
+        CudaTensor t = allocate(DType.U8, shape);
+        if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " bytes for shape " + Shapes.str(shape));
+        toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
+        return t;
+    }
+
+    @Override
+    public Tensor upload(int[] data, int... shape) {
+        CudaTensor t = allocate(DType.I32, shape);
+        if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " ints for shape " + Shapes.str(shape));
+        toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
+        return t;
+    }
+
+    @Override
+    public void copyFromHost(float[] src, Tensor dst) {
+        long p = f(dst);
+        if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " values into " + dst);
+        bind();
+        toDevice(p, MemorySegment.ofArray(src), 4L * src.length);
+    }
+
+    /**
+     * Copies {@code bytes} of heap memory to the device. Small copies go through the page-locked staging buffer
+     * without waiting for the GPU (only for the previous staged copy to have left the buffer); large ones through
+     * a temporary buffer, waiting for the copy.
+     */
+    private void toDevice(long dst, MemorySegment heap, long bytes) {
+        if (bytes == 0) return;
+        if (bytes <= STAGING_LIMIT) {
+            CudaDriver.eventSynchronize(uploadDone);
+            if (upload == null || upload.byteSize() < bytes) {
+                if (upload != null) CudaDriver.memFreeHost(upload);
+                upload = null;
+                upload = CudaDriver.memAllocHost(Math.max(bytes, 1L << 16));
+            }
+            MemorySegment.copy(heap, 0, upload, 0, bytes);
+            CudaDriver.memcpyHtoDAsync(dst, upload, bytes, stream);
+            CudaDriver.eventRecord(uploadDone, stream);
+        } else {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment tmp = a.allocate(bytes, 16);
+                MemorySegment.copy(heap, 0, tmp, 0, bytes);
+                CudaDriver.memcpyHtoDAsync(dst, tmp, bytes, stream);
+                CudaDriver.streamSynchronize(stream);     // tmp is freed when the arena closes
+            }
+        }
+    }
+
+    @Override
+    public float[] download(Tensor t) {
+        CudaTensor c = t(t);
+        bind();
+        float[] out = new float[t.sizeInt()];
+        if (c.bytes == 0) return out;
+        if (download == null || download.byteSize() < c.bytes) {
+            if (download != null) CudaDriver.memFreeHost(download);
+            download = null;
+            download = CudaDriver.memAllocHost(Math.max(c.bytes, 1L << 16));
+        }
+        CudaDriver.memcpyDtoHAsync(download, c.ptr, c.bytes, stream);
+        CudaDriver.streamSynchronize(stream);
+        switch (c.dtype()) {
+            case F32 -> MemorySegment.copy(download, JAVA_FLOAT, 0, out, 0, out.length);
+            case U8 -> { for (int i = 0; i < out.length; i++) out[i] = download.get(JAVA_BYTE, i) & 0xFF; }
+            case I32 -> { for (int i = 0; i < out.length; i++) out[i] = download.getAtIndex(JAVA_INT, i); }
+        }
+        return out;
+    }
+
+    /** The exact values of an I32 tensor ({@link #download} widens to float, which rounds above 2^24). Waits. */
+    public int[] downloadInts(Tensor t) {
+        CudaTensor c = t(t);
+        if (c.dtype() != DType.I32) throw new IllegalArgumentException("downloadInts needs an I32 tensor, got " + t);
+        bind();
+        int[] out = new int[t.sizeInt()];
+        if (c.bytes == 0) return out;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment host = a.allocate(c.bytes, 4);
+            CudaDriver.memcpyDtoHAsync(host, c.ptr, c.bytes, stream);
+            CudaDriver.streamSynchronize(stream);
+            MemorySegment.copy(host, JAVA_INT, 0, out, 0, out.length);
+        }
+        return out;
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        CudaTensor s = t(src), d = t(dst);
+        if (s.dtype() != d.dtype() || s.size() != d.size()) throw new IllegalArgumentException("copy " + src + " -> " + dst);
+        bind();
+        if (s.bytes > 0) CudaDriver.memcpyDtoDAsync(d.ptr, s.ptr, s.bytes, stream);
+    }
+
+    @Override
+    public Tensor view(Tensor t, int... shape) {
+        CudaTensor c = t(t);
+        if (Shapes.size(shape) != t.size()) throw new IllegalArgumentException("view of " + t + " as " + Arrays.toString(shape));
+        return new CudaTensor(this, c.ptr, c.dtype(), false, shape);
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        long p = f(t);
+        bind();
+        if (t.size() > 0) CudaDriver.memsetD32Async(p, Float.floatToRawIntBits(value), t.size(), stream);
+    }
+
+    @Override
+    public void synchronize() {
+        bind();
+        CudaDriver.streamSynchronize(stream);
+    }
+
+    /**
+     * Runs {@code work} between two timing events and returns the GPU time it took in milliseconds (waits for it).
+     * For benchmarks: the measurement excludes host-side queueing before the first operation.
+     */
+    public float elapsedMillis(Runnable work) {
+        bind();
+        MemorySegment start = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
+        MemorySegment end = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
+        try {
+            CudaDriver.eventRecord(start, stream);
+            work.run();
+            CudaDriver.eventRecord(end, stream);
+            CudaDriver.eventSynchronize(end);
+            return CudaDriver.eventElapsedMillis(start, end);
+        } finally {
+            CudaDriver.eventDestroy(start);
+            CudaDriver.eventDestroy(end);
+        }
+    }
+
+    // ---------------------------------------------------------------- convolution (cuDNN)
+
+    /** The sizes that determine a convolution's descriptors and algorithms. */
+    private record ConvKey(int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
+        int p() { return (h + 2 * pad - r) / stride + 1; }
+
+        int q() { return (w + 2 * pad - s) / stride + 1; }
+    }
+
+    /** One direction of a convolution: its descriptor (math type may differ per direction) and chosen algorithm. */
+    private static final class ConvDirection {
+        final MemorySegment conv;
+        int algo = -1;
+
+        ConvDirection(MemorySegment conv) { this.conv = conv; }
+    }
+
+    /** Descriptors of one convolution shape, built once; algorithms found on first use of each direction. */
+    private static final class ConvPlan {
+        final MemorySegment x, w, y;                  // tensor (N,C,H,W), filter (K,C,R,S), tensor (N,K,P,Q)
+        final ConvDirection[] dirs = new ConvDirection[3];
+
+        ConvPlan(ConvKey key, int mathType) {
+            x = Cudnn.tensor4d(key.n(), key.c(), key.h(), key.w());
+            w = Cudnn.filter4d(key.k(), key.c(), key.r(), key.s());
+            y = Cudnn.tensor4d(key.n(), key.k(), key.p(), key.q());
+            for (int i = 0; i < 3; i++) dirs[i] = new ConvDirection(Cudnn.convolution2d(key.pad(), key.stride(), mathType));
+        }
+
+        void destroy() {
+            for (ConvDirection d : dirs) Cudnn.destroyConvolution(d.conv);
+            Cudnn.destroyTensor(x);
+            Cudnn.destroyFilter(w);
+            Cudnn.destroyTensor(y);
+        }
+    }
+
+    /** Checks x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q) against each other, as CpuBackend does. */
+    private static ConvKey convKey(Tensor x, Tensor w, Tensor y, ConvSpec spec, String op) {
+        if (x.rank() != 4 || w.rank() != 4 || y.rank() != 4) throw new IllegalArgumentException(op + ": tensors must be 4-D");
+        if (w.dim(1) != x.dim(1)) throw new IllegalArgumentException(op + ": weight " + w + " does not match input " + x);
+        ConvKey key = new ConvKey(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), spec.stride(), spec.pad());
+        spec.outSize(key.h(), key.r());
+        spec.outSize(key.w(), key.s());
+        Shapes.require(y, op + " output", key.n(), key.k(), key.p(), key.q());
+        return key;
+    }
+
+    private ConvPlan convPlan(ConvKey key) {
+        ConvPlan plan = convPlans.get(key);
+        if (plan == null) {
+            plan = new ConvPlan(key, options.allowTf32() ? Cudnn.CUDNN_DEFAULT_MATH : Cudnn.CUDNN_FMA_MATH);
+            convPlans.put(key, plan);
+        }
+        return plan;
+    }
+
+    /** Makes the workspace at least {@code bytes}; waits for queued work before freeing the old one. */
+    private void ensureWorkspace(long bytes) {
+        if (bytes <= workspaceBytes) return;
+        if (workspace != 0) {
+            CudaDriver.streamSynchronize(stream);
+            CudaDriver.memFree(workspace);
+            workspace = 0;
+            workspaceBytes = 0;
+        }
+        workspace = CudaDriver.memAlloc(bytes);
+        workspaceBytes = bytes;
+    }
+
+    /**
+     * The algorithm of one direction of a plan, found on first use with cuDNN's timed search. The workspace grows to
+     * what the most demanding supported algorithm needs (capped at 1 GiB and half the free memory), the search writes
+     * its output to scratch memory (the real output may hold gradients being accumulated), and the fastest successful
+     * result is kept (the fastest deterministic one with {@link Options#deterministic()}).
+     */
+    private int algorithm(ConvPlan plan, ConvKey key, Cudnn.Direction dir, long x, long w, long y) {
+        ConvDirection d = plan.dirs[dir.ordinal()];
+        if (d.algo >= 0) return d.algo;
+        int algos = switch (dir) {
+            case FORWARD -> Cudnn.FWD_ALGO_COUNT;
+            case BACKWARD_DATA -> Cudnn.BWD_DATA_ALGO_COUNT;
+            case BACKWARD_FILTER -> Cudnn.BWD_FILTER_ALGO_COUNT;
+        };
+        long cap = Math.min(SEARCH_WORKSPACE_CAP, CudaDriver.memGetInfo()[0] / 2);
+        long want = 0;
+        for (int a = 0; a < algos; a++) {
+            long b = Cudnn.workspaceSize(cudnn, dir, plan.x, plan.w, d.conv, plan.y, a);
+            if (b > want && b <= cap) want = b;
+        }
+        ensureWorkspace(want);
+        long outBytes = 4L * switch (dir) {
+            case FORWARD -> (long) key.n() * key.k() * key.p() * key.q();
+            case BACKWARD_DATA -> (long) key.n() * key.c() * key.h() * key.w();
+            case BACKWARD_FILTER -> (long) key.k() * key.c() * key.r() * key.s();
+        };
+        long scratch = CudaDriver.memAlloc(Math.max(outBytes, 4));
+        try (Arena a = Arena.ofConfined()) {
+            int requested = Cudnn.algorithmMaxCount(cudnn, dir);
+            MemorySegment perf = a.allocate(Cudnn.PERF_BYTES * requested, 8);
+            int got = switch (dir) {
+                case FORWARD -> Cudnn.find(cudnn, dir, plan.x, x, plan.w, w, d.conv, plan.y, scratch, requested, perf, workspace, workspaceBytes);
+                case BACKWARD_DATA -> Cudnn.find(cudnn, dir, plan.x, scratch, plan.w, w, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
+                case BACKWARD_FILTER -> Cudnn.find(cudnn, dir, plan.x, x, plan.w, scratch, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
+            };
+            StringBuilder tried = new StringBuilder();
+            for (int i = 0; i < got; i++) {
+                long o = i * Cudnn.PERF_BYTES;
+                int algo = perf.get(JAVA_INT, o + Cudnn.PERF_ALGO);
+                int st = perf.get(JAVA_INT, o + Cudnn.PERF_STATUS);
+                long mem = perf.get(JAVA_LONG, o + Cudnn.PERF_MEMORY);
+                int det = perf.get(JAVA_INT, o + Cudnn.PERF_DETERMINISM);
+                int math = perf.get(JAVA_INT, o + Cudnn.PERF_MATH_TYPE);
+                tried.append(" algo ").append(algo).append(": status ").append(st).append(", ").append(mem).append(" bytes;");
+                if (st != 0 || mem > workspaceBytes) continue;
+                if (options.deterministic() && det != Cudnn.CUDNN_DETERMINISTIC) continue;
+                if (options.allowTf32()) Cudnn.setConvolutionMathType(d.conv, math);
+                d.algo = algo;
+                return algo;
+            }
+            throw new CudaException(Cudnn.LIBRARY, "cudnnFind*AlgorithmEx", -1, "cuDNN found no usable " + dir
+                    + " convolution algorithm for " + key + " with a workspace of " + workspaceBytes + " bytes"
+                    + (options.deterministic() ? " (deterministic only)" : "") + ":" + tried);
+        } finally {
+            CudaDriver.memFree(scratch);
+        }
+    }
+
+    @Override
+    public void conv2dForward(Tensor y, Tensor x, Tensor w, ConvSpec spec) {
+        ConvKey key = convKey(x, w, y, spec, "conv2dForward");
+        long yp = f(y), xp = f(x), wp = f(w);
+        bind();
+        ConvPlan plan = convPlan(key);
+        int algo = algorithm(plan, key, Cudnn.Direction.FORWARD, xp, wp, yp);
+        Cudnn.convolutionForward(cudnn, one, plan.x, xp, plan.w, wp, plan.dirs[0].conv, algo, workspace, workspaceBytes,
+                zero, plan.y, yp);
+    }
+
+    @Override
+    public void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, ConvSpec spec, boolean accumulate) {
+        ConvKey key = convKey(dx, w, dy, spec, "conv2dBackwardData");
+        long dxp = f(dx), dyp = f(dy), wp = f(w);
+        bind();
+        ConvPlan plan = convPlan(key);
+        int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_DATA, dxp, wp, dyp);
+        Cudnn.convolutionBackwardData(cudnn, one, plan.w, wp, plan.y, dyp, plan.dirs[1].conv, algo, workspace, workspaceBytes,
+                accumulate ? one : zero, plan.x, dxp);
+    }
+
+    @Override
+    public void conv2dBackwardFilter(Tensor dw, Tensor x, Tensor dy, ConvSpec spec, boolean accumulate) {
+        ConvKey key = convKey(x, dw, dy, spec, "conv2dBackwardFilter");
+        long dwp = f(dw), xp = f(x), dyp = f(dy);
+        bind();
+        ConvPlan plan = convPlan(key);
+        int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_FILTER, xp, dwp, dyp);
+        Cudnn.convolutionBackwardFilter(cudnn, one, plan.x, xp, plan.y, dyp, plan.dirs[2].conv, algo, workspace, workspaceBytes,
+                accumulate ? one : zero, plan.w, dwp);
+    }
+
+    // ---------------------------------------------------------------- bias
+
+    /** Size of the dimensions after dimension 1 (H*W for images, 1 for matrices). */
+    private static long inner(Tensor t) {
+        long n = 1;
+        for (int i = 2; i < t.rank(); i++) n *= t.dim(i);
+        return n;
+    }
+
+    @Override
+    public void addBias(Tensor y, Tensor b) {
+        long yp = f(y), bp = f(b);
+        int C = y.dim(1);
+        if (b.size() != C) throw new IllegalArgumentException("addBias: bias " + b + " for " + y);
+        bind();
+        if (y.size() == 0) return;
+        args.begin().ptr(yp).ptr(bp).i64(y.size()).i32(C).i64(inner(y));
+        launch(kBiasAdd, blocksFor(y.size()), 1, "bias_add");
+    }
+
+    @Override
+    public void biasBackward(Tensor db, Tensor dy) {
+        long dbp = f(db), dyp = f(dy);
+        int N = dy.dim(0), C = dy.dim(1);
+        if (db.size() != C) throw new IllegalArgumentException("biasBackward: " + db + " for " + dy);
+        bind();
+        if (C == 0) return;
+        args.begin().ptr(dbp).ptr(dyp).i32(N).i32(C).i64(inner(dy));
+        launch(kBiasBwd, C, 1, "bias_backward");
+    }
+
+    // ---------------------------------------------------------------- batch norm (cuDNN, spatial)
+
+    private record BnKey(int n, int c, long inner) { }
+
+    /** x as (N, C, inner, 1) and the per-channel (1, C, 1, 1) descriptor. */
+    private record BnPlan(MemorySegment x, MemorySegment bn) {
+        void destroy() {
+            Cudnn.destroyTensor(x);
+            Cudnn.destroyTensor(bn);
+        }
+    }
+
+    private BnPlan bnPlan(Tensor x, String op, Tensor... perChannel) {
+        if (x.rank() < 2) throw new IllegalArgumentException(op + ": input must have a channel dimension, got " + x);
+        int C = x.dim(1);
+        for (Tensor t : perChannel) {
+            if (t.size() != C) throw new IllegalArgumentException(op + ": per-channel tensor " + t + " for input " + x);
+        }
+        long inner = inner(x);
+        if (inner > Integer.MAX_VALUE) throw new IllegalArgumentException(op + ": " + x + " is too large for cuDNN's 4-D descriptor");
+        BnKey key = new BnKey(x.dim(0), C, inner);
+        BnPlan plan = bnPlans.get(key);
+        if (plan == null) {
+            plan = new BnPlan(Cudnn.tensor4d(key.n(), C, (int) inner, 1), Cudnn.tensor4d(1, C, 1, 1));
+            bnPlans.put(key, plan);
+        }
+        return plan;
+    }
+
+    /**
+     * cuDNN's training batch norm: saveInvStd is cuDNN's saved inverse variance, 1/sqrt(var_biased + eps); the running
+     * variance is updated with the unbiased batch variance and exponentialAverageFactor = momentum, as ours.
+     */
+    @Override
+    public void batchNormTrain(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta,
+                               Tensor runMean, Tensor runVar, double momentum, double eps) {
+        sameSize("batchNormTrain", x, y);
+        long yp = f(y), smp = f(saveMean), sip = f(saveInvStd), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
+        bind();
+        BnPlan plan = bnPlan(x, "batchNormTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
+        Cudnn.batchNormForwardTraining(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, momentum, rmp, rvp, eps, smp, sip);
+    }
+
+    @Override
+    public void batchNormEval(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, double eps) {
+        sameSize("batchNormEval", x, y);
+        long yp = f(y), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
+        bind();
+        BnPlan plan = bnPlan(x, "batchNormEval", gamma, beta, runMean, runVar);
+        Cudnn.batchNormForwardInference(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, rmp, rvp, eps);
+    }
+
+    /**
+     * Epsilon passed to cuDNN's backward batch norm. The Backend interface does not carry the forward's epsilon to
+     * the backward pass; cuDNN uses the saved mean and inverse std from the forward pass when they are given (we
+     * always give them), and only requires epsilon >= CUDNN_BN_MIN_EPSILON.
+     */
+    private static final double BN_BACKWARD_EPS = 1e-5;
+
+    @Override
+    public void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
+                                  Tensor saveMean, Tensor saveInvStd) {
+        sameSize("batchNormBackward", x, dx);
+        sameSize("batchNormBackward", x, dy);
+        long dxp = f(dx), dgp = f(dgamma), dbp = f(dbeta), dyp = f(dy), xp = f(x), gp = f(gamma), smp = f(saveMean), sip = f(saveInvStd);
+        bind();
+        BnPlan plan = bnPlan(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
+        // dx written (alpha 1, beta 0); dgamma, dbeta accumulated (alpha 1, beta 1)
+        Cudnn.batchNormBackward(cudnn, one, zero, one, one, plan.x(), xp, dyp, dxp, plan.bn(), gp, dgp, dbp,
+                BN_BACKWARD_EPS, smp, sip);
+    }
+
+    // ---------------------------------------------------------------- activations
+
+    @Override
+    public void activationForward(Activation act, double alpha, Tensor y, Tensor x) {
+        sameSize("activationForward", x, y);
+        long yp = f(y), xp = f(x);
+        long n = x.size();
+        bind();
+        if (n == 0) return;
+        args.begin().ptr(yp).ptr(xp).i64(n);
+        MemorySegment k = switch (act) {
+            case RELU -> kReluFwd;
+            case LEAKY_RELU -> { args.f32((float) alpha); yield kLeakyFwd; }
+            case TANH -> kTanhFwd;
+            case SIGMOID -> kSigmoidFwd;
+        };
+        launch(k, blocksFor(n), 1, act + " forward");
+    }
+
+    @Override
+    public void activationBackward(Activation act, double alpha, Tensor dx, Tensor dy, Tensor x, Tensor y) {
+        sameSize("activationBackward", dx, dy);
+        sameSize("activationBackward", dx, x);
+        sameSize("activationBackward", dx, y);
+        long dxp = f(dx), dyp = f(dy), xp = f(x), yp = f(y);
+        long n = dx.size();
+        bind();
+        if (n == 0) return;
+        args.begin().ptr(dxp).ptr(dyp);
+        MemorySegment k = switch (act) {
+            case RELU -> { args.ptr(xp).i64(n); yield kReluBwd; }
+            case LEAKY_RELU -> { args.ptr(xp).i64(n).f32((float) alpha); yield kLeakyBwd; }
+            case TANH -> { args.ptr(yp).i64(n); yield kTanhBwd; }
+            case SIGMOID -> { args.ptr(yp).i64(n); yield kSigmoidBwd; }
+        };
+        launch(k, blocksFor(n), 1, act + " backward");
+    }
+
+    // ---------------------------------------------------------------- linear algebra and elementwise
+
+    /**
+     * Row-major C (m x n) = alpha op(A) op(B) + beta C through column-major cuBLAS: a row-major matrix read as
+     * column-major is its transpose, so we ask for C^T = op(B)^T op(A)^T, i.e. SGEMM with the operands swapped,
+     * m and n swapped, and each leading dimension the row length of the row-major array.
+     */
+    @Override
+    public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) throw new IllegalArgumentException("gemm needs 2-D tensors");
+        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
+        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
+        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
+            throw new IllegalArgumentException("gemm: op(a) " + m + "x" + k + ", op(b) " + kb + "x" + n + ", c " + Shapes.str(c.shape()));
+        }
+        long ap = f(a), bp = f(b), cp = f(c);
+        bind();
+        if (m == 0 || n == 0) return;
+        gemmAlpha.set(JAVA_FLOAT, 0, alpha);
+        gemmBeta.set(JAVA_FLOAT, 0, beta);
+        Cublas.sgemm(cublas, transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
+                n, m, k, gemmAlpha, bp, Math.max(1, b.dim(1)), ap, Math.max(1, a.dim(1)), gemmBeta, cp, n);
+    }
+
+    @Override
+    public void axpy(float alpha, Tensor x, Tensor y) {
+        sameSize("axpy", x, y);
+        long xp = f(x), yp = f(y);
+        bind();
+        if (x.size() == 0) return;
+        args.begin().ptr(yp).ptr(xp).f32(alpha).i64(x.size());
+        launch(kAxpy, blocksFor(x.size()), 1, "axpy");
+    }
+
+    @Override
+    public void scale(Tensor x, float alpha) {
+        long xp = f(x);
+        bind();
+        if (x.size() == 0) return;
+        args.begin().ptr(xp).f32(alpha).i64(x.size());
+        launch(kScale, blocksFor(x.size()), 1, "scale");
+    }
+
+    // ---------------------------------------------------------------- multi-tensor tables
+
+    /** The contents of a TensorSlot array: 5 longs per tensor (p, g, s1, s2, n). */
+    private record TableKey(long[] words) {
+        @Override
+        public boolean equals(Object o) { return o instanceof TableKey k && Arrays.equals(words, k.words); }
+
+        @Override
+        public int hashCode() { return Arrays.hashCode(words); }
+    }
+
+    /** Most distinct tables kept; beyond that the cache is emptied (after a sync) and rebuilt as used. */
+    private static final int MAX_TABLES = 256;
+
+    /**
+     * A device array of TensorSlot for these tensors (g, s1, s2 may be null). Built and uploaded the first time a
+     * set of tensors is seen and cached by content (the device pointers and sizes), so an optimizer step on the same
+     * parameters allocates nothing.
+     */
+    private long table(String op, List<Tensor> p, List<Tensor> g, List<Tensor> s1, List<Tensor> s2) {
+        int T = p.size();
+        long[] words = new long[5 * T];
+        for (int i = 0; i < T; i++) {
+            Tensor pt = p.get(i);
+            words[5 * i] = f(pt);
+            words[5 * i + 1] = g == null ? 0 : slotOf(op, pt, g.get(i));
+            words[5 * i + 2] = s1 == null ? 0 : slotOf(op, pt, s1.get(i));
+            words[5 * i + 3] = s2 == null ? 0 : slotOf(op, pt, s2.get(i));
+            words[5 * i + 4] = pt.size();
+        }
+        TableKey key = new TableKey(words);
+        Long dev = tables.get(key);
+        if (dev != null) return dev;
+        if (tables.size() >= MAX_TABLES) {
+            CudaDriver.streamSynchronize(stream);
+            for (long d : tables.values()) CudaDriver.memFree(d);
+            tables.clear();
+        }
+        long bytes = (long) TENSOR_SLOT_BYTES * Math.max(T, 1);
+        long d = CudaDriver.memAlloc(bytes);
+        if (T > 0) toDevice(d, MemorySegment.ofArray(words), bytes);
+        tables.put(key, d);
+        return d;
+    }
+
+    private long slotOf(String op, Tensor param, Tensor other) {
+        if (other.size() != param.size()) throw new IllegalArgumentException(op + ": " + other + " does not match parameter " + param);
+        return f(other);
+    }
+
+    private static void checkLists(String op, List<Tensor> params, List<?>... others) {
+        for (List<?> o : others) {
+            if (o.size() != params.size()) throw new IllegalArgumentException(op + ": " + params.size() + " parameters but " + o.size() + " state tensors");
+        }
+    }
+
+    private int multiTensorBlocks(List<Tensor> params) {
+        long max = 0;
+        for (Tensor t : params) max = Math.max(max, t.size());
+        return (int) Math.max(1, Math.min((max + BLOCK - 1) / BLOCK, 8L * smCount));
+    }
+
+    @Override
+    public void sumSquares(List<Tensor> xs, Tensor out, int slot) {
+        long op = f(out);
+        if (slot < 0 || slot >= out.size()) throw new IllegalArgumentException("sumSquares: slot " + slot + " of " + out);
+        bind();
+        long tab = table("sumSquares", xs, null, null, null);
+        long total = 0;
+        for (Tensor t : xs) total += t.size();
+        // the grid depends only on the total size, so the summation order (and result) is the same for the same tensors
+        int grid = (int) Math.max(1, Math.min(REDUCE_MAX_BLOCKS, (total + 8L * BLOCK - 1) / (8L * BLOCK)));
+        args.begin().ptr(tab).i32(xs.size()).ptr(partials).ptr(ticket).ptr(op).i32(slot);
+        launch(kSumSquares, grid, 1, "sum_squares");
+    }
+
+    // ---------------------------------------------------------------- optimizers
+
+    @Override
+    public void adamStep(List<Tensor> params, List<Tensor> grads, List<Tensor> m, List<Tensor> v,
+                         float lr, float beta1, float beta2, float eps, float weightDecay, long step) {
+        checkLists("adamStep", params, grads, m, v);
+        bind();
+        if (params.isEmpty()) return;
+        float bc1 = (float) (1 - Math.pow(beta1, step));
+        float bc2sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
+        float stepSize = lr / bc1;
+        long tab = table("adamStep", params, grads, m, v);
+        args.begin().ptr(tab).f32(stepSize).f32(beta1).f32(beta2).f32(eps).f32(weightDecay).f32(bc2sqrt);
+        launch(kAdam, multiTensorBlocks(params), params.size(), "adam_step");
+    }
+
+    @Override
+    public void rmspropStep(List<Tensor> params, List<Tensor> grads, List<Tensor> sq, float lr, float alpha, float eps) {
+        checkLists("rmspropStep", params, grads, sq);
+        bind();
+        if (params.isEmpty()) return;
+        long tab = table("rmspropStep", params, grads, sq, null);
+        args.begin().ptr(tab).f32(lr).f32(alpha).f32(eps);
+        launch(kRmsprop, multiTensorBlocks(params), params.size(), "rmsprop_step");
+    }
+
+    @Override
+    public void sgdStep(List<Tensor> params, List<Tensor> grads, List<Tensor> buf, float lr, float momentum, long step) {
+        checkLists("sgdStep", params, grads, buf);
+        bind();
+        if (params.isEmpty()) return;
+        long tab = table("sgdStep", params, grads, buf, null);
+        args.begin().ptr(tab).f32(lr).f32(momentum).i32(step <= 1 ? 1 : 0);
+        launch(kSgd, multiTensorBlocks(params), params.size(), "sgd_step");
+    }
+
+    @Override
+    public void clamp(List<Tensor> params, float lo, float hi) {
+        bind();
+        if (params.isEmpty()) return;
+        long tab = table("clamp", params, null, null, null);
+        args.begin().ptr(tab).f32(lo).f32(hi);
+        launch(kClamp, multiTensorBlocks(params), params.size(), "clamp_params");
+    }
+
+    // ---------------------------------------------------------------- noise
+
+    @Override
+    public void normal(Tensor out, long seed, long counter) {
+        long p = f(out);
+        bind();
+        long n = out.size();
+        if (n == 0) return;
+        args.begin().ptr(p).i64(n).i64(seed).i64(counter);
+        launch(kNormal, blocksFor((n + 3) / 4), 1, "philox_normal");
+    }
+
+    /**
+     * Fills an I32 tensor with the raw Philox4x32-10 words of the stream {@code seed} from block {@code counter}
+     * (element i is word i % 4 of block counter + i / 4): the uint32 stream behind {@link #normal}, bit for bit the
+     * words of {@link dev.sparring.random.Philox#block(long, long, int[], int)}.
+     */
+    public void philoxWords(Tensor out, long seed, long counter) {
+        CudaTensor c = t(out);
+        if (c.dtype() != DType.I32) throw new IllegalArgumentException("philoxWords needs an I32 tensor, got " + out);
+        bind();
+        long n = out.size();
+        if (n == 0) return;
+        args.begin().ptr(c.ptr).i64(n).i64(seed).i64(counter);
+        launch(kWords, blocksFor((n + 3) / 4), 1, "philox_words");
+    }
+
+    // ---------------------------------------------------------------- data
+
+    /** Images whose index is outside [0, N) are written as NaN (a kernel cannot throw); the CPU twin throws. */
+    @Override
+    public void gatherImages(Tensor out, Tensor images, Tensor indices, int start, float scale, float shift) {
+        long op = f(out);
+        CudaTensor img = t(images), idx = t(indices);
+        if (img.dtype() != DType.U8 || idx.dtype() != DType.I32) throw new IllegalArgumentException("gatherImages needs U8 images and I32 indices");
+        int B = out.dim(0);
+        long item = B == 0 ? 0 : out.size() / B;
+        if (images.size() / images.dim(0) != item) throw new IllegalArgumentException("gatherImages: " + images + " into " + out);
+        if (start < 0 || (long) start + B > indices.size()) {
+            throw new IllegalArgumentException("gatherImages: indices [" + start + ", " + (start + B) + ") of " + indices.size());
+        }
+        bind();
+        if (out.size() == 0) return;
+        args.begin().ptr(op).ptr(img.ptr).ptr(idx.ptr).i32(start).i32(B).i64(item).i32(images.dim(0)).f32(scale).f32(shift);
+        launch(kGather, blocksFor(out.size()), 1, "gather_images");
+    }
+
+    // ---------------------------------------------------------------- GAN loss
+
+    /** The kernel-parameter form of a program, encoded once per program and kept for the backend's life. */
+    private MemorySegment program(ScalarProgram p, String loss, String role) {
+        MemorySegment seg = programs.get(p);
+        if (seg == null) {
+            seg = encodeProgram(arena, p, loss, role);
+            programs.put(p, seg);
+        }
+        return seg;
+    }
+
+    /**
+     * Encodes a program as struct Program of gan_losses.cu, {int len; int code[128]; double consts[32]}, checking that
+     * it fits: the limits are the kernel's, not the language's.
+     */
+    static MemorySegment encodeProgram(Arena arena, ScalarProgram p, String loss, String role) {
+        int[] code = p.code();
+        double[] consts = p.consts();
+        if (code.length > PROG_MAX_CODE || consts.length > PROG_MAX_CONST) {
+            throw new BackendException("loss " + loss + ": program " + role + " has " + code.length + " op codes and "
+                    + consts.length + " constants; the CUDA loss kernel (kernels/gan_losses.cu) takes at most "
+                    + PROG_MAX_CODE + " and " + PROG_MAX_CONST + ": simplify the formula, or raise PROG_MAX_CODE/PROG_MAX_CONST "
+                    + "in gan_losses.cu and CudaBackend together");
+        }
+        MemorySegment seg = arena.allocate(PROG_BYTES, 8);
+        seg.set(JAVA_INT, 0, code.length);
+        for (int i = 0; i < code.length; i++) seg.set(JAVA_INT, PROG_CODE_OFFSET + 4L * i, code[i]);
+        for (int i = 0; i < consts.length; i++) seg.set(JAVA_DOUBLE, PROG_CONST_OFFSET + 8L * i, consts[i]);
+        return seg;
+    }
+
+    private static void statsSlots(String op, Tensor stats, int slot, int count) {
+        if (slot < 0 || slot + count > stats.size()) {
+            throw new IllegalArgumentException(op + ": stats " + stats + " has no room for " + count + " values at slot " + slot);
+        }
+    }
+
+    @Override
+    public void criticLoss(LossKernel loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot) {
+        sameSize("criticLoss", dtReal, tReal);
+        sameSize("criticLoss", dtFake, tFake);
+        statsSlots("criticLoss", stats, slot, 5);
+        long drp = f(dtReal), dfp = f(dtFake), trp = f(tReal), tfp = f(tFake), sp = f(stats);
+        bind();
+        args.begin()
+                .struct(program(loss.phi(), loss.name(), "phi")).struct(program(loss.dphi(), loss.name(), "dphi"))
+                .struct(program(loss.psi(), loss.name(), "psi")).struct(program(loss.dpsi(), loss.name(), "dpsi"))
+                .ptr(drp).ptr(dfp).ptr(trp).ptr(tfp).i32(tReal.sizeInt()).i32(tFake.sizeInt()).ptr(sp).i32(slot);
+        launch(kCriticLoss, 1, 1, "critic_loss");
+    }
+
+    @Override
+    public void generatorLoss(LossKernel loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot) {
+        sameSize("generatorLoss", dtFake, tFake);
+        statsSlots("generatorLoss", stats, slot, 2);
+        long dfp = f(dtFake), tfp = f(tFake), sp = f(stats);
+        bind();
+        args.begin()
+                .struct(program(loss.beta(), loss.name(), "beta")).struct(program(loss.dbeta(), loss.name(), "dbeta"))
+                .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp).i32(slot);
+        launch(kGeneratorLoss, 1, 1, "generator_loss");
+    }
+
+    // ---------------------------------------------------------------- lifetime
+
+    /**
+     * Waits for queued work and releases everything the backend created. Tensors still open become invalid: their
+     * memory goes with the context (closing them afterwards is a no-op).
+     */
+    @Override
+    public void close() {
+        if (closed) return;
+        bind();
+        try {
+            CudaDriver.streamSynchronize(stream);
+        } finally {
+            closed = true;
+            for (ConvPlan p : convPlans.values()) p.destroy();
+            for (BnPlan p : bnPlans.values()) p.destroy();
+            for (long d : tables.values()) CudaDriver.memFree(d);
+            if (workspace != 0) CudaDriver.memFree(workspace);
+            CudaDriver.memFree(partials);
+            CudaDriver.memFree(ticket);
+            if (upload != null) CudaDriver.memFreeHost(upload);
+            if (download != null) CudaDriver.memFreeHost(download);
+            CudaDriver.eventDestroy(uploadDone);
+            for (MemorySegment m : modules) CudaDriver.moduleUnload(m);
+            Cudnn.destroy(cudnn);
+            Cublas.destroy(cublas);
+            CudaDriver.streamDestroy(stream);
+            CudaDriver.primaryCtxRelease(dev);
+            arena.close();
+        }
+    }
+}

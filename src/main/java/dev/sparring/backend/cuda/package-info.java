@@ -1,0 +1,31 @@
+/**
+ * The CUDA backend: {@link dev.sparring.backend.cuda.CudaBackend}, the fast twin of the CPU reference backend, and
+ * its bindings to the CUDA libraries through {@code java.lang.foreign} (no JNI, no native code of ours but the
+ * kernels).
+ *
+ * <h2>Pieces</h2>
+ * <ul>
+ *   <li>{@link dev.sparring.backend.cuda.CudaDriver}, {@link dev.sparring.backend.cuda.Cublas},
+ *       {@link dev.sparring.backend.cuda.Cudnn}: one binding class per library, {@code static final} method handles
+ *       bound when the class initialises (a missing symbol fails there, naming library and symbol), and a
+ *       {@code check(status, "function")} that throws {@link dev.sparring.backend.cuda.CudaException} with the
+ *       library's own error text.</li>
+ *   <li>{@link dev.sparring.backend.cuda.NativeLibraries}: finds libcuda.so.1, libcublas.so.13/.12 and
+ *       libcudnn.so.9/.8. Overrides: {@code SPARRING_LIBCUDA}, {@code SPARRING_LIBCUBLAS}, {@code SPARRING_LIBCUDNN}
+ *       (full paths). Otherwise the system loader (LD_LIBRARY_PATH, ld.so.cache), then $CUDA_HOME/lib64,
+ *       /usr/local/cuda/lib64 and the NVIDIA pip wheels that PyTorch installs ({@code site-packages/nvidia/*}{@code /lib}).
+ *       When nothing is found, one message lists what was searched and what to install.</li>
+ *   <li>Kernels: {@code kernels/*.cu}, compiled by {@code native/build-kernels.sh} during the Maven build into
+ *       {@code dev/sparring/kernels/} in the jar (PTX for compute_80 plus sm_80 and sm_90 cubins);
+ *       {@link dev.sparring.backend.cuda.CudaModules} loads the cubin of the device or JIT-compiles the PTX. A jar
+ *       built without nvcc has no kernels and runs on the CPU only.</li>
+ *   <li>{@link dev.sparring.backend.cuda.CudaRuntime}: {@code probe()} (can this process use the GPU? never
+ *       throws) for {@code --device auto}, and {@code doctorReport()} for {@code sparring doctor}.</li>
+ * </ul>
+ *
+ * <h2>Requirements</h2>
+ * An NVIDIA GPU of compute capability 8.0 or newer (A100, RTX 30xx and later, H100/H200), a driver that supports the
+ * CUDA version of the nvcc that built the kernels (580 or newer for CUDA 13), cuBLAS 12 or 13 and cuDNN 9 (or 8).
+ * The JVM needs {@code --enable-native-access=ALL-UNNAMED}.
+ */
+package dev.sparring.backend.cuda;
