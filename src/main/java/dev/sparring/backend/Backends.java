@@ -1,27 +1,50 @@
 package dev.sparring.backend;
 
 import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.backend.cuda.CudaBackend;
+import dev.sparring.backend.cuda.CudaRuntime;
 
 import java.io.PrintStream;
 
-/** Creates the backend that {@code --device} asks for and says which one runs, and why, in one line. */
+/**
+ * Creates the backend that {@code --device} asks for and says which one runs, and why, in one line:
+ * {@code cpu} always works; {@code cuda} fails with the probe's reason when no usable GPU stack is found;
+ * {@code auto} uses CUDA when it is present and ready, else the CPU.
+ */
 public final class Backends {
     private Backends() { }
 
     public static Backend create(String device, PrintStream notice) {
         return switch (device) {
-            case "cpu" -> {
-                Backend be = new CpuBackend();
-                notice.println("device: cpu (" + be.description() + "), as asked by --device cpu");
-                yield be;
+            case "cpu" -> cpu(notice, "as asked by --device cpu");
+            case "cuda" -> {
+                CudaRuntime.Status st = CudaRuntime.probe();
+                if (!st.available()) throw new BackendException("--device cuda: " + st.reason());
+                yield cuda(notice, "as asked by --device cuda");
             }
             case "auto" -> {
-                Backend be = new CpuBackend();
-                notice.println("device: cpu (" + be.description() + "); CUDA backend not built into this version");
-                yield be;
+                CudaRuntime.Status st = CudaRuntime.probe();
+                if (st.available()) yield cuda(notice, "found by --device auto");
+                yield cpu(notice, "CUDA not available: " + firstLine(st.reason()));
             }
-            case "cuda" -> throw new BackendException("--device cuda: the CUDA backend is not built into this version; use --device cpu");
             default -> throw new IllegalArgumentException("--device must be auto, cpu or cuda, got " + device);
         };
+    }
+
+    private static Backend cpu(PrintStream notice, String why) {
+        Backend be = new CpuBackend();
+        notice.println("device: cpu (" + be.description() + "); " + why);
+        return be;
+    }
+
+    private static Backend cuda(PrintStream notice, String why) {
+        Backend be = new CudaBackend();
+        notice.println("device: cuda (" + be.description() + "); " + why);
+        return be;
+    }
+
+    private static String firstLine(String s) {
+        int i = s.indexOf('\n');
+        return i < 0 ? s : s.substring(0, i) + " (sparring doctor has the details)";
     }
 }
