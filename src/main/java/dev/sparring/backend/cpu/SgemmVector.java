@@ -55,22 +55,33 @@ final class SgemmVector {
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
         }
-        store(c00, c01, alpha, beta, c, co);
-        store(c10, c11, alpha, beta, c, co + ldc);
-        store(c20, c21, alpha, beta, c, co + 2 * ldc);
-        store(c30, c31, alpha, beta, c, co + 3 * ldc);
-        store(c40, c41, alpha, beta, c, co + 4 * ldc);
-        store(c50, c51, alpha, beta, c, co + 5 * ldc);
-    }
-
-    /** One row of the tile: c = alpha s + beta c, c not read when beta == 0. */
-    private static void store(FloatVector s0, FloatVector s1, float alpha, float beta, float[] c, int co) {
-        if (beta == 0f) {
-            s0.mul(alpha).intoArray(c, co);
-            s1.mul(alpha).intoArray(c, co + 8);
+        if (beta == 0f) {                                         // C is not read
+            c00.mul(alpha).intoArray(c, co);
+            c01.mul(alpha).intoArray(c, co + 8);
+            c10.mul(alpha).intoArray(c, co + ldc);
+            c11.mul(alpha).intoArray(c, co + ldc + 8);
+            c20.mul(alpha).intoArray(c, co + 2 * ldc);
+            c21.mul(alpha).intoArray(c, co + 2 * ldc + 8);
+            c30.mul(alpha).intoArray(c, co + 3 * ldc);
+            c31.mul(alpha).intoArray(c, co + 3 * ldc + 8);
+            c40.mul(alpha).intoArray(c, co + 4 * ldc);
+            c41.mul(alpha).intoArray(c, co + 4 * ldc + 8);
+            c50.mul(alpha).intoArray(c, co + 5 * ldc);
+            c51.mul(alpha).intoArray(c, co + 5 * ldc + 8);
         } else {
-            s0.mul(alpha).add(FloatVector.fromArray(S, c, co).mul(beta)).intoArray(c, co);
-            s1.mul(alpha).add(FloatVector.fromArray(S, c, co + 8).mul(beta)).intoArray(c, co + 8);
+            FloatVector vb = FloatVector.broadcast(S, beta);
+            c00.mul(alpha).add(FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
+            c01.mul(alpha).add(FloatVector.fromArray(S, c, co + 8).mul(vb)).intoArray(c, co + 8);
+            c10.mul(alpha).add(FloatVector.fromArray(S, c, co + ldc).mul(vb)).intoArray(c, co + ldc);
+            c11.mul(alpha).add(FloatVector.fromArray(S, c, co + ldc + 8).mul(vb)).intoArray(c, co + ldc + 8);
+            c20.mul(alpha).add(FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+            c21.mul(alpha).add(FloatVector.fromArray(S, c, co + 2 * ldc + 8).mul(vb)).intoArray(c, co + 2 * ldc + 8);
+            c30.mul(alpha).add(FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+            c31.mul(alpha).add(FloatVector.fromArray(S, c, co + 3 * ldc + 8).mul(vb)).intoArray(c, co + 3 * ldc + 8);
+            c40.mul(alpha).add(FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+            c41.mul(alpha).add(FloatVector.fromArray(S, c, co + 4 * ldc + 8).mul(vb)).intoArray(c, co + 4 * ldc + 8);
+            c50.mul(alpha).add(FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+            c51.mul(alpha).add(FloatVector.fromArray(S, c, co + 5 * ldc + 8).mul(vb)).intoArray(c, co + 5 * ldc + 8);
         }
     }
 }
