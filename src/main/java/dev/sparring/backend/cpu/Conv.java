@@ -3,8 +3,9 @@ package dev.sparring.backend.cpu;
 import java.util.Arrays;
 
 /**
- * 2-D convolution on NCHW float arrays as GEMMs over an implicit im2col: the column matrix is never built whole,
- * its blocks are gathered straight into the GEMM's B panels (see {@link Sgemm.Panels}).
+ * 2-D convolution on NCHW float arrays as GEMMs over im2col, one image at a time: the column matrix is never
+ * built for the whole batch (per image, in a per-thread scratch; for the filter gradient its blocks are gathered
+ * straight into the GEMM's B panels, see {@link Sgemm.Panels}).
  *
  * <p>Shapes: x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q). The column matrix of image n, col_n (C*R*S, P*Q), holds at row
  * (c, r, s), column (p, q) the value x[n, c, p*stride - pad + r, q*stride - pad + s] (0 outside the image).
@@ -45,7 +46,11 @@ public final class Conv {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
         Sgemm.PackedA wp = Sgemm.packA(new Sgemm.Dense(w, 0, 1, CRS), K, CRS, cfg);    // w as (CRS, K)
         try {
-            images(g.n(), cfg, n -> Sgemm.multiply(wp, new Im2col(x, n, g), PQ, 1f, 0f, y, n * K * PQ, PQ, 0, K, 0, PQ, cfg.vector()));
+            images(g.n(), cfg, n -> {
+                float[] col = Scratch.columns(CRS * PQ);                                  // (CRS, PQ)
+                im2col(x, n, g, col);
+                Sgemm.multiply(wp, new Sgemm.Dense(col, 0, PQ, 1), PQ, 1f, 0f, y, n * K * PQ, PQ, 0, K, 0, PQ, cfg.vector());
+            });
         } finally {
             Scratch.giveBackPackedA(wp.data());
         }
@@ -77,56 +82,27 @@ public final class Conv {
         });
     }
 
-    /** col_n as (CRS, PQ): element (p = (c, r, s), x = (oh, ow)) = x[n, c, oh*stride - pad + r, ow*stride - pad + s]. */
-    record Im2col(float[] x, int n, Geometry g) implements Sgemm.Panels {
-        @Override
-        public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
-            int H = g.h(), W = g.w(), Q = g.q(), RS = g.r() * g.s(), st = g.stride();
-            int oh0 = x0 / Q, ow0 = x0 % Q;
-            for (int p = 0; p < kc; p++) {
-                int crs = p0 + p, c = crs / RS, r = (crs % RS) / g.s(), s = crs % g.s();
-                int xc = (n * g.c() + c) * H * W, d = off + p * width;
-                int oh = oh0, ow = ow0;
-                for (int j = 0; j < count; j++) {
-                    int ih = oh * st - g.pad() + r, iw = ow * st - g.pad() + s;
-                    dst[d + j] = ih >= 0 && ih < H && iw >= 0 && iw < W ? x[xc + ih * W + iw] : 0f;
-                    if (++ow == Q) {
-                        ow = 0;
-                        oh++;
-                    }
-                }
-                for (int j = count; j < width; j++) dst[d + j] = 0f;
-            }
-        }
-    }
-
-    /** col^T over the batch as (N*PQ, CRS): element (p = (n, oh, ow), x = (c, r, s)), the same values as Im2col. */
+    /**
+     * col^T over the batch as (N*PQ, CRS): element (p = (n, oh, ow), x = (c, r, s)) = x[n, c, oh*stride - pad + r,
+     * ow*stride - pad + s], the transpose of the per-image col_n. Packed column by column: along p the reads walk an
+     * input row with the stride, in runs of one output row.
+     */
     record Im2colT(float[] x, Geometry g) implements Sgemm.Panels {
         @Override
         public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
-            int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), RS = g.r() * g.s(), st = g.stride(), CHW = g.c() * H * W;
-            int n = p0 / PQ, oh = (p0 % PQ) / Q, ow = p0 % Q;
-            for (int p = 0; p < kc; p++) {
-                int ih0 = oh * st - g.pad(), iw0 = ow * st - g.pad(), d = off + p * width;
-                int c = x0 / RS, r = (x0 % RS) / g.s(), s = x0 % g.s();
-                for (int j = 0; j < count; j++) {
-                    int ih = ih0 + r, iw = iw0 + s;
-                    dst[d + j] = ih >= 0 && ih < H && iw >= 0 && iw < W ? x[n * CHW + (c * H + ih) * W + iw] : 0f;
-                    if (++s == g.s()) {
-                        s = 0;
-                        if (++r == g.r()) {
-                            r = 0;
-                            c++;
-                        }
+            int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), st = g.stride(), pad = g.pad();
+            Arrays.fill(dst, off, off + kc * width, 0f);                  // padding and out-of-image taps stay 0
+            for (int j = 0; j < count; j++) {
+                int crs = x0 + j, c = crs / (g.r() * g.s()), r = crs / g.s() % g.r(), s = crs % g.s();
+                int owLo = Math.max(0, ceilDiv(pad - s, st)), owHi = Math.min(Q, ceilDiv(W + pad - s, st));
+                for (int p = 0; p < kc; ) {                              // one output row (n, oh) per pass
+                    int npq = p0 + p, n = npq / PQ, oh = npq % PQ / Q, ow0 = npq % Q;
+                    int run = Math.min(Q - ow0, kc - p), ih = oh * st - pad + r;
+                    if (ih >= 0 && ih < H) {
+                        int src = ((n * g.c() + c) * H + ih) * W - pad + s, d = off + (p - ow0) * width + j;
+                        for (int ow = Math.max(ow0, owLo), end = Math.min(ow0 + run, owHi); ow < end; ow++) dst[d + ow * width] = x[src + ow * st];
                     }
-                }
-                for (int j = count; j < width; j++) dst[d + j] = 0f;
-                if (++ow == Q) {
-                    ow = 0;
-                    if (++oh == g.p()) {
-                        oh = 0;
-                        n++;
-                    }
+                    p += run;
                 }
             }
         }
@@ -145,6 +121,31 @@ public final class Conv {
                 if (++pq == PQ) {
                     pq = 0;
                     n++;
+                }
+            }
+        }
+    }
+
+    /** col_n (CRS, PQ) = im2col(x_n): row (c, r, s) holds the input row segments each output row reads, 0 outside the image. */
+    static void im2col(float[] x, int n, Geometry g, float[] col) {
+        int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), st = g.stride(), pad = g.pad();
+        for (int c = 0; c < g.c(); c++) {
+            int xc = (n * g.c() + c) * H * W;
+            for (int r = 0; r < g.r(); r++) {
+                for (int s = 0; s < g.s(); s++) {
+                    int row = ((c * g.r() + r) * g.s() + s) * P * Q;
+                    int owLo = Math.min(Q, Math.max(0, ceilDiv(pad - s, st))), owHi = Math.max(owLo, Math.min(Q, ceilDiv(W + pad - s, st)));
+                    for (int oh = 0; oh < P; oh++) {
+                        int ih = oh * st - pad + r, d = row + oh * Q;
+                        if (ih < 0 || ih >= H) {
+                            Arrays.fill(col, d, d + Q, 0f);
+                            continue;
+                        }
+                        int src = xc + ih * W - pad + s;
+                        for (int ow = 0; ow < owLo; ow++) col[d + ow] = 0f;
+                        for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[src + ow * st];
+                        for (int ow = owHi; ow < Q; ow++) col[d + ow] = 0f;
+                    }
                 }
             }
         }

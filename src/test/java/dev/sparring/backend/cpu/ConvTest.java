@@ -19,6 +19,7 @@ class ConvTest {
             new Conv.Geometry(1, 4, 8, 8, 1, 1, 1, 1, 0),
             new Conv.Geometry(2, 3, 12, 10, 9, 4, 4, 3, 2),
             new Conv.Geometry(2, 70, 4, 4, 20, 4, 4, 2, 1),      // C*R*S = 1120 spans several K blocks
+            new Conv.Geometry(2, 2, 1, 3, 3, 5, 5, 1, 2),        // kernel wider than the padded image: some taps never valid
     };
 
     static float[] random(SplittableRandom rnd, int n) {
