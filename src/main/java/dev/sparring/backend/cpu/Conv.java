@@ -44,29 +44,29 @@ public final class Conv {
 
     static void forward(float[] y, float[] x, float[] w, Geometry g, Sgemm.Config cfg) {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
-        Sgemm.PackedA wp = Sgemm.packA(new Sgemm.Dense(w, 0, 1, CRS), K, CRS, cfg);    // w as (CRS, K)
+        Sgemm.Packed wp = Sgemm.pack(new Sgemm.Dense(w, 0, 1, CRS), K, 0, CRS, Sgemm.MR, cfg);    // w as (CRS, K)
         try {
             images(g.n(), cfg, n -> {
                 float[] col = Scratch.columns(CRS * PQ);                                  // (CRS, PQ)
                 im2col(x, n, g, col);
-                Sgemm.multiply(wp, new Sgemm.Dense(col, 0, PQ, 1), PQ, 1f, 0f, y, n * K * PQ, PQ, 0, K, 0, PQ, cfg.vector());
+                Sgemm.multiply(wp, null, new Sgemm.Dense(col, 0, PQ, 1), PQ, 1f, 0f, y, n * K * PQ, PQ, 0, K, 0, PQ, cfg.vector());
             });
         } finally {
-            Scratch.giveBackPackedA(wp.data());
+            Scratch.giveBack(wp.data());
         }
     }
 
     static void backwardData(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate, Sgemm.Config cfg) {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
-        Sgemm.PackedA wtp = Sgemm.packA(new Sgemm.Dense(w, 0, CRS, 1), CRS, K, cfg);   // w^T as (K, CRS)
+        Sgemm.Packed wtp = Sgemm.pack(new Sgemm.Dense(w, 0, CRS, 1), CRS, 0, K, Sgemm.MR, cfg);   // w^T as (K, CRS)
         try {
             images(g.n(), cfg, n -> {
                 float[] col = Scratch.columns(CRS * PQ);                                  // (CRS, PQ)
-                Sgemm.multiply(wtp, new Sgemm.Dense(dy, n * K * PQ, PQ, 1), PQ, 1f, 0f, col, 0, PQ, 0, CRS, 0, PQ, cfg.vector());
+                Sgemm.multiply(wtp, null, new Sgemm.Dense(dy, n * K * PQ, PQ, 1), PQ, 1f, 0f, col, 0, PQ, 0, CRS, 0, PQ, cfg.vector());
                 col2im(col, dx, n, g, accumulate);
             });
         } finally {
-            Scratch.giveBackPackedA(wtp.data());
+            Scratch.giveBack(wtp.data());
         }
     }
 

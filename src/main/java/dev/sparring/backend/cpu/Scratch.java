@@ -5,28 +5,44 @@ package dev.sparring.backend.cpu;
  * thousands of times, does not allocate. Each array grows to the largest size asked for and is kept.
  *
  * <p>Leaf buffers (B panels, the edge tile, a convolution's column block) are used by code that never waits for
- * other tasks, so a plain thread-local is safe. The packed A is read by other threads while its owner may help run
- * unrelated pool tasks, so it is borrowed (the thread-local is emptied) and given back: a nested call on the same
- * thread gets a fresh array instead of overwriting one in use.
+ * other tasks, so a plain thread-local is safe. Packed operands are read by other threads while their owner may help run
+ * unrelated pool tasks, so they are borrowed (taken out of the thread's slots) and given back: a nested call on the
+ * same thread gets a fresh array instead of overwriting one in use.
  */
 final class Scratch {
     private Scratch() { }
 
-    private static final ThreadLocal<float[]> PACKED_A = new ThreadLocal<>();
+    /** Up to two borrowable arrays per thread: a GEMM may hold a packed A and a packed B at once. */
+    private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[2][]);
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[Sgemm.MR * Sgemm.NR]);
     private static final ThreadLocal<float[]> COLUMNS = new ThreadLocal<>();
 
-    /** An array of at least size floats for a packed A; return it with {@link #giveBackPackedA}. */
-    static float[] borrowPackedA(int size) {
-        float[] a = PACKED_A.get();
-        PACKED_A.set(null);
-        return a != null && a.length >= size ? a : new float[size];
+    /** An array of at least size floats for a packed operand; return it with {@link #giveBack}. */
+    static float[] borrow(int size) {
+        float[][] held = PACKED.get();
+        for (int i = 0; i < held.length; i++) {
+            if (held[i] != null && held[i].length >= size) {
+                float[] a = held[i];
+                held[i] = null;
+                return a;
+            }
+        }
+        return new float[size];
     }
 
-    static void giveBackPackedA(float[] a) {
-        float[] held = PACKED_A.get();
-        if (held == null || held.length < a.length) PACKED_A.set(a);
+    /** Keeps a for the next borrow on this thread, in a free slot or in place of a smaller array. */
+    static void giveBack(float[] a) {
+        float[][] held = PACKED.get();
+        int slot = 0;
+        for (int i = 0; i < held.length; i++) {
+            if (held[i] == null) {
+                slot = i;
+                break;
+            }
+            if (held[i].length < held[slot].length) slot = i;
+        }
+        if (held[slot] == null || held[slot].length < a.length) held[slot] = a;
     }
 
     static float[] packedB(int size) { return leaf(PACKED_B, size); }

@@ -27,6 +27,8 @@ public final class Sgemm {
     static final int MR = 6, NR = 16;
     /** Block depth (a KC x NR panel of B, 16 KiB, stays in L1), rows of A per L2 block, columns per B block. */
     static final int KC = 256, MC = 144, NC = 2048;
+    /** Floats of packed A plus packed B per K chunk of {@link #gemm} (4 MiB: a share of L3). */
+    static final int CHUNK_FLOATS = 1 << 20;
 
     /** Whether the Vector API micro-kernel runs; false when the module is absent or vectors are narrower than 8 floats. */
     static final boolean VECTOR = SgemmVector.available();
@@ -66,11 +68,12 @@ public final class Sgemm {
         }
     }
 
-    /** op(A) packed whole: for each K block starting at p0, the MR-row panels, each (kc, MR), at p0*mPad + panel*MR*kc. */
-    record PackedA(float[] data, int m, int k) {
-        int mPad() { return ceil(m, MR) * MR; }
-
-        int offset(int p0, int kc, int row) { return p0 * mPad() + (row / MR) * MR * kc; }
+    /**
+     * An operand packed whole, seen as K x X: for each K block starting at p0, panels of width (MR for A, NR for B)
+     * along X, each (kc, width), at p0*xPad + panel*width*kc. Taken from {@link Scratch}; give it back when done.
+     */
+    record Packed(float[] data, int x, int k, int width) {
+        int offset(int p0, int kc, int x0) { return p0 * ceil(x, width) * width + (x0 / width) * width * kc; }
     }
 
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -102,55 +105,62 @@ public final class Sgemm {
             }
             return;
         }
-        PackedA pa = packA(a, m, k, cfg);
-        try {
-            // Static task grid: split N first (each task packs only its own B columns), M when N has too few panels.
-            int nPanels = ceil(n, NR), mPanels = ceil(m, MR);
-            int gridN = Math.min(cfg.tasks(), nPanels), gridM = Math.min(mPanels, ceil(cfg.tasks(), gridN));
-            tasks(gridN * gridM, cfg, t -> {
-                int tm = t / gridN, tn = t % gridN;
-                int i0 = split(mPanels, gridM, tm) * MR, i1 = Math.min(m, split(mPanels, gridM, tm + 1) * MR);
-                int j0 = split(nPanels, gridN, tn) * NR, j1 = Math.min(n, split(nPanels, gridN, tn + 1) * NR);
-                multiply(pa, b, n, alpha, beta, c, offC, ldc, i0, i1, j0, j1, cfg.vector());
-            });
-        } finally {
-            Scratch.giveBackPackedA(pa.data());
+        // K in chunks (a multiple of KC, so K blocks still start at multiples of KC): both operands of a chunk are
+        // packed whole, in parallel, about 4 MiB together, then a static grid of tasks multiplies them.
+        int chunk = Math.max(1, CHUNK_FLOATS / (KC * (m + n))) * KC;
+        int nPanels = ceil(n, NR), mPanels = ceil(m, MR);
+        int gridN = Math.min(cfg.tasks(), nPanels), gridM = Math.min(mPanels, ceil(cfg.tasks(), gridN));
+        for (int k0 = 0; k0 < k; k0 += chunk) {
+            Packed pa = pack(a, m, k0, Math.min(chunk, k - k0), MR, cfg), pb = pack(b, n, k0, Math.min(chunk, k - k0), NR, cfg);
+            float betaChunk = k0 == 0 ? beta : 1f;                  // later chunks add to what the first one wrote
+            try {
+                tasks(gridN * gridM, cfg, t -> {
+                    int tm = t / gridN, tn = t % gridN;
+                    int i0 = split(mPanels, gridM, tm) * MR, i1 = Math.min(m, split(mPanels, gridM, tm + 1) * MR);
+                    int j0 = split(nPanels, gridN, tn) * NR, j1 = Math.min(n, split(nPanels, gridN, tn + 1) * NR);
+                    multiply(pa, pb, null, n, alpha, betaChunk, c, offC, ldc, i0, i1, j0, j1, cfg.vector());
+                });
+            } finally {
+                Scratch.giveBack(pa.data());
+                Scratch.giveBack(pb.data());
+            }
         }
     }
 
     /**
-     * Packs op(A), seen as K x M, whole into an array borrowed from the calling thread's scratch; the caller gives
-     * it back with {@link Scratch#giveBackPackedA} when done.
+     * Packs rows [k0, k0 + k) of an operand seen as K x X, in panels of the given width, in parallel; see
+     * {@link Packed}. The array is borrowed from {@link Scratch}: give it back when done.
      */
-    static PackedA packA(Panels a, int m, int k, Config cfg) {
-        int mPanels = ceil(m, MR);
-        float[] dst = Scratch.borrowPackedA(mPanels * MR * k);
-        PackedA pa = new PackedA(dst, m, k);
-        int kBlocks = ceil(k, KC);
-        tasks(Math.min(cfg.tasks(), kBlocks * mPanels), cfg, t -> {
-            int units = kBlocks * mPanels, tasks = Math.min(cfg.tasks(), units);
+    static Packed pack(Panels src, int x, int k0, int k, int width, Config cfg) {
+        int panels = ceil(x, width), kBlocks = ceil(k, KC), units = kBlocks * panels, tasks = Math.min(cfg.tasks(), units);
+        Packed pk = new Packed(Scratch.borrow(panels * width * k), x, k, width);
+        tasks(tasks, cfg, t -> {
             for (int u = split(units, tasks, t); u < split(units, tasks, t + 1); u++) {
-                int p0 = (u / mPanels) * KC, kc = Math.min(KC, k - p0), i0 = (u % mPanels) * MR;
-                a.pack(dst, pa.offset(p0, kc, i0), p0, kc, i0, Math.min(MR, m - i0), MR);
+                int p0 = (u / panels) * KC, kc = Math.min(KC, k - p0), x0 = (u % panels) * width;
+                src.pack(pk.data(), pk.offset(p0, kc, x0), k0 + p0, kc, x0, Math.min(width, x - x0), width);
             }
         });
-        return pa;
+        return pk;
     }
 
     /**
      * One task: C rows [i0, i1) x columns [j0, j1) (i0 a multiple of MR, j0 of NR), the whole K, sequentially.
-     * n is the full width of op(B); the B panels are packed into this thread's scratch.
+     * n is the full width of op(B); K is pa's. B comes packed (pb, the same K rows as pa), or, when pb is null, its
+     * blocks are packed from b into this thread's scratch.
      */
-    static void multiply(PackedA pa, Panels b, int n, float alpha, float beta, float[] c, int offC, int ldc,
+    static void multiply(Packed pa, Packed pb, Panels b, int n, float alpha, float beta, float[] c, int offC, int ldc,
                          int i0, int i1, int j0, int j1, boolean vector) {
         int k = pa.k();
-        float[] bp = Scratch.packedB(KC * Math.min(NC, ceil(n, NR) * NR));
+        float[] bp = pb != null ? pb.data() : Scratch.packedB(KC * Math.min(NC, ceil(n, NR) * NR));
         float[] tile = Scratch.tile();
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
-                for (int jr = 0; jr < nc; jr += NR) b.pack(bp, jr * kc, p0, kc, jc + jr, Math.min(NR, nc - jr), NR);
+                int bo = pb != null ? pb.offset(p0, kc, jc) : 0;     // panel jr of this block is at bo + jr*kc
+                if (pb == null) {
+                    for (int jr = 0; jr < nc; jr += NR) b.pack(bp, jr * kc, p0, kc, jc + jr, Math.min(NR, nc - jr), NR);
+                }
                 float betaBlock = p0 == 0 ? beta : 1f;           // later K blocks add to what the first one wrote
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
@@ -159,12 +169,12 @@ public final class Sgemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int rows = Math.min(MR, mc - ir), ao = pa.offset(p0, kc, ic + ir), co = offC + (ic + ir) * ldc + jc + jr;
                             if (rows == MR && cols == NR) {
-                                tile(vector, kc, pa.data(), ao, bp, jr * kc, alpha, betaBlock, c, co, ldc);
+                                tile(vector, kc, pa.data(), ao, bp, bo + jr * kc, alpha, betaBlock, c, co, ldc);
                             } else {                          // edge: the same tile on a copy, then the valid part back
                                 if (betaBlock != 0f) {
                                     for (int i = 0; i < rows; i++) System.arraycopy(c, co + i * ldc, tile, i * NR, cols);
                                 }
-                                tile(vector, kc, pa.data(), ao, bp, jr * kc, alpha, betaBlock, tile, 0, NR);
+                                tile(vector, kc, pa.data(), ao, bp, bo + jr * kc, alpha, betaBlock, tile, 0, NR);
                                 for (int i = 0; i < rows; i++) System.arraycopy(tile, i * NR, c, co + i * ldc, cols);
                             }
                         }

@@ -14,6 +14,7 @@ class SgemmTest {
     static final int[][] SHAPES = {
             {1, 1, 1}, {1, 17, 3}, {7, 1, 5}, {6, 16, 1}, {5, 15, 300}, {13, 33, 257}, {150, 40, 20},
             {31, 100, 513}, {64, 48, 16}, {2, 2100, 7}, {145, 17, 64},
+            {2, 4100, 600},                 // m + n > 4096: gemm packs K in chunks of one block (256)
     };
 
     static float[] random(SplittableRandom rnd, int n) {
