@@ -84,43 +84,59 @@ public final class Conv {
 
     /**
      * col^T over the batch as (N*PQ, CRS): element (p = (n, oh, ow), x = (c, r, s)) = x[n, c, oh*stride - pad + r,
-     * ow*stride - pad + s], the transpose of the per-image col_n. Packed column by column: along p the reads walk an
-     * input row with the stride, in runs of one output row.
+     * ow*stride - pad + s], the transpose of the per-image col_n. Packed one output row (n, oh) at a time: for each
+     * column the reads walk an input row with the stride.
      */
     record Im2colT(float[] x, Geometry g) implements Sgemm.Panels {
         @Override
         public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
             int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), st = g.stride(), pad = g.pad();
             Arrays.fill(dst, off, off + kc * width, 0f);                  // padding and out-of-image taps stay 0
-            for (int j = 0; j < count; j++) {
-                int crs = x0 + j, c = crs / (g.r() * g.s()), r = crs / g.s() % g.r(), s = crs % g.s();
-                int owLo = Math.max(0, ceilDiv(pad - s, st)), owHi = Math.min(Q, ceilDiv(W + pad - s, st));
-                for (int p = 0; p < kc; ) {                              // one output row (n, oh) per pass
-                    int npq = p0 + p, n = npq / PQ, oh = npq % PQ / Q, ow0 = npq % Q;
-                    int run = Math.min(Q - ow0, kc - p), ih = oh * st - pad + r;
+            int n = p0 / PQ, oh = p0 % PQ / Q, ow0 = p0 % Q;
+            for (int p = 0; p < kc; ) {                                  // p .. p + run: output row (n, oh), from ow0
+                int run = Math.min(Q - ow0, kc - p), xn = n * g.c() * H * W;
+                int c = x0 / (g.r() * g.s()), r = x0 / g.s() % g.r(), s = x0 % g.s();
+                for (int j = 0; j < count; j++) {
+                    int ih = oh * st - pad + r;
                     if (ih >= 0 && ih < H) {
-                        int src = ((n * g.c() + c) * H + ih) * W - pad + s, d = off + (p - ow0) * width + j;
-                        for (int ow = Math.max(ow0, owLo), end = Math.min(ow0 + run, owHi); ow < end; ow++) dst[d + ow * width] = x[src + ow * st];
+                        // output columns whose input column ow*st - pad + s lies in [0, W)
+                        int owLo = Math.max(ow0, s < pad ? (pad - s + st - 1) / st : 0);
+                        int owHi = Math.min(ow0 + run, (W + pad - s + st - 1) / st);
+                        int src = xn + (c * H + ih) * W - pad + s, d = off + (p - ow0) * width + j;
+                        for (int ow = owLo; ow < owHi; ow++) dst[d + ow * width] = x[src + ow * st];
                     }
-                    p += run;
+                    if (++s == g.s()) {
+                        s = 0;
+                        if (++r == g.r()) {
+                            r = 0;
+                            c++;
+                        }
+                    }
+                }
+                p += run;
+                ow0 = 0;
+                if (++oh == g.p()) {
+                    oh = 0;
+                    n++;
                 }
             }
         }
     }
 
-    /** dy (N, K, PQ) as (N*PQ, K): element (p = (n, pq), x = k) = dy[n, k, pq]. */
+    /** dy (N, K, PQ) as (N*PQ, K): element (p = (n, pq), x = k) = dy[n, k, pq]. Packed in runs of one image. */
     record Dy(float[] dy, Geometry g) implements Sgemm.Panels {
         @Override
         public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
             int PQ = g.pq(), K = g.k();
-            int n = p0 / PQ, pq = p0 % PQ;
-            for (int p = 0; p < kc; p++) {
-                int src = (n * K + x0) * PQ + pq, d = off + p * width;
-                for (int j = 0; j < count; j++) dst[d + j] = dy[src + j * PQ];
-                for (int j = count; j < width; j++) dst[d + j] = 0f;
-                if (++pq == PQ) {
-                    pq = 0;
-                    n++;
+            for (int p = 0, n = p0 / PQ, pq = p0 % PQ; p < kc; p += PQ - pq, n++, pq = 0) {    // p .. : image n, from pq
+                int run = Math.min(PQ - pq, kc - p);
+                for (int j = 0; j < width; j++) {
+                    int d = off + p * width + j, src = (n * K + x0 + j) * PQ + pq;
+                    if (j < count) {
+                        for (int i = 0; i < run; i++) dst[d + i * width] = dy[src + i];
+                    } else {
+                        for (int i = 0; i < run; i++) dst[d + i * width] = 0f;
+                    }
                 }
             }
         }

@@ -56,10 +56,22 @@ public final class Sgemm {
     record Dense(float[] arr, int off, int strideK, int strideX) implements Panels {
         @Override
         public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
+            int base = this.off + p0 * strideK + x0 * strideX;
+            if (strideK == 1) {                                       // x0 + x is a row read along p: copy column by column
+                for (int x = 0; x < width; x++) {
+                    int src = base + x * strideX, d = off + x;
+                    if (x < count) {
+                        for (int p = 0; p < kc; p++) dst[d + p * width] = arr[src + p];
+                    } else {
+                        for (int p = 0; p < kc; p++) dst[d + p * width] = 0f;
+                    }
+                }
+                return;
+            }
             for (int p = 0; p < kc; p++) {
-                int src = this.off + (p0 + p) * strideK + x0 * strideX, d = off + p * width;
+                int src = base + p * strideK, d = off + p * width;
                 if (strideX == 1) {
-                    System.arraycopy(arr, src, dst, d, count);
+                    for (int x = 0; x < count; x++) dst[d + x] = arr[src + x];
                 } else {
                     for (int x = 0; x < count; x++) dst[d + x] = arr[src + x * strideX];
                 }
