@@ -1,16 +1,22 @@
 package dev.sparring.backend.cpu;
 
+import java.util.Arrays;
+
 /**
- * 2-D convolution on NCHW float arrays by im2col + GEMM, the whole batch at once.
+ * 2-D convolution on NCHW float arrays as GEMMs over im2col, one image at a time: the column matrix is never
+ * built for the whole batch (per image, in a per-thread scratch; for the filter gradient its blocks are gathered
+ * straight into the GEMM's B panels, see {@link Sgemm.Panels}).
  *
- * <p>Shapes: x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q). The column matrix col has shape (C*R*S, N*P*Q): row
- * (c, r, s), column (n, p, q) holds x[n, c, p*stride - pad + r, q*stride - pad + s] (0 outside the image).
- * With Y' = y laid out as (K, N*P*Q):
+ * <p>Shapes: x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q). The column matrix of image n, col_n (C*R*S, P*Q), holds at row
+ * (c, r, s), column (p, q) the value x[n, c, p*stride - pad + r, q*stride - pad + s] (0 outside the image).
  * <pre>
- *   forward          Y'  = W (K, CRS) x col
- *   backward data    col = W^T x dY',  dx = col2im(col)
- *   backward filter  dW (+)= dY' x col^T
+ *   forward          y_n (K, PQ)     = w (K, CRS) x col_n                   per image, parallel over images
+ *   backward data    col_n (CRS, PQ) = w^T x dy_n,  dx_n (+)= col2im(col_n)  per image, parallel over images
+ *   backward filter  dw (K, CRS)   (+)= dy' (K, N*PQ) x col^T (N*PQ, CRS)    one GEMM over the batch, parallel over dw
  * </pre>
+ * w (or w^T) is packed once per call and shared by the image tasks. Every output element is written by one task
+ * with a fixed summation order (see {@link Sgemm}), so results do not depend on the thread count. Scratch arrays
+ * are per thread and reused ({@link Scratch}); a call allocates nothing once they have grown.
  */
 public final class Conv {
     private Conv() { }
@@ -23,102 +29,165 @@ public final class Conv {
 
         int crs() { return c * r * s; }
 
-        int npq() { return n * p() * q(); }
+        int pq() { return p() * q(); }
     }
 
-    public static void forward(float[] y, float[] x, float[] w, Geometry g) {
-        float[] col = im2col(x, g);
-        float[] yk = new float[g.k() * g.npq()];                         // (K, N*P*Q)
-        Sgemm.sgemm(false, false, g.k(), g.npq(), g.crs(), 1f, w, 0, g.crs(), col, 0, g.npq(), 0f, yk, 0, g.npq());
-        knToNk(yk, y, g, false);
-    }
+    public static void forward(float[] y, float[] x, float[] w, Geometry g) { forward(y, x, w, g, Sgemm.Config.DEFAULT); }
 
     public static void backwardData(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate) {
-        float[] dyk = new float[g.k() * g.npq()];
-        nkToKn(dy, dyk, g);
-        float[] col = new float[g.crs() * g.npq()];
-        Sgemm.sgemm(true, false, g.crs(), g.npq(), g.k(), 1f, w, 0, g.crs(), dyk, 0, g.npq(), 0f, col, 0, g.npq());
-        col2im(col, dx, g, accumulate);
+        backwardData(dx, dy, w, g, accumulate, Sgemm.Config.DEFAULT);
     }
 
     public static void backwardFilter(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate) {
-        float[] col = im2col(x, g);
-        float[] dyk = new float[g.k() * g.npq()];
-        nkToKn(dy, dyk, g);
-        Sgemm.sgemm(false, true, g.k(), g.crs(), g.npq(), 1f, dyk, 0, g.npq(), col, 0, g.npq(),
-                accumulate ? 1f : 0f, dw, 0, g.crs());
+        backwardFilter(dw, x, dy, g, accumulate, Sgemm.Config.DEFAULT);
     }
 
-    static float[] im2col(float[] x, Geometry g) {
-        int P = g.p(), Q = g.q(), npq = g.npq();
-        float[] col = new float[g.crs() * npq];
-        Parallel.range(g.crs(), 1, (r0, r1) -> {
-            for (int row = r0; row < r1; row++) {
-                int c = row / (g.r() * g.s()), rr = (row / g.s()) % g.r(), ss = row % g.s();
-                int base = row * npq;
-                for (int n = 0; n < g.n(); n++) {
-                    int xo = (n * g.c() + c) * g.h() * g.w();
-                    for (int p = 0; p < P; p++) {
-                        int ih = p * g.stride() - g.pad() + rr;
-                        int co = base + (n * P + p) * Q;
-                        if (ih < 0 || ih >= g.h()) continue;       // col is zero-initialised
-                        for (int q = 0; q < Q; q++) {
-                            int iw = q * g.stride() - g.pad() + ss;
-                            if (iw >= 0 && iw < g.w()) col[co + q] = x[xo + ih * g.w() + iw];
+    static void forward(float[] y, float[] x, float[] w, Geometry g, Sgemm.Config cfg) {
+        int K = g.k(), CRS = g.crs(), PQ = g.pq();
+        Sgemm.Packed wp = Sgemm.pack(new Sgemm.Dense(w, 0, 1, CRS), K, 0, CRS, Sgemm.MR, cfg);    // w as (CRS, K)
+        try {
+            images(g.n(), cfg, n -> {
+                float[] col = Scratch.columns(CRS * PQ);                                  // (CRS, PQ)
+                im2col(x, n, g, col);
+                Sgemm.multiply(wp, null, new Sgemm.Dense(col, 0, PQ, 1), PQ, 1f, 0f, y, n * K * PQ, PQ, 0, K, 0, PQ, cfg.vector());
+            });
+        } finally {
+            Scratch.giveBack(wp.data());
+        }
+    }
+
+    static void backwardData(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate, Sgemm.Config cfg) {
+        int K = g.k(), CRS = g.crs(), PQ = g.pq();
+        Sgemm.Packed wtp = Sgemm.pack(new Sgemm.Dense(w, 0, CRS, 1), CRS, 0, K, Sgemm.MR, cfg);   // w^T as (K, CRS)
+        try {
+            images(g.n(), cfg, n -> {
+                float[] col = Scratch.columns(CRS * PQ);                                  // (CRS, PQ)
+                Sgemm.multiply(wtp, null, new Sgemm.Dense(dy, n * K * PQ, PQ, 1), PQ, 1f, 0f, col, 0, PQ, 0, CRS, 0, PQ, cfg.vector());
+                col2im(col, dx, n, g, accumulate);
+            });
+        } finally {
+            Scratch.giveBack(wtp.data());
+        }
+    }
+
+    static void backwardFilter(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate, Sgemm.Config cfg) {
+        Sgemm.gemm(g.k(), g.crs(), g.n() * g.pq(), 1f, new Dy(dy, g), new Im2colT(x, g), accumulate ? 1f : 0f, dw, 0, g.crs(), cfg);
+    }
+
+    /** Runs image(n) for n in [0, count), in static chunks. */
+    private static void images(int count, Sgemm.Config cfg, java.util.function.IntConsumer image) {
+        int tasks = Math.min(cfg.tasks(), count);
+        Sgemm.tasks(tasks, cfg, t -> {
+            for (int n = Sgemm.split(count, tasks, t); n < Sgemm.split(count, tasks, t + 1); n++) image.accept(n);
+        });
+    }
+
+    /**
+     * col^T over the batch as (N*PQ, CRS): element (p = (n, oh, ow), x = (c, r, s)) = x[n, c, oh*stride - pad + r,
+     * ow*stride - pad + s], the transpose of the per-image col_n. Packed one output row (n, oh) at a time: for each
+     * column the reads walk an input row with the stride.
+     */
+    record Im2colT(float[] x, Geometry g) implements Sgemm.Panels {
+        @Override
+        public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
+            int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), st = g.stride(), pad = g.pad();
+            Arrays.fill(dst, off, off + kc * width, 0f);                  // padding and out-of-image taps stay 0
+            int n = p0 / PQ, oh = p0 % PQ / Q, ow0 = p0 % Q;
+            for (int p = 0; p < kc; ) {                                  // p .. p + run: output row (n, oh), from ow0
+                int run = Math.min(Q - ow0, kc - p), xn = n * g.c() * H * W;
+                int c = x0 / (g.r() * g.s()), r = x0 / g.s() % g.r(), s = x0 % g.s();
+                for (int j = 0; j < count; j++) {
+                    int ih = oh * st - pad + r;
+                    if (ih >= 0 && ih < H) {
+                        // output columns whose input column ow*st - pad + s lies in [0, W)
+                        int owLo = Math.max(ow0, s < pad ? (pad - s + st - 1) / st : 0);
+                        int owHi = Math.min(ow0 + run, (W + pad - s + st - 1) / st);
+                        int src = xn + (c * H + ih) * W - pad + s, d = off + (p - ow0) * width + j;
+                        for (int ow = owLo; ow < owHi; ow++) dst[d + ow * width] = x[src + ow * st];
+                    }
+                    if (++s == g.s()) {
+                        s = 0;
+                        if (++r == g.r()) {
+                            r = 0;
+                            c++;
                         }
                     }
                 }
+                p += run;
+                ow0 = 0;
+                if (++oh == g.p()) {
+                    oh = 0;
+                    n++;
+                }
             }
-        });
-        return col;
+        }
     }
 
-    /** dx (+)= col2im(col): parallel over (n, c) planes so that each dx element has one writer. */
-    static void col2im(float[] col, float[] dx, Geometry g, boolean accumulate) {
-        int P = g.p(), Q = g.q(), npq = g.npq(), hw = g.h() * g.w();
-        Parallel.range(g.n() * g.c(), 1, (i0, i1) -> {
-            for (int nc = i0; nc < i1; nc++) {
-                int n = nc / g.c(), c = nc % g.c();
-                int xo = nc * hw;
-                if (!accumulate) java.util.Arrays.fill(dx, xo, xo + hw, 0f);
-                for (int rr = 0; rr < g.r(); rr++) {
-                    for (int ss = 0; ss < g.s(); ss++) {
-                        int base = ((c * g.r() + rr) * g.s() + ss) * npq;
-                        for (int p = 0; p < P; p++) {
-                            int ih = p * g.stride() - g.pad() + rr;
-                            if (ih < 0 || ih >= g.h()) continue;
-                            int co = base + (n * P + p) * Q;
-                            for (int q = 0; q < Q; q++) {
-                                int iw = q * g.stride() - g.pad() + ss;
-                                if (iw >= 0 && iw < g.w()) dx[xo + ih * g.w() + iw] += col[co + q];
-                            }
-                        }
+    /** dy (N, K, PQ) as (N*PQ, K): element (p = (n, pq), x = k) = dy[n, k, pq]. Packed in runs of one image. */
+    record Dy(float[] dy, Geometry g) implements Sgemm.Panels {
+        @Override
+        public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
+            int PQ = g.pq(), K = g.k();
+            for (int p = 0, n = p0 / PQ, pq = p0 % PQ; p < kc; p += PQ - pq, n++, pq = 0) {    // p .. : image n, from pq
+                int run = Math.min(PQ - pq, kc - p);
+                for (int j = 0; j < width; j++) {
+                    int d = off + p * width + j, src = (n * K + x0 + j) * PQ + pq;
+                    if (j < count) {
+                        for (int i = 0; i < run; i++) dst[d + i * width] = dy[src + i];
+                    } else {
+                        for (int i = 0; i < run; i++) dst[d + i * width] = 0f;
                     }
                 }
             }
-        });
+        }
     }
 
-    /** (K, N*PQ) -> (N, K, PQ), written or accumulated. */
-    private static void knToNk(float[] src, float[] dst, Geometry g, boolean accumulate) {
-        int pq = g.p() * g.q(), npq = g.npq();
-        Parallel.range(g.n() * g.k(), 4, (i0, i1) -> {
-            for (int nk = i0; nk < i1; nk++) {
-                int n = nk / g.k(), k = nk % g.k();
-                int so = k * npq + n * pq, d = nk * pq;
-                for (int j = 0; j < pq; j++) dst[d + j] = accumulate ? dst[d + j] + src[so + j] : src[so + j];
+    /** col_n (CRS, PQ) = im2col(x_n): row (c, r, s) holds the input row segments each output row reads, 0 outside the image. */
+    static void im2col(float[] x, int n, Geometry g, float[] col) {
+        int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), st = g.stride(), pad = g.pad();
+        for (int c = 0; c < g.c(); c++) {
+            int xc = (n * g.c() + c) * H * W;
+            for (int r = 0; r < g.r(); r++) {
+                for (int s = 0; s < g.s(); s++) {
+                    int row = ((c * g.r() + r) * g.s() + s) * P * Q;
+                    int owLo = Math.min(Q, Math.max(0, ceilDiv(pad - s, st))), owHi = Math.max(owLo, Math.min(Q, ceilDiv(W + pad - s, st)));
+                    for (int oh = 0; oh < P; oh++) {
+                        int ih = oh * st - pad + r, d = row + oh * Q;
+                        if (ih < 0 || ih >= H) {
+                            Arrays.fill(col, d, d + Q, 0f);
+                            continue;
+                        }
+                        int src = xc + ih * W - pad + s;
+                        for (int ow = 0; ow < owLo; ow++) col[d + ow] = 0f;
+                        for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[src + ow * st];
+                        for (int ow = owHi; ow < Q; ow++) col[d + ow] = 0f;
+                    }
+                }
             }
-        });
+        }
     }
 
-    /** (N, K, PQ) -> (K, N*PQ). */
-    private static void nkToKn(float[] src, float[] dst, Geometry g) {
-        int pq = g.p() * g.q(), npq = g.npq();
-        Parallel.range(g.n() * g.k(), 4, (i0, i1) -> {
-            for (int nk = i0; nk < i1; nk++) {
-                int n = nk / g.k(), k = nk % g.k();
-                System.arraycopy(src, nk * pq, dst, k * npq + n * pq, pq);
+    /** dx_n (+)= col2im(col_n): each column entry added to the input pixel it was gathered from, rows in order. */
+    static void col2im(float[] col, float[] dx, int n, Geometry g, boolean accumulate) {
+        int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), st = g.stride(), pad = g.pad();
+        int xo = n * g.c() * H * W;
+        if (!accumulate) Arrays.fill(dx, xo, xo + g.c() * H * W, 0f);
+        for (int c = 0; c < g.c(); c++) {
+            for (int r = 0; r < g.r(); r++) {
+                for (int s = 0; s < g.s(); s++) {
+                    int row = ((c * g.r() + r) * g.s() + s) * P * Q;
+                    // output columns whose input column iw = ow*st - pad + s lies in [0, W)
+                    int owLo = Math.max(0, ceilDiv(pad - s, st)), owHi = Math.min(Q, ceilDiv(W + pad - s, st));
+                    for (int oh = 0; oh < P; oh++) {
+                        int ih = oh * st - pad + r;
+                        if (ih < 0 || ih >= H) continue;
+                        int dst = xo + (c * H + ih) * W - pad + s, src = row + oh * Q;
+                        for (int ow = owLo; ow < owHi; ow++) dx[dst + ow * st] += col[src + ow];
+                    }
+                }
             }
-        });
+        }
     }
+
+    private static int ceilDiv(int a, int b) { return Math.floorDiv(a + b - 1, b); }
 }

@@ -1,0 +1,137 @@
+package dev.sparring.backend.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class ConvTest {
+
+    /** (N, C, H, W, K, R, S, stride, pad): strides 1-3, pads 0-2, non-square images and kernels, C = 1, odd K. */
+    static final Conv.Geometry[] GEOMETRIES = {
+            new Conv.Geometry(2, 1, 28, 28, 8, 4, 4, 2, 1),      // DCGAN D conv1 / G last convT, small batch
+            new Conv.Geometry(3, 8, 14, 14, 16, 4, 4, 2, 1),     // DCGAN D conv2 shape
+            new Conv.Geometry(1, 3, 9, 7, 5, 3, 3, 1, 1),
+            new Conv.Geometry(2, 5, 10, 13, 7, 3, 2, 1, 0),
+            new Conv.Geometry(3, 2, 11, 9, 3, 5, 3, 2, 2),
+            new Conv.Geometry(1, 4, 8, 8, 1, 1, 1, 1, 0),
+            new Conv.Geometry(2, 3, 12, 10, 9, 4, 4, 3, 2),
+            new Conv.Geometry(2, 70, 4, 4, 20, 4, 4, 2, 1),      // C*R*S = 1120 spans several K blocks
+            new Conv.Geometry(2, 2, 1, 3, 3, 5, 5, 1, 2),        // kernel wider than the padded image: some taps never valid
+    };
+
+    static float[] random(SplittableRandom rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return a;
+    }
+
+    /** Calls body(n, k, c, p, q, r, s, ih, iw) for every product term x[n,c,ih,iw] w[k,c,r,s] of the direct convolution. */
+    interface Term { void at(int n, int k, int c, int p, int q, int r, int s, int ih, int iw); }
+
+    static void direct(Conv.Geometry g, Term t) {
+        for (int n = 0; n < g.n(); n++)
+            for (int k = 0; k < g.k(); k++)
+                for (int p = 0; p < g.p(); p++)
+                    for (int q = 0; q < g.q(); q++)
+                        for (int c = 0; c < g.c(); c++)
+                            for (int r = 0; r < g.r(); r++)
+                                for (int s = 0; s < g.s(); s++) {
+                                    int ih = p * g.stride() - g.pad() + r, iw = q * g.stride() - g.pad() + s;
+                                    if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) t.at(n, k, c, p, q, r, s, ih, iw);
+                                }
+    }
+
+    static int xi(Conv.Geometry g, int n, int c, int h, int w) { return ((n * g.c() + c) * g.h() + h) * g.w() + w; }
+
+    static int yi(Conv.Geometry g, int n, int k, int p, int q) { return ((n * g.k() + k) * g.p() + p) * g.q() + q; }
+
+    static int wi(Conv.Geometry g, int k, int c, int r, int s) { return ((k * g.c() + c) * g.r() + r) * g.s() + s; }
+
+    /**
+     * Inputs in [-1, 1]; a sum of T terms in float has error at most about T 2^-24 times the sum of |terms|, itself at
+     * most T: 1e-6 T is a wide margin for the T <= a few thousand terms here, while a wrong index is off by O(1).
+     */
+    static void check(String what, double[] ref, float[] got, int terms) {
+        double atol = 1e-6 * terms, rtol = 1e-5, maxDiff = 0;
+        int bad = 0;
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < ref.length; i++) {
+            double d = Math.abs(got[i] - ref[i]);
+            maxDiff = Math.max(maxDiff, d);
+            if (!(d <= atol + rtol * Math.abs(ref[i])) && bad++ < 5) first.append(String.format(" [%d]: got %s want %s;", i, got[i], ref[i]));
+        }
+        if (bad > 0) fail(what + ": " + bad + " mismatches of " + ref.length + ", max diff " + maxDiff + ", first:" + first);
+    }
+
+    @Test
+    void forwardMatchesDirectConvolution() {
+        SplittableRandom rnd = new SplittableRandom(1);
+        for (Conv.Geometry g : GEOMETRIES) {
+            float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
+            float[] y = new float[g.n() * g.k() * g.pq()];
+            java.util.Arrays.fill(y, Float.NaN);                     // forward writes every output
+            double[] ref = new double[y.length];
+            direct(g, (n, k, c, p, q, r, s, ih, iw) -> ref[yi(g, n, k, p, q)] += (double) x[xi(g, n, c, ih, iw)] * w[wi(g, k, c, r, s)]);
+            Conv.forward(y, x, w, g);
+            check("forward " + g, ref, y, g.crs());
+        }
+    }
+
+    @Test
+    void backwardDataMatchesDirectConvolutionWrittenAndAccumulated() {
+        SplittableRandom rnd = new SplittableRandom(2);
+        for (Conv.Geometry g : GEOMETRIES) {
+            for (boolean accumulate : new boolean[] {false, true}) {
+                float[] dy = random(rnd, g.n() * g.k() * g.pq()), w = random(rnd, g.k() * g.crs());
+                float[] dx = random(rnd, g.n() * g.c() * g.h() * g.w());
+                double[] ref = new double[dx.length];
+                if (accumulate) for (int i = 0; i < dx.length; i++) ref[i] = dx[i];
+                direct(g, (n, k, c, p, q, r, s, ih, iw) -> ref[xi(g, n, c, ih, iw)] += (double) dy[yi(g, n, k, p, q)] * w[wi(g, k, c, r, s)]);
+                Conv.backwardData(dx, dy, w, g, accumulate);
+                check("backwardData accumulate=" + accumulate + " " + g, ref, dx, g.k() * g.r() * g.s() + 1);
+            }
+        }
+    }
+
+    @Test
+    void backwardFilterMatchesDirectConvolutionWrittenAndAccumulated() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (Conv.Geometry g : GEOMETRIES) {
+            for (boolean accumulate : new boolean[] {false, true}) {
+                float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), dy = random(rnd, g.n() * g.k() * g.pq());
+                float[] dw = random(rnd, g.k() * g.crs());
+                double[] ref = new double[dw.length];
+                if (accumulate) for (int i = 0; i < dw.length; i++) ref[i] = dw[i];
+                direct(g, (n, k, c, p, q, r, s, ih, iw) -> ref[wi(g, k, c, r, s)] += (double) x[xi(g, n, c, ih, iw)] * dy[yi(g, n, k, p, q)]);
+                Conv.backwardFilter(dw, x, dy, g, accumulate);
+                check("backwardFilter accumulate=" + accumulate + " " + g, ref, dw, g.n() * g.pq() + 1);
+            }
+        }
+    }
+
+    /** The three ops give the same bits for every task count and with either micro-kernel. */
+    @Test
+    void deterministicAcrossTaskCountsAndKernels() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        Conv.Geometry g = new Conv.Geometry(5, 6, 15, 13, 11, 4, 4, 2, 1);
+        float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
+        float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
+        float[][] first = null;
+        boolean[] kernels = Sgemm.VECTOR ? new boolean[] {true, false} : new boolean[] {false};
+        for (boolean vector : kernels) {
+            for (int tasks : new int[] {1, 2, 3, 4, 7}) {
+                Sgemm.Config cfg = new Sgemm.Config(vector, tasks);
+                float[] y = new float[dy.length], dx = dx0.clone(), dw = dw0.clone();
+                Conv.forward(y, x, w, g, cfg);
+                Conv.backwardData(dx, dy, w, g, true, cfg);
+                Conv.backwardFilter(dw, x, dy, g, true, cfg);
+                float[][] out = {y, dx, dw};
+                if (first == null) first = out;
+                for (int i = 0; i < 3; i++) assertArrayEquals(first[i], out[i], "output " + i + " with vector=" + vector + " tasks=" + tasks);
+            }
+        }
+    }
+}

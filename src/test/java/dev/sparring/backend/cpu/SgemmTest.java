@@ -1,0 +1,134 @@
+package dev.sparring.backend.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class SgemmTest {
+
+    /** (m, n, k): 1s, sizes just around the tile (6 x 16), the block depth (256) and the M block (144). */
+    static final int[][] SHAPES = {
+            {1, 1, 1}, {1, 17, 3}, {7, 1, 5}, {6, 16, 1}, {5, 15, 300}, {13, 33, 257}, {150, 40, 20},
+            {31, 100, 513}, {64, 48, 16}, {2, 2100, 7}, {145, 17, 64},
+            {2, 4100, 600},                 // m + n > 4096: gemm packs K in chunks of one block (256)
+    };
+
+    static float[] random(SplittableRandom rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return a;
+    }
+
+    /** The naive triple loop in double. */
+    static double[] reference(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int offA, int lda,
+                              float[] b, int offB, int ldb, float beta, float[] c, int offC, int ldc) {
+        double[] out = new double[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int p = 0; p < k; p++) {
+                    double av = ta ? a[offA + p * lda + i] : a[offA + i * lda + p];
+                    double bv = tb ? b[offB + j * ldb + p] : b[offB + p * ldb + j];
+                    s += av * bv;
+                }
+                out[i * n + j] = alpha * s + (beta == 0f ? 0 : beta * (double) c[offC + i * ldc + j]);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void matchesNaiveReferenceOnOddShapesTransposesOffsetsAndBetas() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {-1.3f, 0.7f}};
+        for (int[] sh : SHAPES) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                for (float[] ab : alphaBeta) {
+                    // leading dimensions larger than the rows, and offsets, so that strides and offsets are exercised
+                    int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 2, ldc = n + 5, offA = 4, offB = 1, offC = 9;
+                    float[] a = random(rnd, offA + (ta ? k : m) * lda);
+                    float[] b = random(rnd, offB + (tb ? n : k) * ldb);
+                    float[] c = random(rnd, offC + m * ldc);
+                    if (ab[1] == 0f) java.util.Arrays.fill(c, Float.NaN);   // beta = 0 must not read C
+                    double[] ref = reference(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], c, offC, ldc);
+                    float[] before = c.clone();
+                    Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], c, offC, ldc);
+                    String what = "sgemm m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb + " alpha=" + ab[0] + " beta=" + ab[1];
+                    // Inputs in [-1, 1]: each of the k float roundings is at most 2^-24 of a partial sum of at most
+                    // k |alpha| + |beta|, so 1e-6 k is a wide margin over the worst case; a wrong index is off by O(1).
+                    double atol = 1e-6 * (k + 1), rtol = 1e-5;
+                    check(what, ref, c, offC, ldc, m, n, atol, rtol);
+                    // padding between rows (ld > n) and before the offset is untouched
+                    for (int i = 0; i < c.length; i++) {
+                        int r = (i - offC) / ldc, col = (i - offC) % ldc;
+                        boolean inside = i >= offC && r < m && col < n;
+                        if (!inside && Float.floatToRawIntBits(c[i]) != Float.floatToRawIntBits(before[i])) fail(what + ": wrote outside C at " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    static void check(String what, double[] ref, float[] c, int offC, int ldc, int m, int n, double atol, double rtol) {
+        double maxDiff = 0;
+        int bad = 0;
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double r = ref[i * n + j], v = c[offC + i * ldc + j], d = Math.abs(v - r);
+                maxDiff = Math.max(maxDiff, d);
+                if (!(d <= atol + rtol * Math.abs(r))) {
+                    if (bad++ < 5) first.append(String.format(" (%d,%d): got %s want %s;", i, j, v, r));
+                }
+            }
+        }
+        if (bad > 0) fail(what + ": " + bad + " mismatches, max diff " + maxDiff + ", first:" + first);
+    }
+
+    @Test
+    void zeroDepthScalesCByBeta() {
+        float[] c = {1f, 2f, 3f, 4f};
+        Sgemm.sgemm(false, false, 2, 2, 0, 1f, new float[0], 0, 1, new float[2], 0, 2, 0.5f, c, 0, 2);
+        assertArrayEquals(new float[] {0.5f, 1f, 1.5f, 2f}, c);
+        java.util.Arrays.fill(c, Float.NaN);
+        Sgemm.sgemm(false, false, 2, 2, 0, 1f, new float[0], 0, 1, new float[2], 0, 2, 0f, c, 0, 2);
+        assertArrayEquals(new float[4], c);
+    }
+
+    /**
+     * Bit-for-bit the same across task counts and between the vector and the plain micro-kernel: each element is
+     * summed in one fixed order whatever tile or task it falls in.
+     */
+    @Test
+    void deterministicAcrossTaskCountsAndKernels() {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int m = 151, n = 77, k = 530;
+        float[] a = random(rnd, k * m), b = random(rnd, n * k), c0 = random(rnd, m * n);
+        float[] first = null;
+        boolean[] kernels = Sgemm.VECTOR ? new boolean[] {true, false} : new boolean[] {false};
+        for (boolean vector : kernels) {
+            for (int tasks : new int[] {1, 2, 3, 5, 8, 13}) {
+                for (int repeat = 0; repeat < 2; repeat++) {
+                    float[] c = c0.clone();
+                    Sgemm.sgemm(true, true, m, n, k, 0.9f, a, 0, m, b, 0, k, 0.3f, c, 0, n, new Sgemm.Config(vector, tasks));
+                    if (first == null) first = c;
+                    else assertArrayEquals(first, c, "vector=" + vector + " tasks=" + tasks + " differs from the first run");
+                }
+            }
+        }
+        assertTrue(first != null);
+    }
+
+    @Test
+    void rejectsLeadingDimensionsThatAreTooSmall() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Sgemm.sgemm(false, false, 2, 3, 4, 1f, new float[8], 0, 3, new float[12], 0, 3, 0f, new float[6], 0, 3));
+        assertTrue(e.getMessage().contains("lda=3"), e.getMessage());
+    }
+}
