@@ -16,7 +16,6 @@ final class Losses {
     }
 
     static TrainLoss trainLoss(String spec, String flag) {
-        GanLoss gl = parse(spec, flag);
-        return new TrainLoss(spec, gl.kernel(), gl.equilibriumCriticLoss(), gl.equilibriumGeneratorLoss());
+        return TrainLoss.of(parse(spec, flag));
     }
 }
