@@ -43,8 +43,10 @@ public final class Backends {
         return be;
     }
 
+    /** The first sentence of a probe's reason, for the one-line notice. */
     private static String firstLine(String s) {
-        int i = s.indexOf('\n');
-        return i < 0 ? s : s.substring(0, i) + " (sparring doctor has the details)";
+        int nl = s.indexOf('\n'), dot = s.indexOf(". ");
+        int cut = nl < 0 ? dot : dot < 0 ? nl : Math.min(nl, dot);
+        return cut < 0 ? s : s.substring(0, cut) + " (`sparring doctor` has the details)";
     }
 }
