@@ -128,10 +128,7 @@ public final class TrainingRun {
                     progress.update(s, history.isEmpty() ? null : history.get(history.size() - 1), elapsed);
                     if (bad != null) {
                         progress.finish();
-                        String msg = String.format("training stopped: a loss became non-finite at step %d (D loss %s, G loss %s). "
-                                        + "Lower the learning rates or change the loss. Last good checkpoint: %s",
-                                bad.step(), bad.dLoss(), bad.gLoss(), lastCheckpoint == null ? "none yet" : lastCheckpoint);
-                        result = new Result(Outcome.DIVERGED, bad.step(), lastCheckpoint, msg);
+                        result = diverged(bad);
                         break;
                     }
                 }
@@ -143,21 +140,28 @@ public final class TrainingRun {
                 long s = trainer.stepCount();
                 Metrics bad = drain(metricsOut, (System.nanoTime() - t0) / 1e9, s - start);
                 if (bad != null) {
-                    return new Result(Outcome.DIVERGED, bad.step(), lastCheckpoint, String.format(
-                            "training stopped: a loss became non-finite at step %d. Last good checkpoint: %s",
-                            bad.step(), lastCheckpoint == null ? "none yet" : lastCheckpoint));
+                    result = diverged(bad);
+                } else {
+                    if (cfg.sampleEvery() == 0 || s % cfg.sampleEvery() != 0) writeSamples(s);
+                    if (cfg.checkpointEvery() == 0 || s % cfg.checkpointEvery() != 0 || lastCheckpoint == null) writeCheckpoint();
+                    result = stopRequested && s < total
+                            ? new Result(Outcome.INTERRUPTED, s, lastCheckpoint, "interrupted at step " + s + "; resume with --resume " + dir)
+                            : new Result(Outcome.COMPLETED, s, lastCheckpoint, "finished " + s + " steps");
                 }
-                if (cfg.sampleEvery() == 0 || s % cfg.sampleEvery() != 0) writeSamples(s);
-                if (cfg.checkpointEvery() == 0 || s % cfg.checkpointEvery() != 0 || lastCheckpoint == null) writeCheckpoint();
-                result = stopRequested && s < total
-                        ? new Result(Outcome.INTERRUPTED, s, lastCheckpoint, "interrupted at step " + s + "; resume with --resume " + dir)
-                        : new Result(Outcome.COMPLETED, s, lastCheckpoint, "finished " + s + " steps");
             }
+            writeLossCurve();
         } finally {
-            finished.countDown();
+            finished.countDown();   // after the last file: a Ctrl-C hook waits for this before the JVM exits
         }
-        writeLossCurve();
         return result;
+    }
+
+    /** The result of a run stopped by a non-finite loss; no checkpoint is written from that state. */
+    private Result diverged(Metrics bad) {
+        return new Result(Outcome.DIVERGED, bad.step(), lastCheckpoint, String.format(
+                "training stopped: a loss became non-finite at step %d (D loss %s, G loss %s). Lower the learning rates "
+                        + "or change the loss. Last good checkpoint: %s",
+                bad.step(), bad.dLoss(), bad.gLoss(), lastCheckpoint == null ? "none yet" : lastCheckpoint));
     }
 
     /** Reads pending metrics, appends them to metrics.jsonl, and returns the first non-finite row, if any. */
