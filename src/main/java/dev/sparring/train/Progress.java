@@ -18,7 +18,7 @@ final class Progress {
         this.out = out;
         this.total = total;
         this.start = start;
-        this.bar = barWanted && System.console() != null;
+        this.bar = barWanted && System.console() != null && System.console().isTerminal();
     }
 
     void update(long step, Metrics m, double elapsedS) {
