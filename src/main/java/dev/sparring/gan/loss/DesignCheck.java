@@ -202,7 +202,7 @@ public final class DesignCheck {
         if (out < 0) return Double.NEGATIVE_INFINITY;
         if (out >= t.length) return Double.POSITIVE_INFINITY;
         double tiny = Math.min(Math.abs(dph[in]), Math.abs(dps[in]));
-        if (Math.abs(t[in]) > 600 && tiny < 1e-280) return t[in] < 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        if (tiny < 1e-280) return t[in] < 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;  // e^-745 and below
         double a = t[out], b = t[in];
         for (int it = 0; it < 200; it++) {
             double m = 0.5 * (a + b);

@@ -1,7 +1,6 @@
 package dev.sparring.gan.loss;
 
 import dev.sparring.cli.LossCommand;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
