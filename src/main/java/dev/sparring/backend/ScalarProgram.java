@@ -101,6 +101,7 @@ public final class ScalarProgram {
         return s[0];
     }
 
+    /** The value of binary op {@code op}; public so that formula trees (gan.loss.Expr) evaluate exactly as programs do. */
     public static double binary(int op, double a, double b) {
         return switch (op) {
             case ADD -> a + b;
@@ -114,6 +115,7 @@ public final class ScalarProgram {
         };
     }
 
+    /** The value of unary op {@code op}, in its stable form; public for the same reason as {@link #binary}. */
     public static double unary(int op, double x) {
         return switch (op) {
             case NEG -> -x;

@@ -234,11 +234,12 @@ public final class LineChart {
             ylo -= pad;
             yhi += pad;
         }
-        double[] yt = Double.isNaN(yMin) ? niceTicks(ylo, yhi) : linearTicks(ylo, yhi);
-        if (Double.isNaN(yMin)) {
-            ylo = Math.min(ylo, yt[0]);
-            yhi = Math.max(yhi, yt[yt.length - 1]);
+        if (Double.isNaN(yMin) && Double.isFinite(yhi - ylo)) {
+            double pad = 0.05 * (yhi - ylo);
+            ylo -= pad;
+            yhi += pad;
         }
+        double[] yt = linearTicks(ylo, yhi);
         double[] xt = logX ? logTicks(xlo, xhi) : linearTicks(xlo, xhi);
         Axis ax = new Axis(logX, xlo, xhi, left, right);
         Axis ay = new Axis(false, ylo, yhi, bottom, top);
@@ -388,17 +389,6 @@ public final class LineChart {
             double a = log ? Math.log10(lo) : lo, b = log ? Math.log10(hi) : hi, x = log ? Math.log10(v) : v;
             return p0 + (x - a) / (b - a) * (p1 - p0);
         }
-    }
-
-    /** Ticks at a 1-2-5 step covering [lo, hi], extended outward to whole steps. */
-    static double[] niceTicks(double lo, double hi) {
-        if (!Double.isFinite(hi - lo)) return new double[] {lo, hi};
-        double step = niceStep((hi - lo) / 5);
-        double a = Math.floor(lo / step) * step, b = Math.ceil(hi / step) * step;
-        int n = (int) Math.round((b - a) / step) + 1;
-        double[] t = new double[n];
-        for (int i = 0; i < n; i++) t[i] = clean(a + i * step, step);
-        return t;
     }
 
     /** Ticks at a 1-2-5 step inside [lo, hi]. */

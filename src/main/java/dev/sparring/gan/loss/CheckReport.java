@@ -190,6 +190,10 @@ public final class CheckReport {
         if (tStar != null) {
             oc.series("omega(r)", r, tStar);
             if (Double.isFinite(tEq)) oc.reference("t* at p = q: " + human(tEq), tEq, 0);
+        } else if (kind == Kind.BOUNDARY && Double.isFinite(omegaLo) && Double.isFinite(omegaHi)) {
+            double[] edge = new double[r.length];   // (m) the maximiser: the upper edge where q < p, the lower where q > p
+            for (int j = 0; j < r.length; j++) edge[j] = r[j] < 1 ? omegaHi : r[j] > 1 ? omegaLo : Double.NaN;
+            oc.series("omega(r): edge of Omega", r, edge);
         } else if (kind == Kind.BOUNDARY) {
             oc.message("optimum on the edge of Omega " + rangeText());
         } else if (kind == Kind.IPM) {

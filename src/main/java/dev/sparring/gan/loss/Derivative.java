@@ -26,6 +26,9 @@ import static dev.sparring.gan.loss.Simplify.sub;
  * abs(x)'         = sign(x) x'                 sign', step'    = 0 (almost everywhere)
  * a^c (c constant) = c a^(c-1) a'               c^b             = c^b log(c) b'
  * </pre>
+ * Where the outer derivative is infinite at a finite point (sqrt, log, log1p, a^c with c &lt; 1) and the inner
+ * derivative is piecewise (it can be exactly 0 on an interval, as for sqrt(relu(t))), the product is guarded:
+ * select(abs(x'), f'(x) x', 0), so that a flat stretch has derivative 0 rather than inf * 0 = NaN.
  * Parameters must be bound first: a parameter's derivative would be 0, which is right, but the result
  * would then mix bound and unbound forms.
  */
@@ -50,7 +53,7 @@ public final class Derivative {
 
     private static Expr unary(Fn f, Expr x, Expr dx) {
         if (f == Fn.RELU) return select(x, dx, num(0));
-        if (f == Fn.LOG) return div(dx, x);
+        if (f == Fn.LOG) return piecewise(dx) ? guarded(div(num(1), x), dx) : div(dx, x);
         Expr local = switch (f) {
             case NEG -> num(-1);
             case EXP, EXPM1 -> fn(Fn.EXP, x);
@@ -64,7 +67,27 @@ public final class Derivative {
             case ABS -> fn(Fn.SIGN, x);
             case SIGN, STEP, RELU -> num(0); // RELU handled above
         };
+        if ((f == Fn.SQRT || f == Fn.LOG1P) && piecewise(dx)) return guarded(local, dx);
         return mul(local, dx);
+    }
+
+    /**
+     * local * dx, but 0 where dx = 0: for an outer derivative that is infinite at a finite point (sqrt at 0, log at
+     * 0) composed with an inner function that is flat there (sqrt(relu(t)) for t &lt; 0), inf * 0 would be NaN
+     * while the derivative is 0.
+     */
+    private static Expr guarded(Expr local, Expr dx) {
+        return select(fn(Fn.ABS, dx), mul(local, dx), num(0));
+    }
+
+    /** True when e contains a piecewise-constant part (select, sign, step), so it can be exactly 0 on an interval. */
+    private static boolean piecewise(Expr e) {
+        return switch (e) {
+            case Expr.Select s -> true;
+            case Expr.Unary u -> u.fn() == Fn.SIGN || u.fn() == Fn.STEP || piecewise(u.x());
+            case Expr.Binary b -> piecewise(b.a()) || piecewise(b.b());
+            default -> false;
+        };
     }
 
     private static Expr binary(Op op, Expr a, Expr b, Expr da, Expr db) {
@@ -74,7 +97,11 @@ public final class Derivative {
             case MUL -> add(mul(da, b), mul(a, db));
             case DIV -> div(sub(da, mul(div(a, b), db)), b);
             case POW -> {
-                if (!b.hasVar()) yield mul(mul(b, pow(a, sub(b, num(1)))), da);
+                if (!b.hasVar()) {
+                    Expr local = mul(b, pow(a, sub(b, num(1))));
+                    boolean infiniteAtZero = b instanceof Expr.Num n && n.value() < 1;
+                    yield infiniteAtZero && piecewise(da) ? guarded(local, da) : mul(local, da);
+                }
                 if (!a.hasVar()) yield mul(mul(pow(a, b), log(a)), db);
                 yield mul(pow(a, b), add(mul(db, log(a)), div(mul(b, da), a)));
             }

@@ -129,7 +129,7 @@ public final class DesignCheck {
         rep.kind = kind;
         boolean ok = switch (kind) {
             case REGULAR -> regular();
-            case BOUNDARY, IPM -> linear(kind);
+            case BOUNDARY, IPM -> linear();
             case UNDETERMINED -> false;
         };
         if (!ok) return;
@@ -202,7 +202,7 @@ public final class DesignCheck {
         if (out < 0) return Double.NEGATIVE_INFINITY;
         if (out >= t.length) return Double.POSITIVE_INFINITY;
         double tiny = Math.min(Math.abs(dph[in]), Math.abs(dps[in]));
-        if (Math.abs(t[in]) > 600 && tiny < 1e-280) return t[in] < 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        if (tiny < 1e-280) return t[in] < 0 ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;  // e^-745 and below
         double a = t[out], b = t[in];
         for (int it = 0; it < 200; it++) {
             double m = 0.5 * (a + b);
@@ -421,7 +421,7 @@ public final class DesignCheck {
 
     // ------------------------------------------------------------------ linear designs (omega^-1 constant)
 
-    private boolean linear(CheckReport.Kind ignored) {
+    private boolean linear() {
         double c = rep.omegaInverseConstant;
         if (Math.abs(c - 1) > 1e-9) {
             rep.kind = CheckReport.Kind.UNDETERMINED;
@@ -516,7 +516,7 @@ public final class DesignCheck {
             String what = Math.abs(c - 1) < 1e-9 ? "beta = psi + const (the saturating, minimax generator)" : "beta = " + human(c) + " psi + const";
             String scale = Math.abs(c - 1) < 1e-9 ? "" : human(c) + " x ";
             rep.pass("generator", what + ": the generator minimises " + scale + (rep.kind == CheckReport.Kind.IPM
-                    ? "the critic's objective, the metric's estimate (envelope theorem)"
+                    ? "the critic's Lipschitz-constrained optimum, the metric itself (envelope theorem)"
                     : "the critic's optimum E_P d(q/p) (envelope theorem), so Q = P is its minimum"));
             return;
         }

@@ -109,7 +109,8 @@ final class Print {
         if (Double.isNaN(v)) return "NaN";
         if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
         if (v == Math.rint(v) && Math.abs(v) < 1e6) return Long.toString((long) v);
-        String s = String.format(java.util.Locale.ROOT, "%.7g", v);
+        double a = Math.abs(v);
+        String s = a < 1e-3 || a >= 1e7 ? String.format(java.util.Locale.ROOT, "%.6e", v) : String.format(java.util.Locale.ROOT, "%.7g", v);
         if (s.contains("e")) {
             String[] parts = s.split("e");
             String m = parts[0].contains(".") ? parts[0].replaceAll("0+$", "").replaceAll("\\.$", "") : parts[0];

@@ -113,6 +113,115 @@ class ExprAlgebraTest {
         }
     }
 
+    /** A random expression of the given depth; {@code smooth} leaves out the functions with kinks. */
+    private static Expr random(java.util.Random rnd, int depth, boolean smooth) {
+        if (depth == 0 || rnd.nextInt(4) == 0) {
+            return switch (rnd.nextInt(3)) {
+                case 0 -> new Expr.Num(List.of(-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0).get(rnd.nextInt(8)));
+                default -> Expr.T;
+            };
+        }
+        if (rnd.nextBoolean()) {
+            Expr.Fn[] fns = smooth
+                    ? new Expr.Fn[] {Expr.Fn.NEG, Expr.Fn.EXP, Expr.Fn.LOG, Expr.Fn.LOG1P, Expr.Fn.EXPM1, Expr.Fn.SOFTPLUS,
+                    Expr.Fn.SIGMOID, Expr.Fn.LOG_SIGMOID, Expr.Fn.TANH, Expr.Fn.SQRT}
+                    : Expr.Fn.values();
+            return new Expr.Unary(fns[rnd.nextInt(fns.length)], random(rnd, depth - 1, smooth));
+        }
+        Expr.Op[] ops = smooth ? new Expr.Op[] {Expr.Op.ADD, Expr.Op.SUB, Expr.Op.MUL, Expr.Op.DIV} : Expr.Op.values();
+        Expr.Op op = ops[rnd.nextInt(ops.length)];
+        Expr b = op == Expr.Op.POW ? new Expr.Num(List.of(2.0, 3.0, 0.5, -1.0).get(rnd.nextInt(4))) : random(rnd, depth - 1, smooth);
+        return new Expr.Binary(op, random(rnd, depth - 1, smooth), b);
+    }
+
+    /** Largest |value| of any node of e at t: the scale of the rounding error in evaluating e. */
+    private static double scale(Expr e, double t) {
+        double v = Math.abs(e.eval(t));
+        return switch (e) {
+            case Expr.Unary u -> Math.max(v, scale(u.x(), t));
+            case Expr.Binary b -> Math.max(v, Math.max(scale(b.a(), t), scale(b.b(), t)));
+            case Expr.Select s -> Math.max(v, Math.max(scale(s.cond(), t), Math.max(scale(s.ifPositive(), t), scale(s.otherwise(), t))));
+            default -> v;
+        };
+    }
+
+    /**
+     * (value, d/dt) of e at t by forward-mode dual numbers, with derivative rules written here independently of
+     * {@link Derivative} (a reference without the rounding noise of finite differences). One-sided at kinks,
+     * matching select's "&gt; 0".
+     */
+    private static double[] dual(Expr e, double t) {
+        return switch (e) {
+            case Expr.Num n -> new double[] {n.value(), 0};
+            case Expr.Var v -> new double[] {t, 1};
+            case Expr.Param p -> throw new IllegalStateException("unbound");
+            case Expr.Select s -> s.cond().eval(t) > 0 ? dual(s.ifPositive(), t) : dual(s.otherwise(), t);
+            case Expr.Unary u -> {
+                double[] x = dual(u.x(), t);
+                double v = u.fn().apply(x[0]), sg = 1 / (1 + Math.exp(-x[0])), ch = Math.cosh(x[0]);
+                double local = switch (u.fn()) {
+                    case NEG -> -1;
+                    case EXP -> Math.exp(x[0]);
+                    case LOG -> 1 / x[0];
+                    case LOG1P -> 1 / (1 + x[0]);
+                    case EXPM1 -> Math.exp(x[0]);
+                    case SOFTPLUS -> sg;
+                    case SIGMOID -> sg * (1 - sg);
+                    case LOG_SIGMOID -> 1 - sg;
+                    case TANH -> 1 / (ch * ch);
+                    case SQRT -> 0.5 / Math.sqrt(x[0]);
+                    case ABS -> Math.signum(x[0]);
+                    case RELU -> x[0] > 0 ? 1 : 0;
+                    case SIGN, STEP -> 0;
+                };
+                yield new double[] {v, x[1] == 0 ? 0 : local * x[1]};
+            }
+            case Expr.Binary b -> {
+                double[] x = dual(b.a(), t), y = dual(b.b(), t);
+                double v = b.op().apply(x[0], y[0]);
+                double d = switch (b.op()) {
+                    case ADD -> x[1] + y[1];
+                    case SUB -> x[1] - y[1];
+                    case MUL -> x[1] * y[0] + x[0] * y[1];
+                    case DIV -> (x[1] * y[0] - x[0] * y[1]) / (y[0] * y[0]);
+                    case POW -> (y[1] == 0 ? 0 : v * Math.log(x[0]) * y[1]) + (x[1] == 0 ? 0 : y[0] * Math.pow(x[0], y[0] - 1) * x[1]);
+                    case MIN -> y[0] - x[0] > 0 ? x[1] : y[1];
+                    case MAX -> x[0] - y[0] > 0 ? x[1] : y[1];
+                };
+                yield new double[] {v, d};
+            }
+        };
+    }
+
+    @Test
+    void randomExpressionsKeepTheirValuesAndDerivatives() {
+        java.util.Random rnd = new java.util.Random(20240611);
+        double[] ts = {-3.7, -1.2, -0.25, 0.3, 0.9, 2.6};
+        int compared = 0, derivatives = 0;
+        for (int k = 0; k < 3000; k++) {
+            boolean smooth = k % 2 == 0;
+            Expr e = random(rnd, 4, smooth);
+            Expr s = Simplify.simplify(e);
+            ScalarProgram p = Compile.program(s, "random " + e);
+            for (double t : ts) {
+                double a = e.eval(t), b = s.eval(t), sc = scale(e, t);
+                assertEquals(Double.doubleToLongBits(b), Double.doubleToLongBits(p.eval(t)), "compiled " + s);
+                if (!Double.isFinite(a) || !Double.isFinite(sc) || sc > 1e12) continue;
+                assertEquals(a, b, 1e-12 * (1 + sc), e + "  ->  " + s + " at t = " + t);
+                compared++;
+            }
+            Expr d = Derivative.of(s);
+            for (double t : ts) {
+                double[] dual = dual(s, t);
+                if (!Double.isFinite(dual[0]) || !Double.isFinite(dual[1]) || !(scale(s, t) < 1e12)) continue;
+                assertEquals(dual[1], d.eval(t), 1e-6 * (1 + Math.abs(dual[1])), "d/dt " + s + " = " + d + " at t = " + t);
+                derivatives++;
+            }
+        }
+        assertTrue(compared > 5000, "too few finite comparisons: " + compared);
+        assertTrue(derivatives > 5000, "too few derivative comparisons: " + derivatives);
+    }
+
     @Test
     void compilerRespectsTheKernelStack() {
         // a left-leaning sum of products needs 3 slots whatever its length, with the deeper operand first

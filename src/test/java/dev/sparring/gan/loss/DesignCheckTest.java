@@ -1,0 +1,195 @@
+package dev.sparring.gan.loss;
+
+import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.ScalarProgram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The design checker: accepts every built-in, rejects the documented broken designs with the failing condition. */
+class DesignCheckTest {
+
+    /** The broken designs of docs/losses.md and the condition each must fail. */
+    static final List<String[]> BROKEN = List.of(
+            new String[] {"phi=softplus(-t); psi=softplus(t)", "range"},
+            new String[] {"phi=-exp(-t); psi=exp(t)", "range"},
+            new String[] {"phi=-(t - 1)^2/2; psi=(t + 1)^2/2", "range"},
+            new String[] {"phi=-(t - 0.01)^2; psi=(t - 0.01)^2/2", "rho"},
+            new String[] {"phi=-exp(-t) + 4*sigmoid(t - 3); psi=-t", "omega^-1"},
+            new String[] {"phi=t; psi=-2*t", "optimum"},
+            new String[] {"phi=-softplus(-t); psi=-softplus(t); beta=t", "generator"},
+            new String[] {"out=tanh(t); phi=t; psi=-t; beta=exp(-t)", "generator"},
+            new String[] {"phi=log(t); psi=log(1 - t)", "defined"});
+
+    @Test
+    void everyBuiltinPasses() {
+        for (String n : GanLosses.names()) {
+            CheckReport r = GanLosses.get(n).check();
+            assertTrue(r.passed(), n + ":\n" + r.text());
+            assertEquals(-1, r.orientation(), n + " must score real samples high (Sparring's orientation)");
+            CheckReport.Kind want = switch (n) {
+                case "wgan" -> CheckReport.Kind.IPM;
+                case "hinge", "fgan-tv", "fgan-tv-sat", "lr-tv" -> CheckReport.Kind.BOUNDARY;
+                default -> CheckReport.Kind.REGULAR;
+            };
+            assertEquals(want, r.kind(), n);
+            if (want != CheckReport.Kind.IPM) assertNotNull(r.divergence(), n + " divergence not recognised");
+        }
+        assertEquals("Pearson chi2 = sum (p-q)^2/q", GanLosses.get("fgan-pearson").check().divergence().known().name());
+        assertEquals(2.0, GanLosses.get("minimax").check().divergence().scale(), 1e-9);
+        assertTrue(GanLosses.get("minimax").check().divergence().known().name().startsWith("JSD"));
+        double[] omega = GanLosses.get("fgan-pearson").check().omega();
+        assertEquals(-2, omega[0], 1e-9);
+        assertEquals(Double.POSITIVE_INFINITY, omega[1]);
+        double[] hinge = GanLosses.get("hinge").check().omega();
+        assertEquals(-1, hinge[0], 1e-9);
+        assertEquals(1, hinge[1], 1e-9);
+    }
+
+    @Test
+    void brokenDesignsFailWithTheirCondition() {
+        for (String[] b : BROKEN) {
+            CheckReport r = GanLoss.parse(b[0]).check();
+            assertFalse(r.passed(), b[0] + " passed:\n" + r.text());
+            assertEquals(b[1], r.failure().name(), b[0] + ":\n" + r.text());
+            assertTrue(r.text().contains("verdict: FAIL (" + b[1] + ")"), r.text());
+            assertTrue(Double.isNaN(GanLoss.parse(b[0]).equilibriumCriticLoss()), b[0]);
+        }
+    }
+
+    @Test
+    void failuresNameThePointAndTheValue() {
+        CheckReport bump = GanLoss.parse("phi=-exp(-t) + 4*sigmoid(t - 3); psi=-t").check();
+        assertTrue(bump.failure().detail().matches(".*omega\\^-1\\(1\\.\\d+\\) = 0\\.78\\d+ and omega\\^-1\\(1\\.\\d+\\) = 0\\.78\\d+.*"),
+                bump.failure().detail());
+        CheckReport rho = GanLoss.parse("phi=-(t - 0.01)^2; psi=(t - 0.01)^2/2").check();
+        assertTrue(rho.failure().detail().contains("rho = psi' changes sign"), rho.failure().detail());
+        CheckReport nan = GanLoss.parse("phi=log(t); psi=log(1 - t)").check();
+        assertTrue(nan.failure().detail().startsWith("phi(-10000) = NaN"), nan.failure().detail());
+        CheckReport gen = GanLoss.parse("phi=-softplus(-t); psi=-softplus(t); beta=t").check();
+        assertTrue(gen.failure().detail().contains("dips below its tangent at r = 1: g(1e-4) = "), gen.failure().detail());
+    }
+
+    @Test
+    void brokenExamplesAreTheDocumentedOnes() throws IOException {
+        Path doc = Path.of("docs/losses.md");
+        String text = Files.readString(doc);
+        for (String[] b : BROKEN) assertTrue(text.contains(b[0]), "docs/losses.md does not show the broken example " + b[0]);
+    }
+
+    @Test
+    void constantsAddedToPhiAndPsiChangeNothingButTheLevel() {
+        for (String n : GanLosses.names()) {
+            GanLoss l = GanLosses.get(n);
+            GanLoss shifted = GanLoss.formula("phi=" + l.phi().text() + " - 3; psi=" + l.psi().text() + " + 5; beta=" + l.beta().text());
+            CheckReport a = l.check(), b = shifted.check();
+            assertTrue(b.passed(), n + " + constants:\n" + b.text());
+            assertEquals(a.kind(), b.kind(), n);
+            if (a.divergence() != null) {
+                assertEquals(a.divergence().known(), b.divergence().known(), n);
+                assertEquals(a.divergence().scale(), b.divergence().scale(), 1e-6 * a.divergence().scale(), n);
+            }
+            assertEquals(l.equilibriumCriticLoss() - 2, shifted.equilibriumCriticLoss(), 1e-9, n);
+        }
+    }
+
+    @Test
+    void theMirroredOrientationPassesWithANote() {
+        for (String n : GanLosses.names()) {
+            GanLoss l = GanLosses.get(n);
+            Expr minusT = Simplify.neg(Expr.T);
+            GanLoss mirrored = GanLoss.formula("phi=" + l.phi().substitute(minusT).text() + "; psi=" + l.psi().substitute(minusT).text()
+                    + "; beta=" + l.beta().substitute(minusT).text());
+            CheckReport a = l.check(), b = mirrored.check();
+            assertTrue(b.passed(), n + " mirrored:\n" + b.text());
+            assertEquals(1, b.orientation(), n);
+            assertTrue(b.notes().stream().anyMatch(s -> s.contains("fake samples high")), n);
+            assertEquals(l.equilibriumCriticLoss(), mirrored.equilibriumCriticLoss(), 1e-9, n);
+            assertEquals(l.equilibriumGeneratorLoss(), mirrored.equilibriumGeneratorLoss(), 1e-9, n);
+            if (a.kind() == CheckReport.Kind.REGULAR) assertEquals(-a.tStar(3.0), b.tStar(3.0), 1e-9 * (1 + Math.abs(a.tStar(3.0))), n);
+        }
+    }
+
+    /** Textbook forms in the formula language against the built-ins: all six programs agree to 1e-12 in float64. */
+    @Test
+    void formulaLossesAgreeWithTheEquivalentBuiltins() {
+        String[][] pairs = {
+                {"minimax", "out=sigmoid(t); phi=log(t); psi=log(1 - t); beta=log(1 - t)"},
+                {"nsgan", "phi=log(sigmoid(t)); psi=log(1 - sigmoid(t)); beta=-log(sigmoid(t))"},
+                {"nsgan", "phi=-log(1 + exp(-t)); psi=-log(1 + exp(t)); beta=log(1 + exp(-t))"},
+                {"wgan", "phi=t; psi=-t; beta=-t"},
+                {"lsgan", "phi=-0.5*(t - 1)^2; psi=-0.5*t^2; beta=0.5*(t - 1)^2"},
+                {"lsgan:a=-1,b=1,c=0", "phi=-(t-b)^2/2; psi=-(t-a)^2/2; beta=(t-c)^2/2; a=-1; b=1; c=0"},
+                {"hinge", "phi=min(0, t - 1); psi=min(0, -t - 1); beta=-t"},
+                {"fgan-kl", "out=t; phi=t; psi=-exp(t - 1); beta=-t"},
+                {"fgan-rkl", "out=-exp(-t); phi=t; psi=-(-1 - log(-t)); beta=-t"},
+                {"fgan-pearson", "phi=t; psi=-(t^2/4 + t); beta=-t"},
+                {"fgan-neyman", "out=1 - exp(-t); phi=t; psi=-(2 - 2*sqrt(1 - t)); beta=-t"},
+                {"fgan-hellinger", "out=1 - exp(-t); phi=t; psi=-(t/(1 - t)); beta=-t"},
+                {"fgan-hellinger-sat", "out=1 - exp(-t); phi=t; psi=-(t/(1 - t))"},
+                {"fgan-js", "out=log(2) - log(1 + exp(-t)); phi=t; psi=log(2 - exp(t)); beta=-t"},
+                {"fgan-gan", "out=-log(1 + exp(-t)); phi=t; psi=log(1 - exp(t)); beta=-t"},
+                {"fgan-tv", "out=tanh(t)/2; phi=t; psi=-t; beta=-t"},
+                {"lr-tv", "out=tanh(t); phi=t; psi=-t"},
+                {"lr-exp", "phi=-exp(-t); psi=-exp(t)"},
+                {"lr-logistic", "phi=log(sigmoid(t)); psi=log(sigmoid(-t)); beta=-t"},
+                {"lr-lsgan", "phi=-(t - 1)^2; psi=-t^2; beta=(t - 1)^2"}};
+        for (String[] p : pairs) {
+            ScalarProgram[] b = programs(GanLoss.parse(p[0]).kernel()), f = programs(GanLoss.parse(p[1]).kernel());
+            for (double t = -5; t <= 5; t += 0.0625) {
+                if (Math.abs(t) == 1) continue;  // the hinge's kinks: the two forms pick different one-sided slopes
+                for (int i = 0; i < 6; i++) {
+                    double want = b[i].eval(t), got = f[i].eval(t);
+                    assertEquals(want, got, 1e-12 * (1 + Math.abs(want)), p[0] + " vs \"" + p[1] + "\" function " + i + " at " + t);
+                }
+            }
+            // the simplifier found the stable forms: equal at the extremes too (infinities included)
+            for (double t : new double[] {-1e4, -100, 100, 1e4}) {
+                for (int i = 0; i < 6; i++) {
+                    double want = b[i].eval(t), got = f[i].eval(t);
+                    if (Double.isInfinite(want)) assertEquals(want, got, p[1] + " at " + t);
+                    else assertEquals(want, got, 1e-12 * (1 + Math.abs(want)), p[1] + " function " + i + " at " + t + ": " + f[i]);
+                }
+            }
+        }
+    }
+
+    private static ScalarProgram[] programs(LossKernel k) {
+        return new ScalarProgram[] {k.phi(), k.dphi(), k.psi(), k.dpsi(), k.beta(), k.dbeta()};
+    }
+
+    @Test
+    void reportTextAndPlot(@TempDir Path dir) throws IOException {
+        String text = GanLosses.get("minimax").check().text();
+        assertTrue(text.contains("verdict: PASS"), text);
+        assertTrue(text.contains("L_D* = -(phi(t*) + psi(t*)) = 1.386294  (= 2 ln 2)"), text);
+        assertTrue(text.contains("L_G* = beta(t*) = -0.693147"), text);
+        assertTrue(text.contains("f(r) = d(r) - d(1) - d'(1)(r - 1) = 2 x JSD"), text);
+        assertTrue(text.matches("(?s).*\\n\\s+0\\.5\\s+0\\.6931472\\s+.*"), "table row for r = 0.5, t* = -log 0.5:\n" + text);
+
+        Path two = dir.resolve("sub/minimax.png"), three = dir.resolve("nsgan.png"), broken = dir.resolve("broken.png");
+        GanLosses.get("minimax").check().writePlot(two);
+        GanLosses.get("nsgan").check().writePlot(three);
+        GanLoss.parse(BROKEN.getFirst()[0]).check().writePlot(broken);
+        BufferedImage a = ImageIO.read(two.toFile()), b = ImageIO.read(three.toFile()), c = ImageIO.read(broken.toFile());
+        assertEquals(2 * 560, a.getWidth(), "d(r) and omega(r) panels for a saturating generator");
+        assertEquals(3 * 560, b.getWidth(), "plus r beta(omega(r)) for a separate generator loss");
+        assertEquals(420, a.getHeight());
+        assertNotNull(c);
+        try (var files = Files.list(dir)) {
+            assertNull(files.filter(f -> f.getFileName().toString().endsWith(".tmp")).findAny().orElse(null), "temporary files left");
+        }
+    }
+}
