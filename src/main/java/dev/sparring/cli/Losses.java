@@ -11,7 +11,8 @@ final class Losses {
         try {
             return GanLoss.parse(spec);
         } catch (IllegalArgumentException e) {
-            throw new UserError(flag + " " + spec + ": " + e.getMessage());
+            String m = e.getMessage();
+            throw new UserError(m.startsWith(flag) ? m : flag + " " + spec + ": " + m);
         }
     }
 
