@@ -34,6 +34,13 @@ public abstract class Tensor implements AutoCloseable {
 
     public final DType dtype() { return dtype; }
 
+    /** Product of the dimensions from {@code from} on: {@code sizeFrom(2)} is H*W of an NCHW tensor, 1 for (N, C). */
+    public final long sizeFrom(int from) {
+        long n = 1;
+        for (int i = from; i < shape.length; i++) n *= shape[i];
+        return n;
+    }
+
     public final boolean sameShape(int... other) { return Arrays.equals(shape, other); }
 
     /** Releases backend memory (a no-op on the CPU). Views share storage and must not outlive their base. */

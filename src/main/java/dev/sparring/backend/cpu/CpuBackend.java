@@ -133,11 +133,7 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- bias
 
     /** Size of the dimensions after dimension 1 (H*W for images, 1 for matrices). */
-    private static int inner(Tensor t) {
-        int n = 1;
-        for (int i = 2; i < t.rank(); i++) n *= t.dim(i);
-        return n;
-    }
+    private static int inner(Tensor t) { return Math.toIntExact(t.sizeFrom(2)); }
 
     @Override
     public void addBias(Tensor y, Tensor b) {

@@ -604,13 +604,6 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- bias
 
-    /** Size of the dimensions after dimension 1 (H*W for images, 1 for matrices). */
-    private static long inner(Tensor t) {
-        long n = 1;
-        for (int i = 2; i < t.rank(); i++) n *= t.dim(i);
-        return n;
-    }
-
     @Override
     public void addBias(Tensor y, Tensor b) {
         long yp = f(y), bp = f(b);
@@ -618,7 +611,7 @@ public final class CudaBackend implements Backend {
         if (b.size() != C) throw new IllegalArgumentException("addBias: bias " + b + " for " + y);
         bind();
         if (y.size() == 0) return;
-        args.begin().ptr(yp).ptr(bp).i64(y.size()).i32(C).i64(inner(y));
+        args.begin().ptr(yp).ptr(bp).i64(y.size()).i32(C).i64(y.sizeFrom(2));
         launch(kBiasAdd, blocksFor(y.size()), 1, "bias_add");
     }
 
@@ -629,7 +622,7 @@ public final class CudaBackend implements Backend {
         if (db.size() != C) throw new IllegalArgumentException("biasBackward: " + db + " for " + dy);
         bind();
         if (C == 0) return;
-        args.begin().ptr(dbp).ptr(dyp).i32(N).i32(C).i64(inner(dy));
+        args.begin().ptr(dbp).ptr(dyp).i32(N).i32(C).i64(dy.sizeFrom(2));
         launch(kBiasBwd, C, 1, "bias_backward");
     }
 
@@ -651,7 +644,7 @@ public final class CudaBackend implements Backend {
         for (Tensor t : perChannel) {
             if (t.size() != C) throw new IllegalArgumentException(op + ": per-channel tensor " + t + " for input " + x);
         }
-        long inner = inner(x);
+        long inner = x.sizeFrom(2);
         if (inner > Integer.MAX_VALUE) throw new IllegalArgumentException(op + ": " + x + " is too large for cuDNN's 4-D descriptor");
         BnKey key = new BnKey(x.dim(0), C, inner);
         BnPlan plan = bnPlans.get(key);
