@@ -99,9 +99,12 @@ public interface Backend extends AutoCloseable {
     /** Inference-mode batch norm with the running statistics. */
     void batchNormEval(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, double eps);
 
-    /** dx written; dgamma, dbeta (C) accumulate. Uses what batchNormTrain saved. */
+    /**
+     * dx written; dgamma, dbeta (C) accumulate. Uses what batchNormTrain saved; {@code eps} is the forward's (cuDNN
+     * wants it even when the saved statistics are passed).
+     */
     void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
-                           Tensor saveMean, Tensor saveInvStd);
+                           Tensor saveMean, Tensor saveInvStd, double eps);
 
     // ---------------------------------------------------------------- activations
 
@@ -160,7 +163,8 @@ public interface Backend extends AutoCloseable {
 
     /**
      * out (B, C, H, W) = images[indices[start + b]] * scale + shift, where images (N, C, H, W) is U8 and indices
-     * is I32. Samples a batch from a dataset kept on the device.
+     * is I32. Samples a batch from a dataset kept on the device. Indices must lie in [0, N): the CPU twin throws
+     * on one outside, a GPU kernel cannot and writes a NaN row instead (which the trainer's NaN check reports).
      */
     void gatherImages(Tensor out, Tensor images, Tensor indices, int start, float scale, float shift);
 

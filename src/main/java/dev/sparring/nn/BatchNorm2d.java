@@ -64,9 +64,9 @@ public final class BatchNorm2d extends Layer {
         // One fused call computes dx and the parameter gradients; when the caller wants no parameter
         // gradients we still need dx, so gradients go to scratch that is discarded.
         if (paramGrads) {
-            be.batchNormBackward(dx, weight.grad(), bias.grad(), dy, x[s], weight.value(), saveMean[s], saveInvStd[s]);
+            be.batchNormBackward(dx, weight.grad(), bias.grad(), dy, x[s], weight.value(), saveMean[s], saveInvStd[s], eps);
         } else {
-            be.batchNormBackward(dx, scratch(0), scratch(1), dy, x[s], weight.value(), saveMean[s], saveInvStd[s]);
+            be.batchNormBackward(dx, scratch(0), scratch(1), dy, x[s], weight.value(), saveMean[s], saveInvStd[s], eps);
         }
         return inputGrad ? dx : null;
     }

@@ -210,7 +210,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
-                                  Tensor saveMean, Tensor saveInvStd) {
+                                  Tensor saveMean, Tensor saveInvStd, double eps) {
         float[] dxv = f(dx), dg = f(dgamma), db = f(dbeta), dyv = f(dy), xv = f(x), g = f(gamma), sm = f(saveMean), si = f(saveInvStd);
         int N = x.dim(0), C = x.dim(1), HW = inner(x);
         long m = (long) N * HW;

@@ -683,11 +683,9 @@ public final class CudaBackend implements Backend {
      * the backward pass; cuDNN uses the saved mean and inverse std from the forward pass when they are given (we
      * always give them), and only requires epsilon >= CUDNN_BN_MIN_EPSILON.
      */
-    private static final double BN_BACKWARD_EPS = 1e-5;
-
     @Override
     public void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
-                                  Tensor saveMean, Tensor saveInvStd) {
+                                  Tensor saveMean, Tensor saveInvStd, double eps) {
         sameSize("batchNormBackward", x, dx);
         sameSize("batchNormBackward", x, dy);
         long dxp = f(dx), dgp = f(dgamma), dbp = f(dbeta), dyp = f(dy), xp = f(x), gp = f(gamma), smp = f(saveMean), sip = f(saveInvStd);
@@ -695,7 +693,7 @@ public final class CudaBackend implements Backend {
         BnPlan plan = bnPlan(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
         // dx written (alpha 1, beta 0); dgamma, dbeta accumulated (alpha 1, beta 1)
         Cudnn.batchNormBackward(cudnn, one, zero, one, one, plan.x(), xp, dyp, dxp, plan.bn(), gp, dgp, dbp,
-                BN_BACKWARD_EPS, smp, sip);
+                eps, smp, sip);
     }
 
     // ---------------------------------------------------------------- activations
