@@ -61,7 +61,7 @@ public final class TrainCommand implements Callable<Integer> {
     Double clip;
     @Option(names = "--updates", defaultValue = "alternating", description = "alternating or simultaneous")
     String updates;
-    @Option(names = "--batch", defaultValue = "64", description = "batch size")
+    @Option(names = "--batch", defaultValue = "32", description = "batch size")
     int batch;
     @Option(names = "--epochs", defaultValue = "5", description = "passes over the data (finite datasets)")
     int epochs;

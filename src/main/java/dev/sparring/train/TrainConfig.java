@@ -59,7 +59,7 @@ public record TrainConfig(
     /** The defaults of {@code sparring train}: the MNIST DCGAN sized to train an epoch fast on a CPU. */
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", "auto", 28, 0, false, 64, 32, 32, 128, 3,
-                "nsgan", "adam", 2e-4, 2e-4, 0.5, 1, 0, false, 64, 5, 0, 1,
+                "nsgan", "adam", 2e-4, 2e-4, 0.5, 1, 0, false, 32, 5, 0, 1,
                 200, 10, 500);
     }
 
