@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code sparring} command line. */
 @Command(name = "sparring", mixinStandardHelpOptions = true, version = "sparring 0.1.0",
         description = "A GPU-native GAN training engine for the JVM.",
-        subcommands = {TrainCommand.class, SampleCommand.class, LossCommand.class, DoctorCommand.class,
+        subcommands = {TrainCommand.class, SampleCommand.class, LossCommand.class, DoctorCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -1,0 +1,105 @@
+package dev.sparring.cli;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.BackendException;
+import dev.sparring.backend.Backends;
+import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.backend.cuda.CudaBackend;
+import dev.sparring.backend.cuda.CudaRuntime;
+import dev.sparring.bench.TrainBench;
+import dev.sparring.io.Json;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+        description = {"Time DCGAN training steps on synthetic images kept on the device (defaults: PyTorch's DCGAN example, "
+                + "64 px RGB, nz 100, ngf = ndf = 64, batch 128).",
+                "Prints one result line, the per-phase breakdown, and one JSON line (starting with {\"bench\")."})
+public final class BenchCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
+    String device;
+    @Option(names = "--image-size", defaultValue = "64", description = "DCGAN image side: 28, 32 or 64")
+    int imageSize;
+    @Option(names = "--channels", defaultValue = "3", description = "image channels")
+    int channels;
+    @Option(names = "--nz", defaultValue = "100", description = "latent size")
+    int nz;
+    @Option(names = "--ngf", defaultValue = "64", description = "generator width")
+    int ngf;
+    @Option(names = "--ndf", defaultValue = "64", description = "critic width")
+    int ndf;
+    @Option(names = "--batch", defaultValue = "128", description = "batch size")
+    int batch;
+    @Option(names = "--images", defaultValue = "1024", description = "random images kept on the device")
+    int images;
+    @Option(names = "--loss", defaultValue = "nsgan", description = "loss NAME[:params] or a formula (its defaults give the optimizer and critic steps)")
+    String loss;
+    @Option(names = "--warmup", defaultValue = "10", description = "untimed steps first")
+    int warmup;
+    @Option(names = "--iters", defaultValue = "50", description = "steps per timed block")
+    int iters;
+    @Option(names = "--repeats", defaultValue = "3", description = "timed blocks; the median is reported")
+    int repeats;
+    @Option(names = "--phase-iters", defaultValue = "10", description = "iterations of the per-phase breakdown (0: none)")
+    int phaseIters;
+    @Option(names = "--check-steps", defaultValue = "0",
+            description = "first compare this many steps with the CPU backend from the same seed (CUDA only; slow on the CPU side at full size)")
+    int checkSteps;
+    @Option(names = "--tf32", description = "let cuDNN and cuBLAS use TF32 tensor cores (CUDA only; PyTorch's default for convolutions)")
+    boolean tf32;
+    @Option(names = "--seed", defaultValue = "1", description = "seed for weights, noise and the synthetic images")
+    long seed;
+    @Option(names = "--json", description = "also append the JSON line to this file")
+    Path json;
+
+    @Override
+    public Integer call() throws IOException {
+        TrainBench.Options o = new TrainBench.Options(imageSize, channels, nz, ngf, ndf, batch, images, Losses.parse(loss, "--loss").spec(),
+                warmup, iters, repeats, phaseIters, checkSteps, seed);
+        PrintWriter out = spec.commandLine().getOut();
+        TrainBench.Result r;
+        try (Backend be = backend()) {
+            boolean reference = checkSteps > 0 && !(be instanceof CpuBackend);
+            r = TrainBench.run(be, o, reference ? CpuBackend::new : null, System.err);
+        }
+        out.println(r.line());
+        if (!r.phases().isEmpty()) out.println(TrainBench.phaseTable(r.phases(), r.medianMs()));
+        String line = Json.write(r.toMap());
+        out.println(line);
+        out.flush();
+        if (json != null) {
+            Path parent = json.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            Files.writeString(json, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
+        if (r.check().status().equals("mismatch")) {
+            System.err.println("sparring bench: the " + r.device() + " steps differ from the CPU reference beyond tolerance (table above); "
+                    + "the timing is printed but the backend computes something else");
+            return 4;
+        }
+        return 0;
+    }
+
+    /** The backend --device asks for; with --tf32 a CUDA backend that allows TF32. */
+    private Backend backend() {
+        if (!tf32) return Backends.create(device, System.err);
+        if (device.equals("cpu")) throw new UserError("--tf32 applies to --device cuda (or auto on a GPU), not to the CPU");
+        CudaRuntime.Status st = CudaRuntime.probe();
+        if (!st.available()) throw new BackendException("--tf32 needs CUDA: " + st.reason());
+        Backend be = new CudaBackend(new CudaBackend.Options(0, true, false));
+        System.err.println("device: cuda (" + be.description() + "); TF32 allowed by --tf32");
+        return be;
+    }
+}
