@@ -1,16 +1,10 @@
 package dev.sparring.bench;
 
 import dev.sparring.backend.Backend;
-import dev.sparring.backend.LossKernel;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.TrainerDefaults;
-import dev.sparring.nn.Network;
-import dev.sparring.nn.Pass;
-import dev.sparring.optim.WeightClip;
-import dev.sparring.random.NoiseStream;
-import dev.sparring.tensor.Tensor;
 import dev.sparring.train.Metrics;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
@@ -192,7 +186,7 @@ public final class TrainBench {
                 last = ms2.getLast();
                 log.printf(Locale.ROOT, "bench: block %d/%d: %.3f ms/it%n", r + 1, o.repeats(), ms[r]);
             }
-            Map<String, Double> phases = o.phaseIters() > 0 ? phases(t, cfg, data, o.phaseIters()) : Map.of();
+            Map<String, Double> phases = o.phaseIters() > 0 ? phases(t, o.phaseIters()) : Map.of();
             return new Result(o, be.name(), be.description(), cfg.dSteps(), t.generator().parameterCount(),
                     t.critic().parameterCount(), ms, phases, check, last);
         }
@@ -285,68 +279,20 @@ public final class TrainBench {
     }
 
     /**
-     * {@code iters} alternating iterations written out as {@link Trainer#step()} does them, on the trainer's own networks
-     * and optimizers (so the per-shape setup is warm), timing each phase. Returns milliseconds per iteration by phase.
+     * Runs {@code iters} more training steps with a listener that drains the device at every phase boundary of
+     * {@link Trainer#step()}, and returns milliseconds per iteration by phase.
      */
-    static Map<String, Double> phases(Trainer t, TrainConfig cfg, ImageDataset data, int iters) {
-        Backend be = t.backend();
-        Network g = t.generator(), d = t.critic();
-        LossKernel kernel = t.loss().kernel();
-        WeightClip clip = cfg.clip() > 0 ? new WeightClip(d, (float) cfg.clip()) : null;
-        int b = cfg.batch(), n = data.size();
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        NoiseStream zs = NoiseStream.derive(cfg.seed(), "bench-phases");
-        PhaseClock clock = new PhaseClock(be);
-        try (Tensor pixels = be.upload(data.pixels(), n, data.channels(), data.height(), data.width());   // (N, C, H, W) U8
-             Tensor perm = be.upload(order, n);                                                          // (N) I32
-             Tensor xReal = be.zeros(b, data.channels(), data.height(), data.width());                   // (B, C, H, W)
-             Tensor z = be.zeros(b, cfg.nz(), 1, 1);                                                     // (B, nz, 1, 1)
-             Tensor dtReal = be.zeros(b);                                                                // (B)
-             Tensor dtFake = be.zeros(b);                                                                // (B)
-             Tensor dtGen = be.zeros(b);                                                                 // (B)
-             Tensor stats = be.zeros(16)) {
-            int start = 0;
-            clock.start();
+    static Map<String, Double> phases(Trainer t, int iters) {
+        PhaseClock clock = new PhaseClock(t.backend());
+        clock.start();
+        t.onPhase(clock::mark);
+        try {
             for (int it = 0; it < iters; it++) {
-                Tensor xFake = null;
-                for (int k = 0; k < cfg.dSteps(); k++) {
-                    if (start + b > n) start = 0;
-                    be.gatherImages(xReal, pixels, perm, start, 1f / 127.5f, -1f);
-                    start += b;
-                    clock.mark("data");
-                    be.normal(z, zs.seed(), zs.take(z.size()));
-                    xFake = g.forward(z, Pass.train(0));
-                    clock.mark("G forward");
-                    d.zeroGrad();
-                    Tensor tReal = d.forward(xReal, Pass.train(0));
-                    Tensor tFake = d.forward(xFake, Pass.train(1));
-                    clock.mark("D forward");
-                    be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, stats, 0);
-                    clock.mark("loss");
-                    d.backward(dtReal, Pass.train(0), false, true);
-                    d.backward(dtFake, Pass.train(1), false, true);
-                    clock.mark("D backward");
-                    be.sumSquares(d.grads(), stats, 8);
-                    clock.mark("grad norms");
-                    t.criticOptimizer().step();
-                    if (clip != null) clip.apply();
-                    clock.mark("optimizers");
-                }
-                g.zeroGrad();
-                Tensor tFake = d.forward(xFake, Pass.train(1));
-                clock.mark("D forward");
-                be.generatorLoss(kernel, dtGen, tFake, stats, 5);
-                clock.mark("loss");
-                Tensor dx = d.backward(dtGen, Pass.train(1), true, false);
-                clock.mark("D backward");
-                g.backward(dx, Pass.train(0), false, true);
-                clock.mark("G backward");
-                be.sumSquares(g.grads(), stats, 9);
-                clock.mark("grad norms");
-                t.generatorOptimizer().step();
-                clock.mark("optimizers");
+                t.step();
+                if (t.stepCount() % t.config().logEvery() == 0) t.drainMetrics();
             }
+        } finally {
+            t.onPhase(null);
         }
         Map<String, Double> perIter = new LinkedHashMap<>();
         clock.ms.forEach((k, v) -> perIter.put(k, v / iters));

@@ -48,6 +48,16 @@ public final class Trainer implements AutoCloseable {
     private final Tensor stats;                       // (logEvery, Metrics.SLOTS), read in blocks
     private long step;                                // generator steps done
     private final MetricsBuffer metrics;
+    private PhaseListener phases = phase -> { };   // benchmarks time the phases of a step through this
+
+    /** Told when each phase of a step ends ("data", "G forward", "D forward", "loss", ...); for benchmarks. */
+    @FunctionalInterface
+    public interface PhaseListener {
+        void ended(String phase);
+    }
+
+    /** Sets the phase listener (null: none). A listener that synchronizes the device slows training down. */
+    public void onPhase(PhaseListener listener) { this.phases = listener == null ? phase -> { } : listener; }
 
     public Trainer(TrainConfig cfg, Backend be, Dataset data, TrainLoss loss) {
         this.cfg = cfg;
@@ -103,55 +113,79 @@ public final class Trainer implements AutoCloseable {
         metrics.recorded(step);
     }
 
+    private Tensor nextReal() {
+        Tensor x = real.next();
+        phases.ended("data");
+        return x;
+    }
+
     private Tensor sampleFake() {
         be.normal(z, zStream.seed(), zStream.take(z.size()));
-        return g.forward(z, Pass.train(0));
+        Tensor x = g.forward(z, Pass.train(0));
+        phases.ended("G forward");
+        return x;
     }
 
     private Tensor criticStep(int row) {
-        Tensor xReal = real.next();
+        Tensor xReal = nextReal();
         Tensor xFake = sampleFake();
         d.zeroGrad();
         Tensor tReal = d.forward(xReal, Pass.train(0));
         Tensor tFake = d.forward(xFake, Pass.train(1));
+        phases.ended("D forward");
         be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
+        phases.ended("loss");
         d.backward(dtReal, Pass.train(0), false, true);
         d.backward(dtFake, Pass.train(1), false, true);
+        phases.ended("D backward");
         be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
+        phases.ended("grad norms");
         optD.step();
         if (clip != null) clip.apply();
+        phases.ended("optimizers");
         return xFake;
     }
 
     private void generatorStep(Tensor xFake, int row) {
         g.zeroGrad();
         Tensor tFake = d.forward(xFake, Pass.train(1));
+        phases.ended("D forward");
         be.generatorLoss(kernel, dtGen, tFake, stats, row + Metrics.G_LOSS);
+        phases.ended("loss");
         Tensor dx = d.backward(dtGen, Pass.train(1), true, false);
+        phases.ended("D backward");
         g.backward(dx, Pass.train(0), false, true);
+        phases.ended("G backward");
         be.sumSquares(g.grads(), stats, row + Metrics.GRAD_G);
+        phases.ended("grad norms");
         optG.step();
+        phases.ended("optimizers");
     }
 
     private void simultaneousStep(int row) {
-        Tensor xReal = real.next();
+        Tensor xReal = nextReal();
         Tensor xFake = sampleFake();
         d.zeroGrad();
         g.zeroGrad();
         Tensor tReal = d.forward(xReal, Pass.train(0));
         Tensor tFake = d.forward(xFake, Pass.train(1));
+        phases.ended("D forward");
         be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
         be.generatorLoss(kernel, dtGen, tFake, stats, row + Metrics.G_LOSS);
+        phases.ended("loss");
         // G's gradient through the critic as it is now, before either update
         Tensor dx = d.backward(dtGen, Pass.train(1), true, false);
         g.backward(dx, Pass.train(0), false, true);
         d.backward(dtReal, Pass.train(0), false, true);
         d.backward(dtFake, Pass.train(1), false, true);
+        phases.ended("D backward");
         be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
         be.sumSquares(g.grads(), stats, row + Metrics.GRAD_G);
+        phases.ended("grad norms");
         optD.step();
         if (clip != null) clip.apply();
         optG.step();
+        phases.ended("optimizers");
     }
 
     // ---------------------------------------------------------------- metrics
