@@ -87,18 +87,17 @@ public final class TrainingRun {
             List<String> keep = new ArrayList<>();
             for (String line : Files.readAllLines(m, StandardCharsets.UTF_8)) {
                 if (line.isBlank()) continue;
-                Object step = Json.parseObject(line, m.toString()).get("step");
-                if (step instanceof Number n && n.longValue() <= trainer.stepCount()) {
+                var o = Json.parseObject(line, m.toString());
+                if (o.get("step") instanceof Number n && n.longValue() <= trainer.stepCount()) {
                     keep.add(line);
-                    history.add(metricsFromJson(line, m));
+                    history.add(metricsFromJson(o));
                 }
             }
             Files.write(m, keep, StandardCharsets.UTF_8);
         }
     }
 
-    private static Metrics metricsFromJson(String line, Path file) {
-        var o = Json.parseObject(line, file.toString());
+    private static Metrics metricsFromJson(java.util.Map<String, Object> o) {
         return new Metrics(((Number) o.get("step")).longValue(), num(o.get("d_loss")), num(o.get("g_loss")),
                 num(o.get("sigma_real")), num(o.get("sigma_fake")), num(o.get("t_real")), num(o.get("t_fake")),
                 num(o.get("grad_norm_d")), num(o.get("grad_norm_g")), num(o.get("d_loss_eq_distance")));
