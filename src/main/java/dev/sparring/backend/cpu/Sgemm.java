@@ -31,7 +31,17 @@ public final class Sgemm {
     static final int CHUNK_FLOATS = 1 << 20;
 
     /** Whether the Vector API micro-kernel runs; false when the module is absent or vectors are narrower than 8 floats. */
-    static final boolean VECTOR = SgemmVector.available();
+    static final boolean VECTOR = vectorAvailable();
+
+    /** Checks the module first: SgemmVector cannot even be initialised without it. */
+    private static boolean vectorAvailable() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            return SgemmVector.preferredBits() >= 256;
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
 
     /** How a call runs: the micro-kernel and the number of static tasks. Tests force both; results must not change. */
     record Config(boolean vector, int tasks) {

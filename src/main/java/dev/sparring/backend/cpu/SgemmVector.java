@@ -8,26 +8,16 @@ import jdk.incubator.vector.VectorSpecies;
  * loads one 16-float row of the B panel (two vectors), broadcasts the 6 A values of the A panel's row p, and does
  * 12 FMAs. Per lane this is exactly {@link Sgemm#plainTile}: s = fma(a, b, s) in the order of p.
  *
- * <p>The only class that touches {@code jdk.incubator.vector}: without that module it is never loaded.
+ * <p>The only class that touches {@code jdk.incubator.vector}: without that module it is never loaded
+ * ({@link Sgemm#VECTOR} checks for the module before calling it).
  */
 final class SgemmVector {
     private SgemmVector() { }
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
 
-    /** True when the incubator module is present and the CPU has (at least) 256-bit float vectors. */
-    static boolean available() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
-        try {
-            return Probe.preferredBits() >= 256;
-        } catch (LinkageError e) {
-            return false;
-        }
-    }
-
-    private static final class Probe {
-        static int preferredBits() { return FloatVector.SPECIES_PREFERRED.vectorBitSize(); }
-    }
+    /** Width of the CPU's preferred float vectors, in bits; the 6 x 16 tile needs at least 256. */
+    static int preferredBits() { return FloatVector.SPECIES_PREFERRED.vectorBitSize(); }
 
     /** C tile (6, 16) at co, row stride ldc = alpha A panel (kc, 6)^T x B panel (kc, 16) + beta C tile. */
     static void tile(int kc, float[] a, int ao, float[] b, int bo, float alpha, float beta, float[] c, int co, int ldc) {

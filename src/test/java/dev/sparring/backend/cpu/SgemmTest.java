@@ -57,13 +57,16 @@ class SgemmTest {
                     float[] c = random(rnd, offC + m * ldc);
                     if (ab[1] == 0f) java.util.Arrays.fill(c, Float.NaN);   // beta = 0 must not read C
                     double[] ref = reference(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], c, offC, ldc);
-                    float[] before = c.clone();
+                    float[] before = c.clone(), plain = c.clone();
                     Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], c, offC, ldc);
+                    // the plain micro-kernel, on another task split, gives the same bits
+                    Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], plain, offC, ldc, new Sgemm.Config(false, 3));
                     String what = "sgemm m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb + " alpha=" + ab[0] + " beta=" + ab[1];
                     // Inputs in [-1, 1]: each of the k float roundings is at most 2^-24 of a partial sum of at most
                     // k |alpha| + |beta|, so 1e-6 k is a wide margin over the worst case; a wrong index is off by O(1).
                     double atol = 1e-6 * (k + 1), rtol = 1e-5;
                     check(what, ref, c, offC, ldc, m, n, atol, rtol);
+                    assertArrayEquals(plain, c, what + ": the plain micro-kernel differs from the default one");
                     // padding between rows (ld > n) and before the offset is untouched
                     for (int i = 0; i < c.length; i++) {
                         int r = (i - offC) / ldc, col = (i - offC) % ldc;
