@@ -43,14 +43,20 @@ public final class Sgemm {
         }
     }
 
-    /** How a call runs: the micro-kernel and the number of static tasks. Tests force both; results must not change. */
-    record Config(boolean vector, int tasks) {
-        static final Config DEFAULT = new Config(VECTOR, 2 * Parallel.THREADS);
+    /**
+     * How a call runs: the micro-kernel, the number of static tasks, and the least work per task (multiply-adds; a
+     * packed float counts as 8) below which fewer tasks are used. Tests force all three; results must not change.
+     */
+    record Config(boolean vector, int tasks, int grain) {
+        static final Config DEFAULT = new Config(VECTOR, 2 * Parallel.THREADS, 1 << 19);    // 2^19 multiply-adds: ~10 us
 
         Config {
             if (vector && !VECTOR) throw new IllegalArgumentException("Sgemm: the Vector API micro-kernel is not available on this JVM (run with --add-modules jdk.incubator.vector)");
-            if (tasks < 1) throw new IllegalArgumentException("Sgemm: tasks must be >= 1, got " + tasks);
+            if (tasks < 1 || grain < 1) throw new IllegalArgumentException("Sgemm: tasks and grain must be >= 1, got " + tasks + ", " + grain);
         }
+
+        /** Tasks for this much work: at most {@link #tasks}, at most one per grain, at least 1. */
+        int tasksFor(long work) { return (int) Math.max(1, Math.min(tasks, work / grain)); }
     }
 
     /**
@@ -131,7 +137,8 @@ public final class Sgemm {
         // packed whole, in parallel, about 4 MiB together, then a static grid of tasks multiplies them.
         int chunk = Math.max(1, CHUNK_FLOATS / (KC * (m + n))) * KC;
         int nPanels = ceil(n, NR), mPanels = ceil(m, MR);
-        int gridN = Math.min(cfg.tasks(), nPanels), gridM = Math.min(mPanels, ceil(cfg.tasks(), gridN));
+        int tasks = cfg.tasksFor((long) m * n * k);
+        int gridN = Math.min(tasks, nPanels), gridM = Math.min(mPanels, ceil(tasks, gridN));
         for (int k0 = 0; k0 < k; k0 += chunk) {
             Packed pa = pack(a, m, k0, Math.min(chunk, k - k0), MR, cfg), pb = pack(b, n, k0, Math.min(chunk, k - k0), NR, cfg);
             float betaChunk = k0 == 0 ? beta : 1f;                  // later chunks add to what the first one wrote
@@ -154,7 +161,8 @@ public final class Sgemm {
      * {@link Packed}. The array is borrowed from {@link Scratch}: give it back when done.
      */
     static Packed pack(Panels src, int x, int k0, int k, int width, Config cfg) {
-        int panels = ceil(x, width), kBlocks = ceil(k, KC), units = kBlocks * panels, tasks = Math.min(cfg.tasks(), units);
+        int panels = ceil(x, width), kBlocks = ceil(k, KC), units = kBlocks * panels;
+        int tasks = Math.min(units, cfg.tasksFor(8L * panels * width * k));
         Packed pk = new Packed(Scratch.borrow(panels * width * k), x, k, width);
         tasks(tasks, cfg, t -> {
             for (int u = split(units, tasks, t); u < split(units, tasks, t + 1); u++) {

@@ -123,7 +123,7 @@ class ConvTest {
         boolean[] kernels = Sgemm.VECTOR ? new boolean[] {true, false} : new boolean[] {false};
         for (boolean vector : kernels) {
             for (int tasks : new int[] {1, 2, 3, 4, 7}) {
-                Sgemm.Config cfg = new Sgemm.Config(vector, tasks);
+                Sgemm.Config cfg = new Sgemm.Config(vector, tasks, 1);
                 float[] y = new float[dy.length], dx = dx0.clone(), dw = dw0.clone();
                 Conv.forward(y, x, w, g, cfg);
                 Conv.backwardData(dx, dy, w, g, true, cfg);

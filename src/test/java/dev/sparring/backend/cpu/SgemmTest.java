@@ -60,7 +60,7 @@ class SgemmTest {
                     float[] before = c.clone(), plain = c.clone();
                     Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], c, offC, ldc);
                     // the plain micro-kernel, on another task split, gives the same bits
-                    Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], plain, offC, ldc, new Sgemm.Config(false, 3));
+                    Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], plain, offC, ldc, new Sgemm.Config(false, 3, 1));
                     String what = "sgemm m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb + " alpha=" + ab[0] + " beta=" + ab[1];
                     // Inputs in [-1, 1]: each of the k float roundings is at most 2^-24 of a partial sum of at most
                     // k |alpha| + |beta|, so 1e-6 k is a wide margin over the worst case; a wrong index is off by O(1).
@@ -119,7 +119,7 @@ class SgemmTest {
             for (int tasks : new int[] {1, 2, 3, 5, 8, 13}) {
                 for (int repeat = 0; repeat < 2; repeat++) {
                     float[] c = c0.clone();
-                    Sgemm.sgemm(true, true, m, n, k, 0.9f, a, 0, m, b, 0, k, 0.3f, c, 0, n, new Sgemm.Config(vector, tasks));
+                    Sgemm.sgemm(true, true, m, n, k, 0.9f, a, 0, m, b, 0, k, 0.3f, c, 0, n, new Sgemm.Config(vector, tasks, 1));
                     if (first == null) first = c;
                     else assertArrayEquals(first, c, "vector=" + vector + " tasks=" + tasks + " differs from the first run");
                 }
