@@ -14,6 +14,7 @@ import java.util.Arrays;
  *   backward data    col_n (CRS, PQ) = w^T x dy_n,  dx_n (+)= col2im(col_n)  per image, parallel over images
  *   backward filter  dw (K, CRS)   (+)= dy' (K, N*PQ) x col^T (N*PQ, CRS)    one GEMM over the batch, parallel over dw
  * </pre>
+ * (the filter gradient of a layer with few taps, C*R*S <= 64, takes {@link ConvDot} instead).
  * w (or w^T) is packed once per call and shared by the image tasks. Every output element is written by one task
  * with a fixed summation order (see {@link Sgemm}), so results do not depend on the thread count. Scratch arrays
  * are per thread and reused ({@link Scratch}); a call allocates nothing once they have grown.
@@ -71,6 +72,10 @@ public final class Conv {
     }
 
     static void backwardFilter(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate, Sgemm.Config cfg) {
+        if (g.crs() <= ConvDot.MAX_CRS) {
+            ConvDot.backwardFilter(dw, x, dy, g, accumulate, cfg);
+            return;
+        }
         Sgemm.gemm(g.k(), g.crs(), g.n() * g.pq(), 1f, new Dy(dy, g), new Im2colT(x, g), accumulate ? 1f : 0f, dw, 0, g.crs(), cfg);
     }
 
@@ -143,26 +148,30 @@ public final class Conv {
     }
 
     /** col_n (CRS, PQ) = im2col(x_n): row (c, r, s) holds the input row segments each output row reads, 0 outside the image. */
-    static void im2col(float[] x, int n, Geometry g, float[] col) {
+    static void im2col(float[] x, int n, Geometry g, float[] col) { im2col(x, n, g, 0, g.crs(), col, 0, g.pq()); }
+
+    /** Rows [crs0, crs1) of col_n, row crs at col[off + (crs - crs0)*ld]. */
+    static void im2col(float[] x, int n, Geometry g, int crs0, int crs1, float[] col, int off, int ld) {
         int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), st = g.stride(), pad = g.pad();
-        for (int c = 0; c < g.c(); c++) {
-            int xc = (n * g.c() + c) * H * W;
-            for (int r = 0; r < g.r(); r++) {
-                for (int s = 0; s < g.s(); s++) {
-                    int row = ((c * g.r() + r) * g.s() + s) * P * Q;
-                    int owLo = Math.min(Q, Math.max(0, ceilDiv(pad - s, st))), owHi = Math.max(owLo, Math.min(Q, ceilDiv(W + pad - s, st)));
-                    for (int oh = 0; oh < P; oh++) {
-                        int ih = oh * st - pad + r, d = row + oh * Q;
-                        if (ih < 0 || ih >= H) {
-                            Arrays.fill(col, d, d + Q, 0f);
-                            continue;
-                        }
-                        int src = xc + ih * W - pad + s;
-                        for (int ow = 0; ow < owLo; ow++) col[d + ow] = 0f;
-                        for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[src + ow * st];
-                        for (int ow = owHi; ow < Q; ow++) col[d + ow] = 0f;
-                    }
+        for (int crs = crs0; crs < crs1; crs++) {
+            int c = crs / (g.r() * g.s()), r = crs / g.s() % g.r(), s = crs % g.s();
+            int xc = (n * g.c() + c) * H * W, row = off + (crs - crs0) * ld;
+            // output columns whose input column ow*st - pad + s lies in [0, W)
+            int owLo = Math.min(Q, Math.max(0, ceilDiv(pad - s, st))), owHi = Math.max(owLo, Math.min(Q, ceilDiv(W + pad - s, st)));
+            for (int oh = 0; oh < P; oh++) {
+                int ih = oh * st - pad + r, d = row + oh * Q;
+                if (ih < 0 || ih >= H) {
+                    Arrays.fill(col, d, d + Q, 0f);
+                    continue;
                 }
+                int src = xc + ih * W - pad + s;
+                for (int ow = 0; ow < owLo; ow++) col[d + ow] = 0f;
+                if (st == 2) {                                            // the DCGAN case, a constant stride
+                    for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[src + 2 * ow];
+                } else {
+                    for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[src + ow * st];
+                }
+                for (int ow = owHi; ow < Q; ow++) col[d + ow] = 0f;
             }
         }
     }

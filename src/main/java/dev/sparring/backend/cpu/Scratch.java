@@ -17,6 +17,7 @@ final class Scratch {
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[Sgemm.MR * Sgemm.NR]);
     private static final ThreadLocal<float[]> COLUMNS = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> DOT_STATE = new ThreadLocal<>();
 
     /** An array of at least size floats for a packed operand; return it with {@link #giveBack}. */
     static float[] borrow(int size) {
@@ -48,6 +49,9 @@ final class Scratch {
     static float[] packedB(int size) { return leaf(PACKED_B, size); }
 
     static float[] tile() { return TILE.get(); }
+
+    /** The lanes of {@link ConvDot}'s accumulators. */
+    static float[] dotState(int size) { return leaf(DOT_STATE, size); }
 
     /** A convolution's column block (backward data). */
     static float[] columns(int size) { return leaf(COLUMNS, size); }
