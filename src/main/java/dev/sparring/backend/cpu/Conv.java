@@ -191,7 +191,11 @@ public final class Conv {
                         int ih = oh * st - pad + r;
                         if (ih < 0 || ih >= H) continue;
                         int dst = xo + (c * H + ih) * W - pad + s, src = row + oh * Q;
-                        for (int ow = owLo; ow < owHi; ow++) dx[dst + ow * st] += col[src + ow];
+                        if (st == 2) {                                    // the DCGAN case, a constant stride
+                            for (int ow = owLo; ow < owHi; ow++) dx[dst + 2 * ow] += col[src + ow];
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++) dx[dst + ow * st] += col[src + ow];
+                        }
                     }
                 }
             }
