@@ -97,10 +97,11 @@ public final class Sgemm {
     }
 
     /**
-     * An operand packed whole, seen as K x X: for each K block starting at p0, panels of width (MR for A, NR for B)
-     * along X, each (kc, width), at p0*xPad + panel*width*kc. Taken from {@link Scratch}; give it back when done.
+     * Rows [k0, k0 + k) of an operand seen as K x X, packed: for each K block starting at k0 + p0, panels of width (MR
+     * for A, NR for B) along X, each (kc, width), at p0*xPad + panel*width*kc. Taken from {@link Scratch}; give it
+     * back when done.
      */
-    record Packed(float[] data, int x, int k, int width) {
+    record Packed(float[] data, int x, int k0, int k, int width) {
         int offset(int p0, int kc, int x0) { return p0 * ceil(x, width) * width + (x0 / width) * width * kc; }
     }
 
@@ -133,25 +134,26 @@ public final class Sgemm {
             }
             return;
         }
-        // K in chunks (a multiple of KC, so K blocks still start at multiples of KC): both operands of a chunk are
-        // packed whole, in parallel, about 4 MiB together, then a static grid of tasks multiplies them.
+        // K in chunks (a multiple of KC, so K blocks still start at multiples of KC): A's rows of a chunk are packed
+        // whole, in parallel (with B about 4 MiB together), then a static grid of tasks multiplies them.
         int chunk = Math.max(1, CHUNK_FLOATS / (KC * (m + n))) * KC;
         int nPanels = ceil(n, NR), mPanels = ceil(m, MR);
         int tasks = cfg.tasksFor((long) m * n * k);
         int gridN = Math.min(tasks, nPanels), gridM = Math.min(mPanels, ceil(tasks, gridN));
         for (int k0 = 0; k0 < k; k0 += chunk) {
-            Packed pa = pack(a, m, k0, Math.min(chunk, k - k0), MR, cfg), pb = pack(b, n, k0, Math.min(chunk, k - k0), NR, cfg);
+            // B is packed up front only when M is split (all tasks then need all of it); else each task packs its own
+            Packed pa = pack(a, m, k0, Math.min(chunk, k - k0), MR, cfg), pb = gridM > 1 ? pack(b, n, k0, Math.min(chunk, k - k0), NR, cfg) : null;
             float betaChunk = k0 == 0 ? beta : 1f;                  // later chunks add to what the first one wrote
             try {
                 tasks(gridN * gridM, cfg, t -> {
                     int tm = t / gridN, tn = t % gridN;
                     int i0 = split(mPanels, gridM, tm) * MR, i1 = Math.min(m, split(mPanels, gridM, tm + 1) * MR);
                     int j0 = split(nPanels, gridN, tn) * NR, j1 = Math.min(n, split(nPanels, gridN, tn + 1) * NR);
-                    multiply(pa, pb, null, n, alpha, betaChunk, c, offC, ldc, i0, i1, j0, j1, cfg.vector());
+                    multiply(pa, pb, b, n, alpha, betaChunk, c, offC, ldc, i0, i1, j0, j1, cfg.vector());
                 });
             } finally {
                 Scratch.giveBack(pa.data());
-                Scratch.giveBack(pb.data());
+                if (pb != null) Scratch.giveBack(pb.data());
             }
         }
     }
@@ -163,7 +165,7 @@ public final class Sgemm {
     static Packed pack(Panels src, int x, int k0, int k, int width, Config cfg) {
         int panels = ceil(x, width), kBlocks = ceil(k, KC), units = kBlocks * panels;
         int tasks = Math.min(units, cfg.tasksFor(8L * panels * width * k));
-        Packed pk = new Packed(Scratch.borrow(panels * width * k), x, k, width);
+        Packed pk = new Packed(Scratch.borrow(panels * width * k), x, k0, k, width);
         tasks(tasks, cfg, t -> {
             for (int u = split(units, tasks, t); u < split(units, tasks, t + 1); u++) {
                 int p0 = (u / panels) * KC, kc = Math.min(KC, k - p0), x0 = (u % panels) * width;
@@ -189,7 +191,7 @@ public final class Sgemm {
                 int kc = Math.min(KC, k - p0);
                 int bo = pb != null ? pb.offset(p0, kc, jc) : 0;     // panel jr of this block is at bo + jr*kc
                 if (pb == null) {
-                    for (int jr = 0; jr < nc; jr += NR) b.pack(bp, jr * kc, p0, kc, jc + jr, Math.min(NR, nc - jr), NR);
+                    for (int jr = 0; jr < nc; jr += NR) b.pack(bp, jr * kc, pa.k0() + p0, kc, jc + jr, Math.min(NR, nc - jr), NR);
                 }
                 float betaBlock = p0 == 0 ? beta : 1f;           // later K blocks add to what the first one wrote
                 for (int ic = i0; ic < i1; ic += MC) {
