@@ -134,14 +134,15 @@ public final class Sgemm {
             }
             return;
         }
-        // K in chunks (a multiple of KC, so K blocks still start at multiples of KC): A's rows of a chunk are packed
-        // whole, in parallel (with B about 4 MiB together), then a static grid of tasks multiplies them.
-        int chunk = Math.max(1, CHUNK_FLOATS / (KC * (m + n))) * KC;
+        // A static grid of tasks: N is split (each task packs its own B blocks), and M too when N has too few panels;
+        // then all tasks need all of B, which is packed up front like A.
         int nPanels = ceil(n, NR), mPanels = ceil(m, MR);
         int tasks = cfg.tasksFor((long) m * n * k);
         int gridN = Math.min(tasks, nPanels), gridM = Math.min(mPanels, ceil(tasks, gridN));
+        // K in chunks, a multiple of KC (K blocks, hence results, do not move): the packed operands of a chunk take
+        // about 4 MiB. Every chunk after the first adds to C, so chunks are as long as that allows.
+        int chunk = Math.max(1, CHUNK_FLOATS / (KC * (gridM > 1 ? m + n : m))) * KC;
         for (int k0 = 0; k0 < k; k0 += chunk) {
-            // B is packed up front only when M is split (all tasks then need all of it); else each task packs its own
             Packed pa = pack(a, m, k0, Math.min(chunk, k - k0), MR, cfg), pb = gridM > 1 ? pack(b, n, k0, Math.min(chunk, k - k0), NR, cfg) : null;
             float betaChunk = k0 == 0 ? beta : 1f;                  // later chunks add to what the first one wrote
             try {
