@@ -18,6 +18,7 @@ final class Scratch {
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[Sgemm.MR * Sgemm.NR]);
     private static final ThreadLocal<float[]> COLUMNS = new ThreadLocal<>();
     private static final ThreadLocal<float[]> DOT_STATE = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> GROUP = new ThreadLocal<>();
 
     /** An array of at least size floats for a packed operand; return it with {@link #giveBack}. */
     static float[] borrow(int size) {
@@ -49,6 +50,9 @@ final class Scratch {
     static float[] packedB(int size) { return leaf(PACKED_B, size); }
 
     static float[] tile() { return TILE.get(); }
+
+    /** A group of images' outputs or gradients side by side ({@link Conv}). */
+    static float[] group(int size) { return leaf(GROUP, size); }
 
     /** The lanes of {@link ConvDot}'s accumulators. */
     static float[] dotState(int size) { return leaf(DOT_STATE, size); }
