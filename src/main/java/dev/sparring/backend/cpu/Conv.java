@@ -95,11 +95,12 @@ public final class Conv {
     interface Group { void run(int n0, int nb); }
 
     /**
-     * Runs group(n0, nb) over the batch in groups of nb images, nb = ceil(256 / PQ) (fixed by the geometry), so that a
-     * GEMM has at least 256 columns even when the images are small; the groups are split into static chunks.
+     * Runs group(n0, nb) over the batch in groups of nb images, fixed by the geometry: enough for 256 GEMM columns when
+     * the images are small, but a group's col (CRS, nb*PQ) within 1 MiB (L2); the groups are split into static chunks.
      */
     private static void groups(Geometry g, Sgemm.Config cfg, Group group) {
-        int nb = Math.min(g.n(), Sgemm.ceil(256, g.pq())), count = Sgemm.ceil(g.n(), nb), tasks = Math.min(cfg.tasks(), count);
+        int nb = Math.max(1, Math.min(Math.min(g.n(), Sgemm.ceil(256, g.pq())), (1 << 18) / (g.crs() * g.pq())));
+        int count = Sgemm.ceil(g.n(), nb), tasks = Math.min(cfg.tasks(), count);
         Sgemm.tasks(tasks, cfg, t -> {
             for (int i = Sgemm.split(count, tasks, t); i < Sgemm.split(count, tasks, t + 1); i++) {
                 group.run(i * nb, Math.min(nb, g.n() - i * nb));
