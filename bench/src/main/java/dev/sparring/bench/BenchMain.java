@@ -23,7 +23,7 @@ import java.util.List;
  *   --out FILE         markdown report (default: print only)
  *   --command TEXT     the command line to record in the report
  *   --code TEXT        the sparring version measured (run-cpu.sh passes the git commit)
- *   --warmup N         warmup iterations (default 2)
+ *   --warmup N         warmup iterations (default 5: the JIT needs seconds for the Vector API kernels)
  *   --iterations N     measurement iterations (default 5)
  *   --time S           seconds per iteration (default 1)
  *   --forks N          JVM forks (default 1)
@@ -36,7 +36,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         Path out = null;
         String command = "java -jar sparring-bench.jar " + String.join(" ", args), code = "not recorded";
-        int warmup = 2, iterations = 5, forks = 1;
+        int warmup = 5, iterations = 5, forks = 1;
         double seconds = 1;
         List<String> includes = new ArrayList<>();
         List<String[]> params = new ArrayList<>();
