@@ -96,7 +96,8 @@ public final class Conv {
 
     /**
      * Runs group(n0, nb) over the batch in groups of nb images, fixed by the geometry: enough for 256 GEMM columns when
-     * the images are small, but a group's col (CRS, nb*PQ) within 1 MiB (L2); the groups are split into static chunks.
+     * the images are small, but a group's col (CRS, nb*PQ) within 1 MiB (about L2); the groups are split into static
+     * chunks.
      */
     private static void groups(Geometry g, Sgemm.Config cfg, Group group) {
         int nb = Math.max(1, Math.min(Math.min(g.n(), Sgemm.ceil(256, g.pq())), (1 << 18) / (g.crs() * g.pq())));
@@ -129,7 +130,11 @@ public final class Conv {
                         int owLo = Math.max(ow0, s < pad ? (pad - s + st - 1) / st : 0);
                         int owHi = Math.min(ow0 + run, (W + pad - s + st - 1) / st);
                         int src = xn + (c * H + ih) * W - pad + s, d = off + (p - ow0) * width + j;
-                        for (int ow = owLo; ow < owHi; ow++) dst[d + ow * width] = x[src + ow * st];
+                        if (st == 2) {                                    // the DCGAN case, a constant stride
+                            for (int ow = owLo; ow < owHi; ow++) dst[d + ow * width] = x[src + 2 * ow];
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++) dst[d + ow * width] = x[src + ow * st];
+                        }
                     }
                     if (++s == g.s()) {
                         s = 0;

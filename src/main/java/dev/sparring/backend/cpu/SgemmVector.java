@@ -6,9 +6,10 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API micro-kernel of {@link Sgemm}: a 6 x 16 tile of C in twelve 8-float registers. Each step p
- * loads one 16-float row of the B panel (two vectors), broadcasts the 6 A values of the A panel's row p, and does
- * 12 FMAs. Per lane this is exactly {@link Sgemm#plainTile}: s = fma(a, b, s) in the order of p.
+ * The Vector API micro-kernels: {@link #tile} for {@link Sgemm}, a 6 x 16 tile of C in twelve 8-float registers (each
+ * step p loads one 16-float row of the B panel, two vectors, broadcasts the 6 A values of the A panel's row p, and
+ * does 12 FMAs; per lane exactly {@link Sgemm#plainTile}: s = fma(a, b, s) in the order of p), and {@link #dot4x3}
+ * for {@link ConvDot}. Both write the tile update inline: a helper taking the accumulators would box them.
  *
  * <p>The only class that touches {@code jdk.incubator.vector}: without that module it is never loaded
  * ({@link Sgemm#VECTOR} checks for the module before calling it).
