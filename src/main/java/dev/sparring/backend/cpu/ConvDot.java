@@ -17,7 +17,8 @@ import java.util.Arrays;
  * <p>Order (fixed by the geometry alone, so deterministic whatever the task split): lane l of element (k, crs) sums
  * the products at pq = l (mod 8) of image 0, 1, ... in turn, with fma(0, 0, s) for the positions past PQ in the
  * last vector of each image; at the end the 8 lanes are added in a fixed tree ({@link #reduce}) and the result is
- * written or added to dw. Tasks split the C*R*S columns; each builds only its own rows of col_n.
+ * written or added to dw. Tasks split the C*R*S columns (each builds only its own rows of col_n), and the filters
+ * too when there are few columns.
  */
 final class ConvDot {
     private ConvDot() { }
@@ -28,35 +29,37 @@ final class ConvDot {
     static final int MAX_CRS = 64;
 
     static void backwardFilter(float[] dw, float[] x, float[] dy, Conv.Geometry g, boolean accumulate, Sgemm.Config cfg) {
-        int K = g.k(), CRS = g.crs(), PQ = g.pq(), kBlocks = Sgemm.ceil(K, MB), jBlocks = Sgemm.ceil(CRS, NB);
-        int tasks = Math.min(jBlocks, cfg.tasksFor((long) K * CRS * g.n() * PQ));
-        Sgemm.tasks(tasks, cfg, t -> {
-            int jb0 = Sgemm.split(jBlocks, tasks, t), jb1 = Sgemm.split(jBlocks, tasks, t + 1);
-            int j0 = jb0 * NB, j1 = Math.min(CRS, jb1 * NB);
-            int PQ8 = (PQ + 7) & ~7;
+        int K = g.k(), CRS = g.crs(), PQ = g.pq(), PQ8 = (PQ + 7) & ~7, kBlocks = Sgemm.ceil(K, MB), jBlocks = Sgemm.ceil(CRS, NB);
+        // a static grid: tap blocks split first (each task builds only its rows of col), filter blocks when too few
+        int tasks = cfg.tasksFor((long) K * CRS * g.n() * PQ);
+        int gridJ = Math.min(tasks, jBlocks), gridK = Math.min(kBlocks, Sgemm.ceil(tasks, gridJ));
+        Sgemm.tasks(gridJ * gridK, cfg, t -> {
+            int jb0 = Sgemm.split(jBlocks, gridJ, t % gridJ), jb1 = Sgemm.split(jBlocks, gridJ, t % gridJ + 1);
+            int kb0 = Sgemm.split(kBlocks, gridK, t / gridJ), kb1 = Sgemm.split(kBlocks, gridK, t / gridJ + 1);
+            int j0 = jb0 * NB, j1 = Math.min(CRS, jb1 * NB), tiles = (kb1 - kb0) * (jb1 - jb0);
             float[] col = Scratch.columns((j1 - j0) * PQ8);                  // rows [j0, j1) of col_n, 0 from PQ to PQ8
             Arrays.fill(col, 0, (j1 - j0) * PQ8, 0f);
-            float[] state = Scratch.dotState(kBlocks * (jb1 - jb0) * STATE);
-            Arrays.fill(state, 0, kBlocks * (jb1 - jb0) * STATE, 0f);
+            float[] state = Scratch.dotState(tiles * STATE);                 // tile (kb, jb) at ((kb - kb0)*(jb1 - jb0) + jb - jb0)*STATE
+            Arrays.fill(state, 0, tiles * STATE, 0f);
             for (int n = 0; n < g.n(); n++) {
                 Conv.im2col(x, n, g, j0, j1, col, 0, PQ8);
-                for (int kb = 0; kb < kBlocks; kb++) {
+                for (int kb = kb0; kb < kb1; kb++) {
                     int k0 = kb * MB, kr = Math.min(MB, K - k0), a0 = (n * K + k0) * PQ;
                     for (int jb = jb0; jb < jb1; jb++) {
                         int jr = Math.min(NB, CRS - jb * NB), b0 = (jb * NB - j0) * PQ8;
                         // at the edges the last row is repeated; its lanes are never stored
                         int a1 = a0 + Math.min(1, kr - 1) * PQ, a2 = a0 + Math.min(2, kr - 1) * PQ, a3 = a0 + Math.min(3, kr - 1) * PQ;
                         int b1 = b0 + Math.min(1, jr - 1) * PQ8, b2 = b0 + Math.min(2, jr - 1) * PQ8;
-                        int so = (kb * (jb1 - jb0) + jb - jb0) * STATE;
+                        int so = ((kb - kb0) * (jb1 - jb0) + jb - jb0) * STATE;
                         // the vector kernel reads whole vectors, up to PQ8 past the start of each row of dy
                         if (cfg.vector() && a3 + PQ8 <= dy.length) SgemmVector.dot4x3(dy, a0, a1, a2, a3, col, b0, b1, b2, PQ, state, so);
                         else plainDot(dy, new int[] {a0, a1, a2, a3}, col, new int[] {b0, b1, b2}, PQ, state, so);
                     }
                 }
             }
-            for (int kb = 0; kb < kBlocks; kb++) {
+            for (int kb = kb0; kb < kb1; kb++) {
                 for (int jb = jb0; jb < jb1; jb++) {
-                    store(state, (kb * (jb1 - jb0) + jb - jb0) * STATE, accumulate, dw, kb * MB, Math.min(MB, K - kb * MB),
+                    store(state, ((kb - kb0) * (jb1 - jb0) + jb - jb0) * STATE, accumulate, dw, kb * MB, Math.min(MB, K - kb * MB),
                             jb * NB, Math.min(NB, CRS - jb * NB), CRS);
                 }
             }

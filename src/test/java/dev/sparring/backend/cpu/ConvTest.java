@@ -20,7 +20,8 @@ class ConvTest {
             new Conv.Geometry(2, 3, 12, 10, 9, 4, 4, 3, 2),
             new Conv.Geometry(2, 70, 4, 4, 20, 4, 4, 2, 1),      // C*R*S = 1120 spans several K blocks
             new Conv.Geometry(2, 2, 1, 3, 3, 5, 5, 1, 2),        // kernel wider than the padded image: some taps never valid
-            new Conv.Geometry(3, 3, 54, 54, 7, 4, 4, 2, 1),      // filter gradient by ConvDot in chunks of one image, PQ = 729
+            new Conv.Geometry(3, 3, 54, 54, 7, 4, 4, 2, 1),      // filter gradient by ConvDot, PQ = 729 not a multiple of 8
+            new Conv.Geometry(2, 1, 20, 20, 9, 2, 2, 2, 0),      // C*R*S = 4: ConvDot splits the filters across tasks too
     };
 
     static float[] random(SplittableRandom rnd, int n) {
@@ -115,13 +116,14 @@ class ConvTest {
 
     /**
      * The three ops give the same bits for every task count and with either micro-kernel: on a geometry whose filter
-     * gradient is a packed GEMM (and whose images go in groups of 7: 7, 7, 6), and on one (C*R*S = 48, PQ = 729 not a
-     * multiple of 8) where it is ConvDot's.
+     * gradient is a packed GEMM (and whose images go in groups of 7: 7, 7, 6), and on two where it is ConvDot's
+     * (C*R*S = 48, PQ = 729 not a multiple of 8; C*R*S = 4, tasks split the filters too).
      */
     @Test
     void deterministicAcrossTaskCountsAndKernels() {
         SplittableRandom rnd = new SplittableRandom(4);
-        for (Conv.Geometry g : new Conv.Geometry[] {new Conv.Geometry(20, 6, 15, 13, 11, 4, 4, 2, 1), new Conv.Geometry(3, 3, 54, 54, 7, 4, 4, 2, 1)}) {
+        for (Conv.Geometry g : new Conv.Geometry[] {new Conv.Geometry(20, 6, 15, 13, 11, 4, 4, 2, 1),
+                new Conv.Geometry(3, 3, 54, 54, 7, 4, 4, 2, 1), new Conv.Geometry(2, 1, 20, 20, 9, 2, 2, 2, 0)}) {
             float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
             float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
             float[][] first = null;
