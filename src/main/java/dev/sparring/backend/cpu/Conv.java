@@ -34,12 +34,15 @@ public final class Conv {
         int pq() { return p() * q(); }
     }
 
+    /** y (N,K,P,Q) = conv(x (N,C,H,W), w (K,C,R,S)). Written. */
     public static void forward(float[] y, float[] x, float[] w, Geometry g) { forward(y, x, w, g, Sgemm.Config.DEFAULT); }
 
+    /** dx (N,C,H,W) (+)= the gradient of forward with respect to x, from dy (N,K,P,Q) and w (K,C,R,S). */
     public static void backwardData(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate) {
         backwardData(dx, dy, w, g, accumulate, Sgemm.Config.DEFAULT);
     }
 
+    /** dw (K,C,R,S) (+)= the gradient of forward with respect to w, from x (N,C,H,W) and dy (N,K,P,Q). */
     public static void backwardFilter(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate) {
         backwardFilter(dw, x, dy, g, accumulate, Sgemm.Config.DEFAULT);
     }
