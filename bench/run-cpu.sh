@@ -10,8 +10,10 @@ root="$(dirname "$bench")"
 sparring_find_jdk || exit 1
 export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
 (cd "$root" && mvn -B -ntp -q install -DskipTests)
-(cd "$bench" && mvn -B -ntp -q package)
+# clean: the shade plugin would otherwise merge the classes of a previous bench jar into the new one
+(cd "$bench" && mvn -B -ntp -q clean package)
 mkdir -p "$bench/results"
 out="$bench/results/cpu-$(date -u +%Y%m%d-%H%M).md"
 "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -jar "$bench/target/sparring-bench.jar" \
-  --out "$out" --command "bench/run-cpu.sh $*" "$@"
+  --out "$out" --command "bench/run-cpu.sh $*" \
+  --code "$(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet HEAD -- src || echo ' + uncommitted changes')" "$@"

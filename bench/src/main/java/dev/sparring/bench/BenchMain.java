@@ -22,7 +22,8 @@ import java.util.List;
  * java --add-modules jdk.incubator.vector -jar sparring-bench.jar [options] [benchmark regex ...]
  *   --out FILE         markdown report (default: print only)
  *   --command TEXT     the command line to record in the report
- *   --warmup N         warmup iterations (default 2)
+ *   --code TEXT        the sparring version measured (run-cpu.sh passes the git commit)
+ *   --warmup N         warmup iterations (default 5: the JIT needs seconds for the Vector API kernels)
  *   --iterations N     measurement iterations (default 5)
  *   --time S           seconds per iteration (default 1)
  *   --forks N          JVM forks (default 1)
@@ -34,8 +35,8 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         Path out = null;
-        String command = "java -jar sparring-bench.jar " + String.join(" ", args);
-        int warmup = 2, iterations = 5, forks = 1;
+        String command = "java -jar sparring-bench.jar " + String.join(" ", args), code = "not recorded";
+        int warmup = 5, iterations = 5, forks = 1;
         double seconds = 1;
         List<String> includes = new ArrayList<>();
         List<String[]> params = new ArrayList<>();
@@ -44,6 +45,7 @@ public final class BenchMain {
             switch (a) {
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--command" -> command = value(args, ++i, a);
+                case "--code" -> code = value(args, ++i, a);
                 case "--warmup" -> warmup = Integer.parseInt(value(args, ++i, a));
                 case "--iterations" -> iterations = Integer.parseInt(value(args, ++i, a));
                 case "--time" -> seconds = Double.parseDouble(value(args, ++i, a));
@@ -70,7 +72,7 @@ public final class BenchMain {
         for (String inc : includes) opt = opt.include(inc);
         for (String[] p : params) opt = opt.param(p[0], p[1].split(","));
         Collection<RunResult> results = new Runner(opt.build()).run();
-        String report = report(results, command, loadBefore, load(), warmup, iterations, seconds, forks);
+        String report = report(results, command, code, loadBefore, load(), warmup, iterations, seconds, forks);
         System.out.println(report);
         if (out != null) {
             Files.createDirectories(out.toAbsolutePath().getParent());
@@ -84,7 +86,7 @@ public final class BenchMain {
         return args[i];
     }
 
-    static String report(Collection<RunResult> results, String command, String loadBefore, String loadAfter,
+    static String report(Collection<RunResult> results, String command, String code, String loadBefore, String loadAfter,
                          int warmup, int iterations, double seconds, int forks) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append("# Sparring CPU kernels: sgemm and DCGAN convolutions\n\n");
@@ -93,6 +95,7 @@ public final class BenchMain {
         sb.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version")).append('\n');
         sb.append("- load average (1, 5, 15 min) before: ").append(loadBefore).append("; after: ").append(loadAfter).append('\n');
         sb.append("- command: `").append(command).append("`\n");
+        sb.append("- code: ").append(code).append('\n');
         sb.append("- JMH: average time, ").append(forks).append(" fork(s), ").append(warmup).append(" warmup + ").append(iterations)
                 .append(" measured iterations of ").append(seconds).append(" s; every benchmark checked its result against a double-precision reference before timing\n");
         sb.append("- GFLOP/s = 2 M N K (sgemm) or 2 N K C R S P Q (conv) / mean time; the error column is JMH's 99.9% half-interval\n\n");

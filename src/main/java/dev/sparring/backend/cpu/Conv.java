@@ -3,20 +3,22 @@ package dev.sparring.backend.cpu;
 import java.util.Arrays;
 
 /**
- * 2-D convolution on NCHW float arrays as GEMMs over im2col, one image at a time: the column matrix is never
- * built for the whole batch (per image, in a per-thread scratch; for the filter gradient its blocks are gathered
+ * 2-D convolution on NCHW float arrays as GEMMs over im2col, a group of images at a time: the column matrix is never
+ * built for the whole batch (per group, in a per-thread scratch; for the filter gradient its blocks are gathered
  * straight into the GEMM's B panels, see {@link Sgemm.Panels}).
  *
  * <p>Shapes: x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q). The column matrix of image n, col_n (C*R*S, P*Q), holds at row
  * (c, r, s), column (p, q) the value x[n, c, p*stride - pad + r, q*stride - pad + s] (0 outside the image).
  * <pre>
- *   forward          y_n (K, PQ)     = w (K, CRS) x col_n                   per image, parallel over images
- *   backward data    col_n (CRS, PQ) = w^T x dy_n,  dx_n (+)= col2im(col_n)  per image, parallel over images
+ *   forward          y_n (K, PQ)     = w (K, CRS) x col_n                   per group of images, parallel over groups
+ *   backward data    col_n (CRS, PQ) = w^T x dy_n,  dx_n (+)= col2im(col_n)  per group of images, parallel over groups
  *   backward filter  dw (K, CRS)   (+)= dy' (K, N*PQ) x col^T (N*PQ, CRS)    one GEMM over the batch, parallel over dw
  * </pre>
- * w (or w^T) is packed once per call and shared by the image tasks. Every output element is written by one task
- * with a fixed summation order (see {@link Sgemm}), so results do not depend on the thread count. Scratch arrays
- * are per thread and reused ({@link Scratch}); a call allocates nothing once they have grown.
+ * (the filter gradient of a layer with few taps, C*R*S <= 64, takes {@link ConvDot} instead). A group is one image,
+ * or several side by side when P*Q is small (see {@link #groups}); w (or w^T) is packed once per call and shared by
+ * the group tasks. Every output element is written by one task with a fixed summation order (see {@link Sgemm}), so
+ * results do not depend on the thread count. Scratch arrays are per thread and reused ({@link Scratch}); once they
+ * have grown a call allocates only a few small objects.
  */
 public final class Conv {
     private Conv() { }
@@ -32,12 +34,15 @@ public final class Conv {
         int pq() { return p() * q(); }
     }
 
+    /** y (N,K,P,Q) = conv(x (N,C,H,W), w (K,C,R,S)). Written. */
     public static void forward(float[] y, float[] x, float[] w, Geometry g) { forward(y, x, w, g, Sgemm.Config.DEFAULT); }
 
+    /** dx (N,C,H,W) (+)= the gradient of forward with respect to x, from dy (N,K,P,Q) and w (K,C,R,S). */
     public static void backwardData(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate) {
         backwardData(dx, dy, w, g, accumulate, Sgemm.Config.DEFAULT);
     }
 
+    /** dw (K,C,R,S) (+)= the gradient of forward with respect to w, from x (N,C,H,W) and dy (N,K,P,Q). */
     public static void backwardFilter(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate) {
         backwardFilter(dw, x, dy, g, accumulate, Sgemm.Config.DEFAULT);
     }
@@ -46,10 +51,16 @@ public final class Conv {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
         Sgemm.Packed wp = Sgemm.pack(new Sgemm.Dense(w, 0, 1, CRS), K, 0, CRS, Sgemm.MR, cfg);    // w as (CRS, K)
         try {
-            images(g.n(), cfg, n -> {
-                float[] col = Scratch.columns(CRS * PQ);                                  // (CRS, PQ)
-                im2col(x, n, g, col);
-                Sgemm.multiply(wp, null, new Sgemm.Dense(col, 0, PQ, 1), PQ, 1f, 0f, y, n * K * PQ, PQ, 0, K, 0, PQ, cfg.vector());
+            groups(g, cfg, (n0, nb) -> {
+                int cols = nb * PQ;
+                float[] col = Scratch.columns(CRS * cols);                                // (CRS, nb*PQ)
+                for (int i = 0; i < nb; i++) im2col(x, n0 + i, g, 0, CRS, col, i * PQ, cols);
+                // y_n0 .. is (nb, K, PQ): one image is written in place, a group through (K, nb*PQ) scratch
+                float[] yk = nb == 1 ? y : Scratch.group(K * cols);
+                Sgemm.multiply(wp, null, new Sgemm.Dense(col, 0, cols, 1), cols, 1f, 0f, yk, nb == 1 ? n0 * K * PQ : 0, cols, 0, K, 0, cols, cfg.vector());
+                for (int i = 0; i < nb && nb > 1; i++) {
+                    for (int k = 0; k < K; k++) System.arraycopy(yk, k * cols + i * PQ, y, ((n0 + i) * K + k) * PQ, PQ);
+                }
             });
         } finally {
             Scratch.giveBack(wp.data());
@@ -60,10 +71,16 @@ public final class Conv {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
         Sgemm.Packed wtp = Sgemm.pack(new Sgemm.Dense(w, 0, CRS, 1), CRS, 0, K, Sgemm.MR, cfg);   // w^T as (K, CRS)
         try {
-            images(g.n(), cfg, n -> {
-                float[] col = Scratch.columns(CRS * PQ);                                  // (CRS, PQ)
-                Sgemm.multiply(wtp, null, new Sgemm.Dense(dy, n * K * PQ, PQ, 1), PQ, 1f, 0f, col, 0, PQ, 0, CRS, 0, PQ, cfg.vector());
-                col2im(col, dx, n, g, accumulate);
+            groups(g, cfg, (n0, nb) -> {
+                int cols = nb * PQ;
+                // dy_n0 .. as (K, nb*PQ): one image in place, a group copied side by side
+                float[] dyk = nb == 1 ? dy : Scratch.group(K * cols);
+                for (int i = 0; i < nb && nb > 1; i++) {
+                    for (int k = 0; k < K; k++) System.arraycopy(dy, ((n0 + i) * K + k) * PQ, dyk, k * cols + i * PQ, PQ);
+                }
+                float[] col = Scratch.columns(CRS * cols);                                // (CRS, nb*PQ)
+                Sgemm.multiply(wtp, null, new Sgemm.Dense(dyk, nb == 1 ? n0 * K * PQ : 0, cols, 1), cols, 1f, 0f, col, 0, cols, 0, CRS, 0, cols, cfg.vector());
+                for (int i = 0; i < nb; i++) col2im(col, i * PQ, cols, dx, n0 + i, g, accumulate);
             });
         } finally {
             Scratch.giveBack(wtp.data());
@@ -71,14 +88,27 @@ public final class Conv {
     }
 
     static void backwardFilter(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate, Sgemm.Config cfg) {
+        if (g.crs() <= ConvDot.MAX_CRS) {
+            ConvDot.backwardFilter(dw, x, dy, g, accumulate, cfg);
+            return;
+        }
         Sgemm.gemm(g.k(), g.crs(), g.n() * g.pq(), 1f, new Dy(dy, g), new Im2colT(x, g), accumulate ? 1f : 0f, dw, 0, g.crs(), cfg);
     }
 
-    /** Runs image(n) for n in [0, count), in static chunks. */
-    private static void images(int count, Sgemm.Config cfg, java.util.function.IntConsumer image) {
-        int tasks = Math.min(cfg.tasks(), count);
+    interface Group { void run(int n0, int nb); }
+
+    /**
+     * Runs group(n0, nb) over the batch in groups of nb images, fixed by the geometry: enough for 256 GEMM columns when
+     * the images are small, but a group's col (CRS, nb*PQ) within 1 MiB (about L2); the groups are split into static
+     * chunks.
+     */
+    private static void groups(Geometry g, Sgemm.Config cfg, Group group) {
+        int nb = Math.max(1, Math.min(Math.min(g.n(), Sgemm.ceil(256, g.pq())), (1 << 18) / (g.crs() * g.pq())));
+        int count = Sgemm.ceil(g.n(), nb), tasks = Math.min(cfg.tasks(), count);
         Sgemm.tasks(tasks, cfg, t -> {
-            for (int n = Sgemm.split(count, tasks, t); n < Sgemm.split(count, tasks, t + 1); n++) image.accept(n);
+            for (int i = Sgemm.split(count, tasks, t); i < Sgemm.split(count, tasks, t + 1); i++) {
+                group.run(i * nb, Math.min(nb, g.n() - i * nb));
+            }
         });
     }
 
@@ -103,7 +133,11 @@ public final class Conv {
                         int owLo = Math.max(ow0, s < pad ? (pad - s + st - 1) / st : 0);
                         int owHi = Math.min(ow0 + run, (W + pad - s + st - 1) / st);
                         int src = xn + (c * H + ih) * W - pad + s, d = off + (p - ow0) * width + j;
-                        for (int ow = owLo; ow < owHi; ow++) dst[d + ow * width] = x[src + ow * st];
+                        if (st == 2) {                                    // the DCGAN case, a constant stride
+                            for (int ow = owLo; ow < owHi; ow++) dst[d + ow * width] = x[src + 2 * ow];
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++) dst[d + ow * width] = x[src + ow * st];
+                        }
                     }
                     if (++s == g.s()) {
                         s = 0;
@@ -142,47 +176,58 @@ public final class Conv {
         }
     }
 
-    /** col_n (CRS, PQ) = im2col(x_n): row (c, r, s) holds the input row segments each output row reads, 0 outside the image. */
-    static void im2col(float[] x, int n, Geometry g, float[] col) {
+    /**
+     * Rows [crs0, crs1) of col_n = im2col(x_n), row crs at col[off + (crs - crs0)*ld]: row (c, r, s) holds the input
+     * row segments each output row reads, 0 outside the image.
+     */
+    static void im2col(float[] x, int n, Geometry g, int crs0, int crs1, float[] col, int off, int ld) {
         int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), st = g.stride(), pad = g.pad();
-        for (int c = 0; c < g.c(); c++) {
-            int xc = (n * g.c() + c) * H * W;
-            for (int r = 0; r < g.r(); r++) {
-                for (int s = 0; s < g.s(); s++) {
-                    int row = ((c * g.r() + r) * g.s() + s) * P * Q;
-                    int owLo = Math.min(Q, Math.max(0, ceilDiv(pad - s, st))), owHi = Math.max(owLo, Math.min(Q, ceilDiv(W + pad - s, st)));
-                    for (int oh = 0; oh < P; oh++) {
-                        int ih = oh * st - pad + r, d = row + oh * Q;
-                        if (ih < 0 || ih >= H) {
-                            Arrays.fill(col, d, d + Q, 0f);
-                            continue;
-                        }
-                        int src = xc + ih * W - pad + s;
-                        for (int ow = 0; ow < owLo; ow++) col[d + ow] = 0f;
-                        for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[src + ow * st];
-                        for (int ow = owHi; ow < Q; ow++) col[d + ow] = 0f;
-                    }
+        for (int crs = crs0; crs < crs1; crs++) {
+            int c = crs / (g.r() * g.s()), r = crs / g.s() % g.r(), s = crs % g.s();
+            int xc = (n * g.c() + c) * H * W, row = off + (crs - crs0) * ld;
+            // output columns whose input column ow*st - pad + s lies in [0, W)
+            int owLo = Math.min(Q, Math.max(0, ceilDiv(pad - s, st))), owHi = Math.max(owLo, Math.min(Q, ceilDiv(W + pad - s, st)));
+            for (int oh = 0; oh < P; oh++) {
+                int ih = oh * st - pad + r, d = row + oh * Q;
+                if (ih < 0 || ih >= H) {
+                    Arrays.fill(col, d, d + Q, 0f);
+                    continue;
                 }
+                int src = xc + ih * W - pad + s;
+                for (int ow = 0; ow < owLo; ow++) col[d + ow] = 0f;
+                if (st == 2) {                                            // the DCGAN case, a constant stride
+                    for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[src + 2 * ow];
+                } else {
+                    for (int ow = owLo; ow < owHi; ow++) col[d + ow] = x[src + ow * st];
+                }
+                for (int ow = owHi; ow < Q; ow++) col[d + ow] = 0f;
             }
         }
     }
 
-    /** dx_n (+)= col2im(col_n): each column entry added to the input pixel it was gathered from, rows in order. */
-    static void col2im(float[] col, float[] dx, int n, Geometry g, boolean accumulate) {
+    /**
+     * dx_n (+)= col2im(col_n), col_n's row crs at col[off + crs*ld]: each column entry added to the input pixel it was
+     * gathered from, rows in order.
+     */
+    static void col2im(float[] col, int off, int ld, float[] dx, int n, Geometry g, boolean accumulate) {
         int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), st = g.stride(), pad = g.pad();
         int xo = n * g.c() * H * W;
         if (!accumulate) Arrays.fill(dx, xo, xo + g.c() * H * W, 0f);
         for (int c = 0; c < g.c(); c++) {
             for (int r = 0; r < g.r(); r++) {
                 for (int s = 0; s < g.s(); s++) {
-                    int row = ((c * g.r() + r) * g.s() + s) * P * Q;
+                    int row = off + ((c * g.r() + r) * g.s() + s) * ld;
                     // output columns whose input column iw = ow*st - pad + s lies in [0, W)
                     int owLo = Math.max(0, ceilDiv(pad - s, st)), owHi = Math.min(Q, ceilDiv(W + pad - s, st));
                     for (int oh = 0; oh < P; oh++) {
                         int ih = oh * st - pad + r;
                         if (ih < 0 || ih >= H) continue;
                         int dst = xo + (c * H + ih) * W - pad + s, src = row + oh * Q;
-                        for (int ow = owLo; ow < owHi; ow++) dx[dst + ow * st] += col[src + ow];
+                        if (st == 2) {                                    // the DCGAN case, a constant stride
+                            for (int ow = owLo; ow < owHi; ow++) dx[dst + 2 * ow] += col[src + ow];
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++) dx[dst + ow * st] += col[src + ow];
+                        }
                     }
                 }
             }

@@ -4,8 +4,8 @@ package dev.sparring.backend.cpu;
  * Per-thread scratch arrays for the GEMM and convolution hot paths, so that the training loop, which calls them
  * thousands of times, does not allocate. Each array grows to the largest size asked for and is kept.
  *
- * <p>Leaf buffers (B panels, the edge tile, a convolution's column block) are used by code that never waits for
- * other tasks, so a plain thread-local is safe. Packed operands are read by other threads while their owner may help run
+ * <p>Leaf buffers (B panels, the edge tile, a convolution's columns, group and dot state) are used by code that
+ * never waits for other tasks, so a plain thread-local is safe. Packed operands are read by other threads while their owner may help run
  * unrelated pool tasks, so they are borrowed (taken out of the thread's slots) and given back: a nested call on the
  * same thread gets a fresh array instead of overwriting one in use.
  */
@@ -17,6 +17,8 @@ final class Scratch {
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[Sgemm.MR * Sgemm.NR]);
     private static final ThreadLocal<float[]> COLUMNS = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> DOT_STATE = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> GROUP = new ThreadLocal<>();
 
     /** An array of at least size floats for a packed operand; return it with {@link #giveBack}. */
     static float[] borrow(int size) {
@@ -45,11 +47,19 @@ final class Scratch {
         if (held[slot] == null || held[slot].length < a.length) held[slot] = a;
     }
 
+    /** The B panels of one K block, packed by a GEMM task ({@link Sgemm#multiply}). */
     static float[] packedB(int size) { return leaf(PACKED_B, size); }
 
+    /** An MR x NR tile of C, for the edges. */
     static float[] tile() { return TILE.get(); }
 
-    /** A convolution's column block (backward data). */
+    /** A group of images' outputs or gradients side by side ({@link Conv}). */
+    static float[] group(int size) { return leaf(GROUP, size); }
+
+    /** The lanes of {@link ConvDot}'s accumulators. */
+    static float[] dotState(int size) { return leaf(DOT_STATE, size); }
+
+    /** A convolution's columns: col of a group of images, or some rows of col_n ({@link ConvDot}). */
     static float[] columns(int size) { return leaf(COLUMNS, size); }
 
     private static float[] leaf(ThreadLocal<float[]> tl, int size) {

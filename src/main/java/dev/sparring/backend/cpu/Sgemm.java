@@ -31,16 +31,32 @@ public final class Sgemm {
     static final int CHUNK_FLOATS = 1 << 20;
 
     /** Whether the Vector API micro-kernel runs; false when the module is absent or vectors are narrower than 8 floats. */
-    static final boolean VECTOR = SgemmVector.available();
+    static final boolean VECTOR = vectorAvailable();
 
-    /** How a call runs: the micro-kernel and the number of static tasks. Tests force both; results must not change. */
-    record Config(boolean vector, int tasks) {
-        static final Config DEFAULT = new Config(VECTOR, 2 * Parallel.THREADS);
+    /** Checks the module first: SgemmVector cannot even be initialised without it. */
+    private static boolean vectorAvailable() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+        try {
+            return SgemmVector.preferredBits() >= 256;
+        } catch (LinkageError e) {
+            return false;
+        }
+    }
+
+    /**
+     * How a call runs: the micro-kernel, the number of static tasks, and the least work per task (multiply-adds; a
+     * packed float counts as 8) below which fewer tasks are used. Tests force all three; results must not change.
+     */
+    record Config(boolean vector, int tasks, int grain) {
+        static final Config DEFAULT = new Config(VECTOR, 2 * Parallel.THREADS, 1 << 19);    // 2^19 multiply-adds: ~10 us
 
         Config {
             if (vector && !VECTOR) throw new IllegalArgumentException("Sgemm: the Vector API micro-kernel is not available on this JVM (run with --add-modules jdk.incubator.vector)");
-            if (tasks < 1) throw new IllegalArgumentException("Sgemm: tasks must be >= 1, got " + tasks);
+            if (tasks < 1 || grain < 1) throw new IllegalArgumentException("Sgemm: tasks and grain must be >= 1, got " + tasks + ", " + grain);
         }
+
+        /** Tasks for this much work: at most {@link #tasks}, at most one per grain, at least 1. */
+        int tasksFor(long work) { return (int) Math.max(1, Math.min(tasks, work / grain)); }
     }
 
     /**
@@ -81,10 +97,11 @@ public final class Sgemm {
     }
 
     /**
-     * An operand packed whole, seen as K x X: for each K block starting at p0, panels of width (MR for A, NR for B)
-     * along X, each (kc, width), at p0*xPad + panel*width*kc. Taken from {@link Scratch}; give it back when done.
+     * Rows [k0, k0 + k) of an operand seen as K x X, packed: for each K block starting at k0 + p0, panels of width (MR
+     * for A, NR for B) along X, each (kc, width), at p0*xPad + panel*width*kc. Taken from {@link Scratch}; give it
+     * back when done.
      */
-    record Packed(float[] data, int x, int k, int width) {
+    record Packed(float[] data, int x, int k0, int k, int width) {
         int offset(int p0, int kc, int x0) { return p0 * ceil(x, width) * width + (x0 / width) * width * kc; }
     }
 
@@ -117,24 +134,27 @@ public final class Sgemm {
             }
             return;
         }
-        // K in chunks (a multiple of KC, so K blocks still start at multiples of KC): both operands of a chunk are
-        // packed whole, in parallel, about 4 MiB together, then a static grid of tasks multiplies them.
-        int chunk = Math.max(1, CHUNK_FLOATS / (KC * (m + n))) * KC;
+        // A static grid of tasks: N is split (each task packs its own B blocks), and M too when N has too few panels;
+        // then all tasks need all of B, which is packed up front like A.
         int nPanels = ceil(n, NR), mPanels = ceil(m, MR);
-        int gridN = Math.min(cfg.tasks(), nPanels), gridM = Math.min(mPanels, ceil(cfg.tasks(), gridN));
+        int tasks = cfg.tasksFor((long) m * n * k);
+        int gridN = Math.min(tasks, nPanels), gridM = Math.min(mPanels, ceil(tasks, gridN));
+        // K in chunks, a multiple of KC (K blocks, hence results, do not move): the packed operands of a chunk take
+        // about 4 MiB. Every chunk after the first adds to C, so chunks are as long as that allows.
+        int chunk = Math.max(1, CHUNK_FLOATS / (KC * (gridM > 1 ? m + n : m))) * KC;
         for (int k0 = 0; k0 < k; k0 += chunk) {
-            Packed pa = pack(a, m, k0, Math.min(chunk, k - k0), MR, cfg), pb = pack(b, n, k0, Math.min(chunk, k - k0), NR, cfg);
+            Packed pa = pack(a, m, k0, Math.min(chunk, k - k0), MR, cfg), pb = gridM > 1 ? pack(b, n, k0, Math.min(chunk, k - k0), NR, cfg) : null;
             float betaChunk = k0 == 0 ? beta : 1f;                  // later chunks add to what the first one wrote
             try {
                 tasks(gridN * gridM, cfg, t -> {
                     int tm = t / gridN, tn = t % gridN;
                     int i0 = split(mPanels, gridM, tm) * MR, i1 = Math.min(m, split(mPanels, gridM, tm + 1) * MR);
                     int j0 = split(nPanels, gridN, tn) * NR, j1 = Math.min(n, split(nPanels, gridN, tn + 1) * NR);
-                    multiply(pa, pb, null, n, alpha, betaChunk, c, offC, ldc, i0, i1, j0, j1, cfg.vector());
+                    multiply(pa, pb, b, n, alpha, betaChunk, c, offC, ldc, i0, i1, j0, j1, cfg.vector());
                 });
             } finally {
                 Scratch.giveBack(pa.data());
-                Scratch.giveBack(pb.data());
+                if (pb != null) Scratch.giveBack(pb.data());
             }
         }
     }
@@ -144,8 +164,9 @@ public final class Sgemm {
      * {@link Packed}. The array is borrowed from {@link Scratch}: give it back when done.
      */
     static Packed pack(Panels src, int x, int k0, int k, int width, Config cfg) {
-        int panels = ceil(x, width), kBlocks = ceil(k, KC), units = kBlocks * panels, tasks = Math.min(cfg.tasks(), units);
-        Packed pk = new Packed(Scratch.borrow(panels * width * k), x, k, width);
+        int panels = ceil(x, width), kBlocks = ceil(k, KC), units = kBlocks * panels;
+        int tasks = Math.min(units, cfg.tasksFor(8L * panels * width * k));
+        Packed pk = new Packed(Scratch.borrow(panels * width * k), x, k0, k, width);
         tasks(tasks, cfg, t -> {
             for (int u = split(units, tasks, t); u < split(units, tasks, t + 1); u++) {
                 int p0 = (u / panels) * KC, kc = Math.min(KC, k - p0), x0 = (u % panels) * width;
@@ -171,7 +192,7 @@ public final class Sgemm {
                 int kc = Math.min(KC, k - p0);
                 int bo = pb != null ? pb.offset(p0, kc, jc) : 0;     // panel jr of this block is at bo + jr*kc
                 if (pb == null) {
-                    for (int jr = 0; jr < nc; jr += NR) b.pack(bp, jr * kc, p0, kc, jc + jr, Math.min(NR, nc - jr), NR);
+                    for (int jr = 0; jr < nc; jr += NR) b.pack(bp, jr * kc, pa.k0() + p0, kc, jc + jr, Math.min(NR, nc - jr), NR);
                 }
                 float betaBlock = p0 == 0 ? beta : 1f;           // later K blocks add to what the first one wrote
                 for (int ic = i0; ic < i1; ic += MC) {

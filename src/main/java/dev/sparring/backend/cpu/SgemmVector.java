@@ -1,33 +1,26 @@
 package dev.sparring.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API micro-kernel of {@link Sgemm}: a 6 x 16 tile of C in twelve 8-float registers. Each step p
- * loads one 16-float row of the B panel (two vectors), broadcasts the 6 A values of the A panel's row p, and does
- * 12 FMAs. Per lane this is exactly {@link Sgemm#plainTile}: s = fma(a, b, s) in the order of p.
+ * The Vector API micro-kernels: {@link #tile} for {@link Sgemm}, a 6 x 16 tile of C in twelve 8-float registers (each
+ * step p loads one 16-float row of the B panel, two vectors, broadcasts the 6 A values of the A panel's row p, and
+ * does 12 FMAs; per lane exactly {@link Sgemm#plainTile}: s = fma(a, b, s) in the order of p), and {@link #dot4x3}
+ * for {@link ConvDot}. Both write the tile update inline: a helper taking the accumulators would box them.
  *
- * <p>The only class that touches {@code jdk.incubator.vector}: without that module it is never loaded.
+ * <p>The only class that touches {@code jdk.incubator.vector}: without that module it is never loaded
+ * ({@link Sgemm#VECTOR} checks for the module before calling it).
  */
 final class SgemmVector {
     private SgemmVector() { }
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
 
-    /** True when the incubator module is present and the CPU has (at least) 256-bit float vectors. */
-    static boolean available() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
-        try {
-            return Probe.preferredBits() >= 256;
-        } catch (LinkageError e) {
-            return false;
-        }
-    }
-
-    private static final class Probe {
-        static int preferredBits() { return FloatVector.SPECIES_PREFERRED.vectorBitSize(); }
-    }
+    /** Width of the CPU's preferred float vectors, in bits; the 6 x 16 tile needs at least 256. */
+    static int preferredBits() { return FloatVector.SPECIES_PREFERRED.vectorBitSize(); }
 
     /** C tile (6, 16) at co, row stride ldc = alpha A panel (kc, 6)^T x B panel (kc, 16) + beta C tile. */
     static void tile(int kc, float[] a, int ao, float[] b, int bo, float alpha, float beta, float[] c, int co, int ldc) {
@@ -83,5 +76,56 @@ final class SgemmVector {
             c50.mul(alpha).add(FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
             c51.mul(alpha).add(FloatVector.fromArray(S, c, co + 5 * ldc + 8).mul(vb)).intoArray(c, co + 5 * ldc + 8);
         }
+    }
+
+    /** 0, 1, ..., 7: lane numbers, to mask the tail of a row. */
+    private static final FloatVector IOTA = FloatVector.fromArray(S, new float[] {0, 1, 2, 3, 4, 5, 6, 7}, 0);
+
+    /**
+     * The dot-product kernel of {@link ConvDot}, for a 4 x 3 tile: adds the products of A rows a0..a3 and B rows b0..b2
+     * to the tile's 12 x 8 lanes at state[so..], lane l taking positions q = l (mod 8). The rows are len floats; the
+     * last vector reads on past len (so the caller makes sure that is inside the arrays), its lanes past len are set
+     * to 0 in A, and B is 0 there too: they add fma(0, 0, s). Per lane this is exactly {@link ConvDot#plainDot}.
+     */
+    static void dot4x3(float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int len, float[] state, int so) {
+        FloatVector s00 = FloatVector.fromArray(S, state, so), s01 = FloatVector.fromArray(S, state, so + 8),
+                s02 = FloatVector.fromArray(S, state, so + 16), s10 = FloatVector.fromArray(S, state, so + 24),
+                s11 = FloatVector.fromArray(S, state, so + 32), s12 = FloatVector.fromArray(S, state, so + 40),
+                s20 = FloatVector.fromArray(S, state, so + 48), s21 = FloatVector.fromArray(S, state, so + 56),
+                s22 = FloatVector.fromArray(S, state, so + 64), s30 = FloatVector.fromArray(S, state, so + 72),
+                s31 = FloatVector.fromArray(S, state, so + 80), s32 = FloatVector.fromArray(S, state, so + 88);
+        FloatVector zero = FloatVector.zero(S);
+        for (int q = 0; q < len; q += 8) {
+            VectorMask<Float> past = IOTA.compare(VectorOperators.GE, (float) (len - q));     // all false but in the last step
+            FloatVector v0 = FloatVector.fromArray(S, b, b0 + q), v1 = FloatVector.fromArray(S, b, b1 + q), v2 = FloatVector.fromArray(S, b, b2 + q);
+            FloatVector u = FloatVector.fromArray(S, a, a0 + q).blend(zero, past);
+            s00 = u.fma(v0, s00);
+            s01 = u.fma(v1, s01);
+            s02 = u.fma(v2, s02);
+            u = FloatVector.fromArray(S, a, a1 + q).blend(zero, past);
+            s10 = u.fma(v0, s10);
+            s11 = u.fma(v1, s11);
+            s12 = u.fma(v2, s12);
+            u = FloatVector.fromArray(S, a, a2 + q).blend(zero, past);
+            s20 = u.fma(v0, s20);
+            s21 = u.fma(v1, s21);
+            s22 = u.fma(v2, s22);
+            u = FloatVector.fromArray(S, a, a3 + q).blend(zero, past);
+            s30 = u.fma(v0, s30);
+            s31 = u.fma(v1, s31);
+            s32 = u.fma(v2, s32);
+        }
+        s00.intoArray(state, so);
+        s01.intoArray(state, so + 8);
+        s02.intoArray(state, so + 16);
+        s10.intoArray(state, so + 24);
+        s11.intoArray(state, so + 32);
+        s12.intoArray(state, so + 40);
+        s20.intoArray(state, so + 48);
+        s21.intoArray(state, so + 56);
+        s22.intoArray(state, so + 64);
+        s30.intoArray(state, so + 72);
+        s31.intoArray(state, so + 80);
+        s32.intoArray(state, so + 88);
     }
 }

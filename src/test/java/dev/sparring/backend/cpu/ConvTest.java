@@ -20,6 +20,8 @@ class ConvTest {
             new Conv.Geometry(2, 3, 12, 10, 9, 4, 4, 3, 2),
             new Conv.Geometry(2, 70, 4, 4, 20, 4, 4, 2, 1),      // C*R*S = 1120 spans several K blocks
             new Conv.Geometry(2, 2, 1, 3, 3, 5, 5, 1, 2),        // kernel wider than the padded image: some taps never valid
+            new Conv.Geometry(3, 3, 54, 54, 7, 4, 4, 2, 1),      // filter gradient by ConvDot, PQ = 729 not a multiple of 8
+            new Conv.Geometry(2, 1, 20, 20, 9, 2, 2, 2, 0),      // C*R*S = 4: ConvDot splits the filters across tasks too
     };
 
     static float[] random(SplittableRandom rnd, int n) {
@@ -112,25 +114,31 @@ class ConvTest {
         }
     }
 
-    /** The three ops give the same bits for every task count and with either micro-kernel. */
+    /**
+     * The three ops give the same bits for every task count and with either micro-kernel: on a geometry whose filter
+     * gradient is a packed GEMM (and whose images go in groups of 7: 7, 7, 6), and on two where it is ConvDot's
+     * (C*R*S = 48, PQ = 729 not a multiple of 8; C*R*S = 4, tasks split the filters too).
+     */
     @Test
     void deterministicAcrossTaskCountsAndKernels() {
         SplittableRandom rnd = new SplittableRandom(4);
-        Conv.Geometry g = new Conv.Geometry(5, 6, 15, 13, 11, 4, 4, 2, 1);
-        float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
-        float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
-        float[][] first = null;
-        boolean[] kernels = Sgemm.VECTOR ? new boolean[] {true, false} : new boolean[] {false};
-        for (boolean vector : kernels) {
-            for (int tasks : new int[] {1, 2, 3, 4, 7}) {
-                Sgemm.Config cfg = new Sgemm.Config(vector, tasks);
-                float[] y = new float[dy.length], dx = dx0.clone(), dw = dw0.clone();
-                Conv.forward(y, x, w, g, cfg);
-                Conv.backwardData(dx, dy, w, g, true, cfg);
-                Conv.backwardFilter(dw, x, dy, g, true, cfg);
-                float[][] out = {y, dx, dw};
-                if (first == null) first = out;
-                for (int i = 0; i < 3; i++) assertArrayEquals(first[i], out[i], "output " + i + " with vector=" + vector + " tasks=" + tasks);
+        for (Conv.Geometry g : new Conv.Geometry[] {new Conv.Geometry(20, 6, 15, 13, 11, 4, 4, 2, 1),
+                new Conv.Geometry(3, 3, 54, 54, 7, 4, 4, 2, 1), new Conv.Geometry(2, 1, 20, 20, 9, 2, 2, 2, 0)}) {
+            float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
+            float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
+            float[][] first = null;
+            boolean[] kernels = Sgemm.VECTOR ? new boolean[] {true, false} : new boolean[] {false};
+            for (boolean vector : kernels) {
+                for (int tasks : new int[] {1, 2, 3, 4, 7}) {
+                    Sgemm.Config cfg = new Sgemm.Config(vector, tasks, 1);
+                    float[] y = new float[dy.length], dx = dx0.clone(), dw = dw0.clone();
+                    Conv.forward(y, x, w, g, cfg);
+                    Conv.backwardData(dx, dy, w, g, true, cfg);
+                    Conv.backwardFilter(dw, x, dy, g, true, cfg);
+                    float[][] out = {y, dx, dw};
+                    if (first == null) first = out;
+                    for (int i = 0; i < 3; i++) assertArrayEquals(first[i], out[i], "output " + i + " of " + g + " with vector=" + vector + " tasks=" + tasks);
+                }
             }
         }
     }

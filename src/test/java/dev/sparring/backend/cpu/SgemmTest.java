@@ -14,7 +14,8 @@ class SgemmTest {
     static final int[][] SHAPES = {
             {1, 1, 1}, {1, 17, 3}, {7, 1, 5}, {6, 16, 1}, {5, 15, 300}, {13, 33, 257}, {150, 40, 20},
             {31, 100, 513}, {64, 48, 16}, {2, 2100, 7}, {145, 17, 64},
-            {2, 4100, 600},                 // m + n > 4096: gemm packs K in chunks of one block (256)
+            {2, 4100, 600},                 // N split across tasks, each packing its own B blocks
+            {4100, 3, 520},                 // M split: B packed up front, and m + n > 4096: K in chunks of one block
     };
 
     static float[] random(SplittableRandom rnd, int n) {
@@ -57,13 +58,16 @@ class SgemmTest {
                     float[] c = random(rnd, offC + m * ldc);
                     if (ab[1] == 0f) java.util.Arrays.fill(c, Float.NaN);   // beta = 0 must not read C
                     double[] ref = reference(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], c, offC, ldc);
-                    float[] before = c.clone();
+                    float[] before = c.clone(), plain = c.clone();
                     Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], c, offC, ldc);
+                    // the plain micro-kernel, on another task split, gives the same bits
+                    Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], plain, offC, ldc, new Sgemm.Config(false, 3, 1));
                     String what = "sgemm m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb + " alpha=" + ab[0] + " beta=" + ab[1];
                     // Inputs in [-1, 1]: each of the k float roundings is at most 2^-24 of a partial sum of at most
                     // k |alpha| + |beta|, so 1e-6 k is a wide margin over the worst case; a wrong index is off by O(1).
                     double atol = 1e-6 * (k + 1), rtol = 1e-5;
                     check(what, ref, c, offC, ldc, m, n, atol, rtol);
+                    assertArrayEquals(plain, c, what + ": the plain micro-kernel differs from the default one");
                     // padding between rows (ld > n) and before the offset is untouched
                     for (int i = 0; i < c.length; i++) {
                         int r = (i - offC) / ldc, col = (i - offC) % ldc;
@@ -108,21 +112,23 @@ class SgemmTest {
     @Test
     void deterministicAcrossTaskCountsAndKernels() {
         SplittableRandom rnd = new SplittableRandom(11);
-        int m = 151, n = 77, k = 530;
-        float[] a = random(rnd, k * m), b = random(rnd, n * k), c0 = random(rnd, m * n);
-        float[] first = null;
-        boolean[] kernels = Sgemm.VECTOR ? new boolean[] {true, false} : new boolean[] {false};
-        for (boolean vector : kernels) {
-            for (int tasks : new int[] {1, 2, 3, 5, 8, 13}) {
-                for (int repeat = 0; repeat < 2; repeat++) {
-                    float[] c = c0.clone();
-                    Sgemm.sgemm(true, true, m, n, k, 0.9f, a, 0, m, b, 0, k, 0.3f, c, 0, n, new Sgemm.Config(vector, tasks));
-                    if (first == null) first = c;
-                    else assertArrayEquals(first, c, "vector=" + vector + " tasks=" + tasks + " differs from the first run");
+        // the second shape has m > 4096: one task (M not split) packs K in chunks of 256, more tasks split M
+        for (int[] sh : new int[][] {{151, 77, 530}, {4100, 3, 600}}) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            float[] a = random(rnd, k * m), b = random(rnd, n * k), c0 = random(rnd, m * n);
+            float[] first = null;
+            boolean[] kernels = Sgemm.VECTOR ? new boolean[] {true, false} : new boolean[] {false};
+            for (boolean vector : kernels) {
+                for (int tasks : new int[] {1, 2, 3, 5, 8, 13}) {
+                    for (int repeat = 0; repeat < 2; repeat++) {
+                        float[] c = c0.clone();
+                        Sgemm.sgemm(true, true, m, n, k, 0.9f, a, 0, m, b, 0, k, 0.3f, c, 0, n, new Sgemm.Config(vector, tasks, 1));
+                        if (first == null) first = c;
+                        else assertArrayEquals(first, c, m + "x" + n + "x" + k + ": vector=" + vector + " tasks=" + tasks + " differs from the first run");
+                    }
                 }
             }
         }
-        assertTrue(first != null);
     }
 
     @Test
