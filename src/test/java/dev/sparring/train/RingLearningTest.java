@@ -3,39 +3,114 @@ package dev.sparring.train;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.Mixture2D;
+import dev.sparring.gan.loss.GanLoss;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The learning check: a small MLP GAN trained on the CPU on the 8-Gaussian ring (radius 2, sigma 0.02) must
- * cover at least 7 of the 8 modes, with at least 70 % of its samples within 3 sigma of a mode.
+ * cover at least 7 of the 8 modes, with at least 70 % of its samples within 3 sigma of a mode (2000 samples of G on
+ * fixed noise, {@link Mixture2D#coverage}).
+ *
+ * <h2>The configuration, and why</h2>
+ * G and D are MLPs with 2 hidden layers of 128 units, latent size 4, batch 128, loss {@code lr-logistic} (the logistic
+ * critic of the minimax GAN with the generator loss beta(t) = -t), Adam(beta1 0.5), alternating updates, one critic
+ * step. Training runs in two phases with a step decay of the learning rates: 3000 generator steps at lr D 2e-3 / G 1e-3,
+ * then 2000 steps at a fifth of that (4e-4 / 2e-4), resumed from a checkpoint of the first phase, since
+ * {@link TrainConfig} has no learning-rate schedule. About 20-30 s on a loaded 2-core machine.
+ *
+ * <p>What the tuning runs (seeds 1-11, ring8, CPU) showed:
+ * <ul>
+ *   <li>The two requirements pull the learning rate in opposite directions. With Adam, G's clusters keep moving by
+ *   about lr per weight per step however large the batch, and at lr 1e-3 they wander ~0.1 around the centres, more
+ *   than the 3 sigma = 0.06 of the metric: the mode count and the HQ share swing from step to step (8/8 modes 44 %,
+ *   then 5/8 29 %, then 1/8 9 %, 500 steps apart). At lr 3e-4 to 5e-4 they sit still but G drops modes early
+ *   (2-6 of 8 after 8000 steps). Hence the decay: the fast phase spreads G over all 8 modes, the slow phase pulls
+ *   the clusters onto the centres (HQ 80-87 % after it; 17-73 % at its start).</li>
+ *   <li>D must learn faster than G (lr D = 2 lr G): with equal rates G drops modes; with lr D 5x lr G or 2-3 critic
+ *   steps, the early D pushes G's whole initial blob one way and it lands on 1-2 modes.</li>
+ *   <li>lr-logistic covered more modes than nsgan, minimax, lsgan, hinge and lr-lsgan in the same two-phase
+ *   schedule (3 seeds each: 7-8 modes against 2-8).</li>
+ *   <li>A wider, shallower MLP (2 x 128) and batch 128 instead of 3 x 64 and batch 64 raised the pass rate from about
+ *   6 in 7 seeds to 11 in 11 (7-8 modes, HQ 79-87 %); batch 512 (tried before) drops modes.</li>
+ * </ul>
+ *
+ * <p>System properties override each setting for tuning, e.g.
+ * {@code ./build -q test -Dtest=RingLearningTest -Dring.seed=7 -Dring.trace=true}: ring.loss, ring.hidden, ring.depth,
+ * ring.nz, ring.batch, ring.beta1, ring.lrD, ring.lrG, ring.steps (total generator steps), ring.decayAt (steps at the
+ * first rates; equal to ring.steps for no decay), ring.decay (divisor of the rates after it), ring.seed,
+ * ring.trace (print the coverage every 500 steps).
  */
 class RingLearningTest {
     @Test
-    void nonSaturatingGanCoversTheRing() {
-        TrainConfig cfg = TrainConfig.defaults().with("data", "ring8").with("model", "mlp")
-                .with("hidden", Integer.getInteger("ring.hidden", 128)).with("depth", Integer.getInteger("ring.depth", 3))
-                .with("nz", Integer.getInteger("ring.nz", 16)).with("batch", Integer.getInteger("ring.batch", 256))
-                .with("lrD", Double.parseDouble(System.getProperty("ring.lr", "1e-3")))
-                .with("lrG", Double.parseDouble(System.getProperty("ring.lr", "1e-3")))
-                .with("steps", Long.getLong("ring.steps", 2000L)).with("logEvery", 100)
-                .with("seed", Long.getLong("ring.seed", 1L));
+    void smallGanCoversTheRingOnTheCpu(@TempDir Path tmp) throws Exception {
+        String lossSpec = System.getProperty("ring.loss", "lr-logistic");
+        long steps = Long.getLong("ring.steps", 5000L);
+        long decayAt = Long.getLong("ring.decayAt", 3000L);
+        double decay = Double.parseDouble(System.getProperty("ring.decay", "5"));
+        boolean trace = Boolean.getBoolean("ring.trace");
+        TrainConfig fast = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("loss", lossSpec)
+                .with("hidden", Integer.getInteger("ring.hidden", 128)).with("depth", Integer.getInteger("ring.depth", 2))
+                .with("nz", Integer.getInteger("ring.nz", 4)).with("batch", Integer.getInteger("ring.batch", 128))
+                .with("optimizer", "adam").with("beta1", Double.parseDouble(System.getProperty("ring.beta1", "0.5")))
+                .with("lrD", Double.parseDouble(System.getProperty("ring.lrD", "2e-3")))
+                .with("lrG", Double.parseDouble(System.getProperty("ring.lrG", "1e-3")))
+                .with("dSteps", 1).with("clip", 0.0).with("simultaneous", false)
+                .with("steps", decayAt).with("logEvery", 100).with("seed", Long.getLong("ring.seed", 1L));
+        TrainConfig slow = fast.with("lrD", fast.lrD() / decay).with("lrG", fast.lrG() / decay).with("steps", steps);
+        assertTrue(decayAt > 0 && decayAt <= steps && decayAt % fast.logEvery() == 0 && steps % fast.logEvery() == 0,
+                "ring.decayAt (" + decayAt + ") must be in (0, ring.steps = " + steps + "], both multiples of " + fast.logEvery());
+
         Mixture2D ring = (Mixture2D) Datasets.open("ring8", 0, 0);
-        try (Trainer t = new Trainer(cfg, new CpuBackend(), ring, TestLosses.nonSaturating())) {
-            for (long s = 0; s < cfg.steps(); s++) {
-                t.step();
-                if ((s + 1) % cfg.logEvery() == 0) {
-                    t.drainMetrics();
-                    if (Boolean.getBoolean("ring.trace") && (s + 1) % 500 == 0) {
-                        System.out.println("step " + (s + 1) + ": " + ring.coverage(t.fixedSamples(2000), 2000));
-                    }
+        TrainLoss loss = TrainLoss.of(GanLoss.parse(lossSpec));
+        CpuBackend be = new CpuBackend();
+        Path checkpoint = tmp.resolve("fast-phase.safetensors");
+        long t0 = System.nanoTime();
+        Mixture2D.Coverage atDecay;
+        try (Trainer t = new Trainer(fast, be, ring, loss)) {
+            train(t, ring, trace);
+            atDecay = ring.coverage(t.fixedSamples(2000), 2000);
+            Checkpoint.save(t, checkpoint);
+        }
+        String where = String.format(Locale.ROOT, "%s, MLP %dx%d, nz %d, batch %d, seed %d: %d steps at lr D/G %s/%s (%s), then %d at %s/%s",
+                lossSpec, fast.depth(), fast.hidden(), fast.nz(), fast.batch(), fast.seed(), decayAt, plain(fast.lrD()), plain(fast.lrG()), atDecay,
+                steps - decayAt, plain(slow.lrD()), plain(slow.lrG()));
+        try (Trainer t = new Trainer(slow, be, ring, loss)) {
+            Checkpoint.restore(t, TrainingRun.open(checkpoint));
+            assertTrue(t.stepCount() == decayAt, "resumed at step " + t.stepCount() + ", expected " + decayAt);
+            train(t, ring, trace);
+            float[] points = t.fixedSamples(2000);   // (2000, 2)
+            Mixture2D.Coverage c = ring.coverage(points, 2000);
+            String result = String.format(Locale.ROOT, "ring8 after %s: %s; HQ samples per mode %s (covered: >= %d); %.1f s",
+                    where, c, Arrays.toString(ring.modeCounts(points, 2000)),
+                    (int) Math.ceil(Mixture2D.MIN_FAIR_SHARE * 2000 / ring.modes()), (System.nanoTime() - t0) / 1e9);
+            System.out.println(result);
+            assertTrue(c.modesCovered() >= 7, "too few modes covered (need >= 7 of 8): " + result);
+            assertTrue(c.highQualityShare() >= 0.70, "too few samples within 3 sigma of a mode (need >= 70 %): " + result);
+        }
+    }
+
+    private static String plain(double v) { return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString(); }
+
+    /** Steps t up to its configured step count, reading the metrics every logEvery steps and failing on NaN. */
+    private static void train(Trainer t, Mixture2D ring, boolean trace) {
+        TrainConfig cfg = t.config();
+        while (t.stepCount() < cfg.steps()) {
+            t.step();
+            if (t.stepCount() % cfg.logEvery() == 0) {
+                for (Metrics m : t.drainMetrics()) {
+                    assertTrue(m.finite(), "training diverged at step " + m.step() + ": " + m);
+                }
+                if (trace && t.stepCount() % 500 == 0) {
+                    System.out.println("step " + t.stepCount() + ": " + ring.coverage(t.fixedSamples(2000), 2000));
                 }
             }
-            Mixture2D.Coverage c = ring.coverage(t.fixedSamples(2000), 2000);
-            System.out.println("ring8 after " + cfg.steps() + " steps: " + c);
-            assertTrue(c.modesCovered() >= 7, "modes covered: " + c);
-            assertTrue(c.highQualityShare() >= 0.70, "high-quality share: " + c);
         }
     }
 }

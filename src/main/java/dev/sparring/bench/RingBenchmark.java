@@ -1,0 +1,357 @@
+package dev.sparring.bench;
+
+import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.data.Datasets;
+import dev.sparring.data.Mixture2D;
+import dev.sparring.gan.loss.GanLoss;
+import dev.sparring.gan.loss.GanLosses;
+import dev.sparring.gan.loss.TrainerDefaults;
+import dev.sparring.train.Checkpoint;
+import dev.sparring.train.Metrics;
+import dev.sparring.train.TrainConfig;
+import dev.sparring.train.TrainLoss;
+import dev.sparring.train.Trainer;
+import dev.sparring.train.TrainingRun;
+import dev.sparring.viz.Png;
+import dev.sparring.viz.ScatterPlot;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The loss benchmark on the 2-D ring: trains the toy MLP GAN on ring8 (8 Gaussians, radius 2, sigma 0.02) once per
+ * built-in loss, with the same seed, the same model and the same number of generator steps, on the CPU backend, and
+ * writes a markdown table (modes covered, high-quality share, final critic loss against its equilibrium value, wall
+ * time) and one PNG with the final scatter plot of every loss.
+ *
+ * <p>Model, batch and step budget are those of the learning check ({@code RingLearningTest}): MLP 2 x 128, latent size
+ * 4, batch 128, 5000 generator steps. Each loss trains with its own {@link TrainerDefaults} (optimizer, beta1, critic
+ * steps k, clipping) and with its default learning rates multiplied by the same factors for every loss: x10 for D and
+ * x5 for G during the first 3000 steps, then divided by 5 (a step decay, done by resuming a checkpoint of the first
+ * phase with the lower rates, as the learning check does). For the Adam losses (default lr 2e-4) that is exactly the
+ * learning check's schedule, 2e-3/1e-3 then 4e-4/2e-4; WGAN keeps RMSProp, 5 critic steps and clipping at 0.01, with
+ * 5e-4/2.5e-4 then 1e-4/5e-5. At the unscaled defaults and this budget most losses have not reached the ring yet, so
+ * the table would compare nothing; {@code --lr-scale-d 1 --lr-scale-g 1 --decay-at 0} runs them as {@code sparring
+ * train --loss NAME} would. Adam's beta2 and RMSProp's alpha are the optimizers' own (0.999, 0.99), the values every
+ * built-in's defaults name.
+ *
+ * <pre>
+ * java -cp target/sparring.jar dev.sparring.bench.RingBenchmark [options]      (bench/ring/run.sh builds the jar and runs it)
+ *   --steps N          generator steps per loss (default 5000)
+ *   --seed S           run seed, the same for every loss (default 1)
+ *   --hidden H         MLP hidden units (default 128)
+ *   --depth L          MLP hidden layers (default 2)
+ *   --nz Z             latent size (default 4)
+ *   --batch B          batch size (default 128)
+ *   --lr-scale-d F     factor on each loss's default critic learning rate (default 10)
+ *   --lr-scale-g F     factor on each loss's default generator learning rate (default 5)
+ *   --decay-at N       divide the learning rates by --decay after N steps; 0: no decay (default 3000)
+ *   --decay F          the divisor (default 5)
+ *   --losses A,B       losses to run (default: every built-in, in catalogue order)
+ *   --samples N        fixed-noise samples for the coverage metric and the plots (default 2000)
+ *   --out DIR          folder for ring-losses.md and ring-losses.png (default bench/results)
+ *   --command TEXT     the command line to record in the report
+ * </pre>
+ */
+public final class RingBenchmark {
+    private RingBenchmark() { }
+
+    /** What every loss shares. */
+    public record Settings(long steps, long seed, int hidden, int depth, int nz, int batch, double lrScaleD, double lrScaleG,
+                           long decayAt, double decay, int samples, int logEvery) {
+        public Settings {
+            if (steps < 1) throw new IllegalArgumentException("RingBenchmark: --steps must be >= 1, got " + steps);
+            if (samples < 1) throw new IllegalArgumentException("RingBenchmark: --samples must be >= 1, got " + samples);
+            if (logEvery < 1 || steps % logEvery != 0 || decayAt % logEvery != 0) {
+                throw new IllegalArgumentException("RingBenchmark: --steps (" + steps + ") and --decay-at (" + decayAt + ") must be multiples of " + logEvery);
+            }
+            if (decayAt < 0 || decayAt >= steps && decayAt != 0) {
+                throw new IllegalArgumentException("RingBenchmark: --decay-at must be 0 (no decay) or less than --steps (" + steps + "), got " + decayAt);
+            }
+            if (!(lrScaleD > 0) || !(lrScaleG > 0) || !(decay > 0)) {
+                throw new IllegalArgumentException("RingBenchmark: --lr-scale-d, --lr-scale-g and --decay must be > 0");
+            }
+        }
+
+        public static Settings defaults() { return new Settings(5000, 1, 128, 2, 4, 128, 10, 5, 3000, 5, 2000, 100); }
+
+        boolean decays() { return decayAt > 0; }
+    }
+
+    /**
+     * One loss's run.
+     *
+     * @param config      the first phase's configuration (learning rates before the decay)
+     * @param dLoss       mean critic loss L_D over the last {@link Settings#logEvery} steps (NaN if the run diverged)
+     * @param stepsDone   generator steps trained (fewer than asked when the run diverged)
+     * @param points      (samples, 2) the generator's final fixed-noise samples
+     */
+    public record Result(GanLoss loss, TrainConfig config, Mixture2D.Coverage coverage, double dLoss, double dLossEquilibrium,
+                         long stepsDone, boolean diverged, double seconds, float[] points) { }
+
+    /** The first phase's configuration: the loss's trainer defaults, scaled learning rates, the shared model, seed and budget. */
+    public static TrainConfig config(GanLoss loss, Settings s) {
+        TrainerDefaults d = loss.defaults();
+        return TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("loss", loss.spec())
+                .with("hidden", s.hidden()).with("depth", s.depth()).with("nz", s.nz()).with("batch", s.batch())
+                .with("optimizer", d.optimizer()).with("beta1", d.beta1()).with("dSteps", d.dSteps()).with("clip", d.clip())
+                .with("lrD", round(d.lrD() * s.lrScaleD())).with("lrG", round(d.lrG() * s.lrScaleG()))
+                .with("steps", s.decays() ? s.decayAt() : s.steps()).with("seed", s.seed()).with("logEvery", s.logEvery());
+    }
+
+    /** Trains one loss on ring8 on the CPU (both phases) and measures its final samples; tmp holds the phase checkpoint. */
+    public static Result run(GanLoss loss, Settings s, Path tmp) throws IOException {
+        TrainConfig first = config(loss, s);
+        Mixture2D ring = (Mixture2D) Datasets.open("ring8", 0, 0);
+        TrainLoss tl = TrainLoss.of(loss);
+        CpuBackend be = new CpuBackend();
+        Path checkpoint = tmp.resolve("ring-phase1.safetensors");
+        long t0 = System.nanoTime();
+        Phase p;
+        try (Trainer t = new Trainer(first, be, ring, tl)) {
+            p = train(t);
+            if (s.decays() && !p.diverged()) Checkpoint.save(t, checkpoint);
+            if (!s.decays() || p.diverged()) return result(loss, first, ring, t, p, tl, s, t0);
+        }
+        TrainConfig second = first.with("lrD", round(first.lrD() / s.decay())).with("lrG", round(first.lrG() / s.decay())).with("steps", s.steps());
+        try (Trainer t = new Trainer(second, be, ring, tl)) {
+            Checkpoint.restore(t, TrainingRun.open(checkpoint));
+            return result(loss, first, ring, t, train(t), tl, s, t0);
+        } finally {
+            Files.deleteIfExists(checkpoint);
+        }
+    }
+
+    /** v to 6 significant digits: 2e-4 * 10 is 0.002, not 0.0020000000000000005. */
+    private static double round(double v) { return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).doubleValue(); }
+
+    private record Phase(double dLoss, boolean diverged) { }
+
+    /** Steps t to its configured step count, or until a metric is not finite; the mean L_D of the last block. */
+    private static Phase train(Trainer t) {
+        TrainConfig cfg = t.config();
+        double dLoss = Double.NaN;
+        while (t.stepCount() < cfg.steps()) {
+            t.step();
+            if (t.stepCount() % cfg.logEvery() == 0) {
+                List<Metrics> block = t.drainMetrics();
+                double sum = 0;
+                for (Metrics m : block) {
+                    if (!m.finite()) return new Phase(Double.NaN, true);
+                    sum += m.dLoss();
+                }
+                dLoss = sum / block.size();
+            }
+        }
+        return new Phase(dLoss, false);
+    }
+
+    private static Result result(GanLoss loss, TrainConfig first, Mixture2D ring, Trainer t, Phase p, TrainLoss tl, Settings s, long t0) {
+        float[] points = t.fixedSamples(s.samples());   // (samples, 2)
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return new Result(loss, first, ring.coverage(points, s.samples()), p.dLoss(), tl.equilibriumCriticLoss(),
+                t.stepCount(), p.diverged(), seconds, points);
+    }
+
+    // ------------------------------------------------------------------ report
+
+    /** The markdown report. */
+    static String report(List<Result> results, Settings s, String command, String loadBefore, String loadAfter, double totalSeconds) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Built-in GAN losses on the 8-Gaussian ring (CPU)\n\n");
+        sb.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
+        sb.append("- machine: ").append(cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs visible to the JVM\n");
+        sb.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version")).append('\n');
+        sb.append("- load average (1, 5, 15 min) before: ").append(loadBefore).append("; after: ").append(loadAfter)
+                .append(" (the machine is shared: wall times are indicative only)\n");
+        sb.append("- command: `").append(command).append("`\n");
+        sb.append(String.format(Locale.ROOT, "- total wall time: %.0f s%n", totalSeconds));
+        sb.append("- data: ring8, 8 Gaussians on a circle of radius 2, sigma 0.02; backend: cpu\n");
+        sb.append(String.format(Locale.ROOT, "- model: MLP G and D, %d hidden layers of %d units, latent size %d; batch %d%n",
+                s.depth(), s.hidden(), s.nz(), s.batch()));
+        sb.append(String.format(Locale.ROOT, "- budget: %d generator steps per loss, seed %d for every loss (same initial weights, noise and data order "
+                + "where the settings agree)%n", s.steps(), s.seed()));
+        sb.append("- optimizer, beta1, critic steps k and clipping: each loss's own trainer defaults (`sparring loss list`); Adam beta2 0.999, "
+                + "RMSProp alpha 0.99; alternating updates (k critic steps, then one generator step)\n");
+        sb.append("- learning rates: ").append(schedule(s)).append('\n');
+        sb.append(String.format(Locale.ROOT, "- metrics on %d samples of G on fixed noise after the last step: a sample is high quality (HQ) within "
+                + "3 sigma of its nearest mode; a mode is covered when it holds at least a quarter of its fair share (1/8) of HQ samples%n", s.samples()));
+        sb.append(String.format(Locale.ROOT, "- final L_D: the mean critic loss over the last %d steps; L_D* its value at equilibrium (p_G = p_data) "
+                + "from the loss's design check; L_D* - L_D estimates the divergence the critic sees (0 at equilibrium)%n%n", s.logEvery()));
+        sb.append("| loss | optimizer | modes covered | HQ share | final L_D | L_D* | L_D* - L_D | wall time (s) |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Result r : results) {
+            TrainConfig c = r.config();
+            String opt = String.format(Locale.ROOT, "%s, lr %s/%s, k %d%s", c.optimizer(), human(c.lrD()), human(c.lrG()), c.dSteps(),
+                    c.clip() > 0 ? ", clip " + human(c.clip()) : "");
+            String dl = r.diverged() ? "diverged at step " + r.stepsDone() : num(r.dLoss());
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %d/%d | %.1f%% | %s | %s | %s | %.1f |%n", r.loss().spec() + twinOf(results, r), opt,
+                    r.coverage().modesCovered(), r.coverage().modes(), 100 * r.coverage().highQualityShare(), dl,
+                    num(r.dLossEquilibrium()), r.diverged() ? "-" : num(r.dLossEquilibrium() - r.dLoss()), r.seconds()));
+        }
+        sb.append("\nThe optimizer column shows the learning rates D/G of the first phase").append(s.decays() ? ", divided by " + human(s.decay())
+                + " after step " + s.decayAt() : "").append(". \"= X\" after a loss name: its final samples are bit for bit those of X "
+                + "(the same critic and generator functions up to a constant, trained from the same seed).\n");
+        return sb.toString();
+    }
+
+    /** " (= X)" when an earlier result X has bit-identical final samples, else "". */
+    private static String twinOf(List<Result> results, Result r) {
+        for (Result o : results) {
+            if (o == r) return "";
+            if (java.util.Arrays.equals(o.points(), r.points())) return " (= " + o.loss().spec() + ")";
+        }
+        return "";
+    }
+
+    /** The learning-rate schedule in words. */
+    private static String schedule(Settings s) {
+        String scale = s.lrScaleD() == 1 && s.lrScaleG() == 1 ? "each loss's default learning rates"
+                : "each loss's default learning rates times " + human(s.lrScaleD()) + " for D and " + human(s.lrScaleG()) + " for G";
+        return scale + (s.decays() ? " for the first " + s.decayAt() + " steps, then divided by " + human(s.decay())
+                + " for the remaining " + (s.steps() - s.decayAt()) + " (resumed from a checkpoint of the first phase with the lower rates)" : ", constant");
+    }
+
+    private static String num(double v) {
+        if (Double.isNaN(v)) return "n/a";
+        if (v == 0) return "0";
+        return String.format(Locale.ROOT, Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? "%.3g" : "%.4f", v);
+    }
+
+    /** 2e-4 as 0.0002, 0.01 as 0.01: the shortest plain decimal. */
+    private static String human(double v) { return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString(); }
+
+    // ------------------------------------------------------------------ the grid of scatter plots
+
+    /** One scatter plot per loss, columns per row, under a title strip; all panels share the limits [-3, 3]. */
+    static BufferedImage grid(List<Result> results, int columns, int panel, String title) {
+        int cols = Math.max(1, Math.min(columns, results.size()));
+        int rows = (results.size() + cols - 1) / cols;
+        int head = 36;
+        BufferedImage img = new BufferedImage(cols * panel, head + rows * panel, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, img.getWidth(), img.getHeight());
+            ScatterPlot.Options o = ScatterPlot.Options.fixed(-3, 3, -3, 3).withSize(panel, panel);
+            for (int i = 0; i < results.size(); i++) {
+                Result r = results.get(i);
+                Mixture2D.Coverage c = r.coverage();
+                String t = String.format(Locale.ROOT, "%s: %d/8 modes, %.0f%% HQ%s", r.loss().spec(), c.modesCovered(),
+                        100 * c.highQualityShare(), r.diverged() ? " (diverged)" : "");
+                BufferedImage p = ScatterPlot.render(r.points(), r.points().length / 2, ringCenters(), t, o);
+                g.drawImage(p, (i % cols) * panel, head + (i / cols) * panel, null);
+            }
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+            int w = g.getFontMetrics().stringWidth(title);
+            g.drawString(title, Math.max(4, (img.getWidth() - w) / 2), 24);
+        } catch (java.awt.AWTError | InternalError noFonts) {
+            // headless JDK without fonts: the panels are drawn, the title strip stays blank
+        } finally {
+            g.dispose();
+        }
+        return img;
+    }
+
+    private static double[][] ringCenters() { return ((Mixture2D) Datasets.open("ring8", 0, 0)).centers(); }
+
+    // ------------------------------------------------------------------ main
+
+    public static void main(String[] args) throws IOException {
+        Settings d = Settings.defaults();
+        long steps = d.steps(), seed = d.seed();
+        int hidden = d.hidden(), depth = d.depth(), nz = d.nz(), batch = d.batch(), samples = d.samples();
+        double lrScaleD = d.lrScaleD(), lrScaleG = d.lrScaleG(), decay = d.decay();
+        long decayAt = d.decayAt();
+        Path out = Path.of("bench", "results");
+        String command = "java -cp target/sparring.jar dev.sparring.bench.RingBenchmark " + String.join(" ", args);
+        List<String> names = GanLosses.names();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--steps" -> steps = Long.parseLong(value(args, ++i, a));
+                case "--seed" -> seed = Long.parseLong(value(args, ++i, a));
+                case "--hidden" -> hidden = Integer.parseInt(value(args, ++i, a));
+                case "--depth" -> depth = Integer.parseInt(value(args, ++i, a));
+                case "--nz" -> nz = Integer.parseInt(value(args, ++i, a));
+                case "--batch" -> batch = Integer.parseInt(value(args, ++i, a));
+                case "--lr-scale-d" -> lrScaleD = Double.parseDouble(value(args, ++i, a));
+                case "--lr-scale-g" -> lrScaleG = Double.parseDouble(value(args, ++i, a));
+                case "--decay-at" -> decayAt = Long.parseLong(value(args, ++i, a));
+                case "--decay" -> decay = Double.parseDouble(value(args, ++i, a));
+                case "--samples" -> samples = Integer.parseInt(value(args, ++i, a));
+                case "--losses" -> names = List.of(value(args, ++i, a).split(","));
+                case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--command" -> command = value(args, ++i, a);
+                default -> throw new IllegalArgumentException("RingBenchmark: unknown option '" + a + "' (see the class comment for the usage)");
+            }
+        }
+        Settings s = new Settings(steps, seed, hidden, depth, nz, batch, lrScaleD, lrScaleG, decayAt, decay, samples, d.logEvery());
+        List<GanLoss> losses = new ArrayList<>();
+        for (String n : names) losses.add(GanLoss.parse(n.strip()));   // fails before any training on an unknown name
+
+        String loadBefore = load();
+        long t0 = System.nanoTime();
+        List<Result> results = new ArrayList<>();
+        Path tmp = Files.createTempDirectory("sparring-ring-bench");
+        for (GanLoss l : losses) {
+            Result r = run(l, s, tmp);
+            results.add(r);
+            System.out.printf(Locale.ROOT, "%-20s %s%s  L_D %s (L_D* %s)  %.1f s%n", l.spec(), r.coverage(),
+                    r.diverged() ? ", diverged at step " + r.stepsDone() : "", num(r.dLoss()), num(r.dLossEquilibrium()), r.seconds());
+        }
+        double total = (System.nanoTime() - t0) / 1e9;
+        Files.deleteIfExists(tmp);
+        Files.createDirectories(out);
+        Path md = out.resolve("ring-losses.md"), png = out.resolve("ring-losses.png");
+        Files.writeString(md, report(results, s, command, loadBefore, load(), total));
+        String title = String.format(Locale.ROOT, "ring8, seed %d, MLP %dx%d, nz %d, batch %d, %d generator steps; lr: trainer defaults x %s (D), x %s (G)%s",
+                s.seed(), s.depth(), s.hidden(), s.nz(), s.batch(), s.steps(), human(s.lrScaleD()), human(s.lrScaleG()),
+                s.decays() ? ", / " + human(s.decay()) + " after step " + s.decayAt() : "");
+        Png.writeAtomic(grid(results, 6, 300, title), png);
+        System.out.printf(Locale.ROOT, "wrote %s and %s (%.0f s)%n", md, png, total);
+    }
+
+    private static String value(String[] args, int i, String flag) {
+        if (i >= args.length) throw new IllegalArgumentException("RingBenchmark: " + flag + " needs a value");
+        return args[i];
+    }
+
+    private static String load() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + ", " + f[1] + ", " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    private static String cpu() {
+        try {
+            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            String flags = lines.stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
+            for (String line : lines) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim() + (flags.contains(" avx2")
+                            ? " (AVX2" + (flags.contains(" fma") ? "+FMA" : "") + (flags.contains(" avx512f") ? ", AVX-512" : "") + ")" : "");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return System.getProperty("os.arch");
+        }
+        return System.getProperty("os.arch");
+    }
+}
