@@ -3,6 +3,7 @@ package dev.sparring.backend.cpu;
 import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.ConvSpec;
+import dev.sparring.backend.GemmDims;
 import dev.sparring.backend.LossKernel;
 import dev.sparring.random.Philox;
 import dev.sparring.tensor.DType;
@@ -273,12 +274,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) throw new IllegalArgumentException("gemm needs 2-D tensors");
-        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
-        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
-        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
-            throw new IllegalArgumentException("gemm: op(a) " + m + "x" + k + ", op(b) " + kb + "x" + n + ", c " + Shapes.str(c.shape()));
-        }
+        GemmDims dims = GemmDims.of(transA, transB, a, b, c);
+        int m = dims.m(), n = dims.n(), k = dims.k();
         Sgemm.sgemm(transA, transB, m, n, k, alpha, f(a), 0, a.dim(1), f(b), 0, b.dim(1), beta, f(c), 0, n);
     }
 

@@ -4,6 +4,7 @@ import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.BackendException;
 import dev.sparring.backend.ConvSpec;
+import dev.sparring.backend.GemmDims;
 import dev.sparring.backend.LossKernel;
 import dev.sparring.backend.ScalarProgram;
 import dev.sparring.tensor.DType;
@@ -743,12 +744,8 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2) throw new IllegalArgumentException("gemm needs 2-D tensors");
-        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
-        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
-        if (k != kb || c.dim(0) != m || c.dim(1) != n) {
-            throw new IllegalArgumentException("gemm: op(a) " + m + "x" + k + ", op(b) " + kb + "x" + n + ", c " + Shapes.str(c.shape()));
-        }
+        GemmDims dims = GemmDims.of(transA, transB, a, b, c);
+        int m = dims.m(), n = dims.n(), k = dims.k();
         long ap = f(a), bp = f(b), cp = f(c);
         bind();
         if (m == 0 || n == 0) return;
