@@ -209,7 +209,7 @@ public final class RingBenchmark {
         }
         sb.append(String.format(Locale.ROOT, "%nMeets the learning check's bar (>= 7 of 8 modes, >= 70%% HQ): %d of %d losses%s%n",
                 pass.size(), results.size(), pass.isEmpty() ? "" : " (" + String.join(", ", pass) + ")"));
-        sb.append("\nThe optimizer column shows the learning rates D/G of the first phase").append(s.decays() ? ", divided by " + human(s.decay())
+        sb.append("\nThe optimizer column shows the learning rates D/G").append(s.decays() ? " of the first phase, divided by " + human(s.decay())
                 + " after step " + s.decayAt() : "").append(". \"= X\" after a loss name: its final samples are bit for bit those of X "
                 + "(the same critic and generator functions up to a constant, trained from the same seed).\n");
         return sb.toString();

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   without the decay.</li>
  *   <li>In the same two-phase schedule with MLP 3 x 64 and batch 64, lr-logistic and nsgan (Adam beta1 0) passed about
  *   6 of 7 seeds, minimax, lsgan, hinge and lr-lsgan 0-1 of 3. With MLP 2 x 128 (about the cost of 3 x 64 here),
- *   lr-logistic passed 5 of 5 seeds and nsgan (beta1 0) 2 of 5; with batch 128 instead of 64, lr-logistic passed
+ *   lr-logistic passed 5 of 5 seeds and nsgan (beta1 0) 1 of 5; with batch 128 instead of 64, lr-logistic passed
  *   seeds 1-11, all of them (7 or 8 modes, HQ 79-87 %).</li>
  * </ul>
  *
