@@ -174,7 +174,7 @@ public final class RingBenchmark {
         StringBuilder sb = new StringBuilder();
         sb.append("# Built-in GAN losses on the 8-Gaussian ring (CPU)\n\n");
         sb.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
-        sb.append("- machine: ").append(cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs visible to the JVM\n");
+        sb.append("- machine: ").append(Machine.cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs visible to the JVM\n");
         sb.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version")).append('\n');
         sb.append("- load average (1, 5, 15 min) before: ").append(loadBefore).append("; after: ").append(loadAfter)
                 .append(" (the machine is shared: wall times are indicative only)\n");
@@ -314,7 +314,7 @@ public final class RingBenchmark {
         List<GanLoss> losses = new ArrayList<>();
         for (String n : names) losses.add(GanLoss.parse(n.strip()));   // fails before any training on an unknown name
 
-        String loadBefore = load();
+        String loadBefore = Machine.loadAverage();
         long t0 = System.nanoTime();
         List<Result> results = new ArrayList<>();
         Path tmp = Files.createTempDirectory("sparring-ring-bench");
@@ -328,7 +328,7 @@ public final class RingBenchmark {
         Files.deleteIfExists(tmp);
         Files.createDirectories(out);
         Path md = out.resolve(name + ".md"), png = out.resolve(name + ".png");
-        Files.writeString(md, report(results, s, command, loadBefore, load(), total));
+        Files.writeString(md, report(results, s, command, loadBefore, Machine.loadAverage(), total));
         String title = String.format(Locale.ROOT, "ring8, seed %d, MLP %dx%d, nz %d, batch %d, %d generator steps; %s",
                 s.seed(), s.depth(), s.hidden(), s.nz(), s.batch(), s.steps(), s.lrScaleD() == 1 && s.lrScaleG() == 1 && !s.decays()
                         ? "each loss's trainer defaults"
@@ -341,30 +341,5 @@ public final class RingBenchmark {
     private static String value(String[] args, int i, String flag) {
         if (i >= args.length) throw new IllegalArgumentException("RingBenchmark: " + flag + " needs a value");
         return args[i];
-    }
-
-    private static String load() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + ", " + f[1] + ", " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown (" + e.getMessage() + ")";
-        }
-    }
-
-    private static String cpu() {
-        try {
-            List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
-            String flags = lines.stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
-            for (String line : lines) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim() + (flags.contains(" avx2")
-                            ? " (AVX2" + (flags.contains(" fma") ? "+FMA" : "") + (flags.contains(" avx512f") ? ", AVX-512" : "") + ")" : "");
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return System.getProperty("os.arch");
-        }
-        return System.getProperty("os.arch");
     }
 }

@@ -63,7 +63,7 @@ public final class BenchMain {
             }
         }
         if (includes.isEmpty()) includes.add("dev.sparring.bench.*");
-        String loadBefore = load();
+        String loadBefore = Machine.loadAverage();
         ChainedOptionsBuilder opt = new OptionsBuilder()
                 .warmupIterations(warmup).measurementIterations(iterations)
                 .warmupTime(TimeValue.milliseconds((long) (seconds * 1000))).measurementTime(TimeValue.milliseconds((long) (seconds * 1000)))
@@ -72,7 +72,7 @@ public final class BenchMain {
         for (String inc : includes) opt = opt.include(inc);
         for (String[] p : params) opt = opt.param(p[0], p[1].split(","));
         Collection<RunResult> results = new Runner(opt.build()).run();
-        String report = report(results, command, code, loadBefore, load(), warmup, iterations, seconds, forks);
+        String report = report(results, command, code, loadBefore, Machine.loadAverage(), warmup, iterations, seconds, forks);
         System.out.println(report);
         if (out != null) {
             Files.createDirectories(out.toAbsolutePath().getParent());
@@ -91,7 +91,7 @@ public final class BenchMain {
         StringBuilder sb = new StringBuilder();
         sb.append("# Sparring CPU kernels: sgemm and DCGAN convolutions\n\n");
         sb.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
-        sb.append("- machine: ").append(cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs visible to the JVM\n");
+        sb.append("- machine: ").append(Machine.cpu()).append(", ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs visible to the JVM\n");
         sb.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version")).append('\n');
         sb.append("- load average (1, 5, 15 min) before: ").append(loadBefore).append("; after: ").append(loadAfter).append('\n');
         sb.append("- command: `").append(command).append("`\n");
@@ -117,28 +117,5 @@ public final class BenchMain {
             sb.append(String.format("| %s | %s | %.3f | %.3f | %.1f |%n", bench, shape, ms, Double.isNaN(err) ? 0 : err, flops / (ms * 1e6)));
         }
         return sb.toString();
-    }
-
-    private static String load() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + ", " + f[1] + ", " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown (" + e.getMessage() + ")";
-        }
-    }
-
-    private static String cpu() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    String flags = String.join("", Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags")).findFirst().orElse(""));
-                    return line.substring(line.indexOf(':') + 1).trim() + (flags.contains(" avx2") ? " (AVX2" + (flags.contains(" fma") ? "+FMA" : "") + (flags.contains(" avx512f") ? ", AVX-512" : "") + ")" : "");
-                }
-            }
-        } catch (IOException e) {
-            return System.getProperty("os.arch");
-        }
-        return System.getProperty("os.arch");
     }
 }
