@@ -44,15 +44,15 @@ public final class SampleCommand implements Callable<Integer> {
         SafeTensorsFile f = TrainingRun.open(file);
         TrainConfig cfg = Checkpoint.config(f);
         try (Backend be = dev.sparring.backend.Backends.create(device, System.err)) {
-            NoiseStream unused = new NoiseStream(0, 0);   // weights come from the checkpoint
+            NoiseStream init = new NoiseStream(0, 0);   // the builders need one; the checkpoint overwrites every weight
             boolean mlp = cfg.model().equals("mlp");
             Network g;
             int[] zShape;
             if (mlp) {
-                g = Mlp.generator(be, new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2), unused);
+                g = Mlp.generator(be, new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2), init);
                 zShape = new int[]{n, cfg.nz()};
             } else {
-                g = Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), unused);
+                g = Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), init);
                 zShape = new int[]{n, cfg.nz(), 1, 1};
             }
             Checkpoint.loadNetwork(f, be, "G.", g);

@@ -11,7 +11,6 @@ import dev.sparring.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -98,7 +97,7 @@ public final class Checkpoint {
             load(f, be, prefix + e.getKey(), e.getValue().value());
         }
         for (Map.Entry<String, Tensor> e : net.namedBuffers().entrySet()) load(f, be, prefix + e.getKey(), e.getValue());
-        for (String c : new LinkedHashMap<>(net.counters()).keySet()) {
+        for (String c : net.counters().keySet()) {
             String name = prefix + c;
             if (!f.contains(name)) throw missing(f, name);
             long[] v = f.getI64(name);

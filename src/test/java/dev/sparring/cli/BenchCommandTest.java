@@ -3,12 +3,8 @@ package dev.sparring.cli;
 import dev.sparring.io.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,22 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `sparring bench` end to end on the CPU, at a tiny size. */
 class BenchCommandTest {
-    record Run(int code, String out, String err) { }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        PrintStream oldErr = System.err;
-        int code;
-        System.setErr(new PrintStream(err, true));
-        try {
-            CommandLine cl = Main.commandLine();
-            cl.setOut(new PrintWriter(out, true));
-            code = cl.execute(args);
-        } finally {
-            System.setErr(oldErr);
-        }
-        return new Run(code, out.toString(), err.toString());
-    }
+    private static CliTest.Run run(String... args) { return CliTest.run(args); }
 
     private static final List<String> TINY = List.of("bench", "--device", "cpu", "--image-size", "32", "--channels", "1",
             "--batch", "8", "--ngf", "8", "--ndf", "8", "--nz", "8", "--images", "16", "--warmup", "2", "--iters", "2",
@@ -45,7 +26,7 @@ class BenchCommandTest {
         Path file = dir.resolve("bench.jsonl");
         List<String> args = new java.util.ArrayList<>(TINY);
         args.addAll(List.of("--json", file.toString()));
-        Run r = run(args.toArray(String[]::new));
+        CliTest.Run r = run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         List<String> lines = r.out().lines().toList();
         assertEquals(1, lines.stream().filter(l -> l.startsWith("bench: cpu")).count(), r.out());
@@ -68,14 +49,14 @@ class BenchCommandTest {
     void tf32OnTheCpuIsRefusedWithTheFlagNamed() {
         List<String> args = new java.util.ArrayList<>(TINY);
         args.add("--tf32");
-        Run r = run(args.toArray(String[]::new));
+        CliTest.Run r = run(args.toArray(String[]::new));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--tf32"), r.err());
     }
 
     @Test
     void badSizeIsAUserError() {
-        Run r = run("bench", "--device", "cpu", "--image-size", "48");
+        CliTest.Run r = run("bench", "--device", "cpu", "--image-size", "48");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("48"), r.err());
     }

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class CliTest {
     record Run(int code, String out, String err) { }
 
-    private static Run run(String... args) {
+    /** Runs the command line, capturing stdout and stderr (where notices and errors go). */
+    static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         PrintStream oldErr = System.err;
         int code;
