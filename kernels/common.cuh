@@ -19,7 +19,7 @@ __device__ __forceinline__ double block_sum(double v) {
     if (lane == 0) warp_sums[warp] = v;
     __syncthreads();
     const int nwarps = (blockDim.x + 31) >> 5;
-    v = threadIdx.x < nwarps ? warp_sums[threadIdx.x] : 0.0;
+    v = (int)threadIdx.x < nwarps ? warp_sums[threadIdx.x] : 0.0;
     if (warp == 0) {
         for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
     }

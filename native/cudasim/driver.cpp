@@ -1,0 +1,692 @@
+// driver.cpp: the simulator's libcuda.so.1, the subset of the CUDA driver API that CudaDriver.java binds, on the
+// host. See README.md beside this file for what the simulator checks and what it cannot.
+//
+// Device memory is host memory: cuMemAlloc maps pages of its own with an inaccessible page right after the
+// buffer, so a kernel that runs past the end of an allocation faults at once (the JVM then stops with a crash
+// report that names the kernel's frame), and fills the buffer with 0xff bytes (a float or double NaN), so that a
+// result computed from memory nobody wrote shows as NaN instead of a plausible zero. Every copy and memset is
+// checked against the allocation it touches, and the bytes between the end of the 256-byte-aligned block and the
+// buffer's start are a canary checked when the memory is freed.
+//
+// Everything runs synchronously, in the calling thread, under one lock. The current context is per thread, as in
+// the real driver, so a call from a thread that never made the context current fails with
+// CUDA_ERROR_INVALID_CONTEXT, as it would on a GPU.
+#include "kernel_registry.h"
+#include "cudasim.h"
+
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+#include <vector>
+
+#define API extern "C" __attribute__((visibility("default")))
+
+typedef int CUresult;
+typedef int CUdevice;
+typedef unsigned long long CUdeviceptr;
+
+enum : int {
+    CUDA_SUCCESS = 0, CUDA_ERROR_INVALID_VALUE = 1, CUDA_ERROR_OUT_OF_MEMORY = 2, CUDA_ERROR_NOT_INITIALIZED = 3,
+    CUDA_ERROR_INVALID_DEVICE = 101, CUDA_ERROR_INVALID_IMAGE = 200, CUDA_ERROR_INVALID_CONTEXT = 201,
+    CUDA_ERROR_INVALID_SOURCE = 300, CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_NOT_FOUND = 500,
+    CUDA_ERROR_ILLEGAL_ADDRESS = 700, CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701, CUDA_ERROR_LAUNCH_FAILED = 719,
+    CUDA_ERROR_UNKNOWN = 999
+};
+
+namespace {
+
+std::recursive_mutex lock_;
+bool initialised = false;
+
+void complain(const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    std::fputs("cudasim: ", stderr);
+    std::vfprintf(stderr, fmt, ap);
+    std::fputc('\n', stderr);
+    std::fflush(stderr);
+    va_end(ap);
+}
+
+// ------------------------------------------------------------------------------------------ contexts
+
+struct Context { int retained = 0; };
+Context primary;
+thread_local Context* current = nullptr;
+
+#define REQUIRE_INIT() do { if (!initialised) return CUDA_ERROR_NOT_INITIALIZED; } while (0)
+#define REQUIRE_CONTEXT() do { REQUIRE_INIT(); if (current == nullptr || primary.retained == 0) return CUDA_ERROR_INVALID_CONTEXT; } while (0)
+
+// ------------------------------------------------------------------------------------------ memory
+
+constexpr size_t PAGE = 4096, ALIGN = 256;
+constexpr unsigned char CANARY = 0xa5;
+constexpr size_t TOTAL_MEMORY = 8ull << 30;
+
+struct Allocation {
+    char* map;         // the mapping: [guard page][canary][buffer][guard page]
+    size_t mapBytes;
+    size_t bytes;      // what was asked for
+    size_t canaryBytes;
+};
+std::map<uintptr_t, Allocation> allocations;   // by buffer start
+size_t allocatedBytes = 0;
+
+size_t round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
+
+// The allocation that holds [p, p + n), or null.
+const Allocation* find_range(uintptr_t p, size_t n) {
+    auto it = allocations.upper_bound(p);
+    if (it == allocations.begin()) return nullptr;
+    --it;
+    if (p + n > it->first + it->second.bytes || p + n < p) return nullptr;
+    return &it->second;
+}
+
+bool check_range(const char* fn, CUdeviceptr p, size_t n) {
+    if (n == 0) return true;
+    if (find_range((uintptr_t)p, n) != nullptr) return true;
+    complain("%s: [0x%llx, +%zu bytes) is not inside one device allocation", fn, p, n);
+    return false;
+}
+
+bool canary_intact(uintptr_t start, const Allocation& a) {
+    const unsigned char* c = (const unsigned char*)(start - a.canaryBytes);
+    for (size_t i = 0; i < a.canaryBytes; i++) if (c[i] != CANARY) return false;
+    return true;
+}
+
+// ------------------------------------------------------------------------------------------ streams, events
+
+std::set<void*> streams;
+struct Event { unsigned flags; bool recorded = false; std::chrono::steady_clock::time_point at; };
+std::set<Event*> events;
+
+bool valid_stream(void* s) { return s == nullptr || streams.count(s) != 0; }
+
+// ------------------------------------------------------------------------------------------ modules
+
+std::vector<cudasim::KernelEntry>& registry() {
+    static std::vector<cudasim::KernelEntry> r;
+    return r;
+}
+
+struct Module { std::string image; bool ptx; };
+struct Function { const cudasim::KernelEntry* kernel; Module* module; };
+std::set<Module*> modules;
+std::map<std::pair<Module*, std::string>, Function*> functions;
+
+}  // namespace
+
+void cudasim::register_kernel(const KernelEntry& k) { registry().push_back(k); }
+
+// ------------------------------------------------------------------------------------------ the scheduler
+
+namespace cudasim {
+dim3 threadIdx, blockIdx, blockDim, gridDim;
+uint64_t shuffle_slots[32][32];
+}
+
+namespace {
+
+enum class State { Runnable, AtBarrier, AtShuffle, Done };
+
+struct Fiber {
+    ucontext_t ctx;
+    char* stack = nullptr;
+    State state = State::Done;
+};
+
+constexpr size_t STACK_BYTES = 256 * 1024;
+std::vector<Fiber> fibers;
+ucontext_t scheduler;
+int running = -1;
+void** launchParams = nullptr;
+const cudasim::KernelEntry* launchKernel = nullptr;
+
+void fiber_main() {
+    launchKernel->invoke(launchParams);
+    fibers[running].state = State::Done;   // uc_link returns to the scheduler
+}
+
+void yield(State s) {
+    fibers[running].state = s;
+    swapcontext(&fibers[running].ctx, &scheduler);
+}
+
+bool grow_fibers(size_t n) {
+    while (fibers.size() < n) {
+        // a guard page below each stack: an overflowing kernel faults instead of writing into its neighbour
+        void* m = mmap(nullptr, STACK_BYTES + PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED) return false;
+        mprotect(m, PAGE, PROT_NONE);
+        Fiber f;
+        f.stack = (char*)m + PAGE;
+        fibers.push_back(f);
+    }
+    return true;
+}
+
+void set_thread(int t) {
+    using cudasim::blockDim;
+    cudasim::threadIdx.x = t % blockDim.x;
+    cudasim::threadIdx.y = (t / blockDim.x) % blockDim.y;
+    cudasim::threadIdx.z = t / (blockDim.x * blockDim.y);
+}
+
+// Runs one block to completion; false (with a message) when its threads wait for each other forever.
+bool run_block(int nthreads, const char* name) {
+    for (int t = 0; t < nthreads; t++) {
+        Fiber& f = fibers[t];
+        getcontext(&f.ctx);
+        f.ctx.uc_stack.ss_sp = f.stack;
+        f.ctx.uc_stack.ss_size = STACK_BYTES;
+        f.ctx.uc_link = &scheduler;
+        makecontext(&f.ctx, fiber_main, 0);
+        f.state = State::Runnable;
+    }
+    const int nwarps = (nthreads + 31) / 32;
+    for (;;) {
+        for (int t = 0; t < nthreads; t++) {
+            if (fibers[t].state != State::Runnable) continue;
+            running = t;
+            set_thread(t);
+            swapcontext(&scheduler, &fibers[t].ctx);
+        }
+        // Everyone waits or is done: release a warp whose live threads all wait at a shuffle, else the block
+        // when its live threads all wait at __syncthreads.
+        bool released = false, anyLive = false, allAtBarrier = true;
+        for (int w = 0; w < nwarps; w++) {
+            int live = 0, atShuffle = 0;
+            for (int t = 32 * w; t < nthreads && t < 32 * (w + 1); t++) {
+                State s = fibers[t].state;
+                if (s == State::Done) continue;
+                live++;
+                anyLive = true;
+                if (s == State::AtShuffle) atShuffle++;
+                if (s != State::AtBarrier) allAtBarrier = false;
+            }
+            if (live > 0 && atShuffle == live) {
+                for (int t = 32 * w; t < nthreads && t < 32 * (w + 1); t++)
+                    if (fibers[t].state == State::AtShuffle) fibers[t].state = State::Runnable;
+                released = true;
+            }
+        }
+        if (!anyLive) return true;
+        if (released) continue;
+        if (allAtBarrier) {
+            for (int t = 0; t < nthreads; t++) if (fibers[t].state == State::AtBarrier) fibers[t].state = State::Runnable;
+            continue;
+        }
+        complain("%s: block (%u, %u, %u) deadlocks: some threads wait at __syncthreads while others of the same warp "
+                 "wait at a warp shuffle (divergent synchronisation)", name, cudasim::blockIdx.x, cudasim::blockIdx.y,
+                 cudasim::blockIdx.z);
+        return false;
+    }
+}
+
+}  // namespace
+
+void cudasim::sync_block() { yield(State::AtBarrier); }
+void cudasim::sync_warp() { yield(State::AtShuffle); }
+
+// ------------------------------------------------------------------------------------------ the API
+
+API CUresult cuInit(unsigned int flags) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    if (flags != 0) return CUDA_ERROR_INVALID_VALUE;
+    initialised = true;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDriverGetVersion(int* v) {
+    if (v == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    *v = 13000;
+    return CUDA_SUCCESS;
+}
+
+namespace {
+struct ErrorText { int code; const char* name; const char* text; };
+const ErrorText ERRORS[] = {
+    {CUDA_SUCCESS, "CUDA_SUCCESS", "no error"},
+    {CUDA_ERROR_INVALID_VALUE, "CUDA_ERROR_INVALID_VALUE", "invalid argument"},
+    {CUDA_ERROR_OUT_OF_MEMORY, "CUDA_ERROR_OUT_OF_MEMORY", "out of memory"},
+    {CUDA_ERROR_NOT_INITIALIZED, "CUDA_ERROR_NOT_INITIALIZED", "initialization error"},
+    {CUDA_ERROR_INVALID_DEVICE, "CUDA_ERROR_INVALID_DEVICE", "invalid device ordinal"},
+    {CUDA_ERROR_INVALID_IMAGE, "CUDA_ERROR_INVALID_IMAGE", "device kernel image is invalid"},
+    {CUDA_ERROR_INVALID_CONTEXT, "CUDA_ERROR_INVALID_CONTEXT", "invalid device context"},
+    {CUDA_ERROR_INVALID_SOURCE, "CUDA_ERROR_INVALID_SOURCE", "device kernel image is invalid"},
+    {CUDA_ERROR_INVALID_HANDLE, "CUDA_ERROR_INVALID_HANDLE", "invalid resource handle"},
+    {CUDA_ERROR_NOT_FOUND, "CUDA_ERROR_NOT_FOUND", "named symbol not found"},
+    {CUDA_ERROR_ILLEGAL_ADDRESS, "CUDA_ERROR_ILLEGAL_ADDRESS", "an illegal memory access was encountered"},
+    {CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", "too many resources requested for launch"},
+    {CUDA_ERROR_LAUNCH_FAILED, "CUDA_ERROR_LAUNCH_FAILED", "unspecified launch failure"},
+    {CUDA_ERROR_UNKNOWN, "CUDA_ERROR_UNKNOWN", "unknown error"},
+};
+const ErrorText* error_text(int code) {
+    for (const ErrorText& e : ERRORS) if (e.code == code) return &e;
+    return nullptr;
+}
+}  // namespace
+
+API CUresult cuGetErrorName(CUresult error, const char** s) {
+    if (s == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    const ErrorText* e = error_text(error);
+    *s = e ? e->name : nullptr;
+    return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+API CUresult cuGetErrorString(CUresult error, const char** s) {
+    if (s == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    const ErrorText* e = error_text(error);
+    *s = e ? e->text : nullptr;
+    return e ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+API CUresult cuDeviceGetCount(int* n) {
+    REQUIRE_INIT();
+    if (n == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    *n = 1;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceGet(CUdevice* d, int ordinal) {
+    REQUIRE_INIT();
+    if (d == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (ordinal != 0) return CUDA_ERROR_INVALID_DEVICE;
+    *d = 0;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceGetName(char* name, int len, CUdevice d) {
+    REQUIRE_INIT();
+    if (name == nullptr || len <= 0) return CUDA_ERROR_INVALID_VALUE;
+    if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
+    std::snprintf(name, (size_t)len, "%s", "Sparring CUDA simulator (host CPU)");
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDeviceGetAttribute(int* v, int attribute, CUdevice d) {
+    REQUIRE_INIT();
+    if (v == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
+    switch (attribute) {
+        case 1: *v = 1024; return CUDA_SUCCESS;          // MAX_THREADS_PER_BLOCK
+        case 2: *v = 1024; return CUDA_SUCCESS;          // MAX_BLOCK_DIM_X
+        case 5: *v = 2147483647; return CUDA_SUCCESS;    // MAX_GRID_DIM_X
+        case 8: *v = 48 * 1024; return CUDA_SUCCESS;     // MAX_SHARED_MEMORY_PER_BLOCK
+        case 10: *v = 32; return CUDA_SUCCESS;           // WARP_SIZE
+        // MULTIPROCESSOR_COUNT: small, so that grids capped by the SM count are small and grid-stride loops
+        // go round more than once
+        case 16: *v = 2; return CUDA_SUCCESS;
+        case 75: *v = 9; return CUDA_SUCCESS;            // COMPUTE_CAPABILITY_MAJOR: loads the sm_90 cubins
+        case 76: *v = 0; return CUDA_SUCCESS;            // COMPUTE_CAPABILITY_MINOR
+        default:
+            complain("cuDeviceGetAttribute: attribute %d is not simulated", attribute);
+            return CUDA_ERROR_INVALID_VALUE;
+    }
+}
+
+API CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice d) {
+    REQUIRE_INIT();
+    if (bytes == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
+    *bytes = TOTAL_MEMORY;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDevicePrimaryCtxRetain(void** ctx, CUdevice d) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_INIT();
+    if (ctx == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
+    primary.retained++;
+    *ctx = &primary;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuDevicePrimaryCtxRelease_v2(CUdevice d) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_INIT();
+    if (d != 0) return CUDA_ERROR_INVALID_DEVICE;
+    if (primary.retained == 0) return CUDA_ERROR_INVALID_CONTEXT;
+    primary.retained--;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuCtxSetCurrent(void* ctx) {
+    REQUIRE_INIT();
+    if (ctx != nullptr && ctx != &primary) return CUDA_ERROR_INVALID_CONTEXT;
+    current = (Context*)ctx;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuStreamCreate(void** s, unsigned int flags) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (s == nullptr || flags > 1) return CUDA_ERROR_INVALID_VALUE;
+    void* h = std::malloc(1);
+    streams.insert(h);
+    *s = h;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuStreamDestroy_v2(void* s) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (s == nullptr || streams.erase(s) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    std::free(s);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuStreamSynchronize(void* s) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    return valid_stream(s) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+API CUresult cuEventCreate(void** e, unsigned int flags) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (e == nullptr || (flags & ~0xfu) != 0) return CUDA_ERROR_INVALID_VALUE;
+    Event* ev = new Event{flags, false, {}};
+    events.insert(ev);
+    *e = ev;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuEventRecord(void* e, void* s) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (events.count((Event*)e) == 0 || !valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    Event* ev = (Event*)e;
+    ev->recorded = true;
+    ev->at = std::chrono::steady_clock::now();
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuEventSynchronize(void* e) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    return events.count((Event*)e) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+}
+
+API CUresult cuEventElapsedTime_v2(float* ms, void* start, void* end) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (ms == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    Event* a = (Event*)start;
+    Event* b = (Event*)end;
+    if (events.count(a) == 0 || events.count(b) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    if ((a->flags & 2) || (b->flags & 2)) return CUDA_ERROR_INVALID_HANDLE;   // CU_EVENT_DISABLE_TIMING
+    if (!a->recorded || !b->recorded) return CUDA_ERROR_INVALID_HANDLE;
+    *ms = std::chrono::duration<float, std::milli>(b->at - a->at).count();
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuEventDestroy_v2(void* e) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (events.erase((Event*)e) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    delete (Event*)e;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (free == nullptr || total == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    *total = TOTAL_MEMORY;
+    *free = TOTAL_MEMORY - allocatedBytes;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (p == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+    if (bytes > TOTAL_MEMORY - allocatedBytes) return CUDA_ERROR_OUT_OF_MEMORY;
+    const size_t body = round_up(bytes, ALIGN);
+    const size_t usable = round_up(body + ALIGN, PAGE);     // at least ALIGN bytes of canary before the buffer
+    const size_t mapBytes = usable + 2 * PAGE;
+    void* m = mmap(nullptr, mapBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return CUDA_ERROR_OUT_OF_MEMORY;
+    char* map = (char*)m;
+    mprotect(map, PAGE, PROT_NONE);
+    mprotect(map + PAGE + usable, PAGE, PROT_NONE);
+    // The buffer ends at the upper guard page, give or take the rounding to ALIGN bytes (CUDA's alignment).
+    char* start = map + PAGE + usable - body;
+    const size_t canaryBytes = (size_t)(start - (map + PAGE));
+    std::memset(map + PAGE, CANARY, canaryBytes);
+    std::memset(start, 0xff, body);
+    std::memset(start + bytes, CANARY, body - bytes);
+    allocations[(uintptr_t)start] = Allocation{map, mapBytes, bytes, canaryBytes};
+    allocatedBytes += bytes;
+    *p = (CUdeviceptr)(uintptr_t)start;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemFree_v2(CUdeviceptr p) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    auto it = allocations.find((uintptr_t)p);
+    if (it == allocations.end()) {
+        complain("cuMemFree: 0x%llx is not the start of a device allocation", p);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    Allocation a = it->second;
+    const unsigned char* tail = (const unsigned char*)(uintptr_t)p + a.bytes;
+    const size_t tailBytes = round_up(a.bytes, ALIGN) - a.bytes;
+    bool intact = canary_intact(it->first, a);
+    for (size_t i = 0; i < tailBytes; i++) if (tail[i] != CANARY) intact = false;
+    allocations.erase(it);
+    allocatedBytes -= a.bytes;
+    munmap(a.map, a.mapBytes);
+    if (!intact) {
+        complain("cuMemFree: the bytes just before or after the %zu-byte allocation at 0x%llx were overwritten (a write out of "
+                 "bounds)", a.bytes, p);
+        return CUDA_ERROR_ILLEGAL_ADDRESS;
+    }
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
+    REQUIRE_CONTEXT();
+    if (p == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
+    void* h = std::aligned_alloc(PAGE, round_up(bytes, PAGE));
+    if (h == nullptr) return CUDA_ERROR_OUT_OF_MEMORY;
+    *p = h;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemFreeHost(void* p) {
+    REQUIRE_CONTEXT();
+    std::free(p);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void* s) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if ((src == nullptr && n > 0) || !check_range("cuMemcpyHtoDAsync", dst, n)) return CUDA_ERROR_INVALID_VALUE;
+    if (n > 0) std::memcpy((void*)(uintptr_t)dst, src, n);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void* s) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if ((dst == nullptr && n > 0) || !check_range("cuMemcpyDtoHAsync", src, n)) return CUDA_ERROR_INVALID_VALUE;
+    if (n > 0) std::memcpy(dst, (const void*)(uintptr_t)src, n);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void* s) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (!check_range("cuMemcpyDtoDAsync (destination)", dst, n) || !check_range("cuMemcpyDtoDAsync (source)", src, n))
+        return CUDA_ERROR_INVALID_VALUE;
+    if (n > 0) std::memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n);
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, void* s) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (dst % 4 != 0) {
+        complain("cuMemsetD32Async: 0x%llx is not 4-byte aligned", dst);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (!check_range("cuMemsetD32Async", dst, 4 * n)) return CUDA_ERROR_INVALID_VALUE;
+    unsigned int* p = (unsigned int*)(uintptr_t)dst;
+    for (size_t i = 0; i < n; i++) p[i] = v;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void* s) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (!check_range("cuMemsetD8Async", dst, n)) return CUDA_ERROR_INVALID_VALUE;
+    if (n > 0) std::memset((void*)(uintptr_t)dst, v, n);
+    return CUDA_SUCCESS;
+}
+
+// A cubin (ELF) or PTX text: the simulator keeps the image to check that a kernel asked for is in it; the code
+// that runs is the host build of the same kernels/*.cu file.
+API CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned int numOptions, int* options, void** values) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (module == nullptr || image == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (numOptions > 0 && (options == nullptr || values == nullptr)) return CUDA_ERROR_INVALID_VALUE;
+    for (unsigned int i = 0; i < numOptions; i++) {
+        // CU_JIT_INFO_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER: a buffer that the driver fills (here: empty)
+        if ((options[i] == 3 || options[i] == 5) && values[i] != nullptr) *(char*)values[i] = 0;
+        else if (options[i] == 4 || options[i] == 6) { /* buffer sizes, passed by value */ }
+        else {
+            complain("cuModuleLoadDataEx: JIT option %d is not simulated", options[i]);
+            return CUDA_ERROR_INVALID_VALUE;
+        }
+    }
+    const unsigned char* b = (const unsigned char*)image;
+    Module* m = new Module();
+    if (b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F') {
+        if (b[4] != 2) { delete m; return CUDA_ERROR_INVALID_IMAGE; }       // 64-bit ELF
+        uint64_t shoff;
+        uint16_t shentsize, shnum, machine;
+        std::memcpy(&machine, b + 0x12, 2);
+        std::memcpy(&shoff, b + 0x28, 8);
+        std::memcpy(&shentsize, b + 0x3a, 2);
+        std::memcpy(&shnum, b + 0x3c, 2);
+        if (machine != 190) {                                                // EM_CUDA
+            complain("cuModuleLoadDataEx: an ELF image for machine %u, not a cubin", machine);
+            delete m;
+            return CUDA_ERROR_INVALID_IMAGE;
+        }
+        m->image.assign((const char*)b, (size_t)(shoff + (uint64_t)shentsize * shnum));
+        m->ptx = false;
+    } else {
+        m->image.assign((const char*)b);
+        if (m->image.find(".version") == std::string::npos || m->image.find(".target") == std::string::npos) {
+            delete m;
+            return CUDA_ERROR_INVALID_IMAGE;
+        }
+        m->ptx = true;
+    }
+    modules.insert(m);
+    *module = m;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuModuleUnload(void* module) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    Module* m = (Module*)module;
+    if (modules.erase(m) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    for (auto it = functions.begin(); it != functions.end();) {
+        if (it->first.first == m) { delete it->second; it = functions.erase(it); } else ++it;
+    }
+    delete m;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuModuleGetFunction(void** f, void* module, const char* name) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    Module* m = (Module*)module;
+    if (f == nullptr || name == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (modules.count(m) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    auto key = std::make_pair(m, std::string(name));
+    auto have = functions.find(key);
+    if (have != functions.end()) { *f = have->second; return CUDA_SUCCESS; }
+    // The name must be a symbol of the loaded image (a NUL-terminated string in a cubin, an .entry in PTX) ...
+    const std::string needle = m->ptx ? ".entry " + std::string(name) + "(" : std::string(name) + '\0';
+    if (m->image.find(needle) == std::string::npos) return CUDA_ERROR_NOT_FOUND;
+    // ... and a kernel of the host build.
+    for (const cudasim::KernelEntry& k : registry()) {
+        if (std::strcmp(k.name, name) == 0) {
+            Function* fn = new Function{&k, m};
+            functions[key] = fn;
+            *f = fn;
+            return CUDA_SUCCESS;
+        }
+    }
+    complain("cuModuleGetFunction: %s is in the image but not in the simulator's host build", name);
+    return CUDA_ERROR_NOT_FOUND;
+}
+
+API CUresult cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by,
+                            unsigned int bz, unsigned int sharedBytes, void* s, void** params, void** extra) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    bool known = false;
+    for (auto& kv : functions) if (kv.second == f) known = true;
+    if (!known) return CUDA_ERROR_INVALID_HANDLE;
+    const Function* fn = (const Function*)f;
+    const char* name = fn->kernel->name;
+    if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0 || gy > 65535 || gz > 65535 || bx > 1024 || by > 1024
+        || bz > 64) {
+        complain("%s: invalid launch configuration grid (%u, %u, %u) block (%u, %u, %u)", name, gx, gy, gz, bx, by, bz);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    const unsigned long long threads = (unsigned long long)bx * by * bz;
+    if (threads > 1024) {
+        complain("%s: %llu threads per block (at most 1024)", name, threads);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (sharedBytes != 0) {
+        complain("%s: dynamic shared memory is not simulated", name);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (extra != nullptr) {
+        complain("%s: the 'extra' launch parameters are not simulated", name);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (fn->kernel->arity > 0 && params == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (!grow_fibers(threads)) return CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
+    cudasim::gridDim = dim3{gx, gy, gz};
+    cudasim::blockDim = dim3{bx, by, bz};
+    launchKernel = fn->kernel;
+    launchParams = params;
+    for (unsigned int z = 0; z < gz; z++)
+        for (unsigned int y = 0; y < gy; y++)
+            for (unsigned int x = 0; x < gx; x++) {
+                cudasim::blockIdx = dim3{x, y, z};
+                if (!run_block((int)threads, name)) return CUDA_ERROR_LAUNCH_FAILED;
+            }
+    return CUDA_SUCCESS;
+}
