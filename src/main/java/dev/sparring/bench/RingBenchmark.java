@@ -37,9 +37,8 @@ import java.util.Locale;
  *
  * <p>Model, batch and step budget are those of the learning check ({@code RingLearningTest}): MLP 2 x 128, latent size
  * 4, batch 128, 5000 generator steps. By default each loss trains with its own {@link TrainerDefaults} (optimizer,
- * learning rates, beta1, critic steps k, clipping), as {@code sparring train --loss NAME} would: Adam lr 2e-4 for all
- * but WGAN (RMSProp 5e-5, k 5, clipping 0.01). Adam's beta2 and RMSProp's alpha are the optimizers' own (0.999, 0.99),
- * the values every built-in's defaults name.
+ * learning rates, beta1, beta2, critic steps k, clipping), as {@code sparring train --loss NAME} would: Adam(0.5, 0.999)
+ * lr 2e-4 for all but WGAN (RMSProp alpha 0.99, 5e-5, k 5, clipping 0.01).
  *
  * <p>The constant default rates leave G's clusters short of the 3-sigma precision at this budget, so a second run,
  * {@code --lr-scale-d 10 --lr-scale-g 5 --decay-at 3000 --decay 5}, multiplies every loss's default rates by the same
@@ -107,8 +106,7 @@ public final class RingBenchmark {
     public static TrainConfig config(GanLoss loss, Settings s) {
         TrainerDefaults d = loss.defaults();
         return TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("loss", loss.spec())
-                .with("hidden", s.hidden()).with("depth", s.depth()).with("nz", s.nz()).with("batch", s.batch())
-                .with("optimizer", d.optimizer()).with("beta1", d.beta1()).with("dSteps", d.dSteps()).with("clip", d.clip())
+                .with("hidden", s.hidden()).with("depth", s.depth()).with("nz", s.nz()).with("batch", s.batch()).withDefaults(d)
                 .with("lrD", round(d.lrD() * s.lrScaleD())).with("lrG", round(d.lrG() * s.lrScaleG()))
                 .with("steps", s.decays() ? s.decayAt() : s.steps()).with("seed", s.seed()).with("logEvery", s.logEvery());
     }
@@ -185,7 +183,7 @@ public final class RingBenchmark {
                 s.depth(), s.hidden(), s.nz(), s.batch()));
         sb.append(String.format(Locale.ROOT, "- budget: %d generator steps per loss, seed %d for every loss (same initial weights, noise and data order "
                 + "where the settings agree)%n", s.steps(), s.seed()));
-        sb.append("- optimizer, beta1, critic steps k and clipping: each loss's own trainer defaults (`sparring loss list`); Adam beta2 0.999, "
+        sb.append("- optimizer, beta1, beta2, critic steps k and clipping: each loss's own trainer defaults (`sparring loss list`): Adam beta2 0.999, "
                 + "RMSProp alpha 0.99; alternating updates (k critic steps, then one generator step)\n");
         sb.append("- learning rates: ").append(schedule(s)).append('\n');
         sb.append(String.format(Locale.ROOT, "- metrics on %d samples of G on fixed noise after the last step: a sample is high quality (HQ) within "
