@@ -6,12 +6,10 @@ import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.GanLosses;
 import dev.sparring.gan.loss.TrainerDefaults;
-import dev.sparring.train.Checkpoint;
 import dev.sparring.train.Metrics;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
-import dev.sparring.train.TrainingRun;
 import dev.sparring.viz.Png;
 import dev.sparring.viz.ScatterPlot;
 
@@ -37,15 +35,14 @@ import java.util.Locale;
  *
  * <p>Model, batch and step budget are those of the learning check ({@code RingLearningTest}): MLP 2 x 128, latent size
  * 4, batch 128, 5000 generator steps. By default each loss trains with its own {@link TrainerDefaults} (optimizer,
- * learning rates, beta1, critic steps k, clipping), as {@code sparring train --loss NAME} would: Adam lr 2e-4 for all
- * but WGAN (RMSProp 5e-5, k 5, clipping 0.01). Adam's beta2 and RMSProp's alpha are the optimizers' own (0.999, 0.99),
- * the values every built-in's defaults name.
+ * learning rates, beta1, beta2, critic steps k, clipping), as {@code sparring train --loss NAME} would: Adam(0.5, 0.999)
+ * lr 2e-4 for all but WGAN (RMSProp alpha 0.99, 5e-5, k 5, clipping 0.01).
  *
  * <p>The constant default rates leave G's clusters short of the 3-sigma precision at this budget, so a second run,
  * {@code --lr-scale-d 10 --lr-scale-g 5 --decay-at 3000 --decay 5}, multiplies every loss's default rates by the same
  * factors and decays them: for the Adam losses that is exactly the learning check's schedule, 2e-3/1e-3 for 3000
- * steps then 4e-4/2e-4 (resumed from a checkpoint of the first phase with the lower rates, as the learning check
- * does); WGAN keeps RMSProp, k 5 and clipping, at 5e-4/2.5e-4 then 1e-4/5e-5. {@code bench/ring/run.sh} without
+ * steps then 4e-4/2e-4 (the trainer's step decay, {@code --lr-decay-at 3000 --lr-decay 0.2}, as the learning check
+ * uses); WGAN keeps RMSProp, k 5 and clipping, at 5e-4/2.5e-4 then 1e-4/5e-5. {@code bench/ring/run.sh} without
  * options writes both: ring-losses (trainer defaults) and ring-losses-schedule.
  *
  * <pre>
@@ -59,7 +56,7 @@ import java.util.Locale;
  *   --lr-scale-d F     factor on each loss's default critic learning rate (default 1)
  *   --lr-scale-g F     factor on each loss's default generator learning rate (default 1)
  *   --decay-at N       divide the learning rates by --decay after N steps; 0: no decay (default 0)
- *   --decay F          the divisor (default 5)
+ *   --decay F          the divisor, >= 1 (default 5): the trainer's --lr-decay is 1/F
  *   --losses A,B       losses to run (default: every built-in, in catalogue order)
  *   --samples N        fixed-noise samples for the coverage metric and the plots (default 2000)
  *   --out DIR          folder for the report and the plots (default bench/results)
@@ -82,8 +79,8 @@ public final class RingBenchmark {
             if (decayAt < 0 || decayAt >= steps && decayAt != 0) {
                 throw new IllegalArgumentException("RingBenchmark: --decay-at must be 0 (no decay) or less than --steps (" + steps + "), got " + decayAt);
             }
-            if (!(lrScaleD > 0) || !(lrScaleG > 0) || !(decay > 0)) {
-                throw new IllegalArgumentException("RingBenchmark: --lr-scale-d, --lr-scale-g and --decay must be > 0");
+            if (!(lrScaleD > 0) || !(lrScaleG > 0) || !(decay >= 1)) {
+                throw new IllegalArgumentException("RingBenchmark: --lr-scale-d and --lr-scale-g must be > 0, --decay >= 1");
             }
         }
 
@@ -95,7 +92,7 @@ public final class RingBenchmark {
     /**
      * One loss's run.
      *
-     * @param config      the first phase's configuration (learning rates before the decay)
+     * @param config      the run's configuration (learning rates before the decay, the decay in lrDecayAt/lrDecay)
      * @param dLoss       mean critic loss L_D over the last {@link Settings#logEvery} steps (NaN if the run diverged)
      * @param stepsDone   generator steps trained (fewer than asked when the run diverged)
      * @param points      (samples, 2) the generator's final fixed-noise samples
@@ -103,46 +100,34 @@ public final class RingBenchmark {
     public record Result(GanLoss loss, TrainConfig config, Mixture2D.Coverage coverage, double dLoss, double dLossEquilibrium,
                          long stepsDone, boolean diverged, double seconds, float[] points) { }
 
-    /** The first phase's configuration: the loss's trainer defaults, scaled learning rates, the shared model, seed and budget. */
+    /** The run's configuration: the loss's trainer defaults, scaled learning rates and their decay, the shared model, seed and budget. */
     public static TrainConfig config(GanLoss loss, Settings s) {
         TrainerDefaults d = loss.defaults();
-        return TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("loss", loss.spec())
-                .with("hidden", s.hidden()).with("depth", s.depth()).with("nz", s.nz()).with("batch", s.batch())
-                .with("optimizer", d.optimizer()).with("beta1", d.beta1()).with("dSteps", d.dSteps()).with("clip", d.clip())
+        TrainConfig c = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("loss", loss.spec())
+                .with("hidden", s.hidden()).with("depth", s.depth()).with("nz", s.nz()).with("batch", s.batch()).withDefaults(d)
                 .with("lrD", round(d.lrD() * s.lrScaleD())).with("lrG", round(d.lrG() * s.lrScaleG()))
-                .with("steps", s.decays() ? s.decayAt() : s.steps()).with("seed", s.seed()).with("logEvery", s.logEvery());
+                .with("steps", s.steps()).with("seed", s.seed()).with("logEvery", s.logEvery());
+        return s.decays() ? c.with("lrDecayAt", List.of(s.decayAt())).with("lrDecay", 1 / s.decay()) : c;
     }
 
-    /** Trains one loss on ring8 on the CPU (both phases) and measures its final samples; tmp holds the phase checkpoint. */
-    public static Result run(GanLoss loss, Settings s, Path tmp) throws IOException {
-        TrainConfig first = config(loss, s);
+    /** Trains one loss on ring8 on the CPU and measures its final samples. */
+    public static Result run(GanLoss loss, Settings s) {
+        TrainConfig cfg = config(loss, s);
         Mixture2D ring = (Mixture2D) Datasets.open("ring8", 0, 0);
         TrainLoss tl = TrainLoss.of(loss);
-        CpuBackend be = new CpuBackend();
-        Path checkpoint = tmp.resolve("ring-phase1.safetensors");
         long t0 = System.nanoTime();
-        Phase p;
-        try (Trainer t = new Trainer(first, be, ring, tl)) {
-            p = train(t);
-            if (s.decays() && !p.diverged()) Checkpoint.save(t, checkpoint);
-            if (!s.decays() || p.diverged()) return result(loss, first, ring, t, p, tl, s, t0);
-        }
-        TrainConfig second = first.with("lrD", round(first.lrD() / s.decay())).with("lrG", round(first.lrG() / s.decay())).with("steps", s.steps());
-        try (Trainer t = new Trainer(second, be, ring, tl)) {
-            Checkpoint.restore(t, TrainingRun.open(checkpoint));
-            return result(loss, first, ring, t, train(t), tl, s, t0);
-        } finally {
-            Files.deleteIfExists(checkpoint);
+        try (Trainer t = new Trainer(cfg, new CpuBackend(), ring, tl)) {
+            return result(loss, cfg, ring, t, train(t), tl, s, t0);
         }
     }
 
     /** v to 6 significant digits: 2e-4 * 10 is 0.002, not 0.0020000000000000005. */
     private static double round(double v) { return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).doubleValue(); }
 
-    private record Phase(double dLoss, boolean diverged) { }
+    private record Trained(double dLoss, boolean diverged) { }
 
     /** Steps t to its configured step count, or until a metric is not finite; the mean L_D of the last block. */
-    private static Phase train(Trainer t) {
+    private static Trained train(Trainer t) {
         TrainConfig cfg = t.config();
         double dLoss = Double.NaN;
         while (t.stepCount() < cfg.steps()) {
@@ -151,19 +136,19 @@ public final class RingBenchmark {
                 List<Metrics> block = t.drainMetrics();
                 double sum = 0;
                 for (Metrics m : block) {
-                    if (!m.finite()) return new Phase(Double.NaN, true);
+                    if (!m.finite()) return new Trained(Double.NaN, true);
                     sum += m.dLoss();
                 }
                 dLoss = sum / block.size();
             }
         }
-        return new Phase(dLoss, false);
+        return new Trained(dLoss, false);
     }
 
-    private static Result result(GanLoss loss, TrainConfig first, Mixture2D ring, Trainer t, Phase p, TrainLoss tl, Settings s, long t0) {
+    private static Result result(GanLoss loss, TrainConfig cfg, Mixture2D ring, Trainer t, Trained p, TrainLoss tl, Settings s, long t0) {
         float[] points = t.fixedSamples(s.samples());   // (samples, 2)
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new Result(loss, first, ring.coverage(points, s.samples()), p.dLoss(), tl.equilibriumCriticLoss(),
+        return new Result(loss, cfg, ring.coverage(points, s.samples()), p.dLoss(), tl.equilibriumCriticLoss(),
                 t.stepCount(), p.diverged(), seconds, points);
     }
 
@@ -185,7 +170,7 @@ public final class RingBenchmark {
                 s.depth(), s.hidden(), s.nz(), s.batch()));
         sb.append(String.format(Locale.ROOT, "- budget: %d generator steps per loss, seed %d for every loss (same initial weights, noise and data order "
                 + "where the settings agree)%n", s.steps(), s.seed()));
-        sb.append("- optimizer, beta1, critic steps k and clipping: each loss's own trainer defaults (`sparring loss list`); Adam beta2 0.999, "
+        sb.append("- optimizer, beta1, beta2, critic steps k and clipping: each loss's own trainer defaults (`sparring loss list`): Adam beta2 0.999, "
                 + "RMSProp alpha 0.99; alternating updates (k critic steps, then one generator step)\n");
         sb.append("- learning rates: ").append(schedule(s)).append('\n');
         sb.append(String.format(Locale.ROOT, "- metrics on %d samples of G on fixed noise after the last step: a sample is high quality (HQ) within "
@@ -209,7 +194,7 @@ public final class RingBenchmark {
         }
         sb.append(String.format(Locale.ROOT, "%nMeets the learning check's bar (>= 7 of 8 modes, >= 70%% HQ): %d of %d losses%s%n",
                 pass.size(), results.size(), pass.isEmpty() ? "" : " (" + String.join(", ", pass) + ")"));
-        sb.append("\nThe optimizer column shows the learning rates D/G").append(s.decays() ? " of the first phase, divided by " + human(s.decay())
+        sb.append("\nThe optimizer column shows the learning rates D/G").append(s.decays() ? " before the decay, divided by " + human(s.decay())
                 + " after step " + s.decayAt() : "").append(". \"= X\" after a loss name: its final samples are bit for bit those of X "
                 + "(the same critic and generator functions up to a constant, trained from the same seed).\n");
         return sb.toString();
@@ -229,7 +214,8 @@ public final class RingBenchmark {
         String scale = s.lrScaleD() == 1 && s.lrScaleG() == 1 ? "each loss's default learning rates (`sparring loss list`)"
                 : "each loss's default learning rates times " + human(s.lrScaleD()) + " for D and " + human(s.lrScaleG()) + " for G";
         return scale + (s.decays() ? " for the first " + s.decayAt() + " steps, then divided by " + human(s.decay())
-                + " for the remaining " + (s.steps() - s.decayAt()) + " (resumed from a checkpoint of the first phase with the lower rates)" : ", constant");
+                + " for the remaining " + (s.steps() - s.decayAt()) + " (the trainer's step decay, --lr-decay-at " + s.decayAt()
+                + " --lr-decay " + human(1 / s.decay()) + ")" : ", constant");
     }
 
     private static String num(double v) {
@@ -317,15 +303,13 @@ public final class RingBenchmark {
         String loadBefore = Machine.loadAverage();
         long t0 = System.nanoTime();
         List<Result> results = new ArrayList<>();
-        Path tmp = Files.createTempDirectory("sparring-ring-bench");
         for (GanLoss l : losses) {
-            Result r = run(l, s, tmp);
+            Result r = run(l, s);
             results.add(r);
             System.out.printf(Locale.ROOT, "%-20s %s%s  L_D %s (L_D* %s)  %.1f s%n", l.spec(), r.coverage(),
                     r.diverged() ? ", diverged at step " + r.stepsDone() : "", num(r.dLoss()), num(r.dLossEquilibrium()), r.seconds());
         }
         double total = (System.nanoTime() - t0) / 1e9;
-        Files.deleteIfExists(tmp);
         Files.createDirectories(out);
         Path md = out.resolve(name + ".md"), png = out.resolve(name + ".png");
         Files.writeString(md, report(results, s, command, loadBefore, Machine.loadAverage(), total));

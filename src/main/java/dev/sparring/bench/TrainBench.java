@@ -196,7 +196,8 @@ public final class TrainBench {
     static TrainConfig config(Options o, long steps, int logEvery) {
         TrainerDefaults d = GanLoss.parse(o.loss()).defaults();
         return new TrainConfig("synthetic", "dcgan", o.imageSize(), o.channels(), false, o.nz(), o.ngf(), o.ndf(), 128, 3,
-                o.loss(), d.optimizer(), d.lrD(), d.lrG(), 0.5, d.dSteps(), d.clip(), false, o.batch(), 1, steps, o.seed(),
+                o.loss(), d.optimizer(), d.lrD(), d.lrG(), java.util.List.of(), TrainConfig.DEFAULT_LR_DECAY, d.beta1(), d.beta2(),
+                d.dSteps(), d.clip(), false, o.batch(), 1, steps, o.seed(),
                 0, Math.max(1, logEvery), 0);
     }
 

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
@@ -47,17 +48,26 @@ public final class TrainCommand implements Callable<Integer> {
     int depth;
     @Option(names = "--loss", defaultValue = "nsgan", description = "loss NAME[:params] or a formula \"phi=...; psi=...; beta=...\" (see `sparring loss list`)")
     String loss;
-    @Option(names = "--optimizer", description = "adam, rmsprop or sgd (default: the loss's; adam for most, rmsprop for wgan)")
+    @Option(names = "--optimizer", description = "adam, rmsprop or sgd (default: from the loss; adam for most, rmsprop for wgan)")
     String optimizer;
-    @Option(names = "--lr-d", description = "critic learning rate (default: the loss's; 2e-4, wgan 5e-5)")
+    @Option(names = "--lr-d", description = "critic learning rate (default: from the loss; 2e-4, wgan 5e-5)")
     Double lrD;
-    @Option(names = "--lr-g", description = "generator learning rate (default: the loss's; 2e-4, wgan 5e-5)")
+    @Option(names = "--lr-g", description = "generator learning rate (default: from the loss; 2e-4, wgan 5e-5)")
     Double lrG;
-    @Option(names = "--beta1", defaultValue = "0.5", description = "Adam beta1")
-    double beta1;
-    @Option(names = "--d-steps", description = "critic steps per generator step (default: the loss's; 1, wgan 5)")
+    @Option(names = "--lr-decay-at", split = ",", paramLabel = "STEP",
+            description = "generator steps after which both learning rates are multiplied by --lr-decay: with 3000, steps 1-3000 "
+                    + "train at --lr-d/--lr-g and steps 3001 on (all k critic updates included) at the lower rates (default: none, constant rates)")
+    List<Long> lrDecayAt;
+    @Option(names = "--lr-decay", paramLabel = "FACTOR",
+            description = "factor in (0, 1] on both learning rates at each --lr-decay-at step (default: 0.1, as PyTorch's MultiStepLR)")
+    Double lrDecay;
+    @Option(names = "--beta1", description = "Adam's beta1; RMSProp here has no momentum and takes only 0 (default: from the loss; 0.5, wgan 0)")
+    Double beta1;
+    @Option(names = "--beta2", description = "Adam's beta2, or RMSProp's alpha (default: from the loss; Adam 0.999, RMSProp 0.99)")
+    Double beta2;
+    @Option(names = "--d-steps", description = "critic steps per generator step (default: from the loss; 1, wgan 5)")
     Integer dSteps;
-    @Option(names = "--clip", description = "critic weight clipping c, 0 for none (default: the loss's; 0, wgan 0.01)")
+    @Option(names = "--clip", description = "critic weight clipping c, 0 for none (default: from the loss; 0, wgan 0.01)")
     Double clip;
     @Option(names = "--updates", defaultValue = "alternating", description = "alternating or simultaneous")
     String updates;
@@ -101,12 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
             runDir = file.getParent().getParent();
             System.err.println("resuming " + runDir + " from " + file.getFileName() + " (step " + resumeFile.metadata().get("step") + ")");
         } else {
-            GanLoss gl = Losses.parse(loss, "--loss");
-            TrainerDefaults d = gl.defaults();
-            cfg = new TrainConfig(data, model, imageSize, channels, upscale, nz, ngf, ndf, hidden, depth, loss,
-                    optimizer != null ? optimizer : d.optimizer(), lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
-                    beta1, dSteps != null ? dSteps : d.dSteps(), clip != null ? clip : d.clip(), updates.equals("simultaneous"),
-                    batch, epochs, steps, seed, sampleEvery, logEvery, checkpointEvery);
+            cfg = freshConfig();
             String n = name != null ? name : defaultName(cfg);
             runDir = out.resolve(n);
         }
@@ -123,11 +128,13 @@ public final class TrainCommand implements Callable<Integer> {
                 Checkpoint.restore(trainer, resumeFile);
                 run.initResumed();
             } else {
+                requireDecayWithinRun(cfg, trainer.totalSteps());
                 run.initFresh();
             }
             System.err.printf("run %s: %s on %s, loss %s, %d steps (%d per epoch), G %,d / D %,d parameters%n", runDir,
                     cfg.model(), ds.name(), cfg.loss(),
                     trainer.totalSteps(), trainer.stepsPerEpoch(), trainer.generator().parameterCount(), trainer.critic().parameterCount());
+            System.err.printf("optimizer %s, %s%n", cfg.optimizer(), cfg.describeLearningRates());
             Thread hook = new Thread(() -> {
                 run.requestStop();
                 try {
@@ -151,6 +158,45 @@ public final class TrainCommand implements Callable<Integer> {
                 case INTERRUPTED -> 130;
                 case DIVERGED -> 3;
             };
+        }
+    }
+
+    /**
+     * The configuration of a fresh run from the flags: what a flag leaves unset comes from the loss's
+     * {@link TrainerDefaults}. beta1 and beta2 belong to an optimizer: they are the loss's own when the run uses the
+     * loss's optimizer, else that optimizer's usual ones (Adam 0.5, 0.999; RMSProp 0, alpha 0.99), which is what
+     * every built-in loss has always trained with.
+     */
+    TrainConfig freshConfig() {
+        GanLoss gl = Losses.parse(loss, "--loss");
+        TrainerDefaults d = gl.defaults();
+        String opt = optimizer != null ? optimizer : d.optimizer();
+        TrainerDefaults betas = opt.equals(d.optimizer()) ? d : opt.equals("rmsprop") ? TrainerDefaults.WGAN : TrainerDefaults.ADAM;
+        if (opt.equals("rmsprop") && beta1 != null && beta1 != 0) {
+            throw new UserError("--beta1 " + beta1 + ": RMSProp here has no momentum, so --beta1 must be 0 (or left out) with "
+                    + "--optimizer rmsprop; --beta2 sets its alpha");
+        }
+        if (opt.equals("sgd") && (beta1 != null || beta2 != null)) {
+            throw new UserError((beta1 != null ? "--beta1" : "--beta2") + " does not apply to --optimizer sgd (momentum 0.9)");
+        }
+        if (lrDecay != null && (lrDecayAt == null || lrDecayAt.isEmpty())) {
+            throw new UserError("--lr-decay " + lrDecay + " needs --lr-decay-at STEP[,STEP...]: the steps after which the rates drop");
+        }
+        return new TrainConfig(data, model, imageSize, channels, upscale, nz, ngf, ndf, hidden, depth, loss,
+                opt, lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
+                lrDecayAt, lrDecay != null ? lrDecay : TrainConfig.DEFAULT_LR_DECAY,
+                beta1 != null ? beta1 : betas.beta1(), beta2 != null ? beta2 : betas.beta2(),
+                dSteps != null ? dSteps : d.dSteps(), clip != null ? clip : d.clip(), updates.equals("simultaneous"),
+                batch, epochs, steps, seed, sampleEvery, logEvery, checkpointEvery);
+    }
+
+    /** A decay at or after the last step would never change a rate: almost surely a mistaken step or --steps/--epochs. */
+    static void requireDecayWithinRun(TrainConfig cfg, long totalSteps) {
+        for (long s : cfg.lrDecayAt()) {
+            if (s >= totalSteps) {
+                throw new UserError("--lr-decay-at " + s + ": the run ends at step " + totalSteps
+                        + ", so the rates would never drop there (a step S lowers them from step S+1 on)");
+            }
         }
     }
 

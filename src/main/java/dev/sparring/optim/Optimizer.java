@@ -52,6 +52,12 @@ public abstract class Optimizer {
 
     public float learningRate() { return lr; }
 
+    /** Sets the learning rate of the following steps (the trainer sets it from its schedule before every step). */
+    public void setLearningRate(float lr) {
+        if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("learning rate must be finite and > 0, got " + lr);
+        this.lr = lr;
+    }
+
     protected List<Tensor> zerosLike() {
         List<Tensor> l = new ArrayList<>();
         for (Tensor p : params) l.add(be.zeros(p.shape()));
@@ -65,11 +71,15 @@ public abstract class Optimizer {
 
     protected static Map<String, Tensor> map() { return new LinkedHashMap<>(); }
 
-    /** Builds an optimizer by name with its usual defaults: adam (betas 0.5, 0.999), rmsprop (alpha 0.99), sgd (momentum 0.9). */
-    public static Optimizer create(String name, Network net, float lr, float beta1) {
+    /**
+     * Builds an optimizer by name: adam (betas beta1, beta2; eps 1e-8), rmsprop (alpha beta2, no momentum, eps 1e-8;
+     * beta1 unused), sgd (momentum 0.9; beta1, beta2 unused). A GAN loss's usual values are its
+     * {@link dev.sparring.gan.loss.TrainerDefaults}: Adam(0.5, 0.999), RMSProp alpha 0.99.
+     */
+    public static Optimizer create(String name, Network net, float lr, float beta1, float beta2) {
         return switch (name) {
-            case "adam" -> new Adam(net, lr, beta1, 0.999f, 1e-8f, 0f);
-            case "rmsprop" -> new RmsProp(net, lr, 0.99f, 1e-8f);
+            case "adam" -> new Adam(net, lr, beta1, beta2, 1e-8f, 0f);
+            case "rmsprop" -> new RmsProp(net, lr, beta2, 1e-8f);
             case "sgd" -> new Sgd(net, lr, 0.9f);
             default -> throw new IllegalArgumentException("unknown optimizer '" + name + "' (choose adam, rmsprop or sgd)");
         };

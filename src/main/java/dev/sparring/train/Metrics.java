@@ -6,10 +6,12 @@ import java.util.Map;
 /**
  * One generator step's metrics. Sign convention: the critic loss is L_D = -(E_real phi(t) + E_fake psi(t)),
  * which the critic minimises; L_G = E_fake beta(t). sigma* are mean sigmoid(t) of the raw critic outputs, and
- * dLossEqDistance = L_D - L_D*, the distance from the loss's value at equilibrium (p_data = p_G).
+ * dLossEqDistance = L_D - L_D*, the distance from the loss's value at equilibrium (p_data = p_G). lrD and lrG are the
+ * learning rates this step's critic and generator updates used (the optimizers' float values; see
+ * {@link TrainConfig#lrDAt(long)}).
  */
 public record Metrics(long step, double dLoss, double gLoss, double sigmaReal, double sigmaFake, double tReal, double tFake,
-                      double gradNormD, double gradNormG, double dLossEqDistance) {
+                      double gradNormD, double gradNormG, double dLossEqDistance, float lrD, float lrG) {
 
     // layout of one row of the device-side stats block (floats)
     static final int D_LOSS = 0;        // L_D, sigma(t_real), sigma(t_fake), mean t_real, mean t_fake (criticLoss writes 5)
@@ -18,9 +20,9 @@ public record Metrics(long step, double dLoss, double gLoss, double sigmaReal, d
     static final int GRAD_G = 8;        // sum of squares of the generator's gradient
     static final int SLOTS = 9;
 
-    static Metrics fromRow(long step, float[] s, int o, double eqCritic) {
+    static Metrics fromRow(long step, float[] s, int o, double eqCritic, float lrD, float lrG) {
         return new Metrics(step, s[o + D_LOSS], s[o + G_LOSS], s[o + D_LOSS + 1], s[o + D_LOSS + 2], s[o + D_LOSS + 3],
-                s[o + D_LOSS + 4], Math.sqrt(s[o + GRAD_D]), Math.sqrt(s[o + GRAD_G]), s[o + D_LOSS] - eqCritic);
+                s[o + D_LOSS + 4], Math.sqrt(s[o + GRAD_D]), Math.sqrt(s[o + GRAD_G]), s[o + D_LOSS] - eqCritic, lrD, lrG);
     }
 
     public boolean finite() {
@@ -40,6 +42,8 @@ public record Metrics(long step, double dLoss, double gLoss, double sigmaReal, d
         m.put("t_fake", tFake);
         m.put("grad_norm_d", gradNormD);
         m.put("grad_norm_g", gradNormG);
+        m.put("lr_d", lrD);   // a Float: written as the shortest decimal that identifies it (4.0E-4, not 4.000000189989805E-4)
+        m.put("lr_g", lrG);
         return m;
     }
 }

@@ -8,11 +8,15 @@ import java.util.List;
 
 /** Tracks which rows of the device-side stats block hold steps not yet read. */
 final class MetricsBuffer {
+    private final TrainConfig cfg;  // the learning-rate schedule: each row is reported with the rates its step used
     private final int rows;
     private long firstUnread = 0;   // step number (0-based) of the oldest unread row
     private long recorded = 0;      // steps recorded so far
 
-    MetricsBuffer(int rows) { this.rows = rows; }
+    MetricsBuffer(TrainConfig cfg) {
+        this.cfg = cfg;
+        this.rows = cfg.logEvery();
+    }
 
     void recorded(long stepsDone) { recorded = stepsDone; }
 
@@ -25,7 +29,7 @@ final class MetricsBuffer {
         float[] s = be.download(stats);
         for (long st = firstUnread; st < recorded; st++) {
             int row = (int) (st % rows) * Metrics.SLOTS;
-            out.add(Metrics.fromRow(st + 1, s, row, loss.equilibriumCriticLoss()));
+            out.add(Metrics.fromRow(st + 1, s, row, loss.equilibriumCriticLoss(), (float) cfg.lrDAt(st), (float) cfg.lrGAt(st)));
         }
         firstUnread = recorded;
         return out;

@@ -1,7 +1,11 @@
 package dev.sparring.train;
 
+import dev.sparring.gan.loss.TrainerDefaults;
+
 import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,9 +24,13 @@ import java.util.Map;
  * @param depth           hidden layers (MLP)
  * @param loss            loss spec, e.g. "ns", "wgan", "lsgan:a=0,b=1,c=1" or a formula
  * @param optimizer       "adam", "rmsprop" or "sgd"
- * @param lrD             critic learning rate
- * @param lrG             generator learning rate
- * @param beta1           Adam beta1
+ * @param lrD             critic learning rate (before any decay)
+ * @param lrG             generator learning rate (before any decay)
+ * @param lrDecayAt       generator steps after which both learning rates are multiplied by lrDecay, strictly increasing,
+ *                        each >= 1; empty: constant rates. See {@link #lrDAt(long)} for what "after step S" means
+ * @param lrDecay         the factor applied at each of lrDecayAt, in (0, 1]
+ * @param beta1           Adam's beta1; RMSProp (no momentum) and SGD (momentum 0.9) do not use it
+ * @param beta2           Adam's beta2; RMSProp's alpha (its squared-gradient decay); SGD does not use it
  * @param dSteps          critic steps per generator step (k)
  * @param clip            critic weight clipping c (0: none)
  * @param simultaneous    update G and D from the same batch and parameters at the last critic step
@@ -36,7 +44,8 @@ import java.util.Map;
  */
 public record TrainConfig(
         String data, String model, int imageSize, int channels, boolean upscale, int nz, int ngf, int ndf, int hidden, int depth,
-        String loss, String optimizer, double lrD, double lrG, double beta1, int dSteps, double clip,
+        String loss, String optimizer, double lrD, double lrG, List<Long> lrDecayAt, double lrDecay,
+        double beta1, double beta2, int dSteps, double clip,
         boolean simultaneous, int batch, int epochs, long steps, long seed,
         int sampleEvery, int logEvery, int checkpointEvery) {
 
@@ -44,6 +53,15 @@ public record TrainConfig(
         require(batch >= 1, "--batch must be >= 1, got " + batch);
         require(dSteps >= 1, "--d-steps must be >= 1, got " + dSteps);
         require(lrD > 0 && lrG > 0, "--lr-d and --lr-g must be > 0");
+        lrDecayAt = lrDecayAt == null ? List.of() : List.copyOf(lrDecayAt);
+        for (int i = 0; i < lrDecayAt.size(); i++) {
+            long s = lrDecayAt.get(i);
+            require(s >= 1, "--lr-decay-at steps must be >= 1 (the rates drop after that generator step), got " + s);
+            require(i == 0 || s > lrDecayAt.get(i - 1), "--lr-decay-at steps must be strictly increasing, got " + joined(lrDecayAt));
+        }
+        require(lrDecay > 0 && lrDecay <= 1, "--lr-decay must be in (0, 1] (a factor on the learning rates), got " + lrDecay);
+        require(beta1 >= 0 && beta1 < 1, "--beta1 must be in [0, 1), got " + beta1);
+        require(beta2 >= 0 && beta2 < 1, "--beta2 must be in [0, 1), got " + beta2);
         require(clip >= 0, "--clip must be >= 0, got " + clip);
         require(epochs >= 0 && steps >= 0 && (epochs > 0 || steps > 0), "set --epochs or --steps to a positive number");
         require(logEvery >= 1, "--log-every must be >= 1");
@@ -56,12 +74,66 @@ public record TrainConfig(
         if (!ok) throw new IllegalArgumentException(message);
     }
 
+    private static String joined(List<Long> steps) {
+        return String.join(",", steps.stream().map(String::valueOf).toList());
+    }
+
+    /** The decay factor when none is given: 0.1, as PyTorch's MultiStepLR and StepLR. */
+    public static final double DEFAULT_LR_DECAY = 0.1;
+
     /** The defaults of {@code sparring train}: the MNIST DCGAN sized to train an epoch fast on a CPU. */
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", "auto", 28, 0, false, 64, 32, 32, 128, 3,
-                "nsgan", "adam", 2e-4, 2e-4, 0.5, 1, 0, false, 32, 5, 0, 1,
+                "nsgan", "adam", 2e-4, 2e-4, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
                 200, 10, 500);
     }
+
+    /**
+     * This configuration with a loss's trainer defaults: optimizer, learning rates, beta1, beta2, critic steps and
+     * clipping (what {@code sparring train --loss NAME} uses when no flag overrides them).
+     */
+    public TrainConfig withDefaults(TrainerDefaults d) {
+        return with("optimizer", d.optimizer()).with("lrD", d.lrD()).with("lrG", d.lrG()).with("beta1", d.beta1())
+                .with("beta2", d.beta2()).with("dSteps", d.dSteps()).with("clip", d.clip());
+    }
+
+    // ---------------------------------------------------------------- the learning-rate schedule
+
+    /**
+     * How many decays are in force during generator step {@code stepsDone + 1}: the number of lrDecayAt entries
+     * {@code <= stepsDone}. A pure function of the step counter, so a resumed run trains with the same rates.
+     */
+    public int decaysAfter(long stepsDone) {
+        int n = 0;
+        while (n < lrDecayAt.size() && lrDecayAt.get(n) <= stepsDone) n++;
+        return n;
+    }
+
+    /**
+     * The critic's learning rate during generator step {@code stepsDone + 1} (steps count from 1, as in metrics.jsonl
+     * and checkpoint names), for its k critic updates: lrD times lrDecay once per lrDecayAt entry {@code <= stepsDone}.
+     * With lrDecayAt = [3000], steps 1 to 3000 train at lrD and steps 3001 on at lrD * lrDecay, exactly like a run
+     * resumed from its step-3000 checkpoint with the lower rate, or PyTorch's MultiStepLR(milestones=[3000]) stepped
+     * once per generator iteration.
+     */
+    public double lrDAt(long stepsDone) { return decayed(lrD, stepsDone); }
+
+    /** The generator's learning rate during generator step {@code stepsDone + 1}; see {@link #lrDAt(long)}. */
+    public double lrGAt(long stepsDone) { return decayed(lrG, stepsDone); }
+
+    private double decayed(double lr, long stepsDone) {
+        for (int i = decaysAfter(stepsDone); i > 0; i--) lr *= lrDecay;
+        return lr;
+    }
+
+    /** The schedule in words, e.g. "lr D 0.002, G 0.001, x0.2 after step 3000" ("..., constant" without decay). */
+    public String describeLearningRates() {
+        String lr = "lr D " + plain(lrD) + ", G " + plain(lrG);
+        if (lrDecayAt.isEmpty()) return lr + ", constant";
+        return lr + ", x" + plain(lrDecay) + " after step" + (lrDecayAt.size() == 1 ? " " : "s ") + joined(lrDecayAt);
+    }
+
+    private static String plain(double v) { return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString(); }
 
     /** Field name to value, in declaration order (for config.json and checkpoints). */
     public Map<String, Object> toMap() {
@@ -82,8 +154,16 @@ public record TrainConfig(
         return fromMap(m);
     }
 
-    /** Rebuilds a config from {@link #toMap()}'s output (numbers may come back as Long or Double from JSON). */
-    public static TrainConfig fromMap(Map<String, ?> m) {
+    /**
+     * Rebuilds a config from {@link #toMap()}'s output (numbers may come back as Long or Double from JSON). A config
+     * written before a field existed gets the value that reproduces how such a run trained: no learning-rate decay,
+     * and beta2 0.999 for Adam, 0.99 (RMSProp's alpha) otherwise, the values the optimizers then had fixed.
+     */
+    public static TrainConfig fromMap(Map<String, ?> given) {
+        Map<String, Object> m = new LinkedHashMap<>(given);
+        m.putIfAbsent("lrDecayAt", List.of());
+        m.putIfAbsent("lrDecay", DEFAULT_LR_DECAY);
+        if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);
         RecordComponent[] rcs = TrainConfig.class.getRecordComponents();
         Object[] args = new Object[rcs.length];
         Class<?>[] types = new Class<?>[rcs.length];
@@ -97,6 +177,7 @@ public record TrainConfig(
                 case "long" -> ((Number) v).longValue();
                 case "double" -> ((Number) v).doubleValue();
                 case "boolean" -> v instanceof String str ? Boolean.parseBoolean(str) : (Boolean) v;
+                case "java.util.List" -> longs(n, v);
                 default -> (String) v;
             };
         }
@@ -108,5 +189,18 @@ public record TrainConfig(
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A JSON array of whole numbers (or a list of them) as longs. */
+    private static List<Long> longs(String field, Object v) {
+        if (!(v instanceof List<?> l)) throw new IllegalArgumentException("config field '" + field + "' must be a list of steps, got " + v);
+        List<Long> out = new ArrayList<>();
+        for (Object o : l) {
+            if (!(o instanceof Number n) || n.doubleValue() != n.longValue()) {
+                throw new IllegalArgumentException("config field '" + field + "' must hold whole numbers, got " + o);
+            }
+            out.add(n.longValue());
+        }
+        return out;
     }
 }

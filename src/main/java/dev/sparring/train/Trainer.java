@@ -86,8 +86,8 @@ public final class Trainer implements AutoCloseable {
             this.zShape = new int[]{cfg.batch(), cfg.nz(), 1, 1};
             this.real = new RealBatches.Images(be, img, cfg.batch(), cfg.seed());
         }
-        this.optG = Optimizer.create(cfg.optimizer(), g, (float) cfg.lrG(), (float) cfg.beta1());
-        this.optD = Optimizer.create(cfg.optimizer(), d, (float) cfg.lrD(), (float) cfg.beta1());
+        this.optG = Optimizer.create(cfg.optimizer(), g, (float) cfg.lrGAt(0), (float) cfg.beta1(), (float) cfg.beta2());
+        this.optD = Optimizer.create(cfg.optimizer(), d, (float) cfg.lrDAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.clip = cfg.clip() > 0 ? new WeightClip(d, (float) cfg.clip()) : null;
         this.zStream = NoiseStream.derive(cfg.seed(), "z");
         this.z = be.zeros(zShape);
@@ -95,13 +95,18 @@ public final class Trainer implements AutoCloseable {
         this.dtFake = be.zeros(cfg.batch());
         this.dtGen = be.zeros(cfg.batch());
         this.stats = be.zeros(cfg.logEvery(), Metrics.SLOTS);
-        this.metrics = new MetricsBuffer(cfg.logEvery());
+        this.metrics = new MetricsBuffer(cfg);
     }
 
     // ---------------------------------------------------------------- the loop body
 
-    /** One generator iteration. */
+    /**
+     * One generator iteration, generator step {@code stepCount() + 1}; its k critic updates and its generator update use
+     * the learning rates {@link TrainConfig#lrDAt}/{@link TrainConfig#lrGAt} of {@code stepCount()}.
+     */
     public void step() {
+        optD.setLearningRate((float) cfg.lrDAt(step));
+        optG.setLearningRate((float) cfg.lrGAt(step));
         int row = (int) (step % cfg.logEvery()) * Metrics.SLOTS;
         int k = cfg.dSteps();
         int alternating = cfg.simultaneous() ? k - 1 : k;

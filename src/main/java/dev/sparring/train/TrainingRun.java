@@ -100,7 +100,8 @@ public final class TrainingRun {
     private static Metrics metricsFromJson(java.util.Map<String, Object> o) {
         return new Metrics(((Number) o.get("step")).longValue(), num(o.get("d_loss")), num(o.get("g_loss")),
                 num(o.get("sigma_real")), num(o.get("sigma_fake")), num(o.get("t_real")), num(o.get("t_fake")),
-                num(o.get("grad_norm_d")), num(o.get("grad_norm_g")), num(o.get("d_loss_eq_distance")));
+                num(o.get("grad_norm_d")), num(o.get("grad_norm_g")), num(o.get("d_loss_eq_distance")),
+                (float) num(o.get("lr_d")), (float) num(o.get("lr_g")));   // NaN in metrics written before the rates were logged
     }
 
     private static double num(Object o) { return o instanceof Number n ? n.doubleValue() : Double.NaN; }

@@ -54,11 +54,64 @@ class CliTest {
         Run r = run("train", "--help");
         assertEquals(0, r.code());
         for (String flag : List.of("--data", "--loss", "--lr-d", "--lr-g", "--d-steps", "--batch", "--epochs", "--steps",
-                "--seed", "--device", "--out", "--resume", "--clip", "--updates")) {
+                "--seed", "--device", "--out", "--resume", "--clip", "--updates", "--lr-decay-at", "--lr-decay", "--beta1", "--beta2")) {
             assertTrue(r.out().contains(flag), "help lacks " + flag);
         }
         assertTrue(r.out().contains("Default: mnist"), r.out());
         assertTrue(r.out().contains("Default: nsgan"), r.out());
+        String flat = r.out().replaceAll("\\s+", " ");
+        for (String flag : List.of("--optimizer", "--lr-d", "--lr-g", "--beta1", "--beta2", "--d-steps", "--clip")) {
+            int at = flat.lastIndexOf(flag + "=");   // the option list, after the usage synopsis
+            String entry = flat.substring(at, flat.indexOf(")", at));
+            assertTrue(entry.contains("default: from the loss"), "help of " + flag + ": " + entry);
+        }
+        assertTrue(flat.contains("(default: 0.1"), "--lr-decay's default: " + flat);
+        assertFalse(flat.contains("Default: null"), flat);
+    }
+
+    @Test
+    void aLearningRateScheduleIsRecordedAndLogged(@TempDir Path dir) throws IOException {
+        Run r = run(tinyRing(dir, "--lr-decay-at", "2,4", "--lr-decay", "0.5", "--lr-d", "0.004", "--lr-g", "0.002"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("lr D 0.004, G 0.002, x0.5 after steps 2,4"), r.err());
+        Path run = dir.resolve("r");
+        Map<String, Object> cfg = Json.readObject(run.resolve("config.json"));
+        assertEquals(List.of(2L, 4L), cfg.get("lrDecayAt"));
+        assertEquals(0.5, cfg.get("lrDecay"));
+        assertEquals(0.5, cfg.get("beta1"));
+        assertEquals(0.999, cfg.get("beta2"));
+        List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
+        double[] lrD = {0.004, 0.004, 0.002, 0.002, 0.001, 0.001}, lrG = {0.002, 0.002, 0.001, 0.001, 0.0005, 0.0005};
+        for (int i = 0; i < 6; i++) {
+            Map<String, Object> m = Json.parseObject(lines.get(i), "metrics");
+            assertEquals(lrD[i], m.get("lr_d"), lines.get(i));
+            assertEquals(lrG[i], m.get("lr_g"), lines.get(i));
+        }
+        assertTrue(lines.get(0).contains("\"grad_norm_g\":") && lines.get(0).indexOf("\"lr_d\":") > lines.get(0).indexOf("\"grad_norm_g\":"),
+                lines.get(0));
+    }
+
+    @Test
+    void badSchedulesAndBetasGetOneLineNamingTheFlag(@TempDir Path dir) {
+        record Case(String[] args, String message) { }
+        for (Case c : List.of(
+                new Case(new String[]{"--lr-decay-at", "4,2"}, "--lr-decay-at steps must be strictly increasing, got 4,2"),
+                new Case(new String[]{"--lr-decay-at", "0"}, "--lr-decay-at steps must be >= 1"),
+                new Case(new String[]{"--lr-decay-at", "two"}, "--lr-decay-at"),
+                new Case(new String[]{"--lr-decay-at", "3", "--lr-decay", "0"}, "--lr-decay must be in (0, 1]"),
+                new Case(new String[]{"--lr-decay-at", "3", "--lr-decay", "-0.5"}, "--lr-decay must be in (0, 1]"),
+                new Case(new String[]{"--lr-decay-at", "3", "--lr-decay", "2"}, "--lr-decay must be in (0, 1]"),
+                new Case(new String[]{"--lr-decay", "0.5"}, "--lr-decay 0.5 needs --lr-decay-at"),
+                new Case(new String[]{"--lr-decay-at", "6"}, "--lr-decay-at 6: the run ends at step 6"),
+                new Case(new String[]{"--beta1", "1"}, "--beta1 must be in [0, 1)"),
+                new Case(new String[]{"--beta2", "-0.1"}, "--beta2 must be in [0, 1)"),
+                new Case(new String[]{"--loss", "wgan", "--beta1", "0.5"}, "--beta1 0.5: RMSProp here has no momentum"))) {
+            Run r = run(tinyRing(dir, c.args()));
+            assertEquals(2, r.code(), String.join(" ", c.args()) + ": " + r.err());
+            assertTrue(r.err().contains(c.message()), String.join(" ", c.args()) + ": " + r.err());
+            assertFalse(r.err().contains("\tat "), "no stack trace for user errors: " + r.err());
+        }
+        assertFalse(Files.exists(dir.resolve("r")), "no run folder for a refused run");
     }
 
     @Test

@@ -58,7 +58,9 @@ class TrainerTest {
 
     @Test
     void resumedDcganRunIsBitIdenticalToUninterruptedOne(@TempDir Path dir) throws IOException {
-        TrainConfig cfg = smallDcgan().with("steps", 7L).with("dSteps", 2);   // 14 real batches: crosses the 6-batch epoch twice
+        // 14 real batches: crosses the 6-batch epoch twice; the rates halve after steps 2 and 5, so the run resumes from
+        // step 4 with one decay in force and crosses the second one
+        TrainConfig cfg = smallDcgan().with("steps", 7L).with("dSteps", 2).with("lrDecayAt", List.of(2L, 5L)).with("lrDecay", 0.5);
         ImageDataset data = firstDigits(96);
         List<Metrics> straightMetrics = new java.util.ArrayList<>();
         float[] gStraight, dStraight;
@@ -69,6 +71,12 @@ class TrainerTest {
             }
             gStraight = state(be, t.generator());
             dStraight = state(be, t.critic());
+        }
+        float lr = (float) cfg.lrD();
+        float[] expected = {lr, lr, lr / 2, lr / 2, lr / 2, lr / 4, lr / 4};   // steps 1..7
+        for (int i = 0; i < 7; i++) {
+            assertEquals(expected[i], straightMetrics.get(i).lrD(), "lr_d of step " + (i + 1));
+            assertEquals(expected[i], straightMetrics.get(i).lrG(), "lr_g of step " + (i + 1));
         }
         Path file = dir.resolve("cp.safetensors");
         List<Metrics> resumedMetrics = new java.util.ArrayList<>();
@@ -82,6 +90,7 @@ class TrainerTest {
         try (Trainer t = new Trainer(cfg, new CpuBackend(), data, TestLosses.nonSaturating())) {
             SafeTensorsFile f = TrainingRun.open(file);
             assertEquals(cfg, Checkpoint.config(f));
+            assertEquals(List.of(2L, 5L), Checkpoint.config(f).lrDecayAt());
             Checkpoint.restore(t, f);
             assertEquals(4, t.stepCount());
             for (int i = 0; i < 3; i++) {
@@ -95,9 +104,33 @@ class TrainerTest {
     }
 
     @Test
+    void learningRateDecayAtStepSChangesTrainingFromStepSPlusOne() {
+        TrainConfig constant = smallDcgan().with("dSteps", 2);
+        TrainConfig decayed = constant.with("lrDecayAt", List.of(2L)).with("lrDecay", 0.1);
+        ImageDataset data = firstDigits(64);
+        try (Trainer a = new Trainer(constant, be, data, TestLosses.nonSaturating());
+             Trainer b = new Trainer(decayed, be, data, TestLosses.nonSaturating())) {
+            for (int i = 0; i < 2; i++) {
+                a.step();
+                b.step();
+            }
+            assertBitIdentical(state(be, a.critic()), state(be, b.critic()), "critic after steps 1-2 (no decay yet)");
+            assertBitIdentical(state(be, a.generator()), state(be, b.generator()), "generator after steps 1-2 (no decay yet)");
+            a.step();
+            b.step();
+            assertNotEquals(Arrays.toString(state(be, a.critic())), Arrays.toString(state(be, b.critic())),
+                    "step 3's critic updates must use the decayed rate");
+            assertEquals((float) (constant.lrD() * 0.1), b.criticOptimizer().learningRate());
+            assertEquals((float) (constant.lrG() * 0.1), b.generatorOptimizer().learningRate());
+            assertEquals((float) constant.lrD(), a.criticOptimizer().learningRate());
+        }
+    }
+
+    @Test
     void resumedRingRunIsBitIdentical(@TempDir Path dir) throws IOException {
         TrainConfig cfg = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("hidden", 16).with("depth", 2)
-                .with("nz", 4).with("batch", 32).with("steps", 6L).with("logEvery", 1).with("simultaneous", true).with("dSteps", 2);
+                .with("nz", 4).with("batch", 32).with("steps", 6L).with("logEvery", 1).with("simultaneous", true).with("dSteps", 2)
+                .with("lrDecayAt", List.of(3L)).with("lrDecay", 0.3);   // the resumed part (steps 3-6) crosses the decay
         Mixture2D ring = (Mixture2D) Datasets.open("ring8", 0, 0);
         float[] straight;
         try (Trainer t = new Trainer(cfg, be, ring, TestLosses.nonSaturating())) {

@@ -1,0 +1,98 @@
+package dev.sparring.cli;
+
+import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.data.Datasets;
+import dev.sparring.gan.loss.GanLoss;
+import dev.sparring.gan.loss.GanLosses;
+import dev.sparring.optim.Adam;
+import dev.sparring.optim.Optimizer;
+import dev.sparring.optim.RmsProp;
+import dev.sparring.optim.Sgd;
+import dev.sparring.train.TrainConfig;
+import dev.sparring.train.TrainLoss;
+import dev.sparring.train.Trainer;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * What {@code sparring train} trains with when no optimizer flag is given: each loss's trainer defaults. Pins the
+ * optimizers every built-in loss has always been trained with (Adam(0.5, 0.999) eps 1e-8 at 2e-4, one critic step, no
+ * clipping; WGAN: RMSProp alpha 0.99 eps 1e-8 at 5e-5, 5 critic steps, clip 0.01), as the optimizer objects the trainer
+ * builds, so that letting the loss's beta1/beta2 flow changed no built-in's training.
+ */
+class TrainDefaultsTest {
+    /** The configuration the flags give a fresh run: a tiny ring8 MLP plus {@code flags}. */
+    private static TrainConfig resolve(String... flags) {
+        List<String> args = new ArrayList<>(List.of("--data", "ring8", "--steps", "4", "--hidden", "4", "--depth", "1", "--nz", "2", "--batch", "8"));
+        args.addAll(List.of(flags));
+        TrainCommand cmd = new TrainCommand();
+        new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
+        return cmd.freshConfig().with("model", "mlp");
+    }
+
+    /** The optimizers the trainer builds for this configuration, as "name lr ... | critic steps, clip". */
+    private static String trained(TrainConfig cfg) {
+        try (Trainer t = new Trainer(cfg, new CpuBackend(), Datasets.open("ring8", 0, 0), TrainLoss.of(GanLoss.parse(cfg.loss())))) {
+            String g = describe(t.generatorOptimizer()), d = describe(t.criticOptimizer());
+            assertEquals(g, d, "G and D optimizers differ only in their rates here");
+            return g + " | k " + cfg.dSteps() + ", clip " + cfg.clip();
+        }
+    }
+
+    private static String describe(Optimizer o) {
+        return switch (o) {
+            case Adam a -> "adam lr " + a.learningRate() + " betas " + a.beta1 + ", " + a.beta2 + " eps " + a.eps + " wd " + a.weightDecay;
+            case RmsProp r -> "rmsprop lr " + r.learningRate() + " alpha " + r.alpha + " eps " + r.eps;
+            case Sgd s -> "sgd lr " + s.learningRate() + " momentum " + s.momentum;
+            default -> fail("unexpected optimizer " + o.name());
+        };
+    }
+
+    private static final String ADAM = "adam lr 2.0E-4 betas 0.5, 0.999 eps 1.0E-8 wd 0.0 | k 1, clip 0.0";
+    private static final String WGAN = "rmsprop lr 5.0E-5 alpha 0.99 eps 1.0E-8 | k 5, clip 0.01";
+
+    @Test
+    void everyBuiltInLossTrainsWithTheOptimizerItAlwaysHad() {
+        List<String> names = GanLosses.names();
+        assertTrue(names.size() >= 26, "the catalogue: " + names);
+        for (String loss : names) {
+            assertEquals(loss.equals("wgan") ? WGAN : ADAM, trained(resolve("--loss", loss)), loss);
+        }
+        // a formula: an IPM critic gets WGAN's settings, any other Adam's
+        assertEquals(WGAN, trained(resolve("--loss", "phi=t; psi=-t; beta=-t")));
+        assertEquals(ADAM, trained(resolve("--loss", "phi=-exp(t); psi=-exp(-t); beta=exp(t)")));
+    }
+
+    @Test
+    void betasComeFromTheLossOnlyForTheLossesOwnOptimizer() {
+        TrainConfig ns = resolve("--loss", "nsgan"), w = resolve("--loss", "wgan");
+        assertEquals(List.of(0.5, 0.999), List.of(ns.beta1(), ns.beta2()));
+        assertEquals(List.of(0.0, 0.99), List.of(w.beta1(), w.beta2()));
+        // another optimizer than the loss's: that optimizer's usual values, as before the loss's betas were used
+        assertEquals("adam lr 5.0E-5 betas 0.5, 0.999 eps 1.0E-8 wd 0.0 | k 5, clip 0.01", trained(resolve("--loss", "wgan", "--optimizer", "adam")));
+        assertEquals("rmsprop lr 2.0E-4 alpha 0.99 eps 1.0E-8 | k 1, clip 0.0", trained(resolve("--loss", "nsgan", "--optimizer", "rmsprop")));
+        assertEquals("sgd lr 2.0E-4 momentum 0.9 | k 1, clip 0.0", trained(resolve("--loss", "nsgan", "--optimizer", "sgd")));
+    }
+
+    @Test
+    void betaFlagsOverrideTheLoss() {
+        assertEquals("adam lr 2.0E-4 betas 0.9, 0.99 eps 1.0E-8 wd 0.0 | k 1, clip 0.0",
+                trained(resolve("--loss", "nsgan", "--beta1", "0.9", "--beta2", "0.99")));
+        assertEquals("adam lr 2.0E-4 betas 0.0, 0.999 eps 1.0E-8 wd 0.0 | k 1, clip 0.0", trained(resolve("--beta1", "0")));
+        assertEquals("rmsprop lr 5.0E-5 alpha 0.9 eps 1.0E-8 | k 5, clip 0.01", trained(resolve("--loss", "wgan", "--beta2", "0.9")));
+        assertEquals(0.0, resolve("--loss", "wgan", "--beta1", "0").beta1());
+    }
+
+    @Test
+    void betaFlagsAnOptimizerCannotUseAreRefused() {
+        UserError e = assertThrows(UserError.class, () -> resolve("--loss", "wgan", "--beta1", "0.5"));
+        assertTrue(e.getMessage().contains("--beta1") && e.getMessage().contains("rmsprop"), e.getMessage());
+        e = assertThrows(UserError.class, () -> resolve("--optimizer", "sgd", "--beta2", "0.9"));
+        assertTrue(e.getMessage().contains("--beta2 does not apply to --optimizer sgd"), e.getMessage());
+    }
+}
