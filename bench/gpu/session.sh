@@ -12,7 +12,7 @@
 #   doctor       sparring doctor with LD_LIBRARY_PATH and SPARRING_LIBCUDA/LIBCUBLAS/LIBCUDNN set to PyTorch's files;
 #                every later stage runs with these, and CPATH pointing at the wheels' headers
 #   test-runtime CudaRuntimeTest, NativeLibrariesTest, NativeSignaturesTest (FFM bindings vs the C headers)
-#   test-parity  CudaParityTest: every Backend op on the GPU against the CPU twin
+#   test-parity  CudaParityTest and CudaTrainingTest: every Backend op, 20 DCGAN steps and checkpoints, GPU vs CPU twin
 #   test-golden  PyTorchGoldenTest (CPU and CUDA) against the committed golden file
 #   bench        sparring bench: DCGAN 64 px, batch 128, float32 (then with --tf32)
 #   torch-bench  bench/pytorch/dcgan_bench.py: eager, strict float32, channels_last + bf16
@@ -183,7 +183,7 @@ stage doctor 60 doctor_stage
 
 stage test-runtime 90 run_tests runtime --select-class dev.sparring.backend.cuda.CudaRuntimeTest \
   --select-class dev.sparring.backend.cuda.NativeLibrariesTest --select-class dev.sparring.backend.cuda.NativeSignaturesTest
-stage test-parity 120 run_tests parity --select-class dev.sparring.backend.cuda.CudaParityTest
+stage test-parity 180 run_tests parity --select-class dev.sparring.backend.cuda.CudaParityTest --select-class dev.sparring.train.CudaTrainingTest
 stage test-golden 60 run_tests golden --select-class dev.sparring.golden.PyTorchGoldenTest
 stage bench 120 bench_stage
 stage bench-tf32 90 bench_stage --tf32

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the host CUDA simulator into OUTDIR (default target/cudasim): libcuda.so.1 (the driver API and every
-# kernel of kernels/*.cu compiled for the host), libcublas.so.13 and libcudnn.so.9. See README.md beside this file.
+# kernel of kernels/*.cu compiled for the host), libcublas.so.13 and libcudnn.so.9 (build-dnn.sh), and the
+# self-test of the last two. See README.md beside this file.
 #
 #   native/cudasim/build.sh [OUTDIR]
 #
@@ -39,11 +40,5 @@ done
   -o "$out/libcuda.so.1.tmp" "$here/driver.cpp" "${units[@]}" -Wl,-soname,libcuda.so.1
 mv "$out/libcuda.so.1.tmp" "$out/libcuda.so.1"
 
-for lib in cublas:libcublas.so.13 cudnn:libcudnn.so.9; do
-  src="$here/${lib%%:*}.cpp" so="${lib#*:}"
-  if [ -f "$src" ]; then
-    "$CXX" "${flags[@]}" -shared -o "$out/$so.tmp" "$src" -Wl,-soname,"$so"
-    mv "$out/$so.tmp" "$out/$so"
-  fi
-done
-echo "cudasim: built $(cd "$out" && ls lib*.so* | tr '\n' ' ')in $out"
+"$here/build-dnn.sh" "$out" >/dev/null
+echo "cudasim: built libcuda.so.1, libcublas.so.13, libcudnn.so.9 and dnn_selftest in $out"
