@@ -55,7 +55,7 @@ public final class Cublas {
         if (status == 0) return;
         String text;
         try {
-            text = CudaDriver.cString((MemorySegment) cublasGetStatusString.invokeExact(status));
+            text = NativeCalls.cString((MemorySegment) cublasGetStatusString.invokeExact(status));
         } catch (Throwable t) {
             text = "no description";
         }
@@ -68,19 +68,19 @@ public final class Cublas {
             MemorySegment h = a.allocate(ADDRESS);
             check((int) cublasCreate.invokeExact(h), "cublasCreate_v2");
             return h.get(ADDRESS, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static void destroy(MemorySegment handle) {
-        try { check((int) cublasDestroy.invokeExact(handle), "cublasDestroy_v2"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cublasDestroy.invokeExact(handle), "cublasDestroy_v2"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static void setStream(MemorySegment handle, MemorySegment stream) {
-        try { check((int) cublasSetStream.invokeExact(handle, stream), "cublasSetStream_v2"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cublasSetStream.invokeExact(handle, stream), "cublasSetStream_v2"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static void setMathMode(MemorySegment handle, int mode) {
-        try { check((int) cublasSetMathMode.invokeExact(handle, mode), "cublasSetMathMode"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cublasSetMathMode.invokeExact(handle, mode), "cublasSetMathMode"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /** The version of the library behind a handle, e.g. 130000 + 100 * minor + patch. */
@@ -89,7 +89,7 @@ public final class Cublas {
             MemorySegment v = a.allocate(JAVA_INT);
             check((int) cublasGetVersion.invokeExact(handle, v), "cublasGetVersion_v2");
             return v.get(JAVA_INT, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /** "major.minor.patch" without a handle (no GPU work). */
@@ -102,7 +102,7 @@ public final class Cublas {
                 parts[i] = v.get(JAVA_INT, 0);
             }
             return parts[0] + "." + parts[1] + "." + parts[2];
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /**
@@ -114,7 +114,7 @@ public final class Cublas {
         int status;
         try {
             status = (int) cublasSgemm.invokeExact(handle, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cublasSgemm_v2");
     }
 }

@@ -174,7 +174,7 @@ public final class Cudnn {
         if (status == 0) return;
         String text;
         try {
-            text = CudaDriver.cString((MemorySegment) cudnnGetErrorString.invokeExact(status));
+            text = NativeCalls.cString((MemorySegment) cudnnGetErrorString.invokeExact(status));
         } catch (Throwable t) {
             text = "no description";
         }
@@ -184,7 +184,7 @@ public final class Cudnn {
 
     /** The library version as cudnnGetVersion returns it (91002 for 9.10.2; 8907 for 8.9.7). */
     public static long version() {
-        try { return (long) cudnnGetVersion.invokeExact(); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { return (long) cudnnGetVersion.invokeExact(); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /** "major.minor.patch" of {@link #version()}, which changed its encoding in cuDNN 9. */
@@ -200,11 +200,11 @@ public final class Cudnn {
             MemorySegment p = a.allocate(ADDRESS);
             check((int) h.invokeExact(p), fn);
             return p.get(ADDRESS, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     private static void destroy(MethodHandle h, MemorySegment obj, String fn) {
-        try { check((int) h.invokeExact(obj), fn); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) h.invokeExact(obj), fn); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static MemorySegment create() { return create(cudnnCreate, "cudnnCreate"); }
@@ -212,7 +212,7 @@ public final class Cudnn {
     public static void destroy(MemorySegment handle) { destroy(cudnnDestroy, handle, "cudnnDestroy"); }
 
     public static void setStream(MemorySegment handle, MemorySegment stream) {
-        try { check((int) cudnnSetStream.invokeExact(handle, stream), "cudnnSetStream"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cudnnSetStream.invokeExact(handle, stream), "cudnnSetStream"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /** A float NCHW tensor descriptor of (n, c, h, w), packed. */
@@ -222,7 +222,7 @@ public final class Cudnn {
             check((int) cudnnSetTensor4dDescriptor.invokeExact(d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w), "cudnnSetTensor4dDescriptor");
         } catch (Throwable t) {
             destroyTensor(d);
-            throw CudaDriver.rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
         return d;
     }
@@ -236,7 +236,7 @@ public final class Cudnn {
             check((int) cudnnSetFilter4dDescriptor.invokeExact(d, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k, c, r, s), "cudnnSetFilter4dDescriptor");
         } catch (Throwable t) {
             destroyFilter(d);
-            throw CudaDriver.rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
         return d;
     }
@@ -252,13 +252,13 @@ public final class Cudnn {
             setConvolutionMathType(d, mathType);
         } catch (Throwable t) {
             destroyConvolution(d);
-            throw CudaDriver.rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
         return d;
     }
 
     public static void setConvolutionMathType(MemorySegment conv, int mathType) {
-        try { check((int) cudnnSetConvolutionMathType.invokeExact(conv, mathType), "cudnnSetConvolutionMathType"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cudnnSetConvolutionMathType.invokeExact(conv, mathType), "cudnnSetConvolutionMathType"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static void destroyConvolution(MemorySegment d) { destroy(cudnnDestroyConvolutionDescriptor, d, "cudnnDestroyConvolutionDescriptor"); }
@@ -277,7 +277,7 @@ public final class Cudnn {
                 case BACKWARD_FILTER -> check((int) cudnnGetConvolutionBackwardFilterAlgorithmMaxCount.invokeExact(handle, v), "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount");
             }
             return v.get(JAVA_INT, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /**
@@ -294,7 +294,7 @@ public final class Cudnn {
                 case BACKWARD_FILTER -> (int) cudnnGetConvolutionBackwardFilterWorkspaceSize.invokeExact(handle, x, y, conv, w, algo, v);
             };
             return status == 0 ? v.get(JAVA_LONG, 0) : -1;
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /**
@@ -317,7 +317,7 @@ public final class Cudnn {
                         conv, wDesc, w, requested, returned, perf, workspace, workspaceBytes), "cudnnFindConvolutionBackwardFilterAlgorithmEx");
             }
             return returned.get(JAVA_INT, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     // ---------------------------------------------------------------- convolutions (alpha, beta: host floats)
@@ -328,7 +328,7 @@ public final class Cudnn {
         int status;
         try {
             status = (int) cudnnConvolutionForward.invokeExact(handle, alpha, xDesc, x, wDesc, w, conv, algo, ws, wsBytes, beta, yDesc, y);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnConvolutionForward");
     }
 
@@ -338,7 +338,7 @@ public final class Cudnn {
         int status;
         try {
             status = (int) cudnnConvolutionBackwardData.invokeExact(handle, alpha, wDesc, w, dyDesc, dy, conv, algo, ws, wsBytes, beta, dxDesc, dx);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnConvolutionBackwardData");
     }
 
@@ -348,7 +348,7 @@ public final class Cudnn {
         int status;
         try {
             status = (int) cudnnConvolutionBackwardFilter.invokeExact(handle, alpha, xDesc, x, dyDesc, dy, conv, algo, ws, wsBytes, beta, dwDesc, dw);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnConvolutionBackwardFilter");
     }
 
@@ -361,7 +361,7 @@ public final class Cudnn {
         try {
             status = (int) cudnnBatchNormalizationForwardTraining.invokeExact(handle, CUDNN_BATCHNORM_SPATIAL, alpha, beta, xDesc, x,
                     xDesc, y, bnDesc, gamma, bias, momentum, runMean, runVar, eps, saveMean, saveInvStd);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnBatchNormalizationForwardTraining");
     }
 
@@ -372,7 +372,7 @@ public final class Cudnn {
         try {
             status = (int) cudnnBatchNormalizationForwardInference.invokeExact(handle, CUDNN_BATCHNORM_SPATIAL, alpha, beta, xDesc, x,
                     xDesc, y, bnDesc, gamma, bias, runMean, runVar, eps);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnBatchNormalizationForwardInference");
     }
 
@@ -384,7 +384,7 @@ public final class Cudnn {
         try {
             status = (int) cudnnBatchNormalizationBackward.invokeExact(handle, CUDNN_BATCHNORM_SPATIAL, alphaData, betaData, alphaParam,
                     betaParam, xDesc, x, xDesc, dy, xDesc, dx, bnDesc, gamma, dgamma, dbeta, eps, saveMean, saveInvStd);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnBatchNormalizationBackward");
     }
 }
