@@ -60,7 +60,18 @@ public final class Cublas {
             text = "no description";
         }
         throw new CudaException(LIBRARY, fn, status, fn + " failed: " + STATUS.getOrDefault(status, "cublasStatus_t " + status)
-                + " (" + text + ")" + (status == 3 ? ": the GPU is out of memory" : ""));
+                + " (" + text + ")" + advice(status, fn));
+    }
+
+    /** What the user can do about the failures that have one cause in practice. */
+    private static String advice(int status, String fn) {
+        if (status == 3) return ": the GPU is out of memory";
+        // cuBLAS documents NOT_INITIALIZED from cublasCreate as "the CUDA Runtime initialization failed"
+        if (status == 1 && fn.equals("cublasCreate_v2")) {
+            return ": cuBLAS could not start the CUDA runtime: no GPU is visible, or the NVIDIA driver is missing or "
+                    + "older than this cuBLAS needs (cuBLAS 12 needs driver 525 or newer, cuBLAS 13 needs 580)";
+        }
+        return "";
     }
 
     public static MemorySegment create() {

@@ -103,6 +103,9 @@ public final class Cudnn {
 
     private static final MethodHandle cudnnGetVersion = bind("cudnnGetVersion", FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle cudnnGetErrorString = bind("cudnnGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    // cuDNN 9 only: (char *message, size_t max_size), the text of the last failure in the calling thread
+    private static final MethodHandle cudnnGetLastErrorString = LIB.bindOptional("cudnnGetLastErrorString",
+            FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG)).orElse(null);
     private static final MethodHandle cudnnCreate = bind("cudnnCreate", status(ADDRESS));
     private static final MethodHandle cudnnDestroy = bind("cudnnDestroy", status(ADDRESS));
     private static final MethodHandle cudnnSetStream = bind("cudnnSetStream", status(ADDRESS, ADDRESS));
@@ -169,18 +172,52 @@ public final class Cudnn {
             status(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG,
                     ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_DOUBLE, JAVA_LONG, JAVA_LONG));
 
-    /** Throws {@link CudaException} naming {@code fn}, the status and cuDNN's own text when it is not success. */
+    /**
+     * Throws {@link CudaException} naming {@code fn}, the status and cuDNN's message for this failure (cuDNN 9) when
+     * it is not success.
+     */
     public static void check(int status, String fn) {
         if (status == 0) return;
-        String text;
-        try {
-            text = NativeCalls.cString((MemorySegment) cudnnGetErrorString.invokeExact(status));
-        } catch (Throwable t) {
-            text = "no description";
-        }
-        throw new CudaException(LIBRARY, fn, status, fn + " failed: " + STATUS.getOrDefault(status, "cudnnStatus_t " + status)
-                + " (" + text + ")");
+        String detail = lastError();
+        throw new CudaException(LIBRARY, fn, status, fn + " failed: " + statusName(status)
+                + (detail.isEmpty() ? "" : " (cuDNN: " + detail + ")")
+                + (status == 1001 && fn.equals("cudnnCreate") ? ": cuDNN could not start the CUDA runtime: no GPU is "
+                        + "visible, or the NVIDIA driver is missing or older than this cuDNN needs" : ""));
     }
+
+    /**
+     * The name of a cudnnStatus_t: ours, else cudnnGetErrorString's (which in cuDNN 8 and 9 returns the name too,
+     * "CUDNN_STATUS_BAD_PARAM", not a description), else the number.
+     */
+    static String statusName(int status) {
+        String name = STATUS.get(status);
+        if (name != null) return name;
+        try {
+            String s = NativeCalls.cString((MemorySegment) cudnnGetErrorString.invokeExact(status));
+            if (s.startsWith("CUDNN_STATUS_")) return s;
+        } catch (Throwable ignored) {
+            // fall through to the number
+        }
+        return "cudnnStatus_t " + status;
+    }
+
+    /**
+     * cuDNN 9's message for the last failure in this thread, "" when there is none (or with cuDNN 8, which lacks
+     * cudnnGetLastErrorString). Reading it clears it; it is not cleared by later successful calls, so a failure that
+     * is not reported through {@link #check} must still read it, or a later report would show it.
+     */
+    static String lastError() {
+        if (cudnnGetLastErrorString == null) return "";
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(LAST_ERROR_BYTES);
+            cudnnGetLastErrorString.invokeExact(buf, LAST_ERROR_BYTES);
+            return buf.getString(0).strip();
+        } catch (Throwable t) {
+            return "";
+        }
+    }
+
+    private static final long LAST_ERROR_BYTES = 1024;
 
     /** The library version as cudnnGetVersion returns it (91002 for 9.10.2; 8907 for 8.9.7). */
     public static long version() {
@@ -293,7 +330,9 @@ public final class Cudnn {
                 case BACKWARD_DATA -> (int) cudnnGetConvolutionBackwardDataWorkspaceSize.invokeExact(handle, w, y, conv, x, algo, v);
                 case BACKWARD_FILTER -> (int) cudnnGetConvolutionBackwardFilterWorkspaceSize.invokeExact(handle, x, y, conv, w, algo, v);
             };
-            return status == 0 ? v.get(JAVA_LONG, 0) : -1;
+            if (status == 0) return v.get(JAVA_LONG, 0);
+            lastError();   // an unsupported algorithm is expected here: drop its message so no later error shows it
+            return -1;
         } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 

@@ -151,6 +151,11 @@ public final class NativeLibraries {
             return Linker.nativeLinker().downcallHandle(addr, fd);
         }
 
+        /** A downcall handle for {@code symbol} when the library exports it: for entry points of newer versions only. */
+        public Optional<MethodHandle> bindOptional(String symbol, FunctionDescriptor fd) {
+            return lookup.find(symbol).map(addr -> Linker.nativeLinker().downcallHandle(addr, fd));
+        }
+
         /**
          * A downcall handle for the first of {@code symbols} that the library exports (newest name first), for entry
          * points that drivers renamed: a driver older than the new name still has the old one.
