@@ -200,7 +200,7 @@ public final class NativeLibraries {
         List<String> seen = new ArrayList<>();       // files that exist but failed to load
         String override = search.env().get(spec.envVar());
         if (override != null && !override.isBlank()) {
-            Path p = Path.of(override);
+            Path p = Path.of(override).toAbsolutePath().normalize();   // reports show where, whatever the working folder
             if (!Files.isRegularFile(p)) {
                 return new Located(null, spec.name() + " not found: " + spec.envVar() + "=" + override
                         + " is not a file. Point " + spec.envVar() + " at the library file, or unset it to search the usual places.");
