@@ -55,12 +55,23 @@ public final class Cublas {
         if (status == 0) return;
         String text;
         try {
-            text = CudaDriver.cString((MemorySegment) cublasGetStatusString.invokeExact(status));
+            text = NativeCalls.cString((MemorySegment) cublasGetStatusString.invokeExact(status));
         } catch (Throwable t) {
             text = "no description";
         }
         throw new CudaException(LIBRARY, fn, status, fn + " failed: " + STATUS.getOrDefault(status, "cublasStatus_t " + status)
-                + " (" + text + ")" + (status == 3 ? ": the GPU is out of memory" : ""));
+                + " (" + text + ")" + advice(status, fn));
+    }
+
+    /** What the user can do about the failures that have one cause in practice. */
+    private static String advice(int status, String fn) {
+        if (status == 3) return ": the GPU is out of memory";
+        // cuBLAS documents NOT_INITIALIZED from cublasCreate as "the CUDA Runtime initialization failed"
+        if (status == 1 && fn.equals("cublasCreate_v2")) {
+            return ": cuBLAS could not start the CUDA runtime: no GPU is visible, or the NVIDIA driver is missing or "
+                    + "older than this cuBLAS needs (cuBLAS 12 needs driver 525 or newer, cuBLAS 13 needs 580)";
+        }
+        return "";
     }
 
     public static MemorySegment create() {
@@ -68,19 +79,19 @@ public final class Cublas {
             MemorySegment h = a.allocate(ADDRESS);
             check((int) cublasCreate.invokeExact(h), "cublasCreate_v2");
             return h.get(ADDRESS, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static void destroy(MemorySegment handle) {
-        try { check((int) cublasDestroy.invokeExact(handle), "cublasDestroy_v2"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cublasDestroy.invokeExact(handle), "cublasDestroy_v2"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static void setStream(MemorySegment handle, MemorySegment stream) {
-        try { check((int) cublasSetStream.invokeExact(handle, stream), "cublasSetStream_v2"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cublasSetStream.invokeExact(handle, stream), "cublasSetStream_v2"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static void setMathMode(MemorySegment handle, int mode) {
-        try { check((int) cublasSetMathMode.invokeExact(handle, mode), "cublasSetMathMode"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cublasSetMathMode.invokeExact(handle, mode), "cublasSetMathMode"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /** The version of the library behind a handle, e.g. 130000 + 100 * minor + patch. */
@@ -89,7 +100,7 @@ public final class Cublas {
             MemorySegment v = a.allocate(JAVA_INT);
             check((int) cublasGetVersion.invokeExact(handle, v), "cublasGetVersion_v2");
             return v.get(JAVA_INT, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /** "major.minor.patch" without a handle (no GPU work). */
@@ -102,7 +113,7 @@ public final class Cublas {
                 parts[i] = v.get(JAVA_INT, 0);
             }
             return parts[0] + "." + parts[1] + "." + parts[2];
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /**
@@ -114,7 +125,7 @@ public final class Cublas {
         int status;
         try {
             status = (int) cublasSgemm.invokeExact(handle, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cublasSgemm_v2");
     }
 }

@@ -6,6 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
 
+import static dev.sparring.backend.cuda.NativeCalls.cString;
+import static dev.sparring.backend.cuda.NativeCalls.rethrow;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
@@ -85,12 +87,6 @@ public final class CudaDriver {
     private static final MethodHandle cuLaunchKernel = bind("cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS,
             JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
 
-    static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) return r;
-        if (t instanceof Error e) throw e;
-        return new IllegalStateException("native call failed", t);
-    }
-
     // ---------------------------------------------------------------- errors
 
     /** "CUDA_ERROR_OUT_OF_MEMORY (out of memory)" for a CUresult. */
@@ -103,10 +99,6 @@ public final class CudaDriver {
         } catch (Throwable t) {
             throw rethrow(t);
         }
-    }
-
-    static String cString(MemorySegment p) {
-        return p.equals(MemorySegment.NULL) ? "" : p.reinterpret(1 << 16).getString(0);
     }
 
     /** What to do about the errors a user can fix. */

@@ -103,6 +103,9 @@ public final class Cudnn {
 
     private static final MethodHandle cudnnGetVersion = bind("cudnnGetVersion", FunctionDescriptor.of(JAVA_LONG));
     private static final MethodHandle cudnnGetErrorString = bind("cudnnGetErrorString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    // cuDNN 9 only: (char *message, size_t max_size), the text of the last failure in the calling thread
+    private static final MethodHandle cudnnGetLastErrorString = LIB.bindOptional("cudnnGetLastErrorString",
+            FunctionDescriptor.ofVoid(ADDRESS, JAVA_LONG)).orElse(null);
     private static final MethodHandle cudnnCreate = bind("cudnnCreate", status(ADDRESS));
     private static final MethodHandle cudnnDestroy = bind("cudnnDestroy", status(ADDRESS));
     private static final MethodHandle cudnnSetStream = bind("cudnnSetStream", status(ADDRESS, ADDRESS));
@@ -169,22 +172,56 @@ public final class Cudnn {
             status(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG,
                     ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_DOUBLE, JAVA_LONG, JAVA_LONG));
 
-    /** Throws {@link CudaException} naming {@code fn}, the status and cuDNN's own text when it is not success. */
+    /**
+     * Throws {@link CudaException} naming {@code fn}, the status and cuDNN's message for this failure (cuDNN 9) when
+     * it is not success.
+     */
     public static void check(int status, String fn) {
         if (status == 0) return;
-        String text;
-        try {
-            text = CudaDriver.cString((MemorySegment) cudnnGetErrorString.invokeExact(status));
-        } catch (Throwable t) {
-            text = "no description";
-        }
-        throw new CudaException(LIBRARY, fn, status, fn + " failed: " + STATUS.getOrDefault(status, "cudnnStatus_t " + status)
-                + " (" + text + ")");
+        String detail = lastError();
+        throw new CudaException(LIBRARY, fn, status, fn + " failed: " + statusName(status)
+                + (detail.isEmpty() ? "" : " (cuDNN: " + detail + ")")
+                + (status == 1001 && fn.equals("cudnnCreate") ? ": cuDNN could not start the CUDA runtime: no GPU is "
+                        + "visible, or the NVIDIA driver is missing or older than this cuDNN needs" : ""));
     }
+
+    /**
+     * The name of a cudnnStatus_t: ours, else cudnnGetErrorString's (which in cuDNN 8 and 9 returns the name too,
+     * "CUDNN_STATUS_BAD_PARAM", not a description), else the number.
+     */
+    static String statusName(int status) {
+        String name = STATUS.get(status);
+        if (name != null) return name;
+        try {
+            String s = NativeCalls.cString((MemorySegment) cudnnGetErrorString.invokeExact(status));
+            if (s.startsWith("CUDNN_STATUS_")) return s;
+        } catch (Throwable ignored) {
+            // fall through to the number
+        }
+        return "cudnnStatus_t " + status;
+    }
+
+    /**
+     * cuDNN 9's message for the last failure in this thread, "" when there is none (or with cuDNN 8, which lacks
+     * cudnnGetLastErrorString). Reading it clears it; it is not cleared by later successful calls, so a failure that
+     * is not reported through {@link #check} must still read it, or a later report would show it.
+     */
+    static String lastError() {
+        if (cudnnGetLastErrorString == null) return "";
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(LAST_ERROR_BYTES);
+            cudnnGetLastErrorString.invokeExact(buf, LAST_ERROR_BYTES);
+            return buf.getString(0).strip();
+        } catch (Throwable t) {
+            return "";
+        }
+    }
+
+    private static final long LAST_ERROR_BYTES = 1024;
 
     /** The library version as cudnnGetVersion returns it (91002 for 9.10.2; 8907 for 8.9.7). */
     public static long version() {
-        try { return (long) cudnnGetVersion.invokeExact(); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { return (long) cudnnGetVersion.invokeExact(); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /** "major.minor.patch" of {@link #version()}, which changed its encoding in cuDNN 9. */
@@ -200,11 +237,11 @@ public final class Cudnn {
             MemorySegment p = a.allocate(ADDRESS);
             check((int) h.invokeExact(p), fn);
             return p.get(ADDRESS, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     private static void destroy(MethodHandle h, MemorySegment obj, String fn) {
-        try { check((int) h.invokeExact(obj), fn); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) h.invokeExact(obj), fn); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static MemorySegment create() { return create(cudnnCreate, "cudnnCreate"); }
@@ -212,7 +249,7 @@ public final class Cudnn {
     public static void destroy(MemorySegment handle) { destroy(cudnnDestroy, handle, "cudnnDestroy"); }
 
     public static void setStream(MemorySegment handle, MemorySegment stream) {
-        try { check((int) cudnnSetStream.invokeExact(handle, stream), "cudnnSetStream"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cudnnSetStream.invokeExact(handle, stream), "cudnnSetStream"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /** A float NCHW tensor descriptor of (n, c, h, w), packed. */
@@ -222,7 +259,7 @@ public final class Cudnn {
             check((int) cudnnSetTensor4dDescriptor.invokeExact(d, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w), "cudnnSetTensor4dDescriptor");
         } catch (Throwable t) {
             destroyTensor(d);
-            throw CudaDriver.rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
         return d;
     }
@@ -236,7 +273,7 @@ public final class Cudnn {
             check((int) cudnnSetFilter4dDescriptor.invokeExact(d, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k, c, r, s), "cudnnSetFilter4dDescriptor");
         } catch (Throwable t) {
             destroyFilter(d);
-            throw CudaDriver.rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
         return d;
     }
@@ -252,13 +289,13 @@ public final class Cudnn {
             setConvolutionMathType(d, mathType);
         } catch (Throwable t) {
             destroyConvolution(d);
-            throw CudaDriver.rethrow(t);
+            throw NativeCalls.rethrow(t);
         }
         return d;
     }
 
     public static void setConvolutionMathType(MemorySegment conv, int mathType) {
-        try { check((int) cudnnSetConvolutionMathType.invokeExact(conv, mathType), "cudnnSetConvolutionMathType"); } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        try { check((int) cudnnSetConvolutionMathType.invokeExact(conv, mathType), "cudnnSetConvolutionMathType"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static void destroyConvolution(MemorySegment d) { destroy(cudnnDestroyConvolutionDescriptor, d, "cudnnDestroyConvolutionDescriptor"); }
@@ -277,7 +314,7 @@ public final class Cudnn {
                 case BACKWARD_FILTER -> check((int) cudnnGetConvolutionBackwardFilterAlgorithmMaxCount.invokeExact(handle, v), "cudnnGetConvolutionBackwardFilterAlgorithmMaxCount");
             }
             return v.get(JAVA_INT, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /**
@@ -293,8 +330,10 @@ public final class Cudnn {
                 case BACKWARD_DATA -> (int) cudnnGetConvolutionBackwardDataWorkspaceSize.invokeExact(handle, w, y, conv, x, algo, v);
                 case BACKWARD_FILTER -> (int) cudnnGetConvolutionBackwardFilterWorkspaceSize.invokeExact(handle, x, y, conv, w, algo, v);
             };
-            return status == 0 ? v.get(JAVA_LONG, 0) : -1;
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+            if (status == 0) return v.get(JAVA_LONG, 0);
+            lastError();   // an unsupported algorithm is expected here: drop its message so no later error shows it
+            return -1;
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     /**
@@ -317,7 +356,7 @@ public final class Cudnn {
                         conv, wDesc, w, requested, returned, perf, workspace, workspaceBytes), "cudnnFindConvolutionBackwardFilterAlgorithmEx");
             }
             return returned.get(JAVA_INT, 0);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     // ---------------------------------------------------------------- convolutions (alpha, beta: host floats)
@@ -328,7 +367,7 @@ public final class Cudnn {
         int status;
         try {
             status = (int) cudnnConvolutionForward.invokeExact(handle, alpha, xDesc, x, wDesc, w, conv, algo, ws, wsBytes, beta, yDesc, y);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnConvolutionForward");
     }
 
@@ -338,7 +377,7 @@ public final class Cudnn {
         int status;
         try {
             status = (int) cudnnConvolutionBackwardData.invokeExact(handle, alpha, wDesc, w, dyDesc, dy, conv, algo, ws, wsBytes, beta, dxDesc, dx);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnConvolutionBackwardData");
     }
 
@@ -348,7 +387,7 @@ public final class Cudnn {
         int status;
         try {
             status = (int) cudnnConvolutionBackwardFilter.invokeExact(handle, alpha, xDesc, x, dyDesc, dy, conv, algo, ws, wsBytes, beta, dwDesc, dw);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnConvolutionBackwardFilter");
     }
 
@@ -361,7 +400,7 @@ public final class Cudnn {
         try {
             status = (int) cudnnBatchNormalizationForwardTraining.invokeExact(handle, CUDNN_BATCHNORM_SPATIAL, alpha, beta, xDesc, x,
                     xDesc, y, bnDesc, gamma, bias, momentum, runMean, runVar, eps, saveMean, saveInvStd);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnBatchNormalizationForwardTraining");
     }
 
@@ -372,7 +411,7 @@ public final class Cudnn {
         try {
             status = (int) cudnnBatchNormalizationForwardInference.invokeExact(handle, CUDNN_BATCHNORM_SPATIAL, alpha, beta, xDesc, x,
                     xDesc, y, bnDesc, gamma, bias, runMean, runVar, eps);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnBatchNormalizationForwardInference");
     }
 
@@ -384,7 +423,7 @@ public final class Cudnn {
         try {
             status = (int) cudnnBatchNormalizationBackward.invokeExact(handle, CUDNN_BATCHNORM_SPATIAL, alphaData, betaData, alphaParam,
                     betaParam, xDesc, x, xDesc, dy, xDesc, dx, bnDesc, gamma, dgamma, dbeta, eps, saveMean, saveInvStd);
-        } catch (Throwable t) { throw CudaDriver.rethrow(t); }
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cudnnBatchNormalizationBackward");
     }
 }

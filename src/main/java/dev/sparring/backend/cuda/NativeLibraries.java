@@ -151,6 +151,11 @@ public final class NativeLibraries {
             return Linker.nativeLinker().downcallHandle(addr, fd);
         }
 
+        /** A downcall handle for {@code symbol} when the library exports it: for entry points of newer versions only. */
+        public Optional<MethodHandle> bindOptional(String symbol, FunctionDescriptor fd) {
+            return lookup.find(symbol).map(addr -> Linker.nativeLinker().downcallHandle(addr, fd));
+        }
+
         /**
          * A downcall handle for the first of {@code symbols} that the library exports (newest name first), for entry
          * points that drivers renamed: a driver older than the new name still has the old one.
@@ -195,7 +200,7 @@ public final class NativeLibraries {
         List<String> seen = new ArrayList<>();       // files that exist but failed to load
         String override = search.env().get(spec.envVar());
         if (override != null && !override.isBlank()) {
-            Path p = Path.of(override);
+            Path p = Path.of(override).toAbsolutePath().normalize();   // reports show where, whatever the working folder
             if (!Files.isRegularFile(p)) {
                 return new Located(null, spec.name() + " not found: " + spec.envVar() + "=" + override
                         + " is not a file. Point " + spec.envVar() + " at the library file, or unset it to search the usual places.");
