@@ -56,9 +56,18 @@ class CudaTrainingTest {
 
     private static List<Metrics> train(TrainConfig cfg, Backend be, ImageDataset data, int steps) {
         try (Trainer t = new Trainer(cfg, be, data, TestLosses.nonSaturating())) {
-            for (int i = 0; i < steps; i++) t.step();
-            return t.drainMetrics();
+            return steps(t, steps);
         }
+    }
+
+    /** {@code n} steps, the metrics of each read as it ends (logEvery is 1). */
+    private static List<Metrics> steps(Trainer t, int n) {
+        List<Metrics> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            t.step();
+            out.addAll(t.drainMetrics());
+        }
+        return out;
     }
 
     private static void assertClose(List<Metrics> ref, List<Metrics> got, String what) {
@@ -98,15 +107,13 @@ class CudaTrainingTest {
         Path fromGpu = dir.resolve("gpu.safetensors");
         List<Metrics> resumed = new ArrayList<>();
         try (Trainer t = new Trainer(cfg, gpu, data, TestLosses.nonSaturating())) {
-            for (int i = 0; i < 3; i++) t.step();
-            resumed.addAll(t.drainMetrics());
+            resumed.addAll(steps(t, 3));
             Checkpoint.save(t, fromGpu);
         }
         try (Trainer t = new Trainer(cfg, cpu, data, TestLosses.nonSaturating())) {
             Checkpoint.restore(t, TrainingRun.open(fromGpu));
             assertEquals(3, t.stepCount());
-            for (int i = 0; i < 3; i++) t.step();
-            resumed.addAll(t.drainMetrics());
+            resumed.addAll(steps(t, 3));
         }
         assertClose(straight, resumed, "GPU checkpoint resumed on the CPU");
 
@@ -114,8 +121,7 @@ class CudaTrainingTest {
         Path fromCpu = dir.resolve("cpu.safetensors");
         resumed.clear();
         try (Trainer t = new Trainer(cfg, cpu, data, TestLosses.nonSaturating())) {
-            for (int i = 0; i < 3; i++) t.step();
-            resumed.addAll(t.drainMetrics());
+            resumed.addAll(steps(t, 3));
             Checkpoint.save(t, fromCpu);
         }
         try (Trainer t = new Trainer(cfg, gpu, data, TestLosses.nonSaturating())) {
@@ -139,8 +145,7 @@ class CudaTrainingTest {
                     }
                 }
             }
-            for (int i = 0; i < 3; i++) t.step();
-            resumed.addAll(t.drainMetrics());
+            resumed.addAll(steps(t, 3));
         }
         assertClose(straight, resumed, "CPU checkpoint resumed on the GPU");
 
