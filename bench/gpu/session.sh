@@ -23,7 +23,12 @@
 # Output: a stage table on stdout (last), and in $OUT (at most 8 files): log.txt (everything), summary.md, env.txt,
 # bench.jsonl (every benchmark's JSON line), junit.tar.gz (XML reports, JVM crash logs), train.tar.gz (the run folder),
 # samples.png (the last sample grid), dcgan32-gpu.safetensors (the golden file written here).
-# Extra arguments: SESSION_BENCH_ARGS for every `sparring bench`, SESSION_TORCH_ARGS for every dcgan_bench.py run.
+# Extra arguments: SESSION_BENCH_ARGS for every `sparring bench`, SESSION_TORCH_ARGS for every dcgan_bench.py run,
+# SESSION_TRAIN_STEPS for the train stage (default 200).
+# Rehearsal without a GPU: SESSION_SIMULATE=target/cudasim (built by ./build test, see native/cudasim/README.md)
+# runs the Sparring stages on the host CUDA simulator, to catch a broken kit or script before a GPU session, e.g.
+#   SESSION_SIMULATE=$PWD/target/cudasim SESSION_TRAIN_STEPS=10 OUT=/tmp/rehearsal \
+#     SESSION_BENCH_ARGS="--image-size 32 --batch 8 --ngf 8 --ndf 8 --images 64 --warmup 1 --iters 1 --repeats 1" bash bench/gpu/session.sh
 set -uo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -154,7 +159,7 @@ torch_bench_stage() {
 train_stage() {
   . .gpu-kit/env.sh
   set -x
-  "$SPARRING_HOME/bin/sparring" train --device cuda --data mnist --steps 200 --sample-every 100 --checkpoint-every 0 \
+  "$SPARRING_HOME/bin/sparring" train --device cuda --data mnist --steps "${SESSION_TRAIN_STEPS:-200}" --sample-every 100 --checkpoint-every 0 \
     --log-every 10 --no-progress --out "$WORK/runs" --name mnist-cuda
   local rc=$?
   tail -n 3 "$WORK/runs/mnist-cuda/metrics.jsonl"
@@ -178,6 +183,13 @@ stage kit 60 kit_stage
 stage doctor-auto 60 doctor_stage
 # shellcheck disable=SC1091
 [ -f "$WORK/libs.env" ] && . "$WORK/libs.env"
+if [ -n "${SESSION_SIMULATE:-}" ]; then
+  # rehearsal: every Sparring stage on the host CUDA simulator (native/cudasim), to check this script and the kit
+  # before spending device time; the PyTorch and nvidia-smi stages fail, as they should without a GPU
+  export SPARRING_LIBCUDA="$SESSION_SIMULATE/libcuda.so.1" SPARRING_LIBCUBLAS="$SESSION_SIMULATE/libcublas.so.13" \
+    SPARRING_LIBCUDNN="$SESSION_SIMULATE/libcudnn.so.9"
+  note "session: REHEARSAL on the host CUDA simulator in $SESSION_SIMULATE: no GPU is used, no figure is a GPU figure"
+fi
 stage doctor 60 doctor_stage
 { echo "# env"; sed -n '/=== \[env\]/,/=== \[kit\]/p' "$LOG"; echo "# doctor"; sed -n '/=== \[doctor\]/,$p' "$LOG"; } > "$OUT/env.txt"
 

@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = {"Time DCGAN training steps on synthetic images kept on the device (defaults: PyTorch's DCGAN example, "
                 + "64 px RGB, nz 100, ngf = ndf = 64, batch 128).",
-                "Prints one result line, the per-phase breakdown, and one JSON line (starting with {\"bench\")."})
+                "Prints one result line, the per-phase breakdown, and one JSON line (starting with {\"bench\").",
+                "An option given twice takes its last value, so that scripts can append overrides."})
 public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

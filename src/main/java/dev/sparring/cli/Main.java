@@ -28,6 +28,8 @@ public final class Main implements Runnable {
             }
             throw ex;
         });
+        // bench is driven by scripts that append overrides (bench/gpu/session.sh): a later value replaces an earlier one
+        cl.getSubcommands().get("bench").setOverwrittenOptionsAllowed(true);
         return cl;
     }
 
