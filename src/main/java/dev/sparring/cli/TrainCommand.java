@@ -14,12 +14,18 @@ import dev.sparring.train.TrainConfig;
 import dev.sparring.train.Trainer;
 import dev.sparring.train.TrainingRun;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
@@ -89,27 +95,46 @@ public final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--name", description = "run folder name (default: <data>-<loss>-<date>-<time>)")
     String name;
-    @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file")
+    @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file. It keeps "
+            + "the run's settings (config.json); it takes only --steps/--epochs (a new total), --lr-decay-at/--lr-decay "
+            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device and --no-progress")
     Path resume;
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
     String device;
     @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
     boolean noProgress;
 
+    @Spec
+    CommandSpec spec;   // set by picocli: which flags were typed
+
+    /**
+     * The flags {@code --resume} takes besides itself: none changes a step the checkpoint has already trained, so the
+     * continued run is the run it would have been with these settings from the start. Everything else about a run
+     * (model, data, loss, optimizer, rates, batch, seed, folder) is fixed by its checkpoint.
+     */
+    static final List<String> RESUME_FLAGS = List.of("--steps", "--epochs", "--lr-decay-at", "--lr-decay",
+            "--sample-every", "--log-every", "--checkpoint-every", "--device", "--no-progress");
+
     @Override
     public Integer call() throws Exception {
+        if (resume != null) refuseFlagsFixedByTheRun();
         if (!updates.equals("alternating") && !updates.equals("simultaneous")) {
             throw new UserError("--updates must be alternating or simultaneous, got " + updates);
         }
         TrainConfig cfg;
         Path runDir;
         SafeTensorsFile resumeFile = null;
+        long resumeStep = 0;
+        String changed = "";
         if (resume != null) {
             Path file = TrainingRun.findCheckpoint(resume);
             resumeFile = TrainingRun.open(file);
-            cfg = Checkpoint.config(resumeFile);
+            TrainConfig saved = Checkpoint.config(resumeFile);
+            resumeStep = Checkpoint.step(resumeFile);
+            cfg = resumedConfig(saved, resumeStep);
             runDir = file.getParent().getParent();
-            System.err.println("resuming " + runDir + " from " + file.getFileName() + " (step " + resumeFile.metadata().get("step") + ")");
+            System.err.println("resuming " + runDir + " from " + file.getFileName() + " (step " + resumeStep + ")");
+            changed = changes(saved, cfg);
         } else {
             cfg = freshConfig();
             String n = name != null ? name : defaultName(cfg);
@@ -125,6 +150,16 @@ public final class TrainCommand implements Callable<Integer> {
             TrainingRun run = new TrainingRun(trainer, runDir, System.err, ds instanceof Mixture2D m ? m : null)
                     .progressBar(!noProgress);
             if (resumeFile != null) {
+                long total = trainer.totalSteps();
+                if (total <= resumeStep) {
+                    if (given("--steps") || given("--epochs")) throw totalNotAboveCheckpoint(cfg, total, trainer.stepsPerEpoch(), resumeStep);
+                    System.err.println("run " + runDir + " is already finished (step " + resumeStep + " of " + total
+                            + "); nothing to do. To train it longer, give a new total above " + resumeStep
+                            + ": --resume " + resume + " --steps N (or --epochs N)");
+                    return 0;
+                }
+                if (given("--lr-decay-at")) requireDecayWithinRun(cfg, total);
+                if (!changed.isEmpty()) System.err.println("changed on resume: " + changed);
                 Checkpoint.restore(trainer, resumeFile);
                 run.initResumed();
             } else {
@@ -188,6 +223,97 @@ public final class TrainCommand implements Callable<Integer> {
                 beta1 != null ? beta1 : betas.beta1(), beta2 != null ? beta2 : betas.beta2(),
                 dSteps != null ? dSteps : d.dSteps(), clip != null ? clip : d.clip(), updates.equals("simultaneous"),
                 batch, epochs, steps, seed, sampleEvery, logEvery, checkpointEvery);
+    }
+
+    private boolean given(String flag) {
+        return spec != null && spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption(flag);
+    }
+
+    /**
+     * Refuses every typed flag that --resume cannot honour: the run keeps the settings it started with, and a flag
+     * that silently did nothing would make the user believe it had.
+     */
+    private void refuseFlagsFixedByTheRun() {
+        if (spec == null || spec.commandLine().getParseResult() == null) return;
+        List<String> fixed = spec.commandLine().getParseResult().matchedOptions().stream().map(OptionSpec::longestName)
+                .filter(n -> !n.equals("--resume") && !RESUME_FLAGS.contains(n)).distinct().toList();
+        if (fixed.isEmpty()) return;
+        throw new UserError("--resume " + resume + " does not take " + String.join(", ", fixed) + ": a resumed run keeps the "
+                + "settings it started with (its config.json), so that it stays the same run. --resume takes only "
+                + "--steps or --epochs (a new total, counted from the start of the run), --lr-decay-at and --lr-decay "
+                + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device "
+                + "and --no-progress. To change anything else, start a new run (--name).");
+    }
+
+    /**
+     * The checkpoint's configuration with the flags --resume takes. --steps and --epochs give a new total exactly as
+     * for a fresh run (steps count from the start of the run; --steps > 0 wins over --epochs, and --epochs alone
+     * trains to that many epochs of the data). --lr-decay-at replaces the schedule and may change only drops at or
+     * after the checkpoint's step: the steps already trained keep the rates they trained with.
+     */
+    TrainConfig resumedConfig(TrainConfig saved, long step) {
+        TrainConfig cfg = saved;
+        if (given("--epochs")) cfg = cfg.with("epochs", epochs).with("steps", 0L);
+        if (given("--steps")) cfg = cfg.with("steps", steps);
+        if (given("--sample-every")) cfg = cfg.with("sampleEvery", sampleEvery);
+        if (given("--log-every")) cfg = cfg.with("logEvery", logEvery);
+        if (given("--checkpoint-every")) cfg = cfg.with("checkpointEvery", checkpointEvery);
+        if (given("--lr-decay-at") || given("--lr-decay")) {
+            List<Long> at = given("--lr-decay-at") ? lrDecayAt : saved.lrDecayAt();
+            double factor = given("--lr-decay") ? lrDecay : saved.lrDecay();
+            if (at.isEmpty()) {
+                throw new UserError("--lr-decay " + factor + " needs --lr-decay-at STEP[,STEP...]: the run has no rate drops to "
+                        + "apply it at");
+            }
+            cfg = cfg.with("lrDecayAt", at).with("lrDecay", factor);
+            requireSamePastRates(saved, cfg, step);
+        }
+        return cfg;
+    }
+
+    /** The rates of steps 1..step are those of the drops listed before step (a drop at S acts from step S+1 on). */
+    static void requireSamePastRates(TrainConfig saved, TrainConfig cfg, long step) {
+        List<Long> before = saved.lrDecayAt().stream().filter(s -> s < step).toList();
+        List<Long> now = cfg.lrDecayAt().stream().filter(s -> s < step).toList();
+        if (!before.equals(now)) {
+            List<Long> later = cfg.lrDecayAt().stream().filter(s -> s >= step).toList();
+            List<Long> kept = new ArrayList<>(before);
+            kept.addAll(later);
+            throw new UserError("--lr-decay-at " + joined(cfg.lrDecayAt()) + ": the checkpoint is at step " + step + ", and steps 1-"
+                    + step + " trained " + (before.isEmpty() ? "without a rate drop" : "with the rates dropping after step"
+                    + (before.size() == 1 ? " " : "s ") + joined(before)) + "; a resumed run keeps those and can add or move only "
+                    + "drops at step " + step + " or later" + (kept.isEmpty() ? "" : " (e.g. --lr-decay-at " + joined(kept) + ")"));
+        }
+        if (!before.isEmpty() && cfg.lrDecay() != saved.lrDecay()) {
+            throw new UserError("--lr-decay " + cfg.lrDecay() + ": the rates already dropped by " + saved.lrDecay() + " after step"
+                    + (before.size() == 1 ? " " : "s ") + joined(before) + ", before the checkpoint at step " + step
+                    + "; a resumed run keeps that factor");
+        }
+    }
+
+    /** A new total that the checkpoint has already reached: the flag that set it, the total and the checkpoint's step. */
+    private UserError totalNotAboveCheckpoint(TrainConfig cfg, long total, long stepsPerEpoch, long step) {
+        String flag = steps > 0 ? "--steps " + steps
+                : (given("--epochs") ? "--epochs " + epochs : "--steps 0 (the run's --epochs " + cfg.epochs() + ")")
+                + " (" + total + " steps at " + stepsPerEpoch + " per epoch)";
+        return new UserError(flag + ": the checkpoint is already at step " + step + ", so the run would end at step " + total
+                + " without training. Give a total above " + step + " (--steps and --epochs count from the start of the run, "
+                + "not from the checkpoint)");
+    }
+
+    /** "steps 30 -> 60, sampleEvery 3 -> 10": the fields a resume changed. */
+    private static String changes(TrainConfig saved, TrainConfig cfg) {
+        List<String> out = new ArrayList<>();
+        Map<String, Object> a = saved.toMap(), b = cfg.toMap();
+        for (var e : a.entrySet()) {
+            Object now = b.get(e.getKey());
+            if (!Objects.equals(e.getValue(), now)) out.add(e.getKey() + " " + e.getValue() + " -> " + now);
+        }
+        return String.join(", ", out);
+    }
+
+    private static String joined(List<Long> steps) {
+        return String.join(",", steps.stream().map(String::valueOf).toList());
     }
 
     /** A decay at or after the last step would never change a rate: almost surely a mistaken step or --steps/--epochs. */

@@ -77,6 +77,9 @@ public final class Checkpoint {
         }
     }
 
+    /** The generator step a checkpoint was written at (the steps its run had trained). */
+    public static long step(SafeTensorsFile f) throws IOException { return longMeta(f, "step"); }
+
     /** Restores weights, statistics, optimizer state and loop position into a trainer built from the same config. */
     public static void restore(Trainer t, SafeTensorsFile f) throws IOException {
         Backend be = t.backend();

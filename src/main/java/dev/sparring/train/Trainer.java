@@ -216,9 +216,22 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** G(z) for a given latent batch, batch statistics in batch norm (as PyTorch's DCGAN example samples). */
+    /**
+     * G(z) for a given latent batch, batch statistics in batch norm (as PyTorch's DCGAN example samples). Unlike
+     * PyTorch, sampling leaves the generator's batch-norm running statistics and num_batches_tracked as they were: they
+     * hold the training batches only, so how often a run writes samples never changes its checkpoints, and a run
+     * extended with --resume (which samples at the end of each session) equals an uninterrupted one bit for bit.
+     */
     public float[] generate(Tensor latent) {
-        return be.download(g.forward(latent, Pass.train(1)));
+        List<Tensor> buffers = List.copyOf(g.namedBuffers().values());
+        List<float[]> saved = buffers.stream().map(be::download).toList();
+        java.util.Map<String, Long> counters = g.counters();
+        try {
+            return be.download(g.forward(latent, Pass.train(1)));
+        } finally {
+            for (int i = 0; i < buffers.size(); i++) be.copyFromHost(saved.get(i), buffers.get(i));
+            counters.forEach(g::setCounter);
+        }
     }
 
     // ---------------------------------------------------------------- state

@@ -1,6 +1,7 @@
 package dev.sparring.train;
 
 import dev.sparring.data.Mixture2D;
+import dev.sparring.io.AtomicFile;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensors;
 import dev.sparring.io.SafeTensorsFile;
@@ -78,10 +79,15 @@ public final class TrainingRun {
         Files.writeString(dir.resolve("config.json"), Json.writePretty(trainer.config().toMap()) + "\n");
     }
 
-    /** Prepares to continue a run: keeps the metrics up to the checkpoint's step and drops any later lines. */
+    /**
+     * Prepares to continue a run: rewrites config.json with the trainer's configuration (a resumed run may train to a
+     * new total or log, sample and checkpoint at other intervals; later checkpoints record the same), keeps the
+     * metrics up to the checkpoint's step and drops any later lines.
+     */
     public void initResumed() throws IOException {
         Files.createDirectories(dir.resolve("samples"));
         Files.createDirectories(dir.resolve("checkpoints"));
+        AtomicFile.write(dir.resolve("config.json"), (Json.writePretty(trainer.config().toMap()) + "\n").getBytes(StandardCharsets.UTF_8));
         Path m = dir.resolve("metrics.jsonl");
         if (Files.exists(m)) {
             List<String> keep = new ArrayList<>();

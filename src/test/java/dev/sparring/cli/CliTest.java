@@ -1,6 +1,8 @@
 package dev.sparring.cli;
 
 import dev.sparring.io.Json;
+import dev.sparring.io.SafeTensors;
+import dev.sparring.io.SafeTensorsFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -13,6 +15,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -183,5 +186,236 @@ class CliTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--resume"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace for user errors: " + r.err());
+    }
+
+    // ---------------------------------------------------------------- --resume and the flags it takes
+
+    private static Run resume(Path run, String... flags) {
+        List<String> a = new java.util.ArrayList<>(List.of("train", "--resume", run.toString(), "--no-progress"));
+        a.addAll(List.of(flags));
+        if (!a.contains("--device")) a.addAll(List.of("--device", "cpu"));
+        return run(a.toArray(String[]::new));
+    }
+
+    private static List<Long> metricSteps(Path run) throws IOException {
+        return Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+                .map(l -> ((Number) Json.parseObject(l, "metrics").get("step")).longValue()).toList();
+    }
+
+    /** The metrics lines without the wall-clock fields (time_s, img_per_s), which no two runs share. */
+    private static List<String> metricsWithoutTimes(Path run) throws IOException {
+        return Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+                .map(l -> l.replaceAll(",\"img_per_s\":[^,}]*", "").replaceAll(",\"time_s\":[^,}]*", "")).toList();
+    }
+
+    /** Every tensor of two checkpoints equal bit for bit, and the loop position (counters) the same. */
+    private static void assertSameCheckpoint(Path a, Path b) throws IOException {
+        SafeTensorsFile fa = SafeTensors.read(a), fb = SafeTensors.read(b);
+        assertEquals(fa.names(), fb.names());
+        assertTrue(fa.names().size() > 4, fa.names().toString());
+        for (String n : fa.names()) assertTrue(Arrays.equals(fa.getRaw(n), fb.getRaw(n)), n + " differs between " + a + " and " + b);
+        for (String k : List.of("step", "real_batches", "data_counter", "z_counter", "optG_step", "optD_step")) {
+            assertEquals(fa.metadata().get(k), fb.metadata().get(k), k);
+        }
+    }
+
+    private static Map<String, Object> checkpointConfig(Path file) throws IOException {
+        return Json.parseObject(SafeTensors.read(file).metadata().get("config"), "config");
+    }
+
+    @Test
+    void resumeExtendsAFinishedRunToANewTotal(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir)).code());
+        Path run = dir.resolve("r");
+
+        // without a new total a finished run has nothing to do, and says how to train it longer
+        Run idle = resume(run);
+        assertEquals(0, idle.code(), idle.err());
+        assertTrue(idle.err().contains("already finished (step 6 of 6)") && idle.err().contains("--steps N"), idle.err());
+        assertEquals(6, metricSteps(run).size());
+
+        Run more = resume(run, "--steps", "11", "--sample-every", "5", "--checkpoint-every", "5", "--log-every", "3");
+        assertEquals(0, more.code(), more.err());
+        assertTrue(more.err().contains("from step_000006.safetensors (step 6)"), more.err());
+        assertTrue(more.err().contains("steps 6 -> 11"), more.err());
+        assertTrue(more.err().contains("finished 11 steps"), more.err());
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, 11).boxed().toList(), metricSteps(run));
+        assertTrue(Files.exists(run.resolve("checkpoints/step_000010.safetensors")), "--checkpoint-every 5 took effect");
+        assertTrue(Files.exists(run.resolve("checkpoints/step_000011.safetensors")), "the final checkpoint is at the new total");
+        assertTrue(Files.exists(run.resolve("samples/step_000010.png")), "--sample-every 5 took effect");
+        assertFalse(Files.exists(run.resolve("samples/step_000009.png")), "the old --sample-every 3 is replaced");
+
+        // config.json and the new checkpoints record the updated settings; the rest is the run's own
+        Map<String, Object> cfg = Json.readObject(run.resolve("config.json"));
+        Map<String, Object> inCheckpoint = checkpointConfig(run.resolve("checkpoints/step_000011.safetensors"));
+        for (Map<String, Object> c : List.of(cfg, inCheckpoint)) {
+            assertEquals(11L, c.get("steps"));
+            assertEquals(5L, c.get("sampleEvery"));
+            assertEquals(5L, c.get("checkpointEvery"));
+            assertEquals(3L, c.get("logEvery"));
+            assertEquals(16L, c.get("batch"));
+            assertEquals("mlp", c.get("model"));
+        }
+        assertEquals(6L, checkpointConfig(run.resolve("checkpoints/step_000006.safetensors")).get("steps"), "old checkpoints stay as written");
+    }
+
+    @Test
+    void aTotalNotAboveTheCheckpointIsRefused(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir)).code());
+        Path run = dir.resolve("r");
+        for (String total : List.of("6", "3")) {
+            Run r = resume(run, "--steps", total);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("--steps " + total + ": the checkpoint is already at step 6"), r.err());
+            assertTrue(r.err().contains("above 6"), r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+        }
+        Run r = resume(run, "--epochs", "3");   // ring8 is an endless sampler: epochs mean nothing there
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("endless sampler: set --steps"), r.err());
+        assertEquals(6, metricSteps(run).size(), "a refused resume leaves the run as it was");
+        assertEquals(6L, Json.readObject(run.resolve("config.json")).get("steps"));
+    }
+
+    /** 12 gray 28x28 images: an epoch of 3 steps at batch 4. */
+    private static Path tinyImageFolder(Path dir) throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("imgs"));
+        java.util.Random rnd = new java.util.Random(5);
+        for (int i = 0; i < 12; i++) {
+            BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 28; y++) for (int x = 0; x < 28; x++) img.getRaster().setSample(x, y, 0, rnd.nextInt(256));
+            assertTrue(ImageIO.write(img, "png", folder.resolve(String.format("%02d.png", i)).toFile()));
+        }
+        return folder;
+    }
+
+    @Test
+    void resumeEpochsAreTotalEpochsOfTheData(@TempDir Path dir) throws IOException {
+        Path imgs = tinyImageFolder(dir);
+        Run r = run("train", "--data", imgs.toString(), "--epochs", "1", "--batch", "4", "--ngf", "4", "--ndf", "4", "--nz", "4",
+                "--sample-every", "0", "--checkpoint-every", "0", "--out", dir.toString(), "--name", "e", "--device", "cpu", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("3 steps (3 per epoch)"), r.err());
+        Path run = dir.resolve("e");
+
+        Run same = resume(run, "--epochs", "1");
+        assertEquals(2, same.code(), same.err());
+        assertTrue(same.err().contains("--epochs 1 (3 steps at 3 per epoch): the checkpoint is already at step 3"), same.err());
+
+        Run more = resume(run, "--epochs", "3");
+        assertEquals(0, more.code(), more.err());
+        assertTrue(more.err().contains("finished 9 steps"), more.err());
+        assertEquals(9, metricSteps(run).size());
+        assertEquals(3L, Json.readObject(run.resolve("config.json")).get("epochs"));
+
+        // a run that trained by --steps goes on by epochs: --epochs sets the total and clears --steps
+        Run steps = resume(run, "--steps", "10");
+        assertEquals(0, steps.code(), steps.err());
+        Run epochs = resume(run, "--epochs", "4");
+        assertEquals(0, epochs.code(), epochs.err());
+        Map<String, Object> cfg = Json.readObject(run.resolve("config.json"));
+        assertEquals(0L, cfg.get("steps"));
+        assertEquals(4L, cfg.get("epochs"));
+        assertTrue(Files.exists(run.resolve("checkpoints/step_000012.safetensors")));
+    }
+
+    @Test
+    void flagsFixedByTheRunAreRefusedByName(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir)).code());
+        Path run = dir.resolve("r");
+        Run r = resume(run, "--steps", "10", "--lr-d", "1e-4", "--batch", "8");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("does not take --lr-d, --batch:"), r.err());
+        assertTrue(r.err().contains("keeps the settings it started with (its config.json)"), r.err());
+        for (String ok : TrainCommand.RESUME_FLAGS) assertTrue(r.err().contains(ok), "the message names " + ok + ": " + r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+
+        for (String[] flags : List.of(new String[]{"--seed", "2"}, new String[]{"--name", "other"}, new String[]{"--loss", "wgan"},
+                new String[]{"--data", "grid25"}, new String[]{"--upscale"}, new String[]{"--updates", "simultaneous"})) {
+            Run x = resume(run, flags);
+            assertEquals(2, x.code(), flags[0] + ": " + x.err());
+            assertTrue(x.err().contains("does not take " + flags[0] + ":"), x.err());
+        }
+        assertEquals(6, metricSteps(run).size(), "a refused resume trains nothing");
+        assertFalse(Files.exists(dir.resolve("other")));
+    }
+
+    @Test
+    void resumeOnAnotherDeviceValueContinuesTheRun(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir)).code());   // --device cpu
+        Path run = dir.resolve("r");
+        Run r = resume(run, "--device", "auto", "--steps", "8");   // auto: cuda where it is ready, else cpu
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("finished 8 steps"), r.err());
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, 8).boxed().toList(), metricSteps(run));
+        assertTrue(Files.exists(run.resolve("checkpoints/step_000008.safetensors")));
+    }
+
+    @Test
+    void anExtendedRunIsTheUninterruptedRunBitForBit(@TempDir Path dir) throws IOException {
+        // ring8 MLP: 6 steps, then extended to 11 (logging every 3 instead of 2)
+        assertEquals(0, run(tinyRing(dir, "--steps", "11", "--name", "straight")).code());
+        assertEquals(0, run(tinyRing(dir, "--name", "phased")).code());
+        Run more = resume(dir.resolve("phased"), "--steps", "11", "--log-every", "3");
+        assertEquals(0, more.code(), more.err());
+        assertSameCheckpoint(dir.resolve("straight/checkpoints/step_000011.safetensors"), dir.resolve("phased/checkpoints/step_000011.safetensors"));
+        assertEquals(metricsWithoutTimes(dir.resolve("straight")), metricsWithoutTimes(dir.resolve("phased")));
+
+        // a tiny MNIST DCGAN (batch norm, 2 critic steps): 2 steps, then 2 more from the step-2 checkpoint
+        String[] dcgan = {"train", "--steps", "4", "--batch", "8", "--ngf", "4", "--ndf", "4", "--nz", "4", "--d-steps", "2",
+                "--log-every", "1", "--sample-every", "0", "--checkpoint-every", "0", "--out", dir.toString(), "--device", "cpu", "--no-progress"};
+        Run straight = run(concat(dcgan, "--name", "dstraight"));
+        assertEquals(0, straight.code(), straight.err());
+        String[] twoSteps = concat(dcgan, "--name", "dphased");
+        twoSteps[2] = "2";
+        assertEquals(0, run(twoSteps).code());
+        Run rest = resume(dir.resolve("dphased"), "--steps", "4");
+        assertEquals(0, rest.code(), rest.err());
+        assertSameCheckpoint(dir.resolve("dstraight/checkpoints/step_000004.safetensors"), dir.resolve("dphased/checkpoints/step_000004.safetensors"));
+        assertEquals(metricsWithoutTimes(dir.resolve("dstraight")), metricsWithoutTimes(dir.resolve("dphased")));
+        assertEquals(Files.readString(dir.resolve("dstraight/config.json")), Files.readString(dir.resolve("dphased/config.json")));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void resumeCanAddRateDropsAfterTheCheckpointOnly(@TempDir Path dir) throws IOException {
+        // a drop added at resume trains like the same schedule given from the start
+        assertEquals(0, run(tinyRing(dir, "--steps", "10", "--lr-decay-at", "2,7", "--lr-decay", "0.5", "--name", "straight")).code());
+        assertEquals(0, run(tinyRing(dir, "--lr-decay-at", "2", "--lr-decay", "0.5", "--name", "phased")).code());
+        Path run = dir.resolve("phased");
+
+        record Case(String[] flags, String message) { }
+        for (Case c : List.of(
+                new Case(new String[]{"--steps", "10", "--lr-decay-at", "3,7"},
+                        "--lr-decay-at 3,7: the checkpoint is at step 6, and steps 1-6 trained with the rates dropping after step 2"),
+                new Case(new String[]{"--steps", "10", "--lr-decay-at", "7"}, "e.g. --lr-decay-at 2,7"),
+                new Case(new String[]{"--steps", "10", "--lr-decay-at", "2,7", "--lr-decay", "0.1"},
+                        "--lr-decay 0.1: the rates already dropped by 0.5 after step 2, before the checkpoint at step 6"),
+                new Case(new String[]{"--steps", "10", "--lr-decay-at", "2,10"}, "--lr-decay-at 10: the run ends at step 10"))) {
+            Run r = resume(run, c.flags());
+            assertEquals(2, r.code(), String.join(" ", c.flags()) + ": " + r.err());
+            assertTrue(r.err().contains(c.message()), String.join(" ", c.flags()) + ": " + r.err());
+        }
+        assertEquals(6, metricSteps(run).size());
+
+        Run r = resume(run, "--steps", "10", "--lr-decay-at", "2,7");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("x0.5 after steps 2,7"), r.err());
+        assertEquals(List.of(2L, 7L), Json.readObject(run.resolve("config.json")).get("lrDecayAt"));
+        assertSameCheckpoint(dir.resolve("straight/checkpoints/step_000010.safetensors"), run.resolve("checkpoints/step_000010.safetensors"));
+        assertEquals(metricsWithoutTimes(dir.resolve("straight")), metricsWithoutTimes(run));
+
+        // a run without drops can get its first one, with its own factor, at or after the checkpoint's step
+        assertEquals(0, run(tinyRing(dir, "--name", "plain")).code());
+        Run first = resume(dir.resolve("plain"), "--steps", "8", "--lr-decay-at", "6", "--lr-decay", "0.25");
+        assertEquals(0, first.code(), first.err());
+        List<String> lines = Files.readAllLines(dir.resolve("plain/metrics.jsonl"));
+        assertEquals(2e-4, Json.parseObject(lines.get(5), "metrics").get("lr_d"));
+        assertEquals(5e-5, Json.parseObject(lines.get(6), "metrics").get("lr_d"));
     }
 }

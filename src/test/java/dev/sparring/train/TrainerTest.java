@@ -57,6 +57,20 @@ class TrainerTest {
     }
 
     @Test
+    void samplingLeavesTheGeneratorsBatchNormStatisticsAlone() {
+        try (Trainer t = new Trainer(smallDcgan(), be, firstDigits(96), TestLosses.nonSaturating())) {
+            t.step();
+            float[] before = state(be, t.generator());
+            var counters = t.generator().counters();
+            assertTrue(counters.values().stream().allMatch(c -> c == 1L), counters.toString());
+            float[] first = t.fixedSamples(16);
+            assertBitIdentical(before, state(be, t.generator()), "G's parameters and running statistics");
+            assertEquals(counters, t.generator().counters());
+            assertBitIdentical(first, t.fixedSamples(16), "a second sample grid");
+        }
+    }
+
+    @Test
     void resumedDcganRunIsBitIdenticalToUninterruptedOne(@TempDir Path dir) throws IOException {
         // 14 real batches: crosses the 6-batch epoch twice; the rates halve after steps 2 and 5, so the run resumes from
         // step 4 with one decay in force and crosses the second one
