@@ -47,6 +47,13 @@ namespace {
 std::recursive_mutex lock_;
 bool initialised = false;
 
+// What the process asked of the device, for tests of what a training step costs (cudasim_counters).
+enum Counter {
+    C_ALLOC, C_FREE, C_HOST_ALLOC, C_HTOD, C_DTOH, C_DTOD, C_MEMSET, C_LAUNCH, C_STREAM_SYNC, C_EVENT_SYNC,
+    C_EVENT_RECORD, C_MODULE_LOAD, C_COUNT
+};
+long long counters[C_COUNT];
+
 void complain(const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -391,6 +398,7 @@ API CUresult cuStreamDestroy_v2(void* s) {
 API CUresult cuStreamSynchronize(void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_STREAM_SYNC]++;
     return valid_stream(s) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
 }
 
@@ -407,6 +415,7 @@ API CUresult cuEventCreate(void** e, unsigned int flags) {
 API CUresult cuEventRecord(void* e, void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_EVENT_RECORD]++;
     if (events.count((Event*)e) == 0 || !valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
     Event* ev = (Event*)e;
     ev->recorded = true;
@@ -417,6 +426,7 @@ API CUresult cuEventRecord(void* e, void* s) {
 API CUresult cuEventSynchronize(void* e) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_EVENT_SYNC]++;
     return events.count((Event*)e) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
 }
 
@@ -453,6 +463,7 @@ API CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
 API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_ALLOC]++;
     if (p == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     if (bytes > TOTAL_MEMORY - allocatedBytes) return CUDA_ERROR_OUT_OF_MEMORY;
     const size_t body = round_up(bytes, ALIGN);
@@ -478,6 +489,7 @@ API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
 API CUresult cuMemFree_v2(CUdeviceptr p) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_FREE]++;
     auto it = allocations.find((uintptr_t)p);
     if (it == allocations.end()) {
         complain("cuMemFree: 0x%llx is not the start of a device allocation", p);
@@ -501,6 +513,7 @@ API CUresult cuMemFree_v2(CUdeviceptr p) {
 
 API CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
     REQUIRE_CONTEXT();
+    counters[C_HOST_ALLOC]++;
     if (p == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     void* h = std::aligned_alloc(PAGE, round_up(bytes, PAGE));
     if (h == nullptr) return CUDA_ERROR_OUT_OF_MEMORY;
@@ -517,6 +530,7 @@ API CUresult cuMemFreeHost(void* p) {
 API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_HTOD]++;
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
     if ((src == nullptr && n > 0) || !check_range("cuMemcpyHtoDAsync", dst, n)) return CUDA_ERROR_INVALID_VALUE;
     if (n > 0) std::memcpy((void*)(uintptr_t)dst, src, n);
@@ -526,6 +540,7 @@ API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, vo
 API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_DTOH]++;
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
     if ((dst == nullptr && n > 0) || !check_range("cuMemcpyDtoHAsync", src, n)) return CUDA_ERROR_INVALID_VALUE;
     if (n > 0) std::memcpy(dst, (const void*)(uintptr_t)src, n);
@@ -535,6 +550,7 @@ API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void* s)
 API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_DTOD]++;
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
     if (!check_range("cuMemcpyDtoDAsync (destination)", dst, n) || !check_range("cuMemcpyDtoDAsync (source)", src, n))
         return CUDA_ERROR_INVALID_VALUE;
@@ -545,6 +561,7 @@ API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, vo
 API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_MEMSET]++;
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
     if (dst % 4 != 0) {
         complain("cuMemsetD32Async: 0x%llx is not 4-byte aligned", dst);
@@ -559,6 +576,7 @@ API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, void* s
 API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_MEMSET]++;
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
     if (!check_range("cuMemsetD8Async", dst, n)) return CUDA_ERROR_INVALID_VALUE;
     if (n > 0) std::memset((void*)(uintptr_t)dst, v, n);
@@ -570,6 +588,7 @@ API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void* s
 API CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned int numOptions, int* options, void** values) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    counters[C_MODULE_LOAD]++;
     if (module == nullptr || image == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (numOptions > 0 && (options == nullptr || values == nullptr)) return CUDA_ERROR_INVALID_VALUE;
     for (unsigned int i = 0; i < numOptions; i++) {
@@ -678,6 +697,7 @@ API CUresult cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned 
     }
     if (fn->kernel->arity > 0 && params == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (!grow_fibers(threads)) return CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
+    counters[C_LAUNCH]++;
     cudasim::gridDim = dim3{gx, gy, gz};
     cudasim::blockDim = dim3{bx, by, bz};
     launchKernel = fn->kernel;
@@ -689,4 +709,16 @@ API CUresult cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned 
                 if (!run_block((int)threads, name)) return CUDA_ERROR_LAUNCH_FAILED;
             }
     return CUDA_SUCCESS;
+}
+
+// ------------------------------------------------------------------------------------------ simulator only
+
+// Copies the counters (allocations, frees, pinned allocations, host-to-device, device-to-host and device-to-device
+// copies, memsets, kernel launches, stream and event synchronisations, event records, module loads, in that
+// order) into out[0 .. n) and returns how many there are. Not a CUDA function: tests look it up to know that
+// they run on the simulator, and use it to check what a training step asks of the device.
+API int cudasim_counters(long long* out, int n) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    for (int i = 0; i < n && i < C_COUNT; i++) out[i] = counters[i];
+    return C_COUNT;
 }

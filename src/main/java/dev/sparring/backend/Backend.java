@@ -46,6 +46,9 @@ public interface Backend extends AutoCloseable {
     /** Copies host floats into an existing F32 tensor of the same size. */
     void copyFromHost(float[] src, Tensor dst);
 
+    /** Copies host ints into an existing I32 tensor of the same size (no allocation: fit for a training loop). */
+    void copyFromHost(int[] src, Tensor dst);
+
     /** Copies a tensor to the host, waiting for pending work. Any dtype: U8 and I32 values are widened. */
     float[] download(Tensor t);
 

@@ -4,6 +4,7 @@ import dev.sparring.backend.Backend;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.random.NoiseStream;
+import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Tensor;
 
 /** The source of real batches: a shuffled finite image dataset kept on the device, or an endless 2-D sampler. */
@@ -78,8 +79,9 @@ public abstract sealed class RealBatches implements AutoCloseable {
             long bpe = batchesPerEpoch();
             long epoch = consumed / bpe;
             if (epoch != permEpoch) {
-                if (perm != null) perm.close();
-                perm = be.upload(permutation(seed, epoch, data.size()), data.size());
+                // one device buffer for every epoch's order: no allocation (and no implicit device sync) in the loop
+                if (perm == null) perm = be.zeros(DType.I32, data.size());
+                be.copyFromHost(permutation(seed, epoch, data.size()), perm);
                 permEpoch = epoch;
             }
             int start = (int) (consumed % bpe) * batch;

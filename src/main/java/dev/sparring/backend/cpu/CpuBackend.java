@@ -68,6 +68,14 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void copyFromHost(int[] src, Tensor dst) {
+        int[] d = t(dst).i;
+        if (d == null) throw new IllegalArgumentException("copyFromHost: expected an I32 tensor, got " + dst);
+        if (src.length != d.length) throw new IllegalArgumentException("copyFromHost: " + src.length + " ints into " + dst);
+        System.arraycopy(src, 0, d, 0, d.length);
+    }
+
+    @Override
     public float[] download(Tensor t) {
         CpuTensor c = t(t);
         if (c.f != null) return c.f.clone();

@@ -330,6 +330,15 @@ public final class CudaBackend implements Backend {
         toDevice(p, MemorySegment.ofArray(src), 4L * src.length);
     }
 
+    @Override
+    public void copyFromHost(int[] src, Tensor dst) {
+        CudaTensor c = t(dst);
+        if (c.dtype() != DType.I32) throw new IllegalArgumentException("copyFromHost: expected an I32 tensor, got " + dst);
+        if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " ints into " + dst);
+        bind();
+        toDevice(c.ptr, MemorySegment.ofArray(src), 4L * src.length);
+    }
+
     /**
      * Copies {@code bytes} of heap memory to the device. Small copies go through the page-locked staging buffer
      * without waiting for the GPU (only for the previous staged copy to have left the buffer); large ones through

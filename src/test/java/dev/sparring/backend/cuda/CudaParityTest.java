@@ -132,6 +132,9 @@ class CudaParityTest {
             b.copyFromHost(randn(4, 24, 0, 1), x);         // a second staged copy right after the first
             o.put("copyFromHost 1", b.download(y), EXACT);
             o.put("copyFromHost 2", b.download(x), EXACT);
+            Tensor ints = b.zeros(DType.I32, 5);
+            b.copyFromHost(new int[] {3, -1, 0, 1 << 24, 42}, ints);
+            o.put("copyFromHost i32", b.download(ints), EXACT);
         }));
         cases.add(new Case("large upload (synchronous path)", (b, o) -> {
             int n = (int) (CudaBackend.STAGING_LIMIT / 4) + 1000;
