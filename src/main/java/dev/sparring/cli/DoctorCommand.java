@@ -18,7 +18,8 @@ public final class DoctorCommand implements Callable<Integer> {
         System.out.println(CudaRuntime.doctorReport());
         CudaRuntime.Status st = CudaRuntime.probe();
         System.out.println(st.available() ? "--device auto will use CUDA on " + st.device()
-                : "--device auto will use the CPU: " + st.reason());
+                : "--device auto will use the CPU: " + CudaRuntime.firstLine(st.reason())
+                        + (st.reason().contains("\n") ? " (see above)" : ""));
         return 0;
     }
 }

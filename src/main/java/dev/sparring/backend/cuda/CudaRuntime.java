@@ -142,7 +142,9 @@ public final class CudaRuntime {
         library(sb, NativeLibraries.CUBLAS, () -> Cublas.versionString());
         library(sb, NativeLibraries.CUDNN, () -> Cudnn.versionString(Cudnn.version()));
         Status s = probe();
-        sb.append("  status: ").append(s.available() ? "available" : "unavailable: " + indent(s.reason())).append('\n');
+        // a reason already shown in full above (a library not found) is named by its first line only
+        String reason = s.available() ? null : sb.indexOf(indent(s.reason())) >= 0 ? firstLine(s.reason()) + " (see above)" : indent(s.reason());
+        sb.append("  status: ").append(s.available() ? "available" : "unavailable: " + reason).append('\n');
         return sb.toString();
     }
 
@@ -163,6 +165,14 @@ public final class CudaRuntime {
         }
         sb.append('\n');
         for (String c : l.library().companions()) sb.append("    ").append(c).append('\n');
+    }
+
+    /** The first line of a message, without a trailing "Searched:" (the rest of a library search report is detail). */
+    public static String firstLine(String message) {
+        int nl = message.indexOf('\n');
+        String first = nl < 0 ? message : message.substring(0, nl);
+        if (first.endsWith(" Searched:")) first = first.substring(0, first.length() - " Searched:".length());
+        return first.endsWith(".") ? first.substring(0, first.length() - 1) : first;
     }
 
     private static String indent(String multiLine) {

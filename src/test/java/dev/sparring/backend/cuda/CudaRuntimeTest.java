@@ -3,6 +3,7 @@ package dev.sparring.backend.cuda;
 import dev.sparring.backend.BackendException;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,6 +30,20 @@ class CudaRuntimeTest {
         String r = CudaRuntime.doctorReport();
         for (String part : new String[] {"kernels in this jar:", "driver library:", "cuBLAS:", "cuDNN:", "status:"}) {
             assertTrue(r.contains(part), "missing '" + part + "' in\n" + r);
+        }
+    }
+
+    @Test
+    void doctorShowsALibrarySearchReportOnce() {
+        CudaRuntime.Status s = CudaRuntime.probe();
+        assumeFalse(s.available(), "a GPU is available here");
+        String r = CudaRuntime.doctorReport();
+        String detail = s.reason().lines().skip(1).findFirst().orElse(null);
+        if (detail != null) {
+            assertEquals(r.indexOf(detail.strip()), r.lastIndexOf(detail.strip()), "the search report twice in\n" + r);
+            assertTrue(r.contains("  status: unavailable: " + CudaRuntime.firstLine(s.reason()) + " (see above)"), r);
+        } else {
+            assertTrue(r.contains("  status: unavailable: " + s.reason()), r);
         }
     }
 
