@@ -15,6 +15,10 @@ if ! command -v "$CXX" >/dev/null 2>&1; then
   echo "cudasim: $CXX not found: the CUDA simulator is not built and the tests that use it are skipped"
   exit 0
 fi
+if ! echo 'int main() { return 0; }' | "$CXX" -std=c++20 -x c++ -o /dev/null - >/dev/null 2>&1; then
+  echo "cudasim: $CXX cannot compile C++20 (g++ 10 or newer needed): the CUDA simulator is not built and the tests that use it are skipped"
+  exit 0
+fi
 mkdir -p "$out/gen"
 flags=(-std=c++20 -O2 -g -fPIC -ffp-contract=off -fno-fast-math -Wall -Wextra -Wno-unused-parameter -fvisibility=hidden)
 
