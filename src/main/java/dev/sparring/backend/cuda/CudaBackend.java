@@ -37,8 +37,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Synchronisation: only {@link #download} and {@link #synchronize} wait for the GPU. {@link #upload} of more
  * than {@value #STAGING_LIMIT} bytes also waits (it is a setup operation); smaller uploads and
- * {@link #copyFromHost} go through one page-locked staging buffer, and wait only for the previous staged copy to
- * have left it. The first convolution of a new shape runs cuDNN's timed search, which synchronises.
+ * {@link #copyFromHost} go through a ring of {@value #STAGING_SLOTS} page-locked staging buffers, and wait only for
+ * the copy {@value #STAGING_SLOTS} uploads earlier to have left its buffer, so the host can queue that many steps
+ * of per-step uploads (2-D batches) ahead of the GPU. The first convolution of a new shape runs cuDNN's timed search, which synchronises.
  *
  * <p>Not thread-safe: drive one backend from one thread at a time (it makes its CUDA context current on
  * whichever thread calls it).
@@ -70,6 +71,7 @@ public final class CudaBackend implements Backend {
     static final int BLOCK = 256;                       // SPARRING_BLOCK in common.cuh
     static final int REDUCE_MAX_BLOCKS = 1024;          // partial sums of sum_squares
     static final long STAGING_LIMIT = 16L << 20;        // uploads above this size are synchronous, not staged
+    static final int STAGING_SLOTS = 4;                 // staged uploads in flight at once
     private static final long SEARCH_WORKSPACE_CAP = 1L << 30;
 
     private final Options options;
@@ -97,9 +99,10 @@ public final class CudaBackend implements Backend {
     private final long partials;            // double[REDUCE_MAX_BLOCKS] for sum_squares
     private final long ticket;              // unsigned int, sum_squares' last-block counter (kept at 0 between launches)
     private long workspace, workspaceBytes; // cuDNN workspace: grows, never shrinks
-    private MemorySegment upload;           // page-locked staging for host -> device copies
+    private final MemorySegment[] upload = new MemorySegment[STAGING_SLOTS];     // page-locked staging, host -> device
+    private final MemorySegment[] uploadDone = new MemorySegment[STAGING_SLOTS]; // recorded after each slot's copy
+    private int uploadNext;                 // the slot of the next staged copy
     private MemorySegment download;         // page-locked staging for device -> host copies
-    private final MemorySegment uploadDone; // recorded after each staged copy: the staging buffer is free once it fires
 
     private final Map<ConvKey, ConvPlan> convPlans = new HashMap<>();
     private final Map<BnKey, BnPlan> bnPlans = new HashMap<>();
@@ -144,9 +147,11 @@ public final class CudaBackend implements Backend {
             stream = CudaDriver.streamCreate(CudaDriver.CU_STREAM_NON_BLOCKING);
             MemorySegment s = stream;
             undo.push(() -> CudaDriver.streamDestroy(s));
-            uploadDone = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DISABLE_TIMING);
-            MemorySegment e = uploadDone;
-            undo.push(() -> CudaDriver.eventDestroy(e));
+            for (int i = 0; i < STAGING_SLOTS; i++) {
+                MemorySegment e = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DISABLE_TIMING);
+                uploadDone[i] = e;
+                undo.push(() -> CudaDriver.eventDestroy(e));
+            }
 
             cublas = Cublas.create();
             MemorySegment hb = cublas;
@@ -347,15 +352,17 @@ public final class CudaBackend implements Backend {
     private void toDevice(long dst, MemorySegment heap, long bytes) {
         if (bytes == 0) return;
         if (bytes <= STAGING_LIMIT) {
-            CudaDriver.eventSynchronize(uploadDone);
-            if (upload == null || upload.byteSize() < bytes) {
-                if (upload != null) CudaDriver.memFreeHost(upload);
-                upload = null;
-                upload = CudaDriver.memAllocHost(Math.max(bytes, 1L << 16));
+            int slot = uploadNext;
+            uploadNext = (slot + 1) % STAGING_SLOTS;
+            CudaDriver.eventSynchronize(uploadDone[slot]);     // this slot's previous copy has left the buffer
+            if (upload[slot] == null || upload[slot].byteSize() < bytes) {
+                if (upload[slot] != null) CudaDriver.memFreeHost(upload[slot]);
+                upload[slot] = null;
+                upload[slot] = CudaDriver.memAllocHost(Math.max(bytes, 1L << 16));
             }
-            MemorySegment.copy(heap, 0, upload, 0, bytes);
-            CudaDriver.memcpyHtoDAsync(dst, upload, bytes, stream);
-            CudaDriver.eventRecord(uploadDone, stream);
+            MemorySegment.copy(heap, 0, upload[slot], 0, bytes);
+            CudaDriver.memcpyHtoDAsync(dst, upload[slot], bytes, stream);
+            CudaDriver.eventRecord(uploadDone[slot], stream);
         } else {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment tmp = a.allocate(bytes, 16);
@@ -1035,9 +1042,11 @@ public final class CudaBackend implements Backend {
             if (workspace != 0) CudaDriver.memFree(workspace);
             CudaDriver.memFree(partials);
             CudaDriver.memFree(ticket);
-            if (upload != null) CudaDriver.memFreeHost(upload);
+            for (int i = 0; i < STAGING_SLOTS; i++) {
+                if (upload[i] != null) CudaDriver.memFreeHost(upload[i]);
+                CudaDriver.eventDestroy(uploadDone[i]);
+            }
             if (download != null) CudaDriver.memFreeHost(download);
-            CudaDriver.eventDestroy(uploadDone);
             for (MemorySegment m : modules) CudaDriver.moduleUnload(m);
             Cudnn.destroy(cudnn);
             Cublas.destroy(cublas);

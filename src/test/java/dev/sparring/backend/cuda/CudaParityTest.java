@@ -130,6 +130,12 @@ class CudaParityTest {
             o.put("fill", b.download(y), EXACT);
             b.copyFromHost(randn(3, 24, 0, 1), y);
             b.copyFromHost(randn(4, 24, 0, 1), x);         // a second staged copy right after the first
+            Tensor[] ring = new Tensor[2 * CudaBackend.STAGING_SLOTS + 1];   // round the staging ring twice
+            for (int i = 0; i < ring.length; i++) {
+                ring[i] = b.zeros(5);
+                b.copyFromHost(randn(10 + i, 5, 0, 1), ring[i]);
+            }
+            for (int i = 0; i < ring.length; i++) o.put("staged copy " + i, b.download(ring[i]), EXACT);
             o.put("copyFromHost 1", b.download(y), EXACT);
             o.put("copyFromHost 2", b.download(x), EXACT);
             Tensor ints = b.zeros(DType.I32, 5);
