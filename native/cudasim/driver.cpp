@@ -14,6 +14,7 @@
 #include "kernel_registry.h"
 #include "cudasim.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
@@ -127,7 +128,9 @@ std::vector<cudasim::KernelEntry>& registry() {
     return r;
 }
 
-struct Module { std::string image; bool ptx; };
+// The names of the kernels (entry functions) of the loaded image: the .entry directives of PTX, the STT_FUNC
+// symbols marked STO_CUDA_ENTRY of a cubin.
+struct Module { std::set<std::string> entries; };
 struct Function { const cudasim::KernelEntry* kernel; Module* module; };
 std::set<Module*> modules;
 std::map<std::pair<Module*, std::string>, Function*> functions;
@@ -160,9 +163,17 @@ int running = -1;
 void** launchParams = nullptr;
 const cudasim::KernelEntry* launchKernel = nullptr;
 
+constexpr uint64_t POISON = ~0ull;   // 0xff bytes: a float or double NaN
+
+// The __shared__ variables of every kernel (cudasim.h puts them in this section; the linker defines the bounds).
+extern "C" char __start_cudasim_shared[] __attribute__((weak, visibility("hidden")));
+extern "C" char __stop_cudasim_shared[] __attribute__((weak, visibility("hidden")));
+
 void fiber_main() {
     launchKernel->invoke(launchParams);
     fibers[running].state = State::Done;   // uc_link returns to the scheduler
+    // what a later shuffle of the warp reads from this lane is undefined on the GPU
+    cudasim::shuffle_slots[running / 32][running % 32] = POISON;
 }
 
 void yield(State s) {
@@ -192,6 +203,11 @@ void set_thread(int t) {
 
 // Runs one block to completion; false (with a message) when its threads wait for each other forever.
 bool run_block(int nthreads, const char* name) {
+    // Nothing of the previous block (or launch) shows through: shared memory and the shuffle slots of lanes that
+    // do not write them read as NaN.
+    if (__start_cudasim_shared != nullptr)
+        std::memset(__start_cudasim_shared, 0xff, (size_t)(__stop_cudasim_shared - __start_cudasim_shared));
+    std::memset(cudasim::shuffle_slots, 0xff, sizeof cudasim::shuffle_slots);
     for (int t = 0; t < nthreads; t++) {
         Fiber& f = fibers[t];
         getcontext(&f.ctx);
@@ -512,6 +528,7 @@ API CUresult cuMemFree_v2(CUdeviceptr p) {
 }
 
 API CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
     counters[C_HOST_ALLOC]++;
     if (p == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
@@ -522,6 +539,7 @@ API CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
 }
 
 API CUresult cuMemFreeHost(void* p) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
     std::free(p);
     return CUDA_SUCCESS;
@@ -567,7 +585,7 @@ API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, void* s
         complain("cuMemsetD32Async: 0x%llx is not 4-byte aligned", dst);
         return CUDA_ERROR_INVALID_VALUE;
     }
-    if (!check_range("cuMemsetD32Async", dst, 4 * n)) return CUDA_ERROR_INVALID_VALUE;
+    if (n > SIZE_MAX / 4 || !check_range("cuMemsetD32Async", dst, 4 * n)) return CUDA_ERROR_INVALID_VALUE;
     unsigned int* p = (unsigned int*)(uintptr_t)dst;
     for (size_t i = 0; i < n; i++) p[i] = v;
     return CUDA_SUCCESS;
@@ -583,8 +601,55 @@ API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void* s
     return CUDA_SUCCESS;
 }
 
-// A cubin (ELF) or PTX text: the simulator keeps the image to check that a kernel asked for is in it; the code
-// that runs is the host build of the same kernels/*.cu file.
+namespace {
+
+template <typename T> T read_at(const unsigned char* b, uint64_t at) { T v; std::memcpy(&v, b + at, sizeof v); return v; }
+
+// The kernels of a 64-bit cubin: the symbols of its SHT_SYMTAB that are STT_FUNC and marked STO_CUDA_ENTRY (0x10
+// in st_other; nvcc's device functions are STT_FUNC too, without it). False if it is no cubin.
+bool cubin_entries(const unsigned char* b, std::set<std::string>& out) {
+    const uint16_t machine = read_at<uint16_t>(b, 0x12);
+    if (machine != 190) {                                                    // EM_CUDA
+        complain("cuModuleLoadDataEx: an ELF image for machine %u, not a cubin", machine);
+        return false;
+    }
+    const uint64_t shoff = read_at<uint64_t>(b, 0x28);
+    const uint16_t shentsize = read_at<uint16_t>(b, 0x3a), shnum = read_at<uint16_t>(b, 0x3c);
+    if (shoff == 0 || shentsize < 64) return false;
+    for (uint16_t i = 0; i < shnum; i++) {
+        const uint64_t sh = shoff + (uint64_t)i * shentsize;
+        if (read_at<uint32_t>(b, sh + 4) != 2) continue;                     // SHT_SYMTAB
+        const uint64_t symoff = read_at<uint64_t>(b, sh + 0x18), symsize = read_at<uint64_t>(b, sh + 0x20);
+        const uint64_t symentsize = read_at<uint64_t>(b, sh + 0x38);
+        const uint32_t link = read_at<uint32_t>(b, sh + 0x28);
+        if (symentsize < 24 || link >= shnum) return false;
+        const uint64_t stroff = read_at<uint64_t>(b, shoff + (uint64_t)link * shentsize + 0x18);
+        for (uint64_t k = 0; k < symsize / symentsize; k++) {
+            const uint64_t sym = symoff + k * symentsize;
+            const unsigned char info = b[sym + 4], other = b[sym + 5];
+            if ((info & 0xf) == 2 && (other & 0x10) != 0)                    // STT_FUNC, STO_CUDA_ENTRY
+                out.insert((const char*)b + stroff + read_at<uint32_t>(b, sym));
+        }
+    }
+    return true;
+}
+
+// The kernels of PTX text: the names after ".entry".
+void ptx_entries(const std::string& ptx, std::set<std::string>& out) {
+    for (size_t at = ptx.find(".entry"); at != std::string::npos; at = ptx.find(".entry", at + 6)) {
+        size_t i = at + 6;
+        if (i >= ptx.size() || (ptx[i] != ' ' && ptx[i] != '\t')) continue;
+        while (i < ptx.size() && (ptx[i] == ' ' || ptx[i] == '\t')) i++;
+        size_t j = i;
+        while (j < ptx.size() && (std::isalnum((unsigned char)ptx[j]) || ptx[j] == '_' || ptx[j] == '$')) j++;
+        if (j > i) out.insert(ptx.substr(i, j - i));
+    }
+}
+
+}  // namespace
+
+// A cubin (ELF) or PTX text: the simulator keeps the names of its kernels to check that a kernel asked for is in
+// it; the code that runs is the host build of the same kernels/*.cu file.
 API CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned int numOptions, int* options, void** values) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
@@ -603,27 +668,14 @@ API CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned int n
     const unsigned char* b = (const unsigned char*)image;
     Module* m = new Module();
     if (b[0] == 0x7f && b[1] == 'E' && b[2] == 'L' && b[3] == 'F') {
-        if (b[4] != 2) { delete m; return CUDA_ERROR_INVALID_IMAGE; }       // 64-bit ELF
-        uint64_t shoff;
-        uint16_t shentsize, shnum, machine;
-        std::memcpy(&machine, b + 0x12, 2);
-        std::memcpy(&shoff, b + 0x28, 8);
-        std::memcpy(&shentsize, b + 0x3a, 2);
-        std::memcpy(&shnum, b + 0x3c, 2);
-        if (machine != 190) {                                                // EM_CUDA
-            complain("cuModuleLoadDataEx: an ELF image for machine %u, not a cubin", machine);
-            delete m;
-            return CUDA_ERROR_INVALID_IMAGE;
-        }
-        m->image.assign((const char*)b, (size_t)(shoff + (uint64_t)shentsize * shnum));
-        m->ptx = false;
+        if (b[4] != 2 || !cubin_entries(b, m->entries)) { delete m; return CUDA_ERROR_INVALID_IMAGE; }
     } else {
-        m->image.assign((const char*)b);
-        if (m->image.find(".version") == std::string::npos || m->image.find(".target") == std::string::npos) {
+        const std::string ptx((const char*)b);
+        if (ptx.find(".version") == std::string::npos || ptx.find(".target") == std::string::npos) {
             delete m;
             return CUDA_ERROR_INVALID_IMAGE;
         }
-        m->ptx = true;
+        ptx_entries(ptx, m->entries);
     }
     modules.insert(m);
     *module = m;
@@ -651,20 +703,31 @@ API CUresult cuModuleGetFunction(void** f, void* module, const char* name) {
     auto key = std::make_pair(m, std::string(name));
     auto have = functions.find(key);
     if (have != functions.end()) { *f = have->second; return CUDA_SUCCESS; }
-    // The name must be a symbol of the loaded image (a NUL-terminated string in a cubin, an .entry in PTX) ...
-    const std::string needle = m->ptx ? ".entry " + std::string(name) + "(" : std::string(name) + '\0';
-    if (m->image.find(needle) == std::string::npos) return CUDA_ERROR_NOT_FOUND;
-    // ... and a kernel of the host build.
+    // The name must be a kernel of the loaded image ...
+    if (m->entries.count(name) == 0) return CUDA_ERROR_NOT_FOUND;
+    // ... and of the host build: of the family whose kernels the image has, where two families have one of that name.
+    const cudasim::KernelEntry* found = nullptr;
+    bool foundWhole = false;
+    int candidates = 0;
     for (const cudasim::KernelEntry& k : registry()) {
-        if (std::strcmp(k.name, name) == 0) {
-            Function* fn = new Function{&k, m};
-            functions[key] = fn;
-            *f = fn;
-            return CUDA_SUCCESS;
-        }
+        if (std::strcmp(k.name, name) != 0) continue;
+        candidates++;
+        bool whole = true;
+        for (const cudasim::KernelEntry& o : registry())
+            if (std::strcmp(o.family, k.family) == 0 && m->entries.count(o.name) == 0) whole = false;
+        if (found == nullptr || (whole && !foundWhole)) { found = &k; foundWhole = whole; }
     }
-    complain("cuModuleGetFunction: %s is in the image but not in the simulator's host build", name);
-    return CUDA_ERROR_NOT_FOUND;
+    if (found == nullptr) {
+        complain("cuModuleGetFunction: %s is in the image but not in the simulator's host build", name);
+        return CUDA_ERROR_NOT_FOUND;
+    }
+    if (candidates > 1 && !foundWhole)
+        complain("cuModuleGetFunction: %s: several kernel families define it and the image is none of them; using %s's",
+                 name, found->family);
+    Function* fn = new Function{found, m};
+    functions[key] = fn;
+    *f = fn;
+    return CUDA_SUCCESS;
 }
 
 API CUresult cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by,
@@ -677,8 +740,8 @@ API CUresult cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned 
     const Function* fn = (const Function*)f;
     const char* name = fn->kernel->name;
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
-    if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0 || gy > 65535 || gz > 65535 || bx > 1024 || by > 1024
-        || bz > 64) {
+    if (gx == 0 || gy == 0 || gz == 0 || bx == 0 || by == 0 || bz == 0 || gx > 2147483647u || gy > 65535 || gz > 65535
+        || bx > 1024 || by > 1024 || bz > 64) {
         complain("%s: invalid launch configuration grid (%u, %u, %u) block (%u, %u, %u)", name, gx, gy, gz, bx, by, bz);
         return CUDA_ERROR_INVALID_VALUE;
     }
