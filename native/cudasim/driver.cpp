@@ -2,11 +2,12 @@
 // host. See README.md beside this file for what the simulator checks and what it cannot.
 //
 // Device memory is host memory: cuMemAlloc maps pages of its own with an inaccessible page right after the
-// buffer, so a kernel that runs past the end of an allocation faults at once (the JVM then stops with a crash
-// report that names the kernel's frame), and fills the buffer with 0xff bytes (a float or double NaN), so that a
-// result computed from memory nobody wrote shows as NaN instead of a plausible zero. Every copy and memset is
-// checked against the allocation it touches, and the bytes between the end of the 256-byte-aligned block and the
-// buffer's start are a canary checked when the memory is freed.
+// buffer rounded up to 256 bytes (CUDA's alignment), so a kernel that runs past that faults at once (the JVM then
+// stops with a crash report that names the kernel's frame). The bytes between the buffer and the guard page, and
+// those before the buffer, are a canary of 0xfe bytes: a write there is reported when the memory is freed, and a
+// read gives -1.7e38 (float) or -5e303 (double), which shows in any result. The buffer itself starts as 0xff bytes
+// (a float or double NaN), so that a result computed from memory nobody wrote shows as NaN instead of a plausible
+// zero. Every copy and memset is checked against the allocation it touches.
 //
 // Everything runs synchronously, in the calling thread, under one lock. The current context is per thread, as in
 // the real driver, so a call from a thread that never made the context current fails with
@@ -77,7 +78,7 @@ thread_local Context* current = nullptr;
 // ------------------------------------------------------------------------------------------ memory
 
 constexpr size_t PAGE = 4096, ALIGN = 256;
-constexpr unsigned char CANARY = 0xa5;
+constexpr unsigned char CANARY = 0xfe;   // as a float -1.7e38, as a double -5e303: a read past the end shows
 constexpr size_t TOTAL_MEMORY = 8ull << 30;
 
 struct Allocation {
