@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the host CUDA simulator into OUTDIR (default target/cudasim): libcuda.so.1 (the driver API and every
 # kernel of kernels/*.cu compiled for the host), libcublas.so.13 and libcudnn.so.9 with their self-test
-# dnn_selftest (build-dnn.sh). See README.md beside this file.
+# dnn_selftest (build-dnn.sh), and in OUTDIR/selftest the driver's self-test: driver_selftest, its own
+# libcuda.so.1 (the driver with the test kernels of selftest/kernels.cu, none of kernels/) and, where nvcc is
+# found, nvcc's kernels.ptx and kernels.sm_90.cubin of those test kernels. See README.md beside this file.
 #
 #   native/cudasim/build.sh [OUTDIR]
 #
@@ -19,13 +21,30 @@ if ! echo 'int main() { return 0; }' | "$CXX" -std=c++20 -x c++ -o /dev/null - >
   echo "cudasim: $CXX cannot compile C++20 (g++ 10 or newer needed): the CUDA simulator is not built and the tests that use it are skipped"
   exit 0
 fi
-mkdir -p "$out/gen"
+mkdir -p "$out/gen" "$out/selftest/gen"
 flags=(-std=c++20 -O2 -g -fPIC -ffp-contract=off -fno-fast-math -Wall -Wextra -Wno-unused-parameter -fvisibility=hidden)
 host=("$CXX" "${flags[@]}" -include "$here/cudasim.h" -I"$here" -I"$repo/kernels")
 
 # The cuDNN and cuBLAS stand-ins meanwhile, on another core.
 "$here/build-dnn.sh" "$out" >/dev/null &
 dnn=$!
+
+# nvcc's images of the test kernels, where there is an nvcc (on PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin).
+nvcc="$(command -v nvcc || true)"
+for d in "${CUDA_HOME:-}" /usr/local/cuda; do
+  if [ -z "$nvcc" ] && [ -n "$d" ] && [ -x "$d/bin/nvcc" ]; then nvcc="$d/bin/nvcc"; fi
+done
+rm -f "$out/selftest/kernels.ptx" "$out/selftest/kernels.sm_90.cubin"
+if [ -n "$nvcc" ]; then
+  (
+    cd "$out/selftest"
+    "$nvcc" -ptx -arch=compute_80 -o kernels.ptx.tmp "$here/selftest/kernels.cu"
+    "$nvcc" -cubin -arch=sm_90 -o kernels.sm_90.cubin.tmp "$here/selftest/kernels.cu"
+    mv kernels.ptx.tmp kernels.ptx
+    mv kernels.sm_90.cubin.tmp kernels.sm_90.cubin
+  ) &
+  images=$!
+fi
 
 # generate_unit FAMILY CU UNIT: writes the translation unit UNIT that compiles the kernel file CU for the host.
 # One unit per kernel family, in a namespace of its own (families may reuse helper names), with every
@@ -46,6 +65,7 @@ generate_unit() {
   mv "$unit.tmp" "$unit"
 }
 
+# The driver once, for both libraries.
 "${host[@]}" -c -o "$out/gen/driver.o" "$here/driver.cpp"
 
 units=()
@@ -57,5 +77,13 @@ done
 "${host[@]}" -shared -o "$out/libcuda.so.1.tmp" "$out/gen/driver.o" "${units[@]}" -Wl,-soname,libcuda.so.1
 mv "$out/libcuda.so.1.tmp" "$out/libcuda.so.1"
 
+# The driver's self-test, with a libcuda.so.1 of its own that has the test kernels and no others.
+generate_unit selftest "$here/selftest/kernels.cu" "$out/selftest/gen/k_selftest.cpp"
+"${host[@]}" -shared -o "$out/selftest/libcuda.so.1.tmp" "$out/gen/driver.o" "$out/selftest/gen/k_selftest.cpp" \
+  -Wl,-soname,libcuda.so.1
+mv "$out/selftest/libcuda.so.1.tmp" "$out/selftest/libcuda.so.1"
+"$CXX" -std=c++20 -O0 -Wall -Wextra -pthread -o "$out/selftest/driver_selftest" "$here/driver_selftest.cpp" -ldl
+
 wait "$dnn"
-echo "cudasim: built libcuda.so.1, libcublas.so.13, libcudnn.so.9 and dnn_selftest in $out"
+if [ -n "$nvcc" ]; then wait "$images"; fi
+echo "cudasim: built libcuda.so.1, libcublas.so.13, libcudnn.so.9, dnn_selftest and selftest/driver_selftest in $out"
