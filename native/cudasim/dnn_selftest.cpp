@@ -29,6 +29,7 @@
 #include <random>
 #include <string>
 #include <vector>
+#include "selftest_util.h"
 
 namespace {
 
@@ -1016,15 +1017,6 @@ void testCublas() {
     expect(blas.SetMathMode(h, 0), BLAS_NOT_INITIALIZED, "destroyed handle");
     expect(blas.Sgemm(h, 0, 0, 4, 4, 4, &one, A.data(), 4, B.data(), 4, &zero, C.data(), 4), BLAS_NOT_INITIALIZED,
            "sgemm on a destroyed handle");
-}
-
-std::string programDir() {
-    char buf[4096];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) return ".";
-    std::string p(buf, size_t(n));
-    size_t slash = p.rfind('/');
-    return slash == std::string::npos ? "." : p.substr(0, slash);
 }
 
 void section(const char *name, void (*fn)()) {

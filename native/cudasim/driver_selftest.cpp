@@ -44,6 +44,7 @@
 #include <limits>
 #include <string>
 #include <vector>
+#include "selftest_util.h"
 
 namespace {
 
@@ -579,15 +580,6 @@ void section(const char *name, void (*fn)(), unsigned seconds = 20, bool quiet =
         std::printf("FAIL %s: crashed (%s) after the lines above\n", name, strsignal(WTERMSIG(status)));
     else
         std::printf("FAIL %s: exit status %d\n", name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-}
-
-std::string programDir() {
-    char buf[4096];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) return ".";
-    std::string p(buf, size_t(n));
-    size_t slash = p.rfind('/');
-    return slash == std::string::npos ? "." : p.substr(0, slash);
 }
 
 }  // namespace
