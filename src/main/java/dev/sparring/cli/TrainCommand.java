@@ -253,8 +253,17 @@ public final class TrainCommand implements Callable<Integer> {
      */
     TrainConfig resumedConfig(TrainConfig saved, long step) {
         TrainConfig cfg = saved;
-        if (given("--epochs")) cfg = cfg.with("epochs", epochs).with("steps", 0L);
-        if (given("--steps")) cfg = cfg.with("steps", steps);
+        if (given("--epochs") || given("--steps")) {
+            // one change, not two: "--epochs 0 --steps N" is a valid total, but its "--epochs 0" alone (with the steps
+            // cleared) is not
+            Map<String, Object> m = cfg.toMap();
+            if (given("--epochs")) {
+                m.put("epochs", epochs);
+                m.put("steps", 0L);
+            }
+            if (given("--steps")) m.put("steps", steps);
+            cfg = TrainConfig.fromMap(m);
+        }
         if (given("--sample-every")) cfg = cfg.with("sampleEvery", sampleEvery);
         if (given("--log-every")) cfg = cfg.with("logEvery", logEvery);
         if (given("--checkpoint-every")) cfg = cfg.with("checkpointEvery", checkpointEvery);

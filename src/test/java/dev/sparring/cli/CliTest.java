@@ -260,6 +260,19 @@ class CliTest {
     }
 
     @Test
+    void resumeTakesEpochsZeroWithStepsAsAFreshRunDoes(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir, "--epochs", "0")).code(), "a fresh run takes --epochs 0 --steps 6");
+        Path run = dir.resolve("r");
+        Run r = resume(run, "--epochs", "0", "--steps", "8");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("finished 8 steps"), r.err());
+        Map<String, Object> cfg = Json.readObject(run.resolve("config.json"));
+        assertEquals(8L, cfg.get("steps"));
+        assertEquals(0L, cfg.get("epochs"));
+        assertEquals(java.util.stream.LongStream.rangeClosed(1, 8).boxed().toList(), metricSteps(run));
+    }
+
+    @Test
     void aTotalNotAboveTheCheckpointIsRefused(@TempDir Path dir) throws IOException {
         assertEquals(0, run(tinyRing(dir)).code());
         Path run = dir.resolve("r");
