@@ -60,6 +60,19 @@ public record TrainConfig(
             require(i == 0 || s > lrDecayAt.get(i - 1), "--lr-decay-at steps must be strictly increasing, got " + joined(lrDecayAt));
         }
         require(lrDecay > 0 && lrDecay <= 1, "--lr-decay must be in (0, 1] (a factor on the learning rates), got " + lrDecay);
+        // the optimizers hold float rates and refuse one that is not finite and > 0 (Optimizer.setLearningRate): every
+        // rate of the schedule must be such a float, or the run would stop with an error at the step that first uses it.
+        // The rates only fall, so the first must be finite and the last (the same products as lrDAt/lrGAt) above 0.
+        double lastD = lrD, lastG = lrG;
+        for (int i = 0; i < lrDecayAt.size(); i++) {
+            lastD *= lrDecay;
+            lastG *= lrDecay;
+        }
+        require(Float.isFinite((float) lrD) && Float.isFinite((float) lrG),
+                "--lr-d and --lr-g must be float32 numbers (below 3.4e38), got " + lrD + ", " + lrG);
+        require((float) lastD > 0 && (float) lastG > 0, "the learning rates after " + lrDecayAt.size() + " drop"
+                + (lrDecayAt.size() == 1 ? "" : "s") + " by --lr-decay " + lrDecay + " would be " + lastD + " (D) and " + lastG
+                + " (G), 0 as float32 numbers: raise --lr-decay or --lr-d/--lr-g, or list fewer --lr-decay-at steps");
         require(beta1 >= 0 && beta1 < 1, "--beta1 must be in [0, 1), got " + beta1);
         require(beta2 >= 0 && beta2 < 1, "--beta2 must be in [0, 1), got " + beta2);
         require(clip >= 0, "--clip must be >= 0, got " + clip);

@@ -53,6 +53,14 @@ class TrainConfigTest {
             assertTrue(error("lrDecay", bad).contains("--lr-decay must be in (0, 1]"), "factor " + bad);
         }
         assertEquals(1.0, BASE.with("lrDecay", 1.0).lrDecay(), "1: allowed (no change)");
+        // rates the optimizers would refuse at the step that first used them (float32: not finite, or 0)
+        assertTrue(error("lrD", 1e39).contains("--lr-d and --lr-g must be float32 numbers"), "lr beyond Float.MAX_VALUE");
+        assertTrue(error("lrG", 1e-50).contains("0 as float32 numbers"), "lr below the smallest float");
+        TrainConfig decays = BASE.with("lrD", 2e-4).with("lrG", 2e-4).with("lrDecayAt", List.of(5L, 10L));
+        String e = assertThrows(IllegalArgumentException.class, () -> decays.with("lrDecay", 1e-30)).getMessage();
+        assertTrue(e.contains("after 2 drops by --lr-decay 1.0E-30") && e.contains("0 as float32 numbers"), e);
+        TrainConfig tiny = decays.with("lrDecay", 1e-20);   // 2e-44: a subnormal float, still > 0
+        assertTrue((float) tiny.lrDAt(10) > 0, "subnormal rates stay allowed");
         for (double bad : new double[]{-0.1, 1, Double.NaN}) {
             assertTrue(error("beta1", bad).contains("--beta1 must be in [0, 1)"), "beta1 " + bad);
             assertTrue(error("beta2", bad).contains("--beta2 must be in [0, 1)"), "beta2 " + bad);
