@@ -158,7 +158,16 @@ public final class TrainCommand implements Callable<Integer> {
                             + ": --resume " + resume + " --steps N (or --epochs N)");
                     return 0;
                 }
-                if (given("--lr-decay-at")) requireDecayWithinRun(cfg, total);
+                if (given("--lr-decay-at")) {
+                    requireDecayWithinRun(cfg, total);
+                } else {
+                    for (long s : cfg.lrDecayAt()) {
+                        if (s >= total) {
+                            throw new UserError("the run's schedule lowers the rates after step " + s + " but the new total ends it at step "
+                                    + total + ", so that drop would never act: give a larger total, or --lr-decay-at without it");
+                        }
+                    }
+                }
                 if (!changed.isEmpty()) System.err.println("changed on resume: " + changed);
                 Checkpoint.restore(trainer, resumeFile);
                 run.initResumed();

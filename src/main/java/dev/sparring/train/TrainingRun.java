@@ -80,27 +80,63 @@ public final class TrainingRun {
     }
 
     /**
-     * Prepares to continue a run: rewrites config.json with the trainer's configuration (a resumed run may train to a
-     * new total or log, sample and checkpoint at other intervals; later checkpoints record the same), keeps the
-     * metrics up to the checkpoint's step and drops any later lines.
+     * Prepares to continue a run from its checkpoint at step S: rewrites config.json with the trainer's configuration
+     * (a resumed run may train to a new total or log, sample and checkpoint at other intervals; later checkpoints
+     * record the same) and keeps the metrics up to S. What the folder holds beyond S (a run resumed from an older
+     * checkpoint, or one killed after its last checkpoint: later checkpoints, sample grids, metrics lines, and the
+     * config.json they were made with) is moved, not deleted, to {@code rewound/from-step_S-<time>/}, so that the
+     * continued run does not mix with it and nothing is lost.
      */
     public void initResumed() throws IOException {
+        long at = trainer.stepCount();
         Files.createDirectories(dir.resolve("samples"));
         Files.createDirectories(dir.resolve("checkpoints"));
-        AtomicFile.write(dir.resolve("config.json"), (Json.writePretty(trainer.config().toMap()) + "\n").getBytes(StandardCharsets.UTF_8));
+        Path aside = dir.resolve("rewound").resolve(String.format("from-step_%06d-%s", at,
+                java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
+        int movedCheckpoints = moveLater(dir.resolve("checkpoints"), "safetensors", at, aside.resolve("checkpoints"));
+        int movedSamples = moveLater(dir.resolve("samples"), "png", at, aside.resolve("samples"));
         Path m = dir.resolve("metrics.jsonl");
+        List<String> later = new ArrayList<>();
         if (Files.exists(m)) {
             List<String> keep = new ArrayList<>();
             for (String line : Files.readAllLines(m, StandardCharsets.UTF_8)) {
                 if (line.isBlank()) continue;
                 var o = Json.parseObject(line, m.toString());
-                if (o.get("step") instanceof Number n && n.longValue() <= trainer.stepCount()) {
+                if (o.get("step") instanceof Number n && n.longValue() <= at) {
                     keep.add(line);
                     history.add(metricsFromJson(o));
+                } else {
+                    later.add(line);
                 }
             }
-            Files.write(m, keep, StandardCharsets.UTF_8);
+            if (!later.isEmpty()) {
+                Files.createDirectories(aside);
+                AtomicFile.write(aside.resolve("metrics.jsonl"), (String.join("\n", later) + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+            AtomicFile.write(m, keep.isEmpty() ? new byte[0] : (String.join("\n", keep) + "\n").getBytes(StandardCharsets.UTF_8));
         }
+        if (movedCheckpoints + movedSamples + later.size() > 0) {
+            Path config = dir.resolve("config.json");
+            if (Files.exists(config)) Files.copy(config, aside.resolve("config.json"));
+            log.printf("resuming at step %d: moved what the run held beyond it (%d checkpoint(s), %d sample grid(s), %d metrics "
+                    + "line(s)) to %s%n", at, movedCheckpoints, movedSamples, later.size(), aside);
+        }
+        AtomicFile.write(dir.resolve("config.json"), (Json.writePretty(trainer.config().toMap()) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Moves the files step_NNNNNN.EXT of {@code from} with a step above {@code at} into {@code to}; returns how many. */
+    private static int moveLater(Path from, String ext, long at, Path to) throws IOException {
+        List<Path> later = new ArrayList<>();
+        try (Stream<Path> s = Files.list(from)) {
+            s.forEach(p -> {
+                java.util.regex.Matcher mm = java.util.regex.Pattern.compile("step_(\\d+)\\." + ext).matcher(p.getFileName().toString());
+                if (mm.matches() && Long.parseLong(mm.group(1)) > at) later.add(p);
+            });
+        }
+        if (later.isEmpty()) return 0;
+        Files.createDirectories(to);
+        for (Path p : later) Files.move(p, to.resolve(p.getFileName()), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return later.size();
     }
 
     private static Metrics metricsFromJson(java.util.Map<String, Object> o) {

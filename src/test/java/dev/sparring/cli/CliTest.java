@@ -260,6 +260,50 @@ class CliTest {
     }
 
     @Test
+    void resumingFromAnOlderCheckpointMovesTheLaterOnesAsideInsteadOfMixingOrDeletingThem(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir, "--checkpoint-every", "2", "--sample-every", "2")).code());
+        Path run = dir.resolve("r");
+        List<String> laterMetrics = Files.readAllLines(run.resolve("metrics.jsonl")).subList(2, 6);
+
+        Run back = resume(run.resolve("checkpoints/step_000002.safetensors"), "--steps", "3");
+        assertEquals(0, back.code(), back.err());
+        assertTrue(back.err().contains("resuming at step 2: moved what the run held beyond it (2 checkpoint(s), 2 sample grid(s), "
+                + "4 metrics line(s)) to "), back.err());
+        Path aside;
+        try (var s = Files.list(run.resolve("rewound"))) {
+            List<Path> all = s.toList();
+            assertEquals(1, all.size(), all.toString());
+            aside = all.get(0);
+        }
+        assertTrue(aside.getFileName().toString().startsWith("from-step_000002-"), aside.toString());
+        assertTrue(Files.exists(aside.resolve("checkpoints/step_000004.safetensors")));
+        assertTrue(Files.exists(aside.resolve("checkpoints/step_000006.safetensors")));
+        assertTrue(Files.exists(aside.resolve("samples/step_000004.png")));
+        assertEquals(laterMetrics, Files.readAllLines(aside.resolve("metrics.jsonl")), "the abandoned steps' metrics, kept");
+        assertEquals(6L, Json.readObject(aside.resolve("config.json")).get("steps"), "the config they were trained with");
+
+        // the run folder holds the continued run only, and --resume RUN now takes its newest checkpoint
+        assertEquals(List.of(1L, 2L, 3L), metricSteps(run));
+        assertFalse(Files.exists(run.resolve("checkpoints/step_000006.safetensors")));
+        Run on = resume(run, "--steps", "4");
+        assertEquals(0, on.code(), on.err());
+        assertTrue(on.err().contains("from step_000003.safetensors (step 3)"), on.err());
+        assertFalse(on.err().contains("moved what the run held"), "nothing beyond step 3 to move: " + on.err());
+        assertEquals(List.of(1L, 2L, 3L, 4L), metricSteps(run));
+    }
+
+    @Test
+    void aNewTotalThatEndsBeforeASavedDropIsRefused(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir, "--steps", "20", "--lr-decay-at", "15", "--checkpoint-every", "4")).code());
+        Path cp = dir.resolve("r/checkpoints/step_000004.safetensors");
+        Run r = resume(cp, "--steps", "12");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("lowers the rates after step 15 but the new total ends it at step 12"), r.err());
+        Run ok = resume(cp, "--steps", "12", "--lr-decay-at", "8");
+        assertEquals(0, ok.code(), ok.err());
+    }
+
+    @Test
     void resumeTakesEpochsZeroWithStepsAsAFreshRunDoes(@TempDir Path dir) throws IOException {
         assertEquals(0, run(tinyRing(dir, "--epochs", "0")).code(), "a fresh run takes --epochs 0 --steps 6");
         Path run = dir.resolve("r");
