@@ -176,9 +176,22 @@ golden_gpu_stage() {
 export -f env_stage kit_stage doctor_stage run_tests bench_stage torch_bench_stage train_stage golden_gpu_stage
 
 note "session: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), budget ${BUDGET}s"
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "commit: $(git rev-parse HEAD 2>/dev/null || echo 'unknown (no git here)'); kit built from commit $(grep -m1 '^commit:' .gpu-kit/KIT.txt 2>/dev/null | sed 's/^commit: *//') at $(grep -m1 '^built:' .gpu-kit/KIT.txt 2>/dev/null | sed 's/^built: *//')"
+  echo "command: bash bench/gpu/session.sh (SESSION_BUDGET=$BUDGET${SESSION_BENCH_ARGS:+, SESSION_BENCH_ARGS=$SESSION_BENCH_ARGS}${SESSION_TORCH_ARGS:+, SESSION_TORCH_ARGS=$SESSION_TORCH_ARGS})"
+  if [ -n "${SESSION_SIMULATE:-}" ]; then echo "mode: REHEARSAL on the host CUDA simulator ($SESSION_SIMULATE): no figure here is a GPU figure"; fi
+} > "$WORK/header.txt"
 [ -f .gpu-kit/env.sh ] || note "session: .gpu-kit/ is missing: build it with native/build-gpu-kit.sh and carry it (see bench/gpu/README.md)"
 
 stage env 60 env_stage
+{
+  # the GPU (nvidia-smi's CSV line), the kernel and PyTorch's CUDA/cuDNN, from the env stage's log
+  grep -m1 -E '^(NVIDIA|Tesla|Quadro|GeForce|H100|H200|A100)[^,]*, [0-9]' "$LOG" | sed 's/^/gpu, driver, memory, clocks, temperature, power: /'
+  grep -m1 '^torch ' "$LOG"
+  grep -m1 '^device ' "$LOG"
+  grep -m1 '^Linux ' "$LOG" | cut -d' ' -f1-3
+} > "$WORK/facts.txt" 2>/dev/null || true
 stage kit 60 kit_stage
 stage doctor-auto 60 doctor_stage
 # shellcheck disable=SC1091

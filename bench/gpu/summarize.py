@@ -3,7 +3,7 @@
 
     python3 bench/gpu/summarize.py WORK_DIR
 
-WORK_DIR holds what session.sh wrote: stages.tsv, bench.jsonl (sparring bench and dcgan_bench.py JSON lines),
+WORK_DIR holds what session.sh wrote: header.txt, facts.txt, stages.tsv, bench.jsonl (sparring bench and dcgan_bench.py JSON lines),
 junit/<group>/TEST-junit-jupiter.xml and runs/mnist-cuda/metrics.jsonl. Missing parts are left out. Standard library
 only.
 """
@@ -12,6 +12,17 @@ import json
 import os
 import sys
 import xml.etree.ElementTree as ET
+
+
+def header(work):
+    """Where and when: header.txt (session.sh writes date, commit and mode) and facts.txt (the env stage's GPU,
+    driver and PyTorch/CUDA/cuDNN lines), so that the summary can be recorded in bench/results/ as it is."""
+    out = ["# GPU session", ""]
+    for name in ("header.txt", "facts.txt"):
+        path = os.path.join(work, name)
+        if os.path.exists(path):
+            out += [f"- {line.strip()}" for line in open(path) if line.strip()]
+    return out + [""]
 
 
 def stages(work):
@@ -114,7 +125,7 @@ def main():
     if len(sys.argv) != 2:
         raise SystemExit("usage: summarize.py WORK_DIR")
     work = sys.argv[1]
-    print("\n".join(stages(work) + tests(work) + benches(work) + training(work)))
+    print("\n".join(header(work) + stages(work) + tests(work) + benches(work) + training(work)))
 
 
 if __name__ == "__main__":
