@@ -158,21 +158,12 @@ public final class TrainCommand implements Callable<Integer> {
                             + ": --resume " + resume + " --steps N (or --epochs N)");
                     return 0;
                 }
-                if (given("--lr-decay-at")) {
-                    requireDecayWithinRun(cfg, total);
-                } else {
-                    for (long s : cfg.lrDecayAt()) {
-                        if (s >= total) {
-                            throw new UserError("the run's schedule lowers the rates after step " + s + " but the new total ends it at step "
-                                    + total + ", so that drop would never act: give a larger total, or --lr-decay-at without it");
-                        }
-                    }
-                }
+                requireDecayWithinRun(cfg, total, given("--lr-decay-at"));
                 if (!changed.isEmpty()) System.err.println("changed on resume: " + changed);
                 Checkpoint.restore(trainer, resumeFile);
                 run.initResumed();
             } else {
-                requireDecayWithinRun(cfg, trainer.totalSteps());
+                requireDecayWithinRun(cfg, trainer.totalSteps(), true);
                 run.initFresh();
             }
             System.err.printf("run %s: %s on %s, loss %s, %d steps (%d per epoch), G %,d / D %,d parameters%n", runDir,
@@ -334,13 +325,18 @@ public final class TrainCommand implements Callable<Integer> {
         return String.join(",", steps.stream().map(String::valueOf).toList());
     }
 
-    /** A decay at or after the last step would never change a rate: almost surely a mistaken step or --steps/--epochs. */
-    static void requireDecayWithinRun(TrainConfig cfg, long totalSteps) {
+    /**
+     * A decay at or after the last step would never change a rate: almost surely a mistaken step or --steps/--epochs.
+     * {@code typed}: the schedule came from --lr-decay-at now, not from the run being resumed.
+     */
+    static void requireDecayWithinRun(TrainConfig cfg, long totalSteps, boolean typed) {
         for (long s : cfg.lrDecayAt()) {
-            if (s >= totalSteps) {
-                throw new UserError("--lr-decay-at " + s + ": the run ends at step " + totalSteps
-                        + ", so the rates would never drop there (a step S lowers them from step S+1 on)");
-            }
+            if (s < totalSteps) continue;
+            throw new UserError(typed
+                    ? "--lr-decay-at " + s + ": the run ends at step " + totalSteps
+                            + ", so the rates would never drop there (a step S lowers them from step S+1 on)"
+                    : "the run's schedule lowers the rates after step " + s + " but the new total ends it at step " + totalSteps
+                            + ", so that drop would never act: give a larger total, or --lr-decay-at without it");
         }
     }
 
