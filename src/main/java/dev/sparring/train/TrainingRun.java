@@ -126,10 +126,11 @@ public final class TrainingRun {
 
     /** Moves the files step_NNNNNN.EXT of {@code from} with a step above {@code at} into {@code to}; returns how many. */
     private static int moveLater(Path from, String ext, long at, Path to) throws IOException {
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile("step_(\\d+)\\." + ext);
         List<Path> later = new ArrayList<>();
         try (Stream<Path> s = Files.list(from)) {
             s.forEach(p -> {
-                java.util.regex.Matcher mm = java.util.regex.Pattern.compile("step_(\\d+)\\." + ext).matcher(p.getFileName().toString());
+                java.util.regex.Matcher mm = name.matcher(p.getFileName().toString());
                 if (mm.matches() && Long.parseLong(mm.group(1)) > at) later.add(p);
             });
         }
