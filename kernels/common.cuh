@@ -27,6 +27,12 @@ __device__ __forceinline__ double block_sum(double v) {
     return v;
 }
 
+// A launch argument that changes from one training step to the next (a learning rate, a noise counter, a
+// metrics row). Eager launches pass it by value with `from` null; a step captured as a CUDA graph passes a
+// pointer into the step record, device memory that the host rewrites before each replay (CudaBackend).
+template <typename T>
+__device__ __forceinline__ T step_value(T value, const T* from) { return from != nullptr ? *from : value; }
+
 // First index and stride of a 1-D grid-stride loop, in 64 bits.
 __device__ __forceinline__ long long grid_start() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ long long grid_stride() { return (long long)gridDim.x * blockDim.x; }

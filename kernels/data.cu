@@ -8,7 +8,9 @@
 #include "common.cuh"
 
 extern "C" __global__ void gather_images(float* out, const unsigned char* images, const int* indices, int start,
-                                         int B, long long item, int N, float scale, float shift) {
+                                         int B, long long item, int N, float scale, float shift,
+                                         const int* stepStart) {
+    start = step_value(start, stepStart);
     const long long total = (long long)B * item;
     for (long long i = grid_start(); i < total; i += grid_stride()) {
         const long long b = i / item, j = i - b * item;

@@ -134,7 +134,8 @@ __device__ double eval(const Program& p, double t) {
 extern "C" __global__ void critic_loss(const __grid_constant__ Program phi, const __grid_constant__ Program dphi,
                                        const __grid_constant__ Program psi, const __grid_constant__ Program dpsi,
                                        float* dtReal, float* dtFake, const float* tReal, const float* tFake,
-                                       int br, int bf, float* stats, int slot) {
+                                       int br, int bf, float* stats, int slot, const int* stepSlot) {
+    slot = step_value(slot, stepSlot);
     double sPhi = 0.0, sPsi = 0.0, sigR = 0.0, sigF = 0.0, sR = 0.0, sF = 0.0;
     for (int i = threadIdx.x; i < br; i += blockDim.x) {
         double t = tReal[i];
@@ -166,7 +167,9 @@ extern "C" __global__ void critic_loss(const __grid_constant__ Program phi, cons
 }
 
 extern "C" __global__ void generator_loss(const __grid_constant__ Program beta, const __grid_constant__ Program dbeta,
-                                          float* dtFake, const float* tFake, int b, float* stats, int slot) {
+                                          float* dtFake, const float* tFake, int b, float* stats, int slot,
+                                          const int* stepSlot) {
+    slot = step_value(slot, stepSlot);
     double s = 0.0, sig = 0.0;
     for (int i = threadIdx.x; i < b; i += blockDim.x) {
         double t = tFake[i];

@@ -37,7 +37,9 @@ __device__ __forceinline__ double uniform_open(unsigned int w) {
     return ((double)w + 0.5) * (1.0 / 4294967296.0);
 }
 
-extern "C" __global__ void philox_normal(float* out, long long n, unsigned long long seed, unsigned long long counter) {
+extern "C" __global__ void philox_normal(float* out, long long n, unsigned long long seed, unsigned long long counter,
+                                         const unsigned long long* stepCounter) {
+    counter = step_value(counter, stepCounter);
     const long long blocks = (n + 3) / 4;
     for (long long b = grid_start(); b < blocks; b += grid_stride()) {
         uint4 w = philox4x32_10(seed, counter + (unsigned long long)b);

@@ -16,7 +16,9 @@
 #include "common.cuh"
 
 extern "C" __global__ void adam_step(const TensorSlot* slots, float stepSize, float beta1, float beta2, float eps,
-                                     float weightDecay, float bc2sqrt) {
+                                     float weightDecay, float bc2sqrt, const float* step) {
+    // step: null, or {stepSize, bc2sqrt} of this step (a captured graph's step record)
+    if (step != nullptr) { stepSize = step[0]; bc2sqrt = step[1]; }
     const TensorSlot s = slots[blockIdx.y];
     float* p = s.p; const float* g = s.g; float* m = s.s1; float* v = s.s2;
     for (long long i = grid_start(); i < s.n; i += grid_stride()) {
@@ -31,7 +33,8 @@ extern "C" __global__ void adam_step(const TensorSlot* slots, float stepSize, fl
     }
 }
 
-extern "C" __global__ void rmsprop_step(const TensorSlot* slots, float lr, float alpha, float eps) {
+extern "C" __global__ void rmsprop_step(const TensorSlot* slots, float lr, float alpha, float eps, const float* stepLr) {
+    lr = step_value(lr, stepLr);
     const TensorSlot s = slots[blockIdx.y];
     float* p = s.p; const float* g = s.g; float* sq = s.s1;
     for (long long i = grid_start(); i < s.n; i += grid_stride()) {
@@ -42,7 +45,9 @@ extern "C" __global__ void rmsprop_step(const TensorSlot* slots, float lr, float
     }
 }
 
-extern "C" __global__ void sgd_step(const TensorSlot* slots, float lr, float momentum, int first) {
+extern "C" __global__ void sgd_step(const TensorSlot* slots, float lr, float momentum, int first, const float* step) {
+    // step: null, or {lr, first (1.0f or 0.0f)} of this step (a captured graph's step record)
+    if (step != nullptr) { lr = step[0]; first = step[1] != 0.0f; }
     const TensorSlot s = slots[blockIdx.y];
     float* p = s.p; const float* g = s.g; float* buf = s.s1;
     for (long long i = grid_start(); i < s.n; i += grid_stride()) {

@@ -14,7 +14,8 @@
 #include "common.cuh"
 
 extern "C" __global__ void sum_squares(const TensorSlot* slots, int T, double* partials, unsigned int* ticket,
-                                       float* out, int slot) {
+                                       float* out, int slot, const int* stepSlot) {
+    slot = step_value(slot, stepSlot);
     double acc = 0.0;
     for (int t = 0; t < T; t++) {
         const float* x = slots[t].p;

@@ -187,6 +187,14 @@ public interface Backend extends AutoCloseable {
      */
     void generatorLoss(LossKernel loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot);
 
+    // ---------------------------------------------------------------- graphs
+
+    /**
+     * A new {@link StepGraph} to run a repeated step through, or null when this backend runs every operation as it
+     * is called (the CPU). Close it before the backend.
+     */
+    default StepGraph stepGraph() { return null; }
+
     @Override
     void close();
 }

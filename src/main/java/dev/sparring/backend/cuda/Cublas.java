@@ -42,6 +42,7 @@ public final class Cublas {
     private static final MethodHandle cublasCreate = bind("cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle cublasDestroy = bind("cublasDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     private static final MethodHandle cublasSetStream = bind("cublasSetStream_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle cublasSetWorkspace = bind("cublasSetWorkspace_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle cublasSetMathMode = bind("cublasSetMathMode", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle cublasGetVersion = bind("cublasGetVersion_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle cublasGetProperty = bind("cublasGetProperty", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
@@ -88,6 +89,14 @@ public final class Cublas {
 
     public static void setStream(MemorySegment handle, MemorySegment stream) {
         try { check((int) cublasSetStream.invokeExact(handle, stream), "cublasSetStream_v2"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
+    }
+
+    /**
+     * Gives the handle its workspace (device memory, 256-byte aligned), so that cuBLAS allocates none of its own: a
+     * training step captured as a CUDA graph must not allocate.
+     */
+    public static void setWorkspace(MemorySegment handle, long workspace, long bytes) {
+        try { check((int) cublasSetWorkspace.invokeExact(handle, workspace, bytes), "cublasSetWorkspace_v2"); } catch (Throwable t) { throw NativeCalls.rethrow(t); }
     }
 
     public static void setMathMode(MemorySegment handle, int mode) {

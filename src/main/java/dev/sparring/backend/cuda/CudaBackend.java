@@ -7,6 +7,7 @@ import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
 import dev.sparring.backend.LossKernel;
 import dev.sparring.backend.ScalarProgram;
+import dev.sparring.backend.StepGraph;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Shapes;
 import dev.sparring.tensor.Tensor;
@@ -112,6 +113,15 @@ public final class CudaBackend implements Backend {
     private Thread boundThread;
     private boolean closed;
 
+    /** How the operations of the current step run (see {@link CudaStepGraph}); EAGER outside a step graph. */
+    enum StepMode { EAGER, MEASURE, CAPTURE, REPLAY }
+
+    private StepMode stepMode = StepMode.EAGER;
+    private CudaStepGraph stepGraph;            // the graph whose step is running, when not EAGER
+    private long memoryGeneration;              // counts device allocations and frees: a graph holds addresses
+    private final List<CudaStepGraph> graphs = new ArrayList<>();
+    private long cublasWorkspace;
+
     /** Device 0, float32 exactly (no TF32), fastest algorithms. */
     public CudaBackend() { this(Options.defaults()); }
 
@@ -158,6 +168,13 @@ public final class CudaBackend implements Backend {
             undo.push(() -> Cublas.destroy(hb));
             Cublas.setStream(cublas, stream);
             Cublas.setMathMode(cublas, options.allowTf32() ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH);
+            // our own cuBLAS workspace (the size cuBLAS picks itself: 32 MiB on Hopper, 4 MiB before), so that a
+            // captured step never makes cuBLAS allocate
+            long cwb = (ccMajor >= 9 ? 32L : 4L) << 20;
+            cublasWorkspace = CudaDriver.memAlloc(cwb);
+            long cw = cublasWorkspace;
+            undo.push(() -> CudaDriver.memFree(cw));
+            Cublas.setWorkspace(cublas, cublasWorkspace, cwb);
             cudnn = Cudnn.create();
             MemorySegment hd = cudnn;
             undo.push(() -> Cudnn.destroy(hd));
@@ -259,7 +276,110 @@ public final class CudaBackend implements Backend {
     }
 
     private void launch(MemorySegment f, int gridX, int gridY, String name) {
+        if (stepMode == StepMode.CAPTURE || stepMode == StepMode.REPLAY) {
+            stepGraph.operation(StepHash.of(f.address(), gridX, gridY, args.hash()), name);
+            if (stepMode == StepMode.REPLAY) return;
+        }
         CudaDriver.launchKernel(f, gridX, gridY, BLOCK, 0, stream, args.pointers(), name);
+    }
+
+    // ---------------------------------------------------------------- step graphs
+
+    @Override
+    public StepGraph stepGraph() {
+        bind();
+        CudaStepGraph g = new CudaStepGraph(this);
+        graphs.add(g);
+        return g;
+    }
+
+    void beginStep(CudaStepGraph graph, StepMode mode) {
+        bind();
+        if (stepMode != StepMode.EAGER) throw new IllegalStateException("a step graph's step is already running on this backend");
+        stepGraph = graph;
+        stepMode = mode;
+    }
+
+    void endStep() {
+        stepMode = StepMode.EAGER;
+        stepGraph = null;
+    }
+
+    StepMode stepMode() { return stepMode; }
+
+    MemorySegment stream() { return stream; }
+
+    boolean isClosed() { return closed; }
+
+    /** Changes whenever the backend allocates or frees device memory; a captured graph is valid while it does not. */
+    long memoryGeneration() { return memoryGeneration; }
+
+    long allocateRecord(long bytes) {
+        memoryGeneration++;
+        return CudaDriver.memAlloc(bytes);
+    }
+
+    void freeRecord(long ptr) { free(ptr); }
+
+    void uploadRecord(long device, MemorySegment host, long bytes) { toDevice(device, host, bytes); }
+
+    void forget(CudaStepGraph graph) { graphs.remove(graph); }
+
+    /** True while a step is captured or replayed: operations then go to (or are checked against) the graph. */
+    private boolean inGraph() { return stepMode == StepMode.CAPTURE || stepMode == StepMode.REPLAY; }
+
+    /**
+     * A library call or copy of a graph step: notes it while capturing and returns false (the caller makes it); while
+     * replaying, checks it against the graph and returns true (the caller skips it). Eager: false.
+     */
+    private boolean replayed(String name, long... identity) {
+        if (!inGraph()) return false;
+        stepGraph.operation(StepHash.of(identity), name);
+        return stepMode == StepMode.REPLAY;
+    }
+
+    /** Refuses waiting for the GPU inside any step of a step graph (it would fail once the step is captured). */
+    private void notInStep(String what) {
+        if (stepMode != StepMode.EAGER) refuse(what);
+    }
+
+    /** Refuses allocation inside a captured or replayed step (the first steps, run op by op, may allocate). */
+    private void notInGraph(String what) {
+        if (inGraph()) refuse(what);
+    }
+
+    private static void refuse(String what) {
+        throw new IllegalStateException(what + " inside a training step run through a CUDA graph: such a step must "
+                + "not wait for the GPU or read results back, and once warm must not allocate device memory");
+    }
+
+    /**
+     * The device address from which a kernel reads per-step values, after writing them into the step record; 0 (the
+     * kernel uses its by-value arguments) when eager. While measuring, only reserves their place.
+     */
+    private long stepLong(long v) {
+        if (stepMode == StepMode.EAGER) return 0;
+        int off = stepGraph.reserve(8);
+        if (stepMode == StepMode.MEASURE) return 0;
+        stepGraph.hostRecord().set(JAVA_LONG, off, v);
+        return stepGraph.device(off);
+    }
+
+    private long stepInt(int v) {
+        if (stepMode == StepMode.EAGER) return 0;
+        int off = stepGraph.reserve(4);
+        if (stepMode == StepMode.MEASURE) return 0;
+        stepGraph.hostRecord().set(JAVA_INT, off, v);
+        return stepGraph.device(off);
+    }
+
+    private long stepFloats(float a, float b) {
+        if (stepMode == StepMode.EAGER) return 0;
+        int off = stepGraph.reserve(8);
+        if (stepMode == StepMode.MEASURE) return 0;
+        stepGraph.hostRecord().set(JAVA_FLOAT, off, a);
+        stepGraph.hostRecord().set(JAVA_FLOAT, off + 4, b);
+        return stepGraph.device(off);
     }
 
     // ---------------------------------------------------------------- tensors
@@ -285,6 +405,8 @@ public final class CudaBackend implements Backend {
 
     private CudaTensor allocate(DType dtype, int... shape) {
         bind();
+        notInGraph("allocating a tensor " + Shapes.str(shape));
+        memoryGeneration++;
         long bytes = Shapes.size(shape) * dtype.bytes;
         long ptr = bytes == 0 ? 0 : CudaDriver.memAlloc(bytes);
         return new CudaTensor(this, ptr, dtype, true, shape);
@@ -293,6 +415,8 @@ public final class CudaBackend implements Backend {
     void free(long ptr) {
         if (closed || ptr == 0) return;   // after close the context is gone, and with it the memory
         bind();
+        notInGraph("freeing device memory");
+        memoryGeneration++;
         CudaDriver.memFree(ptr);
     }
 
@@ -332,7 +456,7 @@ public final class CudaBackend implements Backend {
         long p = f(dst);
         if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " values into " + dst);
         bind();
-        toDevice(p, MemorySegment.ofArray(src), 4L * src.length);
+        stepCopy(p, MemorySegment.ofArray(src), 4L * src.length);
     }
 
     @Override
@@ -341,7 +465,29 @@ public final class CudaBackend implements Backend {
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("copyFromHost: expected an I32 tensor, got " + dst);
         if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " ints into " + dst);
         bind();
-        toDevice(c.ptr, MemorySegment.ofArray(src), 4L * src.length);
+        stepCopy(c.ptr, MemorySegment.ofArray(src), 4L * src.length);
+    }
+
+    /**
+     * A host-to-device copy of a step. In a graph the data travels in the step record, and the graph copies it from the
+     * record's device copy to {@code dst}; eager (and while measuring), it goes through the staging ring.
+     */
+    private void stepCopy(long dst, MemorySegment heap, long bytes) {
+        if (bytes == 0) return;
+        if (stepMode == StepMode.EAGER || stepMode == StepMode.MEASURE) {
+            if (stepMode == StepMode.MEASURE) stepGraph.reserve(recordBytes(bytes, "copyFromHost"));
+            toDevice(dst, heap, bytes);
+            return;
+        }
+        int off = stepGraph.reserve(recordBytes(bytes, "copyFromHost"));
+        MemorySegment.copy(heap, 0, stepGraph.hostRecord(), off, bytes);
+        if (replayed("copyFromHost", 11, dst, bytes)) return;
+        CudaDriver.memcpyDtoDAsync(dst, stepGraph.device(off), bytes, stream);
+    }
+
+    private static int recordBytes(long bytes, String op) {
+        if (bytes > STAGING_LIMIT) throw new IllegalStateException(op + " of " + bytes + " bytes inside a training step run through a CUDA graph (at most " + STAGING_LIMIT + ")");
+        return (int) bytes;
     }
 
     /**
@@ -377,6 +523,7 @@ public final class CudaBackend implements Backend {
     public float[] download(Tensor t) {
         CudaTensor c = t(t);
         bind();
+        notInStep("download");
         float[] out = new float[t.sizeInt()];
         if (c.bytes == 0) return out;
         if (download == null || download.byteSize() < c.bytes) {
@@ -399,6 +546,7 @@ public final class CudaBackend implements Backend {
         CudaTensor c = t(t);
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("downloadInts needs an I32 tensor, got " + t);
         bind();
+        notInStep("download");
         int[] out = new int[t.sizeInt()];
         if (c.bytes == 0) return out;
         try (Arena a = Arena.ofConfined()) {
@@ -415,7 +563,8 @@ public final class CudaBackend implements Backend {
         CudaTensor s = t(src), d = t(dst);
         if (s.dtype() != d.dtype() || s.size() != d.size()) throw new IllegalArgumentException("copy " + src + " -> " + dst);
         bind();
-        if (s.bytes > 0) CudaDriver.memcpyDtoDAsync(d.ptr, s.ptr, s.bytes, stream);
+        if (s.bytes == 0 || replayed("copy", 12, d.ptr, s.ptr, s.bytes)) return;
+        CudaDriver.memcpyDtoDAsync(d.ptr, s.ptr, s.bytes, stream);
     }
 
     @Override
@@ -429,12 +578,14 @@ public final class CudaBackend implements Backend {
     public void fill(Tensor t, float value) {
         long p = f(t);
         bind();
-        if (t.size() > 0) CudaDriver.memsetD32Async(p, Float.floatToRawIntBits(value), t.size(), stream);
+        if (t.size() == 0 || replayed("fill", 13, p, Float.floatToRawIntBits(value), t.size())) return;
+        CudaDriver.memsetD32Async(p, Float.floatToRawIntBits(value), t.size(), stream);
     }
 
     @Override
     public void synchronize() {
         bind();
+        notInStep("synchronize");
         CudaDriver.streamSynchronize(stream);
     }
 
@@ -444,6 +595,7 @@ public final class CudaBackend implements Backend {
      */
     public float elapsedMillis(Runnable work) {
         bind();
+        notInStep("elapsedMillis");
         MemorySegment start = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
         MemorySegment end = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
         try {
@@ -518,6 +670,8 @@ public final class CudaBackend implements Backend {
     /** Makes the workspace at least {@code bytes}; waits for queued work before freeing the old one. */
     private void ensureWorkspace(long bytes) {
         if (bytes <= workspaceBytes) return;
+        notInGraph("growing the cuDNN workspace");
+        memoryGeneration++;
         if (workspace != 0) {
             CudaDriver.streamSynchronize(stream);
             CudaDriver.memFree(workspace);
@@ -537,6 +691,8 @@ public final class CudaBackend implements Backend {
     private int algorithm(ConvPlan plan, ConvKey key, Cudnn.Direction dir, long x, long w, long y) {
         ConvDirection d = plan.dirs[dir.ordinal()];
         if (d.algo >= 0) return d.algo;
+        notInGraph("cuDNN's algorithm search for a new convolution shape");
+        memoryGeneration++;
         int algos = switch (dir) {
             case FORWARD -> Cudnn.FWD_ALGO_COUNT;
             case BACKWARD_DATA -> Cudnn.BWD_DATA_ALGO_COUNT;
@@ -593,6 +749,7 @@ public final class CudaBackend implements Backend {
         bind();
         ConvPlan plan = convPlan(key);
         int algo = algorithm(plan, key, Cudnn.Direction.FORWARD, xp, wp, yp);
+        if (replayed("conv2dForward", 1, plan.x.address(), algo, xp, wp, yp, workspace, workspaceBytes)) return;
         Cudnn.convolutionForward(cudnn, one, plan.x, xp, plan.w, wp, plan.dirs[0].conv, algo, workspace, workspaceBytes,
                 zero, plan.y, yp);
     }
@@ -604,6 +761,7 @@ public final class CudaBackend implements Backend {
         bind();
         ConvPlan plan = convPlan(key);
         int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_DATA, dxp, wp, dyp);
+        if (replayed("conv2dBackwardData", 2, plan.x.address(), algo, dxp, wp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0)) return;
         Cudnn.convolutionBackwardData(cudnn, one, plan.w, wp, plan.y, dyp, plan.dirs[1].conv, algo, workspace, workspaceBytes,
                 accumulate ? one : zero, plan.x, dxp);
     }
@@ -615,6 +773,7 @@ public final class CudaBackend implements Backend {
         bind();
         ConvPlan plan = convPlan(key);
         int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_FILTER, xp, dwp, dyp);
+        if (replayed("conv2dBackwardFilter", 3, plan.x.address(), algo, dwp, xp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0)) return;
         Cudnn.convolutionBackwardFilter(cudnn, one, plan.x, xp, plan.y, dyp, plan.dirs[2].conv, algo, workspace, workspaceBytes,
                 accumulate ? one : zero, plan.w, dwp);
     }
@@ -683,6 +842,8 @@ public final class CudaBackend implements Backend {
         long yp = f(y), smp = f(saveMean), sip = f(saveInvStd), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
         bind();
         BnPlan plan = bnPlan(x, "batchNormTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
+        if (replayed("batchNormTrain", 4, plan.x().address(), yp, smp, sip, xp, gp, bp, rmp, rvp,
+                Double.doubleToRawLongBits(momentum), Double.doubleToRawLongBits(eps))) return;
         Cudnn.batchNormForwardTraining(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, momentum, rmp, rvp, eps, smp, sip);
     }
 
@@ -692,6 +853,7 @@ public final class CudaBackend implements Backend {
         long yp = f(y), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
         bind();
         BnPlan plan = bnPlan(x, "batchNormEval", gamma, beta, runMean, runVar);
+        if (replayed("batchNormEval", 5, plan.x().address(), yp, xp, gp, bp, rmp, rvp, Double.doubleToRawLongBits(eps))) return;
         Cudnn.batchNormForwardInference(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, rmp, rvp, eps);
     }
 
@@ -709,6 +871,7 @@ public final class CudaBackend implements Backend {
         bind();
         BnPlan plan = bnPlan(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
         // dx written (alpha 1, beta 0); dgamma, dbeta accumulated (alpha 1, beta 1)
+        if (replayed("batchNormBackward", 6, plan.x().address(), dxp, dgp, dbp, dyp, xp, gp, smp, sip, Double.doubleToRawLongBits(eps))) return;
         Cudnn.batchNormBackward(cudnn, one, zero, one, one, plan.x(), xp, dyp, dxp, plan.bn(), gp, dgp, dbp,
                 eps, smp, sip);
     }
@@ -765,6 +928,8 @@ public final class CudaBackend implements Backend {
         long ap = f(a), bp = f(b), cp = f(c);
         bind();
         if (m == 0 || n == 0) return;
+        if (replayed("gemm", 7, transA ? 1 : 0, transB ? 1 : 0, m, n, k, ap, bp, cp, Float.floatToRawIntBits(alpha),
+                Float.floatToRawIntBits(beta))) return;
         gemmAlpha.set(JAVA_FLOAT, 0, alpha);
         gemmBeta.set(JAVA_FLOAT, 0, beta);
         Cublas.sgemm(cublas, transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
@@ -823,6 +988,8 @@ public final class CudaBackend implements Backend {
         TableKey key = new TableKey(words);
         Long dev = tables.get(key);
         if (dev != null) return dev;
+        notInGraph(op + " on a new set of tensors");
+        memoryGeneration++;
         if (tables.size() >= MAX_TABLES) {
             CudaDriver.streamSynchronize(stream);
             for (long d : tables.values()) CudaDriver.memFree(d);
@@ -862,7 +1029,8 @@ public final class CudaBackend implements Backend {
         for (Tensor t : xs) total += t.size();
         // the grid depends only on the total size, so the summation order (and result) is the same for the same tensors
         int grid = (int) Math.max(1, Math.min(REDUCE_MAX_BLOCKS, (total + 8L * BLOCK - 1) / (8L * BLOCK)));
-        args.begin().ptr(tab).i32(xs.size()).ptr(partials).ptr(ticket).ptr(op).i32(slot);
+        long dyn = stepInt(slot);
+        args.begin().ptr(tab).i32(xs.size()).ptr(partials).ptr(ticket).ptr(op).i32(dyn == 0 ? slot : 0).ptr(dyn);
         launch(kSumSquares, grid, 1, "sum_squares");
     }
 
@@ -878,7 +1046,9 @@ public final class CudaBackend implements Backend {
         float bc2sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = lr / bc1;
         long tab = table("adamStep", params, grads, m, v);
-        args.begin().ptr(tab).f32(stepSize).f32(beta1).f32(beta2).f32(eps).f32(weightDecay).f32(bc2sqrt);
+        long dyn = stepFloats(stepSize, bc2sqrt);
+        if (dyn != 0) stepSize = bc2sqrt = 0;
+        args.begin().ptr(tab).f32(stepSize).f32(beta1).f32(beta2).f32(eps).f32(weightDecay).f32(bc2sqrt).ptr(dyn);
         launch(kAdam, multiTensorBlocks(params), params.size(), "adam_step");
     }
 
@@ -888,7 +1058,8 @@ public final class CudaBackend implements Backend {
         bind();
         if (params.isEmpty()) return;
         long tab = table("rmspropStep", params, grads, sq, null);
-        args.begin().ptr(tab).f32(lr).f32(alpha).f32(eps);
+        long dyn = stepFloats(lr, 0);
+        args.begin().ptr(tab).f32(dyn == 0 ? lr : 0).f32(alpha).f32(eps).ptr(dyn);
         launch(kRmsprop, multiTensorBlocks(params), params.size(), "rmsprop_step");
     }
 
@@ -898,7 +1069,9 @@ public final class CudaBackend implements Backend {
         bind();
         if (params.isEmpty()) return;
         long tab = table("sgdStep", params, grads, buf, null);
-        args.begin().ptr(tab).f32(lr).f32(momentum).i32(step <= 1 ? 1 : 0);
+        int first = step <= 1 ? 1 : 0;
+        long dyn = stepFloats(lr, first);
+        args.begin().ptr(tab).f32(dyn == 0 ? lr : 0).f32(momentum).i32(dyn == 0 ? first : 0).ptr(dyn);
         launch(kSgd, multiTensorBlocks(params), params.size(), "sgd_step");
     }
 
@@ -919,7 +1092,8 @@ public final class CudaBackend implements Backend {
         bind();
         long n = out.size();
         if (n == 0) return;
-        args.begin().ptr(p).i64(n).i64(seed).i64(counter);
+        long dyn = stepLong(counter);
+        args.begin().ptr(p).i64(n).i64(seed).i64(dyn == 0 ? counter : 0).ptr(dyn);
         launch(kNormal, blocksFor((n + 3) / 4), 1, "philox_normal");
     }
 
@@ -954,7 +1128,9 @@ public final class CudaBackend implements Backend {
         }
         bind();
         if (out.size() == 0) return;
-        args.begin().ptr(op).ptr(img.ptr).ptr(idx.ptr).i32(start).i32(B).i64(item).i32(images.dim(0)).f32(scale).f32(shift);
+        long dyn = stepInt(start);
+        args.begin().ptr(op).ptr(img.ptr).ptr(idx.ptr).i32(dyn == 0 ? start : 0).i32(B).i64(item).i32(images.dim(0))
+                .f32(scale).f32(shift).ptr(dyn);
         launch(kGather, blocksFor(out.size()), 1, "gather_images");
     }
 
@@ -1006,7 +1182,9 @@ public final class CudaBackend implements Backend {
         args.begin()
                 .struct(program(loss.phi(), loss.name(), "phi")).struct(program(loss.dphi(), loss.name(), "dphi"))
                 .struct(program(loss.psi(), loss.name(), "psi")).struct(program(loss.dpsi(), loss.name(), "dpsi"))
-                .ptr(drp).ptr(dfp).ptr(trp).ptr(tfp).i32(tReal.sizeInt()).i32(tFake.sizeInt()).ptr(sp).i32(slot);
+                .ptr(drp).ptr(dfp).ptr(trp).ptr(tfp).i32(tReal.sizeInt()).i32(tFake.sizeInt()).ptr(sp);
+        long dyn = stepInt(slot);
+        args.i32(dyn == 0 ? slot : 0).ptr(dyn);
         launch(kCriticLoss, 1, 1, "critic_loss");
     }
 
@@ -1018,7 +1196,9 @@ public final class CudaBackend implements Backend {
         bind();
         args.begin()
                 .struct(program(loss.beta(), loss.name(), "beta")).struct(program(loss.dbeta(), loss.name(), "dbeta"))
-                .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp).i32(slot);
+                .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp);
+        long dyn = stepInt(slot);
+        args.i32(dyn == 0 ? slot : 0).ptr(dyn);
         launch(kGeneratorLoss, 1, 1, "generator_loss");
     }
 
@@ -1032,7 +1212,9 @@ public final class CudaBackend implements Backend {
     public void close() {
         if (closed) return;
         bind();
+        if (stepMode != StepMode.EAGER) throw new IllegalStateException("closing the CUDA backend inside a step graph's step");
         try {
+            for (CudaStepGraph g : List.copyOf(graphs)) g.close();
             CudaDriver.streamSynchronize(stream);
         } finally {
             closed = true;
@@ -1040,6 +1222,7 @@ public final class CudaBackend implements Backend {
             for (BnPlan p : bnPlans.values()) p.destroy();
             for (long d : tables.values()) CudaDriver.memFree(d);
             if (workspace != 0) CudaDriver.memFree(workspace);
+            CudaDriver.memFree(cublasWorkspace);
             CudaDriver.memFree(partials);
             CudaDriver.memFree(ticket);
             for (int i = 0; i < STAGING_SLOTS; i++) {

@@ -20,7 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Types: {@code CUresult}, {@code CUdevice}, enums and {@code unsigned int} are {@code int};
  * {@code CUdeviceptr} and {@code size_t} are {@code long}; handles ({@code CUcontext}, {@code CUstream},
- * {@code CUevent}, {@code CUmodule}, {@code CUfunction}) and host pointers are {@link MemorySegment}.
+ * {@code CUevent}, {@code CUmodule}, {@code CUfunction}, {@code CUgraph}, {@code CUgraphExec}) and host pointers are {@link MemorySegment}.
  * Versioned names are bound as cuda.h's macros map them (cuMemAlloc is cuMemAlloc_v2, ...).
  *
  * <p>The methods that return a value check the status and throw {@link CudaException}; the raw {@code int}
@@ -34,7 +34,8 @@ public final class CudaDriver {
     // CUresult values that get advice (cuda.h)
     public static final int CUDA_SUCCESS = 0, CUDA_ERROR_OUT_OF_MEMORY = 2, CUDA_ERROR_NOT_INITIALIZED = 3,
             CUDA_ERROR_STUB_LIBRARY = 34, CUDA_ERROR_INSUFFICIENT_DRIVER = 35, CUDA_ERROR_NO_DEVICE = 100,
-            CUDA_ERROR_NO_BINARY_FOR_GPU = 209, CUDA_ERROR_INVALID_PTX = 218, CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
+            CUDA_ERROR_NO_BINARY_FOR_GPU = 209, CUDA_ERROR_INVALID_PTX = 218, CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222,
+            CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900, CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901;
 
     // CUdevice_attribute
     public static final int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
@@ -44,6 +45,11 @@ public final class CudaDriver {
             CU_JIT_ERROR_LOG_BUFFER = 5, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
     // flags
     public static final int CU_STREAM_NON_BLOCKING = 1, CU_EVENT_DEFAULT = 0, CU_EVENT_DISABLE_TIMING = 2;
+    // CUstreamCaptureMode and CUstreamCaptureStatus
+    public static final int CU_STREAM_CAPTURE_MODE_GLOBAL = 0, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
+            CU_STREAM_CAPTURE_MODE_RELAXED = 2;
+    public static final int CU_STREAM_CAPTURE_STATUS_NONE = 0, CU_STREAM_CAPTURE_STATUS_ACTIVE = 1,
+            CU_STREAM_CAPTURE_STATUS_INVALIDATED = 2;
 
     public static final NativeLibraries.Library LIB = NativeLibraries.require(NativeLibraries.CUDA);
 
@@ -87,6 +93,17 @@ public final class CudaDriver {
     private static final MethodHandle cuLaunchKernel = bind("cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS,
             JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
 
+    // graphs: stream capture, instantiation, launch (cuda.h maps cuStreamBeginCapture to _v2 and cuGraphInstantiate to
+    // cuGraphInstantiateWithFlags)
+    private static final MethodHandle cuStreamBeginCapture = bind("cuStreamBeginCapture_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle cuStreamEndCapture = bind("cuStreamEndCapture", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle cuStreamIsCapturing = bind("cuStreamIsCapturing", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle cuGraphInstantiateWithFlags = bind("cuGraphInstantiateWithFlags", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle cuGraphLaunch = bind("cuGraphLaunch", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle cuGraphGetNodes = bind("cuGraphGetNodes", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle cuGraphExecDestroy = bind("cuGraphExecDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle cuGraphDestroy = bind("cuGraphDestroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+
     // ---------------------------------------------------------------- errors
 
     /** "CUDA_ERROR_OUT_OF_MEMORY (out of memory)" for a CUresult. */
@@ -109,6 +126,9 @@ public final class CudaDriver {
             case CUDA_ERROR_INSUFFICIENT_DRIVER -> ": the NVIDIA driver is older than this CUDA needs; install driver 580 or newer";
             case CUDA_ERROR_STUB_LIBRARY -> ": the libcuda.so found is the toolkit's stub, not the driver; remove the stubs folder from LD_LIBRARY_PATH or set SPARRING_LIBCUDA";
             case CUDA_ERROR_NO_BINARY_FOR_GPU -> ": the jar has no kernel image for this GPU; rebuild the kernels (native/build-kernels.sh) with SPARRING_CUDA_ARCHS including its architecture";
+            case CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, CUDA_ERROR_STREAM_CAPTURE_INVALIDATED -> ": an operation that a CUDA graph "
+                    + "cannot hold (an allocation, a wait, a host copy) ran while a training step was being captured; train "
+                    + "without --cuda-graphs and report it";
             case CUDA_ERROR_UNSUPPORTED_PTX_VERSION, CUDA_ERROR_INVALID_PTX -> ": the driver cannot compile the PTX of this jar (built by a newer nvcc); update the NVIDIA driver to 580 or newer";
             default -> "";
         };
@@ -299,6 +319,61 @@ public final class CudaDriver {
 
     public static void memsetD8Async(long dst, byte value, long count, MemorySegment stream) {
         try { check((int) cuMemsetD8Async.invokeExact(dst, value, count, stream), "cuMemsetD8Async"); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    // ---------------------------------------------------------------- graphs
+
+    /** Starts capturing the work queued on {@code stream} into a graph instead of running it. */
+    public static void streamBeginCapture(MemorySegment stream, int mode) {
+        try { check((int) cuStreamBeginCapture.invokeExact(stream, mode), "cuStreamBeginCapture_v2"); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** Ends the capture on {@code stream} and returns the CUgraph; throws when the capture was invalidated. */
+    public static MemorySegment streamEndCapture(MemorySegment stream) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(ADDRESS);
+            check((int) cuStreamEndCapture.invokeExact(stream, v), "cuStreamEndCapture");
+            return v.get(ADDRESS, 0);
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** The CUstreamCaptureStatus of {@code stream} (NONE, ACTIVE or INVALIDATED). */
+    public static int streamCaptureStatus(MemorySegment stream) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            check((int) cuStreamIsCapturing.invokeExact(stream, v), "cuStreamIsCapturing");
+            return v.get(JAVA_INT, 0);
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** An executable graph of {@code graph} (flags 0). */
+    public static MemorySegment graphInstantiate(MemorySegment graph) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(ADDRESS);
+            check((int) cuGraphInstantiateWithFlags.invokeExact(v, graph, 0L), "cuGraphInstantiateWithFlags");
+            return v.get(ADDRESS, 0);
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** The number of nodes of a graph. */
+    public static long graphNodeCount(MemorySegment graph) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_LONG);
+            check((int) cuGraphGetNodes.invokeExact(graph, MemorySegment.NULL, v), "cuGraphGetNodes");
+            return v.get(JAVA_LONG, 0);
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public static void graphLaunch(MemorySegment exec, MemorySegment stream) {
+        try { check((int) cuGraphLaunch.invokeExact(exec, stream), "cuGraphLaunch"); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public static void graphExecDestroy(MemorySegment exec) {
+        try { check((int) cuGraphExecDestroy.invokeExact(exec), "cuGraphExecDestroy"); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    public static void graphDestroy(MemorySegment graph) {
+        try { check((int) cuGraphDestroy.invokeExact(graph), "cuGraphDestroy"); } catch (Throwable t) { throw rethrow(t); }
     }
 
     // ---------------------------------------------------------------- modules and launches

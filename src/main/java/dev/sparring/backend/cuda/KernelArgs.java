@@ -35,6 +35,7 @@ final class KernelArgs {
     private long slot() {
         if (count == MAX_ARGS) throw new IllegalStateException("more than " + MAX_ARGS + " kernel arguments");
         long off = 8L * count;
+        values.set(JAVA_LONG, off, 0L);     // a 4-byte value leaves the slot's high half 0, for hash()
         pointers.setAtIndex(JAVA_LONG, count, values.address() + off);
         count++;
         return off;
@@ -58,4 +59,18 @@ final class KernelArgs {
     }
 
     MemorySegment pointers() { return pointers; }
+
+    /**
+     * A hash of the arguments as they stand: every scalar slot's bytes, and a struct's address (structs are kept for
+     * the backend's life, one per content, so the address names the content). A captured step compares launches by it.
+     */
+    long hash() {
+        long h = count;
+        for (int i = 0; i < count; i++) {
+            long p = pointers.getAtIndex(JAVA_LONG, i);
+            long v = p == values.address() + 8L * i ? values.get(JAVA_LONG, 8L * i) : p;
+            h = StepHash.mix(h, v);
+        }
+        return h;
+    }
 }

@@ -1,0 +1,211 @@
+package dev.sparring.backend.cuda;
+
+import dev.sparring.backend.StepGraph;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * A training step captured as a CUDA graph on the {@link CudaBackend}'s stream (see {@link StepGraph}).
+ *
+ * <p>Each call runs the step's code in one of three ways:
+ * <ul>
+ *   <li><b>eager</b>, op by op, while the backend measures the step record. Until a step has run this way without
+ *       allocating or freeing device memory (the first steps find convolution algorithms and allocate activations),
+ *       and again after memory changed between steps.</li>
+ *   <li><b>capture</b>: the stream is captured (global mode: CUDA refuses allocations and waits meanwhile), each
+ *       operation is noted by a hash of its kernel, grid and arguments, and the values that change between steps
+ *       are written to the step record instead of the kernel arguments; the kernels read them from the record's
+ *       device copy. Then the graph is instantiated, the record uploaded and the graph launched.</li>
+ *   <li><b>replay</b>: the code runs on the host only; each operation is checked against the captured one and
+ *       writes its per-step values into the record; then the record is uploaded and the graph launched.</li>
+ * </ul>
+ * The record upload goes through the backend's staging ring, queued on the stream before the launch, so the host
+ * can run steps ahead of the GPU as without a graph.
+ */
+final class CudaStepGraph implements StepGraph {
+    static final int ALIGN = 16;
+
+    private final CudaBackend be;
+    private final Arena arena = Arena.ofShared();
+    // what the step did when it last ran
+    private long[] ops = new long[256];     // operation hashes of the captured step
+    private String[] names = new String[256];
+    private int opCount;                     // operations in the captured step
+    private int opAt;                        // operation being replayed
+    private int recordBytes;                 // bytes of the record this step has reserved so far
+    private int measured = -1;               // record bytes of the last clean eager step; -1: none yet
+    private long memoryAfterEager = -1;      // the backend's memory generation after that step
+    // the graph and its record
+    private MemorySegment graph, exec;
+    private long memoryAtCapture;
+    private MemorySegment hostRecord;
+    private long deviceRecord;
+    private int recordCapacity;
+    private long eager, captured, replayed;
+    private boolean closed;
+
+    CudaStepGraph(CudaBackend be) { this.be = be; }
+
+    @Override
+    public void run(Runnable step) {
+        if (closed) throw new IllegalStateException("the step graph is closed");
+        if (exec != null && be.memoryGeneration() == memoryAtCapture) {
+            replay(step);
+        } else {
+            if (exec != null) dropGraph();
+            if (measured >= 0 && be.memoryGeneration() == memoryAfterEager) capture(step);
+            else runEager(step);
+        }
+    }
+
+    private void runEager(Runnable step) {
+        long before = be.memoryGeneration();
+        recordBytes = 0;
+        be.beginStep(this, CudaBackend.StepMode.MEASURE);
+        try {
+            step.run();
+        } finally {
+            be.endStep();
+        }
+        eager++;
+        boolean clean = be.memoryGeneration() == before;
+        measured = clean ? recordBytes : -1;
+        memoryAfterEager = be.memoryGeneration();
+    }
+
+    private void capture(Runnable step) {
+        ensureRecord(measured);
+        memoryAtCapture = be.memoryGeneration();
+        recordBytes = 0;
+        opCount = 0;
+        be.beginStep(this, CudaBackend.StepMode.CAPTURE);
+        CudaDriver.streamBeginCapture(be.stream(), CudaDriver.CU_STREAM_CAPTURE_MODE_GLOBAL);
+        MemorySegment g;
+        try {
+            step.run();
+        } catch (RuntimeException | Error e) {
+            try {
+                MemorySegment partial = CudaDriver.streamEndCapture(be.stream());
+                if (!partial.equals(MemorySegment.NULL)) CudaDriver.graphDestroy(partial);
+            } catch (RuntimeException end) {
+                e.addSuppressed(end);
+            }
+            throw e;
+        } finally {
+            be.endStep();
+        }
+        g = CudaDriver.streamEndCapture(be.stream());
+        if (recordBytes > recordCapacity) {
+            CudaDriver.graphDestroy(g);
+            throw new IllegalStateException("the captured training step wrote a step record of " + recordBytes
+                    + " bytes; the step before it measured " + measured);
+        }
+        graph = g;
+        exec = CudaDriver.graphInstantiate(g);
+        captured++;
+        launch();
+    }
+
+    private void replay(Runnable step) {
+        recordBytes = 0;
+        opAt = 0;
+        be.beginStep(this, CudaBackend.StepMode.REPLAY);
+        try {
+            step.run();
+        } finally {
+            be.endStep();
+        }
+        if (opAt != opCount) {
+            throw new IllegalStateException("the training step ran " + opAt + " operations where its CUDA graph has "
+                    + opCount + " (the first one missing: " + names[opAt] + "); a step run through a graph must run the "
+                    + "same operations every time: train without --cuda-graphs and report this");
+        }
+        replayed++;
+        launch();
+    }
+
+    /** Uploads the record (queued before the launch, through the staging ring) and launches the graph. */
+    private void launch() {
+        if (recordBytes > 0) be.uploadRecord(deviceRecord, hostRecord, recordBytes);
+        CudaDriver.graphLaunch(exec, be.stream());
+    }
+
+    private void ensureRecord(int bytes) {
+        if (bytes <= recordCapacity) return;
+        int cap = Math.max(256, Integer.highestOneBit(Math.max(1, bytes - 1)) << 1);
+        if (deviceRecord != 0) be.freeRecord(deviceRecord);
+        deviceRecord = 0;
+        deviceRecord = be.allocateRecord(cap);
+        hostRecord = arena.allocate(cap, ALIGN);
+        recordCapacity = cap;
+    }
+
+    private void dropGraph() {
+        CudaDriver.graphExecDestroy(exec);
+        CudaDriver.graphDestroy(graph);
+        exec = null;
+        graph = null;
+        opCount = 0;
+    }
+
+    // ---------------------------------------------------------------- called by the backend during a step
+
+    /**
+     * Reserves {@code bytes} of the record for the current operation and returns its offset. While measuring, only
+     * counts; the offsets of a replay equal those of the capture because its operations are the same.
+     */
+    int reserve(int bytes) {
+        int off = recordBytes;
+        recordBytes = off + (bytes + ALIGN - 1) / ALIGN * ALIGN;
+        if (be.stepMode() != CudaBackend.StepMode.MEASURE && recordBytes > recordCapacity) {
+            throw new IllegalStateException("the training step needs a larger step record (" + recordBytes + " bytes) than "
+                    + "the step before it (" + recordCapacity + "): it must run the same operations every time");
+        }
+        return off;
+    }
+
+    /** The host copy of the record, to write the current step's values into (valid while capturing or replaying). */
+    MemorySegment hostRecord() { return hostRecord; }
+
+    /** The device address of the record's byte {@code offset}. */
+    long device(int offset) { return deviceRecord + offset; }
+
+    /** Notes an operation while capturing; while replaying, checks that it is the one captured at this position. */
+    void operation(long hash, String name) {
+        if (be.stepMode() == CudaBackend.StepMode.CAPTURE) {
+            if (opCount == ops.length) {
+                ops = Arrays.copyOf(ops, 2 * opCount);
+                names = Arrays.copyOf(names, 2 * opCount);
+            }
+            ops[opCount] = hash;
+            names[opCount] = name;
+            opCount++;
+        } else if (be.stepMode() == CudaBackend.StepMode.REPLAY) {
+            if (opAt >= opCount || ops[opAt] != hash) {
+                String was = opAt >= opCount ? "the end of the step" : names[opAt] + (names[opAt].equals(name) ? " with other arguments" : "");
+                throw new IllegalStateException("the training step differs from its CUDA graph at operation " + (opAt + 1)
+                        + ": " + name + " where the graph has " + was + "; a step run through a graph must run the same "
+                        + "operations on the same tensors every time: train without --cuda-graphs and report this");
+            }
+            opAt++;
+        }
+    }
+
+    @Override
+    public Stats stats() { return new Stats(eager, captured, replayed, opCount); }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        if (!be.isClosed()) {
+            be.synchronize();
+            if (exec != null) dropGraph();
+            if (deviceRecord != 0) be.freeRecord(deviceRecord);
+        }
+        be.forget(this);
+        arena.close();
+    }
+}
