@@ -1,6 +1,7 @@
 package dev.sparring.bench;
 
 import dev.sparring.backend.Backend;
+import dev.sparring.backend.StepGraph;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.loss.GanLoss;
@@ -85,9 +86,10 @@ public final class TrainBench {
      * @param msPerIter   each timed block's milliseconds per iteration
      * @param phases      phase name to milliseconds per iteration (empty when not measured)
      * @param last        the metrics of the last timed step
+     * @param graph       the step graph's counts when steps ran as a CUDA graph, else null
      */
     public record Result(Options options, String device, String description, int dSteps, long gParams, long dParams,
-                         double[] msPerIter, Map<String, Double> phases, Check check, Metrics last) {
+                         double[] msPerIter, Map<String, Double> phases, Check check, Metrics last, StepGraph.Stats graph) {
         public double medianMs() {
             double[] s = msPerIter.clone();
             Arrays.sort(s);
@@ -108,9 +110,11 @@ public final class TrainBench {
             Options o = options;
             double min = Arrays.stream(msPerIter).min().orElse(0), max = Arrays.stream(msPerIter).max().orElse(0);
             return String.format(Locale.ROOT, "bench: %s, DCGAN %dpx C %d nz %d ngf %d ndf %d, batch %d, %s (%d critic step%s): "
-                            + "%.2f it/s, %.0f img/s, %.2f ms/it (median of %d x %d; %.2f-%.2f), %.0f conv GFLOP/s",
+                            + "%.2f it/s, %.0f img/s, %.2f ms/it (median of %d x %d; %.2f-%.2f), %.0f conv GFLOP/s%s",
                     device, o.imageSize(), o.channels(), o.nz(), o.ngf(), o.ndf(), o.batch(), o.loss(), dSteps, dSteps == 1 ? "" : "s",
-                    itPerSec(), imagesPerSec(), medianMs(), o.repeats(), o.iters(), min, max, gflopPerSec());
+                    itPerSec(), imagesPerSec(), medianMs(), o.repeats(), o.iters(), min, max, gflopPerSec(),
+                    graph == null ? "" : String.format(Locale.ROOT, ", CUDA graph of %d operations (%d steps replayed)",
+                            graph.operations(), graph.replayed()));
         }
 
         /** The machine-readable form (one JSON object). */
@@ -143,6 +147,9 @@ public final class TrainBench {
             m.put("conv_gflop_per_it", convFlopsPerIteration(o, dSteps) / 1e9);
             m.put("conv_gflop_per_s", gflopPerSec());
             m.put("phases_ms", new LinkedHashMap<String, Object>(phases));
+            m.put("cuda_graph", graph != null);
+            m.put("graph_operations", graph == null ? null : graph.operations());
+            m.put("graph_replayed", graph == null ? null : graph.replayed());
             m.put("check", check.status());
             m.put("check_max_diff", check.maxDiff());
             m.put("last_d_loss", last == null ? null : last.dLoss());
@@ -156,13 +163,22 @@ public final class TrainBench {
      * only called when {@code checkSteps > 0}). Progress goes to {@code log}.
      */
     public static Result run(Backend be, Options o, Supplier<Backend> reference, PrintStream log) {
+        return run(be, o, reference, log, false);
+    }
+
+    /**
+     * As {@link #run(Backend, Options, Supplier, PrintStream)}; with {@code graphs}, the checked and the timed steps run
+     * through the backend's step graph ({@link Trainer#useStepGraph}), where it has one. The phase breakdown runs op
+     * by op (it waits for the device between phases).
+     */
+    public static Result run(Backend be, Options o, Supplier<Backend> reference, PrintStream log, boolean graphs) {
         TrainLoss loss = TrainLoss.of(GanLoss.parse(o.loss()));
         ImageDataset data = syntheticImages(o);
         Check check = Check.skipped("no reference backend");
         if (o.checkSteps() > 0 && reference != null) {
             log.printf("bench: checking %d step(s) against the reference backend ...%n", o.checkSteps());
             try (Backend ref = reference.get()) {
-                check = compare(config(o, o.checkSteps(), o.checkSteps()), be, ref, data, loss);
+                check = compare(config(o, o.checkSteps(), o.checkSteps()), be, ref, data, loss, graphs);
             }
             log.println(check.table());
         }
@@ -170,6 +186,7 @@ public final class TrainBench {
         int logEvery = Math.max(o.warmup(), o.iters());
         TrainConfig cfg = config(o, (long) o.warmup() + (long) o.repeats() * o.iters() + o.phaseIters(), logEvery);
         try (Trainer t = new Trainer(cfg, be, data, loss)) {
+            if (graphs && !t.useStepGraph(true)) log.println("bench: the " + be.name() + " backend has no step graphs; steps run op by op");
             log.printf("bench: %d warm-up step(s) ...%n", o.warmup());
             for (int i = 0; i < o.warmup(); i++) t.step();
             requireFinite(t.drainMetrics(), "warm-up");
@@ -187,8 +204,9 @@ public final class TrainBench {
                 log.printf(Locale.ROOT, "bench: block %d/%d: %.3f ms/it%n", r + 1, o.repeats(), ms[r]);
             }
             Map<String, Double> phases = o.phaseIters() > 0 ? phases(t, o.phaseIters()) : Map.of();
+            StepGraph.Stats graph = t.stepGraphStats();
             return new Result(o, be.name(), be.description(), cfg.dSteps(), t.generator().parameterCount(),
-                    t.critic().parameterCount(), ms, phases, check, last);
+                    t.critic().parameterCount(), ms, phases, check, last, graph);
         }
     }
 
@@ -227,9 +245,10 @@ public final class TrainBench {
     /** Tolerance of the step-by-step comparison: float sums in another order, amplified a little by each Adam step. */
     static final double CHECK_ATOL = 1e-3, CHECK_RTOL = 1e-3;
 
-    static Check compare(TrainConfig cfg, Backend be, Backend ref, ImageDataset data, TrainLoss loss) {
+    static Check compare(TrainConfig cfg, Backend be, Backend ref, ImageDataset data, TrainLoss loss, boolean graphs) {
         List<Metrics> a, b;
         try (Trainer t = new Trainer(cfg, be, data, loss)) {
+            t.useStepGraph(graphs);
             for (long i = 0; i < cfg.steps(); i++) t.step();
             a = t.drainMetrics();
         }

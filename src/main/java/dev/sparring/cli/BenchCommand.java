@@ -60,6 +60,9 @@ public final class BenchCommand implements Callable<Integer> {
     int checkSteps;
     @Option(names = "--tf32", description = "let cuDNN and cuBLAS use TF32 tensor cores (CUDA only; PyTorch's default for convolutions)")
     boolean tf32;
+    @Option(names = "--cuda-graphs", description = "CUDA: run the checked and timed steps as a CUDA graph (captured once warm, "
+            + "then replayed); the phase breakdown still runs op by op")
+    boolean cudaGraphs;
     @Option(names = "--seed", defaultValue = "1", description = "seed for weights, noise and the synthetic images")
     long seed;
     @Option(names = "--json", description = "also append the JSON line to this file")
@@ -73,7 +76,7 @@ public final class BenchCommand implements Callable<Integer> {
         TrainBench.Result r;
         try (Backend be = backend()) {
             boolean reference = checkSteps > 0 && !(be instanceof CpuBackend);
-            r = TrainBench.run(be, o, reference ? CpuBackend::new : null, System.err);
+            r = TrainBench.run(be, o, reference ? CpuBackend::new : null, System.err, cudaGraphs);
         }
         out.println(r.line());
         if (!r.phases().isEmpty()) out.println(TrainBench.phaseTable(r.phases(), r.medianMs()));

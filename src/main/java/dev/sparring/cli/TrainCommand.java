@@ -1,6 +1,7 @@
 package dev.sparring.cli;
 
 import dev.sparring.backend.Backend;
+import dev.sparring.backend.StepGraph;
 import dev.sparring.backend.Backends;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
@@ -97,12 +98,15 @@ public final class TrainCommand implements Callable<Integer> {
     String name;
     @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file. It keeps "
             + "the run's settings (config.json); it takes only --steps/--epochs (a new total), --lr-decay-at/--lr-decay "
-            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device and --no-progress")
+            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, --cuda-graphs and --no-progress")
     Path resume;
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
     String device;
     @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
     boolean noProgress;
+    @Option(names = "--cuda-graphs", description = "CUDA: run each training step as a CUDA graph (captured once warm, then "
+            + "replayed; same results). Not yet measured on a GPU, so off by default; ignored on the CPU")
+    boolean cudaGraphs;
 
     @Spec
     CommandSpec spec;   // set by picocli: which flags were typed
@@ -113,7 +117,7 @@ public final class TrainCommand implements Callable<Integer> {
      * (model, data, loss, optimizer, rates, batch, seed, folder) is fixed by its checkpoint.
      */
     static final List<String> RESUME_FLAGS = List.of("--steps", "--epochs", "--lr-decay-at", "--lr-decay",
-            "--sample-every", "--log-every", "--checkpoint-every", "--device", "--no-progress");
+            "--sample-every", "--log-every", "--checkpoint-every", "--device", "--cuda-graphs", "--no-progress");
 
     @Override
     public Integer call() throws Exception {
@@ -170,6 +174,11 @@ public final class TrainCommand implements Callable<Integer> {
                     cfg.model(), ds.name(), cfg.loss(),
                     trainer.totalSteps(), trainer.stepsPerEpoch(), trainer.generator().parameterCount(), trainer.critic().parameterCount());
             System.err.printf("optimizer %s, %s%n", cfg.optimizer(), cfg.describeLearningRates());
+            if (cudaGraphs) {
+                System.err.println(trainer.useStepGraph(true)
+                        ? "steps run as a CUDA graph, captured once the first step has run op by op"
+                        : "--cuda-graphs: the " + be.name() + " backend has no graphs; steps run op by op");
+            }
             Thread hook = new Thread(() -> {
                 run.requestStop();
                 try {
@@ -186,6 +195,11 @@ public final class TrainCommand implements Callable<Integer> {
                 // the JVM is exiting (Ctrl-C): the hook is waiting for us, and the checkpoint is written
             }
             System.err.println(r.message());
+            StepGraph.Stats gs = trainer.stepGraphStats();
+            if (gs != null) {
+                System.err.printf("CUDA graph: %d step(s) op by op, %d captured, %d replayed; %d operations per step%n",
+                        gs.eager(), gs.captured(), gs.replayed(), gs.operations());
+            }
             if (r.lastCheckpoint() != null) System.err.println("checkpoint: " + r.lastCheckpoint());
             System.err.println("samples: " + runDir.resolve("samples") + "   loss curve: " + runDir.resolve("loss_curve.png"));
             return switch (r.outcome()) {

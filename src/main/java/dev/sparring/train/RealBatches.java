@@ -18,6 +18,13 @@ public abstract sealed class RealBatches implements AutoCloseable {
     /** The next real batch (a tensor owned by this source, overwritten by the next call). */
     abstract Tensor next();
 
+    /**
+     * Does, before a step, the host-to-device work that the step's next {@code batches} calls of {@link #next} would
+     * otherwise do (a new epoch's order), so that the step itself runs the same operations every time (a step run
+     * through a {@link dev.sparring.backend.StepGraph}). Optional: {@link #next} does it itself when needed.
+     */
+    void prepare(int batches) { }
+
     /** Batches in one epoch; 0 for an endless sampler. */
     abstract long batchesPerEpoch();
 
@@ -42,23 +49,31 @@ public abstract sealed class RealBatches implements AutoCloseable {
     /**
      * Images: the uint8 dataset is uploaded once; each epoch is a permutation drawn from the stream
      * (seed, "shuffle/&lt;epoch&gt;"), so the position is fully described by the number of batches consumed.
-     * The last incomplete batch of an epoch is dropped. Pixels map to [-1, 1]: x / 127.5 - 1.
+     * The last incomplete batch of an epoch is dropped. Pixels map to [-1, 1]: x / 127.5 - 1. The device keeps the
+     * order of as many epochs as one step's batches can touch, one per slot of {@code perm}, so {@link #prepare} can
+     * upload a coming epoch's order before the step while the step still reads the current one.
      */
     static final class Images extends RealBatches {
         private final ImageDataset data;
         private final long seed;
         private final Tensor pixels;       // (N, C, H, W) U8
         private final Tensor out;          // (B, C, H, W) F32
-        private Tensor perm;               // (N) I32, this epoch's order
-        private long permEpoch = -1;
+        private final int slots;           // epochs whose order is kept on the device
+        private Tensor perm;               // (slots * N) I32: the order of epoch e in slot e % slots
+        private final long[] slotEpoch;    // the epoch each slot holds; -1: none
 
-        Images(Backend be, ImageDataset data, int batch, long seed) {
+        /** {@code batchesPerStep}: the most batches one step draws (k critic steps), for {@link #prepare}. */
+        Images(Backend be, ImageDataset data, int batch, long seed, int batchesPerStep) {
             super(be, batch);
             if (data.size() < batch) {
                 throw new IllegalArgumentException("dataset " + data.name() + " has " + data.size() + " images, fewer than --batch " + batch);
             }
             this.data = data;
             this.seed = seed;
+            long bpe = data.size() / batch;
+            this.slots = (int) ((Math.max(1, batchesPerStep) + bpe - 1) / bpe + 1);
+            this.slotEpoch = new long[slots];
+            java.util.Arrays.fill(slotEpoch, -1);
             this.pixels = be.upload(data.pixels(), data.size(), data.channels(), data.height(), data.width());
             this.out = be.zeros(batch, data.channels(), data.height(), data.width());
         }
@@ -75,16 +90,44 @@ public abstract sealed class RealBatches implements AutoCloseable {
         }
 
         @Override
+        void prepare(int batches) {
+            long bpe = batchesPerEpoch();
+            for (long e = consumed / bpe; e <= (consumed + Math.max(1, batches) - 1) / bpe; e++) resident(e);
+        }
+
+        /** Makes epoch {@code epoch}'s order resident in its slot; returns the slot. */
+        private int resident(long epoch) {
+            int slot = (int) (epoch % slots);
+            if (slotEpoch[slot] != epoch) {
+                // one device buffer for every epoch's order: no allocation (and no implicit device sync) in the loop
+                if (perm == null) perm = be.zeros(DType.I32, slots * data.size());
+                uploadOrder(epoch, slot);
+                slotEpoch[slot] = epoch;
+            }
+            return slot;
+        }
+
+        private void uploadOrder(long epoch, int slot) {
+            int n = data.size();
+            if (slots == 1) {
+                be.copyFromHost(permutation(seed, epoch, n), perm);
+                return;
+            }
+            // the whole buffer, with the other slots' orders as they are: copyFromHost writes a whole tensor
+            int[] all = orders;
+            if (all == null) all = orders = new int[slots * n];
+            System.arraycopy(permutation(seed, epoch, n), 0, all, slot * n, n);
+            be.copyFromHost(all, perm);
+        }
+
+        private int[] orders;              // host copy of perm (only with several slots)
+
+        @Override
         Tensor next() {
             long bpe = batchesPerEpoch();
             long epoch = consumed / bpe;
-            if (epoch != permEpoch) {
-                // one device buffer for every epoch's order: no allocation (and no implicit device sync) in the loop
-                if (perm == null) perm = be.zeros(DType.I32, data.size());
-                be.copyFromHost(permutation(seed, epoch, data.size()), perm);
-                permEpoch = epoch;
-            }
-            int start = (int) (consumed % bpe) * batch;
+            int slot = resident(epoch);
+            int start = slot * data.size() + (int) (consumed % bpe) * batch;
             be.gatherImages(out, pixels, perm, start, 1f / 127.5f, -1f);
             consumed++;
             return out;

@@ -2,6 +2,7 @@ package dev.sparring.train;
 
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.StepGraph;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
@@ -49,6 +50,8 @@ public final class Trainer implements AutoCloseable {
     private long step;                                // generator steps done
     private final MetricsBuffer metrics;
     private PhaseListener phases = phase -> { };   // benchmarks time the phases of a step through this
+    private boolean timed;                         // a phase listener is set
+    private StepGraph graph;                       // steps run through it when set (useStepGraph)
 
     /** Told when each phase of a step ends ("data", "G forward", "D forward", "loss", ...); for benchmarks. */
     @FunctionalInterface
@@ -57,7 +60,27 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** Sets the phase listener (null: none). A listener that synchronizes the device slows training down. */
-    public void onPhase(PhaseListener listener) { this.phases = listener == null ? phase -> { } : listener; }
+    public void onPhase(PhaseListener listener) {
+        this.phases = listener == null ? phase -> { } : listener;
+        this.timed = listener != null;
+    }
+
+    /**
+     * Runs the steps through the backend's {@link StepGraph} (a CUDA graph: the first steps run op by op, then one
+     * is captured and replayed) when {@code on} and the backend has one; returns whether steps now use a graph.
+     * Results are those of running without it. Steps timed phase by phase ({@link #onPhase}) run op by op.
+     */
+    public boolean useStepGraph(boolean on) {
+        if (on && graph == null) graph = be.stepGraph();
+        if (!on && graph != null) {
+            graph.close();
+            graph = null;
+        }
+        return graph != null;
+    }
+
+    /** The step graph's counts, or null when steps run op by op. */
+    public StepGraph.Stats stepGraphStats() { return graph == null ? null : graph.stats(); }
 
     public Trainer(TrainConfig cfg, Backend be, Dataset data, TrainLoss loss) {
         this.cfg = cfg;
@@ -84,7 +107,7 @@ public final class Trainer implements AutoCloseable {
             this.g = Dcgan.generator(be, dc, init);
             this.d = Dcgan.discriminator(be, dc, init);
             this.zShape = new int[]{cfg.batch(), cfg.nz(), 1, 1};
-            this.real = new RealBatches.Images(be, img, cfg.batch(), cfg.seed());
+            this.real = new RealBatches.Images(be, img, cfg.batch(), cfg.seed(), cfg.dSteps());
         }
         this.optG = Optimizer.create(cfg.optimizer(), g, (float) cfg.lrGAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.optD = Optimizer.create(cfg.optimizer(), d, (float) cfg.lrDAt(0), (float) cfg.beta1(), (float) cfg.beta2());
@@ -108,14 +131,23 @@ public final class Trainer implements AutoCloseable {
         optD.setLearningRate((float) cfg.lrDAt(step));
         optG.setLearningRate((float) cfg.lrGAt(step));
         int row = (int) (step % cfg.logEvery()) * Metrics.SLOTS;
+        if (graph != null && !timed) {
+            real.prepare(cfg.dSteps());
+            graph.run(() -> stepBody(row));
+        } else {
+            stepBody(row);
+        }
+        step++;
+        metrics.recorded(step);
+    }
+
+    private void stepBody(int row) {
         int k = cfg.dSteps();
         int alternating = cfg.simultaneous() ? k - 1 : k;
         Tensor xFake = null;
         for (int j = 0; j < alternating; j++) xFake = criticStep(row);
         if (cfg.simultaneous()) simultaneousStep(row);
         else generatorStep(xFake, row);
-        step++;
-        metrics.recorded(step);
     }
 
     private Tensor nextReal() {
@@ -279,6 +311,7 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (graph != null) graph.close();
         for (Tensor t : new Tensor[]{z, dtReal, dtFake, dtGen, stats}) t.close();
         real.close();
     }

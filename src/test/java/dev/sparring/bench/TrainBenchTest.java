@@ -91,7 +91,7 @@ class TrainBenchTest {
         TrainBench.Options o = new TrainBench.Options(28, 1, 8, 8, 8, 8, 16, "nsgan", 1, 1, 1, 0, 2, 5);
         try (CpuBackend a = new CpuBackend(); CpuBackend b = new CpuBackend()) {
             TrainBench.Check c = TrainBench.compare(TrainBench.config(o, 2, 2), a, b, TrainBench.syntheticImages(o),
-                    TrainLoss.of(GanLoss.parse("nsgan")));
+                    TrainLoss.of(GanLoss.parse("nsgan")), false);
             assertEquals("ok", c.status(), c.table());
             assertEquals(0.0, c.maxDiff(), c.table());
             assertTrue(c.table().contains("d_loss") && c.table().contains("grad_norm_g"), c.table());

@@ -39,7 +39,7 @@ class CudaSteadyStateTest {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(JAVA_LONG, NAMES.length);
             int n = (int) h.invokeExact(out, NAMES.length);
-            assertEquals(NAMES.length, n, "counters of the simulator");
+            assertTrue(n >= NAMES.length, "counters of the simulator: " + n);   // later ones (graphs) are CudaGraphTest's
             return out.toArray(JAVA_LONG);
         }
     }

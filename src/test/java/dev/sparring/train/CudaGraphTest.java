@@ -1,0 +1,238 @@
+package dev.sparring.train;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.StepGraph;
+import dev.sparring.backend.cuda.CudaBackend;
+import dev.sparring.backend.cuda.CudaException;
+import dev.sparring.backend.cuda.CudaRuntime;
+import dev.sparring.backend.cuda.NativeLibraries;
+import dev.sparring.data.Dataset;
+import dev.sparring.data.Datasets;
+import dev.sparring.gan.loss.GanLoss;
+import dev.sparring.nn.Network;
+import dev.sparring.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Training steps run as a CUDA graph ({@link Trainer#useStepGraph}) compute what the same steps run op by op compute,
+ * bit for bit on one GPU (both backends use deterministic convolution algorithms): every metric of every step and the
+ * final weights, buffers and optimizer state, for each kind of per-step value the graph reads from its step record
+ * (learning rates and their drops, Adam's bias corrections, SGD's first step, noise counters, batch offsets across
+ * epochs, metric rows, 2-D batches copied from the host). Also: when a graph is captured and replayed, that a memory
+ * change between steps makes the next step run op by op and the one after it be captured again, and that a step
+ * which does something else than its graph is refused. Skipped without a GPU; runs on the host CUDA simulator.
+ */
+@EnabledIf(value = "gpuAvailable", disabledReason = "no usable GPU (see CudaRuntime.probe())")
+class CudaGraphTest {
+    static boolean gpuAvailable() { return CudaRuntime.probe().available(); }
+
+    private static CudaBackend deterministic() { return new CudaBackend(new CudaBackend.Options(0, false, true)); }
+
+    record Case(String name, TrainConfig cfg, String data) {
+        @Override
+        public String toString() { return name; }
+    }
+
+    static Stream<Case> cases() {
+        TrainConfig dcgan = TrainerTest.smallDcgan().with("logEvery", 4);
+        TrainConfig ring = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("batch", 32).with("nz", 4)
+                .with("hidden", 16).with("depth", 2).with("logEvery", 4).with("sampleEvery", 0).with("checkpointEvery", 0);
+        return Stream.of(
+                // 2 critic steps of 16 images on 96 digits: 3 steps per epoch, so steps cross epochs (new orders uploaded
+                // before a step) and the rates drop after step 5
+                new Case("dcgan nsgan adam k=2, epochs, rate drop", dcgan.with("dSteps", 2).with("steps", 11L)
+                        .with("lrDecayAt", List.of(5L)), "digits"),
+                new Case("dcgan simultaneous", dcgan.with("simultaneous", true).with("dSteps", 1).with("steps", 9L), "digits"),
+                new Case("dcgan wgan rmsprop clip k=3", dcgan.with("loss", "wgan").with("optimizer", "rmsprop").with("beta2", 0.99)
+                        .with("clip", 0.01).with("dSteps", 3).with("lrD", 5e-5).with("lrG", 5e-5).with("steps", 8L), "digits"),
+                new Case("dcgan sgd", dcgan.with("optimizer", "sgd").with("lrD", 1e-3).with("lrG", 1e-3).with("steps", 7L), "digits"),
+                // 2-D batches drawn on the host: each critic step's batch travels in the step record
+                new Case("mlp ring8 k=2, host batches", ring.with("dSteps", 2).with("steps", 10L), "ring8"));
+    }
+
+    private static Dataset data(Case c) {
+        return c.data().equals("digits") ? TrainerTest.firstDigits(96) : Datasets.open("ring8", 0, 0);
+    }
+
+    private static TrainLoss loss(TrainConfig cfg) { return TrainLoss.of(GanLoss.parse(cfg.loss())); }
+
+    /** Metrics of every step and the final state of both networks and both optimizers. */
+    record Run(List<Metrics> metrics, List<float[]> state, StepGraph.Stats graph) { }
+
+    static Run train(Case c, boolean graphs) {
+        try (CudaBackend gpu = deterministic(); Trainer t = new Trainer(c.cfg(), gpu, data(c), loss(c.cfg()))) {
+            assertEquals(graphs, t.useStepGraph(graphs));
+            List<Metrics> ms = new ArrayList<>();
+            while (t.stepCount() < c.cfg().steps()) {
+                t.step();
+                if (t.stepCount() % c.cfg().logEvery() == 0) ms.addAll(t.drainMetrics());
+            }
+            ms.addAll(t.drainMetrics());
+            return new Run(ms, state(gpu, t), t.stepGraphStats());
+        }
+    }
+
+    static List<float[]> state(Backend be, Trainer t) {
+        List<float[]> out = new ArrayList<>();
+        for (Network n : List.of(t.generator(), t.critic())) {
+            n.namedParameters().values().forEach(p -> out.add(be.download(p.value())));
+            n.namedBuffers().values().forEach(b -> out.add(be.download(b)));
+        }
+        t.generatorOptimizer().state().values().forEach(x -> out.add(be.download(x)));
+        t.criticOptimizer().state().values().forEach(x -> out.add(be.download(x)));
+        return out;
+    }
+
+    static void assertSameRun(Run eager, Run graph, String what) {
+        assertEquals(eager.metrics().size(), graph.metrics().size(), what + ": metrics rows");
+        for (int i = 0; i < eager.metrics().size(); i++) {
+            assertEquals(eager.metrics().get(i).toString(), graph.metrics().get(i).toString(), what + ": metrics of step " + (i + 1));
+        }
+        assertEquals(eager.state().size(), graph.state().size(), what + ": state tensors");
+        for (int k = 0; k < eager.state().size(); k++) {
+            float[] a = eager.state().get(k), b = graph.state().get(k);
+            for (int i = 0; i < a.length; i++) {
+                if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
+                    fail(what + ": state tensor " + k + " differs at " + i + ": " + a[i] + " op by op, " + b[i] + " through the graph");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void stepsThroughAGraphEqualStepsOpByOp(Case c) {
+        Run eager = train(c, false);
+        Run graph = train(c, true);
+        assertSameRun(eager, graph, c.name());
+        StepGraph.Stats s = graph.graph();
+        long steps = c.cfg().steps();
+        // the first step allocates (activations, tables, algorithm search) and the second does not: it is the clean
+        // op-by-op step, and the third is captured
+        assertEquals(2, s.eager(), s.toString());
+        assertEquals(1, s.captured(), s.toString());
+        assertEquals(steps - 3, s.replayed(), s.toString());
+        assertTrue(s.operations() > 10, s.toString());
+    }
+
+    @Test
+    void aMemoryChangeBetweenStepsMakesTheGraphBeCapturedAgain() {
+        Case c = cases().findFirst().orElseThrow();
+        TrainConfig cfg = c.cfg().with("steps", 10L).with("lrDecayAt", List.of());
+        Run[] runs = new Run[2];
+        for (int g = 0; g < 2; g++) {
+            try (CudaBackend gpu = deterministic(); Trainer t = new Trainer(cfg, gpu, data(c), loss(cfg))) {
+                t.useStepGraph(g == 1);
+                List<Metrics> ms = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    t.step();
+                    // samples of a new size allocate the generator's sampling activations once (after step 5)
+                    if (i == 4) t.fixedSamples(5);
+                    if (t.stepCount() % cfg.logEvery() == 0) ms.addAll(t.drainMetrics());
+                }
+                ms.addAll(t.drainMetrics());
+                runs[g] = new Run(ms, state(gpu, t), t.stepGraphStats());
+            }
+        }
+        assertSameRun(runs[0], runs[1], "sampling after step 5");
+        StepGraph.Stats s = runs[1].graph();
+        // steps 1-2 op by op, 3 captured, 4-5 replayed; the sample allocates: 6 op by op, 7 captured, 8-10 replayed
+        assertEquals(new StepGraph.Stats(3, 2, 5, s.operations()), s);
+    }
+
+    @Test
+    void aStepThatDiffersFromItsGraphIsRefused() {
+        try (CudaBackend gpu = new CudaBackend(); Tensor a = gpu.zeros(8); Tensor b = gpu.zeros(8); StepGraph g = gpu.stepGraph()) {
+            for (int i = 0; i < 3; i++) g.run(() -> gpu.fill(a, 1));
+            assertEquals(new StepGraph.Stats(1, 1, 1, 1), g.stats());
+            var e = assertThrows(IllegalStateException.class, () -> g.run(() -> gpu.fill(b, 1)));
+            assertTrue(e.getMessage().contains("fill"), e.getMessage());
+            e = assertThrows(IllegalStateException.class, () -> g.run(() -> { gpu.fill(a, 1); gpu.scale(a, 2); }));
+            assertTrue(e.getMessage().contains("scale"), e.getMessage());
+            e = assertThrows(IllegalStateException.class, () -> g.run(() -> { }));
+            assertTrue(e.getMessage().contains("0 operations"), e.getMessage());
+            e = assertThrows(IllegalStateException.class, () -> g.run(() -> { gpu.fill(a, 1); gpu.download(a); }));
+            assertTrue(e.getMessage().contains("download"), e.getMessage());
+            e = assertThrows(IllegalStateException.class, () -> g.run(() -> gpu.fill(a, 3)));
+            assertTrue(e.getMessage().contains("fill with other arguments"), e.getMessage());
+            // refused steps leave the graph usable, and work between steps runs in order with it
+            gpu.fill(a, 7);
+            g.run(() -> gpu.fill(a, 1));
+            gpu.fill(b, 2);
+            assertEquals(1f, gpu.download(a)[7]);
+            assertEquals(2f, gpu.download(b)[0]);
+            assertEquals(new StepGraph.Stats(1, 1, 2, 1), g.stats());
+        }
+    }
+
+    // ---------------------------------------------------------------- on the simulator: what a replayed step costs
+
+    // cudasim_counters order (native/cudasim/driver.cpp)
+    static final int ALLOC = 0, FREE = 1, HOST_ALLOC = 2, HTOD = 3, DTOH = 4, LAUNCH = 7, STREAM_SYNC = 8, EVENT_SYNC = 9,
+            MODULE_LOAD = 11, GRAPH_LAUNCH = 12, CAPTURED = 13, COUNTERS = 14;
+
+    private static long[] counters(MethodHandle h) throws Throwable {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(JAVA_LONG, COUNTERS);
+            int n = (int) h.invokeExact(out, COUNTERS);
+            assertEquals(COUNTERS, n, "counters of the simulator");
+            return out.toArray(JAVA_LONG);
+        }
+    }
+
+    @Test
+    void aReplayedStepIsOneRecordUploadAndOneGraphLaunch() throws Throwable {
+        MethodHandle h;
+        try {
+            h = NativeLibraries.require(NativeLibraries.CUDA).bind("cudasim_counters", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        } catch (CudaException e) {
+            assumeTrue(false, "not the host CUDA simulator: no call counters");
+            return;
+        }
+        int logEvery = 5, steps = 10;
+        TrainConfig cfg = TrainerTest.smallDcgan().with("steps", 40L).with("logEvery", logEvery).with("dSteps", 2);
+        try (CudaBackend gpu = new CudaBackend(); Trainer t = new Trainer(cfg, gpu, TrainerTest.firstDigits(96), TestLosses.nonSaturating())) {
+            t.useStepGraph(true);
+            for (int i = 0; i < logEvery; i++) t.step();   // op by op, captured, replayed
+            t.drainMetrics();
+            long[] before = counters(h);
+            for (int i = 0; i < steps; i++) {
+                t.step();
+                if (t.stepCount() % logEvery == 0) t.drainMetrics();
+            }
+            long[] d = counters(h);
+            for (int i = 0; i < d.length; i++) d[i] -= before[i];
+            String r = java.util.Arrays.toString(d);
+            assertEquals(new StepGraph.Stats(2, 1, logEvery - 3 + steps, t.stepGraphStats().operations()), t.stepGraphStats());
+            assertEquals(0, d[ALLOC] + d[FREE] + d[HOST_ALLOC] + d[MODULE_LOAD], r);
+            assertEquals(0, d[LAUNCH], "no kernel launched one by one: " + r);
+            assertEquals(0, d[CAPTURED], "nothing captured again: " + r);
+            assertEquals(steps, d[GRAPH_LAUNCH], r);
+            // 96 digits, 2 batches of 16 per step: 3 steps per epoch, so steps 6..15 start 3 epochs (at steps 7, 10, 13)
+            assertEquals(steps + 3, d[HTOD], "a step record per step and an order per new epoch: " + r);
+            assertEquals(steps / logEvery, d[DTOH], r);
+            assertEquals(steps / logEvery, d[STREAM_SYNC], r);
+            assertTrue(d[EVENT_SYNC] <= steps + 3, r);
+        }
+    }
+}
