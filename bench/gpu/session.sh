@@ -14,7 +14,8 @@
 #   test-runtime CudaRuntimeTest, NativeLibrariesTest, NativeSignaturesTest (FFM bindings vs the C headers)
 #   test-parity  CudaParityTest and CudaTrainingTest: every Backend op, 20 DCGAN steps and checkpoints, GPU vs CPU twin
 #   test-golden  PyTorchGoldenTest (CPU and CUDA) against the committed golden file
-#   bench        sparring bench: DCGAN 64 px, batch 128, float32 (then with --tf32)
+#   test-parity  ... and CudaGraphTest: training steps through a CUDA graph equal op-by-op steps bit for bit
+#   bench        sparring bench: DCGAN 64 px, batch 128, float32 (then with --cuda-graphs, then with --tf32)
 #   torch-bench  bench/pytorch/dcgan_bench.py: eager, strict float32, channels_last + bf16
 #   train        sparring train --device cuda on MNIST, 200 steps, with sample grids
 #   golden-gpu   golden.py with this machine's PyTorch on the GPU (float64), and PyTorchGoldenTest against that file
@@ -209,8 +210,10 @@ stage doctor 60 doctor_stage
 stage test-runtime 90 run_tests runtime --select-class dev.sparring.backend.cuda.CudaRuntimeTest \
   --select-class dev.sparring.backend.cuda.NativeLibrariesTest --select-class dev.sparring.backend.cuda.NativeSignaturesTest
 stage test-parity 180 run_tests parity --select-class dev.sparring.backend.cuda.CudaParityTest --select-class dev.sparring.train.CudaTrainingTest
+stage test-graphs 90 run_tests graphs --select-class dev.sparring.train.CudaGraphTest
 stage test-golden 60 run_tests golden --select-class dev.sparring.golden.PyTorchGoldenTest
 stage bench 120 bench_stage
+stage bench-graphs 90 bench_stage --cuda-graphs --phase-iters 0
 stage bench-tf32 90 bench_stage --tf32
 stage torch-bench 150 torch_bench_stage eager,strict,bf16cl eager
 stage train 120 train_stage

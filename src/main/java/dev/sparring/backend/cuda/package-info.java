@@ -21,6 +21,9 @@
  *       built without nvcc has no kernels and runs on the CPU only.</li>
  *   <li>{@link dev.sparring.backend.cuda.CudaRuntime}: {@code probe()} (can this process use the GPU? never
  *       throws) for {@code --device auto}, and {@code doctorReport()} for {@code sparring doctor}.</li>
+ *   <li>{@link dev.sparring.backend.cuda.CudaStepGraph}: a training step as a CUDA graph (stream capture, then
+ *       replays); the kernels take their per-step values from a step record in device memory (a pointer argument,
+ *       null when launched op by op: {@code step_value} in {@code kernels/common.cuh}).</li>
  * </ul>
  *
  * <h2>Requirements</h2>
