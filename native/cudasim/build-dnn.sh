@@ -27,7 +27,7 @@ cxx="${CXX:-g++}"
 flags=(-std=c++20 -O2 -ffp-contract=off -Wall -Wextra)
 lib=(-fPIC -shared -fvisibility=hidden -fvisibility-inlines-hidden -Wl,-z,defs)
 
-"$cxx" "${flags[@]}" "${lib[@]}" -Wl,-soname,libcudnn.so.9 -o "$out/libcudnn.so.9" "$here/cudnn.cpp"
-"$cxx" "${flags[@]}" "${lib[@]}" -Wl,-soname,libcublas.so.13 -o "$out/libcublas.so.13" "$here/cublas.cpp"
+"$cxx" "${flags[@]}" "${lib[@]}" -Wl,-soname,libcudnn.so.9 -o "$out/libcudnn.so.9" "$here/cudnn.cpp" -ldl
+"$cxx" "${flags[@]}" "${lib[@]}" -Wl,-soname,libcublas.so.13 -o "$out/libcublas.so.13" "$here/cublas.cpp" -ldl
 "$cxx" "${flags[@]}" -o "$out/dnn_selftest" "$here/dnn_selftest.cpp" -ldl
 echo "built $out/libcudnn.so.9, $out/libcublas.so.13, $out/dnn_selftest"
