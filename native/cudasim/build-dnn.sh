@@ -7,7 +7,8 @@
 #   libcudnn.so.9     stand-in for cuDNN 9   (cudnn.cpp)
 #   libcublas.so.13   stand-in for cuBLAS 13 (cublas.cpp)
 #   dnn_selftest      checks both against naive references; run it as OUT_DIR/dnn_selftest (it loads the
-#                     libraries from its own folder, or from the folder given as its argument)
+#                     libraries from its own folder, or from the folder given as its argument; its stream
+#                     capture checks also load the driver simulator's libcuda.so.1 that build.sh puts there)
 #
 # The libraries carry their real sonames, so NativeLibraries finds them through LD_LIBRARY_PATH=OUT_DIR, or
 # SPARRING_LIBCUDNN / SPARRING_LIBCUBLAS set to the files. Only cuDNN's and cuBLAS's entry points are exported
