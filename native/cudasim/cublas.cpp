@@ -2,9 +2,11 @@
 //
 // It exports the entry points that src/main/java/dev/sparring/backend/cuda/Cublas.java binds, with the names,
 // argument orders and enum values of cublas_api.h, and computes on host memory: in the simulator a "device
-// pointer" is a host pointer and every call is synchronous, so the stream set on a handle is recorded and
-// otherwise ignored. alpha and beta are read from host memory (CUBLAS_POINTER_MODE_HOST, cuBLAS's default and the
-// only mode Sparring uses).
+// pointer" is a host pointer. A call validates its arguments and reads alpha and beta from host memory
+// (CUBLAS_POINTER_MODE_HOST, cuBLAS's default and the only mode Sparring uses) when it is made, and returns its
+// status then; its computation goes to the handle's stream through the simulated driver (stream_submit.h): it runs
+// at once, or, where that stream is capturing, at each launch of the captured graph, with the alpha and beta of
+// call time. Without the simulator's libcuda.so.1 in the process, it runs at once.
 //
 // What it validates, as cuBLAS documents for each call: a live handle (else CUBLAS_STATUS_NOT_INITIALIZED, also
 // for a destroyed one), and for SGEMM m, n, k >= 0, transa/transb in {N, T, C}, lda >= max(1, rows of A as stored),
@@ -14,15 +16,17 @@
 //
 // What it cannot tell: anything about real cuBLAS numerics (TF32 or tensor-core kernels, split-K, accumulation
 // order), speed, or asynchronous behaviour. Every dot product is summed in double and rounded once to float. The
-// math mode is checked and recorded but changes nothing here.
+// math mode and the workspace (cublasSetWorkspace_v2) are checked and recorded but change nothing here.
 //
-// Self-contained: no state shared with the other simulator libraries, only the C++ standard library.
+// Self-contained: no state shared with the other simulator libraries, only the C++ standard library and the
+// driver's cudasim_stream_submit, looked up at run time.
 
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <new>
 #include <unordered_set>
+#include "stream_submit.h"
 
 #define CUBLAS_API extern "C" __attribute__((visibility("default")))
 
@@ -36,6 +40,9 @@ namespace {
 // cublasStatus_t (cublas_api.h).
 constexpr cublasStatus_t SUCCESS = 0, NOT_INITIALIZED = 1, ALLOC_FAILED = 3, INVALID_VALUE = 7,
                          EXECUTION_FAILED = 13;
+
+// cuBLAS aligns its own workspace to 256 bytes and requires as much of a user-provided one.
+constexpr uintptr_t WORKSPACE_ALIGNMENT = 256;
 
 // The version this simulator presents: 13.0.2, encoded as cublasGetVersion does since cuBLAS 12
 // (major * 10000 + minor * 100 + patch).
@@ -57,6 +64,8 @@ constexpr int MAJOR_VERSION = 0, MINOR_VERSION = 1, PATCH_LEVEL = 2;
 struct cublasContext {
     cudaStream_t stream = nullptr;
     int mathMode = MATH_DEFAULT;
+    void *workspace = nullptr;  // cublasSetWorkspace_v2's; NULL: cuBLAS's default workspace pool
+    size_t workspaceBytes = 0;
 };
 
 namespace {
@@ -134,7 +143,20 @@ CUBLAS_API cublasStatus_t cublasDestroy_v2(cublasHandle_t handle) {
 
 CUBLAS_API cublasStatus_t cublasSetStream_v2(cublasHandle_t handle, cudaStream_t streamId) {
     if (!handles().live(handle)) return NOT_INITIALIZED;
-    handle->stream = streamId;  // kept for completeness; every call here is synchronous
+    handle->stream = streamId;  // where the calls' computations go (stream_submit.h)
+    // cuBLAS documents that setting the stream resets the workspace to the default workspace pool.
+    handle->workspace = nullptr;
+    handle->workspaceBytes = 0;
+    return SUCCESS;
+}
+
+// A user-owned workspace for the calls on the current stream: 256-byte aligned where not NULL (size 0 with NULL
+// is allowed); recorded, not used, by the simulator.
+CUBLAS_API cublasStatus_t cublasSetWorkspace_v2(cublasHandle_t handle, void *workspace, size_t workspaceSizeInBytes) {
+    if (!handles().live(handle)) return NOT_INITIALIZED;
+    if (workspace != nullptr && reinterpret_cast<uintptr_t>(workspace) % WORKSPACE_ALIGNMENT != 0) return INVALID_VALUE;
+    handle->workspace = workspace;
+    handle->workspaceBytes = workspaceSizeInBytes;
     return SUCCESS;
 }
 
@@ -196,19 +218,23 @@ CUBLAS_API cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, int transa, int 
     // A NULL A or B that has to be read would fault on a GPU; the launch then fails rather than the call.
     if (product && (A == nullptr || B == nullptr)) return EXECUTION_FAILED;
 
-    for (int64_t j = 0; j < n; j++)
-        for (int64_t i = 0; i < m; i++) {
-            double acc = 0;
-            if (product)
-                for (int64_t l = 0; l < k; l++) {
-                    float av = ta ? A[i * lda + l] : A[l * lda + i];
-                    float bv = tb ? B[l * ldb + j] : B[j * ldb + l];
-                    acc += static_cast<double>(av) * static_cast<double>(bv);
-                }
-            double v = static_cast<double>(a) * acc;
-            // beta == 0: C need not hold a number, so it is not read.
-            if (b != 0.0f) v += static_cast<double>(b) * static_cast<double>(C[j * ldc + i]);
-            C[j * ldc + i] = static_cast<float>(v);
-        }
-    return SUCCESS;
+    // Everything by value: the caller's alpha and beta may change before a captured graph runs this.
+    auto gemm = [=]() {
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t i = 0; i < m; i++) {
+                double acc = 0;
+                if (product)
+                    for (int64_t l = 0; l < k; l++) {
+                        float av = ta ? A[i * lda + l] : A[l * lda + i];
+                        float bv = tb ? B[l * ldb + j] : B[j * ldb + l];
+                        acc += static_cast<double>(av) * static_cast<double>(bv);
+                    }
+                double v = static_cast<double>(a) * acc;
+                // beta == 0: C need not hold a number, so it is not read.
+                if (b != 0.0f) v += static_cast<double>(b) * static_cast<double>(C[j * ldc + i]);
+                C[j * ldc + i] = static_cast<float>(v);
+            }
+    };
+    int st = cudasim_stream::submit(handle->stream, gemm);
+    return st == 0 ? SUCCESS : st < 0 ? ALLOC_FAILED : EXECUTION_FAILED;
 }

@@ -2,8 +2,13 @@
 //
 // It exports the legacy-API entry points that src/main/java/dev/sparring/backend/cuda/Cudnn.java binds, with the
 // names, argument orders and enum values of cuDNN 9's cudnn_graph.h, cudnn_ops.h and cudnn_cnn.h, and computes
-// on host memory: in the simulator a "device pointer" is a host pointer (the simulated cuMemAlloc is malloc) and
-// every call is synchronous, so the stream set on a handle is recorded and otherwise ignored.
+// on host memory: in the simulator a "device pointer" is a host pointer (the simulated cuMemAlloc maps host
+// memory). The convolutions and batch-norm calls validate their arguments and read alpha, beta and the
+// descriptors' contents when they are called, and return their status then; their computation goes to the
+// handle's stream through the simulated driver (stream_submit.h): it runs at once, or, where that stream is
+// capturing, at each launch of the captured graph, with the values of call time (the caller may change alpha or
+// destroy a descriptor after the capture). Without the simulator's libcuda.so.1 in the process, it runs at once.
+// The algorithm searches (cudnnFind*AlgorithmEx) always run at once.
 //
 // What it is for: running CudaBackend's Java layer on a CPU against the parity tests, and catching Java-side
 // mistakes that the real library would reject. So it validates like cuDNN does, from cuDNN's API reference:
@@ -29,7 +34,8 @@
 // KCRS filters, group count 1 and spatial batch norm are implemented; other valid settings are
 // CUDNN_STATUS_NOT_SUPPORTED here even where cuDNN supports them.
 //
-// Self-contained: no state shared with the other simulator libraries, only the C++ standard library.
+// Self-contained: no state shared with the other simulator libraries, only the C++ standard library and the
+// driver's cudasim_stream_submit, looked up at run time.
 
 #include <algorithm>
 #include <climits>
@@ -42,6 +48,7 @@
 #include <new>
 #include <unordered_map>
 #include <vector>
+#include "stream_submit.h"
 
 #define CUDNN_API extern "C" __attribute__((visibility("default")))
 
@@ -80,6 +87,7 @@ constexpr cudnnStatus_t BAD_PARAM = 2000;
 constexpr cudnnStatus_t NOT_SUPPORTED = 3000;
 // cuDNN 9 keeps CUDNN_STATUS_ALLOC_FAILED as a deprecated alias of this code.
 constexpr cudnnStatus_t HOST_ALLOCATION_FAILED = 4003;
+constexpr cudnnStatus_t EXECUTION_FAILED = 5000;
 
 // The version this simulator presents: 9.10.0, encoded as cuDNN 9 does (major * 10000 + minor * 100 + patch).
 constexpr size_t kVersion = 91000;
@@ -245,6 +253,14 @@ inline void blend(float *out, double acc, float alpha, float beta) {
     double v = static_cast<double>(alpha) * acc;
     if (beta != 0.0f) v += static_cast<double>(beta) * static_cast<double>(*out);
     *out = static_cast<float>(v);
+}
+
+// Puts a call's computation (a closure of values read at call time) on the handle's stream: run now, or recorded
+// where the stream captures (stream_submit.h). A status of the driver is EXECUTION_FAILED.
+template <class Work>
+cudnnStatus_t run(cudnnHandle_t handle, Work work) {
+    int st = cudasim_stream::submit(handle->stream, std::move(work));
+    return st == 0 ? SUCCESS : st < 0 ? HOST_ALLOCATION_FAILED : EXECUTION_FAILED;
 }
 
 // ---------------------------------------------------------------------------------------------- convolution
@@ -419,10 +435,11 @@ cudnnStatus_t convolve(Dir d, cudnnHandle_t handle, const void *alpha, const cud
     float a = *static_cast<const float *>(alpha), b = *static_cast<const float *>(beta);
     // Garbage before the computation exposes a workspace that overlaps an input, after it one that overlaps the
     // output; either way exactly `need` bytes, so a workspace smaller than the caller says it is corrupts memory.
-    if (need > 0) scribble(workspace, need);
-    compute(d, v, o, a, b);
-    if (need > 0) scribble(workspace, need);
-    return SUCCESS;
+    return run(handle, [=]() {
+        if (need > 0) scribble(workspace, need);
+        compute(d, v, o, a, b);
+        if (need > 0) scribble(workspace, need);
+    });
 }
 
 cudnnStatus_t workspaceSize(Dir d, cudnnHandle_t handle, const cudnnTensorStruct *xDesc, const cudnnFilterStruct *wDesc,
@@ -627,7 +644,7 @@ CUDNN_API cudnnStatus_t cudnnDestroy(cudnnHandle_t handle) {
 
 CUDNN_API cudnnStatus_t cudnnSetStream(cudnnHandle_t handle, cudaStream_t stream) {
     if (!liveHandle(handle)) return BAD_PARAM;
-    handle->stream = stream;  // kept for completeness; every call here is synchronous
+    handle->stream = stream;  // where the calls' computations go (stream_submit.h)
     return SUCCESS;
 }
 
@@ -829,22 +846,23 @@ CUDNN_API cudnnStatus_t cudnnBatchNormalizationForwardTraining(
           *saveInv = static_cast<float *>(resultSaveInvVariance);
     float a = *static_cast<const float *>(alpha), bt = *static_cast<const float *>(beta);
     double f = exponentialAverageFactor, m = b.count();
-    for (int64_t c = 0; c < b.C; c++) {
-        double mean, var;
-        channelStats(b, xf, c, &mean, &var);
-        double invStd = 1.0 / std::sqrt(var + epsilon);
-        normalize(b, xf, c, mean, invStd, scale[c], bias[c], a, bt, yf);
-        if (saveMean != nullptr) {
-            saveMean[c] = static_cast<float>(mean);
-            saveInv[c] = static_cast<float>(invStd);
+    return run(handle, [=]() {
+        for (int64_t c = 0; c < b.C; c++) {
+            double mean, var;
+            channelStats(b, xf, c, &mean, &var);
+            double invStd = 1.0 / std::sqrt(var + epsilon);
+            normalize(b, xf, c, mean, invStd, scale[c], bias[c], a, bt, yf);
+            if (saveMean != nullptr) {
+                saveMean[c] = static_cast<float>(mean);
+                saveInv[c] = static_cast<float>(invStd);
+            }
+            if (runMean != nullptr) {
+                double unbiased = m > 1 ? var * m / (m - 1) : var;
+                runMean[c] = static_cast<float>((1 - f) * runMean[c] + f * mean);
+                runVar[c] = static_cast<float>((1 - f) * runVar[c] + f * unbiased);
+            }
         }
-        if (runMean != nullptr) {
-            double unbiased = m > 1 ? var * m / (m - 1) : var;
-            runMean[c] = static_cast<float>((1 - f) * runMean[c] + f * mean);
-            runVar[c] = static_cast<float>((1 - f) * runVar[c] + f * unbiased);
-        }
-    }
-    return SUCCESS;
+    });
 }
 
 CUDNN_API cudnnStatus_t cudnnBatchNormalizationForwardInference(
@@ -861,11 +879,13 @@ CUDNN_API cudnnStatus_t cudnnBatchNormalizationForwardInference(
                 *bias = static_cast<const float *>(bnBias), *mean = static_cast<const float *>(estimatedMean),
                 *var = static_cast<const float *>(estimatedVariance);
     float a = *static_cast<const float *>(alpha), bt = *static_cast<const float *>(beta);
-    for (int64_t c = 0; c < b.C; c++) {
-        double invStd = 1.0 / std::sqrt(static_cast<double>(var[c]) + epsilon);
-        normalize(b, xf, c, mean[c], invStd, scale[c], bias[c], a, bt, static_cast<float *>(y));
-    }
-    return SUCCESS;
+    float *yf = static_cast<float *>(y);
+    return run(handle, [=]() {
+        for (int64_t c = 0; c < b.C; c++) {
+            double invStd = 1.0 / std::sqrt(static_cast<double>(var[c]) + epsilon);
+            normalize(b, xf, c, mean[c], invStd, scale[c], bias[c], a, bt, yf);
+        }
+    });
 }
 
 // Backward, spatial mode: with xhat = (x - mean) * invStd over the m values of a channel,
@@ -896,32 +916,33 @@ CUDNN_API cudnnStatus_t cudnnBatchNormalizationBackward(
     float aD = *static_cast<const float *>(alphaDataDiff), bD = *static_cast<const float *>(betaDataDiff);
     float aP = *static_cast<const float *>(alphaParamDiff), bP = *static_cast<const float *>(betaParamDiff);
     double m = b.count();
-    for (int64_t c = 0; c < b.C; c++) {
-        double mean, invStd;
-        if (sMean != nullptr) {
-            mean = sMean[c];
-            invStd = sInv[c];
-        } else {
-            double var;
-            channelStats(b, xf, c, &mean, &var);
-            invStd = 1.0 / std::sqrt(var + epsilon);
+    return run(handle, [=]() {
+        for (int64_t c = 0; c < b.C; c++) {
+            double mean, invStd;
+            if (sMean != nullptr) {
+                mean = sMean[c];
+                invStd = sInv[c];
+            } else {
+                double var;
+                channelStats(b, xf, c, &mean, &var);
+                invStd = 1.0 / std::sqrt(var + epsilon);
+            }
+            double sumDy = 0, sumDyXhat = 0;
+            for (int64_t n = 0; n < b.N; n++)
+                for (int64_t j = 0; j < b.HW; j++) {
+                    size_t i = b.at(n, c) + j;
+                    sumDy += dyf[i];
+                    sumDyXhat += dyf[i] * ((xf[i] - mean) * invStd);
+                }
+            double k = scale[c] * invStd / m;
+            for (int64_t n = 0; n < b.N; n++)
+                for (int64_t j = 0; j < b.HW; j++) {
+                    size_t i = b.at(n, c) + j;
+                    double xhat = (xf[i] - mean) * invStd;
+                    blend(&dxf[i], k * (m * dyf[i] - sumDy - xhat * sumDyXhat), aD, bD);
+                }
+            blend(&dScale[c], sumDyXhat, aP, bP);
+            blend(&dBias[c], sumDy, aP, bP);
         }
-        double sumDy = 0, sumDyXhat = 0;
-        for (int64_t n = 0; n < b.N; n++)
-            for (int64_t j = 0; j < b.HW; j++) {
-                size_t i = b.at(n, c) + j;
-                sumDy += dyf[i];
-                sumDyXhat += dyf[i] * ((xf[i] - mean) * invStd);
-            }
-        double k = scale[c] * invStd / m;
-        for (int64_t n = 0; n < b.N; n++)
-            for (int64_t j = 0; j < b.HW; j++) {
-                size_t i = b.at(n, c) + j;
-                double xhat = (xf[i] - mean) * invStd;
-                blend(&dxf[i], k * (m * dyf[i] - sumDy - xhat * sumDyXhat), aD, bD);
-            }
-        blend(&dScale[c], sumDyXhat, aP, bP);
-        blend(&dBias[c], sumDy, aP, bP);
-    }
-    return SUCCESS;
+    });
 }

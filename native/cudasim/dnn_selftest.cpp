@@ -15,6 +15,7 @@
 // Exit status 0 when every check passed; each failure is printed.
 
 #include <dlfcn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -156,6 +157,7 @@ struct Cublas {
     const char *(*GetStatusString)(int);
     int (*Sgemm)(H, int, int, int, int, int, const float *, const float *, int, const float *, int, const float *,
                  float *, int);
+    int (*SetWorkspace)(H, void *, size_t);
 };
 
 template <class F>
@@ -223,6 +225,7 @@ Cublas loadCublas(const std::string &dir) {
     symbol(l, "cublasGetProperty", b.GetProperty);
     symbol(l, "cublasGetStatusString", b.GetStatusString);
     symbol(l, "cublasSgemm_v2", b.Sgemm);
+    symbol(l, "cublasSetWorkspace_v2", b.SetWorkspace);
     return b;
 }
 
@@ -938,6 +941,11 @@ void testCublas() {
     expect(blas.SetMathMode(h, 0), BLAS_OK, "default math");
     expect(blas.SetMathMode(h, 1 | 16), BLAS_INVALID_VALUE, "deprecated tensor-op math with a flag");
     expect(blas.SetMathMode(h, 5), BLAS_INVALID_VALUE, "math mode out of the enum");
+    alignas(256) static unsigned char workspace[1024];
+    expect(blas.SetWorkspace(h, nullptr, 0), BLAS_OK, "cublasSetWorkspace_v2(NULL, 0)");
+    expect(blas.SetWorkspace(h, workspace, sizeof workspace), BLAS_OK, "cublasSetWorkspace_v2, 256-byte aligned");
+    expect(blas.SetWorkspace(h, workspace + 16, 512), BLAS_INVALID_VALUE, "cublasSetWorkspace_v2, 16 bytes past alignment");
+    expect(blas.SetWorkspace(nullptr, workspace, sizeof workspace), BLAS_NOT_INITIALIZED, "cublasSetWorkspace_v2 without a handle");
 
     struct Shape { int m, n, k; };
     struct Scale { float alpha, beta; bool nanC; };
@@ -1015,6 +1023,7 @@ void testCublas() {
     expect(blas.Destroy(h), BLAS_NOT_INITIALIZED, "cublasDestroy_v2 twice");
     expect(blas.Destroy(nullptr), BLAS_NOT_INITIALIZED, "cublasDestroy_v2(NULL)");
     expect(blas.SetMathMode(h, 0), BLAS_NOT_INITIALIZED, "destroyed handle");
+    expect(blas.SetWorkspace(h, nullptr, 0), BLAS_NOT_INITIALIZED, "cublasSetWorkspace_v2 on a destroyed handle");
     expect(blas.Sgemm(h, 0, 0, 4, 4, 4, &one, A.data(), 4, B.data(), 4, &zero, C.data(), 4), BLAS_NOT_INITIALIZED,
            "sgemm on a destroyed handle");
 }
@@ -1025,16 +1034,190 @@ void section(const char *name, void (*fn)()) {
     std::printf("%-28s %5d checks, %d failed\n", name, checks - c0, failures - f0);
 }
 
+// ------------------------------------------------------------------------------------------ stream capture
+
+// The simulator's driver (build.sh's libcuda.so.1 beside this program), for the capture checks.
+struct Driver {
+    int (*Init)(unsigned), (*PrimaryCtxRetain)(H *, int), (*CtxSetCurrent)(H), (*StreamCreate)(H *, unsigned),
+        (*StreamSynchronize)(H), (*BeginCapture)(H, int), (*EndCapture)(H, H *), (*GraphInstantiate)(H *, H, unsigned long long),
+        (*GraphLaunch)(H, H), (*GraphGetNodes)(H, H *, size_t *), (*GraphDestroy)(H), (*GraphExecDestroy)(H);
+};
+
+std::string libDir;
+
+// cuDNN's convolutions and batch norm and cuBLAS's SGEMM called while the handles' stream captures: each call is
+// made once directly (before the capture) and once captured, with the same inputs and outputs that start the
+// same; the captured one must not run at capture time and must give the same results at the graph launch, though
+// alpha and beta were changed and the convolution descriptor set to the other mode after the capture.
+void testCapture() {
+    const std::string path = libDir + "/libcuda.so.1";
+    void *lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);   // by path and RTLD_LOCAL, as a JVM may load it
+    if (lib == nullptr) {
+        fail("cannot load " + path + " (build.sh builds it beside dnn_selftest): " + dlerror());
+        return;
+    }
+    void *bySoname = dlopen("libcuda.so.1", RTLD_NOLOAD | RTLD_LAZY);
+    check(bySoname == lib, "dlopen(\"libcuda.so.1\", RTLD_NOLOAD) finds the simulator's driver loaded by path (its soname)");
+    Driver cu{};
+    symbol(lib, "cuInit", cu.Init);
+    symbol(lib, "cuDevicePrimaryCtxRetain", cu.PrimaryCtxRetain);
+    symbol(lib, "cuCtxSetCurrent", cu.CtxSetCurrent);
+    symbol(lib, "cuStreamCreate", cu.StreamCreate);
+    symbol(lib, "cuStreamSynchronize", cu.StreamSynchronize);
+    symbol(lib, "cuStreamBeginCapture_v2", cu.BeginCapture);
+    symbol(lib, "cuStreamEndCapture", cu.EndCapture);
+    symbol(lib, "cuGraphInstantiateWithFlags", cu.GraphInstantiate);
+    symbol(lib, "cuGraphLaunch", cu.GraphLaunch);
+    symbol(lib, "cuGraphGetNodes", cu.GraphGetNodes);
+    symbol(lib, "cuGraphDestroy", cu.GraphDestroy);
+    symbol(lib, "cuGraphExecDestroy", cu.GraphExecDestroy);
+    H ctx = nullptr, stream = nullptr, bh = nullptr;
+    expect(cu.Init(0) | cu.PrimaryCtxRetain(&ctx, 0) | cu.CtxSetCurrent(ctx) | cu.StreamCreate(&stream, 1), 0,
+           "driver: context and a stream");
+    expect(dnn.SetStream(handle, stream), OK, "cudnnSetStream");
+    expect(blas.Create(&bh), BLAS_OK, "cublasCreate_v2");
+    expect(blas.SetStream(bh, stream), BLAS_OK, "cublasSetStream_v2");
+
+    // Convolutions, the three directions (forward with algo 1, which scribbles on its workspace).
+    const Geom g{2, 3, 6, 5, 4, 3, 2, 1, 0, 2, 1, 1, 1, CROSS_CORRELATION};
+    ConvDescs d(g);
+    const size_t outCount[3] = {g.ys(), g.xs(), g.ws()};
+    std::vector<float> x = uniform(g.xs()), w = uniform(g.ws()), dy = uniform(g.ys());
+    const void *in0[3] = {x.data(), dy.data(), x.data()}, *in1[3] = {w.data(), w.data(), dy.data()};
+    size_t need = 0;
+    expect(wsSize(0, d, 1, &need), OK, "forward workspace size");
+    std::vector<float> direct[3], captured[3], before[3];
+    std::vector<unsigned char> ws(need + 64, 0);
+    float alpha = 1.5f, beta = 0.5f;
+    for (int dir = 0; dir < 3; dir++) {
+        before[dir] = uniform(outCount[dir]);
+        direct[dir] = captured[dir] = before[dir];
+        expect(runConv(dir, d, &alpha, in0[dir], in1[dir], dir == 0 ? 1 : 0, ws.data(), ws.size(), &beta, direct[dir].data()),
+               OK, std::string("direct ") + DIRS[dir]);
+    }
+
+    // Batch norm: training forward, inference, backward, on a (3, 2, 2, 3) tensor.
+    H bx = tensor(3, 2, 2, 3), bc = tensor(1, 2, 1, 1);
+    const size_t n = 36;
+    std::vector<float> bxv = uniform(n), scale = uniform(2, 0.5f, 1.5f), bias = uniform(2), bdy = uniform(n);
+    std::vector<float> estMean = uniform(2), estVar = uniform(2, 0.5f, 2.0f), savedMean(2), savedInv(2);
+    struct BnOut { std::vector<float> y, runMean, runVar, saveMean, saveInv, infer, dx, dScale, dBias; };
+    BnOut bnStart{uniform(n), uniform(2), uniform(2, 0.5f, 2.0f), uniform(2), uniform(2), uniform(n), uniform(n),
+                  uniform(2), uniform(2)};
+    BnOut bnDirect = bnStart, bnCaptured = bnStart, scratch = bnStart;
+    expect(dnn.BnTrain(handle, SPATIAL, &alpha, &beta, bx, bxv.data(), bx, scratch.y.data(), bc, scale.data(), bias.data(),
+                       0.25, scratch.runMean.data(), scratch.runVar.data(), 1e-5, savedMean.data(), savedInv.data()),
+           OK, "batch norm statistics for the backward");
+    auto batchNorm = [&](BnOut &o) {
+        return dnn.BnTrain(handle, SPATIAL, &alpha, &beta, bx, bxv.data(), bx, o.y.data(), bc, scale.data(), bias.data(), 0.25,
+                           o.runMean.data(), o.runVar.data(), 1e-5, o.saveMean.data(), o.saveInv.data())
+               | dnn.BnInfer(handle, SPATIAL, &alpha, &beta, bx, bxv.data(), bx, o.infer.data(), bc, scale.data(),
+                             bias.data(), estMean.data(), estVar.data(), 1e-5)
+               | dnn.BnBackward(handle, SPATIAL, &alpha, &beta, &beta, &alpha, bx, bxv.data(), bx, bdy.data(), bx,
+                                o.dx.data(), bc, scale.data(), o.dScale.data(), o.dBias.data(), 1e-5, savedMean.data(),
+                                savedInv.data());
+    };
+    expect(batchNorm(bnDirect), OK, "direct batch norm training, inference, backward");
+
+    // SGEMM, C (3x4) = alpha A (3x5) B (5x4) + beta C.
+    std::vector<float> A = uniform(15), B = uniform(20), C0 = uniform(12), Cdirect = C0, Ccaptured = C0;
+    expect(blas.Sgemm(bh, 0, 0, 3, 4, 5, &alpha, A.data(), 3, B.data(), 5, &beta, Cdirect.data(), 3), BLAS_OK, "direct sgemm");
+
+    expect(cu.BeginCapture(stream, 0), 0, "cuStreamBeginCapture_v2");
+    for (int dir = 0; dir < 3; dir++)
+        expect(runConv(dir, d, &alpha, in0[dir], in1[dir], dir == 0 ? 1 : 0, ws.data(), ws.size(), &beta,
+                       captured[dir].data()), OK, std::string("captured ") + DIRS[dir]);
+    expect(batchNorm(bnCaptured), OK, "captured batch norm training, inference, backward");
+    expect(blas.Sgemm(bh, 0, 0, 3, 4, 5, &alpha, A.data(), 3, B.data(), 5, &beta, Ccaptured.data(), 3), BLAS_OK, "captured sgemm");
+    // Refused at call time, also while capturing: nothing is recorded.
+    expect(runConv(0, d, nullptr, x.data(), w.data(), 0, nullptr, 0, &beta, captured[0].data()), BAD_PARAM,
+           "a captured convolution with alpha NULL: BAD_PARAM at call time");
+    expect(blas.Sgemm(bh, 0, 0, 3, 4, 5, &alpha, A.data(), 2, B.data(), 5, &beta, Ccaptured.data(), 3), BLAS_INVALID_VALUE,
+           "a captured sgemm with lda < m: INVALID_VALUE at call time");
+    // What the calls read from host memory changes now; the graph must have taken it at call time.
+    alpha = -3.0f;
+    beta = 2.0f;
+    expect(dnn.SetConv2d(d.conv, g.padH, g.padW, g.sH, g.sW, g.dH, g.dW, CONVOLUTION, FLOAT), OK,
+           "the convolution descriptor set to the other mode after the calls");
+    H graph = nullptr, exec = nullptr;
+    expect(cu.EndCapture(stream, &graph), 0, "cuStreamEndCapture");
+    size_t nodes = 0;
+    expect(cu.GraphGetNodes(graph, nullptr, &nodes), 0, "cuGraphGetNodes");
+    check(nodes == 7, "the graph has 7 nodes: 3 convolutions, 3 batch norms, 1 sgemm (" + std::to_string(nodes) + ")");
+    bool untouched = Ccaptured == C0 && bnCaptured.y == bnStart.y && bnCaptured.runMean == bnStart.runMean
+                     && bnCaptured.infer == bnStart.infer && bnCaptured.dx == bnStart.dx && bnCaptured.dScale == bnStart.dScale;
+    for (int dir = 0; dir < 3; dir++) untouched &= captured[dir] == before[dir];
+    check(untouched, "captured cuDNN and cuBLAS calls do not run at capture time");
+    expect(cu.GraphInstantiate(&exec, graph, 0) | cu.GraphDestroy(graph), 0, "instantiate, destroy the graph");
+    expect(cu.GraphLaunch(exec, stream), 0, "cuGraphLaunch");
+    for (int dir = 0; dir < 3; dir++)
+        check(captured[dir] == direct[dir], std::string("graph launch: ") + DIRS[dir] +
+                                                " as called directly, with alpha, beta, descriptor of call time");
+    check(bnCaptured.y == bnDirect.y && bnCaptured.runMean == bnDirect.runMean && bnCaptured.runVar == bnDirect.runVar
+              && bnCaptured.saveMean == bnDirect.saveMean && bnCaptured.saveInv == bnDirect.saveInv,
+          "graph launch: batch norm training as called directly");
+    check(bnCaptured.infer == bnDirect.infer, "graph launch: batch norm inference as called directly");
+    check(bnCaptured.dx == bnDirect.dx && bnCaptured.dScale == bnDirect.dScale && bnCaptured.dBias == bnDirect.dBias,
+          "graph launch: batch norm backward as called directly");
+    check(Ccaptured == Cdirect, "graph launch: sgemm as called directly, with alpha and beta of call time");
+    expect(cu.GraphExecDestroy(exec), 0, "cuGraphExecDestroy");
+
+    // An invalidated capture: the calls fail at call time.
+    expect(cu.BeginCapture(stream, 0), 0, "cuStreamBeginCapture_v2");
+    expect(cu.StreamSynchronize(stream), 900, "cuStreamSynchronize invalidates the capture");
+    expect(runConv(0, d, &alpha, x.data(), w.data(), 0, nullptr, 0, &beta, captured[0].data()), 5000,
+           "convolution into an invalidated capture: CUDNN_STATUS_EXECUTION_FAILED");
+    expect(blas.Sgemm(bh, 0, 0, 3, 4, 5, &alpha, A.data(), 3, B.data(), 5, &beta, Ccaptured.data(), 3), 13,
+           "sgemm into an invalidated capture: CUBLAS_STATUS_EXECUTION_FAILED");
+    expect(cu.EndCapture(stream, &graph), 901, "cuStreamEndCapture -> 901");
+    dnn.DestroyTensor(bx);
+    dnn.DestroyTensor(bc);
+    blas.Destroy(bh);
+}
+
+// Runs fn in a child process: the capture checks load the simulator's driver, which then stays in the process,
+// and the other sections check the libraries without it. A crash there is one more failed check.
+void isolated(const char *name, void (*fn)()) {
+    std::fflush(stdout);
+    int counts[2] = {0, 0}, pipefd[2];
+    if (pipe(pipefd) != 0) { std::perror("pipe"); std::exit(2); }
+    const pid_t pid = fork();
+    if (pid < 0) { std::perror("fork"); std::exit(2); }
+    if (pid == 0) {
+        close(pipefd[0]);
+        alarm(60);
+        checks = failures = 0;
+        section(name, fn);
+        std::fflush(stdout);
+        counts[0] = checks;
+        counts[1] = failures;
+        _exit(write(pipefd[1], counts, sizeof counts) == (ssize_t)sizeof counts ? 0 : 3);
+    }
+    close(pipefd[1]);
+    const ssize_t got = ::read(pipefd[0], counts, sizeof counts);
+    close(pipefd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    checks += counts[0];
+    failures += counts[1];
+    if (got == (ssize_t)sizeof counts && WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+    checks++;
+    fail(std::string(name) + ": the child process crashed or timed out");
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
     std::string dir = argc > 1 ? argv[1] : programDir();
+    libDir = dir;
     dnn = loadCudnn(dir);
     blas = loadCublas(dir);
     if (dnn.Create(&handle) != OK) {
         std::printf("FAIL cudnnCreate\n");
         return 1;
     }
+    // First: the libraries look the driver up once, at their first computation.
+    isolated("stream capture", testCapture);
     section("cuDNN descriptors", testDescriptors);
     section("cuDNN convolutions", testConvolutions);
     section("cuDNN algorithm search", testConvolutionSearch);

@@ -9,9 +9,11 @@
 // (a float or double NaN), so that a result computed from memory nobody wrote shows as NaN instead of a plausible
 // zero. Every copy and memset is checked against the allocation it touches.
 //
-// Everything runs synchronously, in the calling thread, under one lock. The current context is per thread, as in
-// the real driver, so a call from a thread that never made the context current fails with
-// CUDA_ERROR_INVALID_CONTEXT, as it would on a GPU.
+// Everything runs synchronously, in the calling thread, under one lock, except what a stream that is capturing
+// records (cuStreamBeginCapture_v2): kernel launches, device-to-device copies, memsets and the work of the cuDNN
+// and cuBLAS stand-ins (cudasim_stream_submit) become nodes of a graph that runs, in capture order, at each
+// cuGraphLaunch. The current context is per thread, as in the real driver, so a call from a thread that never
+// made the context current fails with CUDA_ERROR_INVALID_CONTEXT, as it would on a GPU.
 #include "kernel_registry.h"
 #include "cudasim.h"
 
@@ -21,7 +23,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -39,20 +43,29 @@ typedef unsigned long long CUdeviceptr;
 enum : int {
     CUDA_SUCCESS = 0, CUDA_ERROR_INVALID_VALUE = 1, CUDA_ERROR_OUT_OF_MEMORY = 2, CUDA_ERROR_NOT_INITIALIZED = 3,
     CUDA_ERROR_INVALID_DEVICE = 101, CUDA_ERROR_INVALID_IMAGE = 200, CUDA_ERROR_INVALID_CONTEXT = 201,
-    CUDA_ERROR_INVALID_SOURCE = 300, CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_NOT_FOUND = 500,
-    CUDA_ERROR_ILLEGAL_ADDRESS = 700, CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701, CUDA_ERROR_LAUNCH_FAILED = 719,
-    CUDA_ERROR_UNKNOWN = 999
+    CUDA_ERROR_INVALID_SOURCE = 300, CUDA_ERROR_INVALID_HANDLE = 400, CUDA_ERROR_ILLEGAL_STATE = 401,
+    CUDA_ERROR_NOT_FOUND = 500, CUDA_ERROR_ILLEGAL_ADDRESS = 700, CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
+    CUDA_ERROR_LAUNCH_FAILED = 719, CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900,
+    CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901, CUDA_ERROR_STREAM_CAPTURE_IMPLICIT = 906, CUDA_ERROR_UNKNOWN = 999
 };
+
+// CUstreamCaptureMode, CUstreamCaptureStatus, CU_STREAM_NON_BLOCKING.
+enum : int { CAPTURE_GLOBAL = 0, CAPTURE_THREAD_LOCAL = 1, CAPTURE_RELAXED = 2 };
+enum : int { CAPTURE_STATUS_NONE = 0, CAPTURE_STATUS_ACTIVE = 1, CAPTURE_STATUS_INVALIDATED = 2 };
+constexpr unsigned STREAM_NON_BLOCKING = 1;
 
 namespace {
 
 std::recursive_mutex lock_;
 bool initialised = false;
 
-// What the process asked of the device, for tests of what a training step costs (cudasim_counters).
+// What the process asked of the device, for tests of what a training step costs (cudasim_counters). Each counts
+// calls of the host API: a kernel, copy or memset that a graph launch runs counts nothing but the graph launch
+// (C_GRAPH_LAUNCH); one that a capture records counts its call and a captured node (C_CAPTURED). New counters go
+// at the end: tests read them by position.
 enum Counter {
     C_ALLOC, C_FREE, C_HOST_ALLOC, C_HTOD, C_DTOH, C_DTOD, C_MEMSET, C_LAUNCH, C_STREAM_SYNC, C_EVENT_SYNC,
-    C_EVENT_RECORD, C_MODULE_LOAD, C_COUNT
+    C_EVENT_RECORD, C_MODULE_LOAD, C_GRAPH_LAUNCH, C_CAPTURED, C_COUNT
 };
 long long counters[C_COUNT];
 
@@ -116,11 +129,129 @@ bool canary_intact(uintptr_t start, const Allocation& a) {
 
 // ------------------------------------------------------------------------------------------ streams, events
 
-std::set<void*> streams;
 struct Event { unsigned flags; bool recorded = false; std::chrono::steady_clock::time_point at; };
 std::set<Event*> events;
 
+// ------------------------------------------------------------------------------------------ graphs, capture
+
+// One node of a graph: a kernel with its argument values and launch shape, a device-to-device copy, a memset, or
+// the work of a library stand-in (cudasim_stream_submit), whose drop runs when no graph or exec holds it any more.
+struct Node {
+    enum class Kind { Kernel, Copy, Memset, Host } kind;
+    const char* name = nullptr;            // the kernel's
+    cudasim::Bound body;
+    dim3 grid{}, block{};
+    CUdeviceptr dst = 0, src = 0;          // copies and memsets
+    size_t bytes = 0;                      // copies; memsets: elements
+    unsigned value = 0, elementBytes = 0;  // memsets: the value, 4 (D32) or 1 (D8)
+    void (*run)(void*) = nullptr;          // library work
+    void (*drop)(void*) = nullptr;
+    void* arg = nullptr;
+
+    explicit Node(Kind k) : kind(k) {}
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+    ~Node() { if (drop != nullptr) drop(arg); }
+};
+using Nodes = std::vector<std::shared_ptr<Node>>;
+
+// A graph (cuStreamEndCapture) and an executable graph (cuGraphInstantiateWithFlags) share their nodes, so an
+// exec outlives its graph.
+struct Graph { Nodes nodes; };
+struct GraphExec { Nodes nodes; };
+std::set<Graph*> graphs;
+std::set<GraphExec*> execs;
+
+// Which thread began a capture (THREAD_LOCAL mode): the address of a thread_local of that thread.
+thread_local char threadTag;
+
+struct Capture {
+    int mode;
+    const void* thread;
+    bool invalidated = false;
+    Nodes nodes;
+};
+
+struct Stream {
+    unsigned flags;
+    std::unique_ptr<Capture> capture;   // while it captures
+};
+std::map<void*, Stream> streams;
+
 bool valid_stream(void* s) { return s == nullptr || streams.count(s) != 0; }
+
+// The capture of stream s (null for the NULL stream and for a stream that does not capture).
+Capture* capture_of(void* s) {
+    auto it = streams.find(s);
+    return it == streams.end() ? nullptr : it->second.capture.get();
+}
+
+void invalidate(Capture* c) {
+    c->invalidated = true;
+    c->nodes.clear();   // never runs: the library work it held is dropped now
+}
+
+// The legacy NULL stream synchronises with every blocking stream (created without CU_STREAM_NON_BLOCKING): using it
+// while one of those captures would make the capture depend on outside work, which CUDA refuses with 906 and
+// invalidates that capture.
+CUresult legacy_stream_check(const char* fn, bool invalidating) {
+    CUresult r = CUDA_SUCCESS;
+    for (auto& [h, st] : streams) {
+        if (st.capture == nullptr || (st.flags & STREAM_NON_BLOCKING) != 0) continue;
+        complain("%s on the NULL stream while a blocking stream captures: the NULL stream would depend on it "
+                 "(CUDA_ERROR_STREAM_CAPTURE_IMPLICIT)", fn);
+        if (invalidating) invalidate(st.capture.get());
+        r = CUDA_ERROR_STREAM_CAPTURE_IMPLICIT;
+    }
+    return r;
+}
+
+// Work that a capture records (kernels, device-to-device copies, memsets, library work): *into is the capture to
+// append it to, or null to run it now; an error for a capture that was invalidated (901) and for the NULL stream
+// beside a capturing blocking stream (906).
+CUresult capture_target(const char* fn, void* s, Capture** into) {
+    *into = nullptr;
+    if (s == nullptr) return legacy_stream_check(fn, true);
+    Capture* c = capture_of(s);
+    if (c != nullptr && c->invalidated) return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+    *into = c;
+    return CUDA_SUCCESS;
+}
+
+void append(Capture* c, std::shared_ptr<Node> n) {
+    c->nodes.push_back(std::move(n));
+    counters[C_CAPTURED]++;
+}
+
+// Stream work that the simulator does not capture (host copies, event records, a stream synchronisation, a graph
+// launch): refused on a capturing stream with 900, which invalidates the capture.
+CUresult refuse_if_capturing(const char* fn, void* s) {
+    if (s == nullptr) return legacy_stream_check(fn, true);
+    Capture* c = capture_of(s);
+    if (c == nullptr) return CUDA_SUCCESS;
+    if (!c->invalidated)
+        complain("%s on a stream that is capturing: not capturable here (the capture is invalidated)", fn);
+    invalidate(c);
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+}
+
+// CUDA's "potentially unsafe" calls (allocating, freeing, loading modules, synchronising): prohibited while the
+// calling thread captures in GLOBAL or THREAD_LOCAL mode, or any thread in GLOBAL mode; 900, and those captures are
+// invalidated. RELAXED captures allow them.
+CUresult refuse_if_unsafe(const char* fn) {
+    CUresult r = CUDA_SUCCESS;
+    for (auto& [h, st] : streams) {
+        Capture* c = st.capture.get();
+        if (c == nullptr || c->mode == CAPTURE_RELAXED) continue;
+        if (c->mode == CAPTURE_THREAD_LOCAL && c->thread != &threadTag) continue;
+        if (!c->invalidated)
+            complain("%s while a stream captures in %s mode: prohibited (the capture is invalidated)", fn,
+                     c->mode == CAPTURE_GLOBAL ? "global" : "thread-local");
+        invalidate(c);
+        r = CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    }
+    return r;
+}
 
 // ------------------------------------------------------------------------------------------ modules
 
@@ -161,8 +292,7 @@ constexpr size_t STACK_BYTES = 256 * 1024;
 std::vector<Fiber> fibers;
 ucontext_t scheduler;
 int running = -1;
-void** launchParams = nullptr;
-const cudasim::KernelEntry* launchKernel = nullptr;
+const cudasim::Bound* launchBody = nullptr;   // the kernel of the launch that runs, with its arguments
 
 constexpr uint64_t POISON = ~0ull;   // 0xff bytes: a float or double NaN
 
@@ -171,7 +301,7 @@ extern "C" char __start_cudasim_shared[] __attribute__((weak, visibility("hidden
 extern "C" char __stop_cudasim_shared[] __attribute__((weak, visibility("hidden")));
 
 void fiber_main() {
-    launchKernel->invoke(launchParams);
+    (*launchBody)();
     fibers[running].state = State::Done;   // uc_link returns to the scheduler
     // what a later shuffle of the warp reads from this lane is undefined on the GPU
     cudasim::shuffle_slots[running / 32][running % 32] = POISON;
@@ -258,6 +388,22 @@ bool run_block(int nthreads, const char* name) {
     }
 }
 
+// Runs every block of a launch, one after another (the launch has been checked).
+CUresult run_kernel(const char* name, const cudasim::Bound& body, dim3 grid, dim3 block) {
+    const unsigned long long threads = (unsigned long long)block.x * block.y * block.z;
+    if (!grow_fibers(threads)) return CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
+    cudasim::gridDim = grid;
+    cudasim::blockDim = block;
+    launchBody = &body;
+    for (unsigned int z = 0; z < grid.z; z++)
+        for (unsigned int y = 0; y < grid.y; y++)
+            for (unsigned int x = 0; x < grid.x; x++) {
+                cudasim::blockIdx = dim3{x, y, z};
+                if (!run_block((int)threads, name)) return CUDA_ERROR_LAUNCH_FAILED;
+            }
+    return CUDA_SUCCESS;
+}
+
 }  // namespace
 
 void cudasim::sync_block() { yield(State::AtBarrier); }
@@ -290,10 +436,17 @@ const ErrorText ERRORS[] = {
     {CUDA_ERROR_INVALID_CONTEXT, "CUDA_ERROR_INVALID_CONTEXT", "invalid device context"},
     {CUDA_ERROR_INVALID_SOURCE, "CUDA_ERROR_INVALID_SOURCE", "device kernel image is invalid"},
     {CUDA_ERROR_INVALID_HANDLE, "CUDA_ERROR_INVALID_HANDLE", "invalid resource handle"},
+    {CUDA_ERROR_ILLEGAL_STATE, "CUDA_ERROR_ILLEGAL_STATE", "the operation cannot be performed in the present state"},
     {CUDA_ERROR_NOT_FOUND, "CUDA_ERROR_NOT_FOUND", "named symbol not found"},
     {CUDA_ERROR_ILLEGAL_ADDRESS, "CUDA_ERROR_ILLEGAL_ADDRESS", "an illegal memory access was encountered"},
     {CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES", "too many resources requested for launch"},
     {CUDA_ERROR_LAUNCH_FAILED, "CUDA_ERROR_LAUNCH_FAILED", "unspecified launch failure"},
+    {CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED",
+     "operation not permitted when stream is capturing"},
+    {CUDA_ERROR_STREAM_CAPTURE_INVALIDATED, "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED",
+     "operation failed due to a previous error during capture"},
+    {CUDA_ERROR_STREAM_CAPTURE_IMPLICIT, "CUDA_ERROR_STREAM_CAPTURE_IMPLICIT",
+     "operation would make the legacy stream depend on a capturing blocking stream"},
     {CUDA_ERROR_UNKNOWN, "CUDA_ERROR_UNKNOWN", "unknown error"},
 };
 const ErrorText* error_text(int code) {
@@ -399,15 +552,19 @@ API CUresult cuStreamCreate(void** s, unsigned int flags) {
     REQUIRE_CONTEXT();
     if (s == nullptr || flags > 1) return CUDA_ERROR_INVALID_VALUE;
     void* h = std::malloc(1);
-    streams.insert(h);
+    streams[h].flags = flags;
     *s = h;
     return CUDA_SUCCESS;
 }
 
+// Stricter than CUDA: a stream that is capturing is not destroyed (900, the capture is invalidated); end the
+// capture first.
 API CUresult cuStreamDestroy_v2(void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
-    if (s == nullptr || streams.erase(s) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    if (s == nullptr || streams.count(s) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    if (CUresult r = refuse_if_capturing("cuStreamDestroy_v2", s)) return r;
+    streams.erase(s);
     std::free(s);
     return CUDA_SUCCESS;
 }
@@ -416,7 +573,59 @@ API CUresult cuStreamSynchronize(void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
     counters[C_STREAM_SYNC]++;
-    return valid_stream(s) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+    if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (CUresult r = refuse_if_capturing("cuStreamSynchronize", s)) return r;
+    return refuse_if_unsafe("cuStreamSynchronize");
+}
+
+API CUresult cuStreamBeginCapture_v2(void* s, int mode) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (mode != CAPTURE_GLOBAL && mode != CAPTURE_THREAD_LOCAL && mode != CAPTURE_RELAXED) return CUDA_ERROR_INVALID_VALUE;
+    if (s == nullptr) {
+        complain("cuStreamBeginCapture_v2: the NULL (legacy) stream cannot be captured");
+        return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    }
+    auto it = streams.find(s);
+    if (it == streams.end()) return CUDA_ERROR_INVALID_HANDLE;
+    if (it->second.capture != nullptr) return CUDA_ERROR_ILLEGAL_STATE;
+    it->second.capture.reset(new Capture{mode, &threadTag, false, {}});
+    return CUDA_SUCCESS;
+}
+
+// The graph of what the stream recorded; after an invalidated capture *graph is NULL and 901 is returned. Either
+// way the stream no longer captures.
+API CUresult cuStreamEndCapture(void* s, void** graph) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (graph == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    Capture* c = capture_of(s);
+    if (c == nullptr) return CUDA_ERROR_ILLEGAL_STATE;
+    std::unique_ptr<Capture> ended = std::move(streams[s].capture);
+    if (ended->invalidated) {
+        *graph = nullptr;
+        return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+    }
+    Graph* made = new Graph{std::move(ended->nodes)};
+    graphs.insert(made);
+    *graph = made;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuStreamIsCapturing(void* s, int* status) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (status == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (s == nullptr) {
+        if (CUresult r = legacy_stream_check("cuStreamIsCapturing", false)) return r;
+        *status = CAPTURE_STATUS_NONE;
+        return CUDA_SUCCESS;
+    }
+    Capture* c = capture_of(s);
+    *status = c == nullptr ? CAPTURE_STATUS_NONE : c->invalidated ? CAPTURE_STATUS_INVALIDATED : CAPTURE_STATUS_ACTIVE;
+    return CUDA_SUCCESS;
 }
 
 API CUresult cuEventCreate(void** e, unsigned int flags) {
@@ -434,6 +643,7 @@ API CUresult cuEventRecord(void* e, void* s) {
     REQUIRE_CONTEXT();
     counters[C_EVENT_RECORD]++;
     if (events.count((Event*)e) == 0 || !valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (CUresult r = refuse_if_capturing("cuEventRecord", s)) return r;
     Event* ev = (Event*)e;
     ev->recorded = true;
     ev->at = std::chrono::steady_clock::now();
@@ -444,7 +654,8 @@ API CUresult cuEventSynchronize(void* e) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
     counters[C_EVENT_SYNC]++;
-    return events.count((Event*)e) ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+    if (events.count((Event*)e) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    return refuse_if_unsafe("cuEventSynchronize");
 }
 
 API CUresult cuEventElapsedTime_v2(float* ms, void* start, void* end) {
@@ -481,6 +692,7 @@ API CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
     counters[C_ALLOC]++;
+    if (CUresult r = refuse_if_unsafe("cuMemAlloc_v2")) return r;
     if (p == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     if (bytes > TOTAL_MEMORY - allocatedBytes) return CUDA_ERROR_OUT_OF_MEMORY;
     const size_t body = round_up(bytes, ALIGN);
@@ -507,6 +719,7 @@ API CUresult cuMemFree_v2(CUdeviceptr p) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
     counters[C_FREE]++;
+    if (CUresult r = refuse_if_unsafe("cuMemFree_v2")) return r;
     auto it = allocations.find((uintptr_t)p);
     if (it == allocations.end()) {
         complain("cuMemFree: 0x%llx is not the start of a device allocation", p);
@@ -532,6 +745,7 @@ API CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
     counters[C_HOST_ALLOC]++;
+    if (CUresult r = refuse_if_unsafe("cuMemAllocHost_v2")) return r;
     if (p == nullptr || bytes == 0) return CUDA_ERROR_INVALID_VALUE;
     void* h = std::aligned_alloc(PAGE, round_up(bytes, PAGE));
     if (h == nullptr) return CUDA_ERROR_OUT_OF_MEMORY;
@@ -542,6 +756,7 @@ API CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
 API CUresult cuMemFreeHost(void* p) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    if (CUresult r = refuse_if_unsafe("cuMemFreeHost")) return r;
     std::free(p);
     return CUDA_SUCCESS;
 }
@@ -551,6 +766,7 @@ API CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, vo
     REQUIRE_CONTEXT();
     counters[C_HTOD]++;
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (CUresult r = refuse_if_capturing("cuMemcpyHtoDAsync_v2", s)) return r;
     if ((src == nullptr && n > 0) || !check_range("cuMemcpyHtoDAsync", dst, n)) return CUDA_ERROR_INVALID_VALUE;
     if (n > 0) std::memcpy((void*)(uintptr_t)dst, src, n);
     return CUDA_SUCCESS;
@@ -561,10 +777,57 @@ API CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void* s)
     REQUIRE_CONTEXT();
     counters[C_DTOH]++;
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (CUresult r = refuse_if_capturing("cuMemcpyDtoHAsync_v2", s)) return r;
     if ((dst == nullptr && n > 0) || !check_range("cuMemcpyDtoHAsync", src, n)) return CUDA_ERROR_INVALID_VALUE;
     if (n > 0) std::memcpy(dst, (const void*)(uintptr_t)src, n);
     return CUDA_SUCCESS;
 }
+
+namespace {
+
+// Runs one node, now or at a graph launch. Copies and memsets are checked again at a graph launch: the memory
+// may have been freed since the capture (a RELAXED capture allows that).
+CUresult run_node(const Node& n) {
+    switch (n.kind) {
+        case Node::Kind::Kernel:
+            return run_kernel(n.name, n.body, n.grid, n.block);
+        case Node::Kind::Copy:
+            if (!check_range("cuMemcpyDtoDAsync (destination)", n.dst, n.bytes)
+                || !check_range("cuMemcpyDtoDAsync (source)", n.src, n.bytes))
+                return CUDA_ERROR_ILLEGAL_ADDRESS;
+            if (n.bytes > 0) std::memmove((void*)(uintptr_t)n.dst, (const void*)(uintptr_t)n.src, n.bytes);
+            return CUDA_SUCCESS;
+        case Node::Kind::Memset:
+            if (!check_range(n.elementBytes == 4 ? "cuMemsetD32Async" : "cuMemsetD8Async", n.dst, n.elementBytes * n.bytes))
+                return CUDA_ERROR_ILLEGAL_ADDRESS;
+            if (n.elementBytes == 4) {
+                unsigned int* p = (unsigned int*)(uintptr_t)n.dst;
+                for (size_t i = 0; i < n.bytes; i++) p[i] = n.value;
+            } else if (n.bytes > 0) {
+                std::memset((void*)(uintptr_t)n.dst, (int)n.value, n.bytes);
+            }
+            return CUDA_SUCCESS;
+        case Node::Kind::Host:
+            n.run(n.arg);
+            return CUDA_SUCCESS;
+    }
+    return CUDA_ERROR_UNKNOWN;
+}
+
+// A checked memset of n elements of elementBytes bytes: run now, or recorded by the stream's capture.
+CUresult memset_node(const char* fn, CUdeviceptr dst, unsigned v, unsigned elementBytes, size_t n, void* s) {
+    Capture* into;
+    if (CUresult r = capture_target(fn, s, &into)) return r;
+    auto node = std::make_shared<Node>(Node::Kind::Memset);
+    node->dst = dst;
+    node->value = v;
+    node->elementBytes = elementBytes;
+    node->bytes = n;
+    if (into != nullptr) { append(into, node); return CUDA_SUCCESS; }
+    return run_node(*node);
+}
+
+}  // namespace
 
 API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void* s) {
     std::lock_guard<std::recursive_mutex> g(lock_);
@@ -573,8 +836,14 @@ API CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, vo
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
     if (!check_range("cuMemcpyDtoDAsync (destination)", dst, n) || !check_range("cuMemcpyDtoDAsync (source)", src, n))
         return CUDA_ERROR_INVALID_VALUE;
-    if (n > 0) std::memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n);
-    return CUDA_SUCCESS;
+    Capture* into;
+    if (CUresult r = capture_target("cuMemcpyDtoDAsync_v2", s, &into)) return r;
+    auto node = std::make_shared<Node>(Node::Kind::Copy);
+    node->dst = dst;
+    node->src = src;
+    node->bytes = n;
+    if (into != nullptr) { append(into, node); return CUDA_SUCCESS; }
+    return run_node(*node);
 }
 
 API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, void* s) {
@@ -587,9 +856,7 @@ API CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned int v, size_t n, void* s
         return CUDA_ERROR_INVALID_VALUE;
     }
     if (n > SIZE_MAX / 4 || !check_range("cuMemsetD32Async", dst, 4 * n)) return CUDA_ERROR_INVALID_VALUE;
-    unsigned int* p = (unsigned int*)(uintptr_t)dst;
-    for (size_t i = 0; i < n; i++) p[i] = v;
-    return CUDA_SUCCESS;
+    return memset_node("cuMemsetD32Async", dst, v, 4, n, s);
 }
 
 API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void* s) {
@@ -598,8 +865,7 @@ API CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void* s
     counters[C_MEMSET]++;
     if (!valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
     if (!check_range("cuMemsetD8Async", dst, n)) return CUDA_ERROR_INVALID_VALUE;
-    if (n > 0) std::memset((void*)(uintptr_t)dst, v, n);
-    return CUDA_SUCCESS;
+    return memset_node("cuMemsetD8Async", dst, v, 1, n, s);
 }
 
 namespace {
@@ -655,6 +921,7 @@ API CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned int n
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
     counters[C_MODULE_LOAD]++;
+    if (CUresult r = refuse_if_unsafe("cuModuleLoadDataEx")) return r;
     if (module == nullptr || image == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (numOptions > 0 && (options == nullptr || values == nullptr)) return CUDA_ERROR_INVALID_VALUE;
     for (unsigned int i = 0; i < numOptions; i++) {
@@ -686,6 +953,7 @@ API CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned int n
 API CUresult cuModuleUnload(void* module) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     REQUIRE_CONTEXT();
+    if (CUresult r = refuse_if_unsafe("cuModuleUnload")) return r;
     Module* m = (Module*)module;
     if (modules.erase(m) == 0) return CUDA_ERROR_INVALID_HANDLE;
     for (auto it = functions.begin(); it != functions.end();) {
@@ -761,28 +1029,114 @@ API CUresult cuLaunchKernel(void* f, unsigned int gx, unsigned int gy, unsigned 
     }
     if (fn->kernel->arity > 0 && params == nullptr) return CUDA_ERROR_INVALID_VALUE;
     if (!grow_fibers(threads)) return CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
+    Capture* into;
+    if (CUresult r = capture_target(name, s, &into)) return r;
     counters[C_LAUNCH]++;
-    cudasim::gridDim = dim3{gx, gy, gz};
-    cudasim::blockDim = dim3{bx, by, bz};
-    launchKernel = fn->kernel;
-    launchParams = params;
-    for (unsigned int z = 0; z < gz; z++)
-        for (unsigned int y = 0; y < gy; y++)
-            for (unsigned int x = 0; x < gx; x++) {
-                cudasim::blockIdx = dim3{x, y, z};
-                if (!run_block((int)threads, name)) return CUDA_ERROR_LAUNCH_FAILED;
-            }
+    // The argument values now, as CUDA copies them at the call: the caller may reuse params at once.
+    auto node = std::make_shared<Node>(Node::Kind::Kernel);
+    node->name = name;
+    node->body = fn->kernel->bind(params);
+    node->grid = dim3{gx, gy, gz};
+    node->block = dim3{bx, by, bz};
+    if (into != nullptr) { append(into, node); return CUDA_SUCCESS; }
+    return run_node(*node);
+}
+
+// ------------------------------------------------------------------------------------------ graphs
+
+API CUresult cuGraphInstantiateWithFlags(void** exec, void* graph, unsigned long long flags) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (exec == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (graphs.count((Graph*)graph) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    if (flags != 0) {
+        complain("cuGraphInstantiateWithFlags: flags 0x%llx are not simulated (only 0)", flags);
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    GraphExec* e = new GraphExec{((Graph*)graph)->nodes};
+    execs.insert(e);
+    *exec = e;
+    return CUDA_SUCCESS;
+}
+
+// Runs the nodes in capture order, at once, as everything here runs; the first that fails ends the launch.
+// Stricter than CUDA: refused on a capturing stream (900, the capture is invalidated), where CUDA would record the
+// graph as a child graph node.
+API CUresult cuGraphLaunch(void* exec, void* s) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (execs.count((GraphExec*)exec) == 0 || !valid_stream(s)) return CUDA_ERROR_INVALID_HANDLE;
+    if (CUresult r = refuse_if_capturing("cuGraphLaunch", s)) return r;
+    counters[C_GRAPH_LAUNCH]++;
+    for (const std::shared_ptr<Node>& n : ((GraphExec*)exec)->nodes)
+        if (CUresult r = run_node(*n)) return r;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuGraphExecDestroy(void* exec) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (execs.erase((GraphExec*)exec) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    delete (GraphExec*)exec;
+    return CUDA_SUCCESS;
+}
+
+API CUresult cuGraphDestroy(void* graph) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (graphs.erase((Graph*)graph) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    delete (Graph*)graph;
+    return CUDA_SUCCESS;
+}
+
+// nodes NULL: *count = the number of nodes. Else up to *count node handles; where *count is larger than that
+// number, the rest are NULL and *count becomes the number, as in CUDA.
+API CUresult cuGraphGetNodes(void* graph, void** nodes, size_t* count) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    REQUIRE_CONTEXT();
+    if (count == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    if (graphs.count((Graph*)graph) == 0) return CUDA_ERROR_INVALID_HANDLE;
+    const Nodes& all = ((Graph*)graph)->nodes;
+    if (nodes == nullptr) {
+        *count = all.size();
+        return CUDA_SUCCESS;
+    }
+    for (size_t i = 0; i < *count; i++) nodes[i] = i < all.size() ? all[i].get() : nullptr;
+    if (*count > all.size()) *count = all.size();
     return CUDA_SUCCESS;
 }
 
 // ------------------------------------------------------------------------------------------ simulator only
 
 // Copies the counters (allocations, frees, pinned allocations, host-to-device, device-to-host and device-to-device
-// copies, memsets, kernel launches, stream and event synchronisations, event records, module loads, in that
-// order) into out[0 .. n) and returns how many there are. Not a CUDA function: tests look it up to know that
-// they run on the simulator, and use it to check what a training step asks of the device.
+// copies, memsets, kernel launches, stream and event synchronisations, event records, module loads, graph
+// launches, captured nodes, in that order) into out[0 .. n) and returns how many there are. Not a CUDA function:
+// tests look it up to know that they run on the simulator, and use it to check what a training step asks of the
+// device. They count host calls: the kernels, copies and memsets that a graph launch runs count only as that
+// graph launch.
 API int cudasim_counters(long long* out, int n) {
     std::lock_guard<std::recursive_mutex> g(lock_);
     for (int i = 0; i < n && i < C_COUNT; i++) out[i] = counters[i];
     return C_COUNT;
+}
+
+// Work of the cuDNN and cuBLAS stand-ins on `stream` (they find this function with dlsym): run(arg) now, then
+// drop(arg), and 0. Where the stream captures, a node that calls run(arg) at each graph launch instead, and
+// drop(arg) once no graph or exec holds it any more; 0. A capture that was invalidated: 901, an unknown stream:
+// 400, the NULL stream while a blocking stream captures: 906; drop(arg) at once in each of these cases.
+API int cudasim_stream_submit(void* stream, void (*run)(void*), void* arg, void (*drop)(void*)) {
+    std::lock_guard<std::recursive_mutex> g(lock_);
+    auto node = std::make_shared<Node>(Node::Kind::Host);   // drops arg when it goes
+    node->arg = arg;
+    node->drop = drop;
+    if (run == nullptr) return CUDA_ERROR_INVALID_VALUE;
+    node->run = run;
+    if (!valid_stream(stream)) {
+        complain("cudasim_stream_submit: %p is not a stream", stream);
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    Capture* into;
+    if (CUresult r = capture_target("a cuDNN or cuBLAS call", stream, &into)) return r;
+    if (into != nullptr) { append(into, node); return CUDA_SUCCESS; }
+    return run_node(*node);
 }

@@ -41,6 +41,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <string>
 #include <vector>
@@ -101,8 +102,13 @@ void checkValues(const std::vector<float> &got, const std::vector<float> &want, 
 using H = void *;
 using Ptr = unsigned long long;   // CUdeviceptr
 
-constexpr int SUCCESS = 0, INVALID_VALUE = 1, INVALID_IMAGE = 200, INVALID_CONTEXT = 201, NOT_FOUND = 500,
-              ILLEGAL_ADDRESS = 700, LAUNCH_FAILED = 719;
+constexpr int SUCCESS = 0, INVALID_VALUE = 1, INVALID_IMAGE = 200, INVALID_CONTEXT = 201, INVALID_HANDLE = 400,
+              ILLEGAL_STATE = 401, NOT_FOUND = 500, ILLEGAL_ADDRESS = 700, LAUNCH_FAILED = 719,
+              CAPTURE_UNSUPPORTED = 900, CAPTURE_INVALIDATED = 901, CAPTURE_IMPLICIT = 906;
+// CUstreamCaptureMode, CUstreamCaptureStatus, CU_STREAM_NON_BLOCKING
+constexpr int GLOBAL = 0, THREAD_LOCAL = 1, RELAXED = 2, NONE = 0, ACTIVE = 1, INVALIDATED = 2, NON_BLOCKING = 1;
+// cudasim_counters, by position
+constexpr int C_DTOD = 5, C_MEMSET = 6, C_LAUNCH = 7, C_GRAPH_LAUNCH = 12, C_CAPTURED = 13, C_COUNT = 14;
 
 struct Driver {
     int (*Init)(unsigned);
@@ -118,6 +124,27 @@ struct Driver {
     int (*ModuleLoadDataEx)(H *, const void *, unsigned, int *, void **);
     int (*ModuleGetFunction)(H *, H, const char *);
     int (*LaunchKernel)(H, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, H, void **, void **);
+    int (*GetErrorName)(int, const char **);
+    int (*GetErrorString)(int, const char **);
+    int (*MemAllocHost)(void **, size_t);
+    int (*MemFreeHost)(void *);
+    int (*ModuleUnload)(H);
+    int (*StreamCreate)(H *, unsigned);
+    int (*StreamDestroy)(H);
+    int (*StreamSynchronize)(H);
+    int (*EventCreate)(H *, unsigned);
+    int (*EventRecord)(H, H);
+    int (*EventSynchronize)(H);
+    int (*BeginCapture)(H, int);
+    int (*EndCapture)(H, H *);
+    int (*IsCapturing)(H, int *);
+    int (*GraphInstantiate)(H *, H, unsigned long long);
+    int (*GraphLaunch)(H, H);
+    int (*GraphExecDestroy)(H);
+    int (*GraphDestroy)(H);
+    int (*GraphGetNodes)(H, H *, size_t *);
+    int (*Counters)(long long *, int);
+    int (*StreamSubmit)(H, void (*)(void *), void *, void (*)(void *));
 };
 
 template <class F>
@@ -139,7 +166,18 @@ bool loadDriver(const std::string &path, Driver &d) {
            && symbol(l, "cuMemcpyDtoHAsync_v2", d.DtoH) && symbol(l, "cuMemcpyDtoDAsync_v2", d.DtoD)
            && symbol(l, "cuMemsetD32Async", d.MemsetD32) && symbol(l, "cuMemsetD8Async", d.MemsetD8)
            && symbol(l, "cuModuleLoadDataEx", d.ModuleLoadDataEx)
-           && symbol(l, "cuModuleGetFunction", d.ModuleGetFunction) && symbol(l, "cuLaunchKernel", d.LaunchKernel);
+           && symbol(l, "cuModuleGetFunction", d.ModuleGetFunction) && symbol(l, "cuLaunchKernel", d.LaunchKernel)
+           && symbol(l, "cuGetErrorName", d.GetErrorName) && symbol(l, "cuGetErrorString", d.GetErrorString)
+           && symbol(l, "cuMemAllocHost_v2", d.MemAllocHost) && symbol(l, "cuMemFreeHost", d.MemFreeHost)
+           && symbol(l, "cuModuleUnload", d.ModuleUnload) && symbol(l, "cuStreamCreate", d.StreamCreate)
+           && symbol(l, "cuStreamDestroy_v2", d.StreamDestroy) && symbol(l, "cuStreamSynchronize", d.StreamSynchronize)
+           && symbol(l, "cuEventCreate", d.EventCreate) && symbol(l, "cuEventRecord", d.EventRecord)
+           && symbol(l, "cuEventSynchronize", d.EventSynchronize) && symbol(l, "cuStreamBeginCapture_v2", d.BeginCapture)
+           && symbol(l, "cuStreamEndCapture", d.EndCapture) && symbol(l, "cuStreamIsCapturing", d.IsCapturing)
+           && symbol(l, "cuGraphInstantiateWithFlags", d.GraphInstantiate) && symbol(l, "cuGraphLaunch", d.GraphLaunch)
+           && symbol(l, "cuGraphExecDestroy", d.GraphExecDestroy) && symbol(l, "cuGraphDestroy", d.GraphDestroy)
+           && symbol(l, "cuGraphGetNodes", d.GraphGetNodes) && symbol(l, "cudasim_counters", d.Counters)
+           && symbol(l, "cudasim_stream_submit", d.StreamSubmit);
 }
 
 Driver cu;
@@ -161,10 +199,13 @@ H fn(const char *name) {
 struct Dim { unsigned x = 1, y = 1, z = 1; };
 
 template <class... A>
-int launch(const char *kernel, Dim grid, Dim block, A... args) {
+int launchOn(H stream, const char *kernel, Dim grid, Dim block, A... args) {
     void *params[] = {static_cast<void *>(&args)..., nullptr};
-    return cu.LaunchKernel(fn(kernel), grid.x, grid.y, grid.z, block.x, block.y, block.z, 0, nullptr, params, nullptr);
+    return cu.LaunchKernel(fn(kernel), grid.x, grid.y, grid.z, block.x, block.y, block.z, 0, stream, params, nullptr);
 }
+
+template <class... A>
+int launch(const char *kernel, Dim grid, Dim block, A... args) { return launchOn(nullptr, kernel, grid, block, args...); }
 
 Ptr alloc(size_t bytes) {
     Ptr p = 0;
@@ -542,6 +583,273 @@ void testProduction() {
     check(found == 0, "the production libcuda.so.1 has none of the test kernels", std::to_string(found) + " found");
 }
 
+// ------------------------------------------------------------------------------------------ capture and graphs
+
+std::vector<long long> counters() {
+    std::vector<long long> c(C_COUNT, -1);
+    const int n = cu.Counters(c.data(), C_COUNT);
+    if (n != C_COUNT) check(false, "cudasim_counters has " + std::to_string(C_COUNT) + " counters", std::to_string(n));
+    return c;
+}
+
+unsigned readCount(Ptr n) {
+    std::vector<float> got = readBack(n, 1);
+    unsigned c;
+    std::memcpy(&c, got.data(), 4);
+    return c;
+}
+
+unsigned bitsOf(float v) {
+    unsigned b;
+    std::memcpy(&b, &v, 4);
+    return b;
+}
+
+H stream(unsigned flags = NON_BLOCKING) {
+    H s = nullptr;
+    must(cu.StreamCreate(&s, flags), "cuStreamCreate");
+    return s;
+}
+
+int captureStatus(H s) {
+    int st = -1;
+    const int r = cu.IsCapturing(s, &st);
+    return r == SUCCESS ? st : 1000 + r;
+}
+
+void testCapture() {
+    H s = stream();
+    expect(cu.BeginCapture(nullptr, GLOBAL), CAPTURE_UNSUPPORTED, "cuStreamBeginCapture_v2 on the NULL stream");
+    expect(captureStatus(s), NONE, "cuStreamIsCapturing before a capture: NONE");
+    H none = nullptr;
+    expect(cu.EndCapture(s, &none), ILLEGAL_STATE, "cuStreamEndCapture on a stream that is not capturing");
+
+    // a, b: 4 floats each, 2.0 before the capture; n: a block count.
+    Ptr a = allocFilled(4, 2.0f), b = allocFilled(4, 2.0f), n = allocFilled(1, 0.0f);
+    const std::vector<long long> before = counters();
+    must(cu.BeginCapture(s, GLOBAL), "cuStreamBeginCapture_v2, global mode");
+    expect(captureStatus(s), ACTIVE, "cuStreamIsCapturing while capturing: ACTIVE");
+    // s is non-blocking, as CudaBackend's stream: the NULL stream does not depend on it.
+    expect(captureStatus(nullptr), NONE, "cuStreamIsCapturing of the NULL stream beside a non-blocking capture: NONE");
+    expect(cu.BeginCapture(s, GLOBAL), ILLEGAL_STATE, "cuStreamBeginCapture_v2 on a stream that is capturing");
+    // In order: a = 1; a[1] = v; b = a; a[0] = 0 (bytes); b[3] = 9; n += 6 blocks.
+    float v = 7.0f;
+    int one = 1, three = 3;
+    const int steps = cu.MemsetD32(a, bitsOf(1.0f), 4, s) | launchOn(s, "write_at", {1}, {1}, a, one, v)
+                      | cu.DtoD(b, a, 16, s) | cu.MemsetD8(a, 0, 4, s) | launchOn(s, "write_at", {1}, {1}, b, three, 9.0f)
+                      | launchOn(s, "count_blocks", {3, 2}, {32}, n);
+    must(steps, "capture a memset, a launch, a copy, a memset, two launches");
+    expect(launchOn(s, "count_blocks", {1}, {2048}, n), INVALID_VALUE, "a bad launch is refused at capture time");
+    expect(captureStatus(s), ACTIVE, "a refused launch leaves the capture active");
+    v = 123.0f;   // after the capture: the graph keeps the value of capture time
+    const std::vector<long long> captured = counters();
+    H graph = nullptr;
+    expect(cu.EndCapture(s, &graph), SUCCESS, "cuStreamEndCapture");
+    check(graph != nullptr, "cuStreamEndCapture returns a graph");
+    expect(captureStatus(s), NONE, "cuStreamIsCapturing after the capture: NONE");
+    checkValues(readBack(a, 4), {2, 2, 2, 2}, "captured memsets, copies and launches do not run at capture time (a)");
+    checkValues(readBack(b, 4), {2, 2, 2, 2}, "captured work does not run at capture time (b)");
+    check(readCount(n) == 0, "a captured launch does not run at capture time", "count " + std::to_string(readCount(n)));
+    check(captured[C_LAUNCH] - before[C_LAUNCH] == 3 && captured[C_MEMSET] - before[C_MEMSET] == 2
+              && captured[C_DTOD] - before[C_DTOD] == 1,
+          "counters at capture: 3 launches (the refused one not), 2 memsets, 1 copy: host calls");
+    check(captured[C_CAPTURED] - before[C_CAPTURED] == 6 && captured[C_GRAPH_LAUNCH] == before[C_GRAPH_LAUNCH],
+          "counters at capture: 6 captured nodes, no graph launch",
+          std::to_string(captured[C_CAPTURED] - before[C_CAPTURED]) + " captured");
+
+    size_t count = 0;
+    expect(cu.GraphGetNodes(graph, nullptr, &count), SUCCESS, "cuGraphGetNodes, count only");
+    check(count == 6, "the graph has 6 nodes", std::to_string(count));
+    H nodes[8];
+    for (H &x : nodes) x = &count;
+    count = 8;
+    expect(cu.GraphGetNodes(graph, nodes, &count), SUCCESS, "cuGraphGetNodes into 8 entries");
+    bool filled = count == 6;
+    for (int i = 0; i < 8; i++) filled &= (i < 6) == (nodes[i] != nullptr);
+    check(filled, "cuGraphGetNodes: 6 nodes, the other entries NULL, count 6");
+
+    H exec = nullptr;
+    expect(cu.GraphInstantiate(&exec, graph, 1), INVALID_VALUE, "cuGraphInstantiateWithFlags with flags 1");
+    expect(cu.GraphInstantiate(&exec, graph, 0), SUCCESS, "cuGraphInstantiateWithFlags");
+    expect(cu.GraphLaunch(exec, s), SUCCESS, "cuGraphLaunch");
+    checkValues(readBack(a, 4), {0, 7, 1, 1}, "graph launch: memset, launch with v of capture time, then memset (a)");
+    checkValues(readBack(b, 4), {1, 7, 1, 9}, "graph launch: the copy between them, then the last launch (b)");
+    check(readCount(n) == 6, "graph launch: grid (3, 2) of capture time", "count " + std::to_string(readCount(n)));
+    const std::vector<long long> launched = counters();
+    check(launched[C_GRAPH_LAUNCH] - captured[C_GRAPH_LAUNCH] == 1 && launched[C_LAUNCH] == captured[C_LAUNCH]
+              && launched[C_MEMSET] == captured[C_MEMSET] && launched[C_DTOD] == captured[C_DTOD]
+              && launched[C_CAPTURED] == captured[C_CAPTURED],
+          "counters at a graph launch: one graph launch, no kernel launch, memset or copy");
+
+    // A direct launch with another grid in between, then the graph again.
+    must(launch("count_blocks", {5}, {32}, n), "a direct launch of grid 5 between graph launches");
+    must(cu.MemsetD32(a, bitsOf(2.0f), 4, nullptr) | cu.MemsetD32(b, bitsOf(2.0f), 4, nullptr), "cuMemsetD32Async");
+    expect(cu.GraphLaunch(exec, s), SUCCESS, "cuGraphLaunch again");
+    check(readCount(n) == 17, "two graph launches run the launch twice, with its own grid", "count " + std::to_string(readCount(n)));
+    checkValues(readBack(b, 4), {1, 7, 1, 9}, "the second graph launch runs the nodes in order again");
+
+    // The exec outlives its graph.
+    expect(cu.GraphDestroy(graph), SUCCESS, "cuGraphDestroy");
+    expect(cu.GraphLaunch(exec, s), SUCCESS, "cuGraphLaunch after cuGraphDestroy");
+    check(readCount(n) == 23, "an exec runs after its graph is destroyed", "count " + std::to_string(readCount(n)));
+    expect(cu.GraphExecDestroy(exec), SUCCESS, "cuGraphExecDestroy");
+    expect(cu.GraphLaunch(exec, s), INVALID_HANDLE, "cuGraphLaunch of a destroyed exec");
+    expect(cu.GraphDestroy(graph), INVALID_HANDLE, "cuGraphDestroy twice");
+
+    // A RELAXED capture: another stream's launch runs at once, and cuMemAlloc is allowed.
+    H other = stream();
+    must(cu.BeginCapture(s, RELAXED), "cuStreamBeginCapture_v2, relaxed mode");
+    must(launchOn(s, "count_blocks", {2}, {32}, n), "captured launch");
+    must(launchOn(other, "count_blocks", {4}, {32}, n), "a launch on another stream during a relaxed capture");
+    check(readCount(n) == 27, "it runs at once; the captured one does not", "count " + std::to_string(readCount(n)));
+    Ptr p = 0;
+    expect(cu.MemAlloc(&p, 64), SUCCESS, "cuMemAlloc during a relaxed capture");
+    must(cu.MemsetD32(p, 0, 16, s), "captured memset");
+    expect(captureStatus(s), ACTIVE, "the relaxed capture is still active");
+    expect(cu.EndCapture(s, &graph), SUCCESS, "cuStreamEndCapture of the relaxed capture");
+    expect(cu.GraphInstantiate(&exec, graph, 0), SUCCESS, "instantiate the relaxed capture");
+    expect(cu.MemFree(p), SUCCESS, "cuMemFree of the captured memset's memory");
+    expect(cu.GraphLaunch(exec, s), ILLEGAL_ADDRESS, "graph launch: a memset of freed memory");
+
+    const char *name = nullptr, *text = nullptr;
+    for (int code : {ILLEGAL_STATE, CAPTURE_UNSUPPORTED, CAPTURE_INVALIDATED, CAPTURE_IMPLICIT}) {
+        const int r = cu.GetErrorName(code, &name) | cu.GetErrorString(code, &text);
+        check(r == SUCCESS && name != nullptr && text != nullptr, "cuGetErrorName, cuGetErrorString of " + std::to_string(code));
+    }
+    const bool names = cu.GetErrorName(ILLEGAL_STATE, &name) == SUCCESS && std::strcmp(name, "CUDA_ERROR_ILLEGAL_STATE") == 0
+                       && cu.GetErrorName(CAPTURE_UNSUPPORTED, &name) == SUCCESS
+                       && std::strcmp(name, "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED") == 0
+                       && cu.GetErrorName(CAPTURE_INVALIDATED, &name) == SUCCESS
+                       && std::strcmp(name, "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED") == 0
+                       && cu.GetErrorName(CAPTURE_IMPLICIT, &name) == SUCCESS
+                       && std::strcmp(name, "CUDA_ERROR_STREAM_CAPTURE_IMPLICIT") == 0;
+    check(names, "cuGetErrorName: CUDA's names of 401, 900, 901, 906");
+}
+
+// Each call that a capture refuses, in a capture of its own: 900, then cuStreamEndCapture gives 901 and no graph.
+void testCaptureRefusals() {
+    H s = stream(), other = stream(), e = nullptr, m = nullptr, graph = nullptr, exec = nullptr;
+    must(cu.EventCreate(&e, 0), "cuEventCreate");
+    const std::string ptx = handmadePtx({"count_blocks"});
+    must(cu.ModuleLoadDataEx(&m, ptx.c_str(), 0, nullptr, nullptr), "cuModuleLoadDataEx");
+    must(cu.BeginCapture(s, GLOBAL) | cu.EndCapture(s, &graph) | cu.GraphInstantiate(&exec, graph, 0), "an empty graph");
+    Ptr dev = alloc(64), toFree = alloc(64);
+    void *host = nullptr, *hostToFree = nullptr;
+    must(cu.MemAllocHost(&hostToFree, 64), "cuMemAllocHost_v2");
+    std::vector<unsigned char> buf(64, 0);
+
+    struct Refused { const char *what; int mode; std::function<int()> call; };
+    const std::vector<Refused> refused = {
+            {"cuMemcpyHtoDAsync_v2 on the capturing stream", RELAXED, [&] { return cu.HtoD(dev, buf.data(), 64, s); }},
+            {"cuMemcpyDtoHAsync_v2 on the capturing stream", RELAXED, [&] { return cu.DtoH(buf.data(), dev, 64, s); }},
+            {"cuEventRecord on the capturing stream", RELAXED, [&] { return cu.EventRecord(e, s); }},
+            {"cuStreamSynchronize of the capturing stream", RELAXED, [&] { return cu.StreamSynchronize(s); }},
+            {"cuGraphLaunch into the capturing stream", RELAXED, [&] { return cu.GraphLaunch(exec, s); }},
+            {"cuStreamDestroy_v2 of the capturing stream", RELAXED, [&] { return cu.StreamDestroy(s); }},
+            {"global mode: cuMemAlloc_v2", GLOBAL, [&] { Ptr p = 0; return cu.MemAlloc(&p, 64); }},
+            {"global mode: cuMemFree_v2", GLOBAL, [&] { return cu.MemFree(toFree); }},
+            {"global mode: cuMemAllocHost_v2", GLOBAL, [&] { return cu.MemAllocHost(&host, 64); }},
+            {"global mode: cuMemFreeHost", GLOBAL, [&] { return cu.MemFreeHost(hostToFree); }},
+            {"global mode: cuModuleLoadDataEx", GLOBAL, [&] { H x = nullptr; return cu.ModuleLoadDataEx(&x, ptx.c_str(), 0, nullptr, nullptr); }},
+            {"global mode: cuModuleUnload", GLOBAL, [&] { return cu.ModuleUnload(m); }},
+            {"global mode: cuEventSynchronize", GLOBAL, [&] { return cu.EventSynchronize(e); }},
+            {"global mode: cuStreamSynchronize of another stream", GLOBAL, [&] { return cu.StreamSynchronize(other); }},
+            {"thread-local mode: cuMemAlloc_v2 on the capturing thread", THREAD_LOCAL, [&] { Ptr p = 0; return cu.MemAlloc(&p, 64); }},
+    };
+    for (const Refused &r : refused) {
+        must(cu.BeginCapture(s, r.mode), std::string("cuStreamBeginCapture_v2 for ") + r.what);
+        expect(r.call(), CAPTURE_UNSUPPORTED, r.what);
+        H g = &graph;
+        const int end = cu.EndCapture(s, &g);
+        check(end == CAPTURE_INVALIDATED && g == nullptr, std::string("then cuStreamEndCapture -> 901, no graph: ") + r.what,
+              "status " + std::to_string(end));
+    }
+
+    // An invalidated capture: IsCapturing says so, and what would be captured is refused with 901.
+    Ptr n = allocFilled(1, 0.0f);
+    must(cu.BeginCapture(s, GLOBAL), "cuStreamBeginCapture_v2");
+    must(launchOn(s, "count_blocks", {1}, {32}, n), "captured launch");
+    expect(cu.DtoH(buf.data(), dev, 64, s), CAPTURE_UNSUPPORTED, "cuMemcpyDtoHAsync_v2 on the capturing stream");
+    expect(captureStatus(s), INVALIDATED, "cuStreamIsCapturing after it: INVALIDATED");
+    expect(launchOn(s, "count_blocks", {1}, {32}, n), CAPTURE_INVALIDATED, "a launch into an invalidated capture");
+    expect(cu.MemsetD32(n, 0, 1, s) | cu.DtoD(n, n, 4, s), CAPTURE_INVALIDATED, "a memset and a copy into it");
+    H g = nullptr;
+    expect(cu.EndCapture(s, &g), CAPTURE_INVALIDATED, "cuStreamEndCapture of it");
+    expect(captureStatus(s), NONE, "the stream no longer captures");
+    check(readCount(n) == 0, "nothing of the invalidated capture ran");
+    expect(launchOn(s, "count_blocks", {1}, {32}, n), SUCCESS, "the stream runs launches again");
+    check(readCount(n) == 1, "a launch on it runs at once");
+
+    // Thread-local mode: another thread may allocate. Global mode: it may not.
+    for (int mode : {THREAD_LOCAL, GLOBAL}) {
+        must(cu.BeginCapture(s, mode), "cuStreamBeginCapture_v2");
+        struct Other { int status = -1; } o;
+        pthread_t t;
+        auto body = [](void *arg) -> void * {
+            cu.CtxSetCurrent(ctx);
+            Ptr p = 0;
+            static_cast<Other *>(arg)->status = cu.MemAlloc(&p, 64);
+            return nullptr;
+        };
+        if (pthread_create(&t, nullptr, body, &o) != 0 || pthread_join(t, nullptr) != 0) { check(false, "start a thread"); return; }
+        H x = nullptr;
+        const int end = cu.EndCapture(s, &x);
+        if (mode == THREAD_LOCAL)
+            check(o.status == SUCCESS && end == SUCCESS, "thread-local mode: cuMemAlloc_v2 on another thread is allowed",
+                  "status " + std::to_string(o.status) + ", end " + std::to_string(end));
+        else
+            check(o.status == CAPTURE_UNSUPPORTED && end == CAPTURE_INVALIDATED,
+                  "global mode: cuMemAlloc_v2 on another thread is refused and invalidates the capture",
+                  "status " + std::to_string(o.status) + ", end " + std::to_string(end));
+    }
+
+    // The NULL stream beside a capturing blocking stream (created without CU_STREAM_NON_BLOCKING).
+    H blocking = stream(0);
+    must(cu.BeginCapture(blocking, RELAXED), "cuStreamBeginCapture_v2 of a blocking stream");
+    int status = -1;
+    expect(cu.IsCapturing(nullptr, &status), CAPTURE_IMPLICIT, "cuStreamIsCapturing of the NULL stream then");
+    expect(cu.DtoH(buf.data(), dev, 64, nullptr), CAPTURE_IMPLICIT, "cuMemcpyDtoHAsync_v2 on the NULL stream then");
+    g = nullptr;
+    expect(cu.EndCapture(blocking, &g), CAPTURE_INVALIDATED, "it invalidates the blocking stream's capture");
+    must(cu.BeginCapture(s, RELAXED), "cuStreamBeginCapture_v2 of a non-blocking stream");
+    expect(cu.DtoH(buf.data(), dev, 64, nullptr), SUCCESS, "the NULL stream beside a capturing non-blocking stream");
+    expect(cu.EndCapture(s, &g), SUCCESS, "which it leaves alone");
+}
+
+// cudasim_stream_submit, with work that counts its runs and drops.
+struct Work { int runs = 0, drops = 0; };
+void workRun(void *w) { static_cast<Work *>(w)->runs++; }
+void workDrop(void *w) { static_cast<Work *>(w)->drops++; }
+
+void testStreamSubmit() {
+    H s = stream();
+    Work now, captured, late, unknown;
+    expect(cu.StreamSubmit(s, workRun, &now, workDrop), SUCCESS, "cudasim_stream_submit on a stream that does not capture");
+    check(now.runs == 1 && now.drops == 1, "it runs once at once and is dropped",
+          std::to_string(now.runs) + " runs, " + std::to_string(now.drops) + " drops");
+    int bogus = 0;
+    expect(cu.StreamSubmit(&bogus, workRun, &unknown, workDrop), INVALID_HANDLE, "cudasim_stream_submit on no stream");
+    check(unknown.runs == 0 && unknown.drops == 1, "that is dropped without running");
+
+    H graph = nullptr, exec = nullptr;
+    must(cu.BeginCapture(s, GLOBAL), "cuStreamBeginCapture_v2");
+    expect(cu.StreamSubmit(s, workRun, &captured, workDrop), SUCCESS, "cudasim_stream_submit while capturing");
+    must(cu.EndCapture(s, &graph) | cu.GraphInstantiate(&exec, graph, 0), "end, instantiate");
+    check(captured.runs == 0 && captured.drops == 0, "captured: neither run nor dropped at capture");
+    must(cu.GraphLaunch(exec, s) | cu.GraphLaunch(exec, s), "two graph launches");
+    check(captured.runs == 2, "it runs at each graph launch", std::to_string(captured.runs) + " runs");
+    must(cu.GraphDestroy(graph), "cuGraphDestroy");
+    check(captured.drops == 0, "not dropped while the exec holds it");
+    must(cu.GraphExecDestroy(exec), "cuGraphExecDestroy");
+    check(captured.drops == 1, "dropped once with the last graph or exec", std::to_string(captured.drops) + " drops");
+
+    must(cu.BeginCapture(s, GLOBAL), "cuStreamBeginCapture_v2");
+    must(cu.StreamSynchronize(s) == CAPTURE_UNSUPPORTED ? 0 : 1, "cuStreamSynchronize invalidates the capture");
+    expect(cu.StreamSubmit(s, workRun, &late, workDrop), CAPTURE_INVALIDATED, "cudasim_stream_submit into an invalidated capture");
+    check(late.runs == 0 && late.drops == 1, "that is dropped without running");
+    must(cu.EndCapture(s, &graph) == CAPTURE_INVALIDATED ? 0 : 1, "cuStreamEndCapture -> 901");
+}
+
 // Runs fn in a child process with a time limit of `seconds`; a crash or a timeout is one more failed check.
 void section(const char *name, void (*fn)(), unsigned seconds = 20, bool quiet = false) {
     std::printf("-- %s\n", name);
@@ -613,6 +921,9 @@ int main(int argc, char **argv) {
     section("launch shapes", testGrids);
     section("device memory", testMemory);
     section("contexts", testContexts);
+    section("stream capture and graphs", testCapture);
+    section("what a capture refuses", testCaptureRefusals);
+    section("cudasim_stream_submit", testStreamSubmit);
     std::printf("%s: %d checks, %d failed\n", failures == 0 ? "PASS" : "FAIL", checks, failures);
     return failures == 0 ? 0 : 1;
 }

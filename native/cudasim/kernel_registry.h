@@ -4,31 +4,41 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
 namespace cudasim {
 
-// Calls the kernel with the arguments that kernelParams points at, each read with its declared type (as the
-// driver copies sizeof(parameter) bytes from each pointer).
-using Invoker = void (*)(void** params);
+// A kernel with its arguments: what every thread of a launch calls.
+using Bound = std::function<void()>;
+
+// Reads the arguments that kernelParams points at, each with its declared type (sizeof(parameter) bytes from
+// each pointer, as the driver copies them at launch), and returns the kernel bound to those values: the caller's
+// parameter array may be gone when it runs (a launch captured into a graph runs at each graph launch).
+using Binder = Bound (*)(void** params);
 
 struct KernelEntry {
     const char* family;
     const char* name;
-    Invoker invoke;
+    Binder bind;
     int arity;
 };
 
 void register_kernel(const KernelEntry& k);
 
+template <typename T>
+using Value = std::remove_cv_t<std::remove_reference_t<T>>;
+
 template <typename... A, std::size_t... I>
-void call_with(void (*f)(A...), void** p, std::index_sequence<I...>) {
-    f(*static_cast<std::remove_cv_t<std::remove_reference_t<A>>*>(p[I])...);
+Bound bind_with(void (*f)(A...), void** p, std::index_sequence<I...>) {
+    std::tuple<Value<A>...> args(*static_cast<Value<A>*>(p[I])...);
+    return [f, args]() { std::apply(f, args); };
 }
 
 template <typename... A>
-void call(void (*f)(A...), void** p) { call_with(f, p, std::index_sequence_for<A...>{}); }
+Bound bind(void (*f)(A...), void** p) { return bind_with(f, p, std::index_sequence_for<A...>{}); }
 
 template <typename... A>
 constexpr int arity_of(void (*)(A...)) { return sizeof...(A); }
@@ -41,4 +51,4 @@ struct Registrar {
 
 #define CUDASIM_KERNEL(family, name)                                                                    \
     static cudasim::Registrar cudasim_registrar_##name(cudasim::KernelEntry{                           \
-            family, #name, [](void** p) { cudasim::call(&name, p); }, cudasim::arity_of(&name)});
+            family, #name, [](void** p) { return cudasim::bind(&name, p); }, cudasim::arity_of(&name)});

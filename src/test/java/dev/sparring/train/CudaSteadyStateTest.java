@@ -31,7 +31,8 @@ class CudaSteadyStateTest {
 
     // cudasim_counters order (native/cudasim/driver.cpp)
     static final String[] NAMES = {"cuMemAlloc", "cuMemFree", "cuMemAllocHost", "HtoD copies", "DtoH copies", "DtoD copies",
-            "memsets", "launches", "cuStreamSynchronize", "cuEventSynchronize", "cuEventRecord", "cuModuleLoadDataEx"};
+            "memsets", "launches", "cuStreamSynchronize", "cuEventSynchronize", "cuEventRecord", "cuModuleLoadDataEx",
+            "graph launches", "captured nodes"};
     static final int ALLOC = 0, FREE = 1, HOST_ALLOC = 2, HTOD = 3, DTOH = 4, LAUNCH = 7, STREAM_SYNC = 8, EVENT_SYNC = 9,
             MODULE_LOAD = 11;
 
