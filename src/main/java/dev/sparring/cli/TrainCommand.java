@@ -255,8 +255,8 @@ public final class TrainCommand implements Callable<Integer> {
         throw new UserError("--resume " + resume + " does not take " + String.join(", ", fixed) + ": a resumed run keeps the "
                 + "settings it started with (its config.json), so that it stays the same run. --resume takes only "
                 + "--steps or --epochs (a new total, counted from the start of the run), --lr-decay-at and --lr-decay "
-                + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device "
-                + "and --no-progress. To change anything else, start a new run (--name).");
+                + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, "
+                + "--cuda-graphs and --no-progress. To change anything else, start a new run (--name).");
     }
 
     /**
