@@ -633,11 +633,16 @@ void testCapture() {
     expect(captureStatus(nullptr), NONE, "cuStreamIsCapturing of the NULL stream beside a non-blocking capture: NONE");
     expect(cu.BeginCapture(s, GLOBAL), ILLEGAL_STATE, "cuStreamBeginCapture_v2 on a stream that is capturing");
     // In order: a = 1; a[1] = v; b = a; a[0] = 0 (bytes); b[3] = 9; n += 6 blocks.
-    float v = 7.0f;
+    // The parameter arrays stay alive, so that a simulator that reads v at the graph launch instead of at the call
+    // reads the value that v has then.
+    float v = 7.0f, nine = 9.0f;
     int one = 1, three = 3;
-    const int steps = cu.MemsetD32(a, bitsOf(1.0f), 4, s) | launchOn(s, "write_at", {1}, {1}, a, one, v)
-                      | cu.DtoD(b, a, 16, s) | cu.MemsetD8(a, 0, 4, s) | launchOn(s, "write_at", {1}, {1}, b, three, 9.0f)
-                      | launchOn(s, "count_blocks", {3, 2}, {32}, n);
+    void *pa[] = {&a, &one, &v}, *pb[] = {&b, &three, &nine}, *pn[] = {&n};
+    const int steps = cu.MemsetD32(a, bitsOf(1.0f), 4, s)
+                      | cu.LaunchKernel(fn("write_at"), 1, 1, 1, 1, 1, 1, 0, s, pa, nullptr)
+                      | cu.DtoD(b, a, 16, s) | cu.MemsetD8(a, 0, 4, s)
+                      | cu.LaunchKernel(fn("write_at"), 1, 1, 1, 1, 1, 1, 0, s, pb, nullptr)
+                      | cu.LaunchKernel(fn("count_blocks"), 3, 2, 1, 32, 1, 1, 0, s, pn, nullptr);
     must(steps, "capture a memset, a launch, a copy, a memset, two launches");
     expect(launchOn(s, "count_blocks", {1}, {2048}, n), INVALID_VALUE, "a bad launch is refused at capture time");
     expect(captureStatus(s), ACTIVE, "a refused launch leaves the capture active");
