@@ -15,7 +15,8 @@
 #   test-parity  CudaParityTest and CudaTrainingTest: every Backend op, 20 DCGAN steps and checkpoints, GPU vs CPU twin
 #   test-golden  PyTorchGoldenTest (CPU and CUDA) against the committed golden file
 #   test-parity  ... and CudaGraphTest: training steps through a CUDA graph equal op-by-op steps bit for bit
-#   bench        sparring bench: DCGAN 64 px, batch 128, float32 (then with --cuda-graphs, then with --tf32)
+#   bench        sparring bench: DCGAN 64 px, batch 128, float32 (then with --cuda-graphs, with our batch-norm
+#                kernels instead of cuDNN's, and with --tf32)
 #   torch-bench  bench/pytorch/dcgan_bench.py: eager, strict float32, channels_last + bf16
 #   train        sparring train --device cuda on MNIST, 200 steps, with sample grids
 #   golden-gpu   golden.py with this machine's PyTorch on the GPU (float64), and PyTorchGoldenTest against that file
@@ -214,6 +215,7 @@ stage test-graphs 90 run_tests graphs --select-class dev.sparring.train.CudaGrap
 stage test-golden 60 run_tests golden --select-class dev.sparring.golden.PyTorchGoldenTest
 stage bench 120 bench_stage
 stage bench-graphs 90 bench_stage --cuda-graphs --phase-iters 0
+stage bench-bn 90 bench_stage --batch-norm kernels
 stage bench-tf32 90 bench_stage --tf32
 stage torch-bench 150 torch_bench_stage eager,strict,bf16cl eager
 stage train 120 train_stage

@@ -83,6 +83,8 @@ def benches(work):
         size = f"{r.get('image_size', '?')}px b{r.get('batch', '?')} ngf{r.get('ngf', '?')}"
         if r.get("bench") == "sparring-train":
             name = "sparring " + ("(TF32)" if "TF32" in r.get("description", "") else "float32")
+            if "batch norm by our kernels" in r.get("description", ""):
+                name += ", our batch norm"
             if r.get("cuda_graph"):
                 name += f", CUDA graph ({r.get('graph_operations')} ops)"
             notes = f"check {r.get('check')}" + (f" (max diff {r.get('check_max_diff'):.2g})" if r.get("check") != "skipped" else "")

@@ -60,6 +60,9 @@ public final class BenchCommand implements Callable<Integer> {
     int checkSteps;
     @Option(names = "--tf32", description = "let cuDNN and cuBLAS use TF32 tensor cores (CUDA only; PyTorch's default for convolutions)")
     boolean tf32;
+    @Option(names = "--batch-norm", defaultValue = "cudnn", description = "CUDA: whose batch norm runs, cudnn or kernels "
+            + "(Sparring's kernels/batchnorm.cu)")
+    String batchNorm;
     @Option(names = "--cuda-graphs", description = "CUDA: run the checked and timed steps as a CUDA graph (captured once warm, "
             + "then replayed); the phase breakdown still runs op by op")
     boolean cudaGraphs;
@@ -96,14 +99,24 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The backend --device asks for; with --tf32 a CUDA backend that allows TF32. */
+    /** The backend --device asks for; with --tf32 or --batch-norm kernels a CUDA backend with those options. */
     private Backend backend() {
-        if (!tf32) return Backends.create(device, System.err);
-        if (device.equals("cpu")) throw new UserError("--tf32 applies to --device cuda (or auto on a GPU), not to the CPU");
+        CudaBackend.BatchNorm bn;
+        try {
+            bn = CudaBackend.BatchNorm.parse(batchNorm);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--batch-norm must be cudnn or kernels, got " + batchNorm);
+        }
+        if (!tf32 && bn == CudaBackend.BatchNorm.CUDNN) return Backends.create(device, System.err);
+        String flags = (tf32 ? "--tf32" : "") + (tf32 && bn != CudaBackend.BatchNorm.CUDNN ? " and " : "")
+                + (bn != CudaBackend.BatchNorm.CUDNN ? "--batch-norm " + batchNorm : "");
+        if (device.equals("cpu")) {
+            throw new UserError(flags + (flags.contains(" and ") ? " apply" : " applies") + " to --device cuda (or auto on a GPU), not to the CPU");
+        }
         CudaRuntime.Status st = CudaRuntime.probe();
-        if (!st.available()) throw new BackendException("--tf32 needs CUDA: " + st.reason());
-        Backend be = new CudaBackend(new CudaBackend.Options(0, true, false));
-        System.err.println("device: cuda (" + be.description() + "); TF32 allowed by --tf32");
+        if (!st.available()) throw new BackendException(flags + " needs CUDA: " + st.reason());
+        Backend be = new CudaBackend(new CudaBackend.Options(0, tf32, false, bn));
+        System.err.println("device: cuda (" + be.description() + "); as asked by " + flags);
         return be;
     }
 }

@@ -24,6 +24,26 @@ class BenchCommandTest {
     }
 
     @Test
+    void cudaOnlyOptionsAreRefusedOnTheCpuByName() {
+        CliTest.Run r = CliTest.run(with("--batch", "4", "--batch-norm", "kernels"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--batch-norm kernels applies to --device cuda"), r.err());
+        r = CliTest.run(with("--batch", "4", "--batch-norm", "fast"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--batch-norm must be cudnn or kernels, got fast"), r.err());
+        r = CliTest.run(with("--batch", "4", "--tf32", "--batch-norm", "kernels"));
+        assertTrue(r.err().contains("--tf32 and --batch-norm kernels apply to --device cuda"), r.err());
+    }
+
+    @Test
+    void cudaGraphsOnTheCpuSayTheyAreNotUsed() {
+        CliTest.Run r = CliTest.run(with("--batch", "4", "--cuda-graphs"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("the cpu backend has no step graphs; steps run op by op"), r.err());
+        assertTrue(r.out().contains("\"cuda_graph\":false"), r.out());
+    }
+
+    @Test
     void trainOptionsStayStrict() {
         CliTest.Run r = CliTest.run("train", "--steps", "1", "--steps", "2");
         assertEquals(2, r.code(), r.err());

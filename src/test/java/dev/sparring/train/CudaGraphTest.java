@@ -46,9 +46,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class CudaGraphTest {
     static boolean gpuAvailable() { return CudaRuntime.probe().available(); }
 
-    private static CudaBackend deterministic() { return new CudaBackend(new CudaBackend.Options(0, false, true)); }
+    private static CudaBackend deterministic() { return deterministic(CudaBackend.BatchNorm.CUDNN); }
 
-    record Case(String name, TrainConfig cfg, String data) {
+    private static CudaBackend deterministic(CudaBackend.BatchNorm bn) {
+        return new CudaBackend(new CudaBackend.Options(0, false, true, bn));
+    }
+
+    record Case(String name, TrainConfig cfg, String data, CudaBackend.BatchNorm bn) {
+        Case(String name, TrainConfig cfg, String data) { this(name, cfg, data, CudaBackend.BatchNorm.CUDNN); }
+
         @Override
         public String toString() { return name; }
     }
@@ -66,6 +72,7 @@ class CudaGraphTest {
                 new Case("dcgan wgan rmsprop clip k=3", dcgan.with("loss", "wgan").with("optimizer", "rmsprop").with("beta2", 0.99)
                         .with("clip", 0.01).with("dSteps", 3).with("lrD", 5e-5).with("lrG", 5e-5).with("steps", 8L), "digits"),
                 new Case("dcgan sgd", dcgan.with("optimizer", "sgd").with("lrD", 1e-3).with("lrG", 1e-3).with("steps", 7L), "digits"),
+                new Case("dcgan, batch norm by our kernels", dcgan.with("steps", 6L), "digits", CudaBackend.BatchNorm.KERNELS),
                 // 2-D batches drawn on the host: each critic step's batch travels in the step record
                 new Case("mlp ring8 k=2, host batches", ring.with("dSteps", 2).with("steps", 10L), "ring8"));
     }
@@ -80,7 +87,7 @@ class CudaGraphTest {
     record Run(List<Metrics> metrics, List<float[]> state, StepGraph.Stats graph) { }
 
     static Run train(Case c, boolean graphs) {
-        try (CudaBackend gpu = deterministic(); Trainer t = new Trainer(c.cfg(), gpu, data(c), loss(c.cfg()))) {
+        try (CudaBackend gpu = deterministic(c.bn()); Trainer t = new Trainer(c.cfg(), gpu, data(c), loss(c.cfg()))) {
             assertEquals(graphs, t.useStepGraph(graphs));
             List<Metrics> ms = new ArrayList<>();
             while (t.stepCount() < c.cfg().steps()) {

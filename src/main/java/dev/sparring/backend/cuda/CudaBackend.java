@@ -56,13 +56,37 @@ public final class CudaBackend implements Backend {
      *                      rounding
      * @param deterministic only use convolution algorithms that cuDNN reports deterministic (no atomics), so
      *                      that two runs give the same bits
+     * @param batchNorm     whose batch norm runs: cuDNN's, or our kernels ({@code kernels/batchnorm.cu}, the CPU
+     *                      twin's arithmetic: statistics in double, two passes)
      */
-    public record Options(int device, boolean allowTf32, boolean deterministic) {
+    public record Options(int device, boolean allowTf32, boolean deterministic, BatchNorm batchNorm) {
         public Options {
             if (device < 0) throw new IllegalArgumentException("CUDA device ordinal must be >= 0, got " + device);
+            if (batchNorm == null) throw new IllegalArgumentException("batchNorm must be CUDNN or KERNELS");
+        }
+
+        /** cuDNN's batch norm. */
+        public Options(int device, boolean allowTf32, boolean deterministic) {
+            this(device, allowTf32, deterministic, BatchNorm.CUDNN);
         }
 
         public static Options defaults() { return new Options(0, false, false); }
+
+        public Options withBatchNorm(BatchNorm b) { return new Options(device, allowTf32, deterministic, b); }
+    }
+
+    /** Which implementation of batch norm the backend uses. */
+    public enum BatchNorm {
+        CUDNN, KERNELS;
+
+        /** "cudnn" or "kernels", as --batch-norm takes it. */
+        public static BatchNorm parse(String s) {
+            return switch (s) {
+                case "cudnn" -> CUDNN;
+                case "kernels" -> KERNELS;
+                default -> throw new IllegalArgumentException("batch norm must be cudnn or kernels, got " + s);
+            };
+        }
     }
 
     // Layout shared with kernels/gan_losses.cu (struct Program); GanLossKernelSourceTest compares the numbers.
@@ -96,6 +120,7 @@ public final class CudaBackend implements Backend {
     private final MemorySegment kBiasAdd, kBiasBwd, kCriticLoss, kGeneratorLoss;
     private final MemorySegment kAdam, kRmsprop, kSgd, kClamp, kSumSquares, kAxpy, kScale;
     private final MemorySegment kNormal, kWords, kGather;
+    private final MemorySegment kBnTrain, kBnEval, kBnBackward;
 
     private final long partials;            // double[REDUCE_MAX_BLOCKS] for sum_squares
     private final long ticket;              // unsigned int, sum_squares' last-block counter (kept at 0 between launches)
@@ -214,6 +239,10 @@ public final class CudaBackend implements Backend {
             kNormal = fn(noise, "philox_normal");
             kWords = fn(noise, "philox_words");
             kGather = fn(module(build, "data"), "gather_images");
+            MemorySegment bn = module(build, "batchnorm");
+            kBnTrain = fn(bn, "bn_forward_train");
+            kBnEval = fn(bn, "bn_forward_eval");
+            kBnBackward = fn(bn, "bn_backward");
 
             partials = CudaDriver.memAlloc(8L * REDUCE_MAX_BLOCKS);
             long pp = partials;
@@ -226,7 +255,8 @@ public final class CudaBackend implements Backend {
             describe = String.format("CUDA, %s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, cuBLAS %s, cuDNN %s, kernels %s%s",
                     deviceName, ccMajor, ccMinor, smCount, CudaDriver.deviceTotalMem(dev) / (1024.0 * 1024 * 1024),
                     KernelBuild.cudaVersion(CudaDriver.driverVersion()), Cublas.versionString(), Cudnn.versionString(Cudnn.version()),
-                    moduleImages.get("activations"), options.allowTf32() ? ", TF32 allowed" : "");
+                    moduleImages.get("activations"), options.allowTf32() ? ", TF32 allowed" : "")
+                    + (options.batchNorm() == BatchNorm.KERNELS ? ", batch norm by our kernels" : "");
         } catch (RuntimeException | Error failure) {
             while (!undo.isEmpty()) {
                 try {
@@ -814,6 +844,13 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** H*W of a batch-norm input, checked to fit our kernels' 32-bit channel indexing (N * H * W < 2^32). */
+    private static int bnInner(Tensor x) {
+        long inner = x.sizeFrom(2), m = inner * x.dim(0);
+        if (m >= 1L << 32) throw new IllegalArgumentException("batch norm of " + x + ": N*H*W = " + m + " is too large for the batch-norm kernels");
+        return (int) inner;
+    }
+
     private BnPlan bnPlan(Tensor x, String op, Tensor... perChannel) {
         if (x.rank() < 2) throw new IllegalArgumentException(op + ": input must have a channel dimension, got " + x);
         int C = x.dim(1);
@@ -842,6 +879,13 @@ public final class CudaBackend implements Backend {
         long yp = f(y), smp = f(saveMean), sip = f(saveInvStd), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
         bind();
         BnPlan plan = bnPlan(x, "batchNormTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
+        if (options.batchNorm() == BatchNorm.KERNELS) {
+            if (x.size() == 0) return;
+            args.begin().ptr(yp).ptr(smp).ptr(sip).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp).i32(x.dim(0)).i32(x.dim(1))
+                    .i32(bnInner(x)).f64(momentum).f64(eps);
+            launch(kBnTrain, x.dim(1), 1, "bn_forward_train");
+            return;
+        }
         if (replayed("batchNormTrain", 4, plan.x().address(), yp, smp, sip, xp, gp, bp, rmp, rvp,
                 Double.doubleToRawLongBits(momentum), Double.doubleToRawLongBits(eps))) return;
         Cudnn.batchNormForwardTraining(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, momentum, rmp, rvp, eps, smp, sip);
@@ -853,6 +897,12 @@ public final class CudaBackend implements Backend {
         long yp = f(y), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
         bind();
         BnPlan plan = bnPlan(x, "batchNormEval", gamma, beta, runMean, runVar);
+        if (options.batchNorm() == BatchNorm.KERNELS) {
+            if (x.size() == 0) return;
+            args.begin().ptr(yp).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp).i64(x.size()).i32(x.dim(1)).i32(bnInner(x)).f64(eps);
+            launch(kBnEval, blocksFor(x.size()), 1, "bn_forward_eval");
+            return;
+        }
         if (replayed("batchNormEval", 5, plan.x().address(), yp, xp, gp, bp, rmp, rvp, Double.doubleToRawLongBits(eps))) return;
         Cudnn.batchNormForwardInference(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, rmp, rvp, eps);
     }
@@ -870,6 +920,12 @@ public final class CudaBackend implements Backend {
         long dxp = f(dx), dgp = f(dgamma), dbp = f(dbeta), dyp = f(dy), xp = f(x), gp = f(gamma), smp = f(saveMean), sip = f(saveInvStd);
         bind();
         BnPlan plan = bnPlan(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
+        if (options.batchNorm() == BatchNorm.KERNELS) {
+            if (x.size() == 0) return;
+            args.begin().ptr(dxp).ptr(dgp).ptr(dbp).ptr(dyp).ptr(xp).ptr(gp).ptr(smp).ptr(sip).i32(x.dim(0)).i32(x.dim(1)).i32(bnInner(x));
+            launch(kBnBackward, x.dim(1), 1, "bn_backward");
+            return;
+        }
         // dx written (alpha 1, beta 0); dgamma, dbeta accumulated (alpha 1, beta 1)
         if (replayed("batchNormBackward", 6, plan.x().address(), dxp, dgp, dbp, dyp, xp, gp, smp, sip, Double.doubleToRawLongBits(eps))) return;
         Cudnn.batchNormBackward(cudnn, one, zero, one, one, plan.x(), xp, dyp, dxp, plan.bn(), gp, dgp, dbp,

@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -49,6 +50,8 @@ final class KernelArgs {
     KernelArgs i64(long v) { values.set(JAVA_LONG, slot(), v); return this; }
 
     KernelArgs f32(float v) { values.set(JAVA_FLOAT, slot(), v); return this; }
+
+    KernelArgs f64(double v) { values.set(JAVA_DOUBLE, slot(), v); return this; }
 
     /** A struct passed by value: the kernel copies {@code struct}'s bytes (its size is the parameter's size). */
     KernelArgs struct(MemorySegment struct) {

@@ -41,6 +41,7 @@ class CudaParityTest {
 
     private Backend cpu;
     private CudaBackend gpu;
+    private CudaBackend gpuBn;   // batch norm by our kernels
 
     @BeforeAll
     void open() {
@@ -48,12 +49,14 @@ class CudaParityTest {
         assumeTrue(s.available(), () -> "no usable GPU: " + s.reason());
         cpu = new CpuBackend();
         gpu = new CudaBackend();
+        gpuBn = new CudaBackend(CudaBackend.Options.defaults().withBatchNorm(CudaBackend.BatchNorm.KERNELS));
         System.out.println("parity: " + gpu.description());
     }
 
     @AfterAll
     void close() {
         if (gpu != null) gpu.close();
+        if (gpuBn != null) gpuBn.close();
     }
 
     // ---------------------------------------------------------------- tolerances
@@ -74,6 +77,9 @@ class CudaParityTest {
                 + "vs im2col + GEMM): rounding error grows with the number of terms");
     }
 
+    /** Our batch-norm kernels do the CPU's arithmetic; only the order of the double sums differs. */
+    static final Tol OUR_BN = new Tol(1e-6, 1e-6, "statistics in double as on the CPU, summed in another order and "
+            + "rounded to float: a saved statistic, scale or shift may round the other way, and y = x*a + b carries it");
     static final Tol CUDNN_BN = new Tol(2e-5, 1e-4, "cuDNN computes batch statistics in float with its own summation "
             + "(the CPU in double, two-pass): a few float roundings of sums over N*H*W");
 
@@ -202,7 +208,8 @@ class CudaParityTest {
         }));
 
         // ------------------------------------------------------------ batch norm
-        for (int[] s : new int[][] {{4, 6, 5, 5}, {16, 10}}) {
+        // {3, 5, 33, 17}: 1683 values per channel, so a block's threads go round several times
+        for (int[] s : new int[][] {{4, 6, 5, 5}, {16, 10}, {3, 5, 33, 17}}) {
             String shape = Arrays.toString(s);
             int C = s[1];
             cases.add(new Case("batchNormTrain " + shape, (b, o) -> {
@@ -433,6 +440,22 @@ class CudaParityTest {
         c.op().run(gpu, got);
         assertEquals(ref.values.keySet(), got.values.keySet());
         for (String name : ref.values.keySet()) compare(c.name() + ": " + name, ref.values.get(name), got.values.get(name), ref.tols.get(name));
+    }
+
+    static List<Case> batchNormCases() { return cases().stream().filter(c -> c.name().startsWith("batchNorm")).toList(); }
+
+    /** The batch-norm cases on a backend whose batch norm is our kernels (kernels/batchnorm.cu), not cuDNN's. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("batchNormCases")
+    void ourBatchNormKernelsMatchCpu(Case c) {
+        Outputs ref = new Outputs(), got = new Outputs();
+        c.op().run(cpu, ref);
+        c.op().run(gpuBn, got);
+        assertEquals(ref.values.keySet(), got.values.keySet());
+        for (String name : ref.values.keySet()) {
+            Tol tol = ref.tols.get(name) == CUDNN_BN ? OUR_BN : ref.tols.get(name);
+            compare(c.name() + " (kernels): " + name, ref.values.get(name), got.values.get(name), tol);
+        }
     }
 
     static void compare(String what, float[] ref, float[] got, Tol tol) {

@@ -1,0 +1,98 @@
+// batchnorm.cu: spatial batch norm over (N, C, H*W), per channel over N and H*W: Sparring's own alternative to
+// cuDNN's (CudaBackend.Options.batchNorm), with CpuBackend's arithmetic: statistics in double, two passes (the mean,
+// then the squared deviations from it), y = x * a + b with the float scale a and shift b of the channel.
+//
+//   bn_forward_train   y, saveMean, saveInvStd = 1/sqrt(var_biased + eps); runMean, runVar updated with momentum,
+//                      runVar with the unbiased variance (as PyTorch and cuDNN)
+//   bn_forward_eval    y from the running statistics
+//   bn_backward        dx written; dgamma, dbeta accumulated, from the statistics the forward saved
+//
+// The training kernels run one block per channel (grid C, SPARRING_BLOCK threads): the block's threads stride over
+// the channel's N * HW elements, so a channel's sums are combined in an order that depends only on the sizes.
+#include "common.cuh"
+
+// Element i of channel c, for i in [0, N * HW): sample i / HW, position i % HW.
+__device__ __forceinline__ long long bn_index(unsigned int i, unsigned int HW, int C, int c) {
+    const unsigned int n = i / HW, j = i - n * HW;
+    return ((long long)n * C + c) * HW + j;
+}
+
+// The block-wide sum of v in double, returned to every thread.
+__device__ __forceinline__ double bn_block_total(double v) {
+    __shared__ double total;
+    const double s = block_sum(v);
+    if (threadIdx.x == 0) total = s;
+    __syncthreads();
+    const double t = total;
+    __syncthreads();   // total may be written again by the next call
+    return t;
+}
+
+extern "C" __global__ void bn_forward_train(float* y, float* saveMean, float* saveInvStd, const float* x,
+                                            const float* gamma, const float* beta, float* runMean, float* runVar,
+                                            int N, int C, int HW, double momentum, double eps) {
+    const int c = blockIdx.x;
+    const unsigned int m = (unsigned int)N * (unsigned int)HW;
+    double s = 0.0;
+    for (unsigned int i = threadIdx.x; i < m; i += blockDim.x) s += x[bn_index(i, HW, C, c)];
+    const double mean = bn_block_total(s) / m;
+    double q = 0.0;
+    for (unsigned int i = threadIdx.x; i < m; i += blockDim.x) {
+        const double d = x[bn_index(i, HW, C, c)] - mean;
+        q += d * d;
+    }
+    const double sq = bn_block_total(q);
+    const double var = sq / m;
+    const double inv = 1.0 / sqrt(var + eps);
+    const float a = (float)(gamma[c] * inv), b = (float)(beta[c] - mean * gamma[c] * inv);
+    for (unsigned int i = threadIdx.x; i < m; i += blockDim.x) {
+        const long long k = bn_index(i, HW, C, c);
+        y[k] = x[k] * a + b;
+    }
+    if (threadIdx.x == 0) {
+        saveMean[c] = (float)mean;
+        saveInvStd[c] = (float)inv;
+        const double unbiased = m > 1 ? sq / (m - 1) : var;
+        runMean[c] = (float)((1 - momentum) * runMean[c] + momentum * mean);
+        runVar[c] = (float)((1 - momentum) * runVar[c] + momentum * unbiased);
+    }
+}
+
+extern "C" __global__ void bn_forward_eval(float* y, const float* x, const float* gamma, const float* beta,
+                                           const float* runMean, const float* runVar, long long total, int C, int HW,
+                                           double eps) {
+    for (long long i = grid_start(); i < total; i += grid_stride()) {
+        const int c = (int)((i / HW) % C);
+        const double inv = 1.0 / sqrt(runVar[c] + eps);
+        const float a = (float)(gamma[c] * inv), b = (float)(beta[c] - runMean[c] * gamma[c] * inv);
+        y[i] = x[i] * a + b;
+    }
+}
+
+extern "C" __global__ void bn_backward(float* dx, float* dgamma, float* dbeta, const float* dy, const float* x,
+                                       const float* gamma, const float* saveMean, const float* saveInvStd,
+                                       int N, int C, int HW) {
+    const int c = blockIdx.x;
+    const unsigned int m = (unsigned int)N * (unsigned int)HW;
+    const double mean = saveMean[c], inv = saveInvStd[c];
+    double sdy = 0.0, sdyxh = 0.0;
+    for (unsigned int i = threadIdx.x; i < m; i += blockDim.x) {
+        const long long k = bn_index(i, HW, C, c);
+        sdy += dy[k];
+        sdyxh += dy[k] * (x[k] - mean) * inv;
+    }
+    sdy = bn_block_total(sdy);
+    sdyxh = bn_block_total(sdyxh);
+    if (threadIdx.x == 0) {
+        dgamma[c] += (float)sdyxh;
+        dbeta[c] += (float)sdy;
+    }
+    // dx = gamma * inv / m * (m dy - sum dy - xhat sum(dy xhat))
+    const double kc = gamma[c] * inv / m;
+    for (unsigned int i = threadIdx.x; i < m; i += blockDim.x) {
+        const long long k = bn_index(i, HW, C, c);
+        const double xh = (x[k] - mean) * inv;
+        // (float)m * dy: a float product, as the CPU twin's long * float
+        dx[k] = (float)(kc * ((float)m * dy[k] - sdy - xh * sdyxh));
+    }
+}
