@@ -242,11 +242,18 @@ public final class Trainer implements AutoCloseable {
         NoiseStream fixed = NoiseStream.derive(cfg.seed(), "fixed-noise");
         int[] shape = zShape.clone();
         shape[0] = n;
-        try (Tensor fz = be.zeros(shape)) {
-            be.normal(fz, fixed.seed(), fixed.take(fz.size()));
-            return generate(fz);
+        // kept for the next call of the same size, so that regular sample grids allocate nothing after the first
+        // (an allocation between steps makes a step graph capture the step again)
+        if (fixedZ == null || !fixedZ.sameShape(shape)) {
+            if (fixedZ != null) fixedZ.close();
+            fixedZ = null;
+            fixedZ = be.zeros(shape);
         }
+        be.normal(fixedZ, fixed.seed(), fixed.take(fixedZ.size()));
+        return generate(fixedZ);
     }
+
+    private Tensor fixedZ;              // the latent batch of the last fixedSamples call
 
     /**
      * G(z) for a given latent batch, batch statistics in batch norm (as PyTorch's DCGAN example samples). Unlike
@@ -312,6 +319,7 @@ public final class Trainer implements AutoCloseable {
     @Override
     public void close() {
         if (graph != null) graph.close();
+        if (fixedZ != null) fixedZ.close();
         for (Tensor t : new Tensor[]{z, dtReal, dtFake, dtGen, stats}) t.close();
         real.close();
     }
