@@ -183,12 +183,14 @@ public final class TrainBench {
             log.println(check.table());
         }
 
-        int logEvery = Math.max(o.warmup(), o.iters());
-        TrainConfig cfg = config(o, (long) o.warmup() + (long) o.repeats() * o.iters() + o.phaseIters(), logEvery);
+        // a step graph is captured at the third step: the timed steps replay it
+        int warmup = graphs ? Math.max(o.warmup(), 3) : o.warmup();
+        int logEvery = Math.max(warmup, o.iters());
+        TrainConfig cfg = config(o, (long) warmup + (long) o.repeats() * o.iters() + o.phaseIters(), logEvery);
         try (Trainer t = new Trainer(cfg, be, data, loss)) {
             if (graphs && !t.useStepGraph(true)) log.println("bench: the " + be.name() + " backend has no step graphs; steps run op by op");
-            log.printf("bench: %d warm-up step(s) ...%n", o.warmup());
-            for (int i = 0; i < o.warmup(); i++) t.step();
+            log.printf("bench: %d warm-up step(s) ...%n", warmup);
+            for (int i = 0; i < warmup; i++) t.step();
             requireFinite(t.drainMetrics(), "warm-up");
             double[] ms = new double[o.repeats()];
             Metrics last = null;

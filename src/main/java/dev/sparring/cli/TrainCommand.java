@@ -176,7 +176,7 @@ public final class TrainCommand implements Callable<Integer> {
             System.err.printf("optimizer %s, %s%n", cfg.optimizer(), cfg.describeLearningRates());
             if (cudaGraphs) {
                 System.err.println(trainer.useStepGraph(true)
-                        ? "steps run as a CUDA graph, captured once the first step has run op by op"
+                        ? "steps run as a CUDA graph, captured once a step has run op by op without allocating (normally the third)"
                         : "--cuda-graphs: the " + be.name() + " backend has no graphs; steps run op by op");
             }
             Thread hook = new Thread(() -> {

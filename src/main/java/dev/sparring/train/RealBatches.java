@@ -70,8 +70,9 @@ public abstract sealed class RealBatches implements AutoCloseable {
             }
             this.data = data;
             this.seed = seed;
+            // k consecutive batches touch at most ceil((k - 1) / bpe) + 1 epochs: 1 for k = 1, 2 for k <= bpe + 1
             long bpe = data.size() / batch;
-            this.slots = (int) ((Math.max(1, batchesPerStep) + bpe - 1) / bpe + 1);
+            this.slots = (int) ((Math.max(1, batchesPerStep) - 1 + bpe - 1) / bpe + 1);
             this.slotEpoch = new long[slots];
             java.util.Arrays.fill(slotEpoch, -1);
             this.pixels = be.upload(data.pixels(), data.size(), data.channels(), data.height(), data.width());
@@ -108,6 +109,7 @@ public abstract sealed class RealBatches implements AutoCloseable {
         }
 
         private void uploadOrder(long epoch, int slot) {
+            orderUploads++;
             int n = data.size();
             if (slots == 1) {
                 be.copyFromHost(permutation(seed, epoch, n), perm);
@@ -121,6 +123,9 @@ public abstract sealed class RealBatches implements AutoCloseable {
         }
 
         private int[] orders;              // host copy of perm (only with several slots)
+        private long orderUploads;         // for tests: after prepare(k), k batches upload nothing
+
+        long orderUploads() { return orderUploads; }
 
         @Override
         Tensor next() {

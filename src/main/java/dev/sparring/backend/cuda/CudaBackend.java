@@ -188,17 +188,17 @@ public final class CudaBackend implements Backend {
                 undo.push(() -> CudaDriver.eventDestroy(e));
             }
 
-            cublas = Cublas.create();
-            MemorySegment hb = cublas;
-            undo.push(() -> Cublas.destroy(hb));
-            Cublas.setStream(cublas, stream);
-            Cublas.setMathMode(cublas, options.allowTf32() ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH);
             // our own cuBLAS workspace (the size cuBLAS picks itself: 32 MiB on Hopper, 4 MiB before), so that a
-            // captured step never makes cuBLAS allocate
+            // captured step never makes cuBLAS allocate; freed after the handle
             long cwb = (ccMajor >= 9 ? 32L : 4L) << 20;
             cublasWorkspace = CudaDriver.memAlloc(cwb);
             long cw = cublasWorkspace;
             undo.push(() -> CudaDriver.memFree(cw));
+            cublas = Cublas.create();
+            MemorySegment hb = cublas;
+            undo.push(() -> Cublas.destroy(hb));
+            Cublas.setStream(cublas, stream);      // resets the workspace: set it after
+            Cublas.setMathMode(cublas, options.allowTf32() ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH);
             Cublas.setWorkspace(cublas, cublasWorkspace, cwb);
             cudnn = Cudnn.create();
             MemorySegment hd = cudnn;
@@ -1278,7 +1278,6 @@ public final class CudaBackend implements Backend {
             for (BnPlan p : bnPlans.values()) p.destroy();
             for (long d : tables.values()) CudaDriver.memFree(d);
             if (workspace != 0) CudaDriver.memFree(workspace);
-            CudaDriver.memFree(cublasWorkspace);
             CudaDriver.memFree(partials);
             CudaDriver.memFree(ticket);
             for (int i = 0; i < STAGING_SLOTS; i++) {
@@ -1289,6 +1288,7 @@ public final class CudaBackend implements Backend {
             for (MemorySegment m : modules) CudaDriver.moduleUnload(m);
             Cudnn.destroy(cudnn);
             Cublas.destroy(cublas);
+            CudaDriver.memFree(cublasWorkspace);    // after the handle that used it
             CudaDriver.streamDestroy(stream);
             CudaDriver.primaryCtxRelease(dev);
             arena.close();

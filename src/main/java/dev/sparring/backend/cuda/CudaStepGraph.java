@@ -80,9 +80,8 @@ final class CudaStepGraph implements StepGraph {
         memoryAtCapture = be.memoryGeneration();
         recordBytes = 0;
         opCount = 0;
-        be.beginStep(this, CudaBackend.StepMode.CAPTURE);
         CudaDriver.streamBeginCapture(be.stream(), CudaDriver.CU_STREAM_CAPTURE_MODE_GLOBAL);
-        MemorySegment g;
+        be.beginStep(this, CudaBackend.StepMode.CAPTURE);
         try {
             step.run();
         } catch (RuntimeException | Error e) {
@@ -96,14 +95,14 @@ final class CudaStepGraph implements StepGraph {
         } finally {
             be.endStep();
         }
-        g = CudaDriver.streamEndCapture(be.stream());
-        if (recordBytes > recordCapacity) {
+        MemorySegment g = CudaDriver.streamEndCapture(be.stream());
+        try {
+            exec = CudaDriver.graphInstantiate(g);
+        } catch (RuntimeException | Error e) {
             CudaDriver.graphDestroy(g);
-            throw new IllegalStateException("the captured training step wrote a step record of " + recordBytes
-                    + " bytes; the step before it measured " + measured);
+            throw e;
         }
         graph = g;
-        exec = CudaDriver.graphInstantiate(g);
         captured++;
         launch();
     }
@@ -137,6 +136,7 @@ final class CudaStepGraph implements StepGraph {
         int cap = Math.max(256, Integer.highestOneBit(Math.max(1, bytes - 1)) << 1);
         if (deviceRecord != 0) be.freeRecord(deviceRecord);
         deviceRecord = 0;
+        recordCapacity = 0;      // no record until the new one is allocated
         deviceRecord = be.allocateRecord(cap);
         hostRecord = arena.allocate(cap, ALIGN);
         recordCapacity = cap;
@@ -200,12 +200,19 @@ final class CudaStepGraph implements StepGraph {
     public void close() {
         if (closed) return;
         closed = true;
-        if (!be.isClosed()) {
-            be.synchronize();
-            if (exec != null) dropGraph();
-            if (deviceRecord != 0) be.freeRecord(deviceRecord);
+        try {
+            if (!be.isClosed()) {
+                try {
+                    be.synchronize();
+                } finally {
+                    if (exec != null) dropGraph();
+                    if (deviceRecord != 0) be.freeRecord(deviceRecord);
+                    deviceRecord = 0;
+                }
+            }
+        } finally {
+            be.forget(this);
+            arena.close();
         }
-        be.forget(this);
-        arena.close();
     }
 }
