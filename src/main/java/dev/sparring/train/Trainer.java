@@ -68,7 +68,10 @@ public final class Trainer implements AutoCloseable {
     /**
      * Runs the steps through the backend's {@link StepGraph} (a CUDA graph: the first steps run op by op, then one
      * is captured and replayed) when {@code on} and the backend has one; returns whether steps now use a graph.
-     * Results are those of running without it. Steps timed phase by phase ({@link #onPhase}) run op by op.
+     * Results are those of running without it. Steps timed phase by phase ({@link #onPhase}) run op by op. A step
+     * that the graph refuses (see {@link StepGraph}) throws after the host side of the step has advanced (optimizer
+     * counts, noise and data positions) without its GPU work: do not step such a trainer again; restart from a
+     * checkpoint.
      */
     public boolean useStepGraph(boolean on) {
         if (on && graph == null) graph = be.stepGraph();
