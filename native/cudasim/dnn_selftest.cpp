@@ -1178,29 +1178,14 @@ void testCapture() {
 // Runs fn in a child process: the capture checks load the simulator's driver, which then stays in the process,
 // and the other sections check the libraries without it. A crash there is one more failed check.
 void isolated(const char *name, void (*fn)()) {
-    std::fflush(stdout);
-    int counts[2] = {0, 0}, pipefd[2];
-    if (pipe(pipefd) != 0) { std::perror("pipe"); std::exit(2); }
-    const pid_t pid = fork();
-    if (pid < 0) { std::perror("fork"); std::exit(2); }
-    if (pid == 0) {
-        close(pipefd[0]);
-        alarm(60);
+    const ChildRun r = runInChild(60, false, [&] {
         checks = failures = 0;
         section(name, fn);
-        std::fflush(stdout);
-        counts[0] = checks;
-        counts[1] = failures;
-        _exit(write(pipefd[1], counts, sizeof counts) == (ssize_t)sizeof counts ? 0 : 3);
-    }
-    close(pipefd[1]);
-    const ssize_t got = ::read(pipefd[0], counts, sizeof counts);
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    checks += counts[0];
-    failures += counts[1];
-    if (got == (ssize_t)sizeof counts && WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+        return std::pair<int, int>{checks, failures};
+    });
+    checks += r.checks;
+    failures += r.failures;
+    if (r.finished) return;
     checks++;
     fail(std::string(name) + ": the child process crashed or timed out");
 }

@@ -858,33 +858,16 @@ void testStreamSubmit() {
 // Runs fn in a child process with a time limit of `seconds`; a crash or a timeout is one more failed check.
 void section(const char *name, void (*fn)(), unsigned seconds = 20, bool quiet = false) {
     std::printf("-- %s\n", name);
-    std::fflush(stdout);
-    int counts[2] = {0, 0}, pipefd[2];
-    if (pipe(pipefd) != 0) { std::perror("pipe"); std::exit(2); }
-    const pid_t pid = fork();
-    if (pid < 0) { std::perror("fork"); std::exit(2); }
-    if (pid == 0) {
-        close(pipefd[0]);
-        if (quiet) {   // the simulator's complaints here are expected and say nothing
-            const int null = open("/dev/null", O_WRONLY);
-            if (null >= 0) dup2(null, 2);
-        }
-        alarm(seconds);
+    // the simulator's complaints in a quiet section are expected and say nothing
+    const ChildRun r = runInChild(seconds, quiet, [&] {
         checks = failures = 0;
         fn();
-        std::fflush(stdout);
-        counts[0] = checks;
-        counts[1] = failures;
-        _exit(write(pipefd[1], counts, sizeof counts) == (ssize_t)sizeof counts ? 0 : 3);
-    }
-    close(pipefd[1]);
-    const ssize_t got = ::read(pipefd[0], counts, sizeof counts);
-    close(pipefd[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    checks += counts[0];
-    failures += counts[1];
-    if (got == (ssize_t)sizeof counts && WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+        return std::pair<int, int>{checks, failures};
+    });
+    checks += r.checks;
+    failures += r.failures;
+    if (r.finished) return;
+    const int status = r.status;
     checks++;
     failures++;
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)

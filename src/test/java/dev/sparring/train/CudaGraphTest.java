@@ -3,9 +3,7 @@ package dev.sparring.train;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.backend.cuda.CudaBackend;
-import dev.sparring.backend.cuda.CudaException;
 import dev.sparring.backend.cuda.CudaRuntime;
-import dev.sparring.backend.cuda.NativeLibraries;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
 import dev.sparring.gan.loss.GanLoss;
@@ -16,22 +14,15 @@ import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Training steps run as a CUDA graph ({@link Trainer#useStepGraph}) compute what the same steps run op by op compute,
@@ -214,28 +205,15 @@ class CudaGraphTest {
 
     // ---------------------------------------------------------------- on the simulator: what a replayed step costs
 
-    // cudasim_counters order (native/cudasim/driver.cpp)
+    // cudasim_counters order (native/cudasim/driver.cpp, CudaSteadyStateTest.NAMES)
     static final int ALLOC = 0, FREE = 1, HOST_ALLOC = 2, HTOD = 3, DTOH = 4, LAUNCH = 7, STREAM_SYNC = 8, EVENT_SYNC = 9,
             MODULE_LOAD = 11, GRAPH_LAUNCH = 12, CAPTURED = 13, COUNTERS = 14;
 
-    private static long[] counters(MethodHandle h) throws Throwable {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(JAVA_LONG, COUNTERS);
-            int n = (int) h.invokeExact(out, COUNTERS);
-            assertEquals(COUNTERS, n, "counters of the simulator");
-            return out.toArray(JAVA_LONG);
-        }
-    }
+    private static long[] counters(MethodHandle h) throws Throwable { return CudaSteadyStateTest.counters(h, COUNTERS); }
 
     @Test
     void aReplayedStepIsOneRecordUploadAndOneGraphLaunch() throws Throwable {
-        MethodHandle h;
-        try {
-            h = NativeLibraries.require(NativeLibraries.CUDA).bind("cudasim_counters", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        } catch (CudaException e) {
-            assumeTrue(false, "not the host CUDA simulator: no call counters");
-            return;
-        }
+        MethodHandle h = CudaSteadyStateTest.simulatorCounters();
         int logEvery = 5, steps = 10;
         TrainConfig cfg = TrainerTest.smallDcgan().with("steps", 40L).with("logEvery", logEvery).with("dSteps", 2);
         try (CudaBackend gpu = new CudaBackend(); Trainer t = new Trainer(cfg, gpu, TrainerTest.firstDigits(96), TestLosses.nonSaturating())) {

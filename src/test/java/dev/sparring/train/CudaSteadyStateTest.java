@@ -36,24 +36,31 @@ class CudaSteadyStateTest {
     static final int ALLOC = 0, FREE = 1, HOST_ALLOC = 2, HTOD = 3, DTOH = 4, LAUNCH = 7, STREAM_SYNC = 8, EVENT_SYNC = 9,
             MODULE_LOAD = 11;
 
-    private static long[] counters(MethodHandle h) throws Throwable {
+    /** The simulator's cudasim_counters; skips the test (assumption) when the CUDA library is not the simulator. */
+    static MethodHandle simulatorCounters() {
+        try {
+            return NativeLibraries.require(NativeLibraries.CUDA).bind("cudasim_counters", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        } catch (CudaException e) {
+            assumeTrue(false, "not the host CUDA simulator: no call counters");
+            throw e;
+        }
+    }
+
+    /** The first {@code n} counters, in the order of {@link #NAMES}. */
+    static long[] counters(MethodHandle h, int n) throws Throwable {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment out = a.allocate(JAVA_LONG, NAMES.length);
-            int n = (int) h.invokeExact(out, NAMES.length);
-            assertTrue(n >= NAMES.length, "counters of the simulator: " + n);   // later ones (graphs) are CudaGraphTest's
+            MemorySegment out = a.allocate(JAVA_LONG, n);
+            int have = (int) h.invokeExact(out, n);
+            assertTrue(have >= n, "counters of the simulator: " + have + ", expected " + n);
             return out.toArray(JAVA_LONG);
         }
     }
 
+    private static long[] counters(MethodHandle h) throws Throwable { return counters(h, NAMES.length); }
+
     @Test
     void aWarmTrainingStepAllocatesNothingAndWaitsOnlyForTheMetrics() throws Throwable {
-        MethodHandle h;
-        try {
-            h = NativeLibraries.require(NativeLibraries.CUDA).bind("cudasim_counters", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-        } catch (CudaException e) {
-            assumeTrue(false, "not the host CUDA simulator: no call counters");
-            return;
-        }
+        MethodHandle h = simulatorCounters();
         int logEvery = 5, steps = 10;
         ImageDataset data = TrainerTest.firstDigits(96);    // 6 batches of 16 per epoch: the timed steps cross an epoch
         TrainConfig cfg = TrainerTest.smallDcgan().with("steps", 40L).with("logEvery", logEvery).with("dSteps", 2);

@@ -384,29 +384,36 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The device address from which a kernel reads per-step values, after writing them into the step record; 0 (the
-     * kernel uses its by-value arguments) when eager. While measuring, only reserves their place.
+     * The step-record offset of {@code bytes} of per-step values for the current operation, or -1 when the kernel takes
+     * them by value (eager; while measuring, the place is only reserved).
+     */
+    private int stepOffset(int bytes) {
+        if (stepMode == StepMode.EAGER) return -1;
+        int off = stepGraph.reserve(bytes);
+        return stepMode == StepMode.MEASURE ? -1 : off;
+    }
+
+    /**
+     * The device address from which a kernel reads a per-step value, after writing it into the step record; 0 (the
+     * kernel uses its by-value argument) when eager or measuring.
      */
     private long stepLong(long v) {
-        if (stepMode == StepMode.EAGER) return 0;
-        int off = stepGraph.reserve(8);
-        if (stepMode == StepMode.MEASURE) return 0;
+        int off = stepOffset(8);
+        if (off < 0) return 0;
         stepGraph.hostRecord().set(JAVA_LONG, off, v);
         return stepGraph.device(off);
     }
 
     private long stepInt(int v) {
-        if (stepMode == StepMode.EAGER) return 0;
-        int off = stepGraph.reserve(4);
-        if (stepMode == StepMode.MEASURE) return 0;
+        int off = stepOffset(4);
+        if (off < 0) return 0;
         stepGraph.hostRecord().set(JAVA_INT, off, v);
         return stepGraph.device(off);
     }
 
     private long stepFloats(float a, float b) {
-        if (stepMode == StepMode.EAGER) return 0;
-        int off = stepGraph.reserve(8);
-        if (stepMode == StepMode.MEASURE) return 0;
+        int off = stepOffset(8);
+        if (off < 0) return 0;
         stepGraph.hostRecord().set(JAVA_FLOAT, off, a);
         stepGraph.hostRecord().set(JAVA_FLOAT, off + 4, b);
         return stepGraph.device(off);

@@ -60,15 +60,20 @@ final class CudaStepGraph implements StepGraph {
         }
     }
 
-    private void runEager(Runnable step) {
-        long before = be.memoryGeneration();
+    /** Runs the step's code with the backend in {@code mode}, from the start of the record. */
+    private void runAs(CudaBackend.StepMode mode, Runnable step) {
         recordBytes = 0;
-        be.beginStep(this, CudaBackend.StepMode.MEASURE);
+        be.beginStep(this, mode);
         try {
             step.run();
         } finally {
             be.endStep();
         }
+    }
+
+    private void runEager(Runnable step) {
+        long before = be.memoryGeneration();
+        runAs(CudaBackend.StepMode.MEASURE, step);
         eager++;
         boolean clean = be.memoryGeneration() == before;
         measured = clean ? recordBytes : -1;
@@ -78,12 +83,10 @@ final class CudaStepGraph implements StepGraph {
     private void capture(Runnable step) {
         ensureRecord(measured);
         memoryAtCapture = be.memoryGeneration();
-        recordBytes = 0;
         opCount = 0;
         CudaDriver.streamBeginCapture(be.stream(), CudaDriver.CU_STREAM_CAPTURE_MODE_GLOBAL);
-        be.beginStep(this, CudaBackend.StepMode.CAPTURE);
         try {
-            step.run();
+            runAs(CudaBackend.StepMode.CAPTURE, step);
         } catch (RuntimeException | Error e) {
             try {
                 MemorySegment partial = CudaDriver.streamEndCapture(be.stream());
@@ -92,8 +95,6 @@ final class CudaStepGraph implements StepGraph {
                 e.addSuppressed(end);
             }
             throw e;
-        } finally {
-            be.endStep();
         }
         MemorySegment g = CudaDriver.streamEndCapture(be.stream());
         try {
@@ -108,14 +109,8 @@ final class CudaStepGraph implements StepGraph {
     }
 
     private void replay(Runnable step) {
-        recordBytes = 0;
         opAt = 0;
-        be.beginStep(this, CudaBackend.StepMode.REPLAY);
-        try {
-            step.run();
-        } finally {
-            be.endStep();
-        }
+        runAs(CudaBackend.StepMode.REPLAY, step);
         if (opAt != opCount) {
             throw new IllegalStateException("the training step ran " + opAt + " operations where its CUDA graph has "
                     + opCount + " (the first one missing: " + names[opAt] + "); a step run through a graph must run the "
