@@ -434,27 +434,23 @@ class CudaParityTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void matchesCpu(Case c) {
-        Outputs ref = new Outputs(), got = new Outputs();
-        c.op().run(cpu, ref);
-        c.op().run(gpu, got);
-        assertEquals(ref.values.keySet(), got.values.keySet());
-        for (String name : ref.values.keySet()) compare(c.name() + ": " + name, ref.values.get(name), got.values.get(name), ref.tols.get(name));
-    }
+    void matchesCpu(Case c) { compareWithCpu(c, gpu, "", tol -> tol); }
 
     static List<Case> batchNormCases() { return cases().stream().filter(c -> c.name().startsWith("batchNorm")).toList(); }
 
     /** The batch-norm cases on a backend whose batch norm is our kernels (kernels/batchnorm.cu), not cuDNN's. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("batchNormCases")
-    void ourBatchNormKernelsMatchCpu(Case c) {
+    void ourBatchNormKernelsMatchCpu(Case c) { compareWithCpu(c, gpuBn, " (kernels)", tol -> tol == CUDNN_BN ? OUR_BN : tol); }
+
+    /** Runs the case on the CPU and on {@code on}; each output must agree within its tolerance, as {@code tolFor} maps it. */
+    private void compareWithCpu(Case c, Backend on, String label, java.util.function.UnaryOperator<Tol> tolFor) {
         Outputs ref = new Outputs(), got = new Outputs();
         c.op().run(cpu, ref);
-        c.op().run(gpuBn, got);
+        c.op().run(on, got);
         assertEquals(ref.values.keySet(), got.values.keySet());
         for (String name : ref.values.keySet()) {
-            Tol tol = ref.tols.get(name) == CUDNN_BN ? OUR_BN : ref.tols.get(name);
-            compare(c.name() + " (kernels): " + name, ref.values.get(name), got.values.get(name), tol);
+            compare(c.name() + label + ": " + name, ref.values.get(name), got.values.get(name), tolFor.apply(ref.tols.get(name)));
         }
     }
 
