@@ -61,6 +61,8 @@ public abstract sealed class RealBatches implements AutoCloseable {
         private final int slots;           // epochs whose order is kept on the device
         private Tensor perm;               // (slots * N) I32: the order of epoch e in slot e % slots
         private final long[] slotEpoch;    // the epoch each slot holds; -1: none
+        private int[] orders;              // host copy of perm: copyFromHost writes a whole tensor
+        private long orderUploads;         // for tests: after prepare(k), k batches upload nothing
 
         /** {@code batchesPerStep}: the most batches one step draws (k critic steps), for {@link #prepare}. */
         Images(Backend be, ImageDataset data, int batch, long seed, int batchesPerStep) {
@@ -108,22 +110,14 @@ public abstract sealed class RealBatches implements AutoCloseable {
             return slot;
         }
 
+        /** Writes epoch's order into its slot of the host copy and uploads the whole buffer (the other slots unchanged). */
         private void uploadOrder(long epoch, int slot) {
             orderUploads++;
             int n = data.size();
-            if (slots == 1) {
-                be.copyFromHost(permutation(seed, epoch, n), perm);
-                return;
-            }
-            // the whole buffer, with the other slots' orders as they are: copyFromHost writes a whole tensor
-            int[] all = orders;
-            if (all == null) all = orders = new int[slots * n];
-            System.arraycopy(permutation(seed, epoch, n), 0, all, slot * n, n);
-            be.copyFromHost(all, perm);
+            if (orders == null) orders = new int[slots * n];
+            System.arraycopy(permutation(seed, epoch, n), 0, orders, slot * n, n);
+            be.copyFromHost(orders, perm);
         }
-
-        private int[] orders;              // host copy of perm (only with several slots)
-        private long orderUploads;         // for tests: after prepare(k), k batches upload nothing
 
         long orderUploads() { return orderUploads; }
 

@@ -49,8 +49,8 @@ public final class Trainer implements AutoCloseable {
     private final Tensor stats;                       // (logEvery, Metrics.SLOTS), read in blocks
     private long step;                                // generator steps done
     private final MetricsBuffer metrics;
-    private PhaseListener phases = phase -> { };   // benchmarks time the phases of a step through this
-    private boolean timed;                         // a phase listener is set
+    private static final PhaseListener NO_PHASES = phase -> { };
+    private PhaseListener phases = NO_PHASES;      // benchmarks time the phases of a step through this
     private StepGraph graph;                       // steps run through it when set (useStepGraph)
 
     /** Told when each phase of a step ends ("data", "G forward", "D forward", "loss", ...); for benchmarks. */
@@ -61,8 +61,7 @@ public final class Trainer implements AutoCloseable {
 
     /** Sets the phase listener (null: none). A listener that synchronizes the device slows training down. */
     public void onPhase(PhaseListener listener) {
-        this.phases = listener == null ? phase -> { } : listener;
-        this.timed = listener != null;
+        this.phases = listener == null ? NO_PHASES : listener;
     }
 
     /**
@@ -134,7 +133,7 @@ public final class Trainer implements AutoCloseable {
         optD.setLearningRate((float) cfg.lrDAt(step));
         optG.setLearningRate((float) cfg.lrGAt(step));
         int row = (int) (step % cfg.logEvery()) * Metrics.SLOTS;
-        if (graph != null && !timed) {
+        if (graph != null && phases == NO_PHASES) {
             real.prepare(cfg.dSteps());
             graph.run(() -> stepBody(row));
         } else {
