@@ -1,5 +1,6 @@
 package dev.sparring.backend;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.backend.cuda.CudaBackend;
 import dev.sparring.backend.cuda.CudaRuntime;
@@ -27,7 +28,7 @@ public final class Backends {
                 if (st.available()) yield cuda(notice, "found by --device auto");
                 yield cpu(notice, "CUDA not available: " + firstLine(st.reason()));
             }
-            default -> throw new IllegalArgumentException("--device must be auto, cpu or cuda, got " + device);
+            default -> throw new UserError("--device must be auto, cpu or cuda, got " + device);
         };
     }
 

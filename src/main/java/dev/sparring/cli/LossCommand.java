@@ -1,5 +1,6 @@
 package dev.sparring.cli;
 
+import dev.sparring.UserError;
 import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.FormulaException;
 import dev.sparring.gan.loss.GanLoss;
@@ -64,7 +65,7 @@ public final class LossCommand implements Callable<Integer> {
                 err.println(e.getMessage());
                 err.flush();
                 return 2;
-            } catch (IllegalArgumentException e) {
+            } catch (UserError e) {
                 err.println("--loss: " + e.getMessage());
                 err.flush();
                 return 2;

@@ -1,5 +1,6 @@
 package dev.sparring.cli;
 
+import dev.sparring.UserError;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.train.TrainLoss;
 
@@ -10,7 +11,7 @@ final class Losses {
     static GanLoss parse(String spec, String flag) {
         try {
             return GanLoss.parse(spec);
-        } catch (IllegalArgumentException e) {
+        } catch (UserError e) {
             String m = e.getMessage();
             throw new UserError(m.startsWith(flag) ? m : flag + " " + spec + ": " + m);
         }

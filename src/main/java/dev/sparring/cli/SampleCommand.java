@@ -1,5 +1,6 @@
 package dev.sparring.cli;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.Dcgan;

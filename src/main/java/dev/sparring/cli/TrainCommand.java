@@ -1,5 +1,6 @@
 package dev.sparring.cli;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.backend.Backends;

@@ -1,5 +1,6 @@
 package dev.sparring.gan;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.nn.Act;
 import dev.sparring.nn.BatchNorm2d;
@@ -33,10 +34,10 @@ public final class Dcgan {
     public record Config(int imageSize, int channels, int nz, int ngf, int ndf) {
         public Config {
             if (imageSize != 28 && imageSize != 32 && imageSize != 64) {
-                throw new IllegalArgumentException("DCGAN image size must be 28, 32 or 64, got " + imageSize);
+                throw new UserError("DCGAN image size must be 28, 32 or 64, got " + imageSize);
             }
-            if (channels < 1) throw new IllegalArgumentException("channels must be >= 1, got " + channels);
-            if (nz < 1 || ngf < 1 || ndf < 1) throw new IllegalArgumentException("nz, ngf, ndf must be >= 1");
+            if (channels < 1) throw new UserError("channels must be >= 1, got " + channels);
+            if (nz < 1 || ngf < 1 || ndf < 1) throw new UserError("nz, ngf, ndf must be >= 1");
         }
 
         /** Number of stride-2 stages: 2 for 28 px (7->14->28), 3 for 32, 4 for 64. */

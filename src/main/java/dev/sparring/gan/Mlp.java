@@ -1,5 +1,6 @@
 package dev.sparring.gan;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.nn.Act;
 import dev.sparring.nn.Init;
@@ -24,7 +25,7 @@ public final class Mlp {
 
     public record Config(int nz, int hidden, int depth, int dataDim) {
         public Config {
-            if (nz < 1 || hidden < 1 || depth < 1 || dataDim < 1) throw new IllegalArgumentException("MLP sizes must be >= 1");
+            if (nz < 1 || hidden < 1 || depth < 1 || dataDim < 1) throw new UserError("MLP sizes must be >= 1");
         }
     }
 

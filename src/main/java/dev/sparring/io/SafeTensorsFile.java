@@ -1,5 +1,6 @@
 package dev.sparring.io;
 
+import dev.sparring.UserError;
 import dev.sparring.io.SafeTensors.Dtype;
 import dev.sparring.io.SafeTensors.TensorInfo;
 
@@ -209,7 +210,7 @@ public final class SafeTensorsFile {
         TensorInfo t = infos.get(name);
         if (t == null) {
             List<String> some = infos.keySet().stream().limit(20).toList();
-            throw new IllegalArgumentException(path + ": no tensor named \"" + name + "\"; the file holds " + infos.size() + " tensor(s)"
+            throw new UserError(path + ": no tensor named \"" + name + "\"; the file holds " + infos.size() + " tensor(s)"
                     + (some.isEmpty() ? "" : ": " + String.join(", ", some) + (infos.size() > some.size() ? ", ..." : "")));
         }
         return t;
@@ -222,7 +223,7 @@ public final class SafeTensorsFile {
         long[] s = info(name).shape();
         int[] out = new int[s.length];
         for (int i = 0; i < s.length; i++) {
-            if (s[i] > Integer.MAX_VALUE) throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has dimension " + s[i] + " > 2^31-1");
+            if (s[i] > Integer.MAX_VALUE) throw new UserError(path + ": tensor \"" + name + "\" has dimension " + s[i] + " > 2^31-1");
             out[i] = (int) s[i];
         }
         return out;
@@ -275,7 +276,7 @@ public final class SafeTensorsFile {
         boolean same = actual.length == expected.length;
         for (int i = 0; same && i < actual.length; i++) same = actual[i] == expected[i];
         if (!same) {
-            throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has shape " + Arrays.toString(actual)
+            throw new UserError(path + ": tensor \"" + name + "\" has shape " + Arrays.toString(actual)
                     + ", expected " + Arrays.toString(expected) + " (was the file written for a different model configuration?)");
         }
     }
@@ -283,7 +284,7 @@ public final class SafeTensorsFile {
     private int elements(String name, Dtype want) {
         TensorInfo t = info(name);
         if (t.dtype() != want) {
-            throw new IllegalArgumentException(path + ": tensor \"" + name + "\" is " + t.dtype() + ", not " + want
+            throw new UserError(path + ": tensor \"" + name + "\" is " + t.dtype() + ", not " + want
                     + switch (t.dtype()) {
                         case F32, F64, I64, I32, U8 -> "; read it with get" + t.dtype();
                         default -> "; read its bytes with getRaw";

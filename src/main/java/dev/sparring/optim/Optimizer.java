@@ -1,5 +1,6 @@
 package dev.sparring.optim;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.nn.Network;
 import dev.sparring.nn.Parameter;
@@ -54,7 +55,7 @@ public abstract class Optimizer {
 
     /** Sets the learning rate of the following steps (the trainer sets it from its schedule before every step). */
     public void setLearningRate(float lr) {
-        if (!(lr > 0) || Float.isInfinite(lr)) throw new IllegalArgumentException("learning rate must be finite and > 0, got " + lr);
+        if (!(lr > 0) || Float.isInfinite(lr)) throw new UserError("learning rate must be finite and > 0, got " + lr);
         this.lr = lr;
     }
 
@@ -81,7 +82,7 @@ public abstract class Optimizer {
             case "adam" -> new Adam(net, lr, beta1, beta2, 1e-8f, 0f);
             case "rmsprop" -> new RmsProp(net, lr, beta2, 1e-8f);
             case "sgd" -> new Sgd(net, lr, 0.9f);
-            default -> throw new IllegalArgumentException("unknown optimizer '" + name + "' (choose adam, rmsprop or sgd)");
+            default -> throw new UserError("unknown optimizer '" + name + "' (choose adam, rmsprop or sgd)");
         };
     }
 }

@@ -1,5 +1,6 @@
 package dev.sparring.optim;
 
+import dev.sparring.UserError;
 import dev.sparring.nn.Network;
 import dev.sparring.tensor.Tensor;
 
@@ -12,7 +13,7 @@ public final class WeightClip {
     public final float c;
 
     public WeightClip(Network net, float c) {
-        if (!(c > 0)) throw new IllegalArgumentException("clip value must be > 0, got " + c);
+        if (!(c > 0)) throw new UserError("clip value must be > 0, got " + c);
         this.net = net;
         this.params = net.values();
         this.c = c;

@@ -1,5 +1,6 @@
 package dev.sparring.train;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
@@ -68,7 +69,7 @@ public abstract sealed class RealBatches implements AutoCloseable {
         Images(Backend be, ImageDataset data, int batch, long seed, int batchesPerStep) {
             super(be, batch);
             if (data.size() < batch) {
-                throw new IllegalArgumentException("dataset " + data.name() + " has " + data.size() + " images, fewer than --batch " + batch);
+                throw new UserError("dataset " + data.name() + " has " + data.size() + " images, fewer than --batch " + batch);
             }
             this.data = data;
             this.seed = seed;

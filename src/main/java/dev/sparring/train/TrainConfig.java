@@ -1,5 +1,6 @@
 package dev.sparring.train;
 
+import dev.sparring.UserError;
 import dev.sparring.gan.loss.TrainerDefaults;
 
 import java.lang.reflect.RecordComponent;
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Everything that defines a training run. Saved as config.json in the run folder and inside every
@@ -84,7 +86,7 @@ public record TrainConfig(
     }
 
     private static void require(boolean ok, String message) {
-        if (!ok) throw new IllegalArgumentException(message);
+        if (!ok) throw new UserError(message);
     }
 
     private static String joined(List<Long> steps) {
@@ -183,16 +185,27 @@ public record TrainConfig(
         for (int i = 0; i < rcs.length; i++) {
             String n = rcs[i].getName();
             types[i] = rcs[i].getType();
-            if (!m.containsKey(n)) throw new IllegalArgumentException("config is missing '" + n + "'");
+            if (!m.containsKey(n)) throw new UserError("config is missing '" + n + "'");
             Object v = m.get(n);
-            args[i] = switch (types[i].getName()) {
-                case "int" -> ((Number) v).intValue();
-                case "long" -> ((Number) v).longValue();
-                case "double" -> ((Number) v).doubleValue();
-                case "boolean" -> v instanceof String str ? Boolean.parseBoolean(str) : (Boolean) v;
-                case "java.util.List" -> longs(n, v);
-                default -> (String) v;
-            };
+            try {
+                args[i] = switch (types[i].getName()) {
+                    case "int" -> Math.toIntExact(wholeNumber(n, v));
+                    case "long" -> wholeNumber(n, v);
+                    case "double" -> ((Number) v).doubleValue();
+                    case "boolean" -> v instanceof String str ? Boolean.parseBoolean(str) : (Boolean) v;
+                    case "java.util.List" -> longs(n, v);
+                    default -> (String) Objects.requireNonNull(v);
+                };
+            } catch (ClassCastException | NullPointerException | ArithmeticException e) {
+                String want = switch (types[i].getName()) {
+                    case "int", "long" -> "a whole number";
+                    case "double" -> "a number";
+                    case "boolean" -> "true or false";
+                    case "java.util.List" -> "a list of steps";
+                    default -> "a string";
+                };
+                throw new UserError("config field '" + n + "' must be " + want + ", got " + v);
+            }
         }
         try {
             return TrainConfig.class.getDeclaredConstructor(types).newInstance(args);
@@ -204,13 +217,24 @@ public record TrainConfig(
         }
     }
 
+    /** A JSON number that is a whole number in long range (a JSON 3.0 or 1e3 is accepted; 2.5 is not). */
+    private static long wholeNumber(String field, Object v) {
+        Number n = (Number) v;
+        if (n instanceof Double || n instanceof Float) {
+            double d = n.doubleValue();
+            if (d != Math.rint(d) || Math.abs(d) >= 0x1p63) throw new ArithmeticException(field);
+            return (long) d;
+        }
+        return n.longValue();
+    }
+
     /** A JSON array of whole numbers (or a list of them) as longs. */
     private static List<Long> longs(String field, Object v) {
-        if (!(v instanceof List<?> l)) throw new IllegalArgumentException("config field '" + field + "' must be a list of steps, got " + v);
+        if (!(v instanceof List<?> l)) throw new UserError("config field '" + field + "' must be a list of steps, got " + v);
         List<Long> out = new ArrayList<>();
         for (Object o : l) {
             if (!(o instanceof Number n) || n.doubleValue() != n.longValue()) {
-                throw new IllegalArgumentException("config field '" + field + "' must hold whole numbers, got " + o);
+                throw new UserError("config field '" + field + "' must hold whole numbers, got " + o);
             }
             out.add(n.longValue());
         }

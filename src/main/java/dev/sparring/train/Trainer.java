@@ -1,5 +1,6 @@
 package dev.sparring.train;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.LossKernel;
 import dev.sparring.backend.StepGraph;
@@ -93,17 +94,17 @@ public final class Trainer implements AutoCloseable {
         boolean points = data instanceof Mixture2D;
         String model = cfg.model().equals("auto") ? (points ? "mlp" : "dcgan") : cfg.model();
         if (model.equals("mlp")) {
-            if (!points) throw new IllegalArgumentException("--model mlp needs 2-D data (ring8, grid25), got " + data.name());
+            if (!points) throw new UserError("--model mlp needs 2-D data (ring8, grid25), got " + data.name());
             Mlp.Config mc = new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2);
             this.g = Mlp.generator(be, mc, init);
             this.d = Mlp.discriminator(be, mc, init);
             this.zShape = new int[]{cfg.batch(), cfg.nz()};
             this.real = new RealBatches.Points(be, (Mixture2D) data, cfg.batch(), NoiseStream.derive(cfg.seed(), "data"));
         } else {
-            if (!(data instanceof ImageDataset img)) throw new IllegalArgumentException("--model dcgan needs image data, got " + data.name());
+            if (!(data instanceof ImageDataset img)) throw new UserError("--model dcgan needs image data, got " + data.name());
             Dcgan.Config dc = new Dcgan.Config(cfg.imageSize(), img.channels(), cfg.nz(), cfg.ngf(), cfg.ndf());
             if (img.height() != cfg.imageSize() || img.width() != cfg.imageSize()) {
-                throw new IllegalArgumentException("dataset " + data.name() + " has " + img.height() + "x" + img.width()
+                throw new UserError("dataset " + data.name() + " has " + img.height() + "x" + img.width()
                         + " images but the model is " + cfg.imageSize() + " px");
             }
             this.g = Dcgan.generator(be, dc, init);
@@ -312,7 +313,7 @@ public final class Trainer implements AutoCloseable {
     public long totalSteps() {
         if (cfg.steps() > 0) return cfg.steps();
         long spe = stepsPerEpoch();
-        if (spe == 0) throw new IllegalArgumentException("data " + real.name() + " is an endless sampler: set --steps");
+        if (spe == 0) throw new UserError("data " + real.name() + " is an endless sampler: set --steps");
         return spe * cfg.epochs();
     }
 

@@ -1,5 +1,6 @@
 package dev.sparring.cli;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.Datasets;
 import dev.sparring.gan.loss.GanLoss;

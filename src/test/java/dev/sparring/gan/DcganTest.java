@@ -1,5 +1,6 @@
 package dev.sparring.gan;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.nn.Network;
@@ -63,7 +64,7 @@ class DcganTest {
             assertArrayEquals(new int[]{5, 1, size, size}, g.outputShape(5), "G output at " + size);
             assertArrayEquals(new int[]{5}, d.outputShape(5), "D output at " + size);
         }
-        assertThrows(IllegalArgumentException.class, () -> new Dcgan.Config(48, 1, 10, 8, 8));
+        assertThrows(UserError.class, () -> new Dcgan.Config(48, 1, 10, 8, 8));
     }
 
     @Test

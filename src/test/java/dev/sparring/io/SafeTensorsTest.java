@@ -1,5 +1,6 @@
 package dev.sparring.io;
 
+import dev.sparring.UserError;
 import dev.sparring.io.SafeTensors.Dtype;
 import dev.sparring.io.SafeTensors.TensorInfo;
 import org.junit.jupiter.api.Test;
@@ -235,11 +236,11 @@ class SafeTensorsTest {
     void gettersCheckNameDtypeAndShape() throws IOException {
         Path f = corrupted("g.safetensors", validBytes());
         SafeTensorsFile st = SafeTensors.read(f);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> st.getF32("nope"));
+        UserError e = assertThrows(UserError.class, () -> st.getF32("nope"));
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("no tensor named \"nope\"") && e.getMessage().contains("w"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> st.getI64("w"));
+        e = assertThrows(UserError.class, () -> st.getI64("w"));
         assertTrue(e.getMessage().contains("is F32, not I64"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> st.getF32("w", 3, 2));
+        e = assertThrows(UserError.class, () -> st.getF32("w", 3, 2));
         assertTrue(e.getMessage().contains("has shape [2, 3], expected [3, 2]"), e.getMessage());
     }
 

@@ -1,5 +1,6 @@
 package dev.sparring.train;
 
+import dev.sparring.UserError;
 import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.io.Json;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ class TrainConfigTest {
     private static final TrainConfig BASE = TrainConfig.defaults().with("lrD", 2e-3).with("lrG", 1e-3);
 
     private static String error(String field, Object value) {
-        return assertThrows(IllegalArgumentException.class, () -> BASE.with(field, value)).getMessage();
+        return assertThrows(UserError.class, () -> BASE.with(field, value)).getMessage();
     }
 
     @Test
@@ -57,7 +58,7 @@ class TrainConfigTest {
         assertTrue(error("lrD", 1e39).contains("--lr-d and --lr-g must be float32 numbers"), "lr beyond Float.MAX_VALUE");
         assertTrue(error("lrG", 1e-50).contains("0 as float32 numbers"), "lr below the smallest float");
         TrainConfig decays = BASE.with("lrD", 2e-4).with("lrG", 2e-4).with("lrDecayAt", List.of(5L, 10L));
-        String e = assertThrows(IllegalArgumentException.class, () -> decays.with("lrDecay", 1e-30)).getMessage();
+        String e = assertThrows(UserError.class, () -> decays.with("lrDecay", 1e-30)).getMessage();
         assertTrue(e.contains("after 2 drops by --lr-decay 1.0E-30") && e.contains("0 as float32 numbers"), e);
         TrainConfig tiny = decays.with("lrDecay", 1e-20);   // 2e-44: a subnormal float, still > 0
         assertTrue((float) tiny.lrDAt(10) > 0, "subnormal rates stay allowed");
@@ -89,7 +90,12 @@ class TrainConfigTest {
         }
         Map<String, Object> broken = BASE.toMap();
         broken.put("lrDecayAt", List.of(1.5));
-        assertThrows(IllegalArgumentException.class, () -> TrainConfig.fromMap(broken));
+        assertThrows(UserError.class, () -> TrainConfig.fromMap(broken));
+        broken.put("lrDecayAt", List.of());
+        broken.put("nz", 2.5);
+        assertTrue(assertThrows(UserError.class, () -> TrainConfig.fromMap(broken)).getMessage().contains("'nz' must be a whole number"));
+        broken.put("nz", "64");
+        assertThrows(UserError.class, () -> TrainConfig.fromMap(broken));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.sparring.gan.loss;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.ScalarProgram;
 
 import java.util.ArrayList;
@@ -23,7 +24,7 @@ public final class Compile {
         if (e.hasParam()) throw new IllegalArgumentException(what + ": parameters must be bound before compiling: " + e);
         int need = need(e);
         if (need > ScalarProgram.MAX_STACK) {
-            throw new IllegalArgumentException(what + " needs " + need + " stack slots, more than the " + ScalarProgram.MAX_STACK
+            throw new UserError(what + " needs " + need + " stack slots, more than the " + ScalarProgram.MAX_STACK
                     + " of the loss kernel; split it into simpler terms: " + e);
         }
         List<Integer> code = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.sparring.gan.loss;
 
+import dev.sparring.UserError;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;
 
@@ -41,7 +42,7 @@ public final class Divergences {
     /** Divergence names as used in {@link #KNOWN} by short key, for tests and docs. */
     public static Known known(String prefix) {
         for (Known k : KNOWN) if (k.name().startsWith(prefix)) return k;
-        throw new IllegalArgumentException("Divergences.known: no divergence named '" + prefix + "...'");
+        throw new UserError("Divergences.known: no divergence named '" + prefix + "...'");
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.sparring.gan.loss;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.ScalarProgram;
 
 import java.util.Map;
@@ -114,7 +115,7 @@ public sealed interface Expr permits Expr.Num, Expr.Var, Expr.Param, Expr.Unary,
             case Var v -> v;
             case Param p -> {
                 Double v = values.get(p.name());
-                if (v == null) throw new IllegalArgumentException("parameter '" + p.name() + "' has no value; known: " + values.keySet());
+                if (v == null) throw new UserError("parameter '" + p.name() + "' has no value; known: " + values.keySet());
                 yield new Num(v);
             }
             case Unary u -> new Unary(u.fn(), u.x().bind(values));

@@ -1,5 +1,7 @@
 package dev.sparring.gan.loss;
 
+import dev.sparring.UserError;
+
 /**
  * A loss specification that cannot be read: a syntax error in a formula, an unknown name, a bad parameter.
  * The message names the column (1-based, counted in the whole specification) and draws a caret under it:
@@ -9,7 +11,7 @@ package dev.sparring.gan.loss;
  *                     ^
  * </pre>
  */
-public final class FormulaException extends IllegalArgumentException {
+public final class FormulaException extends UserError {
     private final String source;
     private final int column;
     private final String reason;

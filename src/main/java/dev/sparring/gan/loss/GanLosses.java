@@ -1,5 +1,6 @@
 package dev.sparring.gan.loss;
 
+import dev.sparring.UserError;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -77,7 +78,7 @@ public final class GanLosses {
     /** The built-in {@code name} with default parameters. */
     public static GanLoss get(String name) {
         Builtin b = find(name);
-        if (b == null) throw new IllegalArgumentException("GanLosses.get: unknown loss '" + name + "'; built-ins: " + String.join(", ", names()));
+        if (b == null) throw new UserError("GanLosses.get: unknown loss '" + name + "'; built-ins: " + String.join(", ", names()));
         return b.create();
     }
 

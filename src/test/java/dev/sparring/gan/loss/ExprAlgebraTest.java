@@ -1,5 +1,6 @@
 package dev.sparring.gan.loss;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.ScalarProgram;
 import org.junit.jupiter.api.Test;
 
@@ -233,7 +234,7 @@ class ExprAlgebraTest {
         // a right-nested chain of subtractions cannot be reordered: 20 levels need more than 16 slots
         StringBuilder deep = new StringBuilder("t");
         for (int i = 0; i < 20; i++) deep.insert(0, "t - (").append(")");
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        UserError e = assertThrows(UserError.class,
                 () -> Compile.program(Formula.parseExpr(deep.toString()), "phi of test"));
         assertTrue(e.getMessage().contains("phi of test needs 21 stack slots"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Compile.program(Formula.parseExpr("a*t"), "unbound"));
