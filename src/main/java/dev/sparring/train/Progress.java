@@ -13,6 +13,7 @@ final class Progress {
     private long lastDraw;
     private int lastDecile = -1;
     private boolean drawn;
+    private String note = "";
 
     Progress(PrintStream out, long total, long start, boolean barWanted) {
         this.out = out;
@@ -21,13 +22,16 @@ final class Progress {
         this.bar = barWanted && System.console() != null && System.console().isTerminal();
     }
 
+    /** Text shown at the end of every later line, e.g. the mode coverage of the last 2-D sample scatter; "" for none. */
+    void note(String text) { this.note = text.isEmpty() ? "" : " | " + text; }
+
     void update(long step, Metrics m, double elapsedS) {
         long now = System.nanoTime();
         double frac = total == 0 ? 1 : (double) step / total;
         double rate = elapsedS > 0 ? (step - start) / elapsedS : 0;
         double eta = rate > 0 ? (total - step) / rate : Double.NaN;
         String stats = m == null ? "" : String.format(" | D %.4f G %.4f", m.dLoss(), m.gLoss());
-        String line = String.format("%s %d/%d %3.0f%%%s | %.1f it/s | ETA %s", barText(frac), step, total, 100 * frac, stats, rate, time(eta));
+        String line = String.format("%s %d/%d %3.0f%%%s | %.1f it/s | ETA %s%s", barText(frac), step, total, 100 * frac, stats, rate, time(eta), note);
         if (bar) {
             if (now - lastDraw < 200_000_000L && step != total) return;
             lastDraw = now;

@@ -27,6 +27,7 @@ import java.util.stream.Stream;
  * <pre>
  * runs/&lt;name&gt;/config.json        the run's configuration
  *              metrics.jsonl      one JSON object per generator step
+ *              coverage.jsonl     2-D data: the mode coverage of each sample scatter ({@link #COVERAGE_SAMPLES} points)
  *              samples/           step_NNNNNN.png: a fixed-noise grid (a scatter plot for 2-D data)
  *              checkpoints/       step_NNNNNN.safetensors (atomic writes; also on Ctrl-C)
  *              loss_curve.png     D and G losses with the equilibrium reference lines
@@ -49,6 +50,12 @@ public final class TrainingRun {
     private Path lastCheckpoint;
     private int gridSamples = 64;
     private boolean progressBar = true;
+    private Progress progress;
+    private Mixture2D.Coverage lastCoverage;   // 2-D data: of the last sample scatter, at lastCoverageStep
+    private long lastCoverageStep = -1;
+
+    /** Fixed-noise samples in a 2-D run's scatter plots, and in the mode coverage computed from them. */
+    public static final int COVERAGE_SAMPLES = 1000;
 
     public TrainingRun(Trainer trainer, Path dir, PrintStream log, Mixture2D pointsOrNull) {
         this.trainer = trainer;
@@ -115,6 +122,7 @@ public final class TrainingRun {
             }
             AtomicFile.write(m, keep.isEmpty() ? new byte[0] : (String.join("\n", keep) + "\n").getBytes(StandardCharsets.UTF_8));
         }
+        moveLaterLines(dir.resolve("coverage.jsonl"), at, aside);
         if (movedCheckpoints + movedSamples + later.size() > 0) {
             Path config = dir.resolve("config.json");
             if (Files.exists(config)) Files.copy(config, aside.resolve("config.json"));
@@ -122,6 +130,24 @@ public final class TrainingRun {
                     + "line(s)) to %s%n", at, movedCheckpoints, movedSamples, later.size(), aside);
         }
         AtomicFile.write(dir.resolve("config.json"), (Json.writePretty(trainer.config().toMap()) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Keeps the lines of a JSON-lines file (coverage.jsonl) with a step up to {@code at} and moves the others to a file
+     * of the same name in {@code aside}; a missing file is left alone.
+     */
+    private static void moveLaterLines(Path file, long at, Path aside) throws IOException {
+        if (!Files.exists(file)) return;
+        List<String> keep = new ArrayList<>(), later = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            boolean kept = Json.parseObject(line, file.toString()).get("step") instanceof Number n && n.longValue() <= at;
+            (kept ? keep : later).add(line);
+        }
+        if (later.isEmpty()) return;
+        Files.createDirectories(aside);
+        AtomicFile.write(aside.resolve(file.getFileName()), (String.join("\n", later) + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFile.write(file, keep.isEmpty() ? new byte[0] : (String.join("\n", keep) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Moves the files step_NNNNNN.EXT of {@code from} with a step above {@code at} into {@code to}; returns how many. */
@@ -154,7 +180,7 @@ public final class TrainingRun {
         TrainConfig cfg = trainer.config();
         long total = trainer.totalSteps();
         long start = trainer.stepCount();
-        Progress progress = new Progress(log, total, start, progressBar);
+        progress = new Progress(log, total, start, progressBar);
         Result result;
         try (BufferedWriter metricsOut = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
@@ -190,6 +216,10 @@ public final class TrainingRun {
                     result = stopRequested && s < total
                             ? new Result(Outcome.INTERRUPTED, s, lastCheckpoint, "interrupted at step " + s + "; resume with --resume " + dir)
                             : new Result(Outcome.COMPLETED, s, lastCheckpoint, "finished " + s + " steps");
+                    if (lastCoverageStep == s) {
+                        log.printf("samples at step %d: %s (%d fixed-noise samples; per scatter in %s)%n", s, lastCoverage,
+                                COVERAGE_SAMPLES, dir.resolve("coverage.jsonl"));
+                    }
                 }
             }
             writeLossCurve();
@@ -234,12 +264,36 @@ public final class TrainingRun {
     private void writeSamples(long step) throws IOException {
         Path file = dir.resolve("samples").resolve(String.format("step_%06d.png", step));
         if (points != null) {
-            float[] xy = trainer.fixedSamples(1000);
-            ScatterPlot.write(file, xy, 1000, points.centers(), "step " + step);
+            float[] xy = trainer.fixedSamples(COVERAGE_SAMPLES);
+            Mixture2D.Coverage c = points.coverage(xy, COVERAGE_SAMPLES);
+            ScatterPlot.write(file, xy, COVERAGE_SAMPLES, points.centers(), "step " + step + ": " + c);
+            recordCoverage(step, c);
         } else {
             int[] s = trainer.sampleShape();
             float[] imgs = trainer.fixedSamples(gridSamples);
             ImageGrid.write(file, imgs, gridSamples, s[1], s[2], s[3], 8);
+        }
+    }
+
+    /**
+     * Appends the coverage of a 2-D sample scatter to coverage.jsonl ({@code step}, {@code modes_covered},
+     * {@code modes}, {@code hq_share}: the share of samples within 3 sigma of a mode, {@code samples}; see
+     * {@link Mixture2D}) and shows it on the progress lines that follow.
+     */
+    private void recordCoverage(long step, Mixture2D.Coverage c) throws IOException {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        m.put("step", step);
+        m.put("modes_covered", c.modesCovered());
+        m.put("modes", c.modes());
+        m.put("hq_share", Math.round(c.highQualityShare() * 10000) / 10000.0);
+        m.put("samples", COVERAGE_SAMPLES);
+        Files.writeString(dir.resolve("coverage.jsonl"), Json.write(m) + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        lastCoverage = c;
+        lastCoverageStep = step;
+        if (progress != null) {
+            progress.note(String.format(java.util.Locale.ROOT, "modes %d/%d, HQ %.1f%% (step %d)", c.modesCovered(), c.modes(),
+                    100 * c.highQualityShare(), step));
         }
     }
 
