@@ -32,6 +32,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = {"Train a GAN. Defaults: a DCGAN on the bundled 10,000 MNIST digits, non-saturating loss.",
+                "2-D data (ring8, grid25): an MLP, with the \"2-D data\" defaults below for flags left unset.",
                 "Output: <out>/<name>/ with config.json, metrics.jsonl, samples/, checkpoints/, loss_curve.png."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "mnist", description = "mnist (bundled), ring8, grid25, an IDX image file (idx:<images>[,<labels>]) or a folder of PNG/JPEG images")
@@ -44,30 +45,30 @@ public final class TrainCommand implements Callable<Integer> {
     int channels;
     @Option(names = "--upscale", description = "allow images smaller than --image-size to be upscaled (e.g. MNIST at 32 or 64 px)")
     boolean upscale;
-    @Option(names = "--nz", defaultValue = "64", description = "latent size")
+    @Option(names = "--nz", defaultValue = "64", description = "latent size (2-D data: " + PointDefaults.NZ + ")")
     int nz;
     @Option(names = "--ngf", defaultValue = "32", description = "generator width (DCGAN)")
     int ngf;
     @Option(names = "--ndf", defaultValue = "32", description = "critic width (DCGAN)")
     int ndf;
-    @Option(names = "--hidden", defaultValue = "128", description = "hidden units (MLP)")
+    @Option(names = "--hidden", defaultValue = "128", description = "hidden units (MLP; 2-D data: " + PointDefaults.HIDDEN + ", grid25 " + PointDefaults.HIDDEN_GRID25 + ")")
     int hidden;
-    @Option(names = "--depth", defaultValue = "3", description = "hidden layers (MLP)")
+    @Option(names = "--depth", defaultValue = "3", description = "hidden layers (MLP; 2-D data: " + PointDefaults.DEPTH + ")")
     int depth;
     @Option(names = "--loss", defaultValue = "nsgan", description = "loss NAME[:params] or a formula \"phi=...; psi=...; beta=...\" (see `sparring loss list`)")
     String loss;
     @Option(names = "--optimizer", description = "adam, rmsprop or sgd (default: from the loss; adam for most, rmsprop for wgan)")
     String optimizer;
-    @Option(names = "--lr-d", description = "critic learning rate (default: from the loss; 2e-4, wgan 5e-5)")
+    @Option(names = "--lr-d", description = "critic learning rate (default: from the loss; 2e-4, wgan 5e-5; 2-D data: " + PointDefaults.LR_SCALE + "x that)")
     Double lrD;
-    @Option(names = "--lr-g", description = "generator learning rate (default: from the loss; 2e-4, wgan 5e-5)")
+    @Option(names = "--lr-g", description = "generator learning rate (default: from the loss; 2e-4, wgan 5e-5; 2-D data: " + PointDefaults.LR_SCALE + "x that)")
     Double lrG;
     @Option(names = "--lr-decay-at", split = ",", paramLabel = "STEP",
             description = "generator steps after which both learning rates are multiplied by --lr-decay: with 3000, steps 1-3000 "
-                    + "train at --lr-d/--lr-g and steps 3001 on (all k critic updates included) at the lower rates (default: none, constant rates)")
+                    + "train at --lr-d/--lr-g and steps 3001 on (all k critic updates included) at the lower rates (default: none, constant rates; 2-D data: " + PointDefaults.DECAY_PERCENT + "%% of --steps)")
     List<Long> lrDecayAt;
     @Option(names = "--lr-decay", paramLabel = "FACTOR",
-            description = "factor in (0, 1] on both learning rates at each --lr-decay-at step (default: 0.1, as PyTorch's MultiStepLR)")
+            description = "factor in (0, 1] on both learning rates at each --lr-decay-at step (default: 0.1, as PyTorch's MultiStepLR; 2-D data: " + PointDefaults.DECAY + ", and 1 keeps the rates constant)")
     Double lrDecay;
     @Option(names = "--beta1", description = "Adam's beta1; RMSProp here has no momentum and takes only 0 (default: from the loss; 0.5, wgan 0)")
     Double beta1;
@@ -79,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
     Double clip;
     @Option(names = "--updates", defaultValue = "alternating", description = "alternating or simultaneous")
     String updates;
-    @Option(names = "--batch", defaultValue = "32", description = "batch size")
+    @Option(names = "--batch", defaultValue = "32", description = "batch size (2-D data: " + PointDefaults.BATCH + ")")
     int batch;
     @Option(names = "--epochs", defaultValue = "5", description = "passes over the data (finite datasets)")
     int epochs;
@@ -215,7 +216,8 @@ public final class TrainCommand implements Callable<Integer> {
      * The configuration of a fresh run from the flags: what a flag leaves unset comes from the loss's
      * {@link TrainerDefaults}. beta1 and beta2 belong to an optimizer: they are the loss's own when the run uses the
      * loss's optimizer, else that optimizer's usual ones (Adam 0.5, 0.999; RMSProp 0, alpha 0.99), which is what
-     * every built-in loss has always trained with.
+     * every built-in loss has always trained with. For 2-D data (ring8, grid25) the flags left unset that
+     * {@link PointDefaults} names (model size, batch, learning rates and their decay) take its values instead.
      */
     TrainConfig freshConfig() {
         GanLoss gl = Losses.parse(loss, "--loss");
@@ -229,15 +231,27 @@ public final class TrainCommand implements Callable<Integer> {
         if (opt.equals("sgd") && (beta1 != null || beta2 != null)) {
             throw new UserError((beta1 != null ? "--beta1" : "--beta2") + " does not apply to --optimizer sgd (momentum 0.9)");
         }
-        if (lrDecay != null && (lrDecayAt == null || lrDecayAt.isEmpty())) {
+        boolean points = Datasets.isPoints(data);
+        if (lrDecay != null && (lrDecayAt == null || lrDecayAt.isEmpty()) && !points) {
             throw new UserError("--lr-decay " + lrDecay + " needs --lr-decay-at STEP[,STEP...]: the steps after which the rates drop");
         }
-        return new TrainConfig(data, model, imageSize, channels, upscale, nz, ngf, ndf, hidden, depth, loss,
+        TrainConfig cfg = new TrainConfig(data, model, imageSize, channels, upscale, nz, ngf, ndf, hidden, depth, loss,
                 opt, lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
                 lrDecayAt, lrDecay != null ? lrDecay : TrainConfig.DEFAULT_LR_DECAY,
                 beta1 != null ? beta1 : betas.beta1(), beta2 != null ? beta2 : betas.beta2(),
                 dSteps != null ? dSteps : d.dSteps(), clip != null ? clip : d.clip(), updates.equals("simultaneous"),
                 batch, epochs, steps, seed, sampleEvery, logEvery, checkpointEvery);
+        return points ? PointDefaults.apply(cfg, d, this::given) : cfg;   // 2-D data: its own defaults for unset flags
+    }
+
+    /**
+     * The configuration {@code sparring train ARGS} would start a fresh run with, without starting it ("auto" model
+     * and channels still unresolved: the trainer resolves them alike). For checks that train what a command trains.
+     */
+    public static TrainConfig freshConfig(String... args) {
+        TrainCommand cmd = new TrainCommand();
+        new picocli.CommandLine(cmd).parseArgs(args);
+        return cmd.freshConfig();
     }
 
     private boolean given(String flag) {

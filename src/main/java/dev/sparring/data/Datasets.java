@@ -52,18 +52,9 @@ public final class Datasets {
                     + channels);
         }
         String s = spec == null ? "" : spec.strip();
-        switch (s.toLowerCase(Locale.ROOT)) {
-            case "", "mnist" -> {
-                return fit(mnist(), "the bundled MNIST digits", imageSize, channels, allowUpscale);
-            }
-            case "ring8" -> {
-                return Mixture2D.ring(8, 2.0, 0.02);
-            }
-            case "grid25" -> {
-                return Mixture2D.grid(5, 2.0, 0.05);
-            }
-            default -> { }
-        }
+        Mixture2D points = mixture(s);
+        if (points != null) return points;
+        if (s.isEmpty() || s.equalsIgnoreCase("mnist")) return fit(mnist(), "the bundled MNIST digits", imageSize, channels, allowUpscale);
         if (s.startsWith("idx:")) {
             String rest = s.substring(4);
             int comma = rest.indexOf(',');
@@ -86,6 +77,20 @@ public final class Datasets {
                     + p + " (" + USAGE + ")");
         }
         throw new DataException("--data " + spec + ": no dataset of that name and no such file or folder; " + USAGE);
+    }
+
+    /** Whether spec (a --data value) names 2-D points (ring8, grid25) rather than images; opens nothing. */
+    public static boolean isPoints(String spec) {
+        return mixture(spec == null ? "" : spec.strip()) != null;
+    }
+
+    /** The mixture a --data value names, or null when it names none. */
+    private static Mixture2D mixture(String s) {
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "ring8" -> Mixture2D.ring(8, 2.0, 0.02);
+            case "grid25" -> Mixture2D.grid(5, 2.0, 0.05);
+            default -> null;
+        };
     }
 
     private static volatile ImageDataset bundledMnist;   // read on first use, then shared

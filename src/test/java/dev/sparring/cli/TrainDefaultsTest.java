@@ -27,13 +27,16 @@ import static org.junit.jupiter.api.Assertions.*;
  * builds, so that letting the loss's beta1/beta2 flow changed no built-in's training.
  */
 class TrainDefaultsTest {
-    /** The configuration the flags give a fresh run: a tiny ring8 MLP plus {@code flags}. */
+    /**
+     * The configuration the flags give a fresh run on image data, plus {@code flags}, made a tiny ring8 MLP to build
+     * its optimizers cheaply (2-D data has defaults of its own: {@link #twoDDataGetsItsOwnDefaultsForUnsetFlags}).
+     */
     private static TrainConfig resolve(String... flags) {
-        List<String> args = new ArrayList<>(List.of("--data", "ring8", "--steps", "4", "--hidden", "4", "--depth", "1", "--nz", "2", "--batch", "8"));
+        List<String> args = new ArrayList<>(List.of("--data", "mnist", "--steps", "4", "--hidden", "4", "--depth", "1", "--nz", "2", "--batch", "8"));
         args.addAll(List.of(flags));
         TrainCommand cmd = new TrainCommand();
         new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-        return cmd.freshConfig().with("model", "mlp");
+        return cmd.freshConfig().with("data", "ring8").with("model", "mlp");
     }
 
     /** The optimizers the trainer builds for this configuration, as "name lr ... | critic steps, clip". */
@@ -95,5 +98,60 @@ class TrainDefaultsTest {
         assertTrue(e.getMessage().contains("--beta1") && e.getMessage().contains("rmsprop"), e.getMessage());
         e = assertThrows(UserError.class, () -> resolve("--optimizer", "sgd", "--beta2", "0.9"));
         assertTrue(e.getMessage().contains("--beta2 does not apply to --optimizer sgd"), e.getMessage());
+    }
+
+    /** The configuration {@code sparring train ARGS} gives a fresh run. */
+    private static TrainConfig fresh(String... args) { return TrainCommand.freshConfig(args); }
+
+    /** model, batch, nz, hidden, depth, lr D / G, the drops and their factor: what the 2-D defaults set. */
+    private static String shape(TrainConfig c) {
+        return c.model() + " batch " + c.batch() + " nz " + c.nz() + " " + c.depth() + "x" + c.hidden() + " lr " + c.lrD() + "/" + c.lrG()
+                + " at " + c.lrDecayAt() + " x" + c.lrDecay();
+    }
+
+    @Test
+    void twoDDataGetsItsOwnDefaultsForUnsetFlags() {
+        // the README's commands: MLP 2 x 128 (grid25: 2 x 256), latent size 2, batch 128, 10x the loss's rates, x0.2 after 60 % of the steps
+        assertEquals("auto batch 128 nz 2 2x128 lr 0.002/0.002 at [3000] x0.2", shape(fresh("--data", "ring8", "--steps", "5000")));
+        assertEquals("auto batch 128 nz 2 2x256 lr 0.002/0.002 at [6000] x0.2", shape(fresh("--data", "grid25", "--steps", "10000")));
+        assertEquals("auto batch 128 nz 2 2x128 lr 5.0E-4/5.0E-4 at [600] x0.2", shape(fresh("--data", "RING8", "--steps", "1000", "--loss", "wgan")));
+        TrainConfig w = fresh("--data", "grid25", "--steps", "10", "--loss", "wgan");
+        assertEquals(List.of("rmsprop", 5, 0.01), List.of(w.optimizer(), w.dSteps(), w.clip()), "the loss's other defaults stay");
+        // no drop where 60 % of the steps is not a step before the last
+        assertEquals(List.of(), fresh("--data", "ring8", "--steps", "1").lrDecayAt());
+        assertEquals(List.of(1L), fresh("--data", "ring8", "--steps", "2").lrDecayAt());
+        // image data keeps the flags' own defaults
+        assertEquals("auto batch 32 nz 64 3x128 lr 2.0E-4/2.0E-4 at [] x0.1", shape(fresh("--data", "mnist")));
+        assertEquals("auto batch 32 nz 64 3x128 lr 2.0E-4/2.0E-4 at [] x0.1", shape(fresh()));
+    }
+
+    @Test
+    void aTypedFlagWinsOverTheTwoDDefaults() {
+        assertEquals("mlp batch 32 nz 64 3x128 lr 2.0E-4/1.0E-4 at [100, 200] x0.5", shape(fresh("--data", "ring8", "--steps", "5000",
+                "--model", "mlp", "--batch", "32", "--nz", "64", "--depth", "3", "--lr-d", "2e-4", "--lr-g", "1e-4",
+                "--lr-decay-at", "100,200", "--lr-decay", "0.5")));
+        // typed values equal to the image defaults count as typed
+        assertEquals("auto batch 32 nz 64 2x128 lr 0.002/0.002 at [3000] x0.2", shape(fresh("--data", "ring8", "--steps", "5000", "--batch", "32", "--nz", "64")));
+        // one of a pair: the other keeps its 2-D default
+        assertEquals("auto batch 128 nz 2 2x64 lr 0.001/0.002 at [3000] x0.5", shape(fresh("--data", "ring8", "--steps", "5000",
+                "--hidden", "64", "--lr-d", "1e-3", "--lr-decay", "0.5")));
+        assertEquals("auto batch 128 nz 2 2x128 lr 0.002/0.002 at [] x1.0", shape(fresh("--data", "ring8", "--steps", "5000", "--lr-decay", "1")),
+                "--lr-decay 1: constant rates, no drop");
+        assertEquals("auto batch 128 nz 2 2x256 lr 0.002/0.002 at [4000] x0.2", shape(fresh("--data", "grid25", "--steps", "5000", "--lr-decay-at", "4000")));
+        assertEquals("auto batch 128 nz 2 2x128 lr 0.002/0.002 at [6000] x0.2", shape(fresh("--data", "grid25", "--steps", "10000", "--hidden", "128")));
+        // --lr-decay alone: on image data it still needs --lr-decay-at
+        UserError e = assertThrows(UserError.class, () -> fresh("--steps", "10", "--lr-decay", "0.5"));
+        assertTrue(e.getMessage().contains("--lr-decay 0.5 needs --lr-decay-at"), e.getMessage());
+    }
+
+    @Test
+    void aResumedRunKeepsItsSavedConfigurationOnTwoDData() {
+        // a ring8 run saved with other values than today's 2-D defaults (as every ring8 run made before them)
+        TrainConfig saved = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("steps", 5000L);
+        TrainCommand cmd = new TrainCommand();
+        new CommandLine(cmd).parseArgs("--resume", "runs/x", "--steps", "8000");
+        TrainConfig resumed = cmd.resumedConfig(saved, 5000);
+        assertEquals(saved.with("steps", 8000L), resumed);
+        assertEquals("mlp batch 32 nz 64 3x128 lr 2.0E-4/2.0E-4 at [] x0.1", shape(resumed));
     }
 }
