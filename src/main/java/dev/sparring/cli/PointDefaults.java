@@ -16,12 +16,13 @@ import java.util.function.Predicate;
  * run keeps the configuration it started with: these defaults shape fresh runs only.
  *
  * <ul>
- *   <li>MLP G and D with {@value #DEPTH} hidden layers of {@value #HIDDEN} units ({@value #HIDDEN_GRID25} for grid25),
- *   batch {@value #BATCH}. Latent size {@value #NZ}: G folds its plane onto grid25's grid, where with a wider latent it
- *   spread over the square and settled on its edges and corners (grid25 seed 1, these defaults otherwise: 21 of 25
- *   modes with 2, 16 with 4; at 5000 steps with the critic's rate twice G's: 10 with 2, 5 with 4 or 16). 256 units on
- *   grid25: with 128, one of seeds 1-5 kept 12 of 25 modes (the others 21-25); with 256 all five 21-25. The ring
- *   needs no more than 128, and trains twice as fast with it.</li>
+ *   <li>MLP G and D with {@value #DEPTH} hidden layers, batch {@value #BATCH}; {@value #HIDDEN} units and latent size
+ *   {@value #NZ} on ring8, {@value #HIDDEN_GRID25} units and latent size {@value #NZ_GRID25} on grid25. With a latent
+ *   size of 4 or more, G on grid25 spread over the square and settled on its edges and corners (seed 1, these
+ *   defaults otherwise: 16 of 25 modes with 4, 21 with 2; at 5000 steps with the critic's rate twice G's: 5 with 4
+ *   or 16, 10 with 2); with 2 it folds its plane onto the grid. On the ring, latent size 2 left seed 4 on 3 of 8 modes,
+ *   4 covered 7 or 8 at seeds 1-8. 256 units on grid25: with 128, one of seeds 1-5 kept 12 of 25 modes (the others
+ *   21-25), with 256 all five 21-25; the ring needs no more than 128, and trains twice as fast with it.</li>
  *   <li>Learning rates: the loss's own ({@link TrainerDefaults}) times {@value #LR_SCALE} for both networks (Adam
  *   losses: 2e-3), multiplied by {@value #DECAY} after {@value #DECAY_PERCENT} % of the steps (--steps 5000: after
  *   step 3000). The fast phase spreads G over the modes, the slow one pulls its clusters onto the centres; at the
@@ -36,7 +37,8 @@ final class PointDefaults {
     private PointDefaults() { }
 
     static final int BATCH = 128;
-    static final int NZ = 2;
+    static final int NZ = 4;
+    static final int NZ_GRID25 = 2;
     static final int HIDDEN = 128;
     static final int HIDDEN_GRID25 = 256;
     static final int DEPTH = 2;
@@ -53,8 +55,9 @@ final class PointDefaults {
     static TrainConfig apply(TrainConfig cfg, TrainerDefaults loss, Predicate<String> typed) {
         Map<String, Object> m = cfg.toMap();
         if (!typed.test("--batch")) m.put("batch", BATCH);
-        if (!typed.test("--nz")) m.put("nz", NZ);
-        if (!typed.test("--hidden")) m.put("hidden", cfg.data().strip().equalsIgnoreCase("grid25") ? HIDDEN_GRID25 : HIDDEN);
+        boolean grid = cfg.data().strip().equalsIgnoreCase("grid25");
+        if (!typed.test("--nz")) m.put("nz", grid ? NZ_GRID25 : NZ);
+        if (!typed.test("--hidden")) m.put("hidden", grid ? HIDDEN_GRID25 : HIDDEN);
         if (!typed.test("--depth")) m.put("depth", DEPTH);
         if (!typed.test("--lr-d")) m.put("lrD", sixDigits(loss.lrD() * LR_SCALE));
         if (!typed.test("--lr-g")) m.put("lrG", sixDigits(loss.lrG() * LR_SCALE));

@@ -45,7 +45,7 @@ public final class TrainCommand implements Callable<Integer> {
     int channels;
     @Option(names = "--upscale", description = "allow images smaller than --image-size to be upscaled (e.g. MNIST at 32 or 64 px)")
     boolean upscale;
-    @Option(names = "--nz", defaultValue = "64", description = "latent size (2-D data: " + PointDefaults.NZ + ")")
+    @Option(names = "--nz", defaultValue = "64", description = "latent size (2-D data: " + PointDefaults.NZ + ", grid25 " + PointDefaults.NZ_GRID25 + ")")
     int nz;
     @Option(names = "--ngf", defaultValue = "32", description = "generator width (DCGAN)")
     int ngf;

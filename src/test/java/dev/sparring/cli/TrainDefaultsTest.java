@@ -111,10 +111,10 @@ class TrainDefaultsTest {
 
     @Test
     void twoDDataGetsItsOwnDefaultsForUnsetFlags() {
-        // the README's commands: MLP 2 x 128 (grid25: 2 x 256), latent size 2, batch 128, 10x the loss's rates, x0.2 after 60 % of the steps
-        assertEquals("auto batch 128 nz 2 2x128 lr 0.002/0.002 at [3000] x0.2", shape(fresh("--data", "ring8", "--steps", "5000")));
+        // the README's commands: MLP 2 x 128 and latent size 4 (grid25: 2 x 256, 2), batch 128, 10x the loss's rates, x0.2 after 60 % of the steps
+        assertEquals("auto batch 128 nz 4 2x128 lr 0.002/0.002 at [3000] x0.2", shape(fresh("--data", "ring8", "--steps", "5000")));
         assertEquals("auto batch 128 nz 2 2x256 lr 0.002/0.002 at [6000] x0.2", shape(fresh("--data", "grid25", "--steps", "10000")));
-        assertEquals("auto batch 128 nz 2 2x128 lr 5.0E-4/5.0E-4 at [600] x0.2", shape(fresh("--data", "RING8", "--steps", "1000", "--loss", "wgan")));
+        assertEquals("auto batch 128 nz 4 2x128 lr 5.0E-4/5.0E-4 at [600] x0.2", shape(fresh("--data", "RING8", "--steps", "1000", "--loss", "wgan")));
         TrainConfig w = fresh("--data", "grid25", "--steps", "10", "--loss", "wgan");
         assertEquals(List.of("rmsprop", 5, 0.01), List.of(w.optimizer(), w.dSteps(), w.clip()), "the loss's other defaults stay");
         // no drop where 60 % of the steps is not a step before the last
@@ -133,9 +133,9 @@ class TrainDefaultsTest {
         // typed values equal to the image defaults count as typed
         assertEquals("auto batch 32 nz 64 2x128 lr 0.002/0.002 at [3000] x0.2", shape(fresh("--data", "ring8", "--steps", "5000", "--batch", "32", "--nz", "64")));
         // one of a pair: the other keeps its 2-D default
-        assertEquals("auto batch 128 nz 2 2x64 lr 0.001/0.002 at [3000] x0.5", shape(fresh("--data", "ring8", "--steps", "5000",
+        assertEquals("auto batch 128 nz 4 2x64 lr 0.001/0.002 at [3000] x0.5", shape(fresh("--data", "ring8", "--steps", "5000",
                 "--hidden", "64", "--lr-d", "1e-3", "--lr-decay", "0.5")));
-        assertEquals("auto batch 128 nz 2 2x128 lr 0.002/0.002 at [] x1.0", shape(fresh("--data", "ring8", "--steps", "5000", "--lr-decay", "1")),
+        assertEquals("auto batch 128 nz 4 2x128 lr 0.002/0.002 at [] x1.0", shape(fresh("--data", "ring8", "--steps", "5000", "--lr-decay", "1")),
                 "--lr-decay 1: constant rates, no drop");
         assertEquals("auto batch 128 nz 2 2x256 lr 0.002/0.002 at [4000] x0.2", shape(fresh("--data", "grid25", "--steps", "5000", "--lr-decay-at", "4000")));
         assertEquals("auto batch 128 nz 2 2x128 lr 0.002/0.002 at [6000] x0.2", shape(fresh("--data", "grid25", "--steps", "10000", "--hidden", "128")));

@@ -33,10 +33,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *   seeds 5-10 fail at step 5000 (5/8 56 %, 7/8 65 %, 8/8 67 %). At lr 3e-4 to 5e-4 the clusters sit still but G
  *   drops modes early (2-7 of 8 after 8000 steps, MLP 3 x 64, nsgan and lsgan). Hence the decay: the fast phase
  *   spreads G over the modes, the slow phase pulls the clusters onto the centres.</li>
- *   <li>Before the 2-D defaults this check trained lr-logistic, latent size 4, critic rate 2e-3 and generator rate
- *   1e-3 with the same schedule; with batch 128 it passed seeds 1-11 (7 or 8 modes, HQ 79-87 %). The defaults' equal
- *   rates and latent size 2 come from grid25 (see PointDefaults); with them nsgan covers 8 of 8 modes of the ring
- *   with 91-93 % HQ at seeds 1-3.</li>
+ *   <li>Before the 2-D defaults this check trained lr-logistic, critic rate 2e-3 and generator rate 1e-3 with the
+ *   same model and schedule; with batch 128 it passed seeds 1-11 (7 or 8 modes, HQ 79-87 %). The defaults' equal
+ *   rates come from grid25 (see PointDefaults); with them nsgan covered 7 or 8 modes of the ring with 89-94 % HQ at
+ *   seeds 1-8 (bench/results/readme-2d-tuning.md).</li>
  * </ul>
  *
  * <p>System properties, for tuning: ring.flags (more {@code sparring train} flags, space-separated, e.g.
