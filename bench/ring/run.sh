@@ -4,7 +4,7 @@
 # comment for the options.
 #   bench/ring/run.sh              both runs, about 12 minutes on a loaded 2-core machine:
 #                                  ring-losses.{md,png}           each loss's trainer defaults (as sparring train --loss NAME)
-#                                  ring-losses-schedule.{md,png}  the learning check's learning-rate schedule for every loss
+#                                  ring-losses-schedule.{md,png}  every loss's rates x10 (D) and x5 (G), x0.2 after step 3000
 #   bench/ring/run.sh [options]    one run with these options, e.g. --losses nsgan,lsgan --out /tmp/ring
 set -euo pipefail
 ring="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -35,15 +35,17 @@ import java.util.Locale;
  *
  * <p>Model, batch and step budget are those of the learning check ({@code RingLearningTest}): MLP 2 x 128, latent size
  * 4, batch 128, 5000 generator steps. By default each loss trains with its own {@link TrainerDefaults} (optimizer,
- * learning rates, beta1, beta2, critic steps k, clipping), as {@code sparring train --loss NAME} would: Adam(0.5, 0.999)
- * lr 2e-4 for all but WGAN (RMSProp alpha 0.99, 5e-5, k 5, clipping 0.01).
+ * learning rates, beta1, beta2, critic steps k, clipping), as {@code sparring train --loss NAME} would on image data
+ * (on 2-D data it now scales the rates: {@code dev.sparring.cli.PointDefaults}): Adam(0.5, 0.999) lr 2e-4 for all but
+ * WGAN (RMSProp alpha 0.99, 5e-5, k 5, clipping 0.01).
  *
  * <p>The constant default rates leave G's clusters short of the 3-sigma precision at this budget, so a second run,
  * {@code --lr-scale-d 10 --lr-scale-g 5 --decay-at 3000 --decay 5}, multiplies every loss's default rates by the same
- * factors and decays them: for the Adam losses that is exactly the learning check's schedule, 2e-3/1e-3 for 3000
- * steps then 4e-4/2e-4 (the trainer's step decay, {@code --lr-decay-at 3000 --lr-decay 0.2}, as the learning check
- * uses); WGAN keeps RMSProp, k 5 and clipping, at 5e-4/2.5e-4 then 1e-4/5e-5. {@code bench/ring/run.sh} without
- * options writes both: ring-losses (trainer defaults) and ring-losses-schedule.
+ * factors and decays them: for the Adam losses that is the learning check's former schedule, 2e-3/1e-3 for 3000
+ * steps then 4e-4/2e-4 (the trainer's step decay, {@code --lr-decay-at 3000 --lr-decay 0.2}; the learning check now
+ * trains the 2-D data defaults of {@code sparring train}: the same with equal rates of 2e-3); WGAN keeps RMSProp, k 5
+ * and clipping, at 5e-4/2.5e-4 then 1e-4/5e-5. {@code bench/ring/run.sh} without options writes both: ring-losses
+ * (trainer defaults) and ring-losses-schedule.
  *
  * <pre>
  * java -cp target/sparring.jar dev.sparring.bench.RingBenchmark [options]      (bench/ring/run.sh builds the jar and runs it)
