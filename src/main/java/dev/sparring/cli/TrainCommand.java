@@ -95,11 +95,12 @@ public final class TrainCommand implements Callable<Integer> {
     int checkpointEvery;
     @Option(names = "--out", defaultValue = "runs", description = "folder that holds run folders")
     Path out;
-    @Option(names = "--name", description = "run folder name (default: <data>-<loss>-<date>-<time>)")
+    @Option(names = "--name", description = "run folder name, a new or empty folder (default: <data>-<loss>-<date>-<time>, numbered -2, -3, ... if taken)")
     String name;
     @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file. It keeps "
             + "the run's settings (config.json); it takes only --steps/--epochs (a new total), --lr-decay-at/--lr-decay "
-            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, --cuda-graphs and --no-progress")
+            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, --cuda-graphs and --no-progress. "
+            + "A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
     Path resume;
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
     String device;
@@ -122,28 +123,27 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (resume != null) refuseFlagsFixedByTheRun();
         if (!updates.equals("alternating") && !updates.equals("simultaneous")) {
             throw new UserError("--updates must be alternating or simultaneous, got " + updates);
         }
         TrainConfig cfg;
-        Path runDir;
+        Path runDir = null;              // the run folder to continue; a new one is created once the run is set up
+        Path resumeFrom = null;
         SafeTensorsFile resumeFile = null;
         long resumeStep = 0;
         String changed = "";
         if (resume != null) {
-            Path file = TrainingRun.findCheckpoint(resume);
-            resumeFile = TrainingRun.open(file);
+            resumeFrom = TrainingRun.findCheckpoint(resume);
+            runDir = TrainingRun.runFolderOf(resumeFrom);
+            refuseFlagsFixedByTheRun(runDir == null);
+            resumeFile = TrainingRun.open(resumeFrom);
             TrainConfig saved = Checkpoint.config(resumeFile);
             resumeStep = Checkpoint.step(resumeFile);
             cfg = resumedConfig(saved, resumeStep);
-            runDir = file.getParent().getParent();
-            System.err.println("resuming " + runDir + " from " + file.getFileName() + " (step " + resumeStep + ")");
+            if (runDir != null) System.err.println("resuming " + runDir + " from " + resumeFrom.getFileName() + " (step " + resumeStep + ")");
             changed = changes(saved, cfg);
         } else {
             cfg = freshConfig();
-            String n = name != null ? name : defaultName(cfg);
-            runDir = out.resolve(n);
         }
         Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale());
         // resolve "auto" choices so that config.json and checkpoints say what actually ran
@@ -152,23 +152,33 @@ public final class TrainCommand implements Callable<Integer> {
         if (cfg.channels() == 0 && ds instanceof ImageDataset img) cfg = cfg.with("channels", img.channels());
         try (Backend be = Backends.create(device, System.err);
              Trainer trainer = new Trainer(cfg, be, ds, Losses.trainLoss(cfg.loss(), "--loss"))) {
-            TrainingRun run = new TrainingRun(trainer, runDir, System.err, ds instanceof Mixture2D m ? m : null)
-                    .progressBar(!noProgress);
             if (resumeFile != null) {
                 long total = trainer.totalSteps();
                 if (total <= resumeStep) {
                     if (given("--steps") || given("--epochs")) throw totalNotAboveCheckpoint(cfg, total, trainer.stepsPerEpoch(), resumeStep);
-                    System.err.println("run " + runDir + " is already finished (step " + resumeStep + " of " + total
-                            + "); nothing to do. To train it longer, give a new total above " + resumeStep
+                    System.err.println((runDir != null ? "run " + runDir : "checkpoint " + resumeFrom) + " is already finished (step "
+                            + resumeStep + " of " + total + "); nothing to do. To train it longer, give a new total above " + resumeStep
                             + ": --resume " + resume + " --steps N (or --epochs N)");
                     return 0;
                 }
                 requireDecayWithinRun(cfg, total, given("--lr-decay-at"));
-                if (!changed.isEmpty()) System.err.println("changed on resume: " + changed);
-                Checkpoint.restore(trainer, resumeFile);
-                run.initResumed();
             } else {
                 requireDecayWithinRun(cfg, trainer.totalSteps(), true);
+            }
+            boolean continuesRun = runDir != null;
+            if (!continuesRun) runDir = TrainingRun.createFolder(out, name != null ? name : defaultName(cfg), name == null);
+            if (resumeFile != null && !continuesRun) {
+                System.err.println("continuing " + resumeFrom + " (step " + resumeStep + ") as a new run in " + runDir
+                        + ": the checkpoint is not in a run's checkpoints/ folder, so nothing beside it is touched");
+            }
+            TrainingRun run = new TrainingRun(trainer, runDir, System.err, ds instanceof Mixture2D m ? m : null)
+                    .progressBar(!noProgress);
+            if (resumeFile != null) {
+                if (!changed.isEmpty()) System.err.println("changed on resume: " + changed);
+                Checkpoint.restore(trainer, resumeFile);
+                if (continuesRun) run.initResumed();
+                else run.initFresh();
+            } else {
                 run.initFresh();
             }
             System.err.printf("run %s: %s on %s, loss %s, %d steps (%d per epoch), G %,d / D %,d parameters%n", runDir,
@@ -248,16 +258,18 @@ public final class TrainCommand implements Callable<Integer> {
      * Refuses every typed flag that --resume cannot honour: the run keeps the settings it started with, and a flag
      * that silently did nothing would make the user believe it had.
      */
-    private void refuseFlagsFixedByTheRun() {
+    private void refuseFlagsFixedByTheRun(boolean newFolder) {
         if (spec == null || spec.commandLine().getParseResult() == null) return;
         List<String> fixed = spec.commandLine().getParseResult().matchedOptions().stream().map(OptionSpec::longestName)
-                .filter(n -> !n.equals("--resume") && !RESUME_FLAGS.contains(n)).distinct().toList();
+                .filter(n -> !n.equals("--resume") && !RESUME_FLAGS.contains(n))
+                .filter(n -> !(newFolder && (n.equals("--out") || n.equals("--name")))).distinct().toList();
         if (fixed.isEmpty()) return;
         throw new UserError("--resume " + resume + " does not take " + String.join(", ", fixed) + ": a resumed run keeps the "
                 + "settings it started with (its config.json), so that it stays the same run. --resume takes only "
                 + "--steps or --epochs (a new total, counted from the start of the run), --lr-decay-at and --lr-decay "
                 + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, "
-                + "--cuda-graphs and --no-progress. To change anything else, start a new run (--name).");
+                + "--cuda-graphs and --no-progress (and --out and --name for a checkpoint kept outside a run folder, which "
+                + "continues in a new run folder). To change anything else, start a new run (--name).");
     }
 
     /**
@@ -355,9 +367,37 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static String defaultName(TrainConfig cfg) {
+    /**
+     * {@code <data>-<loss>-<date>-<time>}, e.g. {@code mnist-nsgan-20261121-120000}; the loss part says which loss ran:
+     * a built-in's name with its parameters ({@code lsgan_a-1_b1_c0}), or for a formula {@code formula-} and a hash of
+     * its text (the formula itself is in config.json). {@link TrainingRun#createFolder} numbers a taken name.
+     */
+    static String defaultName(TrainConfig cfg, LocalDateTime now) {
         String d = cfg.data().replaceAll(".*[/\\\\]", "").replaceAll("[^A-Za-z0-9._-]", "_");
-        String l = cfg.loss().contains("=") ? "custom" : cfg.loss().replaceAll("[^A-Za-z0-9._-]", "_");
-        return d + "-" + l + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return d + "-" + lossName(cfg.loss()) + "-" + now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+
+    private static String defaultName(TrainConfig cfg) { return defaultName(cfg, LocalDateTime.now()); }
+
+    /** The loss part of a default run name; see {@link #defaultName(TrainConfig, LocalDateTime)}. */
+    static String lossName(String spec) {
+        GanLoss gl = Losses.parse(spec, "--loss");
+        if (gl.name().equals("formula")) {
+            return "formula-" + java.util.HexFormat.of().formatHex(sha256(spec.replaceAll("\\s+", ""))).substring(0, 8);
+        }
+        StringBuilder sb = new StringBuilder(gl.name());
+        if (spec.contains(":")) {
+            gl.params().forEach((k, v) -> sb.append('_').append(k).append(v == Math.rint(v) && Math.abs(v) < 1e15
+                    ? Long.toString(v.longValue()) : v.toString()));
+        }
+        return sb.toString().replaceAll("[^A-Za-z0-9._-]", "");
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.sparring.train;
 
+import dev.sparring.UserError;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.io.AtomicFile;
 import dev.sparring.io.Json;
@@ -69,7 +70,57 @@ public final class TrainingRun {
 
     public List<Metrics> history() { return history; }
 
-    /** Prepares a fresh run folder (refusing to overwrite one that already holds a run). */
+    /**
+     * Creates a new, empty run folder {@code out/name} (and {@code out} if needed) and returns it. Sparring writes a
+     * run only into a folder it creates (or one that is empty), so that it never overwrites a file it did not write.
+     * With {@code numbered} (a default name), a taken name becomes {@code name-2}, {@code name-3}, ...: two runs
+     * started in the same second get folders of their own. Without it (a name the user chose), a taken name is refused.
+     */
+    public static Path createFolder(Path out, String name, boolean numbered) throws IOException {
+        Files.createDirectories(out);
+        for (int k = 1; ; k++) {
+            Path dir = out.resolve(k == 1 ? name : name + "-" + k);
+            try {
+                return Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                if (numbered) continue;
+                if (Files.isDirectory(dir) && isEmpty(dir)) return dir;
+                if (Files.exists(dir.resolve("metrics.jsonl")) || Files.exists(dir.resolve("checkpoints"))) {
+                    throw new UserError("--name " + name + ": run folder " + dir + " already holds a run: use --resume " + dir
+                            + " to continue it, or choose another --name/--out");
+                }
+                throw new UserError("--name " + name + ": " + dir + " already exists and is not an empty folder; a run is "
+                        + "written only into a new folder, so choose another --name/--out");
+            }
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    /**
+     * The run folder a checkpoint belongs to: DIR for a checkpoint DIR/checkpoints/FILE beside a DIR/config.json that
+     * reads as a Sparring run configuration; null for a checkpoint kept anywhere else (~/models/x.safetensors), whose
+     * surroundings are the user's and are never written.
+     */
+    public static Path runFolderOf(Path checkpoint) {
+        Path parent = checkpoint.toAbsolutePath().normalize().getParent();
+        if (parent == null || parent.getFileName() == null || !parent.getFileName().toString().equals("checkpoints")) return null;
+        Path dir = parent.getParent();
+        if (dir == null || !Files.isRegularFile(dir.resolve("config.json"))) return null;
+        try {
+            TrainConfig.fromMap(Json.parseObject(Files.readString(dir.resolve("config.json")), dir.resolve("config.json").toString()));
+            Path typed = checkpoint.getParent() == null ? null : checkpoint.getParent().getParent();   // as the user wrote it
+            return typed != null && checkpoint.getParent().getFileName().toString().equals("checkpoints") ? typed : dir;
+        } catch (IOException | RuntimeException notARun) {
+            return null;
+        }
+    }
+
+    /** Prepares a fresh run, or a new run continued from a checkpoint kept outside a run folder, in a new folder. */
     public void initFresh() throws IOException {
         if (Files.exists(dir.resolve("metrics.jsonl")) || Files.exists(dir.resolve("checkpoints"))) {
             throw new IOException("run folder " + dir + " already holds a run: use --resume " + dir + " to continue it, or choose another --name/--out");

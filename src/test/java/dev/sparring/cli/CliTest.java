@@ -188,6 +188,123 @@ class CliTest {
         assertFalse(r.err().contains("\tat "), "no stack trace for user errors: " + r.err());
     }
 
+    // ---------------------------------------------------------------- run folders: never touch what Sparring did not write
+
+    /** Every file under a folder with its bytes' hash, to show that nothing there was written, moved or deleted. */
+    private static Map<String, Integer> snapshot(Path root) throws IOException {
+        Map<String, Integer> m = new java.util.TreeMap<>();
+        try (var s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                m.put(root.relativize(p).toString() + (Files.isDirectory(p) ? "/" : ""),
+                        Files.isDirectory(p) ? 0 : Arrays.hashCode(Files.readAllBytes(p)));
+            }
+        }
+        return m;
+    }
+
+    /** A folder of the user's that looks like a run folder (config.json, metrics.jsonl, samples/, loss_curve.png). */
+    private static Path usersFolder(Path home) throws IOException {
+        Files.createDirectories(home.resolve("samples"));
+        Files.writeString(home.resolve("config.json"), "{\"editor\": \"vim\"}\n");
+        Files.writeString(home.resolve("metrics.jsonl"), "{\"step\": 99}\n");
+        Files.writeString(home.resolve("loss_curve.png"), "mine");
+        Files.writeString(home.resolve("samples/step_000009.png"), "mine too");
+        return home;
+    }
+
+    @Test
+    void resumeFromACheckpointOutsideARunFolderStartsANewRunAndTouchesNothingBesideIt(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir)).code());
+        // the user keeps a checkpoint in ~/models/ (grandparent: ~) and another in ~/x/checkpoints/ beside a config.json
+        // that is not a Sparring run's
+        Path home = usersFolder(dir.resolve("home"));
+        Files.createDirectories(home.resolve("models"));
+        Path kept = Files.copy(dir.resolve("r/checkpoints/step_000004.safetensors"), home.resolve("models/x.safetensors"));
+        Path other = usersFolder(home.resolve("x"));
+        Files.createDirectories(other.resolve("checkpoints"));
+        Path kept2 = Files.copy(kept, other.resolve("checkpoints/step_000002.safetensors"));
+        Map<String, Integer> before = snapshot(home);
+
+        Path runs = dir.resolve("runs");
+        Run r = resume(kept, "--steps", "8", "--out", runs.toString(), "--name", "cont");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("as a new run in " + runs.resolve("cont")), r.err());
+        assertEquals(before, snapshot(home), "nothing beside the checkpoint was written, moved or deleted");
+        // the new run continues from step 4: its metrics are steps 5..8, and it resumes like any run
+        assertEquals(List.of(5L, 6L, 7L, 8L), metricSteps(runs.resolve("cont")));
+        assertTrue(Files.exists(runs.resolve("cont/checkpoints/step_000008.safetensors")));
+        Run on = resume(runs.resolve("cont"), "--steps", "9");
+        assertEquals(0, on.code(), on.err());
+        assertEquals(List.of(5L, 6L, 7L, 8L, 9L), metricSteps(runs.resolve("cont")));
+
+        // a checkpoints/ folder beside a config.json that is not a run's: also a new run (default name, under --out)
+        Run r2 = resume(kept2, "--steps", "6", "--out", runs.toString());
+        assertEquals(0, r2.code(), r2.err());
+        assertEquals(before, snapshot(home));
+        try (var s = Files.list(runs)) {
+            assertEquals(2, s.filter(p -> p.getFileName().toString().startsWith("ring8-nsgan-")
+                    || p.getFileName().toString().equals("cont")).count());
+        }
+        // --out and --name stay refused when --resume names a run folder: that run continues where it is
+        Run refused = resume(runs.resolve("cont"), "--steps", "12", "--name", "elsewhere");
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("--name"), refused.err());
+    }
+
+    @Test
+    void aRunIsWrittenOnlyIntoANewFolder(@TempDir Path dir) throws IOException {
+        Path mine = usersFolder(dir.resolve("mine"));
+        Files.writeString(dir.resolve("notes.txt"), "mine");
+        Map<String, Integer> before = snapshot(dir);
+        Run r = run(tinyRing(dir, "--name", "mine"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--name mine") && r.err().contains("already holds a run"), r.err());
+        Files.delete(mine.resolve("metrics.jsonl"));
+        before = snapshot(dir);
+        for (String name : List.of("mine", "notes.txt")) {
+            r = run(tinyRing(dir, "--name", name));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("--name " + name) && r.err().contains("not an empty folder"), r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+            assertEquals(before, snapshot(dir));
+        }
+        // an empty folder made beforehand is fine
+        Files.createDirectories(dir.resolve("empty"));
+        assertEquals(0, run(tinyRing(dir, "--name", "empty")).code());
+    }
+
+    @Test
+    void defaultRunNamesAreUniqueAndSayWhichLoss(@TempDir Path dir) throws IOException {
+        // two runs with the same default name (same data, loss and second) get a folder each
+        Path a = dev.sparring.train.TrainingRun.createFolder(dir, "ring8-nsgan-20261203-101010", true);
+        Path b = dev.sparring.train.TrainingRun.createFolder(dir, "ring8-nsgan-20261203-101010", true);
+        assertNotEquals(a, b);
+        assertEquals("ring8-nsgan-20261203-101010-2", b.getFileName().toString());
+        assertEquals("nsgan", TrainCommand.lossName("nsgan"));
+        assertEquals("lsgan_a-1_b1_c0", TrainCommand.lossName("lsgan:a=-1,b=1,c=0"));
+        assertEquals("lsgan_a-1_b1_c0", TrainCommand.lossName("lsgan:-1,1,0"));
+        assertEquals("lsgan_a0_b0.5_c1", TrainCommand.lossName("lsgan:a=0,b=0.5,c=1"));
+        String f1 = TrainCommand.lossName("phi=-exp(t); psi=-exp(-t); beta=exp(t)");
+        String f2 = TrainCommand.lossName("phi=-exp(t); psi=-exp(-t)");
+        assertTrue(f1.matches("formula-[0-9a-f]{8}"), f1);
+        assertNotEquals(f1, f2);
+        assertEquals(f1, TrainCommand.lossName("phi=-exp(t);psi=-exp(-t);  beta=exp(t)"), "spaces do not change the name");
+        // two fresh runs of the same formula in one folder, default names: both run, in folders of their own
+        for (int i = 0; i < 2; i++) {
+            List<String> args = new java.util.ArrayList<>(List.of(tinyRing(dir.resolve("runs"), "--loss", "phi=-exp(t); psi=-exp(-t); beta=exp(t)")));
+            int at = args.indexOf("--name");
+            args.remove(at);
+            args.remove(at);
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.err());
+        }
+        try (var s = Files.list(dir.resolve("runs"))) {
+            List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(2, names.size(), names.toString());
+            for (String n : names) assertTrue(n.startsWith("ring8-" + f1 + "-"), n);
+        }
+    }
+
     // ---------------------------------------------------------------- --resume and the flags it takes
 
     private static Run resume(Path run, String... flags) {
