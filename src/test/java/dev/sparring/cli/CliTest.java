@@ -305,6 +305,103 @@ class CliTest {
         }
     }
 
+    // ---------------------------------------------------------------- sizes, sampling, bugs
+
+    /** A copy of a checkpoint whose stored config has one field changed (the tensors are kept as they are). */
+    private static Path withConfig(Path checkpoint, Path copy, String field, Object value) throws IOException {
+        SafeTensorsFile f = SafeTensors.read(checkpoint);
+        Map<String, Object> cfg = Json.parseObject(f.metadata().get("config"), "config");
+        cfg.put(field, value);
+        SafeTensors.Writer w = SafeTensors.writer();
+        for (String n : f.names()) w.putRaw(n, f.dtype(n), f.getRaw(n), f.info(n).shape());
+        f.metadata().forEach((k, v) -> w.putMetadata(k, k.equals("config") ? Json.write(cfg) : v));
+        w.write(copy);
+        return copy;
+    }
+
+    @Test
+    void sizesNoMachineCanHoldAreRefusedUpFrontWithWhatTheyWouldNeed(@TempDir Path dir) throws IOException {
+        for (String[] flags : List.of(new String[] {"--ngf", "20000"}, new String[] {"--nz", "2147483647"}, new String[] {"--batch", "100000000"})) {
+            Run r = run("train", flags[0], flags[1], "--steps", "1", "--out", dir.toString(), "--name", "big", "--device", "cpu", "--no-progress");
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(flags[0] + " " + flags[1]) || r.err().contains("--batch " + flags[1]), r.err());
+            assertTrue(r.err().contains("would need about") && r.err().contains("one array can hold"), r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+            assertFalse(Files.exists(dir.resolve("big")), "no run folder for a refused run");
+        }
+        // the same sizes in a checkpoint's config: refused by resume and by sample, before anything is allocated
+        assertEquals(0, run(tinyRing(dir, "--steps", "2")).code());
+        Path cp = withConfig(dir.resolve("r/checkpoints/step_000002.safetensors"), dir.resolve("wide.safetensors"), "nz", Integer.MAX_VALUE);
+        for (Run r : List.of(resume(cp, "--steps", "4", "--out", dir.resolve("runs").toString()),
+                run("sample", "--checkpoint", cp.toString(), "--out", dir.resolve("w.png").toString(), "--device", "cpu"))) {
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("--nz 2147483647") && r.err().contains("one array can hold"), r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+        }
+    }
+
+    @Test
+    void sampleWritesManyImagesInBatchesToAFolderAndNeverReplacesAFile(@TempDir Path dir) throws IOException {
+        Run t = run("train", "--steps", "1", "--batch", "8", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", dir.toString(),
+                "--name", "d", "--device", "cpu", "--no-progress");
+        assertEquals(0, t.code(), t.err());
+        String cp = dir.resolve("d").toString();
+        // more than a grid shows: refused with the way to get them
+        Run big = run("sample", "--checkpoint", cp, "--n", "100000", "--out", dir.resolve("big.png").toString(), "--device", "cpu");
+        assertEquals(2, big.code(), big.err());
+        assertTrue(big.err().contains("--out-dir"), big.err());
+        assertFalse(Files.exists(dir.resolve("big.png")));
+        // 600 images in batches of 256 (two full, one of 88), one 28 x 28 PNG each
+        Path out = dir.resolve("imgs");
+        Run r = run("sample", "--checkpoint", cp, "--n", "600", "--batch", "256", "--out-dir", out.toString(), "--device", "cpu");
+        assertEquals(0, r.code(), r.err());
+        try (var s = Files.list(out)) {
+            assertEquals(600, s.count());
+        }
+        BufferedImage first = ImageIO.read(out.resolve("000000.png").toFile()), last = ImageIO.read(out.resolve("000599.png").toFile());
+        assertEquals(28, first.getWidth());
+        assertEquals(28, last.getHeight());
+        // the first batch is the grid of the first 256 samples: the same latent stream, cut into batches
+        Path grid = dir.resolve("g.png");
+        assertEquals(0, run("sample", "--checkpoint", cp, "--n", "256", "--cols", "16", "--out", grid.toString(), "--device", "cpu").code());
+        BufferedImage g = ImageIO.read(grid.toFile());
+        for (int k : new int[] {0, 17, 255}) {
+            BufferedImage one = ImageIO.read(out.resolve(String.format("%06d.png", k)).toFile());
+            int x0 = 2 + (k % 16) * 30, y0 = 2 + (k / 16) * 30;
+            for (int y = 0; y < 28; y++) {
+                for (int x = 0; x < 28; x++) assertEquals(g.getRGB(x0 + x, y0 + y), one.getRGB(x, y), "image " + k + " at " + x + "," + y);
+            }
+        }
+        assertFalse(Arrays.equals(Files.readAllBytes(out.resolve("000000.png")), Files.readAllBytes(out.resolve("000256.png"))),
+                "every batch draws new noise");
+        // a folder that holds something, and an existing --out file, are left alone
+        Run again = run("sample", "--checkpoint", cp, "--n", "2", "--out-dir", out.toString(), "--device", "cpu");
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("--out-dir") && again.err().contains("not empty"), again.err());
+        byte[] before = Files.readAllBytes(grid);
+        Run over = run("sample", "--checkpoint", cp, "--n", "4", "--out", grid.toString(), "--device", "cpu");
+        assertEquals(2, over.code());
+        assertTrue(over.err().contains("--overwrite"), over.err());
+        assertArrayEquals(before, Files.readAllBytes(grid));
+        assertEquals(0, run("sample", "--checkpoint", cp, "--n", "4", "--out", grid.toString(), "--overwrite", "--device", "cpu").code());
+    }
+
+    @Test
+    void aBugKeepsItsStackTraceAndAsksForAReportWhileUserErrorsGetOneLine() {
+        CommandLine cl = Main.commandLine();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        var handler = cl.getExecutionExceptionHandler();
+        int code = assertDoesNotThrow(() -> handler.handleExecutionException(new IllegalArgumentException("index 3 of 2"), cl, null));
+        assertEquals(70, code);
+        assertTrue(err.toString().contains("java.lang.IllegalArgumentException: index 3 of 2") && err.toString().contains("\tat "), err.toString());
+        assertTrue(err.toString().contains("please report"), err.toString());
+        err.getBuffer().setLength(0);
+        code = assertDoesNotThrow(() -> handler.handleExecutionException(new dev.sparring.UserError("--n must be >= 1"), cl, null));
+        assertEquals(2, code);
+        assertEquals("sparring: --n must be >= 1", err.toString().strip());
+    }
+
     // ---------------------------------------------------------------- --resume and the flags it takes
 
     private static Run resume(Path run, String... flags) {

@@ -30,6 +30,10 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- memory
 
+    /** The heap this JVM may still use (tensors are Java arrays). */
+    @Override
+    public Memory memoryAvailable() { return Memory.ofJavaHeap(); }
+
     static CpuTensor t(Tensor t) {
         if (t instanceof CpuTensor c) return c;
         throw new IllegalArgumentException("tensor " + t + " does not belong to the CPU backend");

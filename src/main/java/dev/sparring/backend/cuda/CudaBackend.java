@@ -288,6 +288,14 @@ public final class CudaBackend implements Backend {
     @Override
     public String description() { return describe; }
 
+    /** The device's free memory (cuMemGetInfo). */
+    @Override
+    public Memory memoryAvailable() {
+        bind();
+        long[] info = CudaDriver.memGetInfo();
+        return new Memory(info[0], String.format(java.util.Locale.ROOT, "the %.1f GiB free of the GPU's %.1f GiB", info[0] / 0x1p30, info[1] / 0x1p30), false);
+    }
+
     /** Makes our context current on the calling thread when another thread drove the backend last. */
     private void bind() {
         if (closed) throw new IllegalStateException("the CUDA backend is closed");
