@@ -52,6 +52,13 @@ public interface Backend extends AutoCloseable {
 
     Memory memoryAvailable();
 
+    /**
+     * Whether every op has finished when it returns (the CPU), so that reading a result back costs no wait: the trainer
+     * then reads each step's metrics at once and stops at the first non-finite one. An asynchronous backend (a GPU)
+     * is read every --log-every steps, so that the host never waits for the device inside the loop.
+     */
+    default boolean synchronous() { return false; }
+
     /** A new zero-filled tensor. */
     Tensor zeros(DType dtype, int... shape);
 

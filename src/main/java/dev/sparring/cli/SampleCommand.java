@@ -63,7 +63,7 @@ public final class SampleCommand implements Callable<Integer> {
         if (out != null && Files.exists(out) && !overwrite) {
             throw new UserError("--out " + out + " exists; choose another file, or pass --overwrite to replace it");
         }
-        Path file = TrainingRun.findCheckpoint(checkpoint);
+        Path file = TrainingRun.findCheckpoint(checkpoint, "--checkpoint");
         SafeTensorsFile f = TrainingRun.open(file);
         TrainConfig cfg = Checkpoint.config(f);
         boolean mlp = cfg.model().equals("mlp");

@@ -181,10 +181,11 @@ public final class TrainCommand implements Callable<Integer> {
             } else {
                 run.initFresh();
             }
-            System.err.printf("run %s: %s on %s, loss %s, %d steps (%d per epoch), G %,d / D %,d parameters%n", runDir,
-                    cfg.model(), ds.name(), cfg.loss(),
-                    trainer.totalSteps(), trainer.stepsPerEpoch(), trainer.generator().parameterCount(), trainer.critic().parameterCount());
-            System.err.printf("optimizer %s, %s%n", cfg.optimizer(), cfg.describeLearningRates());
+            System.err.printf("run %s: %s on %s, loss %s, %,d steps (%s), G %,d / D %,d parameters%n", runDir,
+                    cfg.model(), ds.name(), cfg.loss(), trainer.totalSteps(),
+                    trainer.stepsPerEpoch() > 0 ? String.format("%,d per epoch", trainer.stepsPerEpoch()) : "endless data, no epochs",
+                    trainer.generator().parameterCount(), trainer.critic().parameterCount());
+            System.err.println("optimizer " + cfg.describeTraining());
             if (cudaGraphs) {
                 System.err.println(trainer.useStepGraph(true)
                         ? "steps run as a CUDA graph, captured once a step has run op by op without allocating (normally the third)"

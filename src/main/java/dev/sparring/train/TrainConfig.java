@@ -148,6 +148,21 @@ public record TrainConfig(
         return lr + ", x" + plain(lrDecay) + " after step" + (lrDecayAt.size() == 1 ? " " : "s ") + joined(lrDecayAt);
     }
 
+    /**
+     * The optimizer and the critic's schedule in words, for the start-up line: "adam (beta1 0.5, beta2 0.999), lr D 0.0002,
+     * G 0.0002, constant; 5 critic steps per generator step, weights clipped to [-0.01, 0.01], alternating updates".
+     */
+    public String describeTraining() {
+        String betas = switch (optimizer) {
+            case "adam" -> " (beta1 " + plain(beta1) + ", beta2 " + plain(beta2) + ")";
+            case "rmsprop" -> " (alpha " + plain(beta2) + ")";
+            default -> " (momentum 0.9)";
+        };
+        return optimizer + betas + ", " + describeLearningRates() + "; " + dSteps + " critic step" + (dSteps == 1 ? "" : "s")
+                + " per generator step, " + (clip > 0 ? "weights clipped to [-" + plain(clip) + ", " + plain(clip) + "]" : "no weight clipping")
+                + ", " + (simultaneous ? "simultaneous" : "alternating") + " updates, batch " + batch;
+    }
+
     private static String plain(double v) { return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString(); }
 
     /** Field name to value, in declaration order (for config.json and checkpoints). */

@@ -211,18 +211,20 @@ public final class TrainingRun {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             long t0 = System.nanoTime();
             result = null;
+            // a synchronous backend (the CPU) is read after every step, so that a run stops at the first non-finite metric
+            boolean readEveryStep = trainer.backend().synchronous();
             while (trainer.stepCount() < total && !stopRequested) {
                 trainer.step();
                 long s = trainer.stepCount();
                 boolean dueSample = cfg.sampleEvery() > 0 && s % cfg.sampleEvery() == 0;
                 boolean dueCheckpoint = cfg.checkpointEvery() > 0 && s % cfg.checkpointEvery() == 0;
-                if (s % cfg.logEvery() == 0 || dueSample || dueCheckpoint || s == total) {
+                if (readEveryStep || s % cfg.logEvery() == 0 || dueSample || dueCheckpoint || s == total) {
                     double elapsed = (System.nanoTime() - t0) / 1e9;
                     Metrics bad = drain(metricsOut, elapsed, s - start);
-                    progress.update(s, history.isEmpty() ? null : history.get(history.size() - 1), elapsed);
+                    progress.update(s, history.isEmpty() ? null : history.get(history.size() - 1));
                     if (bad != null) {
                         progress.finish();
-                        result = diverged(bad);
+                        result = diverged(bad, s);
                         break;
                     }
                 }
@@ -234,7 +236,7 @@ public final class TrainingRun {
                 long s = trainer.stepCount();
                 Metrics bad = drain(metricsOut, (System.nanoTime() - t0) / 1e9, s - start);
                 if (bad != null) {
-                    result = diverged(bad);
+                    result = diverged(bad, s);
                 } else {
                     if (cfg.sampleEvery() == 0 || s % cfg.sampleEvery() != 0) writeSamples(s);
                     if (cfg.checkpointEvery() == 0 || s % cfg.checkpointEvery() != 0 || lastCheckpoint == null) writeCheckpoint();
@@ -250,12 +252,18 @@ public final class TrainingRun {
         return result;
     }
 
-    /** The result of a run stopped by a non-finite loss; no checkpoint is written from that state. */
-    private Result diverged(Metrics bad) {
+    /**
+     * The result of a run stopped by a non-finite metric: which one, at which step, and (on a backend read every
+     * --log-every steps) at which step it was found. No checkpoint is written from that state.
+     */
+    private Result diverged(Metrics bad, long foundAt) {
+        String found = foundAt > bad.step() ? String.format(" (found at step %d: the %s backend's metrics are read every "
+                + "--log-every %d steps)", foundAt, trainer.backend().name(), trainer.config().logEvery()) : "";
         return new Result(Outcome.DIVERGED, bad.step(), lastCheckpoint, String.format(
-                "training stopped: a loss became non-finite at step %d (D loss %s, G loss %s). Lower the learning rates "
-                        + "or change the loss. Last good checkpoint: %s",
-                bad.step(), bad.dLoss(), bad.gLoss(), lastCheckpoint == null ? "none yet" : lastCheckpoint));
+                "training stopped: %s became non-finite at step %d%s (d_loss %s, g_loss %s, grad_norm_d %s, grad_norm_g %s). "
+                        + "Lower the learning rates or change the loss. Last good checkpoint: %s",
+                String.join(", ", bad.nonFinite()), bad.step(), found, bad.dLoss(), bad.gLoss(), bad.gradNormD(), bad.gradNormG(),
+                lastCheckpoint == null ? "none yet" : lastCheckpoint));
     }
 
     /** Reads pending metrics, appends them to metrics.jsonl, and returns the first non-finite row, if any. */
@@ -320,15 +328,18 @@ public final class TrainingRun {
         chart.write(dir.resolve("loss_curve.png"));
     }
 
-    /** The newest checkpoint in a run folder, or the file itself. */
-    public static Path findCheckpoint(Path runOrFile) throws IOException {
+    /** The newest checkpoint in a run folder, or the file itself; errors name {@code --resume}. */
+    public static Path findCheckpoint(Path runOrFile) throws IOException { return findCheckpoint(runOrFile, "--resume"); }
+
+    /** The newest checkpoint in a run folder, or the file itself; errors name {@code flag}, the option that gave the path. */
+    public static Path findCheckpoint(Path runOrFile, String flag) throws IOException {
         if (Files.isRegularFile(runOrFile)) return runOrFile;
         Path cp = runOrFile.resolve("checkpoints");
-        if (!Files.isDirectory(cp)) throw new IOException("--resume " + runOrFile + ": no such checkpoint file or run folder with checkpoints/");
+        if (!Files.isDirectory(cp)) throw new UserError(flag + " " + runOrFile + ": no such checkpoint file or run folder with checkpoints/");
         try (Stream<Path> s = Files.list(cp)) {
             return s.filter(p -> p.getFileName().toString().matches("step_\\d+\\.safetensors"))
                     .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
-                    .orElseThrow(() -> new IOException("--resume " + runOrFile + ": checkpoints/ holds no step_*.safetensors"));
+                    .orElseThrow(() -> new UserError(flag + " " + runOrFile + ": checkpoints/ holds no step_*.safetensors"));
         }
     }
 

@@ -402,6 +402,23 @@ class CliTest {
         assertEquals("sparring: --n must be >= 1", err.toString().strip());
     }
 
+    @Test
+    void messagesNameWhatTheyAreAbout(@TempDir Path dir) {
+        Run none = run();
+        assertEquals(2, none.code(), "no command is an incomplete command line");
+        assertTrue(none.err().contains("give a command") && none.err().contains("Usage: sparring"), none.err());
+        // the start-up lines: no epochs for endless 2-D data; critic steps, clipping and update order
+        Run r = run(tinyRing(dir, "--loss", "wgan", "--steps", "2"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("2 steps (endless data, no epochs)"), r.err());
+        assertTrue(r.err().contains("optimizer rmsprop (alpha 0.99), lr D 0.00005, G 0.00005, constant; 5 critic steps per generator "
+                + "step, weights clipped to [-0.01, 0.01], alternating updates, batch 16"), r.err());
+        // sample names its own flag
+        Run s = run("sample", "--checkpoint", dir.resolve("nothing").toString(), "--device", "cpu");
+        assertEquals(2, s.code());
+        assertTrue(s.err().contains("--checkpoint " + dir.resolve("nothing")) && !s.err().contains("--resume"), s.err());
+    }
+
     // ---------------------------------------------------------------- --resume and the flags it takes
 
     private static Run resume(Path run, String... flags) {

@@ -5,6 +5,7 @@ import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
+import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.nn.Network;
 import dev.sparring.tensor.Tensor;
@@ -17,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -205,6 +207,30 @@ class TrainerTest {
                 assertEquals(0, files.count(), "no checkpoint may be written from a diverged state");
             }
         }
+    }
+
+    @Test
+    void aRunStopsAtTheFirstNonFiniteMetricAndNamesIt(@TempDir Path dir) throws IOException {
+        // metrics are read every 10 steps on a GPU; the CPU reads each step's at once and stops right there
+        TrainConfig cfg = smallDcgan().with("steps", 40L).with("checkpointEvery", 0).with("logEvery", 10);
+        try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nanProne())) {
+            TrainingRun run = new TrainingRun(t, dir.resolve("run"), QUIET, null).progressBar(false);
+            run.initFresh();
+            TrainingRun.Result r = run.run();
+            assertEquals(TrainingRun.Outcome.DIVERGED, r.outcome(), r.message());
+            List<String> lines = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+            Map<String, Object> last = Json.parseObject(lines.get(lines.size() - 1), "metrics");
+            assertEquals(r.steps(), ((Number) last.get("step")).longValue(), "the last line is the first non-finite step");
+            assertEquals(r.steps(), t.stepCount(), "no step trained after it");
+            assertEquals(r.steps(), lines.size());
+            assertNull(last.get("d_loss"), "NaN is written as null");
+            assertTrue(r.message().startsWith("training stopped: d_loss NaN became non-finite at step " + r.steps() + " ("), r.message());
+            assertFalse(r.message().contains("found at step"), r.message());
+        }
+        // which metric: grad_norm_d alone, as the run names it
+        Metrics m = new Metrics(7, 0.5, 0.7, 0.5, 0.5, 0.1, -0.1, Double.POSITIVE_INFINITY, 1, 0, 1e-4f, 1e-4f);
+        assertEquals(List.of("grad_norm_d Infinity"), m.nonFinite());
+        assertFalse(m.finite());
     }
 
     @Test

@@ -30,6 +30,9 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- memory
 
+    @Override
+    public boolean synchronous() { return true; }
+
     /** The heap this JVM may still use (tensors are Java arrays). */
     @Override
     public Memory memoryAvailable() { return Memory.ofJavaHeap(); }
