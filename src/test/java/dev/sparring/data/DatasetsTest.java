@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,6 +134,16 @@ class DatasetsTest {
         ImageDataset d = (ImageDataset) Datasets.open(f.toString(), 3, 0);
         assertArrayEquals(new int[] {3, 3, 3}, d.itemShape());
         assertEquals(255, d.pixels()[0] & 0xFF);
+
+        Path bad = Files.writeString(f.resolve("b.png"), "not a png");
+        DataException e = assertThrows(DataException.class, () -> Datasets.open(f.toString(), 3, 0));
+        assertTrue(e.getMessage().contains("\n  " + bad + ": not a PNG or JPEG image") && e.getMessage().contains("--skip-bad-images"),
+                e.getMessage());
+        List<String> warnings = new ArrayList<>();
+        ImageDataset skipped = (ImageDataset) Datasets.open(f.toString(), 3, 0, false, true, warnings::add);
+        assertArrayEquals(d.pixels(), skipped.pixels());
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).contains("left out 1 of 2 images in " + f + " that cannot be used (b.png;"), warnings.get(0));
     }
 
     @Test
