@@ -62,8 +62,7 @@ public final class Datasets {
     public static Dataset open(String spec, int imageSize, int channels, boolean allowUpscale, boolean skipBadImages,
             Consumer<String> warn) throws DataException {
         if (channels > 0 && channels != 1 && channels != 3) {
-            throw new DataException("--data " + spec + ": channels must be 1 or 3 (or 0 to keep the dataset's own), not "
-                    + channels);
+            throw new DataException("--channels must be 1 or 3 (or 0 to keep the dataset's own), not " + channels);
         }
         String s = spec == null ? "" : spec.strip();
         switch (s.toLowerCase(Locale.ROOT)) {
@@ -164,9 +163,10 @@ public final class Datasets {
     private static ImageDataset fit(ImageDataset d, String source, int imageSize, int channels, boolean allowUpscale) {
         int side = Math.min(d.height(), d.width());
         if (imageSize > side && !allowUpscale) {
+            String sizes = sizesUpTo(side);
             throw new DataException(source + ": images are " + d.width() + "x" + d.height() + " (width x height),"
-                    + " smaller than the model image size " + imageSize + "x" + imageSize + "; use an image size of at"
-                    + " most " + side + ", or allow upscaling explicitly (--upscale; Datasets.open with allowUpscale = true)");
+                    + " smaller than the image size " + imageSize + "x" + imageSize + "; "
+                    + (sizes != null ? "use " + sizes + ", or " : "") + "allow upscaling with --upscale");
         }
         return d.resized(imageSize, channels);
     }
