@@ -215,7 +215,7 @@ public final class TrainBench {
     /** The training configuration of a benchmark run: the loss's own optimizer settings, metrics read in blocks. */
     static TrainConfig config(Options o, long steps, int logEvery) {
         TrainerDefaults d = GanLoss.parse(o.loss()).defaults();
-        return new TrainConfig("synthetic", "dcgan", o.imageSize(), o.channels(), false, o.nz(), o.ngf(), o.ndf(), 128, 3,
+        return new TrainConfig("synthetic", "dcgan", o.imageSize(), o.channels(), false, false, o.nz(), o.ngf(), o.ndf(), 128, 3,
                 o.loss(), d.optimizer(), d.lrD(), d.lrG(), java.util.List.of(), TrainConfig.DEFAULT_LR_DECAY, d.beta1(), d.beta2(),
                 d.dSteps(), d.clip(), false, o.batch(), 1, steps, o.seed(),
                 0, Math.max(1, logEvery), 0);
