@@ -44,6 +44,8 @@ public final class TrainCommand implements Callable<Integer> {
     int channels;
     @Option(names = "--upscale", description = "allow images smaller than --image-size to be upscaled (e.g. MNIST at 32 or 64 px)")
     boolean upscale;
+    @Option(names = "--skip-bad-images", description = "image folders: leave out files that cannot be used (corrupt, truncated, not images, too small) with a warning, instead of refusing the folder")
+    boolean skipBadImages;
     @Option(names = "--nz", defaultValue = "64", description = "latent size")
     int nz;
     @Option(names = "--ngf", defaultValue = "32", description = "generator width (DCGAN)")
@@ -145,7 +147,7 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             cfg = freshConfig();
         }
-        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale());
+        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale(), cfg.skipBadImages(), System.err::println);
         // resolve "auto" choices so that config.json and checkpoints say what actually ran
         boolean points = ds instanceof Mixture2D;
         if (cfg.model().equals("auto")) cfg = cfg.with("model", points ? "mlp" : "dcgan");
@@ -243,7 +245,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (lrDecay != null && (lrDecayAt == null || lrDecayAt.isEmpty())) {
             throw new UserError("--lr-decay " + lrDecay + " needs --lr-decay-at STEP[,STEP...]: the steps after which the rates drop");
         }
-        return new TrainConfig(data, model, imageSize, channels, upscale, nz, ngf, ndf, hidden, depth, loss,
+        return new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
                 opt, lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
                 lrDecayAt, lrDecay != null ? lrDecay : TrainConfig.DEFAULT_LR_DECAY,
                 beta1 != null ? beta1 : betas.beta1(), beta2 != null ? beta2 : betas.beta2(),

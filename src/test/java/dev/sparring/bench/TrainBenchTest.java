@@ -100,9 +100,9 @@ class TrainBenchTest {
 
     @Test
     void optionsNameTheFlagThatIsWrong() {
-        var e = assertThrows(IllegalArgumentException.class, () -> new TrainBench.Options(64, 3, 100, 64, 64, 128, 64, "nsgan", 1, 1, 1, 0, 0, 1));
+        var e = assertThrows(dev.sparring.UserError.class, () -> new TrainBench.Options(64, 3, 100, 64, 64, 128, 64, "nsgan", 1, 1, 1, 0, 0, 1));
         assertTrue(e.getMessage().contains("--images"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new TrainBench.Options(48, 3, 100, 64, 64, 8, 64, "nsgan", 1, 1, 1, 0, 0, 1));
+        e = assertThrows(dev.sparring.UserError.class, () -> new TrainBench.Options(48, 3, 100, 64, 64, 8, 64, "nsgan", 1, 1, 1, 0, 0, 1));
         assertTrue(e.getMessage().contains("48"), e.getMessage());
     }
 }

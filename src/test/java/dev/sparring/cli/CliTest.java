@@ -164,6 +164,47 @@ class CliTest {
         assertEquals(4 * 28 + 5 * 2, img.getHeight());
     }
 
+    /**
+     * A folder with an image that cannot be decoded: refused with the file named, trained on the rest with
+     * --skip-bad-images, and a resumed run opens it the same way (the setting is in config.json) and trains the same.
+     */
+    @Test
+    void skipBadImagesTrainsOnTheRestAndAResumedRunKeepsItsData(@TempDir Path dir) throws IOException {
+        Path faces = Files.createDirectories(dir.resolve("faces"));
+        for (int i = 0; i < 6; i++) {
+            BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 28; y++) for (int x = 0; x < 28; x++) img.getRaster().setSample(x, y, 0, (x * (i + 1) + 9 * y) & 0xFF);
+            assertTrue(ImageIO.write(img, "png", faces.resolve("face" + i + ".png").toFile()));
+        }
+        Path bad = Files.writeString(faces.resolve("face3b.png"), "not a png");
+        List<String> flags = List.of("train", "--data", faces.toString(), "--steps", "2", "--batch", "4", "--ngf", "4", "--ndf", "4",
+                "--nz", "4", "--sample-every", "0", "--checkpoint-every", "1", "--out", dir.toString(), "--name", "f",
+                "--device", "cpu", "--no-progress");
+        Run refused = run(flags.toArray(String[]::new));
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().contains("  " + bad + ": not a PNG or JPEG image") && refused.err().contains("--skip-bad-images"),
+                refused.err());
+
+        List<String> skipping = new java.util.ArrayList<>(flags);
+        skipping.add("--skip-bad-images");
+        Run r = run(skipping.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("--skip-bad-images: left out 1 of 7 images in " + faces + " that cannot be used (face3b.png;"),
+                r.err());
+        Path run = dir.resolve("f");
+        assertEquals(true, Json.readObject(run.resolve("config.json")).get("skipBadImages"));
+
+        Path straight = Files.move(run.resolve("checkpoints/step_000002.safetensors"), dir.resolve("straight.safetensors"));
+        Run resumed = resume(run);
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.err().contains("from step_000001.safetensors") && resumed.err().contains("left out 1 of 7"), resumed.err());
+        assertSameCheckpoint(straight, run.resolve("checkpoints/step_000002.safetensors"));
+
+        Run typed = resume(run, "--skip-bad-images");
+        assertEquals(2, typed.code());
+        assertTrue(typed.err().contains("does not take --skip-bad-images"), typed.err());
+    }
+
     @Test
     void badInputGetsOneClearLine(@TempDir Path dir) {
         Run r = run(tinyRing(dir, "--batch", "0"));

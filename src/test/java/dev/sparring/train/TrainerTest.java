@@ -5,9 +5,12 @@ import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
+import dev.sparring.gan.Dcgan;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.io.SparseExtras;
 import dev.sparring.nn.Network;
+import dev.sparring.random.NoiseStream;
 import dev.sparring.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +20,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -270,5 +274,45 @@ class TrainerTest {
         Files.write(cut, Arrays.copyOf(all, all.length - 100));
         IOException e = assertThrows(IOException.class, () -> TrainingRun.open(cut));
         assertTrue(e.getMessage().contains("cut.safetensors"), e.getMessage());
+    }
+
+    /**
+     * A checkpoint that also holds extra tensors larger than the heap (a sparse file): resuming (restore) and sampling
+     * (loadNetwork) read only the tensors they need, and the run continues exactly as from the plain checkpoint.
+     */
+    @Test
+    void checkpointWithExtraTensorsLargerThanTheHeapRestoresAndSamples(@TempDir Path dir) throws IOException {
+        TrainConfig cfg = smallDcgan();
+        Path file = dir.resolve("cp.safetensors");
+        float[] g, d, gNext;
+        try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nonSaturating())) {
+            t.step();
+            t.step();
+            Checkpoint.save(t, file);
+            g = state(be, t.generator());
+            d = state(be, t.critic());
+            t.step();
+            gNext = state(be, t.generator());
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        Map<String, Long> extras = new LinkedHashMap<>();
+        for (long total = 0; total <= heap; total += 1L << 30) extras.put("extra." + extras.size(), 1L << 30);
+        Path big = SparseExtras.append(file, dir.resolve("big.safetensors"), extras);
+        assertTrue(Files.size(big) > heap, "the extras must exceed the heap");
+
+        SafeTensorsFile f = TrainingRun.open(big);
+        assertEquals(cfg, Checkpoint.config(f));
+        assertEquals(2, Checkpoint.step(f));
+        try (Trainer t = new Trainer(cfg, new CpuBackend(), firstDigits(64), TestLosses.nonSaturating())) {
+            Checkpoint.restore(t, f);
+            assertBitIdentical(g, state(t.backend(), t.generator()), "restored generator");
+            assertBitIdentical(d, state(t.backend(), t.critic()), "restored critic");
+            t.step();
+            assertBitIdentical(gNext, state(t.backend(), t.generator()), "generator one step after the checkpoint");
+        }
+        Network sampler = Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()),
+                new NoiseStream(0, 0));
+        Checkpoint.loadNetwork(f, be, "G.", sampler);
+        assertBitIdentical(g, state(be, sampler), "generator loaded as sparring sample loads it");
     }
 }
