@@ -497,16 +497,8 @@ public final class DesignCheck {
     // ------------------------------------------------------------------ generator
 
     private void generator() {
-        double cMin = Double.POSITIVE_INFINITY, cMax = Double.NEGATIVE_INFINITY;
-        for (int i = first; i <= last; i++) {
-            if (Math.abs(dps[i]) < 1e-290 || !Double.isFinite(dps[i]) || !Double.isFinite(dbe[i])) continue;
-            double c = dbe[i] / dps[i];
-            cMin = Math.min(cMin, c);
-            cMax = Math.max(cMax, c);
-        }
-        boolean proportional = cMax >= cMin && cMax - cMin <= 1e-9 * Math.max(Math.abs(cMax), 1e-300) && cMax != 0;
-        if (proportional) {
-            double c = 0.5 * (cMin + cMax);
+        double c = proportionalGenerator();
+        if (!Double.isNaN(c)) {
             rep.generatorScale = c;
             if (rep.kind == CheckReport.Kind.REGULAR) rep.generatorEq = snap(betaP.eval(rep.tEq));
             if (c < 0) {
@@ -572,6 +564,35 @@ public final class DesignCheck {
         boolean flat = Math.abs(gp) < 1e-6 * (1 + Math.abs(g[one]));
         rep.pass("generator", "separate beta: g(r) = r beta(omega(r)) is not convex (at r = " + human(r[bad]) + ") but lies above its tangent at "
                 + "r = 1" + (flat ? " (it is minimised at r = 1)" : "") + ", so E_P g(q/p) >= g(1) = " + human(snap(g[one])) + " with equality at Q = P");
+    }
+
+    /**
+     * The c with beta' = c psi' at every grid point of Omega, or NaN when there is none. The ratio is compared in
+     * the exponent domain, log|beta'| - log|psi'|, with its sign apart: beta'/psi' itself leaves float64 where it is
+     * not constant (e^(-2t) for the Hellinger f-GAN overflows to inf for t &lt; -355), and inf - inf says nothing.
+     * Points where psi' under- or overflows or beta' overflows are skipped; an exact beta' = 0 counts as c = 0.
+     */
+    private double proportionalGenerator() {
+        double logMin = Double.POSITIVE_INFINITY, logMax = Double.NEGATIVE_INFINITY;
+        boolean positive = false, negative = false, zero = false;
+        for (int i = first; i <= last; i++) {
+            double b = dbe[i], q = dps[i];
+            if (!(Math.abs(q) >= 1e-290) || !Double.isFinite(q) || !Double.isFinite(b)) continue;
+            if (b == 0) {
+                zero = true;
+                continue;
+            }
+            if (Math.abs(b) < Double.MIN_NORMAL) continue;  // subnormal: too few bits for a ratio
+            if ((b > 0) == (q > 0)) positive = true;
+            else negative = true;
+            double lc = Math.log(Math.abs(b)) - Math.log(Math.abs(q));
+            logMin = Math.min(logMin, lc);
+            logMax = Math.max(logMax, lc);
+        }
+        if (zero || positive == negative || !(logMax - logMin <= 1e-9)) return Double.NaN;
+        double c = Math.exp(0.5 * (logMin + logMax));
+        if (!(c > 0) || !Double.isFinite(c)) return Double.NaN;  // a constant ratio beyond float64: analyse beta as separate
+        return positive ? c : -c;
     }
 
     private double gen(double r) { return r * betaP.eval(solve(r, null)); }

@@ -82,6 +82,26 @@ class DesignCheckTest {
         assertTrue(gen.failure().detail().contains("dips below its tangent at r = 1: g(1e-4) = "), gen.failure().detail());
     }
 
+    /**
+     * beta'/psi' = e^(-2t) for the Hellinger f-GAN and the README's example: no constant, though in float64 it
+     * runs from 0 to inf. The generator must be analysed as a separate loss (convex r beta(omega(r)) = r^1.5 - r
+     * or r^1.5), and a design whose separate beta is bad must fail instead of passing as "beta = inf psi".
+     */
+    @Test
+    void aGeneratorRatioThatLeavesFloatRangeIsNoConstant() {
+        for (String spec : new String[] {"fgan-hellinger", "phi=-exp(t); psi=-exp(-t); beta=exp(t)"}) {
+            CheckReport r = GanLoss.parse(spec).check();
+            assertTrue(r.passed(), spec + ":\n" + r.text());
+            String gen = r.conditions().getLast().detail();
+            assertTrue(gen.startsWith("separate beta: g(r) = r beta(omega(r)) is convex"), spec + ": " + gen);
+        }
+        CheckReport bad = GanLoss.parse("phi=-exp(-t); psi=-exp(t); beta=exp(-t/2)*(exp(-t/2) - 4)").check();
+        assertEquals("generator", bad.failure() == null ? "passed" : bad.failure().name(), bad.text());
+        assertTrue(bad.failure().detail().contains("dips below its tangent at r = 1"), bad.failure().detail());
+        CheckReport scaled = GanLoss.parse("phi=-exp(-t); psi=-exp(t); beta=-3*exp(t)").check();
+        assertTrue(scaled.conditions().getLast().detail().startsWith("beta = 3 psi + const"), scaled.text());
+    }
+
     @Test
     void brokenExamplesAreTheDocumentedOnes() throws IOException {
         Path doc = Path.of("docs/losses.md");
