@@ -18,7 +18,7 @@ import static dev.sparring.gan.loss.Print.human;
  * next one would be meaningless):
  * <ol>
  * <li><b>defined</b>: phi, psi, beta and their derivatives are never NaN on a grid of t in [-1e4, 1e4] (dense on
- *     [-64, 64], log-spaced beyond). Infinities are allowed: they are overflow where the loss itself is not finite
+ *     [-64, 64], log-spaced beyond, denser between close zeros of phi' or psi'). Infinities are allowed: they are overflow where the loss itself is not finite
  *     (psi = 2 expm1(-t/2) of the Neyman f-GAN at t = -1e4); an objective unbounded above fails "range" or "optimum";</li>
  * <li><b>range</b>: Omega = {t : phi'(t) psi'(t) &lt; 0} — the outputs at which the critic can be optimal for
  *     some r &gt; 0 — is one interval, and outside it phi', psi' both push t back into it;</li>
@@ -46,6 +46,8 @@ public final class DesignCheck {
     static final int PER_DECADE = 20;
     /** The dense part of the grid, |t| &lt;= CORE; beyond it points are log-spaced up to FAR. */
     static final double CORE = 64, FAR = 1e4;
+    /** Points added between two zeros of phi' or psi' that fewer grid points separate; at most MAX_ZEROS zeros. */
+    static final int REFINE = 64, MAX_ZEROS = 256;
     /** Likelihood ratios of the printed table. */
     static final double[] TABLE_R = {1e-4, 1e-3, 1e-2, 0.1, 0.5, 1, 2, 10, 100, 1e3, 1e4};
 
@@ -66,7 +68,7 @@ public final class DesignCheck {
         dpsiP = k.dpsi();
         betaP = k.beta();
         dbetaP = k.dbeta();
-        t = grid();
+        t = adapted(grid());
         int n = t.length;
         ph = new double[n];
         dph = new double[n];
@@ -106,6 +108,53 @@ public final class DesignCheck {
         }
         Arrays.sort(g);
         return g;
+    }
+
+    /**
+     * The base grid with points added where Omega may be narrower than its spacing. Omega's edges are zeros of phi'
+     * or psi', so every zero between two grid points is located by bisection, and a stretch between two consecutive
+     * zeros that holds fewer than REFINE grid points gets REFINE evenly spaced ones: Omega = (0, 0.01) of
+     * lsgan:a=0,b=0.01, or (100, 100.5) in the log-spaced tail, is sampled as densely as a wide Omega.
+     */
+    private double[] adapted(double[] base) {
+        List<Double> zeros = new ArrayList<>();
+        for (ScalarProgram p : new ScalarProgram[] {dphiP, dpsiP}) {
+            double prev = Math.signum(p.eval(base[0]));
+            for (int i = 1; i < base.length && zeros.size() < MAX_ZEROS; i++) {
+                double sign = Math.signum(p.eval(base[i]));
+                if (sign == 0) zeros.add(base[i]);
+                else if (prev != 0 && sign != prev && !Double.isNaN(sign) && !Double.isNaN(prev)) zeros.add(signChange(p, base[i - 1], base[i]));
+                prev = sign;
+            }
+        }
+        zeros.sort(null);
+        List<Double> added = new ArrayList<>();
+        for (int k = 0; k + 1 < zeros.size(); k++) {
+            double a = zeros.get(k), b = zeros.get(k + 1);
+            if (!(b > a)) continue;
+            int from = Arrays.binarySearch(base, a), to = Arrays.binarySearch(base, b);
+            from = from >= 0 ? from + 1 : -from - 1;    // the first grid point above a
+            to = to >= 0 ? to : -to - 1;                // the first grid point at or above b
+            if (to - from >= REFINE) continue;
+            for (int j = 1; j <= REFINE; j++) added.add(a + (b - a) * j / (REFINE + 1));
+        }
+        if (added.isEmpty()) return base;
+        double[] g = Arrays.copyOf(base, base.length + added.size());
+        for (int j = 0; j < added.size(); j++) g[base.length + j] = added.get(j);
+        Arrays.sort(g);
+        return g;
+    }
+
+    /** The point in (a, b] where the sign of p changes from its sign at a, by bisection. */
+    private static double signChange(ScalarProgram p, double a, double b) {
+        double sa = Math.signum(p.eval(a));
+        for (int it = 0; it < 200; it++) {
+            double m = 0.5 * (a + b);
+            if (m == a || m == b) break;
+            if (Math.signum(p.eval(m)) == sa) a = m;
+            else b = m;
+        }
+        return b;
     }
 
     /** r = 10^(j/PER_DECADE) from R_MIN to R_MAX; index {@link #rOneIndex()} holds exactly 1. */

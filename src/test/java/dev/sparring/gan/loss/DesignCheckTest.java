@@ -102,6 +102,26 @@ class DesignCheckTest {
         assertTrue(scaled.conditions().getLast().detail().startsWith("beta = 3 psi + const"), scaled.text());
     }
 
+    /**
+     * An Omega narrower than the grid's step (1/64 on [-64, 64], more than 1 in the log-spaced tail) is still
+     * found and sampled: LSGAN with Omega = (a, b) passes with f = (b - a)^2/8 x triangular discrimination.
+     */
+    @Test
+    void narrowRangesAreSampledDensely() {
+        double[][] ranges = {{0, 0.01}, {0, 0.02}, {0, 0.03}, {-1e-3, 1e-3}, {100, 100.01}, {0, 1e-6}};
+        for (double[] ab : ranges) {
+            String spec = "lsgan:a=" + ab[0] + ",b=" + ab[1] + ",c=" + ab[1];
+            CheckReport r = GanLoss.parse(spec).check();
+            assertTrue(r.passed(), spec + ":\n" + r.text());
+            assertEquals(CheckReport.Kind.REGULAR, r.kind(), spec);
+            assertEquals(ab[0], r.omega()[0], 1e-9 * (ab[1] - ab[0]), spec);
+            assertEquals(ab[1], r.omega()[1], 1e-9 * (ab[1] - ab[0]), spec);
+            double scale = (ab[1] - ab[0]) * (ab[1] - ab[0]) / 8;
+            assertTrue(r.divergence().known().name().startsWith("triangular"), spec + ": " + r.divergence().describe());
+            assertEquals(scale, r.divergence().scale(), 1e-6 * scale, spec);
+        }
+    }
+
     @Test
     void brokenExamplesAreTheDocumentedOnes() throws IOException {
         Path doc = Path.of("docs/losses.md");
