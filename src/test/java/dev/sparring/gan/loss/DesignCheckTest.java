@@ -27,7 +27,9 @@ class DesignCheckTest {
             new String[] {"phi=-exp(-t); psi=exp(t)", "range"},
             new String[] {"phi=-(t - 1)^2/2; psi=(t + 1)^2/2", "range"},
             new String[] {"phi=-(t - 0.01)^2; psi=(t - 0.01)^2/2", "rho"},
+            new String[] {"phi=-t^2; psi=-t^2", "range"},
             new String[] {"phi=-exp(-t) + 4*sigmoid(t - 3); psi=-t", "omega^-1"},
+            new String[] {"phi=t; psi=-softplus(t)", "optimum"},
             new String[] {"phi=t; psi=-2*t", "optimum"},
             new String[] {"phi=-softplus(-t); psi=-softplus(t); beta=t", "generator"},
             new String[] {"out=tanh(t); phi=t; psi=-t; beta=exp(-t)", "generator"},
@@ -100,6 +102,48 @@ class DesignCheckTest {
         assertTrue(bad.failure().detail().contains("dips below its tangent at r = 1"), bad.failure().detail());
         CheckReport scaled = GanLoss.parse("phi=-exp(-t); psi=-exp(t); beta=-3*exp(t)").check();
         assertTrue(scaled.conditions().getLast().detail().startsWith("beta = 3 psi + const"), scaled.text());
+    }
+
+    /** Failures name the defect itself, not a symptom of the grid or of float64. */
+    @Test
+    void failuresNameTheRealDefect() {
+        // phi' = psi' = -2t: the critic's optimum is t = 0 for every r, so d is affine and f = 0 (not "monotone, no optimum")
+        CheckReport same = GanLoss.parse("phi=-t^2; psi=-t^2").check();
+        assertEquals("range", same.failure().name(), same.text());
+        assertTrue(same.failure().detail().contains("peaks at t = 0 for every likelihood ratio r"), same.failure().detail());
+        assertTrue(same.failure().detail().contains("d(r) = phi(0) + r psi(0) is affine in r, f = 0"), same.failure().detail());
+        assertFalse(same.failure().detail().contains("no optimum"), same.failure().detail());
+        CheckReport up = GanLoss.parse("phi=t; psi=t; beta=t").check();
+        assertTrue(up.failure().detail().contains("rises with t, so the critic drives t to +inf and has no optimum"), up.failure().detail());
+        CheckReport bowl = GanLoss.parse("phi=t^2; psi=t^2").check();
+        assertTrue(bowl.failure().detail().contains("falls to a minimum at t = 0 and rises on both sides"), bowl.failure().detail());
+
+        // omega^-1 = 1 + e^-t rounds to 1 beyond t = 23.5: that is its limit, not a flat stretch; the defect is that
+        // phi + r psi = t - r softplus(t) is unbounded for r < 1
+        for (String spec : new String[] {"phi=t; psi=-softplus(t)", "phi=-t; psi=-softplus(-t)"}) {
+            CheckReport r = GanLoss.parse(spec).check();
+            assertEquals("optimum", r.failure().name(), r.text());
+            String end = spec.startsWith("phi=t") ? "+inf" : "-inf";
+            assertTrue(r.failure().detail().contains("it is unbounded above as t -> " + end), r.failure().detail());
+            assertTrue(r.failure().detail().contains("wherever q/p < 1 the critic's objective E_P phi + E_Q psi is unbounded above"),
+                    r.failure().detail());
+        }
+        // a real flat stretch of omega^-1, ending abruptly at t = 1, still fails
+        CheckReport flat = GanLoss.parse("phi=t; psi=-t - relu(t - 1)").check();
+        assertEquals("omega^-1", flat.failure().name(), flat.text());
+        assertTrue(flat.failure().detail().matches("omega\\^-1 = -phi'/psi' is constant \\(= 1\\) on \\[-\\d+\\.?\\d*, 1\\] but not on all.*"),
+                flat.failure().detail());
+    }
+
+    /** Claims that rest on the grids say so. */
+    @Test
+    void passesSayWhatTheGridsChecked() {
+        CheckReport r = GanLosses.get("lsgan").check();
+        String text = r.text();
+        assertTrue(text.contains("Omega = {t : phi'(t) psi'(t) < 0} = (0, 1) on the t-grid (edges refined by bisection)"), text);
+        assertTrue(text.contains("maximum of phi(t) + r psi(t) over the t-grid (unique as far as the grid resolves it)"), text);
+        assertTrue(text.contains("is convex at the 161 checked ratios (d'(r) = psi(omega(r)) nondecreasing)"), text);
+        assertTrue(text.contains("g(r) = r beta(omega(r)) is convex at the 161 checked ratios"), text);
     }
 
     /**
