@@ -145,7 +145,7 @@ public final class CheckReport {
         if (d != null && kind != Kind.IPM) {
             sb.append("\ndivergence: the critic's optimum E_P phi + E_Q psi = d(1) + D_f(Q||P), d(1) = ").append(human(dAt1)).append('\n');
             sb.append("  f(r) = d(r) - d(1) - d'(1)(r - 1)");
-            sb.append(divergence != null ? " = " + divergence.describe() + String.format(Locale.ROOT, "  (max rel. deviation %.1e)", divergence.maxDeviation())
+            sb.append(divergence != null ? ", D_f(Q||P) = " + divergence.describe() + String.format(Locale.ROOT, "  (max rel. deviation %.1e)", divergence.maxDeviation())
                     : "  (not one of the known divergences)").append('\n');
             sb.append(String.format(Locale.ROOT, "  %10s  %14s  %14s  %14s%n", "r", kind == Kind.REGULAR ? "t* = omega(r)" : "t*", "d(r)", "f(r)"));
             for (double x : DesignCheck.TABLE_R) {

@@ -588,7 +588,7 @@ public final class DesignCheck {
         rep.divergence = match;
         rep.pass("convex", "d(r) = max_t phi(t) + r psi(t) is convex at the " + m + " checked ratios (d'(r) = psi(omega(r)) "
                 + "nondecreasing): the critic's optimum is "
-                + "d(1) + D_f(Q||P) with f(r) = d(r) - d(1) - d'(1)(r - 1)" + (match != null ? " = " + match.describe() : ""));
+                + "d(1) + D_f(Q||P) with f(r) = d(r) - d(1) - d'(1)(r - 1)" + (match != null ? "; D_f(Q||P) = " + match.describe() : ""));
         return true;
     }
 
@@ -650,7 +650,7 @@ public final class DesignCheck {
                 + "optimal, so the generator's equilibrium loss is undetermined");
         return rep.pass("convex", "d(r) = " + human(k) + " r + (1 - r) x (" + human(pMax) + " for r < 1, " + human(pMin)
                 + " for r > 1) is convex (kink at r = 1): "
-                + "the critic's optimum is d(1) + D_f(Q||P)" + (match != null ? " with f(r) = " + match.describe() : ""));
+                + "the critic's optimum is d(1) + D_f(Q||P)" + (match != null ? ", D_f(Q||P) = " + match.describe() : ""));
     }
 
     /** True when phi keeps changing toward the end of the grid from index {@code end} (an unbounded phi). */

@@ -49,7 +49,7 @@ class DesignCheckTest {
             assertEquals(want, r.kind(), n);
             if (want != CheckReport.Kind.IPM) assertNotNull(r.divergence(), n + " divergence not recognised");
         }
-        assertEquals("Pearson chi2 = sum (p-q)^2/q", GanLosses.get("fgan-pearson").check().divergence().known().name());
+        assertEquals("Pearson chi2 = sum (p-q)^2/q", GanLosses.get("fgan-pearson").check().divergence().describe());
         assertEquals(2.0, GanLosses.get("minimax").check().divergence().scale(), 1e-9);
         assertTrue(GanLosses.get("minimax").check().divergence().known().name().startsWith("JSD"));
         double[] omega = GanLosses.get("fgan-pearson").check().omega();
@@ -102,6 +102,21 @@ class DesignCheckTest {
         assertTrue(bad.failure().detail().contains("dips below its tangent at r = 1"), bad.failure().detail());
         CheckReport scaled = GanLoss.parse("phi=-exp(-t); psi=-exp(t); beta=-3*exp(t)").check();
         assertTrue(scaled.conditions().getLast().detail().startsWith("beta = 3 psi + const"), scaled.text());
+    }
+
+    /** A factor multiplies the divergence, not its definition: "2 x JSD, where JSD = ...", never "2 x JSD = ...". */
+    @Test
+    void divergenceLabelsAreTrueEquations() {
+        assertEquals("2 x JSD, where JSD = KL(P||M)/2 + KL(Q||M)/2, M = (P+Q)/2", GanLosses.get("minimax").check().divergence().describe());
+        assertEquals("0.125 x triangular discrimination, where triangular discrimination = sum (p-q)^2/(p+q)",
+                GanLosses.get("lsgan").check().divergence().describe());
+        assertEquals("squared Hellinger = sum (sqrt p - sqrt q)^2", GanLosses.get("fgan-hellinger").check().divergence().describe());
+        for (String n : GanLosses.names()) {
+            Divergences.Match m = GanLosses.get(n).check().divergence();
+            if (m == null) continue;
+            String label = m.describe();
+            assertTrue(!label.contains(" x ") || label.matches("\\S+ x ([^=]+), where \\1 = .*"), n + ": " + label);
+        }
     }
 
     /** Failures name the defect itself, not a symptom of the grid or of float64. */
@@ -260,7 +275,7 @@ class DesignCheckTest {
         assertTrue(text.contains("verdict: PASS"), text);
         assertTrue(text.contains("L_D* = -(phi(t*) + psi(t*)) = 1.386294  (= 2 ln 2)"), text);
         assertTrue(text.contains("L_G* = beta(t*) = -0.693147"), text);
-        assertTrue(text.contains("f(r) = d(r) - d(1) - d'(1)(r - 1) = 2 x JSD"), text);
+        assertTrue(text.contains("f(r) = d(r) - d(1) - d'(1)(r - 1), D_f(Q||P) = 2 x JSD, where JSD = "), text);
         assertTrue(text.matches("(?s).*\\n\\s+0\\.5\\s+0\\.6931472\\s+.*"), "table row for r = 0.5, t* = -log 0.5:\n" + text);
 
         Path two = dir.resolve("sub/minimax.png"), three = dir.resolve("nsgan.png"), broken = dir.resolve("broken.png");
