@@ -31,6 +31,7 @@ class DesignCheckTest {
             new String[] {"phi=-exp(-t) + 4*sigmoid(t - 3); psi=-t", "omega^-1"},
             new String[] {"phi=t; psi=-softplus(t)", "optimum"},
             new String[] {"phi=t; psi=-2*t", "optimum"},
+            new String[] {"lsgan:a=0,b=1,c=0.25", "generator"},
             new String[] {"phi=-softplus(-t); psi=-softplus(t); beta=t", "generator"},
             new String[] {"out=tanh(t); phi=t; psi=-t; beta=exp(-t)", "generator"},
             new String[] {"phi=log(t); psi=log(1 - t)", "defined"});
