@@ -792,6 +792,10 @@ public final class DesignCheck {
         return Double.NaN;
     }
 
+    double phi(double tt) { return phiP.eval(tt); }
+
+    double psi(double tt) { return psiP.eval(tt); }
+
     double beta(double tt) { return betaP.eval(tt); }
 
     /** For text output: which functions were evaluated. */

@@ -266,6 +266,20 @@ class DesignCheckTest {
         }
     }
 
+    /** The middle row of the exact-blue pixels in columns x-1..x+1 between y0 and y1 (-1 if none). */
+    private static int blueRow(BufferedImage img, int x, int y0, int y1) {
+        int blue = 0x1f77b4, sum = 0, n = 0;
+        for (int y = y0; y < y1; y++) {
+            for (int xx = x - 1; xx <= x + 1; xx++) {
+                if ((img.getRGB(xx, y) & 0xffffff) == blue) {
+                    sum += y;
+                    n++;
+                }
+            }
+        }
+        return n == 0 ? -1 : sum / n;
+    }
+
     private static ScalarProgram[] programs(LossKernel k) {
         return new ScalarProgram[] {k.phi(), k.dphi(), k.psi(), k.dpsi(), k.beta(), k.dbeta()};
     }
@@ -279,15 +293,33 @@ class DesignCheckTest {
         assertTrue(text.contains("f(r) = d(r) - d(1) - d'(1)(r - 1), D_f(Q||P) = 2 x JSD, where JSD = "), text);
         assertTrue(text.matches("(?s).*\\n\\s+0\\.5\\s+0\\.6931472\\s+.*"), "table row for r = 0.5, t* = -log 0.5:\n" + text);
 
-        Path two = dir.resolve("sub/minimax.png"), three = dir.resolve("nsgan.png"), broken = dir.resolve("broken.png");
-        GanLosses.get("minimax").check().writePlot(two);
-        GanLosses.get("nsgan").check().writePlot(three);
+        Path three = dir.resolve("sub/minimax.png"), four = dir.resolve("nsgan.png"), wgan = dir.resolve("wgan.png");
+        Path broken = dir.resolve("broken.png");
+        GanLosses.get("minimax").check().writePlot(three);
+        GanLosses.get("nsgan").check().writePlot(four);
+        GanLosses.get("wgan").check().writePlot(wgan);
         GanLoss.parse(BROKEN.getFirst()[0]).check().writePlot(broken);
-        BufferedImage a = ImageIO.read(two.toFile()), b = ImageIO.read(three.toFile()), c = ImageIO.read(broken.toFile());
-        assertEquals(2 * 560, a.getWidth(), "d(r) and omega(r) panels for a saturating generator");
-        assertEquals(3 * 560, b.getWidth(), "plus r beta(omega(r)) for a separate generator loss");
-        assertEquals(420, a.getHeight());
-        assertNotNull(c);
+        BufferedImage a = ImageIO.read(three.toFile()), b = ImageIO.read(four.toFile()), w = ImageIO.read(wgan.toFile());
+        BufferedImage c = ImageIO.read(broken.toFile());
+        assertEquals(3 * 560, a.getWidth(), "the functions, f and d, omega: one row");
+        assertEquals(2 * 560, b.getWidth(), "plus r beta(omega(r)) for a separate generator loss: two rows of two");
+        int heading = b.getHeight() - 2 * 420;
+        assertTrue(heading > 20 && heading < 100, "a heading above the panels: " + heading);
+        assertEquals(560, w.getWidth(), "an IPM has no d(r) or omega(r): only the functions, no empty panel");
+        assertEquals(560, c.getWidth(), "a design that fails before Omega: only the functions");
+
+        // f's minimum at r = 1 shows: the y scale follows r in [0.1, 10], so the f curve (blue, the panel's first
+        // series) stands far higher at r = 10 than at r = 1
+        int left = 560 + 72, right = 2 * 560 - 18;
+        int at1 = blueRow(b, left + (right - left) / 2, heading, heading + 420);
+        int at10 = blueRow(b, left + (int) Math.round((right - left) * 5.0 / 8), heading, heading + 420);
+        assertTrue(at1 - at10 > 100, "f(1) at y = " + at1 + ", f(10) at y = " + at10);
+
+        List<String> pass = GanLosses.get("nsgan").check().plotHeading(), fail = GanLoss.parse(BROKEN.getFirst()[0]).check().plotHeading();
+        assertEquals("nsgan   PASS (interior optimum t* = omega(r))", pass.getFirst());
+        assertTrue(pass.get(1).contains("D_f(Q||P) = 2 x JSD"), pass.get(1));
+        assertEquals(BROKEN.getFirst()[0] + "   FAIL (range)", fail.getFirst());
+        assertTrue(fail.get(1).startsWith("range: "), fail.get(1));
         try (var files = Files.list(dir)) {
             assertNull(files.filter(f -> f.getFileName().toString().endsWith(".tmp")).findAny().orElse(null), "temporary files left");
         }
