@@ -195,11 +195,27 @@ public final class CheckReport {
     List<String> plotHeading() {
         List<String> heading = new ArrayList<>();
         heading.add(loss.spec() + "   " + verdict());
-        Condition bad = failure();
-        if (bad != null) heading.add(bad.name() + ": " + bad.detail());
-        else if (kind == Kind.IPM) heading.add("an integral probability metric: no pointwise optimum; the critic must be Lipschitz");
-        else if (divergence != null) heading.add("the critic's optimum: d(1) + D_f(Q||P), D_f(Q||P) = " + divergence.describe());
+        String why = explanation();
+        if (!why.isEmpty()) heading.add(why);
         return heading;
+    }
+
+    /**
+     * The verdict in one line with what it rests on: "PASS (interior optimum t* = omega(r)); the critic's optimum:
+     * d(1) + D_f(Q||P), D_f(Q||P) = ..." or "FAIL (range): phi' and psi' never have opposite signs ...".
+     */
+    public String summary() {
+        String why = explanation();
+        return verdict() + (why.isEmpty() ? "" : passed() ? "; " + why : ": " + failure().detail());
+    }
+
+    /** What failed and why, or the divergence of a passing design; empty when there is nothing to add. */
+    private String explanation() {
+        Condition bad = failure();
+        if (bad != null) return bad.name() + ": " + bad.detail();
+        if (kind == Kind.IPM) return "an integral probability metric: no pointwise optimum; the critic must be Lipschitz";
+        if (divergence != null) return "the critic's optimum: d(1) + D_f(Q||P), D_f(Q||P) = " + divergence.describe();
+        return "";
     }
 
     /** phi, psi and beta on a range of t around the optimal outputs, or Omega, with Omega's finite edges marked. */
