@@ -51,7 +51,8 @@ public final class LossCommand implements Callable<Integer> {
                 description = "a built-in (NAME or NAME:a=..,b=.. or NAME:v1,v2) or a formula \"phi=...; psi=...[; beta=...][; out=...][; name=value]\"")
         String lossSpec;
 
-        @Option(names = "--png", paramLabel = "FILE", description = "also draw d(r), f(r), omega(r) (and r beta(omega(r))) to this PNG")
+        @Option(names = "--png", paramLabel = "FILE", description = "also draw the design to this PNG: phi, psi, beta against t, then f(r) and d(r), omega(r) and r beta(omega(r)) "
+                        + "as far as the check got, under the loss and its verdict")
         Path png;
 
         @Override

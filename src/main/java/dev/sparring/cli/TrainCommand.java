@@ -8,6 +8,7 @@ import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
+import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.io.SafeTensorsFile;
@@ -101,8 +102,8 @@ public final class TrainCommand implements Callable<Integer> {
     String name;
     @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file. It keeps "
             + "the run's settings (config.json); it takes only --steps/--epochs (a new total), --lr-decay-at/--lr-decay "
-            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, --cuda-graphs and --no-progress. "
-            + "A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
+            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, --cuda-graphs, --no-progress "
+            + "and --allow-unchecked. A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
     Path resume;
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
     String device;
@@ -111,6 +112,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cuda-graphs", description = "CUDA: run each training step as a CUDA graph (captured once warm, then "
             + "replayed; same results). Not yet measured on a GPU, so off by default; ignored on the CPU")
     boolean cudaGraphs;
+    @Option(names = "--allow-unchecked", description = "train a loss that fails `sparring loss check` (refused without this "
+            + "flag). A formula loss's verdict is printed at the start of every run. With --resume it changes nothing: the "
+            + "run's loss was accepted when the run started")
+    boolean allowUnchecked;
 
     @Spec
     CommandSpec spec;   // set by picocli: which flags were typed
@@ -121,7 +126,7 @@ public final class TrainCommand implements Callable<Integer> {
      * (model, data, loss, optimizer, rates, batch, seed, folder) is fixed by its checkpoint.
      */
     static final List<String> RESUME_FLAGS = List.of("--steps", "--epochs", "--lr-decay-at", "--lr-decay",
-            "--sample-every", "--log-every", "--checkpoint-every", "--device", "--cuda-graphs", "--no-progress");
+            "--sample-every", "--log-every", "--checkpoint-every", "--device", "--cuda-graphs", "--no-progress", "--allow-unchecked");
 
     @Override
     public Integer call() throws Exception {
@@ -147,6 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             cfg = freshConfig();
         }
+        checkLoss(cfg.loss(), resume != null);
         Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale(), cfg.skipBadImages(), System.err::println);
         // resolve "auto" choices so that config.json and checkpoints say what actually ran
         boolean points = ds instanceof Mixture2D;
@@ -253,6 +259,24 @@ public final class TrainCommand implements Callable<Integer> {
                 batch, epochs, steps, seed, sampleEvery, logEvery, checkpointEvery);
     }
 
+    /**
+     * The design check of the run's loss ({@code sparring loss check}). A fresh run whose loss fails it is refused
+     * unless --allow-unchecked; a resumed one is not (its loss was accepted when the run started). The verdict is
+     * printed for a formula loss, and for a failing loss that trains anyway.
+     */
+    private void checkLoss(String spec, boolean resumed) {
+        GanLoss gl = Losses.parse(spec, "--loss");
+        CheckReport report = gl.check();
+        if (!report.passed() && !resumed && !allowUnchecked) {
+            throw new UserError("--loss " + spec + " fails the design check, " + report.summary() + ". See sparring loss check \""
+                    + spec + "\" for the full report, or add --allow-unchecked to train it anyway");
+        }
+        if (gl.name().equals("formula") || !report.passed()) {
+            System.err.println("loss check: " + report.summary() + (report.passed() ? ""
+                    : resumed ? " (the run started with this loss; resuming it)" : " (training it anyway: --allow-unchecked)"));
+        }
+    }
+
     private boolean given(String flag) {
         return spec != null && spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption(flag);
     }
@@ -271,8 +295,8 @@ public final class TrainCommand implements Callable<Integer> {
                 + "settings it started with (its config.json), so that it stays the same run. --resume takes only "
                 + "--steps or --epochs (a new total, counted from the start of the run), --lr-decay-at and --lr-decay "
                 + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, "
-                + "--cuda-graphs and --no-progress (and --out and --name for a checkpoint kept outside a run folder, which "
-                + "continues in a new run folder). To change anything else, start a new run (--name).");
+                + "--cuda-graphs, --no-progress and --allow-unchecked (and --out and --name for a checkpoint kept outside a run "
+                + "folder, which continues in a new run folder). To change anything else, start a new run (--name).");
     }
 
     /**
