@@ -55,9 +55,17 @@ public final class LossCommand implements Callable<Integer> {
                         + "as far as the check got, under the loss and its verdict")
         Path png;
 
+        @Option(names = "--overwrite", description = "replace an existing --png file")
+        boolean overwrite;
+
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+            if (png != null && java.nio.file.Files.exists(png) && !overwrite) {
+                err.println("sparring: --png " + png + " exists; choose another file, or pass --overwrite to replace it");
+                err.flush();
+                return 2;
+            }
             GanLoss loss;
             try {
                 loss = GanLoss.parse(lossSpec);
