@@ -62,9 +62,12 @@ class CudaGraphTest {
                 new Case("dcgan simultaneous k=2", dcgan.with("simultaneous", true).with("dSteps", 2).with("steps", 9L), "digits"),
                 // 32 digits: 2 batches per epoch, so 5 critic steps span 3 or 4 epochs (three order slots on the device)
                 new Case("dcgan k=5 on 2 batches per epoch", dcgan.with("dSteps", 5).with("steps", 6L), "digits32"),
-                new Case("dcgan wgan rmsprop clip k=3", dcgan.with("loss", "wgan").with("optimizer", "rmsprop").with("beta2", 0.99)
-                        .with("clip", 0.01).with("dSteps", 3).with("lrD", 5e-5).with("lrG", 5e-5).with("steps", 8L), "digits"),
-                new Case("dcgan sgd", dcgan.with("optimizer", "sgd").with("lrD", 1e-3).with("lrG", 1e-3).with("steps", 7L), "digits"),
+                // RMSProp's and SGD's learning rates also drop between replays (after step 4)
+                new Case("dcgan wgan rmsprop clip k=3, rate drop", dcgan.with("loss", "wgan").with("optimizer", "rmsprop").with("beta2", 0.99)
+                        .with("clip", 0.01).with("dSteps", 3).with("lrD", 5e-5).with("lrG", 5e-5).with("steps", 8L)
+                        .with("lrDecayAt", List.of(4L)), "digits"),
+                new Case("dcgan sgd, rate drop", dcgan.with("optimizer", "sgd").with("lrD", 1e-3).with("lrG", 1e-3).with("steps", 7L)
+                        .with("lrDecayAt", List.of(4L)), "digits"),
                 new Case("dcgan, batch norm by our kernels", dcgan.with("steps", 6L), "digits", CudaBackend.BatchNorm.KERNELS),
                 // 2-D batches drawn on the host: each critic step's batch travels in the step record
                 new Case("mlp ring8 k=2, host batches", ring.with("dSteps", 2).with("steps", 10L), "ring8"));
