@@ -37,6 +37,15 @@ class TrainerTest {
                 .with("sampleEvery", 0).with("checkpointEvery", 0);
     }
 
+    /**
+     * The smallest DCGAN (batches of 4, 4 features): for tests on the host CUDA simulator, where every GPU thread is a
+     * fiber and a step's cost grows with the activations' sizes. Its data sets are the first 24 (6 batches per epoch)
+     * or 8 digits.
+     */
+    static TrainConfig tinyDcgan() {
+        return smallDcgan().with("batch", 4).with("ngf", 4).with("ndf", 4);
+    }
+
     static ImageDataset firstDigits(int n) {
         ImageDataset all = Datasets.mnist();
         return new ImageDataset("mnist-" + n, Arrays.copyOf(all.pixels(), n * 28 * 28), n, 1, 28, 28, Arrays.copyOf(all.labels(), n));
