@@ -37,6 +37,16 @@ class TrainerTest {
                 .with("sampleEvery", 0).with("checkpointEvery", 0);
     }
 
+    /**
+     * The smallest DCGAN (batches of 4; G 4-2-1 and D 2-4 feature maps, each layer kind and both batch norms
+     * still there): for tests of what a step does on the device rather than of what it learns, on the host CUDA
+     * simulator, where every GPU thread is a fiber and a step's cost grows with the activations' sizes and the
+     * channels of the per-channel kernels. Its data sets are the first 24 (6 batches per epoch) or 8 digits.
+     */
+    static TrainConfig tinyDcgan() {
+        return smallDcgan().with("batch", 4).with("ngf", 2).with("ndf", 2);
+    }
+
     static ImageDataset firstDigits(int n) {
         ImageDataset all = Datasets.mnist();
         return new ImageDataset("mnist-" + n, Arrays.copyOf(all.pixels(), n * 28 * 28), n, 1, 28, 28, Arrays.copyOf(all.labels(), n));
