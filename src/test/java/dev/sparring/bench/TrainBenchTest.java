@@ -1,5 +1,6 @@
 package dev.sparring.bench;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.loss.GanLoss;
@@ -102,7 +103,7 @@ class TrainBenchTest {
     void optionsNameTheFlagThatIsWrong() {
         var e = assertThrows(IllegalArgumentException.class, () -> new TrainBench.Options(64, 3, 100, 64, 64, 128, 64, "nsgan", 1, 1, 1, 0, 0, 1));
         assertTrue(e.getMessage().contains("--images"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new TrainBench.Options(48, 3, 100, 64, 64, 8, 64, "nsgan", 1, 1, 1, 0, 0, 1));
-        assertTrue(e.getMessage().contains("48"), e.getMessage());
+        var size = assertThrows(UserError.class, () -> new TrainBench.Options(48, 3, 100, 64, 64, 8, 64, "nsgan", 1, 1, 1, 0, 0, 1));
+        assertTrue(size.getMessage().contains("48"), size.getMessage());
     }
 }
