@@ -89,11 +89,7 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    // Layout shared with kernels/gan_losses.cu (struct Program); GanLossKernelSourceTest compares the numbers.
-    static final int PROG_MAX_CODE = 128, PROG_MAX_CONST = 32, PROG_BYTES = 776, PROG_CODE_OFFSET = 4, PROG_CONST_OFFSET = 520;
-    // Layout shared with kernels/common.cuh (struct TensorSlot): p, g, s1, s2 pointers, then n.
-    static final int TENSOR_SLOT_BYTES = 40;
-    static final int BLOCK = 256;                       // SPARRING_BLOCK in common.cuh
+    private static final int BLOCK = KernelLayouts.BLOCK;
     static final int REDUCE_MAX_BLOCKS = 1024;          // partial sums of sum_squares
     static final long STAGING_LIMIT = 16L << 20;        // uploads above this size are synchronous, not staged
     static final int STAGING_SLOTS = 4;                 // staged uploads in flight at once
@@ -1028,13 +1024,21 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- multi-tensor tables
 
-    /** The contents of a TensorSlot array: 5 longs per tensor (p, g, s1, s2, n). */
+    /** The contents of a TensorSlot array ({@link KernelLayouts#TENSOR_SLOT}), as longs: every member is 8 bytes. */
     private record TableKey(long[] words) {
         @Override
         public boolean equals(Object o) { return o instanceof TableKey k && Arrays.equals(words, k.words); }
 
         @Override
         public int hashCode() { return Arrays.hashCode(words); }
+    }
+
+    /** Longs per TensorSlot, and the long of each member. */
+    private static final int SLOT_WORDS = (int) (KernelLayouts.TENSOR_SLOT.byteSize() / Long.BYTES);
+    private static final int P = slotWord("p"), G = slotWord("g"), S1 = slotWord("s1"), S2 = slotWord("s2"), N = slotWord("n");
+
+    private static int slotWord(String member) {
+        return (int) (KernelLayouts.TENSOR_SLOT.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(member)) / Long.BYTES);
     }
 
     /** Most distinct tables kept; beyond that the cache is emptied (after a sync) and rebuilt as used. */
@@ -1047,14 +1051,15 @@ public final class CudaBackend implements Backend {
      */
     private long table(String op, List<Tensor> p, List<Tensor> g, List<Tensor> s1, List<Tensor> s2) {
         int T = p.size();
-        long[] words = new long[5 * T];
+        long[] words = new long[SLOT_WORDS * T];
         for (int i = 0; i < T; i++) {
             Tensor pt = p.get(i);
-            words[5 * i] = f(pt);
-            words[5 * i + 1] = g == null ? 0 : slotOf(op, pt, g.get(i));
-            words[5 * i + 2] = s1 == null ? 0 : slotOf(op, pt, s1.get(i));
-            words[5 * i + 3] = s2 == null ? 0 : slotOf(op, pt, s2.get(i));
-            words[5 * i + 4] = pt.size();
+            int w = SLOT_WORDS * i;
+            words[w + P] = f(pt);
+            words[w + G] = g == null ? 0 : slotOf(op, pt, g.get(i));
+            words[w + S1] = s1 == null ? 0 : slotOf(op, pt, s1.get(i));
+            words[w + S2] = s2 == null ? 0 : slotOf(op, pt, s2.get(i));
+            words[w + N] = pt.size();
         }
         TableKey key = new TableKey(words);
         Long dev = tables.get(key);
@@ -1066,7 +1071,7 @@ public final class CudaBackend implements Backend {
             for (long d : tables.values()) CudaDriver.memFree(d);
             tables.clear();
         }
-        long bytes = (long) TENSOR_SLOT_BYTES * Math.max(T, 1);
+        long bytes = KernelLayouts.TENSOR_SLOT.byteSize() * Math.max(T, 1);
         long d = CudaDriver.memAlloc(bytes);
         if (T > 0) toDevice(d, MemorySegment.ofArray(words), bytes);
         tables.put(key, d);
@@ -1218,22 +1223,22 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Encodes a program as struct Program of gan_losses.cu, {int len; int code[128]; double consts[32]}, checking that
-     * it fits: the limits are the kernel's, not the language's.
+     * Encodes a program as struct Program ({@link KernelLayouts#PROGRAM}), checking that it fits: the limits are the
+     * kernel's, not the language's.
      */
     static MemorySegment encodeProgram(Arena arena, ScalarProgram p, String loss, String role) {
         int[] code = p.code();
         double[] consts = p.consts();
-        if (code.length > PROG_MAX_CODE || consts.length > PROG_MAX_CONST) {
+        if (code.length > KernelLayouts.PROGRAM_MAX_CODE || consts.length > KernelLayouts.PROGRAM_MAX_CONSTS) {
             throw new BackendException("loss " + loss + ": program " + role + " has " + code.length + " op codes and "
                     + consts.length + " constants; the CUDA loss kernel (kernels/gan_losses.cu) takes at most "
-                    + PROG_MAX_CODE + " and " + PROG_MAX_CONST + ": simplify the formula, or raise PROG_MAX_CODE/PROG_MAX_CONST "
-                    + "in gan_losses.cu and CudaBackend together");
+                    + KernelLayouts.PROGRAM_MAX_CODE + " and " + KernelLayouts.PROGRAM_MAX_CONSTS + ": simplify the formula, "
+                    + "or raise KernelLayouts.PROGRAM_MAX_CODE/PROGRAM_MAX_CONSTS");
         }
-        MemorySegment seg = arena.allocate(PROG_BYTES, 8);
-        seg.set(JAVA_INT, 0, code.length);
-        for (int i = 0; i < code.length; i++) seg.set(JAVA_INT, PROG_CODE_OFFSET + 4L * i, code[i]);
-        for (int i = 0; i < consts.length; i++) seg.set(JAVA_DOUBLE, PROG_CONST_OFFSET + 8L * i, consts[i]);
+        MemorySegment seg = arena.allocate(KernelLayouts.PROGRAM);
+        seg.set(JAVA_INT, KernelLayouts.PROGRAM_LEN, code.length);
+        MemorySegment.copy(code, 0, seg, JAVA_INT, KernelLayouts.PROGRAM_CODE, code.length);
+        MemorySegment.copy(consts, 0, seg, JAVA_DOUBLE, KernelLayouts.PROGRAM_CONSTS, consts.length);
         return seg;
     }
 

@@ -16,7 +16,9 @@
  *       /usr/local/cuda/lib64 and the NVIDIA pip wheels that PyTorch installs ({@code site-packages/nvidia/*}{@code /lib}).
  *       When nothing is found, one message lists what was searched and what to install.</li>
  *   <li>Kernels: {@code kernels/*.cu}, compiled by {@code native/build-kernels.sh} during the Maven build into
- *       {@code dev/sparring/kernels/} in the jar (PTX for compute_80 plus sm_80 and sm_90 cubins);
+ *       {@code dev/sparring/kernels/} in the jar (PTX for compute_80 plus sm_80 and sm_90 cubins), after
+ *       {@link dev.sparring.backend.cuda.KernelLayouts} has written what Java and the kernels share (block size,
+ *       loss-program op codes and struct, multi-tensor table entries) as {@code kernels/generated/layouts.cuh};
  *       {@link dev.sparring.backend.cuda.CudaModules} loads the cubin of the device or JIT-compiles the PTX. A jar
  *       built without nvcc has no kernels and runs on the CPU only.</li>
  *   <li>{@link dev.sparring.backend.cuda.CudaRuntime}: {@code probe()} (can this process use the GPU? never
