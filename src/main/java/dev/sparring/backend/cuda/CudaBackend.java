@@ -91,8 +91,6 @@ public final class CudaBackend implements Backend {
 
     private static final int BLOCK = KernelLayouts.BLOCK;
     static final int REDUCE_MAX_BLOCKS = 1024;          // partial sums of sum_squares
-    static final long STAGING_LIMIT = 16L << 20;        // uploads above this size are synchronous, not staged
-    static final int STAGING_SLOTS = 4;                 // staged uploads in flight at once
     private static final long SEARCH_WORKSPACE_CAP = 1L << 30;
 
     private final Options options;
@@ -106,25 +104,16 @@ public final class CudaBackend implements Backend {
     // Host memory that lives as long as the backend: kernel arguments, scalar constants, encoded loss programs.
     // Shared (not confined) because the backend may be driven from another thread than the one that built it.
     private final Arena arena = Arena.ofShared();
-    private final KernelArgs args;
     private final MemorySegment one, zero;           // float 1 and 0, cuDNN's alpha/beta
     private final MemorySegment gemmAlpha, gemmBeta; // float scalars for cuBLAS, host pointer mode
 
-    private final List<MemorySegment> modules = new ArrayList<>();
-    private final Map<String, String> moduleImages = new HashMap<>();
-    private final MemorySegment kReluFwd, kLeakyFwd, kTanhFwd, kSigmoidFwd, kReluBwd, kLeakyBwd, kTanhBwd, kSigmoidBwd;
-    private final MemorySegment kBiasAdd, kBiasBwd, kCriticLoss, kGeneratorLoss;
-    private final MemorySegment kAdam, kRmsprop, kSgd, kClamp, kSumSquares, kAxpy, kScale;
-    private final MemorySegment kNormal, kWords, kGather;
-    private final MemorySegment kBnTrain, kBnEval, kBnBackward;
+    private final Kernels kernels;
+    private final Staging staging;
+    private final Launcher launcher;
 
     private final long partials;            // double[REDUCE_MAX_BLOCKS] for sum_squares
     private final long ticket;              // unsigned int, sum_squares' last-block counter (kept at 0 between launches)
     private long workspace, workspaceBytes; // cuDNN workspace: grows, never shrinks
-    private final MemorySegment[] upload = new MemorySegment[STAGING_SLOTS];     // page-locked staging, host -> device
-    private final MemorySegment[] uploadDone = new MemorySegment[STAGING_SLOTS]; // recorded after each slot's copy
-    private int uploadNext;                 // the slot of the next staged copy
-    private MemorySegment download;         // page-locked staging for device -> host copies
 
     private final Map<ConvKey, ConvPlan> convPlans = new HashMap<>();
     private final Map<BnKey, BnPlan> bnPlans = new HashMap<>();
@@ -134,11 +123,6 @@ public final class CudaBackend implements Backend {
     private Thread boundThread;
     private boolean closed;
 
-    /** How the operations of the current step run (see {@link CudaStepGraph}); EAGER outside a step graph. */
-    enum StepMode { EAGER, MEASURE, CAPTURE, REPLAY }
-
-    private StepMode stepMode = StepMode.EAGER;
-    private CudaStepGraph stepGraph;            // the graph whose step is running, when not EAGER
     private long memoryGeneration;              // counts device allocations and frees: a graph holds addresses
     private final List<CudaStepGraph> graphs = new ArrayList<>();
     private long cublasWorkspace;
@@ -178,11 +162,8 @@ public final class CudaBackend implements Backend {
             stream = CudaDriver.streamCreate(CudaDriver.CU_STREAM_NON_BLOCKING);
             MemorySegment s = stream;
             undo.push(() -> CudaDriver.streamDestroy(s));
-            for (int i = 0; i < STAGING_SLOTS; i++) {
-                MemorySegment e = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DISABLE_TIMING);
-                uploadDone[i] = e;
-                undo.push(() -> CudaDriver.eventDestroy(e));
-            }
+            staging = new Staging(stream);
+            undo.push(staging::close);
 
             // our own cuBLAS workspace (the size cuBLAS picks itself: 32 MiB on Hopper, 4 MiB before), so that a
             // captured step never makes cuBLAS allocate; freed after the handle
@@ -201,44 +182,14 @@ public final class CudaBackend implements Backend {
             undo.push(() -> Cudnn.destroy(hd));
             Cudnn.setStream(cudnn, stream);
 
-            args = new KernelArgs(arena);
             one = arena.allocateFrom(JAVA_FLOAT, 1f);
             zero = arena.allocateFrom(JAVA_FLOAT, 0f);
             gemmAlpha = arena.allocate(JAVA_FLOAT);
             gemmBeta = arena.allocate(JAVA_FLOAT);
+            launcher = new Launcher(stream, staging, smCount, arena);
 
-            undo.push(() -> { for (MemorySegment m : modules) CudaDriver.moduleUnload(m); });
-            MemorySegment act = module(build, "activations");
-            kReluFwd = fn(act, "relu_forward");
-            kLeakyFwd = fn(act, "leaky_relu_forward");
-            kTanhFwd = fn(act, "tanh_forward");
-            kSigmoidFwd = fn(act, "sigmoid_forward");
-            kReluBwd = fn(act, "relu_backward");
-            kLeakyBwd = fn(act, "leaky_relu_backward");
-            kTanhBwd = fn(act, "tanh_backward");
-            kSigmoidBwd = fn(act, "sigmoid_backward");
-            kBiasAdd = fn(act, "bias_add");
-            kBiasBwd = fn(act, "bias_backward");
-            MemorySegment loss = module(build, "gan_losses");
-            kCriticLoss = fn(loss, "critic_loss");
-            kGeneratorLoss = fn(loss, "generator_loss");
-            MemorySegment optim = module(build, "optim");
-            kAdam = fn(optim, "adam_step");
-            kRmsprop = fn(optim, "rmsprop_step");
-            kSgd = fn(optim, "sgd_step");
-            kClamp = fn(optim, "clamp_params");
-            MemorySegment reduce = module(build, "reduce");
-            kSumSquares = fn(reduce, "sum_squares");
-            kAxpy = fn(reduce, "axpy");
-            kScale = fn(reduce, "scale");
-            MemorySegment noise = module(build, "noise");
-            kNormal = fn(noise, "philox_normal");
-            kWords = fn(noise, "philox_words");
-            kGather = fn(module(build, "data"), "gather_images");
-            MemorySegment bn = module(build, "batchnorm");
-            kBnTrain = fn(bn, "bn_forward_train");
-            kBnEval = fn(bn, "bn_forward_eval");
-            kBnBackward = fn(bn, "bn_backward");
+            kernels = new Kernels(build, ccMajor, ccMinor);
+            undo.push(kernels::close);
 
             partials = CudaDriver.memAlloc(8L * REDUCE_MAX_BLOCKS);
             long pp = partials;
@@ -251,7 +202,7 @@ public final class CudaBackend implements Backend {
             describe = String.format("CUDA, %s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, cuBLAS %s, cuDNN %s, kernels %s%s",
                     deviceName, ccMajor, ccMinor, smCount, CudaDriver.deviceTotalMem(dev) / (1024.0 * 1024 * 1024),
                     KernelBuild.cudaVersion(CudaDriver.driverVersion()), Cublas.versionString(), Cudnn.versionString(Cudnn.version()),
-                    moduleImages.get("activations"), options.allowTf32() ? ", TF32 allowed" : "")
+                    kernels.image(), options.allowTf32() ? ", TF32 allowed" : "")
                     + (options.batchNorm() == BatchNorm.KERNELS ? ", batch norm by our kernels" : "");
         } catch (RuntimeException | Error failure) {
             while (!undo.isEmpty()) {
@@ -265,16 +216,6 @@ public final class CudaBackend implements Backend {
             throw failure;
         }
     }
-
-    private MemorySegment module(KernelBuild build, String family) {
-        CudaModules.Loaded m = CudaModules.load(build, family, ccMajor, ccMinor);
-        modules.add(m.module());
-        moduleImages.put(family, m.image().ptx() ? "PTX compute_" + build.ptxArch() + " (JIT)"
-                : m.image().resource().replaceAll(".*\\.(sm_\\d+)\\.cubin$", "$1 cubin"));
-        return m.module();
-    }
-
-    private static MemorySegment fn(MemorySegment module, String name) { return CudaDriver.moduleGetFunction(module, name); }
 
     public Options options() { return options; }
 
@@ -302,21 +243,6 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    // ---------------------------------------------------------------- launches
-
-    private int blocksFor(long n) {
-        long cap = 32L * smCount;
-        return (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, cap));
-    }
-
-    private void launch(MemorySegment f, int gridX, int gridY, String name) {
-        if (stepMode == StepMode.CAPTURE || stepMode == StepMode.REPLAY) {
-            stepGraph.operation(StepHash.of(f.address(), gridX, gridY, args.hash()), name);
-            if (stepMode == StepMode.REPLAY) return;
-        }
-        CudaDriver.launchKernel(f, gridX, gridY, BLOCK, 0, stream, args.pointers(), name);
-    }
-
     // ---------------------------------------------------------------- step graphs
 
     @Override
@@ -327,19 +253,15 @@ public final class CudaBackend implements Backend {
         return g;
     }
 
-    void beginStep(CudaStepGraph graph, StepMode mode) {
+    /** Makes the context current and starts a step of {@code graph} (see {@link Launcher}). */
+    void beginStep(CudaStepGraph graph, Launcher.Mode mode) {
         bind();
-        if (stepMode != StepMode.EAGER) throw new IllegalStateException("a step graph's step is already running on this backend");
-        stepGraph = graph;
-        stepMode = mode;
+        launcher.beginStep(graph, mode);
     }
 
-    void endStep() {
-        stepMode = StepMode.EAGER;
-        stepGraph = null;
-    }
+    void endStep() { launcher.endStep(); }
 
-    StepMode stepMode() { return stepMode; }
+    Launcher.Mode stepMode() { return launcher.mode(); }
 
     MemorySegment stream() { return stream; }
 
@@ -355,73 +277,9 @@ public final class CudaBackend implements Backend {
 
     void freeRecord(long ptr) { free(ptr); }
 
-    void uploadRecord(long device, MemorySegment host, long bytes) { toDevice(device, host, bytes); }
+    void uploadRecord(long device, MemorySegment host, long bytes) { staging.toDevice(device, host, bytes); }
 
     void forget(CudaStepGraph graph) { graphs.remove(graph); }
-
-    /** True while a step is captured or replayed: operations then go to (or are checked against) the graph. */
-    private boolean inGraph() { return stepMode == StepMode.CAPTURE || stepMode == StepMode.REPLAY; }
-
-    /**
-     * A library call or copy of a graph step: notes it while capturing and returns false (the caller makes it); while
-     * replaying, checks it against the graph and returns true (the caller skips it). Eager: false.
-     */
-    private boolean replayed(String name, long... identity) {
-        if (!inGraph()) return false;
-        stepGraph.operation(StepHash.of(identity), name);
-        return stepMode == StepMode.REPLAY;
-    }
-
-    /** Refuses waiting for the GPU inside any step of a step graph (it would fail once the step is captured). */
-    private void notInStep(String what) {
-        if (stepMode != StepMode.EAGER) refuse(what);
-    }
-
-    /** Refuses allocation inside a captured or replayed step (the first steps, run op by op, may allocate). */
-    private void notInGraph(String what) {
-        if (inGraph()) refuse(what);
-    }
-
-    private static void refuse(String what) {
-        throw new IllegalStateException(what + " inside a training step run through a CUDA graph: such a step must "
-                + "not wait for the GPU or read results back, and once warm must not allocate device memory");
-    }
-
-    /**
-     * The step-record offset of {@code bytes} of per-step values for the current operation, or -1 when the kernel takes
-     * them by value (eager; while measuring, the place is only reserved).
-     */
-    private int stepOffset(int bytes) {
-        if (stepMode == StepMode.EAGER) return -1;
-        int off = stepGraph.reserve(bytes);
-        return stepMode == StepMode.MEASURE ? -1 : off;
-    }
-
-    /**
-     * The device address from which a kernel reads a per-step value, after writing it into the step record; 0 (the
-     * kernel uses its by-value argument) when eager or measuring.
-     */
-    private long stepLong(long v) {
-        int off = stepOffset(8);
-        if (off < 0) return 0;
-        stepGraph.hostRecord().set(JAVA_LONG, off, v);
-        return stepGraph.device(off);
-    }
-
-    private long stepInt(int v) {
-        int off = stepOffset(4);
-        if (off < 0) return 0;
-        stepGraph.hostRecord().set(JAVA_INT, off, v);
-        return stepGraph.device(off);
-    }
-
-    private long stepFloats(float a, float b) {
-        int off = stepOffset(8);
-        if (off < 0) return 0;
-        stepGraph.hostRecord().set(JAVA_FLOAT, off, a);
-        stepGraph.hostRecord().set(JAVA_FLOAT, off + 4, b);
-        return stepGraph.device(off);
-    }
 
     // ---------------------------------------------------------------- tensors
 
@@ -446,7 +304,7 @@ public final class CudaBackend implements Backend {
 
     private CudaTensor allocate(DType dtype, int... shape) {
         bind();
-        notInGraph("allocating a tensor " + Shapes.str(shape));
+        launcher.checkMayAllocate("allocating a tensor " + Shapes.str(shape));
         memoryGeneration++;
         long bytes = Shapes.size(shape) * dtype.bytes;
         long ptr = bytes == 0 ? 0 : CudaDriver.memAlloc(bytes);
@@ -456,7 +314,7 @@ public final class CudaBackend implements Backend {
     void free(long ptr) {
         if (closed || ptr == 0) return;   // after close the context is gone, and with it the memory
         bind();
-        notInGraph("freeing device memory");
+        launcher.checkMayAllocate("freeing device memory");
         memoryGeneration++;
         CudaDriver.memFree(ptr);
     }
@@ -464,7 +322,7 @@ public final class CudaBackend implements Backend {
     @Override
     public Tensor zeros(DType dtype, int... shape) {
         CudaTensor t = allocate(dtype, shape);
-        if (t.bytes > 0) CudaDriver.memsetD8Async(t.ptr, (byte) 0, t.bytes, stream);
+        if (t.bytes > 0) launcher.library("zeros", () -> CudaDriver.memsetD8Async(t.ptr, (byte) 0, t.bytes, stream), t.ptr, t.bytes);
         return t;
     }
 
@@ -472,7 +330,7 @@ public final class CudaBackend implements Backend {
     public Tensor upload(float[] data, int... shape) {
         CudaTensor t = allocate(DType.F32, shape);
         if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " values for shape " + Shapes.str(shape));
-        toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
+        staging.toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
         return t;
     }
 
@@ -480,7 +338,7 @@ public final class CudaBackend implements Backend {
     public Tensor upload(byte[] data, int... shape) {
         CudaTensor t = allocate(DType.U8, shape);
         if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " bytes for shape " + Shapes.str(shape));
-        toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
+        staging.toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
         return t;
     }
 
@@ -488,7 +346,7 @@ public final class CudaBackend implements Backend {
     public Tensor upload(int[] data, int... shape) {
         CudaTensor t = allocate(DType.I32, shape);
         if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " ints for shape " + Shapes.str(shape));
-        toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
+        staging.toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
         return t;
     }
 
@@ -497,7 +355,7 @@ public final class CudaBackend implements Backend {
         long p = f(dst);
         if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " values into " + dst);
         bind();
-        stepCopy(p, MemorySegment.ofArray(src), 4L * src.length);
+        launcher.copyFromHost(p, MemorySegment.ofArray(src), 4L * src.length);
     }
 
     @Override
@@ -506,78 +364,21 @@ public final class CudaBackend implements Backend {
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("copyFromHost: expected an I32 tensor, got " + dst);
         if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " ints into " + dst);
         bind();
-        stepCopy(c.ptr, MemorySegment.ofArray(src), 4L * src.length);
-    }
-
-    /**
-     * A host-to-device copy of a step. In a graph the data travels in the step record, and the graph copies it from the
-     * record's device copy to {@code dst}; eager (and while measuring), it goes through the staging ring.
-     */
-    private void stepCopy(long dst, MemorySegment heap, long bytes) {
-        if (bytes == 0) return;
-        if (stepMode == StepMode.EAGER || stepMode == StepMode.MEASURE) {
-            if (stepMode == StepMode.MEASURE) stepGraph.reserve(recordBytes(bytes, "copyFromHost"));
-            toDevice(dst, heap, bytes);
-            return;
-        }
-        int off = stepGraph.reserve(recordBytes(bytes, "copyFromHost"));
-        MemorySegment.copy(heap, 0, stepGraph.hostRecord(), off, bytes);
-        if (replayed("copyFromHost", 11, dst, bytes)) return;
-        CudaDriver.memcpyDtoDAsync(dst, stepGraph.device(off), bytes, stream);
-    }
-
-    private static int recordBytes(long bytes, String op) {
-        if (bytes > STAGING_LIMIT) throw new IllegalStateException(op + " of " + bytes + " bytes inside a training step run through a CUDA graph (at most " + STAGING_LIMIT + ")");
-        return (int) bytes;
-    }
-
-    /**
-     * Copies {@code bytes} of heap memory to the device. Small copies go through the page-locked staging buffer
-     * without waiting for the GPU (only for the previous staged copy to have left the buffer); large ones through
-     * a temporary buffer, waiting for the copy.
-     */
-    private void toDevice(long dst, MemorySegment heap, long bytes) {
-        if (bytes == 0) return;
-        if (bytes <= STAGING_LIMIT) {
-            int slot = uploadNext;
-            uploadNext = (slot + 1) % STAGING_SLOTS;
-            CudaDriver.eventSynchronize(uploadDone[slot]);     // this slot's previous copy has left the buffer
-            if (upload[slot] == null || upload[slot].byteSize() < bytes) {
-                if (upload[slot] != null) CudaDriver.memFreeHost(upload[slot]);
-                upload[slot] = null;
-                upload[slot] = CudaDriver.memAllocHost(Math.max(bytes, 1L << 16));
-            }
-            MemorySegment.copy(heap, 0, upload[slot], 0, bytes);
-            CudaDriver.memcpyHtoDAsync(dst, upload[slot], bytes, stream);
-            CudaDriver.eventRecord(uploadDone[slot], stream);
-        } else {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment tmp = a.allocate(bytes, 16);
-                MemorySegment.copy(heap, 0, tmp, 0, bytes);
-                CudaDriver.memcpyHtoDAsync(dst, tmp, bytes, stream);
-                CudaDriver.streamSynchronize(stream);     // tmp is freed when the arena closes
-            }
-        }
+        launcher.copyFromHost(c.ptr, MemorySegment.ofArray(src), 4L * src.length);
     }
 
     @Override
     public float[] download(Tensor t) {
         CudaTensor c = t(t);
         bind();
-        notInStep("download");
+        launcher.checkMayWait("download");
         float[] out = new float[t.sizeInt()];
         if (c.bytes == 0) return out;
-        if (download == null || download.byteSize() < c.bytes) {
-            if (download != null) CudaDriver.memFreeHost(download);
-            download = null;
-            download = CudaDriver.memAllocHost(Math.max(c.bytes, 1L << 16));
-        }
-        CudaDriver.memcpyDtoHAsync(download, c.ptr, c.bytes, stream);
-        CudaDriver.streamSynchronize(stream);
+        MemorySegment host = staging.toHost(c.ptr, c.bytes);
         switch (c.dtype()) {
-            case F32 -> MemorySegment.copy(download, JAVA_FLOAT, 0, out, 0, out.length);
-            case U8 -> { for (int i = 0; i < out.length; i++) out[i] = download.get(JAVA_BYTE, i) & 0xFF; }
-            case I32 -> { for (int i = 0; i < out.length; i++) out[i] = download.getAtIndex(JAVA_INT, i); }
+            case F32 -> MemorySegment.copy(host, JAVA_FLOAT, 0, out, 0, out.length);
+            case U8 -> { for (int i = 0; i < out.length; i++) out[i] = host.get(JAVA_BYTE, i) & 0xFF; }
+            case I32 -> { for (int i = 0; i < out.length; i++) out[i] = host.getAtIndex(JAVA_INT, i); }
         }
         return out;
     }
@@ -587,15 +388,10 @@ public final class CudaBackend implements Backend {
         CudaTensor c = t(t);
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("downloadInts needs an I32 tensor, got " + t);
         bind();
-        notInStep("download");
+        launcher.checkMayWait("download");
         int[] out = new int[t.sizeInt()];
         if (c.bytes == 0) return out;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment host = a.allocate(c.bytes, 4);
-            CudaDriver.memcpyDtoHAsync(host, c.ptr, c.bytes, stream);
-            CudaDriver.streamSynchronize(stream);
-            MemorySegment.copy(host, JAVA_INT, 0, out, 0, out.length);
-        }
+        MemorySegment.copy(staging.toHost(c.ptr, c.bytes), JAVA_INT, 0, out, 0, out.length);
         return out;
     }
 
@@ -604,8 +400,8 @@ public final class CudaBackend implements Backend {
         CudaTensor s = t(src), d = t(dst);
         if (s.dtype() != d.dtype() || s.size() != d.size()) throw new IllegalArgumentException("copy " + src + " -> " + dst);
         bind();
-        if (s.bytes == 0 || replayed("copy", 12, d.ptr, s.ptr, s.bytes)) return;
-        CudaDriver.memcpyDtoDAsync(d.ptr, s.ptr, s.bytes, stream);
+        if (s.bytes == 0) return;
+        launcher.library("copy", () -> CudaDriver.memcpyDtoDAsync(d.ptr, s.ptr, s.bytes, stream), d.ptr, s.ptr, s.bytes);
     }
 
     @Override
@@ -619,14 +415,15 @@ public final class CudaBackend implements Backend {
     public void fill(Tensor t, float value) {
         long p = f(t);
         bind();
-        if (t.size() == 0 || replayed("fill", 13, p, Float.floatToRawIntBits(value), t.size())) return;
-        CudaDriver.memsetD32Async(p, Float.floatToRawIntBits(value), t.size(), stream);
+        if (t.size() == 0) return;
+        int bits = Float.floatToRawIntBits(value);
+        launcher.library("fill", () -> CudaDriver.memsetD32Async(p, bits, t.size(), stream), p, bits, t.size());
     }
 
     @Override
     public void synchronize() {
         bind();
-        notInStep("synchronize");
+        launcher.checkMayWait("synchronize");
         CudaDriver.streamSynchronize(stream);
     }
 
@@ -636,7 +433,7 @@ public final class CudaBackend implements Backend {
      */
     public float elapsedMillis(Runnable work) {
         bind();
-        notInStep("elapsedMillis");
+        launcher.checkMayWait("elapsedMillis");
         MemorySegment start = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
         MemorySegment end = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
         try {
@@ -711,7 +508,7 @@ public final class CudaBackend implements Backend {
     /** Makes the workspace at least {@code bytes}; waits for queued work before freeing the old one. */
     private void ensureWorkspace(long bytes) {
         if (bytes <= workspaceBytes) return;
-        notInGraph("growing the cuDNN workspace");
+        launcher.checkMayAllocate("growing the cuDNN workspace");
         memoryGeneration++;
         if (workspace != 0) {
             CudaDriver.streamSynchronize(stream);
@@ -732,7 +529,7 @@ public final class CudaBackend implements Backend {
     private int algorithm(ConvPlan plan, ConvKey key, Cudnn.Direction dir, long x, long w, long y) {
         ConvDirection d = plan.dirs[dir.ordinal()];
         if (d.algo >= 0) return d.algo;
-        notInGraph("cuDNN's algorithm search for a new convolution shape");
+        launcher.checkMayAllocate("cuDNN's algorithm search for a new convolution shape");
         memoryGeneration++;
         int algos = switch (dir) {
             case FORWARD -> Cudnn.FWD_ALGO_COUNT;
@@ -790,9 +587,8 @@ public final class CudaBackend implements Backend {
         bind();
         ConvPlan plan = convPlan(key);
         int algo = algorithm(plan, key, Cudnn.Direction.FORWARD, xp, wp, yp);
-        if (replayed("conv2dForward", 1, plan.x.address(), algo, xp, wp, yp, workspace, workspaceBytes)) return;
-        Cudnn.convolutionForward(cudnn, one, plan.x, xp, plan.w, wp, plan.dirs[0].conv, algo, workspace, workspaceBytes,
-                zero, plan.y, yp);
+        launcher.library("conv2dForward", () -> Cudnn.convolutionForward(cudnn, one, plan.x, xp, plan.w, wp, plan.dirs[0].conv,
+                algo, workspace, workspaceBytes, zero, plan.y, yp), plan.x.address(), algo, xp, wp, yp, workspace, workspaceBytes);
     }
 
     @Override
@@ -802,9 +598,9 @@ public final class CudaBackend implements Backend {
         bind();
         ConvPlan plan = convPlan(key);
         int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_DATA, dxp, wp, dyp);
-        if (replayed("conv2dBackwardData", 2, plan.x.address(), algo, dxp, wp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0)) return;
-        Cudnn.convolutionBackwardData(cudnn, one, plan.w, wp, plan.y, dyp, plan.dirs[1].conv, algo, workspace, workspaceBytes,
-                accumulate ? one : zero, plan.x, dxp);
+        launcher.library("conv2dBackwardData", () -> Cudnn.convolutionBackwardData(cudnn, one, plan.w, wp, plan.y, dyp,
+                plan.dirs[1].conv, algo, workspace, workspaceBytes, accumulate ? one : zero, plan.x, dxp),
+                plan.x.address(), algo, dxp, wp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0);
     }
 
     @Override
@@ -814,9 +610,9 @@ public final class CudaBackend implements Backend {
         bind();
         ConvPlan plan = convPlan(key);
         int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_FILTER, xp, dwp, dyp);
-        if (replayed("conv2dBackwardFilter", 3, plan.x.address(), algo, dwp, xp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0)) return;
-        Cudnn.convolutionBackwardFilter(cudnn, one, plan.x, xp, plan.y, dyp, plan.dirs[2].conv, algo, workspace, workspaceBytes,
-                accumulate ? one : zero, plan.w, dwp);
+        launcher.library("conv2dBackwardFilter", () -> Cudnn.convolutionBackwardFilter(cudnn, one, plan.x, xp, plan.y, dyp,
+                plan.dirs[2].conv, algo, workspace, workspaceBytes, accumulate ? one : zero, plan.w, dwp),
+                plan.x.address(), algo, dwp, xp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0);
     }
 
     // ---------------------------------------------------------------- bias
@@ -828,8 +624,7 @@ public final class CudaBackend implements Backend {
         if (b.size() != C) throw new IllegalArgumentException("addBias: bias " + b + " for " + y);
         bind();
         if (y.size() == 0) return;
-        args.begin().ptr(yp).ptr(bp).i64(y.size()).i32(C).i64(y.sizeFrom(2));
-        launch(kBiasAdd, blocksFor(y.size()), 1, "bias_add");
+        launcher.kernel(kernels.biasAdd, launcher.blocksFor(y.size())).ptr(yp).ptr(bp).i64(y.size()).i32(C).i64(y.sizeFrom(2)).launch();
     }
 
     @Override
@@ -839,8 +634,7 @@ public final class CudaBackend implements Backend {
         if (db.size() != C) throw new IllegalArgumentException("biasBackward: " + db + " for " + dy);
         bind();
         if (C == 0) return;
-        args.begin().ptr(dbp).ptr(dyp).i32(N).i32(C).i64(dy.sizeFrom(2));
-        launch(kBiasBwd, C, 1, "bias_backward");
+        launcher.kernel(kernels.biasBackward, C).ptr(dbp).ptr(dyp).i32(N).i32(C).i64(dy.sizeFrom(2)).launch();
     }
 
     // ---------------------------------------------------------------- batch norm (cuDNN, spatial)
@@ -892,14 +686,13 @@ public final class CudaBackend implements Backend {
         BnPlan plan = bnPlan(x, "batchNormTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
         if (options.batchNorm() == BatchNorm.KERNELS) {
             if (x.size() == 0) return;
-            args.begin().ptr(yp).ptr(smp).ptr(sip).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp).i32(x.dim(0)).i32(x.dim(1))
-                    .i32(bnInner(x)).f64(momentum).f64(eps);
-            launch(kBnTrain, x.dim(1), 1, "bn_forward_train");
+            launcher.kernel(kernels.bnForwardTrain, x.dim(1)).ptr(yp).ptr(smp).ptr(sip).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp)
+                    .i32(x.dim(0)).i32(x.dim(1)).i32(bnInner(x)).f64(momentum).f64(eps).launch();
             return;
         }
-        if (replayed("batchNormTrain", 4, plan.x().address(), yp, smp, sip, xp, gp, bp, rmp, rvp,
-                Double.doubleToRawLongBits(momentum), Double.doubleToRawLongBits(eps))) return;
-        Cudnn.batchNormForwardTraining(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, momentum, rmp, rvp, eps, smp, sip);
+        launcher.library("batchNormTrain", () -> Cudnn.batchNormForwardTraining(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp,
+                momentum, rmp, rvp, eps, smp, sip), plan.x().address(), yp, smp, sip, xp, gp, bp, rmp, rvp,
+                Double.doubleToRawLongBits(momentum), Double.doubleToRawLongBits(eps));
     }
 
     @Override
@@ -910,12 +703,12 @@ public final class CudaBackend implements Backend {
         BnPlan plan = bnPlan(x, "batchNormEval", gamma, beta, runMean, runVar);
         if (options.batchNorm() == BatchNorm.KERNELS) {
             if (x.size() == 0) return;
-            args.begin().ptr(yp).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp).i64(x.size()).i32(x.dim(1)).i32(bnInner(x)).f64(eps);
-            launch(kBnEval, blocksFor(x.size()), 1, "bn_forward_eval");
+            launcher.kernel(kernels.bnForwardEval, launcher.blocksFor(x.size())).ptr(yp).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp)
+                    .i64(x.size()).i32(x.dim(1)).i32(bnInner(x)).f64(eps).launch();
             return;
         }
-        if (replayed("batchNormEval", 5, plan.x().address(), yp, xp, gp, bp, rmp, rvp, Double.doubleToRawLongBits(eps))) return;
-        Cudnn.batchNormForwardInference(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, rmp, rvp, eps);
+        launcher.library("batchNormEval", () -> Cudnn.batchNormForwardInference(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp,
+                rmp, rvp, eps), plan.x().address(), yp, xp, gp, bp, rmp, rvp, Double.doubleToRawLongBits(eps));
     }
 
     /**
@@ -933,14 +726,14 @@ public final class CudaBackend implements Backend {
         BnPlan plan = bnPlan(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
         if (options.batchNorm() == BatchNorm.KERNELS) {
             if (x.size() == 0) return;
-            args.begin().ptr(dxp).ptr(dgp).ptr(dbp).ptr(dyp).ptr(xp).ptr(gp).ptr(smp).ptr(sip).i32(x.dim(0)).i32(x.dim(1)).i32(bnInner(x));
-            launch(kBnBackward, x.dim(1), 1, "bn_backward");
+            launcher.kernel(kernels.bnBackward, x.dim(1)).ptr(dxp).ptr(dgp).ptr(dbp).ptr(dyp).ptr(xp).ptr(gp).ptr(smp).ptr(sip)
+                    .i32(x.dim(0)).i32(x.dim(1)).i32(bnInner(x)).launch();
             return;
         }
         // dx written (alpha 1, beta 0); dgamma, dbeta accumulated (alpha 1, beta 1)
-        if (replayed("batchNormBackward", 6, plan.x().address(), dxp, dgp, dbp, dyp, xp, gp, smp, sip, Double.doubleToRawLongBits(eps))) return;
-        Cudnn.batchNormBackward(cudnn, one, zero, one, one, plan.x(), xp, dyp, dxp, plan.bn(), gp, dgp, dbp,
-                eps, smp, sip);
+        launcher.library("batchNormBackward", () -> Cudnn.batchNormBackward(cudnn, one, zero, one, one, plan.x(), xp, dyp, dxp,
+                plan.bn(), gp, dgp, dbp, eps, smp, sip), plan.x().address(), dxp, dgp, dbp, dyp, xp, gp, smp, sip,
+                Double.doubleToRawLongBits(eps));
     }
 
     // ---------------------------------------------------------------- activations
@@ -952,14 +745,13 @@ public final class CudaBackend implements Backend {
         long n = x.size();
         bind();
         if (n == 0) return;
-        args.begin().ptr(yp).ptr(xp).i64(n);
-        MemorySegment k = switch (act) {
-            case RELU -> kReluFwd;
-            case LEAKY_RELU -> { args.f32((float) alpha); yield kLeakyFwd; }
-            case TANH -> kTanhFwd;
-            case SIGMOID -> kSigmoidFwd;
-        };
-        launch(k, blocksFor(n), 1, act + " forward");
+        int grid = launcher.blocksFor(n);
+        switch (act) {
+            case RELU -> launcher.kernel(kernels.reluForward, grid).ptr(yp).ptr(xp).i64(n).launch();
+            case LEAKY_RELU -> launcher.kernel(kernels.leakyReluForward, grid).ptr(yp).ptr(xp).i64(n).f32((float) alpha).launch();
+            case TANH -> launcher.kernel(kernels.tanhForward, grid).ptr(yp).ptr(xp).i64(n).launch();
+            case SIGMOID -> launcher.kernel(kernels.sigmoidForward, grid).ptr(yp).ptr(xp).i64(n).launch();
+        }
     }
 
     @Override
@@ -971,14 +763,13 @@ public final class CudaBackend implements Backend {
         long n = dx.size();
         bind();
         if (n == 0) return;
-        args.begin().ptr(dxp).ptr(dyp);
-        MemorySegment k = switch (act) {
-            case RELU -> { args.ptr(xp).i64(n); yield kReluBwd; }
-            case LEAKY_RELU -> { args.ptr(xp).i64(n).f32((float) alpha); yield kLeakyBwd; }
-            case TANH -> { args.ptr(yp).i64(n); yield kTanhBwd; }
-            case SIGMOID -> { args.ptr(yp).i64(n); yield kSigmoidBwd; }
-        };
-        launch(k, blocksFor(n), 1, act + " backward");
+        int grid = launcher.blocksFor(n);
+        switch (act) {
+            case RELU -> launcher.kernel(kernels.reluBackward, grid).ptr(dxp).ptr(dyp).ptr(xp).i64(n).launch();
+            case LEAKY_RELU -> launcher.kernel(kernels.leakyReluBackward, grid).ptr(dxp).ptr(dyp).ptr(xp).i64(n).f32((float) alpha).launch();
+            case TANH -> launcher.kernel(kernels.tanhBackward, grid).ptr(dxp).ptr(dyp).ptr(yp).i64(n).launch();
+            case SIGMOID -> launcher.kernel(kernels.sigmoidBackward, grid).ptr(dxp).ptr(dyp).ptr(yp).i64(n).launch();
+        }
     }
 
     // ---------------------------------------------------------------- linear algebra and elementwise
@@ -995,12 +786,12 @@ public final class CudaBackend implements Backend {
         long ap = f(a), bp = f(b), cp = f(c);
         bind();
         if (m == 0 || n == 0) return;
-        if (replayed("gemm", 7, transA ? 1 : 0, transB ? 1 : 0, m, n, k, ap, bp, cp, Float.floatToRawIntBits(alpha),
-                Float.floatToRawIntBits(beta))) return;
-        gemmAlpha.set(JAVA_FLOAT, 0, alpha);
-        gemmBeta.set(JAVA_FLOAT, 0, beta);
-        Cublas.sgemm(cublas, transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
-                n, m, k, gemmAlpha, bp, Math.max(1, b.dim(1)), ap, Math.max(1, a.dim(1)), gemmBeta, cp, n);
+        launcher.library("gemm", () -> {
+            gemmAlpha.set(JAVA_FLOAT, 0, alpha);
+            gemmBeta.set(JAVA_FLOAT, 0, beta);
+            Cublas.sgemm(cublas, transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
+                    n, m, k, gemmAlpha, bp, Math.max(1, b.dim(1)), ap, Math.max(1, a.dim(1)), gemmBeta, cp, n);
+        }, transA ? 1 : 0, transB ? 1 : 0, m, n, k, ap, bp, cp, Float.floatToRawIntBits(alpha), Float.floatToRawIntBits(beta));
     }
 
     @Override
@@ -1009,8 +800,7 @@ public final class CudaBackend implements Backend {
         long xp = f(x), yp = f(y);
         bind();
         if (x.size() == 0) return;
-        args.begin().ptr(yp).ptr(xp).f32(alpha).i64(x.size());
-        launch(kAxpy, blocksFor(x.size()), 1, "axpy");
+        launcher.kernel(kernels.axpy, launcher.blocksFor(x.size())).ptr(yp).ptr(xp).f32(alpha).i64(x.size()).launch();
     }
 
     @Override
@@ -1018,8 +808,7 @@ public final class CudaBackend implements Backend {
         long xp = f(x);
         bind();
         if (x.size() == 0) return;
-        args.begin().ptr(xp).f32(alpha).i64(x.size());
-        launch(kScale, blocksFor(x.size()), 1, "scale");
+        launcher.kernel(kernels.scale, launcher.blocksFor(x.size())).ptr(xp).f32(alpha).i64(x.size()).launch();
     }
 
     // ---------------------------------------------------------------- multi-tensor tables
@@ -1064,7 +853,7 @@ public final class CudaBackend implements Backend {
         TableKey key = new TableKey(words);
         Long dev = tables.get(key);
         if (dev != null) return dev;
-        notInGraph(op + " on a new set of tensors");
+        launcher.checkMayAllocate(op + " on a new set of tensors");
         memoryGeneration++;
         if (tables.size() >= MAX_TABLES) {
             CudaDriver.streamSynchronize(stream);
@@ -1073,7 +862,7 @@ public final class CudaBackend implements Backend {
         }
         long bytes = KernelLayouts.TENSOR_SLOT.byteSize() * Math.max(T, 1);
         long d = CudaDriver.memAlloc(bytes);
-        if (T > 0) toDevice(d, MemorySegment.ofArray(words), bytes);
+        if (T > 0) staging.toDevice(d, MemorySegment.ofArray(words), bytes);
         tables.put(key, d);
         return d;
     }
@@ -1092,7 +881,7 @@ public final class CudaBackend implements Backend {
     private int multiTensorBlocks(List<Tensor> params) {
         long max = 0;
         for (Tensor t : params) max = Math.max(max, t.size());
-        return (int) Math.max(1, Math.min((max + BLOCK - 1) / BLOCK, 8L * smCount));
+        return launcher.multiTensorBlocks(max);
     }
 
     @Override
@@ -1105,9 +894,7 @@ public final class CudaBackend implements Backend {
         for (Tensor t : xs) total += t.size();
         // the grid depends only on the total size, so the summation order (and result) is the same for the same tensors
         int grid = (int) Math.max(1, Math.min(REDUCE_MAX_BLOCKS, (total + 8L * BLOCK - 1) / (8L * BLOCK)));
-        long dyn = stepInt(slot);
-        args.begin().ptr(tab).i32(xs.size()).ptr(partials).ptr(ticket).ptr(op).i32(dyn == 0 ? slot : 0).ptr(dyn);
-        launch(kSumSquares, grid, 1, "sum_squares");
+        launcher.kernel(kernels.sumSquares, grid).ptr(tab).i32(xs.size()).ptr(partials).ptr(ticket).ptr(op).stepI32(slot).stepValues().launch();
     }
 
     // ---------------------------------------------------------------- optimizers
@@ -1122,10 +909,8 @@ public final class CudaBackend implements Backend {
         float bc2sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = lr / bc1;
         long tab = table("adamStep", params, grads, m, v);
-        long dyn = stepFloats(stepSize, bc2sqrt);
-        if (dyn != 0) stepSize = bc2sqrt = 0;
-        args.begin().ptr(tab).f32(stepSize).f32(beta1).f32(beta2).f32(eps).f32(weightDecay).f32(bc2sqrt).ptr(dyn);
-        launch(kAdam, multiTensorBlocks(params), params.size(), "adam_step");
+        launcher.kernel(kernels.adamStep, multiTensorBlocks(params), params.size())
+                .ptr(tab).stepF32(stepSize).f32(beta1).f32(beta2).f32(eps).f32(weightDecay).stepF32(bc2sqrt).stepValues().launch();
     }
 
     @Override
@@ -1134,9 +919,8 @@ public final class CudaBackend implements Backend {
         bind();
         if (params.isEmpty()) return;
         long tab = table("rmspropStep", params, grads, sq, null);
-        long dyn = stepFloats(lr, 0);
-        args.begin().ptr(tab).f32(dyn == 0 ? lr : 0).f32(alpha).f32(eps).ptr(dyn);
-        launch(kRmsprop, multiTensorBlocks(params), params.size(), "rmsprop_step");
+        launcher.kernel(kernels.rmspropStep, multiTensorBlocks(params), params.size())
+                .ptr(tab).stepF32(lr).f32(alpha).f32(eps).stepValues().launch();
     }
 
     @Override
@@ -1146,9 +930,8 @@ public final class CudaBackend implements Backend {
         if (params.isEmpty()) return;
         long tab = table("sgdStep", params, grads, buf, null);
         int first = step <= 1 ? 1 : 0;
-        long dyn = stepFloats(lr, first);
-        args.begin().ptr(tab).f32(dyn == 0 ? lr : 0).f32(momentum).i32(dyn == 0 ? first : 0).ptr(dyn);
-        launch(kSgd, multiTensorBlocks(params), params.size(), "sgd_step");
+        launcher.kernel(kernels.sgdStep, multiTensorBlocks(params), params.size())
+                .ptr(tab).stepF32(lr).f32(momentum).stepI32(first).stepValues().launch();
     }
 
     @Override
@@ -1156,8 +939,7 @@ public final class CudaBackend implements Backend {
         bind();
         if (params.isEmpty()) return;
         long tab = table("clamp", params, null, null, null);
-        args.begin().ptr(tab).f32(lo).f32(hi);
-        launch(kClamp, multiTensorBlocks(params), params.size(), "clamp_params");
+        launcher.kernel(kernels.clampParams, multiTensorBlocks(params), params.size()).ptr(tab).f32(lo).f32(hi).launch();
     }
 
     // ---------------------------------------------------------------- noise
@@ -1168,9 +950,7 @@ public final class CudaBackend implements Backend {
         bind();
         long n = out.size();
         if (n == 0) return;
-        long dyn = stepLong(counter);
-        args.begin().ptr(p).i64(n).i64(seed).i64(dyn == 0 ? counter : 0).ptr(dyn);
-        launch(kNormal, blocksFor((n + 3) / 4), 1, "philox_normal");
+        launcher.kernel(kernels.philoxNormal, launcher.blocksFor((n + 3) / 4)).ptr(p).i64(n).i64(seed).stepI64(counter).stepValues().launch();
     }
 
     /**
@@ -1184,8 +964,7 @@ public final class CudaBackend implements Backend {
         bind();
         long n = out.size();
         if (n == 0) return;
-        args.begin().ptr(c.ptr).i64(n).i64(seed).i64(counter);
-        launch(kWords, blocksFor((n + 3) / 4), 1, "philox_words");
+        launcher.kernel(kernels.philoxWords, launcher.blocksFor((n + 3) / 4)).ptr(c.ptr).i64(n).i64(seed).i64(counter).launch();
     }
 
     // ---------------------------------------------------------------- data
@@ -1204,10 +983,8 @@ public final class CudaBackend implements Backend {
         }
         bind();
         if (out.size() == 0) return;
-        long dyn = stepInt(start);
-        args.begin().ptr(op).ptr(img.ptr).ptr(idx.ptr).i32(dyn == 0 ? start : 0).i32(B).i64(item).i32(images.dim(0))
-                .f32(scale).f32(shift).ptr(dyn);
-        launch(kGather, blocksFor(out.size()), 1, "gather_images");
+        launcher.kernel(kernels.gatherImages, launcher.blocksFor(out.size())).ptr(op).ptr(img.ptr).ptr(idx.ptr).stepI32(start).i32(B)
+                .i64(item).i32(images.dim(0)).f32(scale).f32(shift).stepValues().launch();
     }
 
     // ---------------------------------------------------------------- GAN loss
@@ -1255,13 +1032,10 @@ public final class CudaBackend implements Backend {
         statsSlots("criticLoss", stats, slot, 5);
         long drp = f(dtReal), dfp = f(dtFake), trp = f(tReal), tfp = f(tFake), sp = f(stats);
         bind();
-        args.begin()
-                .struct(program(loss.phi(), loss.name(), "phi")).struct(program(loss.dphi(), loss.name(), "dphi"))
-                .struct(program(loss.psi(), loss.name(), "psi")).struct(program(loss.dpsi(), loss.name(), "dpsi"))
-                .ptr(drp).ptr(dfp).ptr(trp).ptr(tfp).i32(tReal.sizeInt()).i32(tFake.sizeInt()).ptr(sp);
-        long dyn = stepInt(slot);
-        args.i32(dyn == 0 ? slot : 0).ptr(dyn);
-        launch(kCriticLoss, 1, 1, "critic_loss");
+        MemorySegment phi = program(loss.phi(), loss.name(), "phi"), dphi = program(loss.dphi(), loss.name(), "dphi");
+        MemorySegment psi = program(loss.psi(), loss.name(), "psi"), dpsi = program(loss.dpsi(), loss.name(), "dpsi");
+        launcher.kernel(kernels.criticLoss, 1).struct(phi).struct(dphi).struct(psi).struct(dpsi)
+                .ptr(drp).ptr(dfp).ptr(trp).ptr(tfp).i32(tReal.sizeInt()).i32(tFake.sizeInt()).ptr(sp).stepI32(slot).stepValues().launch();
     }
 
     @Override
@@ -1270,12 +1044,9 @@ public final class CudaBackend implements Backend {
         statsSlots("generatorLoss", stats, slot, 2);
         long dfp = f(dtFake), tfp = f(tFake), sp = f(stats);
         bind();
-        args.begin()
-                .struct(program(loss.beta(), loss.name(), "beta")).struct(program(loss.dbeta(), loss.name(), "dbeta"))
-                .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp);
-        long dyn = stepInt(slot);
-        args.i32(dyn == 0 ? slot : 0).ptr(dyn);
-        launch(kGeneratorLoss, 1, 1, "generator_loss");
+        MemorySegment beta = program(loss.beta(), loss.name(), "beta"), dbeta = program(loss.dbeta(), loss.name(), "dbeta");
+        launcher.kernel(kernels.generatorLoss, 1).struct(beta).struct(dbeta)
+                .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp).stepI32(slot).stepValues().launch();
     }
 
     // ---------------------------------------------------------------- lifetime
@@ -1288,7 +1059,7 @@ public final class CudaBackend implements Backend {
     public void close() {
         if (closed) return;
         bind();
-        if (stepMode != StepMode.EAGER) throw new IllegalStateException("closing the CUDA backend inside a step graph's step");
+        if (launcher.mode() != Launcher.Mode.EAGER) throw new IllegalStateException("closing the CUDA backend inside a step graph's step");
         try {
             for (CudaStepGraph g : List.copyOf(graphs)) g.close();
             CudaDriver.streamSynchronize(stream);
@@ -1300,12 +1071,8 @@ public final class CudaBackend implements Backend {
             if (workspace != 0) CudaDriver.memFree(workspace);
             CudaDriver.memFree(partials);
             CudaDriver.memFree(ticket);
-            for (int i = 0; i < STAGING_SLOTS; i++) {
-                if (upload[i] != null) CudaDriver.memFreeHost(upload[i]);
-                CudaDriver.eventDestroy(uploadDone[i]);
-            }
-            if (download != null) CudaDriver.memFreeHost(download);
-            for (MemorySegment m : modules) CudaDriver.moduleUnload(m);
+            staging.close();
+            kernels.close();
             Cudnn.destroy(cudnn);
             Cublas.destroy(cublas);
             CudaDriver.memFree(cublasWorkspace);    // after the handle that used it

@@ -61,7 +61,7 @@ final class CudaStepGraph implements StepGraph {
     }
 
     /** Runs the step's code with the backend in {@code mode}, from the start of the record. */
-    private void runAs(CudaBackend.StepMode mode, Runnable step) {
+    private void runAs(Launcher.Mode mode, Runnable step) {
         recordBytes = 0;
         be.beginStep(this, mode);
         try {
@@ -73,7 +73,7 @@ final class CudaStepGraph implements StepGraph {
 
     private void runEager(Runnable step) {
         long before = be.memoryGeneration();
-        runAs(CudaBackend.StepMode.MEASURE, step);
+        runAs(Launcher.Mode.MEASURE, step);
         eager++;
         boolean clean = be.memoryGeneration() == before;
         measured = clean ? recordBytes : -1;
@@ -86,7 +86,7 @@ final class CudaStepGraph implements StepGraph {
         opCount = 0;
         CudaDriver.streamBeginCapture(be.stream(), CudaDriver.CU_STREAM_CAPTURE_MODE_GLOBAL);
         try {
-            runAs(CudaBackend.StepMode.CAPTURE, step);
+            runAs(Launcher.Mode.CAPTURE, step);
         } catch (RuntimeException | Error e) {
             try {
                 MemorySegment partial = CudaDriver.streamEndCapture(be.stream());
@@ -110,7 +110,7 @@ final class CudaStepGraph implements StepGraph {
 
     private void replay(Runnable step) {
         opAt = 0;
-        runAs(CudaBackend.StepMode.REPLAY, step);
+        runAs(Launcher.Mode.REPLAY, step);
         if (opAt != opCount) {
             throw new IllegalStateException("the training step ran " + opAt + " operations where its CUDA graph has "
                     + opCount + " (the first one missing: " + names[opAt] + "); a step run through a graph must run the "
@@ -154,7 +154,7 @@ final class CudaStepGraph implements StepGraph {
     int reserve(int bytes) {
         int off = recordBytes;
         recordBytes = off + (bytes + ALIGN - 1) / ALIGN * ALIGN;
-        if (be.stepMode() != CudaBackend.StepMode.MEASURE && recordBytes > recordCapacity) {
+        if (be.stepMode() != Launcher.Mode.MEASURE && recordBytes > recordCapacity) {
             throw new IllegalStateException("the training step needs a larger step record (" + recordBytes + " bytes) than "
                     + "the step before it (" + recordCapacity + "): it must run the same operations every time");
         }
@@ -169,7 +169,7 @@ final class CudaStepGraph implements StepGraph {
 
     /** Notes an operation while capturing; while replaying, checks that it is the one captured at this position. */
     void operation(long hash, String name) {
-        if (be.stepMode() == CudaBackend.StepMode.CAPTURE) {
+        if (be.stepMode() == Launcher.Mode.CAPTURE) {
             if (opCount == ops.length) {
                 ops = Arrays.copyOf(ops, 2 * opCount);
                 names = Arrays.copyOf(names, 2 * opCount);
@@ -177,7 +177,7 @@ final class CudaStepGraph implements StepGraph {
             ops[opCount] = hash;
             names[opCount] = name;
             opCount++;
-        } else if (be.stepMode() == CudaBackend.StepMode.REPLAY) {
+        } else if (be.stepMode() == Launcher.Mode.REPLAY) {
             if (opAt >= opCount || ops[opAt] != hash) {
                 String was = opAt >= opCount ? "the end of the step" : names[opAt] + (names[opAt].equals(name) ? " with other arguments" : "");
                 throw new IllegalStateException("the training step differs from its CUDA graph at operation " + (opAt + 1)
