@@ -94,22 +94,14 @@ public final class CudaBackend implements Backend {
     private static final long SEARCH_WORKSPACE_CAP = 1L << 30;
 
     private final Options options;
-    private final int dev;                  // CUdevice
-    private final MemorySegment ctx;        // the device's primary context (retained)
-    private final MemorySegment stream;     // every operation is queued here
-    private final MemorySegment cublas, cudnn;
-    private final String deviceName;
-    private final int ccMajor, ccMinor, smCount;
     private final String describe;
-    // Host memory that lives as long as the backend: kernel arguments, scalar constants, encoded loss programs.
-    // Shared (not confined) because the backend may be driven from another thread than the one that built it.
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment one, zero;           // float 1 and 0, cuDNN's alpha/beta
+    private final CudaContext context;
     private final MemorySegment gemmAlpha, gemmBeta; // float scalars for cuBLAS, host pointer mode
 
     private final Kernels kernels;
     private final Staging staging;
     private final Launcher launcher;
+    private final DeviceMemory memory;
 
     private final long partials;            // double[REDUCE_MAX_BLOCKS] for sum_squares
     private final long ticket;              // unsigned int, sum_squares' last-block counter (kept at 0 between launches)
@@ -120,12 +112,7 @@ public final class CudaBackend implements Backend {
     private final Map<TableKey, Long> tables = new HashMap<>();
     private final Map<ScalarProgram, MemorySegment> programs = new IdentityHashMap<>();
 
-    private Thread boundThread;
-    private boolean closed;
-
-    private long memoryGeneration;              // counts device allocations and frees: a graph holds addresses
     private final List<CudaStepGraph> graphs = new ArrayList<>();
-    private long cublasWorkspace;
 
     /** Device 0, float32 exactly (no TF32), fastest algorithms. */
     public CudaBackend() { this(Options.defaults()); }
@@ -140,67 +127,30 @@ public final class CudaBackend implements Backend {
         CudaRuntime.Status status = CudaRuntime.probe();
         if (!status.available()) throw new BackendException("CUDA backend unavailable: " + status.reason());
         KernelBuild build = KernelBuild.load().orElseThrow();
-        int count = CudaDriver.deviceCount();
-        if (options.device() >= count) {
-            throw new BackendException("CUDA device " + options.device() + " does not exist: the driver sees " + count
-                    + " device(s); choose 0.." + (count - 1) + " (see nvidia-smi, CUDA_VISIBLE_DEVICES)");
-        }
         // Resources are released in reverse order if a later step fails, so that a failed start (and a fallback to
         // the CPU) leaves no context retained.
+        context = new CudaContext(options.device(), options.allowTf32());
         Deque<Runnable> undo = new ArrayDeque<>();
+        undo.push(context::close);
         try {
-            dev = CudaDriver.device(options.device());
-            ctx = CudaDriver.primaryCtxRetain(dev);
-            int device = dev;
-            undo.push(() -> CudaDriver.primaryCtxRelease(device));
-            CudaDriver.ctxSetCurrent(ctx);
-            boundThread = Thread.currentThread();
-            deviceName = CudaDriver.deviceName(dev);
-            ccMajor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
-            ccMinor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
-            smCount = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
-            stream = CudaDriver.streamCreate(CudaDriver.CU_STREAM_NON_BLOCKING);
-            MemorySegment s = stream;
-            undo.push(() -> CudaDriver.streamDestroy(s));
-            staging = new Staging(stream);
+            staging = new Staging(context.stream);
             undo.push(staging::close);
+            gemmAlpha = context.arena.allocate(JAVA_FLOAT);
+            gemmBeta = context.arena.allocate(JAVA_FLOAT);
+            launcher = new Launcher(context.stream, staging, context.smCount, context.arena);
+            memory = new DeviceMemory(launcher);
 
-            // our own cuBLAS workspace (the size cuBLAS picks itself: 32 MiB on Hopper, 4 MiB before), so that a
-            // captured step never makes cuBLAS allocate; freed after the handle
-            long cwb = (ccMajor >= 9 ? 32L : 4L) << 20;
-            cublasWorkspace = CudaDriver.memAlloc(cwb);
-            long cw = cublasWorkspace;
-            undo.push(() -> CudaDriver.memFree(cw));
-            cublas = Cublas.create();
-            MemorySegment hb = cublas;
-            undo.push(() -> Cublas.destroy(hb));
-            Cublas.setStream(cublas, stream);      // resets the workspace: set it after
-            Cublas.setMathMode(cublas, options.allowTf32() ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH);
-            Cublas.setWorkspace(cublas, cublasWorkspace, cwb);
-            cudnn = Cudnn.create();
-            MemorySegment hd = cudnn;
-            undo.push(() -> Cudnn.destroy(hd));
-            Cudnn.setStream(cudnn, stream);
-
-            one = arena.allocateFrom(JAVA_FLOAT, 1f);
-            zero = arena.allocateFrom(JAVA_FLOAT, 0f);
-            gemmAlpha = arena.allocate(JAVA_FLOAT);
-            gemmBeta = arena.allocate(JAVA_FLOAT);
-            launcher = new Launcher(stream, staging, smCount, arena);
-
-            kernels = new Kernels(build, ccMajor, ccMinor);
+            kernels = new Kernels(build, context.ccMajor, context.ccMinor);
             undo.push(kernels::close);
 
-            partials = CudaDriver.memAlloc(8L * REDUCE_MAX_BLOCKS);
-            long pp = partials;
-            undo.push(() -> CudaDriver.memFree(pp));
-            ticket = CudaDriver.memAlloc(4);
-            long tp = ticket;
-            undo.push(() -> CudaDriver.memFree(tp));
-            CudaDriver.memsetD32Async(ticket, 0, 1, stream);
+            partials = memory.allocate(8L * REDUCE_MAX_BLOCKS, "sum_squares' partial sums");
+            undo.push(() -> CudaDriver.memFree(partials));
+            ticket = memory.allocate(4, "sum_squares' ticket");
+            undo.push(() -> CudaDriver.memFree(ticket));
+            CudaDriver.memsetD32Async(ticket, 0, 1, context.stream);
 
             describe = String.format("CUDA, %s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, cuBLAS %s, cuDNN %s, kernels %s%s",
-                    deviceName, ccMajor, ccMinor, smCount, CudaDriver.deviceTotalMem(dev) / (1024.0 * 1024 * 1024),
+                    context.deviceName, context.ccMajor, context.ccMinor, context.smCount, context.totalMemory / (1024.0 * 1024 * 1024),
                     KernelBuild.cudaVersion(CudaDriver.driverVersion()), Cublas.versionString(), Cudnn.versionString(Cudnn.version()),
                     kernels.image(), options.allowTf32() ? ", TF32 allowed" : "")
                     + (options.batchNorm() == BatchNorm.KERNELS ? ", batch norm by our kernels" : "");
@@ -212,7 +162,6 @@ public final class CudaBackend implements Backend {
                     failure.addSuppressed(cleanup);
                 }
             }
-            arena.close();
             throw failure;
         }
     }
@@ -234,14 +183,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Makes our context current on the calling thread when another thread drove the backend last. */
-    private void bind() {
-        if (closed) throw new IllegalStateException("the CUDA backend is closed");
-        Thread t = Thread.currentThread();
-        if (t != boundThread) {
-            CudaDriver.ctxSetCurrent(ctx);
-            boundThread = t;
-        }
-    }
+    private void bind() { context.bind(); }
 
     // ---------------------------------------------------------------- step graphs
 
@@ -263,17 +205,14 @@ public final class CudaBackend implements Backend {
 
     Launcher.Mode stepMode() { return launcher.mode(); }
 
-    MemorySegment stream() { return stream; }
+    MemorySegment stream() { return context.stream; }
 
-    boolean isClosed() { return closed; }
+    boolean isClosed() { return context.isClosed(); }
 
     /** Changes whenever the backend allocates or frees device memory; a captured graph is valid while it does not. */
-    long memoryGeneration() { return memoryGeneration; }
+    long memoryGeneration() { return memory.generation(); }
 
-    long allocateRecord(long bytes) {
-        memoryGeneration++;
-        return CudaDriver.memAlloc(bytes);
-    }
+    long allocateRecord(long bytes) { return memory.allocate(bytes, "a step record"); }
 
     void freeRecord(long ptr) { free(ptr); }
 
@@ -304,25 +243,20 @@ public final class CudaBackend implements Backend {
 
     private CudaTensor allocate(DType dtype, int... shape) {
         bind();
-        launcher.checkMayAllocate("allocating a tensor " + Shapes.str(shape));
-        memoryGeneration++;
-        long bytes = Shapes.size(shape) * dtype.bytes;
-        long ptr = bytes == 0 ? 0 : CudaDriver.memAlloc(bytes);
+        long ptr = memory.allocate(Shapes.size(shape) * dtype.bytes, "allocating a tensor " + Shapes.str(shape));
         return new CudaTensor(this, ptr, dtype, true, shape);
     }
 
     void free(long ptr) {
-        if (closed || ptr == 0) return;   // after close the context is gone, and with it the memory
+        if (context.isClosed() || ptr == 0) return;   // after close the context is gone, and with it the memory
         bind();
-        launcher.checkMayAllocate("freeing device memory");
-        memoryGeneration++;
-        CudaDriver.memFree(ptr);
+        memory.free(ptr);
     }
 
     @Override
     public Tensor zeros(DType dtype, int... shape) {
         CudaTensor t = allocate(dtype, shape);
-        if (t.bytes > 0) launcher.library("zeros", () -> CudaDriver.memsetD8Async(t.ptr, (byte) 0, t.bytes, stream), t.ptr, t.bytes);
+        if (t.bytes > 0) launcher.library("zeros", () -> CudaDriver.memsetD8Async(t.ptr, (byte) 0, t.bytes, context.stream), t.ptr, t.bytes);
         return t;
     }
 
@@ -401,7 +335,7 @@ public final class CudaBackend implements Backend {
         if (s.dtype() != d.dtype() || s.size() != d.size()) throw new IllegalArgumentException("copy " + src + " -> " + dst);
         bind();
         if (s.bytes == 0) return;
-        launcher.library("copy", () -> CudaDriver.memcpyDtoDAsync(d.ptr, s.ptr, s.bytes, stream), d.ptr, s.ptr, s.bytes);
+        launcher.library("copy", () -> CudaDriver.memcpyDtoDAsync(d.ptr, s.ptr, s.bytes, context.stream), d.ptr, s.ptr, s.bytes);
     }
 
     @Override
@@ -417,14 +351,14 @@ public final class CudaBackend implements Backend {
         bind();
         if (t.size() == 0) return;
         int bits = Float.floatToRawIntBits(value);
-        launcher.library("fill", () -> CudaDriver.memsetD32Async(p, bits, t.size(), stream), p, bits, t.size());
+        launcher.library("fill", () -> CudaDriver.memsetD32Async(p, bits, t.size(), context.stream), p, bits, t.size());
     }
 
     @Override
     public void synchronize() {
         bind();
         launcher.checkMayWait("synchronize");
-        CudaDriver.streamSynchronize(stream);
+        CudaDriver.streamSynchronize(context.stream);
     }
 
     /**
@@ -437,9 +371,9 @@ public final class CudaBackend implements Backend {
         MemorySegment start = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
         MemorySegment end = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
         try {
-            CudaDriver.eventRecord(start, stream);
+            CudaDriver.eventRecord(start, context.stream);
             work.run();
-            CudaDriver.eventRecord(end, stream);
+            CudaDriver.eventRecord(end, context.stream);
             CudaDriver.eventSynchronize(end);
             return CudaDriver.eventElapsedMillis(start, end);
         } finally {
@@ -509,14 +443,13 @@ public final class CudaBackend implements Backend {
     private void ensureWorkspace(long bytes) {
         if (bytes <= workspaceBytes) return;
         launcher.checkMayAllocate("growing the cuDNN workspace");
-        memoryGeneration++;
         if (workspace != 0) {
-            CudaDriver.streamSynchronize(stream);
-            CudaDriver.memFree(workspace);
+            CudaDriver.streamSynchronize(context.stream);
+            memory.free(workspace);
             workspace = 0;
             workspaceBytes = 0;
         }
-        workspace = CudaDriver.memAlloc(bytes);
+        workspace = memory.allocate(bytes, "growing the cuDNN workspace");
         workspaceBytes = bytes;
     }
 
@@ -530,7 +463,6 @@ public final class CudaBackend implements Backend {
         ConvDirection d = plan.dirs[dir.ordinal()];
         if (d.algo >= 0) return d.algo;
         launcher.checkMayAllocate("cuDNN's algorithm search for a new convolution shape");
-        memoryGeneration++;
         int algos = switch (dir) {
             case FORWARD -> Cudnn.FWD_ALGO_COUNT;
             case BACKWARD_DATA -> Cudnn.BWD_DATA_ALGO_COUNT;
@@ -539,7 +471,7 @@ public final class CudaBackend implements Backend {
         long cap = Math.min(SEARCH_WORKSPACE_CAP, CudaDriver.memGetInfo()[0] / 2);
         long want = 0;
         for (int a = 0; a < algos; a++) {
-            long b = Cudnn.workspaceSize(cudnn, dir, plan.x, plan.w, d.conv, plan.y, a);
+            long b = Cudnn.workspaceSize(context.cudnn, dir, plan.x, plan.w, d.conv, plan.y, a);
             if (b > want && b <= cap) want = b;
         }
         ensureWorkspace(want);
@@ -548,14 +480,14 @@ public final class CudaBackend implements Backend {
             case BACKWARD_DATA -> (long) key.n() * key.c() * key.h() * key.w();
             case BACKWARD_FILTER -> (long) key.k() * key.c() * key.r() * key.s();
         };
-        long scratch = CudaDriver.memAlloc(Math.max(outBytes, 4));
+        long scratch = memory.allocate(Math.max(outBytes, 4), "cuDNN's algorithm search for a new convolution shape");
         try (Arena a = Arena.ofConfined()) {
-            int requested = Cudnn.algorithmMaxCount(cudnn, dir);
+            int requested = Cudnn.algorithmMaxCount(context.cudnn, dir);
             MemorySegment perf = a.allocate(Cudnn.PERF_BYTES * requested, 8);
             int got = switch (dir) {
-                case FORWARD -> Cudnn.find(cudnn, dir, plan.x, x, plan.w, w, d.conv, plan.y, scratch, requested, perf, workspace, workspaceBytes);
-                case BACKWARD_DATA -> Cudnn.find(cudnn, dir, plan.x, scratch, plan.w, w, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
-                case BACKWARD_FILTER -> Cudnn.find(cudnn, dir, plan.x, x, plan.w, scratch, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
+                case FORWARD -> Cudnn.find(context.cudnn, dir, plan.x, x, plan.w, w, d.conv, plan.y, scratch, requested, perf, workspace, workspaceBytes);
+                case BACKWARD_DATA -> Cudnn.find(context.cudnn, dir, plan.x, scratch, plan.w, w, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
+                case BACKWARD_FILTER -> Cudnn.find(context.cudnn, dir, plan.x, x, plan.w, scratch, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
             };
             StringBuilder tried = new StringBuilder();
             for (int i = 0; i < got; i++) {
@@ -576,7 +508,7 @@ public final class CudaBackend implements Backend {
                     + " convolution algorithm for " + key + " with a workspace of " + workspaceBytes + " bytes"
                     + (options.deterministic() ? " (deterministic only)" : "") + ":" + tried);
         } finally {
-            CudaDriver.memFree(scratch);
+            memory.free(scratch);
         }
     }
 
@@ -587,8 +519,8 @@ public final class CudaBackend implements Backend {
         bind();
         ConvPlan plan = convPlan(key);
         int algo = algorithm(plan, key, Cudnn.Direction.FORWARD, xp, wp, yp);
-        launcher.library("conv2dForward", () -> Cudnn.convolutionForward(cudnn, one, plan.x, xp, plan.w, wp, plan.dirs[0].conv,
-                algo, workspace, workspaceBytes, zero, plan.y, yp), plan.x.address(), algo, xp, wp, yp, workspace, workspaceBytes);
+        launcher.library("conv2dForward", () -> Cudnn.convolutionForward(context.cudnn, context.one, plan.x, xp, plan.w, wp, plan.dirs[0].conv,
+                algo, workspace, workspaceBytes, context.zero, plan.y, yp), plan.x.address(), algo, xp, wp, yp, workspace, workspaceBytes);
     }
 
     @Override
@@ -598,8 +530,8 @@ public final class CudaBackend implements Backend {
         bind();
         ConvPlan plan = convPlan(key);
         int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_DATA, dxp, wp, dyp);
-        launcher.library("conv2dBackwardData", () -> Cudnn.convolutionBackwardData(cudnn, one, plan.w, wp, plan.y, dyp,
-                plan.dirs[1].conv, algo, workspace, workspaceBytes, accumulate ? one : zero, plan.x, dxp),
+        launcher.library("conv2dBackwardData", () -> Cudnn.convolutionBackwardData(context.cudnn, context.one, plan.w, wp, plan.y, dyp,
+                plan.dirs[1].conv, algo, workspace, workspaceBytes, accumulate ? context.one : context.zero, plan.x, dxp),
                 plan.x.address(), algo, dxp, wp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0);
     }
 
@@ -610,8 +542,8 @@ public final class CudaBackend implements Backend {
         bind();
         ConvPlan plan = convPlan(key);
         int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_FILTER, xp, dwp, dyp);
-        launcher.library("conv2dBackwardFilter", () -> Cudnn.convolutionBackwardFilter(cudnn, one, plan.x, xp, plan.y, dyp,
-                plan.dirs[2].conv, algo, workspace, workspaceBytes, accumulate ? one : zero, plan.w, dwp),
+        launcher.library("conv2dBackwardFilter", () -> Cudnn.convolutionBackwardFilter(context.cudnn, context.one, plan.x, xp, plan.y, dyp,
+                plan.dirs[2].conv, algo, workspace, workspaceBytes, accumulate ? context.one : context.zero, plan.w, dwp),
                 plan.x.address(), algo, dwp, xp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0);
     }
 
@@ -690,7 +622,7 @@ public final class CudaBackend implements Backend {
                     .i32(x.dim(0)).i32(x.dim(1)).i32(bnInner(x)).f64(momentum).f64(eps).launch();
             return;
         }
-        launcher.library("batchNormTrain", () -> Cudnn.batchNormForwardTraining(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp,
+        launcher.library("batchNormTrain", () -> Cudnn.batchNormForwardTraining(context.cudnn, context.one, context.zero, plan.x(), xp, yp, plan.bn(), gp, bp,
                 momentum, rmp, rvp, eps, smp, sip), plan.x().address(), yp, smp, sip, xp, gp, bp, rmp, rvp,
                 Double.doubleToRawLongBits(momentum), Double.doubleToRawLongBits(eps));
     }
@@ -707,7 +639,7 @@ public final class CudaBackend implements Backend {
                     .i64(x.size()).i32(x.dim(1)).i32(bnInner(x)).f64(eps).launch();
             return;
         }
-        launcher.library("batchNormEval", () -> Cudnn.batchNormForwardInference(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp,
+        launcher.library("batchNormEval", () -> Cudnn.batchNormForwardInference(context.cudnn, context.one, context.zero, plan.x(), xp, yp, plan.bn(), gp, bp,
                 rmp, rvp, eps), plan.x().address(), yp, xp, gp, bp, rmp, rvp, Double.doubleToRawLongBits(eps));
     }
 
@@ -731,7 +663,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         // dx written (alpha 1, beta 0); dgamma, dbeta accumulated (alpha 1, beta 1)
-        launcher.library("batchNormBackward", () -> Cudnn.batchNormBackward(cudnn, one, zero, one, one, plan.x(), xp, dyp, dxp,
+        launcher.library("batchNormBackward", () -> Cudnn.batchNormBackward(context.cudnn, context.one, context.zero, context.one, context.one, plan.x(), xp, dyp, dxp,
                 plan.bn(), gp, dgp, dbp, eps, smp, sip), plan.x().address(), dxp, dgp, dbp, dyp, xp, gp, smp, sip,
                 Double.doubleToRawLongBits(eps));
     }
@@ -789,7 +721,7 @@ public final class CudaBackend implements Backend {
         launcher.library("gemm", () -> {
             gemmAlpha.set(JAVA_FLOAT, 0, alpha);
             gemmBeta.set(JAVA_FLOAT, 0, beta);
-            Cublas.sgemm(cublas, transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
+            Cublas.sgemm(context.cublas, transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
                     n, m, k, gemmAlpha, bp, Math.max(1, b.dim(1)), ap, Math.max(1, a.dim(1)), gemmBeta, cp, n);
         }, transA ? 1 : 0, transB ? 1 : 0, m, n, k, ap, bp, cp, Float.floatToRawIntBits(alpha), Float.floatToRawIntBits(beta));
     }
@@ -853,15 +785,15 @@ public final class CudaBackend implements Backend {
         TableKey key = new TableKey(words);
         Long dev = tables.get(key);
         if (dev != null) return dev;
-        launcher.checkMayAllocate(op + " on a new set of tensors");
-        memoryGeneration++;
+        String what = op + " on a new set of tensors";
+        launcher.checkMayAllocate(what);
         if (tables.size() >= MAX_TABLES) {
-            CudaDriver.streamSynchronize(stream);
-            for (long d : tables.values()) CudaDriver.memFree(d);
+            CudaDriver.streamSynchronize(context.stream);
+            for (long d : tables.values()) memory.free(d);
             tables.clear();
         }
         long bytes = KernelLayouts.TENSOR_SLOT.byteSize() * Math.max(T, 1);
-        long d = CudaDriver.memAlloc(bytes);
+        long d = memory.allocate(bytes, what);
         if (T > 0) staging.toDevice(d, MemorySegment.ofArray(words), bytes);
         tables.put(key, d);
         return d;
@@ -993,7 +925,7 @@ public final class CudaBackend implements Backend {
     private MemorySegment program(ScalarProgram p, String loss, String role) {
         MemorySegment seg = programs.get(p);
         if (seg == null) {
-            seg = encodeProgram(arena, p, loss, role);
+            seg = encodeProgram(context.arena, p, loss, role);
             programs.put(p, seg);
         }
         return seg;
@@ -1057,14 +989,13 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public void close() {
-        if (closed) return;
+        if (context.isClosed()) return;
         bind();
         if (launcher.mode() != Launcher.Mode.EAGER) throw new IllegalStateException("closing the CUDA backend inside a step graph's step");
         try {
             for (CudaStepGraph g : List.copyOf(graphs)) g.close();
-            CudaDriver.streamSynchronize(stream);
+            CudaDriver.streamSynchronize(context.stream);
         } finally {
-            closed = true;
             for (ConvPlan p : convPlans.values()) p.destroy();
             for (BnPlan p : bnPlans.values()) p.destroy();
             for (long d : tables.values()) CudaDriver.memFree(d);
@@ -1073,12 +1004,7 @@ public final class CudaBackend implements Backend {
             CudaDriver.memFree(ticket);
             staging.close();
             kernels.close();
-            Cudnn.destroy(cudnn);
-            Cublas.destroy(cublas);
-            CudaDriver.memFree(cublasWorkspace);    // after the handle that used it
-            CudaDriver.streamDestroy(stream);
-            CudaDriver.primaryCtxRelease(dev);
-            arena.close();
+            context.close();
         }
     }
 }
