@@ -91,7 +91,6 @@ public final class CudaBackend implements Backend {
 
     private static final int BLOCK = KernelLayouts.BLOCK;
     static final int REDUCE_MAX_BLOCKS = 1024;          // partial sums of sum_squares
-    private static final long SEARCH_WORKSPACE_CAP = 1L << 30;
 
     private final Options options;
     private final String describe;
@@ -102,13 +101,12 @@ public final class CudaBackend implements Backend {
     private final Staging staging;
     private final Launcher launcher;
     private final DeviceMemory memory;
+    private final CudnnConv conv;
+    private final BatchNormOps batchNorm;
 
     private final long partials;            // double[REDUCE_MAX_BLOCKS] for sum_squares
     private final long ticket;              // unsigned int, sum_squares' last-block counter (kept at 0 between launches)
-    private long workspace, workspaceBytes; // cuDNN workspace: grows, never shrinks
 
-    private final Map<ConvKey, ConvPlan> convPlans = new HashMap<>();
-    private final Map<BnKey, BnPlan> bnPlans = new HashMap<>();
     private final Map<TableKey, Long> tables = new HashMap<>();
     private final Map<ScalarProgram, MemorySegment> programs = new IdentityHashMap<>();
 
@@ -148,6 +146,11 @@ public final class CudaBackend implements Backend {
             ticket = memory.allocate(4, "sum_squares' ticket");
             undo.push(() -> CudaDriver.memFree(ticket));
             CudaDriver.memsetD32Async(ticket, 0, 1, context.stream);
+
+            conv = new CudnnConv(context, launcher, memory, options.allowTf32(), options.deterministic());
+            undo.push(conv::close);
+            batchNorm = options.batchNorm() == BatchNorm.KERNELS ? new KernelBatchNorm(kernels, launcher) : new CudnnBatchNorm(context, launcher);
+            undo.push(batchNorm::close);
 
             describe = String.format("CUDA, %s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, cuBLAS %s, cuDNN %s, kernels %s%s",
                     context.deviceName, context.ccMajor, context.ccMinor, context.smCount, context.totalMemory / (1024.0 * 1024 * 1024),
@@ -384,167 +387,28 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- convolution (cuDNN)
 
-    /** The sizes that determine a convolution's descriptors and algorithms. */
-    private record ConvKey(int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
-        int p() { return (h + 2 * pad - r) / stride + 1; }
-
-        int q() { return (w + 2 * pad - s) / stride + 1; }
-    }
-
-    /** One direction of a convolution: its descriptor (math type may differ per direction) and chosen algorithm. */
-    private static final class ConvDirection {
-        final MemorySegment conv;
-        int algo = -1;
-
-        ConvDirection(MemorySegment conv) { this.conv = conv; }
-    }
-
-    /** Descriptors of one convolution shape, built once; algorithms found on first use of each direction. */
-    private static final class ConvPlan {
-        final MemorySegment x, w, y;                  // tensor (N,C,H,W), filter (K,C,R,S), tensor (N,K,P,Q)
-        final ConvDirection[] dirs = new ConvDirection[3];
-
-        ConvPlan(ConvKey key, int mathType) {
-            x = Cudnn.tensor4d(key.n(), key.c(), key.h(), key.w());
-            w = Cudnn.filter4d(key.k(), key.c(), key.r(), key.s());
-            y = Cudnn.tensor4d(key.n(), key.k(), key.p(), key.q());
-            for (int i = 0; i < 3; i++) dirs[i] = new ConvDirection(Cudnn.convolution2d(key.pad(), key.stride(), mathType));
-        }
-
-        void destroy() {
-            for (ConvDirection d : dirs) Cudnn.destroyConvolution(d.conv);
-            Cudnn.destroyTensor(x);
-            Cudnn.destroyFilter(w);
-            Cudnn.destroyTensor(y);
-        }
-    }
-
-    /** Checks x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q) against each other, as CpuBackend does. */
-    private static ConvKey convKey(Tensor x, Tensor w, Tensor y, ConvSpec spec, String op) {
-        if (x.rank() != 4 || w.rank() != 4 || y.rank() != 4) throw new IllegalArgumentException(op + ": tensors must be 4-D");
-        if (w.dim(1) != x.dim(1)) throw new IllegalArgumentException(op + ": weight " + w + " does not match input " + x);
-        ConvKey key = new ConvKey(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), spec.stride(), spec.pad());
-        spec.outSize(key.h(), key.r());
-        spec.outSize(key.w(), key.s());
-        Shapes.require(y, op + " output", key.n(), key.k(), key.p(), key.q());
-        return key;
-    }
-
-    private ConvPlan convPlan(ConvKey key) {
-        ConvPlan plan = convPlans.get(key);
-        if (plan == null) {
-            plan = new ConvPlan(key, options.allowTf32() ? Cudnn.CUDNN_DEFAULT_MATH : Cudnn.CUDNN_FMA_MATH);
-            convPlans.put(key, plan);
-        }
-        return plan;
-    }
-
-    /** Makes the workspace at least {@code bytes}; waits for queued work before freeing the old one. */
-    private void ensureWorkspace(long bytes) {
-        if (bytes <= workspaceBytes) return;
-        launcher.checkMayAllocate("growing the cuDNN workspace");
-        if (workspace != 0) {
-            CudaDriver.streamSynchronize(context.stream);
-            memory.free(workspace);
-            workspace = 0;
-            workspaceBytes = 0;
-        }
-        workspace = memory.allocate(bytes, "growing the cuDNN workspace");
-        workspaceBytes = bytes;
-    }
-
-    /**
-     * The algorithm of one direction of a plan, found on first use with cuDNN's timed search. The workspace grows to
-     * what the most demanding supported algorithm needs (capped at 1 GiB and half the free memory), the search writes
-     * its output to scratch memory (the real output may hold gradients being accumulated), and the fastest successful
-     * result is kept (the fastest deterministic one with {@link Options#deterministic()}).
-     */
-    private int algorithm(ConvPlan plan, ConvKey key, Cudnn.Direction dir, long x, long w, long y) {
-        ConvDirection d = plan.dirs[dir.ordinal()];
-        if (d.algo >= 0) return d.algo;
-        launcher.checkMayAllocate("cuDNN's algorithm search for a new convolution shape");
-        int algos = switch (dir) {
-            case FORWARD -> Cudnn.FWD_ALGO_COUNT;
-            case BACKWARD_DATA -> Cudnn.BWD_DATA_ALGO_COUNT;
-            case BACKWARD_FILTER -> Cudnn.BWD_FILTER_ALGO_COUNT;
-        };
-        long cap = Math.min(SEARCH_WORKSPACE_CAP, CudaDriver.memGetInfo()[0] / 2);
-        long want = 0;
-        for (int a = 0; a < algos; a++) {
-            long b = Cudnn.workspaceSize(context.cudnn, dir, plan.x, plan.w, d.conv, plan.y, a);
-            if (b > want && b <= cap) want = b;
-        }
-        ensureWorkspace(want);
-        long outBytes = 4L * switch (dir) {
-            case FORWARD -> (long) key.n() * key.k() * key.p() * key.q();
-            case BACKWARD_DATA -> (long) key.n() * key.c() * key.h() * key.w();
-            case BACKWARD_FILTER -> (long) key.k() * key.c() * key.r() * key.s();
-        };
-        long scratch = memory.allocate(Math.max(outBytes, 4), "cuDNN's algorithm search for a new convolution shape");
-        try (Arena a = Arena.ofConfined()) {
-            int requested = Cudnn.algorithmMaxCount(context.cudnn, dir);
-            MemorySegment perf = a.allocate(Cudnn.PERF_BYTES * requested, 8);
-            int got = switch (dir) {
-                case FORWARD -> Cudnn.find(context.cudnn, dir, plan.x, x, plan.w, w, d.conv, plan.y, scratch, requested, perf, workspace, workspaceBytes);
-                case BACKWARD_DATA -> Cudnn.find(context.cudnn, dir, plan.x, scratch, plan.w, w, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
-                case BACKWARD_FILTER -> Cudnn.find(context.cudnn, dir, plan.x, x, plan.w, scratch, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
-            };
-            StringBuilder tried = new StringBuilder();
-            for (int i = 0; i < got; i++) {
-                long o = i * Cudnn.PERF_BYTES;
-                int algo = perf.get(JAVA_INT, o + Cudnn.PERF_ALGO);
-                int st = perf.get(JAVA_INT, o + Cudnn.PERF_STATUS);
-                long mem = perf.get(JAVA_LONG, o + Cudnn.PERF_MEMORY);
-                int det = perf.get(JAVA_INT, o + Cudnn.PERF_DETERMINISM);
-                int math = perf.get(JAVA_INT, o + Cudnn.PERF_MATH_TYPE);
-                tried.append(" algo ").append(algo).append(": status ").append(st).append(", ").append(mem).append(" bytes;");
-                if (st != 0 || mem > workspaceBytes) continue;
-                if (options.deterministic() && det != Cudnn.CUDNN_DETERMINISTIC) continue;
-                if (options.allowTf32()) Cudnn.setConvolutionMathType(d.conv, math);
-                d.algo = algo;
-                return algo;
-            }
-            throw new CudaException(Cudnn.LIBRARY, "cudnnFind*AlgorithmEx", -1, "cuDNN found no usable " + dir
-                    + " convolution algorithm for " + key + " with a workspace of " + workspaceBytes + " bytes"
-                    + (options.deterministic() ? " (deterministic only)" : "") + ":" + tried);
-        } finally {
-            memory.free(scratch);
-        }
-    }
-
     @Override
     public void conv2dForward(Tensor y, Tensor x, Tensor w, ConvSpec spec) {
-        ConvKey key = convKey(x, w, y, spec, "conv2dForward");
+        CudnnConv.Shape s = CudnnConv.shape(x, w, y, spec, "conv2dForward");
         long yp = f(y), xp = f(x), wp = f(w);
         bind();
-        ConvPlan plan = convPlan(key);
-        int algo = algorithm(plan, key, Cudnn.Direction.FORWARD, xp, wp, yp);
-        launcher.library("conv2dForward", () -> Cudnn.convolutionForward(context.cudnn, context.one, plan.x, xp, plan.w, wp, plan.dirs[0].conv,
-                algo, workspace, workspaceBytes, context.zero, plan.y, yp), plan.x.address(), algo, xp, wp, yp, workspace, workspaceBytes);
+        conv.forward(yp, xp, wp, s);
     }
 
     @Override
     public void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, ConvSpec spec, boolean accumulate) {
-        ConvKey key = convKey(dx, w, dy, spec, "conv2dBackwardData");
+        CudnnConv.Shape s = CudnnConv.shape(dx, w, dy, spec, "conv2dBackwardData");
         long dxp = f(dx), dyp = f(dy), wp = f(w);
         bind();
-        ConvPlan plan = convPlan(key);
-        int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_DATA, dxp, wp, dyp);
-        launcher.library("conv2dBackwardData", () -> Cudnn.convolutionBackwardData(context.cudnn, context.one, plan.w, wp, plan.y, dyp,
-                plan.dirs[1].conv, algo, workspace, workspaceBytes, accumulate ? context.one : context.zero, plan.x, dxp),
-                plan.x.address(), algo, dxp, wp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0);
+        conv.backwardData(dxp, dyp, wp, s, accumulate);
     }
 
     @Override
     public void conv2dBackwardFilter(Tensor dw, Tensor x, Tensor dy, ConvSpec spec, boolean accumulate) {
-        ConvKey key = convKey(x, dw, dy, spec, "conv2dBackwardFilter");
+        CudnnConv.Shape s = CudnnConv.shape(x, dw, dy, spec, "conv2dBackwardFilter");
         long dwp = f(dw), xp = f(x), dyp = f(dy);
         bind();
-        ConvPlan plan = convPlan(key);
-        int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_FILTER, xp, dwp, dyp);
-        launcher.library("conv2dBackwardFilter", () -> Cudnn.convolutionBackwardFilter(context.cudnn, context.one, plan.x, xp, plan.y, dyp,
-                plan.dirs[2].conv, algo, workspace, workspaceBytes, accumulate ? context.one : context.zero, plan.w, dwp),
-                plan.x.address(), algo, dwp, xp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0);
+        conv.backwardFilter(dwp, xp, dyp, s, accumulate);
     }
 
     // ---------------------------------------------------------------- bias
@@ -569,62 +433,26 @@ public final class CudaBackend implements Backend {
         launcher.kernel(kernels.biasBackward, C).ptr(dbp).ptr(dyp).i32(N).i32(C).i64(dy.sizeFrom(2)).launch();
     }
 
-    // ---------------------------------------------------------------- batch norm (cuDNN, spatial)
+    // ---------------------------------------------------------------- batch norm (cuDNN's or our kernels: BatchNormOps)
 
-    private record BnKey(int n, int c, long inner) { }
-
-    /** x as (N, C, inner, 1) and the per-channel (1, C, 1, 1) descriptor. */
-    private record BnPlan(MemorySegment x, MemorySegment bn) {
-        void destroy() {
-            Cudnn.destroyTensor(x);
-            Cudnn.destroyTensor(bn);
-        }
-    }
-
-    /** H*W of a batch-norm input, checked to fit our kernels' 32-bit channel indexing (N * H * W < 2^32). */
-    private static int bnInner(Tensor x) {
-        long inner = x.sizeFrom(2), m = inner * x.dim(0);
-        if (m >= 1L << 32) throw new IllegalArgumentException("batch norm of " + x + ": N*H*W = " + m + " is too large for the batch-norm kernels");
-        return (int) inner;
-    }
-
-    private BnPlan bnPlan(Tensor x, String op, Tensor... perChannel) {
+    /** x as (N, C, H*W), checked against the per-channel tensors. */
+    private static BatchNormOps.Shape bnShape(Tensor x, String op, Tensor... perChannel) {
         if (x.rank() < 2) throw new IllegalArgumentException(op + ": input must have a channel dimension, got " + x);
         int C = x.dim(1);
         for (Tensor t : perChannel) {
             if (t.size() != C) throw new IllegalArgumentException(op + ": per-channel tensor " + t + " for input " + x);
         }
-        long inner = x.sizeFrom(2);
-        if (inner > Integer.MAX_VALUE) throw new IllegalArgumentException(op + ": " + x + " is too large for cuDNN's 4-D descriptor");
-        BnKey key = new BnKey(x.dim(0), C, inner);
-        BnPlan plan = bnPlans.get(key);
-        if (plan == null) {
-            plan = new BnPlan(Cudnn.tensor4d(key.n(), C, (int) inner, 1), Cudnn.tensor4d(1, C, 1, 1));
-            bnPlans.put(key, plan);
-        }
-        return plan;
+        return new BatchNormOps.Shape(x.dim(0), C, x.sizeFrom(2));
     }
 
-    /**
-     * cuDNN's training batch norm: saveInvStd is cuDNN's saved inverse variance, 1/sqrt(var_biased + eps); the running
-     * variance is updated with the unbiased batch variance and exponentialAverageFactor = momentum, as ours.
-     */
     @Override
     public void batchNormTrain(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta,
                                Tensor runMean, Tensor runVar, double momentum, double eps) {
         sameSize("batchNormTrain", x, y);
         long yp = f(y), smp = f(saveMean), sip = f(saveInvStd), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
         bind();
-        BnPlan plan = bnPlan(x, "batchNormTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
-        if (options.batchNorm() == BatchNorm.KERNELS) {
-            if (x.size() == 0) return;
-            launcher.kernel(kernels.bnForwardTrain, x.dim(1)).ptr(yp).ptr(smp).ptr(sip).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp)
-                    .i32(x.dim(0)).i32(x.dim(1)).i32(bnInner(x)).f64(momentum).f64(eps).launch();
-            return;
-        }
-        launcher.library("batchNormTrain", () -> Cudnn.batchNormForwardTraining(context.cudnn, context.one, context.zero, plan.x(), xp, yp, plan.bn(), gp, bp,
-                momentum, rmp, rvp, eps, smp, sip), plan.x().address(), yp, smp, sip, xp, gp, bp, rmp, rvp,
-                Double.doubleToRawLongBits(momentum), Double.doubleToRawLongBits(eps));
+        BatchNormOps.Shape s = bnShape(x, "batchNormTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
+        batchNorm.train(s, yp, smp, sip, xp, gp, bp, rmp, rvp, momentum, eps);
     }
 
     @Override
@@ -632,22 +460,9 @@ public final class CudaBackend implements Backend {
         sameSize("batchNormEval", x, y);
         long yp = f(y), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
         bind();
-        BnPlan plan = bnPlan(x, "batchNormEval", gamma, beta, runMean, runVar);
-        if (options.batchNorm() == BatchNorm.KERNELS) {
-            if (x.size() == 0) return;
-            launcher.kernel(kernels.bnForwardEval, launcher.blocksFor(x.size())).ptr(yp).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp)
-                    .i64(x.size()).i32(x.dim(1)).i32(bnInner(x)).f64(eps).launch();
-            return;
-        }
-        launcher.library("batchNormEval", () -> Cudnn.batchNormForwardInference(context.cudnn, context.one, context.zero, plan.x(), xp, yp, plan.bn(), gp, bp,
-                rmp, rvp, eps), plan.x().address(), yp, xp, gp, bp, rmp, rvp, Double.doubleToRawLongBits(eps));
+        batchNorm.eval(bnShape(x, "batchNormEval", gamma, beta, runMean, runVar), yp, xp, gp, bp, rmp, rvp, eps);
     }
 
-    /**
-     * Epsilon passed to cuDNN's backward batch norm. The Backend interface does not carry the forward's epsilon to
-     * the backward pass; cuDNN uses the saved mean and inverse std from the forward pass when they are given (we
-     * always give them), and only requires epsilon >= CUDNN_BN_MIN_EPSILON.
-     */
     @Override
     public void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
                                   Tensor saveMean, Tensor saveInvStd, double eps) {
@@ -655,17 +470,8 @@ public final class CudaBackend implements Backend {
         sameSize("batchNormBackward", x, dy);
         long dxp = f(dx), dgp = f(dgamma), dbp = f(dbeta), dyp = f(dy), xp = f(x), gp = f(gamma), smp = f(saveMean), sip = f(saveInvStd);
         bind();
-        BnPlan plan = bnPlan(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
-        if (options.batchNorm() == BatchNorm.KERNELS) {
-            if (x.size() == 0) return;
-            launcher.kernel(kernels.bnBackward, x.dim(1)).ptr(dxp).ptr(dgp).ptr(dbp).ptr(dyp).ptr(xp).ptr(gp).ptr(smp).ptr(sip)
-                    .i32(x.dim(0)).i32(x.dim(1)).i32(bnInner(x)).launch();
-            return;
-        }
-        // dx written (alpha 1, beta 0); dgamma, dbeta accumulated (alpha 1, beta 1)
-        launcher.library("batchNormBackward", () -> Cudnn.batchNormBackward(context.cudnn, context.one, context.zero, context.one, context.one, plan.x(), xp, dyp, dxp,
-                plan.bn(), gp, dgp, dbp, eps, smp, sip), plan.x().address(), dxp, dgp, dbp, dyp, xp, gp, smp, sip,
-                Double.doubleToRawLongBits(eps));
+        BatchNormOps.Shape s = bnShape(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
+        batchNorm.backward(s, dxp, dgp, dbp, dyp, xp, gp, smp, sip, eps);
     }
 
     // ---------------------------------------------------------------- activations
@@ -996,10 +802,9 @@ public final class CudaBackend implements Backend {
             for (CudaStepGraph g : List.copyOf(graphs)) g.close();
             CudaDriver.streamSynchronize(context.stream);
         } finally {
-            for (ConvPlan p : convPlans.values()) p.destroy();
-            for (BnPlan p : bnPlans.values()) p.destroy();
+            conv.close();
+            batchNorm.close();
             for (long d : tables.values()) CudaDriver.memFree(d);
-            if (workspace != 0) CudaDriver.memFree(workspace);
             CudaDriver.memFree(partials);
             CudaDriver.memFree(ticket);
             staging.close();
