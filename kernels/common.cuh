@@ -31,7 +31,9 @@ __device__ __forceinline__ double block_sum(double v) {
 
 // A launch argument that changes from one training step to the next (a learning rate, a noise counter, a
 // metrics row). Eager launches pass it by value with `from` null; a step captured as a CUDA graph passes a
-// pointer into the step record, device memory that the host rewrites before each replay (CudaBackend).
+// pointer into the step record, device memory that the host rewrites before each replay. The Java side writes
+// a kernel's per-step values there in the order of its arguments, each at its natural alignment, and passes
+// their address as the kernel's last argument (KernelArgs.stepI32 and kin, KernelArgs.stepValues).
 template <typename T>
 __device__ __forceinline__ T step_value(T value, const T* from) { return from != nullptr ? *from : value; }
 

@@ -6,41 +6,36 @@ import dev.sparring.backend.BackendException;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
 import dev.sparring.backend.LossKernel;
-import dev.sparring.backend.ScalarProgram;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Shapes;
 import dev.sparring.tensor.Tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The fast twin of {@link dev.sparring.backend.cpu.CpuBackend}: float32 NCHW tensors in device memory, all work
- * queued on one CUDA stream. Convolutions are cuDNN's (algorithm searched once per shape, one workspace that only
- * grows), batch norm is cuDNN's spatial batch norm, GEMM is cuBLAS SGEMM, and everything else is our kernels
- * ({@code kernels/*.cu}: activations and bias, the fused GAN loss, multi-tensor optimizers, Philox noise, dataset
- * gathering, reductions).
+ * queued on one CUDA stream. Convolutions are cuDNN's ({@link CudnnConv}: descriptors and algorithm search once per
+ * shape, one workspace that only grows), batch norm is cuDNN's or our kernels' ({@link BatchNormOps}, chosen by
+ * {@link Options#batchNorm()}), GEMM is cuBLAS SGEMM, and everything else is our kernels ({@code kernels/*.cu}:
+ * activations and bias, the fused GAN loss, multi-tensor optimizers, Philox noise, dataset gathering, reductions).
+ *
+ * <p>This class checks each op's tensors as the CPU twin does and hands the work to the pieces of the package (see
+ * its documentation): every launch and library call goes through one {@link Launcher}, which alone knows step graphs.
  *
  * <p>Synchronisation: only {@link #download} and {@link #synchronize} wait for the GPU. {@link #upload} of more
- * than {@value #STAGING_LIMIT} bytes also waits (it is a setup operation); smaller uploads and
- * {@link #copyFromHost} go through a ring of {@value #STAGING_SLOTS} page-locked staging buffers, and wait only for
- * the copy {@value #STAGING_SLOTS} uploads earlier to have left its buffer, so the host can queue that many steps
- * of per-step uploads (2-D batches) ahead of the GPU. The first convolution of a new shape runs cuDNN's timed search, which synchronises.
+ * than {@value Staging#LIMIT} bytes also waits (it is a setup operation); smaller uploads and {@link #copyFromHost}
+ * go through a ring of {@value Staging#SLOTS} page-locked staging buffers, and wait only for the copy
+ * {@value Staging#SLOTS} uploads earlier to have left its buffer, so the host can queue that many steps of per-step
+ * uploads (2-D batches) ahead of the GPU. The first convolution of a new shape runs cuDNN's timed search, which
+ * synchronises.
  *
  * <p>Not thread-safe: drive one backend from one thread at a time (it makes its CUDA context current on
  * whichever thread calls it).
@@ -89,27 +84,22 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private static final int BLOCK = KernelLayouts.BLOCK;
     static final int REDUCE_MAX_BLOCKS = 1024;          // partial sums of sum_squares
 
-    private final Options options;
     private final String describe;
     private final CudaContext context;
-    private final MemorySegment gemmAlpha, gemmBeta; // float scalars for cuBLAS, host pointer mode
-
-    private final Kernels kernels;
     private final Staging staging;
     private final Launcher launcher;
     private final DeviceMemory memory;
+    private final Kernels kernels;
     private final CudnnConv conv;
     private final BatchNormOps batchNorm;
-
+    private final TensorTables tables;
+    private final LossPrograms programs;
+    private final MemorySegment gemmAlpha, gemmBeta; // float scalars for cuBLAS, host pointer mode
     private final long partials;            // double[REDUCE_MAX_BLOCKS] for sum_squares
     private final long ticket;              // unsigned int, sum_squares' last-block counter (kept at 0 between launches)
-
-    private final Map<TableKey, Long> tables = new HashMap<>();
-    private final Map<ScalarProgram, MemorySegment> programs = new IdentityHashMap<>();
-
+    private final Releases owned = new Releases();     // what the backend made, released last first
     private final List<CudaStepGraph> graphs = new ArrayList<>();
 
     /** Device 0, float32 exactly (no TF32), fastest algorithms. */
@@ -121,36 +111,34 @@ public final class CudaBackend implements Backend {
      * cannot be used (see {@link CudaRuntime#probe()}).
      */
     public CudaBackend(Options options) {
-        this.options = options;
         CudaRuntime.Status status = CudaRuntime.probe();
         if (!status.available()) throw new BackendException("CUDA backend unavailable: " + status.reason());
         KernelBuild build = KernelBuild.load().orElseThrow();
-        // Resources are released in reverse order if a later step fails, so that a failed start (and a fallback to
-        // the CPU) leaves no context retained.
         context = new CudaContext(options.device(), options.allowTf32());
-        Deque<Runnable> undo = new ArrayDeque<>();
-        undo.push(context::close);
+        owned.push(context::close);
+        // What is made is released in reverse order if a later step fails, so that a failed start (and a fallback to
+        // the CPU) leaves no context retained.
         try {
             staging = new Staging(context.stream);
-            undo.push(staging::close);
-            gemmAlpha = context.arena.allocate(JAVA_FLOAT);
-            gemmBeta = context.arena.allocate(JAVA_FLOAT);
+            owned.push(staging::close);
             launcher = new Launcher(context.stream, staging, context.smCount, context.arena);
             memory = new DeviceMemory(launcher);
-
             kernels = new Kernels(build, context.ccMajor, context.ccMinor);
-            undo.push(kernels::close);
-
-            partials = memory.allocate(8L * REDUCE_MAX_BLOCKS, "sum_squares' partial sums");
-            undo.push(() -> CudaDriver.memFree(partials));
-            ticket = memory.allocate(4, "sum_squares' ticket");
-            undo.push(() -> CudaDriver.memFree(ticket));
-            CudaDriver.memsetD32Async(ticket, 0, 1, context.stream);
-
+            owned.push(kernels::close);
             conv = new CudnnConv(context, launcher, memory, options.allowTf32(), options.deterministic());
-            undo.push(conv::close);
+            owned.push(conv::close);
             batchNorm = options.batchNorm() == BatchNorm.KERNELS ? new KernelBatchNorm(kernels, launcher) : new CudnnBatchNorm(context, launcher);
-            undo.push(batchNorm::close);
+            owned.push(batchNorm::close);
+            tables = new TensorTables(context.stream, launcher, memory, staging, this::f32);
+            owned.push(tables::close);
+            programs = new LossPrograms(context.arena);
+            gemmAlpha = context.arena.allocate(JAVA_FLOAT);
+            gemmBeta = context.arena.allocate(JAVA_FLOAT);
+            partials = memory.allocate(8L * REDUCE_MAX_BLOCKS, "sum_squares' partial sums");
+            owned.push(() -> CudaDriver.memFree(partials));
+            ticket = memory.allocate(4, "sum_squares' ticket");
+            owned.push(() -> CudaDriver.memFree(ticket));
+            CudaDriver.memsetD32Async(ticket, 0, 1, context.stream);
 
             describe = String.format("CUDA, %s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, cuBLAS %s, cuDNN %s, kernels %s%s",
                     context.deviceName, context.ccMajor, context.ccMinor, context.smCount, context.totalMemory / (1024.0 * 1024 * 1024),
@@ -158,18 +146,10 @@ public final class CudaBackend implements Backend {
                     kernels.image(), options.allowTf32() ? ", TF32 allowed" : "")
                     + (options.batchNorm() == BatchNorm.KERNELS ? ", batch norm by our kernels" : "");
         } catch (RuntimeException | Error failure) {
-            while (!undo.isEmpty()) {
-                try {
-                    undo.pop().run();
-                } catch (RuntimeException cleanup) {
-                    failure.addSuppressed(cleanup);
-                }
-            }
+            owned.releaseAll(failure);
             throw failure;
         }
     }
-
-    public Options options() { return options; }
 
     @Override
     public String name() { return "cuda"; }
@@ -193,39 +173,22 @@ public final class CudaBackend implements Backend {
     @Override
     public StepGraph stepGraph() {
         bind();
-        CudaStepGraph g = new CudaStepGraph(this);
+        CudaStepGraph g = new CudaStepGraph(this, context, launcher, memory, staging);
         graphs.add(g);
         return g;
     }
 
-    /** Makes the context current and starts a step of {@code graph} (see {@link Launcher}). */
-    void beginStep(CudaStepGraph graph, Launcher.Mode mode) {
-        bind();
-        launcher.beginStep(graph, mode);
-    }
-
-    void endStep() { launcher.endStep(); }
-
-    Launcher.Mode stepMode() { return launcher.mode(); }
-
-    MemorySegment stream() { return context.stream; }
+    void forget(CudaStepGraph graph) { graphs.remove(graph); }
 
     boolean isClosed() { return context.isClosed(); }
 
-    /** Changes whenever the backend allocates or frees device memory; a captured graph is valid while it does not. */
-    long memoryGeneration() { return memory.generation(); }
-
-    long allocateRecord(long bytes) { return memory.allocate(bytes, "a step record"); }
-
-    void freeRecord(long ptr) { free(ptr); }
-
-    void uploadRecord(long device, MemorySegment host, long bytes) { staging.toDevice(device, host, bytes); }
-
-    void forget(CudaStepGraph graph) { graphs.remove(graph); }
+    /** The stream, for tests that interfere with a capture. */
+    MemorySegment stream() { return context.stream; }
 
     // ---------------------------------------------------------------- tensors
 
-    CudaTensor t(Tensor t) {
+    /** {@code t} as a tensor of this backend, open. */
+    private CudaTensor tensor(Tensor t) {
         if (t instanceof CudaTensor c && c.backend == this) {
             if (c.isFreed()) throw new IllegalStateException(t + " was closed");
             return c;
@@ -233,9 +196,9 @@ public final class CudaBackend implements Backend {
         throw new IllegalArgumentException("tensor " + t + " does not belong to this CUDA backend");
     }
 
-    /** The device pointer of an F32 tensor. */
-    private long f(Tensor t) {
-        CudaTensor c = t(t);
+    /** The device address of an F32 tensor of this backend. */
+    private long f32(Tensor t) {
+        CudaTensor c = tensor(t);
         if (c.dtype() != DType.F32) throw new IllegalArgumentException("expected an F32 tensor, got " + t);
         return c.ptr;
     }
@@ -250,8 +213,9 @@ public final class CudaBackend implements Backend {
         return new CudaTensor(this, ptr, dtype, true, shape);
     }
 
+    /** Frees a tensor's memory (CudaTensor.close); nothing after close, when the memory went with the context. */
     void free(long ptr) {
-        if (context.isClosed() || ptr == 0) return;   // after close the context is gone, and with it the memory
+        if (context.isClosed() || ptr == 0) return;
         bind();
         memory.free(ptr);
     }
@@ -264,32 +228,25 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public Tensor upload(float[] data, int... shape) {
-        CudaTensor t = allocate(DType.F32, shape);
-        if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " values for shape " + Shapes.str(shape));
-        staging.toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
-        return t;
-    }
+    public Tensor upload(float[] data, int... shape) { return upload(DType.F32, MemorySegment.ofArray(data), data.length, "values", shape); }
 
     @Override
-    public Tensor upload(byte[] data, int... shape) {
-        CudaTensor t = allocate(DType.U8, shape);
-        if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " bytes for shape " + Shapes.str(shape));
-        staging.toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
-        return t;
-    }
+    public Tensor upload(byte[] data, int... shape) { return upload(DType.U8, MemorySegment.ofArray(data), data.length, "bytes", shape); }
 
     @Override
-    public Tensor upload(int[] data, int... shape) {
-        CudaTensor t = allocate(DType.I32, shape);
-        if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " ints for shape " + Shapes.str(shape));
-        staging.toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
+    public Tensor upload(int[] data, int... shape) { return upload(DType.I32, MemorySegment.ofArray(data), data.length, "ints", shape); }
+
+    /** A new tensor holding {@code length} elements of {@code data} (a heap array), checked against the shape first. */
+    private Tensor upload(DType dtype, MemorySegment data, int length, String elements, int... shape) {
+        if (length != Shapes.size(shape)) throw new IllegalArgumentException("upload: " + length + " " + elements + " for shape " + Shapes.str(shape));
+        CudaTensor t = allocate(dtype, shape);
+        staging.toDevice(t.ptr, data, t.bytes);
         return t;
     }
 
     @Override
     public void copyFromHost(float[] src, Tensor dst) {
-        long p = f(dst);
+        long p = f32(dst);
         if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " values into " + dst);
         bind();
         launcher.copyFromHost(p, MemorySegment.ofArray(src), 4L * src.length);
@@ -297,7 +254,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copyFromHost(int[] src, Tensor dst) {
-        CudaTensor c = t(dst);
+        CudaTensor c = tensor(dst);
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("copyFromHost: expected an I32 tensor, got " + dst);
         if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " ints into " + dst);
         bind();
@@ -306,7 +263,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public float[] download(Tensor t) {
-        CudaTensor c = t(t);
+        CudaTensor c = tensor(t);
         bind();
         launcher.checkMayWait("download");
         float[] out = new float[t.sizeInt()];
@@ -321,8 +278,8 @@ public final class CudaBackend implements Backend {
     }
 
     /** The exact values of an I32 tensor ({@link #download} widens to float, which rounds above 2^24). Waits. */
-    public int[] downloadInts(Tensor t) {
-        CudaTensor c = t(t);
+    int[] downloadInts(Tensor t) {
+        CudaTensor c = tensor(t);
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("downloadInts needs an I32 tensor, got " + t);
         bind();
         launcher.checkMayWait("download");
@@ -334,7 +291,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        CudaTensor s = t(src), d = t(dst);
+        CudaTensor s = tensor(src), d = tensor(dst);
         if (s.dtype() != d.dtype() || s.size() != d.size()) throw new IllegalArgumentException("copy " + src + " -> " + dst);
         bind();
         if (s.bytes == 0) return;
@@ -343,14 +300,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor view(Tensor t, int... shape) {
-        CudaTensor c = t(t);
+        CudaTensor c = tensor(t);
         if (Shapes.size(shape) != t.size()) throw new IllegalArgumentException("view of " + t + " as " + Arrays.toString(shape));
         return new CudaTensor(this, c.ptr, c.dtype(), false, shape);
     }
 
     @Override
     public void fill(Tensor t, float value) {
-        long p = f(t);
+        long p = f32(t);
         bind();
         if (t.size() == 0) return;
         int bits = Float.floatToRawIntBits(value);
@@ -364,33 +321,12 @@ public final class CudaBackend implements Backend {
         CudaDriver.streamSynchronize(context.stream);
     }
 
-    /**
-     * Runs {@code work} between two timing events and returns the GPU time it took in milliseconds (waits for it).
-     * For benchmarks: the measurement excludes host-side queueing before the first operation.
-     */
-    public float elapsedMillis(Runnable work) {
-        bind();
-        launcher.checkMayWait("elapsedMillis");
-        MemorySegment start = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
-        MemorySegment end = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
-        try {
-            CudaDriver.eventRecord(start, context.stream);
-            work.run();
-            CudaDriver.eventRecord(end, context.stream);
-            CudaDriver.eventSynchronize(end);
-            return CudaDriver.eventElapsedMillis(start, end);
-        } finally {
-            CudaDriver.eventDestroy(start);
-            CudaDriver.eventDestroy(end);
-        }
-    }
-
     // ---------------------------------------------------------------- convolution (cuDNN)
 
     @Override
     public void conv2dForward(Tensor y, Tensor x, Tensor w, ConvSpec spec) {
         CudnnConv.Shape s = CudnnConv.shape(x, w, y, spec, "conv2dForward");
-        long yp = f(y), xp = f(x), wp = f(w);
+        long yp = f32(y), xp = f32(x), wp = f32(w);
         bind();
         conv.forward(yp, xp, wp, s);
     }
@@ -398,7 +334,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, ConvSpec spec, boolean accumulate) {
         CudnnConv.Shape s = CudnnConv.shape(dx, w, dy, spec, "conv2dBackwardData");
-        long dxp = f(dx), dyp = f(dy), wp = f(w);
+        long dxp = f32(dx), dyp = f32(dy), wp = f32(w);
         bind();
         conv.backwardData(dxp, dyp, wp, s, accumulate);
     }
@@ -406,7 +342,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void conv2dBackwardFilter(Tensor dw, Tensor x, Tensor dy, ConvSpec spec, boolean accumulate) {
         CudnnConv.Shape s = CudnnConv.shape(x, dw, dy, spec, "conv2dBackwardFilter");
-        long dwp = f(dw), xp = f(x), dyp = f(dy);
+        long dwp = f32(dw), xp = f32(x), dyp = f32(dy);
         bind();
         conv.backwardFilter(dwp, xp, dyp, s, accumulate);
     }
@@ -415,7 +351,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void addBias(Tensor y, Tensor b) {
-        long yp = f(y), bp = f(b);
+        long yp = f32(y), bp = f32(b);
         int C = y.dim(1);
         if (b.size() != C) throw new IllegalArgumentException("addBias: bias " + b + " for " + y);
         bind();
@@ -425,7 +361,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void biasBackward(Tensor db, Tensor dy) {
-        long dbp = f(db), dyp = f(dy);
+        long dbp = f32(db), dyp = f32(dy);
         int N = dy.dim(0), C = dy.dim(1);
         if (db.size() != C) throw new IllegalArgumentException("biasBackward: " + db + " for " + dy);
         bind();
@@ -449,7 +385,7 @@ public final class CudaBackend implements Backend {
     public void batchNormTrain(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta,
                                Tensor runMean, Tensor runVar, double momentum, double eps) {
         sameSize("batchNormTrain", x, y);
-        long yp = f(y), smp = f(saveMean), sip = f(saveInvStd), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
+        long yp = f32(y), smp = f32(saveMean), sip = f32(saveInvStd), xp = f32(x), gp = f32(gamma), bp = f32(beta), rmp = f32(runMean), rvp = f32(runVar);
         bind();
         BatchNormOps.Shape s = bnShape(x, "batchNormTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
         batchNorm.train(s, yp, smp, sip, xp, gp, bp, rmp, rvp, momentum, eps);
@@ -458,7 +394,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void batchNormEval(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, double eps) {
         sameSize("batchNormEval", x, y);
-        long yp = f(y), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
+        long yp = f32(y), xp = f32(x), gp = f32(gamma), bp = f32(beta), rmp = f32(runMean), rvp = f32(runVar);
         bind();
         batchNorm.eval(bnShape(x, "batchNormEval", gamma, beta, runMean, runVar), yp, xp, gp, bp, rmp, rvp, eps);
     }
@@ -468,7 +404,7 @@ public final class CudaBackend implements Backend {
                                   Tensor saveMean, Tensor saveInvStd, double eps) {
         sameSize("batchNormBackward", x, dx);
         sameSize("batchNormBackward", x, dy);
-        long dxp = f(dx), dgp = f(dgamma), dbp = f(dbeta), dyp = f(dy), xp = f(x), gp = f(gamma), smp = f(saveMean), sip = f(saveInvStd);
+        long dxp = f32(dx), dgp = f32(dgamma), dbp = f32(dbeta), dyp = f32(dy), xp = f32(x), gp = f32(gamma), smp = f32(saveMean), sip = f32(saveInvStd);
         bind();
         BatchNormOps.Shape s = bnShape(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
         batchNorm.backward(s, dxp, dgp, dbp, dyp, xp, gp, smp, sip, eps);
@@ -479,7 +415,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void activationForward(Activation act, double alpha, Tensor y, Tensor x) {
         sameSize("activationForward", x, y);
-        long yp = f(y), xp = f(x);
+        long yp = f32(y), xp = f32(x);
         long n = x.size();
         bind();
         if (n == 0) return;
@@ -497,7 +433,7 @@ public final class CudaBackend implements Backend {
         sameSize("activationBackward", dx, dy);
         sameSize("activationBackward", dx, x);
         sameSize("activationBackward", dx, y);
-        long dxp = f(dx), dyp = f(dy), xp = f(x), yp = f(y);
+        long dxp = f32(dx), dyp = f32(dy), xp = f32(x), yp = f32(y);
         long n = dx.size();
         bind();
         if (n == 0) return;
@@ -521,7 +457,7 @@ public final class CudaBackend implements Backend {
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         GemmDims dims = GemmDims.of(transA, transB, a, b, c);
         int m = dims.m(), n = dims.n(), k = dims.k();
-        long ap = f(a), bp = f(b), cp = f(c);
+        long ap = f32(a), bp = f32(b), cp = f32(c);
         bind();
         if (m == 0 || n == 0) return;
         launcher.library("gemm", () -> {
@@ -535,7 +471,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
         sameSize("axpy", x, y);
-        long xp = f(x), yp = f(y);
+        long xp = f32(x), yp = f32(y);
         bind();
         if (x.size() == 0) return;
         launcher.kernel(kernels.axpy, launcher.blocksFor(x.size())).ptr(yp).ptr(xp).f32(alpha).i64(x.size()).launch();
@@ -543,72 +479,13 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void scale(Tensor x, float alpha) {
-        long xp = f(x);
+        long xp = f32(x);
         bind();
         if (x.size() == 0) return;
         launcher.kernel(kernels.scale, launcher.blocksFor(x.size())).ptr(xp).f32(alpha).i64(x.size()).launch();
     }
 
-    // ---------------------------------------------------------------- multi-tensor tables
-
-    /** The contents of a TensorSlot array ({@link KernelLayouts#TENSOR_SLOT}), as longs: every member is 8 bytes. */
-    private record TableKey(long[] words) {
-        @Override
-        public boolean equals(Object o) { return o instanceof TableKey k && Arrays.equals(words, k.words); }
-
-        @Override
-        public int hashCode() { return Arrays.hashCode(words); }
-    }
-
-    /** Longs per TensorSlot, and the long of each member. */
-    private static final int SLOT_WORDS = (int) (KernelLayouts.TENSOR_SLOT.byteSize() / Long.BYTES);
-    private static final int P = slotWord("p"), G = slotWord("g"), S1 = slotWord("s1"), S2 = slotWord("s2"), N = slotWord("n");
-
-    private static int slotWord(String member) {
-        return (int) (KernelLayouts.TENSOR_SLOT.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement(member)) / Long.BYTES);
-    }
-
-    /** Most distinct tables kept; beyond that the cache is emptied (after a sync) and rebuilt as used. */
-    private static final int MAX_TABLES = 256;
-
-    /**
-     * A device array of TensorSlot for these tensors (g, s1, s2 may be null). Built and uploaded the first time a
-     * set of tensors is seen and cached by content (the device pointers and sizes), so an optimizer step on the same
-     * parameters allocates nothing.
-     */
-    private long table(String op, List<Tensor> p, List<Tensor> g, List<Tensor> s1, List<Tensor> s2) {
-        int T = p.size();
-        long[] words = new long[SLOT_WORDS * T];
-        for (int i = 0; i < T; i++) {
-            Tensor pt = p.get(i);
-            int w = SLOT_WORDS * i;
-            words[w + P] = f(pt);
-            words[w + G] = g == null ? 0 : slotOf(op, pt, g.get(i));
-            words[w + S1] = s1 == null ? 0 : slotOf(op, pt, s1.get(i));
-            words[w + S2] = s2 == null ? 0 : slotOf(op, pt, s2.get(i));
-            words[w + N] = pt.size();
-        }
-        TableKey key = new TableKey(words);
-        Long dev = tables.get(key);
-        if (dev != null) return dev;
-        String what = op + " on a new set of tensors";
-        launcher.checkMayAllocate(what);
-        if (tables.size() >= MAX_TABLES) {
-            CudaDriver.streamSynchronize(context.stream);
-            for (long d : tables.values()) memory.free(d);
-            tables.clear();
-        }
-        long bytes = KernelLayouts.TENSOR_SLOT.byteSize() * Math.max(T, 1);
-        long d = memory.allocate(bytes, what);
-        if (T > 0) staging.toDevice(d, MemorySegment.ofArray(words), bytes);
-        tables.put(key, d);
-        return d;
-    }
-
-    private long slotOf(String op, Tensor param, Tensor other) {
-        if (other.size() != param.size()) throw new IllegalArgumentException(op + ": " + other + " does not match parameter " + param);
-        return f(other);
-    }
+    // ---------------------------------------------------------------- multi-tensor operations
 
     private static void checkLists(String op, List<Tensor> params, List<?>... others) {
         for (List<?> o : others) {
@@ -624,15 +501,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void sumSquares(List<Tensor> xs, Tensor out, int slot) {
-        long op = f(out);
+        long op = f32(out);
         if (slot < 0 || slot >= out.size()) throw new IllegalArgumentException("sumSquares: slot " + slot + " of " + out);
         bind();
-        long tab = table("sumSquares", xs, null, null, null);
+        long table = tables.of("sumSquares", xs, null, null, null);
         long total = 0;
         for (Tensor t : xs) total += t.size();
         // the grid depends only on the total size, so the summation order (and result) is the same for the same tensors
-        int grid = (int) Math.max(1, Math.min(REDUCE_MAX_BLOCKS, (total + 8L * BLOCK - 1) / (8L * BLOCK)));
-        launcher.kernel(kernels.sumSquares, grid).ptr(tab).i32(xs.size()).ptr(partials).ptr(ticket).ptr(op).stepI32(slot).stepValues().launch();
+        int grid = (int) Math.max(1, Math.min(REDUCE_MAX_BLOCKS, (total + 8L * KernelLayouts.BLOCK - 1) / (8L * KernelLayouts.BLOCK)));
+        launcher.kernel(kernels.sumSquares, grid).ptr(table).i32(xs.size()).ptr(partials).ptr(ticket).ptr(op).stepI32(slot).stepValues().launch();
     }
 
     // ---------------------------------------------------------------- optimizers
@@ -646,9 +523,9 @@ public final class CudaBackend implements Backend {
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = lr / bc1;
-        long tab = table("adamStep", params, grads, m, v);
+        long slots = tables.of("adamStep", params, grads, m, v);
         launcher.kernel(kernels.adamStep, multiTensorBlocks(params), params.size())
-                .ptr(tab).stepF32(stepSize).f32(beta1).f32(beta2).f32(eps).f32(weightDecay).stepF32(bc2sqrt).stepValues().launch();
+                .ptr(slots).stepF32(stepSize).f32(beta1).f32(beta2).f32(eps).f32(weightDecay).stepF32(bc2sqrt).stepValues().launch();
     }
 
     @Override
@@ -656,9 +533,9 @@ public final class CudaBackend implements Backend {
         checkLists("rmspropStep", params, grads, sq);
         bind();
         if (params.isEmpty()) return;
-        long tab = table("rmspropStep", params, grads, sq, null);
+        long slots = tables.of("rmspropStep", params, grads, sq, null);
         launcher.kernel(kernels.rmspropStep, multiTensorBlocks(params), params.size())
-                .ptr(tab).stepF32(lr).f32(alpha).f32(eps).stepValues().launch();
+                .ptr(slots).stepF32(lr).f32(alpha).f32(eps).stepValues().launch();
     }
 
     @Override
@@ -666,25 +543,25 @@ public final class CudaBackend implements Backend {
         checkLists("sgdStep", params, grads, buf);
         bind();
         if (params.isEmpty()) return;
-        long tab = table("sgdStep", params, grads, buf, null);
+        long slots = tables.of("sgdStep", params, grads, buf, null);
         int first = step <= 1 ? 1 : 0;
         launcher.kernel(kernels.sgdStep, multiTensorBlocks(params), params.size())
-                .ptr(tab).stepF32(lr).f32(momentum).stepI32(first).stepValues().launch();
+                .ptr(slots).stepF32(lr).f32(momentum).stepI32(first).stepValues().launch();
     }
 
     @Override
     public void clamp(List<Tensor> params, float lo, float hi) {
         bind();
         if (params.isEmpty()) return;
-        long tab = table("clamp", params, null, null, null);
-        launcher.kernel(kernels.clampParams, multiTensorBlocks(params), params.size()).ptr(tab).f32(lo).f32(hi).launch();
+        long slots = tables.of("clamp", params, null, null, null);
+        launcher.kernel(kernels.clampParams, multiTensorBlocks(params), params.size()).ptr(slots).f32(lo).f32(hi).launch();
     }
 
     // ---------------------------------------------------------------- noise
 
     @Override
     public void normal(Tensor out, long seed, long counter) {
-        long p = f(out);
+        long p = f32(out);
         bind();
         long n = out.size();
         if (n == 0) return;
@@ -696,8 +573,8 @@ public final class CudaBackend implements Backend {
      * (element i is word i % 4 of block counter + i / 4): the uint32 stream behind {@link #normal}, bit for bit the
      * words of {@link dev.sparring.random.Philox#block(long, long, int[], int)}.
      */
-    public void philoxWords(Tensor out, long seed, long counter) {
-        CudaTensor c = t(out);
+    void philoxWords(Tensor out, long seed, long counter) {
+        CudaTensor c = tensor(out);
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("philoxWords needs an I32 tensor, got " + out);
         bind();
         long n = out.size();
@@ -710,8 +587,8 @@ public final class CudaBackend implements Backend {
     /** Images whose index is outside [0, N) are written as NaN (a kernel cannot throw); the CPU twin throws. */
     @Override
     public void gatherImages(Tensor out, Tensor images, Tensor indices, int start, float scale, float shift) {
-        long op = f(out);
-        CudaTensor img = t(images), idx = t(indices);
+        long op = f32(out);
+        CudaTensor img = tensor(images), idx = tensor(indices);
         if (img.dtype() != DType.U8 || idx.dtype() != DType.I32) throw new IllegalArgumentException("gatherImages needs U8 images and I32 indices");
         int B = out.dim(0);
         long item = B == 0 ? 0 : out.size() / B;
@@ -727,36 +604,6 @@ public final class CudaBackend implements Backend {
 
     // ---------------------------------------------------------------- GAN loss
 
-    /** The kernel-parameter form of a program, encoded once per program and kept for the backend's life. */
-    private MemorySegment program(ScalarProgram p, String loss, String role) {
-        MemorySegment seg = programs.get(p);
-        if (seg == null) {
-            seg = encodeProgram(context.arena, p, loss, role);
-            programs.put(p, seg);
-        }
-        return seg;
-    }
-
-    /**
-     * Encodes a program as struct Program ({@link KernelLayouts#PROGRAM}), checking that it fits: the limits are the
-     * kernel's, not the language's.
-     */
-    static MemorySegment encodeProgram(Arena arena, ScalarProgram p, String loss, String role) {
-        int[] code = p.code();
-        double[] consts = p.consts();
-        if (code.length > KernelLayouts.PROGRAM_MAX_CODE || consts.length > KernelLayouts.PROGRAM_MAX_CONSTS) {
-            throw new BackendException("loss " + loss + ": program " + role + " has " + code.length + " op codes and "
-                    + consts.length + " constants; the CUDA loss kernel (kernels/gan_losses.cu) takes at most "
-                    + KernelLayouts.PROGRAM_MAX_CODE + " and " + KernelLayouts.PROGRAM_MAX_CONSTS + ": simplify the formula, "
-                    + "or raise KernelLayouts.PROGRAM_MAX_CODE/PROGRAM_MAX_CONSTS");
-        }
-        MemorySegment seg = arena.allocate(KernelLayouts.PROGRAM);
-        seg.set(JAVA_INT, KernelLayouts.PROGRAM_LEN, code.length);
-        MemorySegment.copy(code, 0, seg, JAVA_INT, KernelLayouts.PROGRAM_CODE, code.length);
-        MemorySegment.copy(consts, 0, seg, JAVA_DOUBLE, KernelLayouts.PROGRAM_CONSTS, consts.length);
-        return seg;
-    }
-
     private static void statsSlots(String op, Tensor stats, int slot, int count) {
         if (slot < 0 || slot + count > stats.size()) {
             throw new IllegalArgumentException(op + ": stats " + stats + " has no room for " + count + " values at slot " + slot);
@@ -768,10 +615,10 @@ public final class CudaBackend implements Backend {
         sameSize("criticLoss", dtReal, tReal);
         sameSize("criticLoss", dtFake, tFake);
         statsSlots("criticLoss", stats, slot, 5);
-        long drp = f(dtReal), dfp = f(dtFake), trp = f(tReal), tfp = f(tFake), sp = f(stats);
+        long drp = f32(dtReal), dfp = f32(dtFake), trp = f32(tReal), tfp = f32(tFake), sp = f32(stats);
         bind();
-        MemorySegment phi = program(loss.phi(), loss.name(), "phi"), dphi = program(loss.dphi(), loss.name(), "dphi");
-        MemorySegment psi = program(loss.psi(), loss.name(), "psi"), dpsi = program(loss.dpsi(), loss.name(), "dpsi");
+        MemorySegment phi = programs.of(loss.phi(), loss.name(), "phi"), dphi = programs.of(loss.dphi(), loss.name(), "dphi");
+        MemorySegment psi = programs.of(loss.psi(), loss.name(), "psi"), dpsi = programs.of(loss.dpsi(), loss.name(), "dpsi");
         launcher.kernel(kernels.criticLoss, 1).struct(phi).struct(dphi).struct(psi).struct(dpsi)
                 .ptr(drp).ptr(dfp).ptr(trp).ptr(tfp).i32(tReal.sizeInt()).i32(tFake.sizeInt()).ptr(sp).stepI32(slot).stepValues().launch();
     }
@@ -780,9 +627,9 @@ public final class CudaBackend implements Backend {
     public void generatorLoss(LossKernel loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot) {
         sameSize("generatorLoss", dtFake, tFake);
         statsSlots("generatorLoss", stats, slot, 2);
-        long dfp = f(dtFake), tfp = f(tFake), sp = f(stats);
+        long dfp = f32(dtFake), tfp = f32(tFake), sp = f32(stats);
         bind();
-        MemorySegment beta = program(loss.beta(), loss.name(), "beta"), dbeta = program(loss.dbeta(), loss.name(), "dbeta");
+        MemorySegment beta = programs.of(loss.beta(), loss.name(), "beta"), dbeta = programs.of(loss.dbeta(), loss.name(), "dbeta");
         launcher.kernel(kernels.generatorLoss, 1).struct(beta).struct(dbeta)
                 .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp).stepI32(slot).stepValues().launch();
     }
@@ -802,14 +649,7 @@ public final class CudaBackend implements Backend {
             for (CudaStepGraph g : List.copyOf(graphs)) g.close();
             CudaDriver.streamSynchronize(context.stream);
         } finally {
-            conv.close();
-            batchNorm.close();
-            for (long d : tables.values()) CudaDriver.memFree(d);
-            CudaDriver.memFree(partials);
-            CudaDriver.memFree(ticket);
-            staging.close();
-            kernels.close();
-            context.close();
+            owned.releaseAll(null);
         }
     }
 }

@@ -4,8 +4,6 @@ import dev.sparring.backend.BackendException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
-import java.util.Deque;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
@@ -26,7 +24,7 @@ final class CudaContext implements AutoCloseable {
     final Arena arena = Arena.ofShared();
     final MemorySegment one, zero;          // float 1 and 0: cuDNN's alpha and beta
 
-    private final Deque<Runnable> release = new ArrayDeque<>();   // what close() undoes, last first
+    private final Releases releases = new Releases();
     private final MemorySegment context;
     private Thread boundThread;
     private boolean closed;
@@ -44,7 +42,7 @@ final class CudaContext implements AutoCloseable {
         try {
             int dev = CudaDriver.device(ordinal);
             context = CudaDriver.primaryCtxRetain(dev);
-            release.push(() -> CudaDriver.primaryCtxRelease(dev));
+            releases.push(() -> CudaDriver.primaryCtxRelease(dev));
             CudaDriver.ctxSetCurrent(context);
             boundThread = Thread.currentThread();
             deviceName = CudaDriver.deviceName(dev);
@@ -53,30 +51,27 @@ final class CudaContext implements AutoCloseable {
             smCount = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
             totalMemory = CudaDriver.deviceTotalMem(dev);
             stream = CudaDriver.streamCreate(CudaDriver.CU_STREAM_NON_BLOCKING);
-            release.push(() -> CudaDriver.streamDestroy(stream));
+            releases.push(() -> CudaDriver.streamDestroy(stream));
 
             // our own cuBLAS workspace (the size cuBLAS picks itself: 32 MiB on Hopper, 4 MiB before); freed after
             // the handle
             long workspaceBytes = (ccMajor >= 9 ? 32L : 4L) << 20;
             long workspace = CudaDriver.memAlloc(workspaceBytes);
-            release.push(() -> CudaDriver.memFree(workspace));
+            releases.push(() -> CudaDriver.memFree(workspace));
             cublas = Cublas.create();
-            release.push(() -> Cublas.destroy(cublas));
+            releases.push(() -> Cublas.destroy(cublas));
             Cublas.setStream(cublas, stream);      // resets the workspace: set it after
             Cublas.setMathMode(cublas, allowTf32 ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH);
             Cublas.setWorkspace(cublas, workspace, workspaceBytes);
             cudnn = Cudnn.create();
-            release.push(() -> Cudnn.destroy(cudnn));
+            releases.push(() -> Cudnn.destroy(cudnn));
             Cudnn.setStream(cudnn, stream);
 
             one = arena.allocateFrom(JAVA_FLOAT, 1f);
             zero = arena.allocateFrom(JAVA_FLOAT, 0f);
         } catch (RuntimeException | Error failure) {
-            try {
-                close();
-            } catch (RuntimeException cleanup) {
-                failure.addSuppressed(cleanup);
-            }
+            releases.releaseAll(failure);
+            arena.close();
             throw failure;
         }
     }
@@ -98,16 +93,10 @@ final class CudaContext implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        RuntimeException first = null;
-        while (!release.isEmpty()) {
-            try {
-                release.pop().run();
-            } catch (RuntimeException e) {
-                if (first == null) first = e;
-                else first.addSuppressed(e);
-            }
+        try {
+            releases.releaseAll(null);
+        } finally {
+            arena.close();
         }
-        arena.close();
-        if (first != null) throw first;
     }
 }

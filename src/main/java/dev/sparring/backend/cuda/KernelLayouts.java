@@ -42,7 +42,7 @@ final class KernelLayouts {
     /** Longest loss program (op codes and constant indices) and most constants that the loss kernels take. */
     static final int PROGRAM_MAX_CODE = 128, PROGRAM_MAX_CONSTS = 32;
 
-    /** struct Program: a loss program, passed to the loss kernels by value (CudaBackend.encodeProgram writes it). */
+    /** struct Program: a loss program, passed to the loss kernels by value ({@link LossPrograms} writes it). */
     static final StructLayout PROGRAM = cStruct("Program",
             JAVA_INT.withName("len"),
             MemoryLayout.sequenceLayout(PROGRAM_MAX_CODE, JAVA_INT).withName("code"),
@@ -51,7 +51,7 @@ final class KernelLayouts {
     static final long PROGRAM_CODE = PROGRAM.byteOffset(groupElement("code"));
     static final long PROGRAM_CONSTS = PROGRAM.byteOffset(groupElement("consts"));
 
-    /** struct TensorSlot: one tensor of a multi-tensor operation (CudaBackend's tables); unused pointers are 0. */
+    /** struct TensorSlot: one tensor of a multi-tensor operation ({@link TensorTables}); unused pointers are 0. */
     static final StructLayout TENSOR_SLOT = cStruct("TensorSlot",
             ADDRESS.withName("p"), ADDRESS.withName("g"), ADDRESS.withName("s1"), ADDRESS.withName("s2"), JAVA_LONG.withName("n"));
 
@@ -132,12 +132,12 @@ final class KernelLayouts {
         opCodes().entrySet().stream().sorted(Map.Entry.comparingByValue()).forEach(e -> h.append(define(e.getKey(), e.getValue())));
         h.append(define("OP_COUNT", ScalarProgram.OP_COUNT));
         h.append(define("MAX_STACK", ScalarProgram.MAX_STACK)).append('\n');
-        h.append("// A loss program, passed by value to critic_loss and generator_loss (written by the Java side, CudaBackend).\n");
+        h.append("// A loss program, passed by value to critic_loss and generator_loss (LossPrograms writes it).\n");
         h.append(define("PROG_MAX_CODE", PROGRAM_MAX_CODE));
         h.append(define("PROG_MAX_CONST", PROGRAM_MAX_CONSTS));
         h.append(struct(PROGRAM, Map.of("code", "PROG_MAX_CODE", "consts", "PROG_MAX_CONST"))).append('\n');
-        h.append("// One tensor of a multi-tensor operation (optimizers, clamp, sum of squares): the Java side (CudaBackend) writes\n"
-                + "// an array of these into device memory. Unused pointers are 0.\n");
+        h.append("// One tensor of a multi-tensor operation (optimizers, clamp, sum of squares): TensorTables writes an array of\n"
+                + "// these into device memory. Unused pointers are 0.\n");
         h.append(struct(TENSOR_SLOT, Map.of()));
         return h.toString();
     }

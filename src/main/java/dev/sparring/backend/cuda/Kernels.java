@@ -1,8 +1,6 @@
 package dev.sparring.backend.cuda;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Our kernels ({@code kernels/*.cu}), loaded once per backend: one module per kernel family, and a handle per entry
@@ -30,7 +28,7 @@ final class Kernels implements AutoCloseable {
     // batchnorm.cu
     final Kernel bnForwardTrain, bnForwardEval, bnBackward;
 
-    private final List<MemorySegment> modules = new ArrayList<>();
+    private final Releases modules = new Releases();
     private final String image;     // what the activations module was loaded from, for the backend's description
 
     /** Loads every family for a device of compute capability {@code major.minor}; on failure unloads what it loaded. */
@@ -69,19 +67,15 @@ final class Kernels implements AutoCloseable {
             bnForwardTrain = fn(bn, "bn_forward_train");
             bnForwardEval = fn(bn, "bn_forward_eval");
             bnBackward = fn(bn, "bn_backward");
-        } catch (RuntimeException | Error e) {
-            try {
-                close();
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
+        } catch (RuntimeException | Error failure) {
+            modules.releaseAll(failure);
+            throw failure;
         }
     }
 
     private CudaModules.Loaded load(KernelBuild build, String family, int major, int minor) {
         CudaModules.Loaded m = CudaModules.load(build, family, major, minor);
-        modules.add(m.module());
+        modules.push(() -> CudaDriver.moduleUnload(m.module()));
         return m;
     }
 
@@ -93,8 +87,5 @@ final class Kernels implements AutoCloseable {
     String image() { return image; }
 
     @Override
-    public void close() {
-        for (MemorySegment m : modules) CudaDriver.moduleUnload(m);
-        modules.clear();
-    }
+    public void close() { modules.releaseAll(null); }
 }

@@ -21,19 +21,21 @@ final class Staging implements AutoCloseable {
     private final MemorySegment[] buffers = new MemorySegment[SLOTS + 1];  // page-locked: the upload ring, then DOWNLOAD
     private final MemorySegment[] uploadDone = new MemorySegment[SLOTS];   // recorded after each slot's copy
     private int uploadNext;                 // the slot of the next staged copy
+    private final Releases releases = new Releases();
 
     /** Creates the ring's events; on failure destroys those it created. */
     Staging(MemorySegment stream) {
         this.stream = stream;
+        releases.push(this::freeBuffers);
         try {
-            for (int i = 0; i < SLOTS; i++) uploadDone[i] = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DISABLE_TIMING);
-        } catch (RuntimeException | Error e) {
-            try {
-                close();
-            } catch (RuntimeException cleanup) {
-                e.addSuppressed(cleanup);
+            for (int i = 0; i < SLOTS; i++) {
+                MemorySegment e = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DISABLE_TIMING);
+                uploadDone[i] = e;
+                releases.push(() -> CudaDriver.eventDestroy(e));
             }
-            throw e;
+        } catch (RuntimeException | Error failure) {
+            releases.releaseAll(failure);
+            throw failure;
         }
     }
 
@@ -82,15 +84,14 @@ final class Staging implements AutoCloseable {
         return buffers[i] = CudaDriver.memAllocHost(Math.max(bytes, MIN_BUFFER));
     }
 
-    @Override
-    public void close() {
+    private void freeBuffers() {
         for (int i = 0; i < buffers.length; i++) {
             if (buffers[i] != null) CudaDriver.memFreeHost(buffers[i]);
             buffers[i] = null;
         }
-        for (int i = 0; i < SLOTS; i++) {
-            if (uploadDone[i] != null) CudaDriver.eventDestroy(uploadDone[i]);
-            uploadDone[i] = null;
-        }
     }
+
+    /** Frees the buffers and destroys the events. */
+    @Override
+    public void close() { releases.releaseAll(null); }
 }

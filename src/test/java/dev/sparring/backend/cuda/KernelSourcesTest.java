@@ -54,7 +54,7 @@ class KernelSourcesTest {
         ScalarProgram p = new ScalarProgram(new int[] {ScalarProgram.T, ScalarProgram.CONST, 1, ScalarProgram.MUL,
                 ScalarProgram.CONST, 0, ScalarProgram.ADD}, new double[] {0.25, -3.5});
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = CudaBackend.encodeProgram(a, p, "test", "phi");
+            MemorySegment s = LossPrograms.encode(a, p, "test", "phi");
             assertEquals(KernelLayouts.PROGRAM.byteSize(), s.byteSize());
             assertEquals(7, s.get(JAVA_INT, KernelLayouts.PROGRAM_LEN));
             int[] code = p.code();
@@ -72,7 +72,7 @@ class KernelSourcesTest {
         for (int i = 1; i < n; i++) { code[2 * i - 1] = ScalarProgram.T; code[2 * i] = ScalarProgram.ADD; }
         ScalarProgram p = new ScalarProgram(code, new double[0]);
         try (Arena a = Arena.ofConfined()) {
-            var e = assertThrows(dev.sparring.backend.BackendException.class, () -> CudaBackend.encodeProgram(a, p, "long", "psi"));
+            var e = assertThrows(dev.sparring.backend.BackendException.class, () -> LossPrograms.encode(a, p, "long", "psi"));
             assertTrue(e.getMessage().contains("program psi has " + code.length + " op codes"), e.getMessage());
             assertTrue(e.getMessage().contains("kernels/gan_losses.cu"), e.getMessage());
         }
