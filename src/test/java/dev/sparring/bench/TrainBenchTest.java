@@ -1,5 +1,6 @@
 package dev.sparring.bench;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.loss.GanLoss;
