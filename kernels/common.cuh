@@ -8,7 +8,9 @@
 //     Java, so that float results can match CpuBackend bit for bit where the operation order is the same.
 #pragma once
 
-#define SPARRING_BLOCK 256
+// SPARRING_BLOCK, the loss programs' op codes and struct Program, struct TensorSlot: written by the build from the
+// Java definitions (dev.sparring.backend.cuda.KernelLayouts), so that the two sides cannot differ.
+#include "generated/layouts.cuh"
 
 // Sum of v over the block, in double; the result is valid in thread 0 only. Every thread of the block must
 // call it (it synchronises). Deterministic: the combination order depends only on the block size.
@@ -29,21 +31,12 @@ __device__ __forceinline__ double block_sum(double v) {
 
 // A launch argument that changes from one training step to the next (a learning rate, a noise counter, a
 // metrics row). Eager launches pass it by value with `from` null; a step captured as a CUDA graph passes a
-// pointer into the step record, device memory that the host rewrites before each replay (CudaBackend).
+// pointer into the step record, device memory that the host rewrites before each replay. The Java side writes
+// a kernel's per-step values there in the order of its arguments, each at its natural alignment, and passes
+// their address as the kernel's last argument (KernelArgs.stepI32 and kin, KernelArgs.stepValues).
 template <typename T>
 __device__ __forceinline__ T step_value(T value, const T* from) { return from != nullptr ? *from : value; }
 
 // First index and stride of a 1-D grid-stride loop, in 64 bits.
 __device__ __forceinline__ long long grid_start() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ long long grid_stride() { return (long long)gridDim.x * blockDim.x; }
-
-// One tensor of a multi-tensor operation (optimizers, clamp, sum of squares): the Java side writes an array
-// of these into device memory, 40 bytes each (see CudaBackend.TensorTable). Unused pointers are 0.
-struct TensorSlot {
-    float* p;        // the tensor (a parameter, or the tensor to reduce)
-    float* g;        // its gradient
-    float* s1;       // optimizer state 1 (Adam m, RMSProp square average, SGD momentum buffer)
-    float* s2;       // optimizer state 2 (Adam v)
-    long long n;     // number of elements
-};
-static_assert(sizeof(TensorSlot) == 40, "TensorSlot layout is shared with CudaBackend.TensorTable");

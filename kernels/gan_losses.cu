@@ -17,48 +17,8 @@
 // so the result is deterministic, and needs no second pass).
 #include "common.cuh"
 
-// Op codes: the numbers of ScalarProgram's constants (a test parses these lines and compares).
-#define OP_T            0
-#define OP_CONST        1
-#define OP_ADD          2
-#define OP_SUB          3
-#define OP_MUL          4
-#define OP_DIV          5
-#define OP_POW          6
-#define OP_NEG          7
-#define OP_EXP          8
-#define OP_LOG          9
-#define OP_LOG1P       10
-#define OP_EXPM1       11
-#define OP_SOFTPLUS    12
-#define OP_SIGMOID     13
-#define OP_LOG_SIGMOID 14
-#define OP_TANH        15
-#define OP_SQRT        16
-#define OP_ABS         17
-#define OP_MIN         18
-#define OP_MAX         19
-#define OP_RELU        20
-#define OP_SIGN        21
-#define OP_STEP        22
-#define OP_SELECT      23
-#define OP_COUNT       24
-
-#define MAX_STACK      16   // ScalarProgram.MAX_STACK
-#define PROG_MAX_CODE  128  // longest program (op codes and constant indices); CudaBackend checks before launch
-#define PROG_MAX_CONST 32   // most constants in one program
-#define PROG_BYTES     776  // sizeof(Program); CudaBackend writes the same layout
-#define PROG_CODE_OFFSET   4
-#define PROG_CONST_OFFSET  520
-
-struct Program {
-    int len;                         // number of ints used in code
-    int code[PROG_MAX_CODE];
-    double consts[PROG_MAX_CONST];
-};
-static_assert(sizeof(Program) == PROG_BYTES, "Program layout is shared with CudaBackend");
-static_assert(offsetof(Program, code) == PROG_CODE_OFFSET, "Program layout is shared with CudaBackend");
-static_assert(offsetof(Program, consts) == PROG_CONST_OFFSET, "Program layout is shared with CudaBackend");
+// Op codes (OP_T ...), MAX_STACK and struct Program {int len; int code[PROG_MAX_CODE]; double consts[PROG_MAX_CONST];}:
+// kernels/generated/layouts.cuh, written by the build from ScalarProgram and KernelLayouts.
 
 // Java's Math.min/max: NaN if either is NaN, and -0 below +0.
 __device__ __forceinline__ double java_min(double a, double b) {

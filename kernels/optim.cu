@@ -45,9 +45,15 @@ extern "C" __global__ void rmsprop_step(const TensorSlot* slots, float lr, float
     }
 }
 
-extern "C" __global__ void sgd_step(const TensorSlot* slots, float lr, float momentum, int first, const float* step) {
-    // step: null, or {lr, first (1.0f or 0.0f)} of this step (a captured graph's step record)
-    if (step != nullptr) { lr = step[0]; first = step[1] != 0.0f; }
+// This step's learning rate and first-step flag, as a captured graph's step record holds them.
+struct SgdStepValues {
+    float lr;
+    int first;
+};
+
+extern "C" __global__ void sgd_step(const TensorSlot* slots, float lr, float momentum, int first, const SgdStepValues* step) {
+    // step: null, or this step's values (a captured graph's step record)
+    if (step != nullptr) { lr = step->lr; first = step->first; }
     const TensorSlot s = slots[blockIdx.y];
     float* p = s.p; const float* g = s.g; float* buf = s.s1;
     for (long long i = grid_start(); i < s.n; i += grid_stride()) {

@@ -10,7 +10,9 @@
 # CudaModules loads the cubin of the device's architecture when there is one and falls back to the PTX.
 #
 # nvcc is looked up on PATH, then in $CUDA_HOME/bin. Without it the script prints one line and exits 0: the jar is
-# then CPU-only. Outputs newer than their sources (the .cu, kernels/common.cuh, this script) are not rebuilt.
+# then CPU-only. Outputs newer than their sources (the .cu, kernels/common.cuh, kernels/generated/layouts.cuh, this
+# script) are not rebuilt. kernels/generated/layouts.cuh (the layouts Java and the kernels share) is written by the
+# Maven build before it runs this script (dev.sparring.backend.cuda.KernelLayouts): build through Maven.
 # All files are compiled with --fmad=false so that a*b+c is rounded twice, as in Java: the CPU twin and the kernels
 # then agree to the last bit wherever they do the same float operations (the kernels are memory-bound; the cost
 # of separate multiply and add is not measurable there).
@@ -33,6 +35,12 @@ if [ -z "$nvcc" ]; then
   exit 0
 fi
 
+layouts="$src/generated/layouts.cuh"
+if [ ! -f "$layouts" ]; then
+  echo "sparring: $layouts is missing: it is written by the Maven build (KernelLayouts) before the kernels compile; build through Maven (./build process-classes, or any later phase)" >&2
+  exit 1
+fi
+
 mkdir -p "$out"
 flags=(-std=c++17 -O3 --fmad=false -I "$src")
 script="$here/native/build-kernels.sh"
@@ -51,7 +59,7 @@ built=0
 failed=0
 for cu in "$src"/*.cu; do
   name="$(basename "$cu" .cu)"
-  deps=("$cu" "$src/common.cuh" "$script")
+  deps=("$cu" "$src/common.cuh" "$layouts" "$script")
   targets=("$out/$name.ptx|-ptx -arch=compute_$ptx_arch")
   for a in $archs; do targets+=("$out/$name.sm_$a.cubin|-cubin -arch=sm_$a"); done
   for t in "${targets[@]}"; do

@@ -7,7 +7,8 @@
 #
 #   native/cudasim/build.sh [OUTDIR]
 #
-# Needs g++ (C++20). Without it, says so and exits 0: the tests that use the simulator are then skipped.
+# Needs g++ (C++20). Without it, says so and exits 0: the tests that use the simulator are then skipped. Builds
+# nothing when OUTDIR holds a build from the same sources and compilers (the stamp OUTDIR/.built).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -25,15 +26,36 @@ mkdir -p "$out/gen" "$out/selftest/gen"
 flags=(-std=c++20 -O2 -g -fPIC -ffp-contract=off -fno-fast-math -Wall -Wextra -Wno-unused-parameter -fvisibility=hidden)
 host=("$CXX" "${flags[@]}" -include "$here/cudasim.h" -I"$here" -I"$repo/kernels")
 
-# The cuDNN and cuBLAS stand-ins meanwhile, on another core.
-"$here/build-dnn.sh" "$out" >/dev/null &
-dnn=$!
-
-# nvcc's images of the test kernels, where there is an nvcc (on PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin).
+# nvcc, for images of the test kernels, where there is one (on PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin).
 nvcc="$(command -v nvcc || true)"
 for d in "${CUDA_HOME:-}" /usr/local/cuda; do
   if [ -z "$nvcc" ] && [ -n "$d" ] && [ -x "$d/bin/nvcc" ]; then nvcc="$d/bin/nvcc"; fi
 done
+
+# Nothing to do when the last build into OUTDIR ended without error, with the same compilers, and no file here or
+# in kernels/ has changed since it began (./build test runs this script before every test run). The stamp holds the
+# compilers and bears the time that build began, so a source saved during a build is newer than it.
+stamp="$out/.built"
+built_with="$(command -v "$CXX") $("$CXX" --version | head -n 1); nvcc: ${nvcc:-none}"
+outputs=(libcuda.so.1 libcublas.so.13 libcudnn.so.9 dnn_selftest selftest/libcuda.so.1 selftest/driver_selftest)
+if [ -n "$nvcc" ]; then outputs+=(selftest/kernels.ptx selftest/kernels.sm_90.cubin); fi
+up_to_date() {
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$built_with" ] || return 1
+  for o in "${outputs[@]}"; do [ -f "$out/$o" ] || return 1; done
+  [ -z "$(find "$here" "$repo/kernels" -newer "$stamp" -print -quit)" ]
+}
+if up_to_date; then
+  echo "cudasim: up to date in $out"
+  exit 0
+fi
+rm -f "$stamp"
+echo "$built_with" > "$stamp.new"
+
+# The cuDNN and cuBLAS stand-ins meanwhile, on another core.
+"$here/build-dnn.sh" "$out" >/dev/null &
+dnn=$!
+
+# nvcc's images of the test kernels.
 rm -f "$out/selftest/kernels.ptx" "$out/selftest/kernels.sm_90.cubin"
 if [ -n "$nvcc" ]; then
   (
@@ -86,4 +108,5 @@ mv "$out/selftest/libcuda.so.1.tmp" "$out/selftest/libcuda.so.1"
 
 wait "$dnn"
 if [ -n "$nvcc" ]; then wait "$images"; fi
+mv "$stamp.new" "$stamp"
 echo "cudasim: built libcuda.so.1, libcublas.so.13, libcudnn.so.9, dnn_selftest and selftest/driver_selftest in $out"

@@ -32,6 +32,33 @@ public interface Backend extends AutoCloseable {
 
     // ---------------------------------------------------------------- memory
 
+    /**
+     * Memory this backend can still give tensors, for size checks before a model is built: the Java heap the JVM may
+     * still grow to on the CPU, the free device memory on a GPU.
+     *
+     * @param bytes    how many bytes
+     * @param where    the same in words for messages, with how to get more where there is a way
+     * @param javaHeap whether tensors live in the Java heap (then host copies, such as a checkpoint's, share it)
+     */
+    record Memory(long bytes, String where, boolean javaHeap) {
+        /** The heap this JVM may still use: its maximum less what is in use now. */
+        public static Memory ofJavaHeap() {
+            Runtime rt = Runtime.getRuntime();
+            long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+            return new Memory(free, String.format(java.util.Locale.ROOT, "the %.1f GiB of Java heap this JVM may still use "
+                    + "(its maximum, -Xmx, is %.1f GiB; SPARRING_JAVA_OPTS=-Xmx<size> raises it)", free / 0x1p30, rt.maxMemory() / 0x1p30), true);
+        }
+    }
+
+    Memory memoryAvailable();
+
+    /**
+     * Whether every op has finished when it returns (the CPU), so that reading a result back costs no wait: the trainer
+     * then reads each step's metrics at once and stops at the first non-finite one. An asynchronous backend (a GPU)
+     * is read every --log-every steps, so that the host never waits for the device inside the loop.
+     */
+    default boolean synchronous() { return false; }
+
     /** A new zero-filled tensor. */
     Tensor zeros(DType dtype, int... shape);
 

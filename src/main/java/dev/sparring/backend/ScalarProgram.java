@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * A scalar function f(t) as a postfix (stack) program: the form in which a GAN loss reaches a backend.
  * The GPU loss kernel ({@code kernels/gan_losses.cu}) interprets the same op codes in double precision;
- * {@link #eval(double)} is its reference twin. Keep the two in step: an op added here is added there.
+ * {@link #eval(double)} is its reference twin. The kernel takes the op codes from a header that the build generates
+ * from these constants (backend.cuda.KernelLayouts); an op added here needs a case in its interpreter too.
  *
  * <p>Encoding: {@code code} is a sequence of op codes; {@link #CONST} is followed by an index into
  * {@code consts}. Every op pops its operands and pushes one result; a valid program leaves exactly one value.

@@ -1,5 +1,6 @@
 package dev.sparring.bench;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.Mixture2D;
@@ -73,16 +74,16 @@ public final class RingBenchmark {
     public record Settings(long steps, long seed, int hidden, int depth, int nz, int batch, double lrScaleD, double lrScaleG,
                            long decayAt, double decay, int samples, int logEvery) {
         public Settings {
-            if (steps < 1) throw new IllegalArgumentException("RingBenchmark: --steps must be >= 1, got " + steps);
-            if (samples < 1) throw new IllegalArgumentException("RingBenchmark: --samples must be >= 1, got " + samples);
+            if (steps < 1) throw new UserError("RingBenchmark: --steps must be >= 1, got " + steps);
+            if (samples < 1) throw new UserError("RingBenchmark: --samples must be >= 1, got " + samples);
             if (logEvery < 1 || steps % logEvery != 0 || decayAt % logEvery != 0) {
-                throw new IllegalArgumentException("RingBenchmark: --steps (" + steps + ") and --decay-at (" + decayAt + ") must be multiples of " + logEvery);
+                throw new UserError("RingBenchmark: --steps (" + steps + ") and --decay-at (" + decayAt + ") must be multiples of " + logEvery);
             }
             if (decayAt < 0 || decayAt >= steps && decayAt != 0) {
-                throw new IllegalArgumentException("RingBenchmark: --decay-at must be 0 (no decay) or less than --steps (" + steps + "), got " + decayAt);
+                throw new UserError("RingBenchmark: --decay-at must be 0 (no decay) or less than --steps (" + steps + "), got " + decayAt);
             }
             if (!(lrScaleD > 0) || !(lrScaleG > 0) || !(decay >= 1)) {
-                throw new IllegalArgumentException("RingBenchmark: --lr-scale-d and --lr-scale-g must be > 0, --decay >= 1");
+                throw new UserError("RingBenchmark: --lr-scale-d and --lr-scale-g must be > 0, --decay >= 1");
             }
         }
 
@@ -295,7 +296,7 @@ public final class RingBenchmark {
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--name" -> name = value(args, ++i, a);
                 case "--command" -> command = value(args, ++i, a);
-                default -> throw new IllegalArgumentException("RingBenchmark: unknown option '" + a + "' (see the class comment for the usage)");
+                default -> throw new UserError("RingBenchmark: unknown option '" + a + "' (see the class comment for the usage)");
             }
         }
         Settings s = new Settings(steps, seed, hidden, depth, nz, batch, lrScaleD, lrScaleG, decayAt, decay, samples, d.logEvery());
@@ -325,7 +326,7 @@ public final class RingBenchmark {
     }
 
     private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) throw new IllegalArgumentException("RingBenchmark: " + flag + " needs a value");
+        if (i >= args.length) throw new UserError("RingBenchmark: " + flag + " needs a value");
         return args[i];
     }
 }

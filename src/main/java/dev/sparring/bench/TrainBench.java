@@ -1,5 +1,6 @@
 package dev.sparring.bench;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.data.ImageDataset;
@@ -64,11 +65,11 @@ public final class TrainBench {
                           int warmup, int iters, int repeats, int phaseIters, int checkSteps, long seed) {
         public Options {
             new Dcgan.Config(imageSize, channels, nz, ngf, ndf);   // validates the model size
-            if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
-            if (images < batch) throw new IllegalArgumentException("--images must be >= --batch (" + batch + "), got " + images);
-            if (warmup < 1) throw new IllegalArgumentException("--warmup must be >= 1 (the first steps set up cuDNN and the JIT), got " + warmup);
-            if (iters < 1 || repeats < 1) throw new IllegalArgumentException("--iters and --repeats must be >= 1, got " + iters + ", " + repeats);
-            if (phaseIters < 0 || checkSteps < 0) throw new IllegalArgumentException("--phase-iters and --check-steps must be >= 0");
+            if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
+            if (images < batch) throw new UserError("--images must be >= --batch (" + batch + "), got " + images);
+            if (warmup < 1) throw new UserError("--warmup must be >= 1 (the first steps set up cuDNN and the JIT), got " + warmup);
+            if (iters < 1 || repeats < 1) throw new UserError("--iters and --repeats must be >= 1, got " + iters + ", " + repeats);
+            if (phaseIters < 0 || checkSteps < 0) throw new UserError("--phase-iters and --check-steps must be >= 0");
         }
 
         /** PyTorch's DCGAN example: 64 px RGB, nz 100, ngf = ndf = 64, batch 128, the non-saturating loss. */
@@ -215,7 +216,7 @@ public final class TrainBench {
     /** The training configuration of a benchmark run: the loss's own optimizer settings, metrics read in blocks. */
     static TrainConfig config(Options o, long steps, int logEvery) {
         TrainerDefaults d = GanLoss.parse(o.loss()).defaults();
-        return new TrainConfig("synthetic", "dcgan", o.imageSize(), o.channels(), false, o.nz(), o.ngf(), o.ndf(), 128, 3,
+        return new TrainConfig("synthetic", "dcgan", o.imageSize(), o.channels(), false, false, o.nz(), o.ngf(), o.ndf(), 128, 3,
                 o.loss(), d.optimizer(), d.lrD(), d.lrG(), java.util.List.of(), TrainConfig.DEFAULT_LR_DECAY, d.beta1(), d.beta2(),
                 d.dSteps(), d.clip(), false, o.batch(), 1, steps, o.seed(),
                 0, Math.max(1, logEvery), 0);
@@ -226,7 +227,7 @@ public final class TrainBench {
         int n = o.images(), c = o.channels(), s = o.imageSize();
         long total = (long) n * c * s * s;
         if (total > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("--images " + n + " of " + c + "x" + s + "x" + s + " do not fit in one array; use fewer");
+            throw new UserError("--images " + n + " of " + c + "x" + s + "x" + s + " do not fit in one array; use fewer");
         }
         byte[] px = new byte[(int) total];   // (N, C, S, S)
         new java.util.SplittableRandom(o.seed()).nextBytes(px);

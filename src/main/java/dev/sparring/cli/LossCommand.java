@@ -51,12 +51,21 @@ public final class LossCommand implements Callable<Integer> {
                 description = "a built-in (NAME or NAME:a=..,b=.. or NAME:v1,v2) or a formula \"phi=...; psi=...[; beta=...][; out=...][; name=value]\"")
         String lossSpec;
 
-        @Option(names = "--png", paramLabel = "FILE", description = "also draw d(r), f(r), omega(r) (and r beta(omega(r))) to this PNG")
+        @Option(names = "--png", paramLabel = "FILE", description = "also draw the design to this PNG: phi, psi, beta against t, then f(r) and d(r), omega(r) and r beta(omega(r)) "
+                        + "as far as the check got, under the loss and its verdict")
         Path png;
+
+        @Option(names = "--overwrite", description = "replace an existing --png file")
+        boolean overwrite;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+            if (png != null && java.nio.file.Files.exists(png) && !overwrite) {
+                err.println("sparring: --png " + png + " exists; choose another file, or pass --overwrite to replace it");
+                err.flush();
+                return 2;
+            }
             GanLoss loss;
             try {
                 loss = GanLoss.parse(lossSpec);

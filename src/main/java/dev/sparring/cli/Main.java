@@ -13,9 +13,11 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** {@code sparring} alone: the usage on stderr and exit code 2, as for any incomplete command line. */
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        throw new CommandLine.ParameterException(spec.commandLine(), "sparring: give a command (train, sample, loss, doctor, bench); "
+                + "'sparring <command> --help' says more");
     }
 
     public static CommandLine commandLine() {

@@ -8,6 +8,7 @@ import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
+import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.io.SafeTensorsFile;
@@ -45,6 +46,8 @@ public final class TrainCommand implements Callable<Integer> {
     int channels;
     @Option(names = "--upscale", description = "allow images smaller than --image-size to be upscaled (e.g. MNIST at 32 or 64 px)")
     boolean upscale;
+    @Option(names = "--skip-bad-images", description = "image folders: leave out files that cannot be used (corrupt, truncated, not images, too small) with a warning, instead of refusing the folder")
+    boolean skipBadImages;
     @Option(names = "--nz", defaultValue = "64", description = "latent size (2-D data: " + PointDefaults.NZ + ", grid25 " + PointDefaults.NZ_GRID25 + ")")
     int nz;
     @Option(names = "--ngf", defaultValue = "32", description = "generator width (DCGAN)")
@@ -96,11 +99,12 @@ public final class TrainCommand implements Callable<Integer> {
     int checkpointEvery;
     @Option(names = "--out", defaultValue = "runs", description = "folder that holds run folders")
     Path out;
-    @Option(names = "--name", description = "run folder name (default: <data>-<loss>-<date>-<time>)")
+    @Option(names = "--name", description = "run folder name, a new or empty folder (default: <data>-<loss>-<date>-<time>, numbered -2, -3, ... if taken)")
     String name;
     @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file. It keeps "
             + "the run's settings (config.json); it takes only --steps/--epochs (a new total), --lr-decay-at/--lr-decay "
-            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, --cuda-graphs and --no-progress")
+            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, --cuda-graphs, --no-progress "
+            + "and --allow-unchecked. A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
     Path resume;
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
     String device;
@@ -109,6 +113,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cuda-graphs", description = "CUDA: run each training step as a CUDA graph (captured once warm, then "
             + "replayed; same results). Not yet measured on a GPU, so off by default; ignored on the CPU")
     boolean cudaGraphs;
+    @Option(names = "--allow-unchecked", description = "train a loss that fails `sparring loss check` (refused without this "
+            + "flag). A formula loss's verdict is printed at the start of every run. With --resume it changes nothing: the "
+            + "run's loss was accepted when the run started")
+    boolean allowUnchecked;
 
     @Spec
     CommandSpec spec;   // set by picocli: which flags were typed
@@ -119,63 +127,74 @@ public final class TrainCommand implements Callable<Integer> {
      * (model, data, loss, optimizer, rates, batch, seed, folder) is fixed by its checkpoint.
      */
     static final List<String> RESUME_FLAGS = List.of("--steps", "--epochs", "--lr-decay-at", "--lr-decay",
-            "--sample-every", "--log-every", "--checkpoint-every", "--device", "--cuda-graphs", "--no-progress");
+            "--sample-every", "--log-every", "--checkpoint-every", "--device", "--cuda-graphs", "--no-progress", "--allow-unchecked");
 
     @Override
     public Integer call() throws Exception {
-        if (resume != null) refuseFlagsFixedByTheRun();
         if (!updates.equals("alternating") && !updates.equals("simultaneous")) {
             throw new UserError("--updates must be alternating or simultaneous, got " + updates);
         }
         TrainConfig cfg;
-        Path runDir;
+        Path runDir = null;              // the run folder to continue; a new one is created once the run is set up
+        Path resumeFrom = null;
         SafeTensorsFile resumeFile = null;
         long resumeStep = 0;
         String changed = "";
         if (resume != null) {
-            Path file = TrainingRun.findCheckpoint(resume);
-            resumeFile = TrainingRun.open(file);
+            resumeFrom = TrainingRun.findCheckpoint(resume);
+            runDir = TrainingRun.runFolderOf(resumeFrom);
+            refuseFlagsFixedByTheRun(runDir == null);
+            resumeFile = TrainingRun.open(resumeFrom);
             TrainConfig saved = Checkpoint.config(resumeFile);
             resumeStep = Checkpoint.step(resumeFile);
             cfg = resumedConfig(saved, resumeStep);
-            runDir = file.getParent().getParent();
-            System.err.println("resuming " + runDir + " from " + file.getFileName() + " (step " + resumeStep + ")");
+            if (runDir != null) System.err.println("resuming " + runDir + " from " + resumeFrom.getFileName() + " (step " + resumeStep + ")");
             changed = changes(saved, cfg);
         } else {
             cfg = freshConfig();
-            String n = name != null ? name : defaultName(cfg);
-            runDir = out.resolve(n);
         }
-        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale());
+        checkLoss(cfg.loss(), resume != null);
+        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale(), cfg.skipBadImages(), System.err::println);
         // resolve "auto" choices so that config.json and checkpoints say what actually ran
         boolean points = ds instanceof Mixture2D;
         if (cfg.model().equals("auto")) cfg = cfg.with("model", points ? "mlp" : "dcgan");
         if (cfg.channels() == 0 && ds instanceof ImageDataset img) cfg = cfg.with("channels", img.channels());
         try (Backend be = Backends.create(device, System.err);
              Trainer trainer = new Trainer(cfg, be, ds, Losses.trainLoss(cfg.loss(), "--loss"))) {
-            TrainingRun run = new TrainingRun(trainer, runDir, System.err, ds instanceof Mixture2D m ? m : null)
-                    .progressBar(!noProgress);
             if (resumeFile != null) {
                 long total = trainer.totalSteps();
                 if (total <= resumeStep) {
                     if (given("--steps") || given("--epochs")) throw totalNotAboveCheckpoint(cfg, total, trainer.stepsPerEpoch(), resumeStep);
-                    System.err.println("run " + runDir + " is already finished (step " + resumeStep + " of " + total
-                            + "); nothing to do. To train it longer, give a new total above " + resumeStep
+                    System.err.println((runDir != null ? "run " + runDir : "checkpoint " + resumeFrom) + " is already finished (step "
+                            + resumeStep + " of " + total + "); nothing to do. To train it longer, give a new total above " + resumeStep
                             + ": --resume " + resume + " --steps N (or --epochs N)");
                     return 0;
                 }
                 requireDecayWithinRun(cfg, total, given("--lr-decay-at"));
-                if (!changed.isEmpty()) System.err.println("changed on resume: " + changed);
-                Checkpoint.restore(trainer, resumeFile);
-                run.initResumed();
             } else {
                 requireDecayWithinRun(cfg, trainer.totalSteps(), true);
+            }
+            boolean continuesRun = runDir != null;
+            if (!continuesRun) runDir = TrainingRun.createFolder(out, name != null ? name : defaultName(cfg), name == null);
+            if (resumeFile != null && !continuesRun) {
+                System.err.println("continuing " + resumeFrom + " (step " + resumeStep + ") as a new run in " + runDir
+                        + ": the checkpoint is not in a run's checkpoints/ folder, so nothing beside it is touched");
+            }
+            TrainingRun run = new TrainingRun(trainer, runDir, System.err, ds instanceof Mixture2D m ? m : null)
+                    .progressBar(!noProgress);
+            if (resumeFile != null) {
+                if (!changed.isEmpty()) System.err.println("changed on resume: " + changed);
+                Checkpoint.restore(trainer, resumeFile);
+                if (continuesRun) run.initResumed();
+                else run.initFresh();
+            } else {
                 run.initFresh();
             }
-            System.err.printf("run %s: %s on %s, loss %s, %d steps (%d per epoch), G %,d / D %,d parameters%n", runDir,
-                    cfg.model(), ds.name(), cfg.loss(),
-                    trainer.totalSteps(), trainer.stepsPerEpoch(), trainer.generator().parameterCount(), trainer.critic().parameterCount());
-            System.err.printf("optimizer %s, %s%n", cfg.optimizer(), cfg.describeLearningRates());
+            System.err.printf("run %s: %s on %s, loss %s, %,d steps (%s), G %,d / D %,d parameters%n", runDir,
+                    cfg.model(), ds.name(), cfg.loss(), trainer.totalSteps(),
+                    trainer.stepsPerEpoch() > 0 ? String.format("%,d per epoch", trainer.stepsPerEpoch()) : "endless data, no epochs",
+                    trainer.generator().parameterCount(), trainer.critic().parameterCount());
+            System.err.println("optimizer " + cfg.describeTraining());
             if (cudaGraphs) {
                 System.err.println(trainer.useStepGraph(true)
                         ? "steps run as a CUDA graph, captured once a step has run op by op without allocating (normally the third)"
@@ -235,7 +254,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (lrDecay != null && (lrDecayAt == null || lrDecayAt.isEmpty()) && !points) {
             throw new UserError("--lr-decay " + lrDecay + " needs --lr-decay-at STEP[,STEP...]: the steps after which the rates drop");
         }
-        TrainConfig cfg = new TrainConfig(data, model, imageSize, channels, upscale, nz, ngf, ndf, hidden, depth, loss,
+        TrainConfig cfg = new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
                 opt, lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
                 lrDecayAt, lrDecay != null ? lrDecay : TrainConfig.DEFAULT_LR_DECAY,
                 beta1 != null ? beta1 : betas.beta1(), beta2 != null ? beta2 : betas.beta2(),
@@ -254,6 +273,24 @@ public final class TrainCommand implements Callable<Integer> {
         return cmd.freshConfig();
     }
 
+    /**
+     * The design check of the run's loss ({@code sparring loss check}). A fresh run whose loss fails it is refused
+     * unless --allow-unchecked; a resumed one is not (its loss was accepted when the run started). The verdict is
+     * printed for a formula loss, and for a failing loss that trains anyway.
+     */
+    private void checkLoss(String spec, boolean resumed) {
+        GanLoss gl = Losses.parse(spec, "--loss");
+        CheckReport report = gl.check();
+        if (!report.passed() && !resumed && !allowUnchecked) {
+            throw new UserError("--loss " + spec + " fails the design check, " + report.summary() + ". See sparring loss check \""
+                    + spec + "\" for the full report, or add --allow-unchecked to train it anyway");
+        }
+        if (gl.name().equals("formula") || !report.passed()) {
+            System.err.println("loss check: " + report.summary() + (report.passed() ? ""
+                    : resumed ? " (the run started with this loss; resuming it)" : " (training it anyway: --allow-unchecked)"));
+        }
+    }
+
     private boolean given(String flag) {
         return spec != null && spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption(flag);
     }
@@ -262,16 +299,18 @@ public final class TrainCommand implements Callable<Integer> {
      * Refuses every typed flag that --resume cannot honour: the run keeps the settings it started with, and a flag
      * that silently did nothing would make the user believe it had.
      */
-    private void refuseFlagsFixedByTheRun() {
+    private void refuseFlagsFixedByTheRun(boolean newFolder) {
         if (spec == null || spec.commandLine().getParseResult() == null) return;
         List<String> fixed = spec.commandLine().getParseResult().matchedOptions().stream().map(OptionSpec::longestName)
-                .filter(n -> !n.equals("--resume") && !RESUME_FLAGS.contains(n)).distinct().toList();
+                .filter(n -> !n.equals("--resume") && !RESUME_FLAGS.contains(n))
+                .filter(n -> !(newFolder && (n.equals("--out") || n.equals("--name")))).distinct().toList();
         if (fixed.isEmpty()) return;
         throw new UserError("--resume " + resume + " does not take " + String.join(", ", fixed) + ": a resumed run keeps the "
                 + "settings it started with (its config.json), so that it stays the same run. --resume takes only "
                 + "--steps or --epochs (a new total, counted from the start of the run), --lr-decay-at and --lr-decay "
                 + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, "
-                + "--cuda-graphs and --no-progress. To change anything else, start a new run (--name).");
+                + "--cuda-graphs, --no-progress and --allow-unchecked (and --out and --name for a checkpoint kept outside a run "
+                + "folder, which continues in a new run folder). To change anything else, start a new run (--name).");
     }
 
     /**
@@ -369,9 +408,37 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static String defaultName(TrainConfig cfg) {
+    /**
+     * {@code <data>-<loss>-<date>-<time>}, e.g. {@code mnist-nsgan-20261121-120000}; the loss part says which loss ran:
+     * a built-in's name with its parameters ({@code lsgan_a-1_b1_c0}), or for a formula {@code formula-} and a hash of
+     * its text (the formula itself is in config.json). {@link TrainingRun#createFolder} numbers a taken name.
+     */
+    static String defaultName(TrainConfig cfg, LocalDateTime now) {
         String d = cfg.data().replaceAll(".*[/\\\\]", "").replaceAll("[^A-Za-z0-9._-]", "_");
-        String l = cfg.loss().contains("=") ? "custom" : cfg.loss().replaceAll("[^A-Za-z0-9._-]", "_");
-        return d + "-" + l + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return d + "-" + lossName(cfg.loss()) + "-" + now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+
+    private static String defaultName(TrainConfig cfg) { return defaultName(cfg, LocalDateTime.now()); }
+
+    /** The loss part of a default run name; see {@link #defaultName(TrainConfig, LocalDateTime)}. */
+    static String lossName(String spec) {
+        GanLoss gl = Losses.parse(spec, "--loss");
+        if (gl.name().equals("formula")) {
+            return "formula-" + java.util.HexFormat.of().formatHex(sha256(spec.replaceAll("\\s+", ""))).substring(0, 8);
+        }
+        StringBuilder sb = new StringBuilder(gl.name());
+        if (spec.contains(":")) {
+            gl.params().forEach((k, v) -> sb.append('_').append(k).append(v == Math.rint(v) && Math.abs(v) < 1e15
+                    ? Long.toString(v.longValue()) : v.toString()));
+        }
+        return sb.toString().replaceAll("[^A-Za-z0-9._-]", "");
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 }

@@ -5,7 +5,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * Turns the --data flag into a {@link Dataset}.
@@ -36,20 +39,30 @@ public final class Datasets {
 
     private Datasets() { }
 
+    /** The image sizes the DCGAN takes ({@code --image-size}): what size advice may suggest. */
+    static final int[] MODEL_SIZES = {28, 32, 64};
+
     /** {@link #open(String, int, int, boolean)} without upscaling. */
     public static Dataset open(String spec, int imageSize, int channels) throws DataException {
         return open(spec, imageSize, channels, false);
     }
 
+    /** {@link #open(String, int, int, boolean, boolean, Consumer)} refusing a folder with any unusable file. */
+    public static Dataset open(String spec, int imageSize, int channels, boolean allowUpscale) throws DataException {
+        return open(spec, imageSize, channels, allowUpscale, false, warning -> { });
+    }
+
     /**
      * Opens the dataset named by spec (the value of --data; null or blank means mnist). allowUpscale lets images
      * smaller than imageSize be interpolated up (for example MNIST's 28 x 28 digits for a 32 x 32 or 64 x 64 model);
-     * folders always refuse images smaller than imageSize.
+     * folders always refuse images smaller than imageSize. A folder with files that cannot be used (corrupt, truncated,
+     * not images, unreadable, too small) is refused with a list of them, unless skipBadImages leaves them out, which
+     * warn is told in one line ({@link ImageFolder#load(Path, int, int, boolean, Consumer)}); other datasets ignore it.
      */
-    public static Dataset open(String spec, int imageSize, int channels, boolean allowUpscale) throws DataException {
+    public static Dataset open(String spec, int imageSize, int channels, boolean allowUpscale, boolean skipBadImages,
+            Consumer<String> warn) throws DataException {
         if (channels > 0 && channels != 1 && channels != 3) {
-            throw new DataException("--data " + spec + ": channels must be 1 or 3 (or 0 to keep the dataset's own), not "
-                    + channels);
+            throw new DataException("--channels must be 1 or 3 (or 0 to keep the dataset's own), not " + channels);
         }
         String s = spec == null ? "" : spec.strip();
         Mixture2D points = mixture(s);
@@ -70,7 +83,7 @@ public final class Datasets {
             return fit(IdxReader.images(idxName(p), p, labels), p.toString(), imageSize, channels, allowUpscale);
         }
         if (Files.isDirectory(p)) {
-            return ImageFolder.load(p, imageSize, channels);
+            return ImageFolder.load(p, imageSize, channels, skipBadImages, warn);
         }
         if (Files.exists(p)) {
             throw new DataException("--data " + spec + ": " + p + " is a file, not a dataset; for IDX files use idx:"
@@ -155,10 +168,23 @@ public final class Datasets {
     private static ImageDataset fit(ImageDataset d, String source, int imageSize, int channels, boolean allowUpscale) {
         int side = Math.min(d.height(), d.width());
         if (imageSize > side && !allowUpscale) {
+            String sizes = sizesUpTo(side);
             throw new DataException(source + ": images are " + d.width() + "x" + d.height() + " (width x height),"
-                    + " smaller than the model image size " + imageSize + "x" + imageSize + "; use an image size of at"
-                    + " most " + side + ", or allow upscaling explicitly (--upscale; Datasets.open with allowUpscale = true)");
+                    + " smaller than the image size " + imageSize + "x" + imageSize + "; "
+                    + (sizes != null ? "use " + sizes + ", or " : "") + "allow upscaling with --upscale");
         }
         return d.resized(imageSize, channels);
+    }
+
+    /**
+     * The --image-size values that images with a short side of side px can serve without upscaling, as advice
+     * ("--image-size 28", "--image-size 28, 32 or 64"), or null when they are smaller than every one of {@link #MODEL_SIZES}.
+     */
+    static String sizesUpTo(int side) {
+        List<String> fit = new ArrayList<>();
+        for (int s : MODEL_SIZES) if (s <= side) fit.add(Integer.toString(s));
+        if (fit.isEmpty()) return null;
+        String last = fit.removeLast();
+        return "--image-size " + (fit.isEmpty() ? last : String.join(", ", fit) + " or " + last);
     }
 }

@@ -39,6 +39,8 @@ import java.util.TreeMap;
  * sort them, so our files are deterministic. Files are written atomically ({@link AtomicFile}).
  *
  * <h2>Reading ({@link #read})</h2>
+ * Reading a file reads and validates its header and size; a tensor's bytes are read from the file only when a
+ * getter of the {@link SafeTensorsFile} asks for that tensor, so unneeded tensors cost nothing, however large.
  * The whole header is validated before any data is read, as the reference does, and more strictly: the
  * file must be at least 8 bytes; N at most {@link #MAX_HEADER_BYTES} (the reference's 100 MB limit) and within
  * the file; the header valid UTF-8 JSON (strict: no duplicate names) whose top level is an object; every tensor
@@ -108,7 +110,10 @@ public final class SafeTensors {
         public int hashCode() { return name.hashCode() * 31 + Arrays.hashCode(shape); }
     }
 
-    /** Reads and validates {@code file}; see the class comment for what is checked. */
+    /**
+     * Reads and validates {@code file}'s header and size; see the class comment for what is checked. Tensor data is
+     * read later, tensor by tensor, by the getters of the result.
+     */
     public static SafeTensorsFile read(Path file) throws IOException {
         return SafeTensorsFile.open(file);
     }

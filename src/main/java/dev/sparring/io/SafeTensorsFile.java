@@ -8,8 +8,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,29 +23,50 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A validated safetensors file, read into memory: its metadata, its tensors' headers, and their bytes.
- * Made by {@link SafeTensors#read}; the class comment there lists what is checked. The typed getters
- * ({@link #getF32} and friends) convert from little-endian and return fresh arrays; they throw
- * {@link IllegalArgumentException} naming the file and the tensor when the name is missing or the dtype or
- * shape is not the one asked for.
+ * A validated safetensors file: its metadata and its tensors' headers, held in memory, and its tensors' bytes, left in
+ * the file until a getter asks for one tensor. Made by {@link SafeTensors#read}, which validates the whole header and
+ * the file's size up front (the class comment there lists what is checked), so a truncated or malformed file is refused
+ * when it is opened, not on first access. A file may thus hold tensors far larger than the heap (or than a Java array)
+ * as long as they are not read.
+ *
+ * <p>Each getter opens the file, reads that tensor's bytes with positional reads, and closes it again: nothing stays
+ * open, so there is nothing to close. A getter first checks that the file is still the one whose header was read (same
+ * file identity, size and modification time) and refuses to read from a file replaced or rewritten since. The typed
+ * getters ({@link #getF32} and friends) convert from little-endian and return fresh arrays; they throw
+ * {@link UserError} naming the file and the tensor when the name is missing, the dtype or shape is not the one asked
+ * for, the tensor is too large for a Java array, or its bytes cannot be read.
  */
 public final class SafeTensorsFile {
+    /** Bytes read and converted at a time by the getters (a multiple of every dtype's size). */
+    private static final int CHUNK = 1 << 20;
+
+    /** What identifies the file's contents as those whose header was read: size, modification time, file key. */
+    private record Stamp(long size, FileTime modified, Object key) {
+        static Stamp of(Path file) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new Stamp(a.size(), a.lastModifiedTime(), a.fileKey());
+        }
+    }
+
     private final Path path;
     private final Map<String, String> metadata;          // file order
     private final Map<String, TensorInfo> infos;         // data (offset) order
-    private final Map<String, byte[]> data;              // little-endian bytes of each tensor
+    private final long dataStart;                        // file position of the data buffer: 8 + header length
+    private final Stamp stamp;                           // the file when its header was read
 
-    private SafeTensorsFile(Path path, Map<String, String> metadata, Map<String, TensorInfo> infos, Map<String, byte[]> data) {
+    private SafeTensorsFile(Path path, Map<String, String> metadata, Map<String, TensorInfo> infos, long dataStart, Stamp stamp) {
         this.path = path;
         this.metadata = Collections.unmodifiableMap(metadata);
         this.infos = Collections.unmodifiableMap(infos);
-        this.data = data;
+        this.dataStart = dataStart;
+        this.stamp = stamp;
     }
 
     // ---------------------------------------------------------------- reading and validation
 
     static SafeTensorsFile open(Path file) throws IOException {
         String where = file.toString();
+        Stamp before = Stamp.of(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -109,18 +133,13 @@ public final class SafeTensorsFile {
                         + bufferEnd + " data bytes, the file has " + available + "); the file is corrupt or was appended to");
             }
 
-            Map<String, TensorInfo> infos = new LinkedHashMap<>();
-            Map<String, byte[]> data = new LinkedHashMap<>();
-            for (TensorInfo t : list) {
-                if (t.byteSize() > Integer.MAX_VALUE - 8) {
-                    throw fail(where, "tensor \"" + t.name() + "\" is " + t.byteSize() + " bytes; this reader holds at most 2 GiB per tensor");
-                }
-                ByteBuffer b = ByteBuffer.allocate((int) t.byteSize());
-                readFully(ch, b, 8 + n + t.begin(), where);
-                infos.put(t.name(), t);
-                data.put(t.name(), b.array());
+            // The size, the header and the stamp must all be of one file: one replaced or rewritten meanwhile is refused.
+            if (!Stamp.of(file).equals(before) || before.size() != size) {
+                throw fail(where, "the file changed while its header was being read");
             }
-            return new SafeTensorsFile(file, metadata, infos, data);
+            Map<String, TensorInfo> infos = new LinkedHashMap<>();
+            for (TensorInfo t : list) infos.put(t.name(), t);
+            return new SafeTensorsFile(file, metadata, infos, 8 + n, before);
         }
     }
 
@@ -231,13 +250,15 @@ public final class SafeTensorsFile {
 
     /** A copy of the tensor's raw little-endian bytes, whatever its dtype. */
     public byte[] getRaw(String name) {
-        info(name);
-        return data.get(name).clone();
+        TensorInfo t = info(name);
+        byte[] out = new byte[arrayLength(t, 1)];
+        read(t, 1, (b, at, count) -> b.get(out, at, count));
+        return out;
     }
 
     public float[] getF32(String name) {
         float[] out = new float[elements(name, Dtype.F32)];
-        buffer(name).asFloatBuffer().get(out);
+        readElements(name, (b, at, count) -> b.asFloatBuffer().get(out, at, count));
         return out;
     }
 
@@ -249,25 +270,25 @@ public final class SafeTensorsFile {
 
     public double[] getF64(String name) {
         double[] out = new double[elements(name, Dtype.F64)];
-        buffer(name).asDoubleBuffer().get(out);
+        readElements(name, (b, at, count) -> b.asDoubleBuffer().get(out, at, count));
         return out;
     }
 
     public long[] getI64(String name) {
         long[] out = new long[elements(name, Dtype.I64)];
-        buffer(name).asLongBuffer().get(out);
+        readElements(name, (b, at, count) -> b.asLongBuffer().get(out, at, count));
         return out;
     }
 
     public int[] getI32(String name) {
         int[] out = new int[elements(name, Dtype.I32)];
-        buffer(name).asIntBuffer().get(out);
+        readElements(name, (b, at, count) -> b.asIntBuffer().get(out, at, count));
         return out;
     }
 
     public byte[] getU8(String name) {
         elements(name, Dtype.U8);
-        return data.get(name).clone();
+        return getRaw(name);
     }
 
     /** Throws unless tensor {@code name} has exactly {@code expected} as its shape. */
@@ -290,11 +311,49 @@ public final class SafeTensorsFile {
                         default -> "; read its bytes with getRaw";
                     });
         }
-        return (int) t.elements();
+        return arrayLength(t, want.bytes);
     }
 
-    private ByteBuffer buffer(String name) {
-        return ByteBuffer.wrap(data.get(name)).order(ByteOrder.LITTLE_ENDIAN);
+    /** The tensor's size in units of elementBytes, refused when it does not fit in a Java array. */
+    private int arrayLength(TensorInfo t, int elementBytes) {
+        if (t.byteSize() > Integer.MAX_VALUE - 8) {
+            throw new UserError(path + ": tensor \"" + t.name() + "\" is " + t.byteSize()
+                    + " bytes; this reader reads at most 2 GiB per tensor");
+        }
+        return (int) (t.byteSize() / elementBytes);
+    }
+
+    /** Receives a tensor's bytes chunk by chunk: count units (elements or bytes) starting at unit at. */
+    private interface Chunk { void take(ByteBuffer littleEndian, int at, int count); }
+
+    /** Reads tensor name's elements into sink, chunk by chunk (counted in elements). */
+    private void readElements(String name, Chunk sink) {
+        TensorInfo t = info(name);
+        read(t, t.dtype().bytes, sink);
+    }
+
+    /** Reads tensor t from the file, CHUNK bytes at a time, into sink, counting in units of unit bytes. */
+    private void read(TensorInfo t, int unit, Chunk sink) {
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            if (!Stamp.of(path).equals(stamp)) {
+                throw new UserError(path + ": the file was replaced or rewritten after its header was read; tensor \""
+                        + t.name() + "\" is not read from a different file (was it overwritten meanwhile?)");
+            }
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(t.byteSize(), 1))).order(ByteOrder.LITTLE_ENDIAN);
+            long done = 0;
+            while (done < t.byteSize()) {
+                buf.clear().limit((int) Math.min(buf.capacity(), t.byteSize() - done));
+                readFully(ch, buf, dataStart + t.begin() + done, path.toString());
+                buf.flip();
+                int n = buf.remaining();
+                sink.take(buf, (int) (done / unit), n / unit);
+                done += n;
+            }
+        } catch (IOException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.startsWith(path + ": ")) m = m.substring(path.toString().length() + 2);
+            throw new UserError(path + ": cannot read tensor \"" + t.name() + "\": " + m, e);
+        }
     }
 
     @Override

@@ -118,7 +118,8 @@ public final class Checkpoint {
         try {
             be.copyFromHost(f.getF32(name, into.shape()), into);
         } catch (RuntimeException e) {
-            throw new IOException(f.path() + ": tensor " + name + ": " + e.getMessage(), e);
+            String m = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new IOException(m.startsWith(f.path().toString()) ? m : f.path() + ": tensor " + name + ": " + m, e);
         }
     }
 

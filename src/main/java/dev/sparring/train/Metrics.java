@@ -25,8 +25,15 @@ public record Metrics(long step, double dLoss, double gLoss, double sigmaReal, d
                 s[o + D_LOSS + 4], Math.sqrt(s[o + GRAD_D]), Math.sqrt(s[o + GRAD_G]), s[o + D_LOSS] - eqCritic, lrD, lrG);
     }
 
-    public boolean finite() {
-        return Double.isFinite(dLoss) && Double.isFinite(gLoss) && Double.isFinite(gradNormD) && Double.isFinite(gradNormG);
+    public boolean finite() { return nonFinite().isEmpty(); }
+
+    /** The metrics that are NaN or infinite, by their metrics.jsonl names with their values ("grad_norm_d NaN"). */
+    public java.util.List<String> nonFinite() {
+        java.util.List<String> bad = new java.util.ArrayList<>();
+        double[] v = {dLoss, gLoss, gradNormD, gradNormG, tReal, tFake};
+        String[] names = {"d_loss", "g_loss", "grad_norm_d", "grad_norm_g", "t_real", "t_fake"};
+        for (int i = 0; i < v.length; i++) if (!Double.isFinite(v[i])) bad.add(names[i] + " " + v[i]);
+        return bad;
     }
 
     /** Field name to value for metrics.jsonl. */

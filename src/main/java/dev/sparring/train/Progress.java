@@ -5,6 +5,10 @@ import java.io.PrintStream;
 /**
  * A one-line progress bar with ETA on a terminal ({@code \r} redraws, at most 5 per second); without a terminal,
  * or when asked, one plain line every 10 % of the run.
+ *
+ * <p>The speed and the ETA come from the recent steps (the last {@link #WINDOW_S} seconds), not from the whole run: the
+ * first steps are slow while the JIT compiles the hot loops, and an average over them made the first ETA of a
+ * two-minute run read 7:23. Until a second reading exists, the ETA shows as --:--.
  */
 final class Progress {
     private final PrintStream out;
@@ -14,6 +18,9 @@ final class Progress {
     private int lastDecile = -1;
     private boolean drawn;
     private String note = "";
+    /** Recent readings (nanoTime, step), oldest first; the first ever reading is kept until a later one is WINDOW_S old. */
+    private final java.util.ArrayDeque<long[]> recent = new java.util.ArrayDeque<>();
+    static final double WINDOW_S = 30;
 
     Progress(PrintStream out, long total, long start, boolean barWanted) {
         this.out = out;
@@ -25,13 +32,14 @@ final class Progress {
     /** Text shown at the end of every later line, e.g. the mode coverage of the last 2-D sample scatter; "" for none. */
     void note(String text) { this.note = text.isEmpty() ? "" : " | " + text; }
 
-    void update(long step, Metrics m, double elapsedS) {
+    void update(long step, Metrics m) {
         long now = System.nanoTime();
         double frac = total == 0 ? 1 : (double) step / total;
-        double rate = elapsedS > 0 ? (step - start) / elapsedS : 0;
+        double rate = recentRate(now, step);
         double eta = rate > 0 ? (total - step) / rate : Double.NaN;
         String stats = m == null ? "" : String.format(" | D %.4f G %.4f", m.dLoss(), m.gLoss());
-        String line = String.format("%s %d/%d %3.0f%%%s | %.1f it/s | ETA %s%s", barText(frac), step, total, 100 * frac, stats, rate, time(eta), note);
+        String speed = Double.isFinite(rate) ? String.format("%.1f it/s", rate) : "-- it/s";
+        String line = String.format("%s %d/%d %3.0f%%%s | %s | ETA %s%s", barText(frac), step, total, 100 * frac, stats, speed, time(eta), note);
         if (bar) {
             if (now - lastDraw < 200_000_000L && step != total) return;
             lastDraw = now;
@@ -44,6 +52,25 @@ final class Progress {
             lastDecile = decile;
             out.println(line);
         }
+    }
+
+    /**
+     * Steps per second since the newest reading that is at least {@link #WINDOW_S} old (or since the first reading,
+     * early in a run); NaN before two readings.
+     */
+    double recentRate(long nowNs, long step) {
+        recent.addLast(new long[] {nowNs, step});
+        while (recent.size() > 2 && (nowNs - secondOldest()[0]) / 1e9 >= WINDOW_S) recent.pollFirst();
+        if (recent.size() < 2) return Double.NaN;
+        long[] first = recent.peekFirst();
+        double dt = (nowNs - first[0]) / 1e9;
+        return dt > 0 ? (step - first[1]) / dt : Double.NaN;
+    }
+
+    private long[] secondOldest() {
+        var it = recent.iterator();
+        it.next();
+        return it.next();
     }
 
     void finish() {

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param imageSize       DCGAN image side: 28, 32 or 64
  * @param channels        image channels (0: the dataset's own)
  * @param upscale         allow images smaller than imageSize to be upscaled
+ * @param skipBadImages   leave out the files of an image folder that cannot be used (corrupt, truncated, too small)
+ *                        instead of refusing the folder; saved so that a resumed run opens its data the same way
  * @param nz              latent size
  * @param ngf             generator width (DCGAN)
  * @param ndf             critic width (DCGAN)
@@ -45,7 +47,7 @@ import java.util.Objects;
  * @param checkpointEvery write a checkpoint every this many generator steps (0: only at the end)
  */
 public record TrainConfig(
-        String data, String model, int imageSize, int channels, boolean upscale, int nz, int ngf, int ndf, int hidden, int depth,
+        String data, String model, int imageSize, int channels, boolean upscale, boolean skipBadImages, int nz, int ngf, int ndf, int hidden, int depth,
         String loss, String optimizer, double lrD, double lrG, List<Long> lrDecayAt, double lrDecay,
         double beta1, double beta2, int dSteps, double clip,
         boolean simultaneous, int batch, int epochs, long steps, long seed,
@@ -98,7 +100,7 @@ public record TrainConfig(
 
     /** The defaults of {@code sparring train}: the MNIST DCGAN sized to train an epoch fast on a CPU. */
     public static TrainConfig defaults() {
-        return new TrainConfig("mnist", "auto", 28, 0, false, 64, 32, 32, 128, 3,
+        return new TrainConfig("mnist", "auto", 28, 0, false, false, 64, 32, 32, 128, 3,
                 "nsgan", "adam", 2e-4, 2e-4, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
                 200, 10, 500);
     }
@@ -148,6 +150,21 @@ public record TrainConfig(
         return lr + ", x" + plain(lrDecay) + " after step" + (lrDecayAt.size() == 1 ? " " : "s ") + joined(lrDecayAt);
     }
 
+    /**
+     * The optimizer and the critic's schedule in words, for the start-up line: "adam (beta1 0.5, beta2 0.999), lr D 0.0002,
+     * G 0.0002, constant; 5 critic steps per generator step, weights clipped to [-0.01, 0.01], alternating updates".
+     */
+    public String describeTraining() {
+        String betas = switch (optimizer) {
+            case "adam" -> " (beta1 " + plain(beta1) + ", beta2 " + plain(beta2) + ")";
+            case "rmsprop" -> " (alpha " + plain(beta2) + ")";
+            default -> " (momentum 0.9)";
+        };
+        return optimizer + betas + ", " + describeLearningRates() + "; " + dSteps + " critic step" + (dSteps == 1 ? "" : "s")
+                + " per generator step, " + (clip > 0 ? "weights clipped to [-" + plain(clip) + ", " + plain(clip) + "]" : "no weight clipping")
+                + ", " + (simultaneous ? "simultaneous" : "alternating") + " updates, batch " + batch;
+    }
+
     private static String plain(double v) { return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString(); }
 
     /** Field name to value, in declaration order (for config.json and checkpoints). */
@@ -172,10 +189,12 @@ public record TrainConfig(
     /**
      * Rebuilds a config from {@link #toMap()}'s output (numbers may come back as Long or Double from JSON). A config
      * written before a field existed gets the value that reproduces how such a run trained: no learning-rate decay,
-     * and beta2 0.999 for Adam, 0.99 (RMSProp's alpha) otherwise, the values the optimizers then had fixed.
+     * beta2 0.999 for Adam, 0.99 (RMSProp's alpha) otherwise, the values the optimizers then had fixed, and no
+     * skipping of bad images (a folder with one was refused).
      */
     public static TrainConfig fromMap(Map<String, ?> given) {
         Map<String, Object> m = new LinkedHashMap<>(given);
+        m.putIfAbsent("skipBadImages", false);
         m.putIfAbsent("lrDecayAt", List.of());
         m.putIfAbsent("lrDecay", DEFAULT_LR_DECAY);
         if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);

@@ -9,6 +9,7 @@ import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.Mlp;
+import dev.sparring.gan.ModelSize;
 import dev.sparring.nn.Network;
 import dev.sparring.nn.Pass;
 import dev.sparring.optim.Optimizer;
@@ -96,6 +97,7 @@ public final class Trainer implements AutoCloseable {
         if (model.equals("mlp")) {
             if (!points) throw new UserError("--model mlp needs 2-D data (ring8, grid25), got " + data.name());
             Mlp.Config mc = new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2);
+            requireFits(ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2), cfg, be);
             this.g = Mlp.generator(be, mc, init);
             this.d = Mlp.discriminator(be, mc, init);
             this.zShape = new int[]{cfg.batch(), cfg.nz()};
@@ -107,6 +109,7 @@ public final class Trainer implements AutoCloseable {
                 throw new UserError("dataset " + data.name() + " has " + img.height() + "x" + img.width()
                         + " images but the model is " + cfg.imageSize() + " px");
             }
+            requireFits(ModelSize.dcgan(cfg.imageSize(), img.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), cfg, be);
             this.g = Dcgan.generator(be, dc, init);
             this.d = Dcgan.discriminator(be, dc, init);
             this.zShape = new int[]{cfg.batch(), cfg.nz(), 1, 1};
@@ -122,6 +125,23 @@ public final class Trainer implements AutoCloseable {
         this.dtGen = be.zeros(cfg.batch());
         this.stats = be.zeros(cfg.logEvery(), Metrics.SLOTS);
         this.metrics = new MetricsBuffer(cfg);
+    }
+
+    /**
+     * Refuses, before anything is allocated, a model and batch that the backend cannot hold, or whose checkpoint the
+     * Java heap cannot write (see {@link ModelSize}).
+     */
+    private static void requireFits(ModelSize size, TrainConfig cfg, Backend be) {
+        int slots = cfg.optimizer().equals("adam") ? 2 : 1;   // Adam's two moments; RMSProp's square average; SGD's momentum
+        Backend.Memory mem = be.memoryAvailable();
+        String what = "to train at --batch " + cfg.batch() + (mem.javaHeap() ? " and save checkpoints" : "");
+        long bytes = size.trainingBytes(cfg.batch(), slots);
+        if (mem.javaHeap()) bytes = ModelSize.sat(bytes, size.checkpointBytes(slots));
+        size.require(cfg.batch(), what, bytes, mem.bytes(), mem.where());
+        if (!mem.javaHeap()) {
+            Backend.Memory heap = Backend.Memory.ofJavaHeap();
+            size.require(cfg.batch(), "of Java heap to save checkpoints", size.checkpointBytes(slots), heap.bytes(), heap.where());
+        }
     }
 
     // ---------------------------------------------------------------- the loop body

@@ -1,5 +1,6 @@
 package dev.sparring.train;
 
+import dev.sparring.UserError;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.io.AtomicFile;
 import dev.sparring.io.Json;
@@ -76,7 +77,57 @@ public final class TrainingRun {
 
     public List<Metrics> history() { return history; }
 
-    /** Prepares a fresh run folder (refusing to overwrite one that already holds a run). */
+    /**
+     * Creates a new, empty run folder {@code out/name} (and {@code out} if needed) and returns it. Sparring writes a
+     * run only into a folder it creates (or one that is empty), so that it never overwrites a file it did not write.
+     * With {@code numbered} (a default name), a taken name becomes {@code name-2}, {@code name-3}, ...: two runs
+     * started in the same second get folders of their own. Without it (a name the user chose), a taken name is refused.
+     */
+    public static Path createFolder(Path out, String name, boolean numbered) throws IOException {
+        Files.createDirectories(out);
+        for (int k = 1; ; k++) {
+            Path dir = out.resolve(k == 1 ? name : name + "-" + k);
+            try {
+                return Files.createDirectory(dir);
+            } catch (java.nio.file.FileAlreadyExistsException taken) {
+                if (numbered) continue;
+                if (Files.isDirectory(dir) && isEmpty(dir)) return dir;
+                if (Files.exists(dir.resolve("metrics.jsonl")) || Files.exists(dir.resolve("checkpoints"))) {
+                    throw new UserError("--name " + name + ": run folder " + dir + " already holds a run: use --resume " + dir
+                            + " to continue it, or choose another --name/--out");
+                }
+                throw new UserError("--name " + name + ": " + dir + " already exists and is not an empty folder; a run is "
+                        + "written only into a new folder, so choose another --name/--out");
+            }
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    /**
+     * The run folder a checkpoint belongs to: DIR for a checkpoint DIR/checkpoints/FILE beside a DIR/config.json that
+     * reads as a Sparring run configuration; null for a checkpoint kept anywhere else (~/models/x.safetensors), whose
+     * surroundings are the user's and are never written.
+     */
+    public static Path runFolderOf(Path checkpoint) {
+        Path parent = checkpoint.toAbsolutePath().normalize().getParent();
+        if (parent == null || parent.getFileName() == null || !parent.getFileName().toString().equals("checkpoints")) return null;
+        Path dir = parent.getParent();
+        if (dir == null || !Files.isRegularFile(dir.resolve("config.json"))) return null;
+        try {
+            TrainConfig.fromMap(Json.parseObject(Files.readString(dir.resolve("config.json")), dir.resolve("config.json").toString()));
+            Path typed = checkpoint.getParent() == null ? null : checkpoint.getParent().getParent();   // as the user wrote it
+            return typed != null && checkpoint.getParent().getFileName().toString().equals("checkpoints") ? typed : dir;
+        } catch (IOException | RuntimeException notARun) {
+            return null;
+        }
+    }
+
+    /** Prepares a fresh run, or a new run continued from a checkpoint kept outside a run folder, in a new folder. */
     public void initFresh() throws IOException {
         if (Files.exists(dir.resolve("metrics.jsonl")) || Files.exists(dir.resolve("checkpoints"))) {
             throw new IOException("run folder " + dir + " already holds a run: use --resume " + dir + " to continue it, or choose another --name/--out");
@@ -186,18 +237,20 @@ public final class TrainingRun {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             long t0 = System.nanoTime();
             result = null;
+            // a synchronous backend (the CPU) is read after every step, so that a run stops at the first non-finite metric
+            boolean readEveryStep = trainer.backend().synchronous();
             while (trainer.stepCount() < total && !stopRequested) {
                 trainer.step();
                 long s = trainer.stepCount();
                 boolean dueSample = cfg.sampleEvery() > 0 && s % cfg.sampleEvery() == 0;
                 boolean dueCheckpoint = cfg.checkpointEvery() > 0 && s % cfg.checkpointEvery() == 0;
-                if (s % cfg.logEvery() == 0 || dueSample || dueCheckpoint || s == total) {
+                if (readEveryStep || s % cfg.logEvery() == 0 || dueSample || dueCheckpoint || s == total) {
                     double elapsed = (System.nanoTime() - t0) / 1e9;
                     Metrics bad = drain(metricsOut, elapsed, s - start);
-                    progress.update(s, history.isEmpty() ? null : history.get(history.size() - 1), elapsed);
+                    progress.update(s, history.isEmpty() ? null : history.get(history.size() - 1));
                     if (bad != null) {
                         progress.finish();
-                        result = diverged(bad);
+                        result = diverged(bad, s);
                         break;
                     }
                 }
@@ -209,7 +262,7 @@ public final class TrainingRun {
                 long s = trainer.stepCount();
                 Metrics bad = drain(metricsOut, (System.nanoTime() - t0) / 1e9, s - start);
                 if (bad != null) {
-                    result = diverged(bad);
+                    result = diverged(bad, s);
                 } else {
                     if (cfg.sampleEvery() == 0 || s % cfg.sampleEvery() != 0) writeSamples(s);
                     if (cfg.checkpointEvery() == 0 || s % cfg.checkpointEvery() != 0 || lastCheckpoint == null) writeCheckpoint();
@@ -229,12 +282,18 @@ public final class TrainingRun {
         return result;
     }
 
-    /** The result of a run stopped by a non-finite loss; no checkpoint is written from that state. */
-    private Result diverged(Metrics bad) {
+    /**
+     * The result of a run stopped by a non-finite metric: which one, at which step, and (on a backend read every
+     * --log-every steps) at which step it was found. No checkpoint is written from that state.
+     */
+    private Result diverged(Metrics bad, long foundAt) {
+        String found = foundAt > bad.step() ? String.format(" (found at step %d: the %s backend's metrics are read every "
+                + "--log-every %d steps)", foundAt, trainer.backend().name(), trainer.config().logEvery()) : "";
         return new Result(Outcome.DIVERGED, bad.step(), lastCheckpoint, String.format(
-                "training stopped: a loss became non-finite at step %d (D loss %s, G loss %s). Lower the learning rates "
-                        + "or change the loss. Last good checkpoint: %s",
-                bad.step(), bad.dLoss(), bad.gLoss(), lastCheckpoint == null ? "none yet" : lastCheckpoint));
+                "training stopped: %s became non-finite at step %d%s (d_loss %s, g_loss %s, grad_norm_d %s, grad_norm_g %s). "
+                        + "Lower the learning rates or change the loss. Last good checkpoint: %s",
+                String.join(", ", bad.nonFinite()), bad.step(), found, bad.dLoss(), bad.gLoss(), bad.gradNormD(), bad.gradNormG(),
+                lastCheckpoint == null ? "none yet" : lastCheckpoint));
     }
 
     /** Reads pending metrics, appends them to metrics.jsonl, and returns the first non-finite row, if any. */
@@ -323,15 +382,18 @@ public final class TrainingRun {
         chart.write(dir.resolve("loss_curve.png"));
     }
 
-    /** The newest checkpoint in a run folder, or the file itself. */
-    public static Path findCheckpoint(Path runOrFile) throws IOException {
+    /** The newest checkpoint in a run folder, or the file itself; errors name {@code --resume}. */
+    public static Path findCheckpoint(Path runOrFile) throws IOException { return findCheckpoint(runOrFile, "--resume"); }
+
+    /** The newest checkpoint in a run folder, or the file itself; errors name {@code flag}, the option that gave the path. */
+    public static Path findCheckpoint(Path runOrFile, String flag) throws IOException {
         if (Files.isRegularFile(runOrFile)) return runOrFile;
         Path cp = runOrFile.resolve("checkpoints");
-        if (!Files.isDirectory(cp)) throw new IOException("--resume " + runOrFile + ": no such checkpoint file or run folder with checkpoints/");
+        if (!Files.isDirectory(cp)) throw new UserError(flag + " " + runOrFile + ": no such checkpoint file or run folder with checkpoints/");
         try (Stream<Path> s = Files.list(cp)) {
             return s.filter(p -> p.getFileName().toString().matches("step_\\d+\\.safetensors"))
                     .max(java.util.Comparator.comparing(p -> p.getFileName().toString()))
-                    .orElseThrow(() -> new IOException("--resume " + runOrFile + ": checkpoints/ holds no step_*.safetensors"));
+                    .orElseThrow(() -> new UserError(flag + " " + runOrFile + ": checkpoints/ holds no step_*.safetensors"));
         }
     }
 

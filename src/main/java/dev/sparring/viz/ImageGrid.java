@@ -33,6 +33,13 @@ public final class ImageGrid {
         Png.writeAtomic(render(images, n, c, h, w, cols), png);
     }
 
+    /** Image {@code index} of (N, C, H, W) values in [-1, 1] alone, as an H x W PNG (atomically). */
+    public static void writeImage(Path png, float[] images, int index, int c, int h, int w) throws IOException {
+        int item = c * h * w;
+        BufferedImage one = render(java.util.Arrays.copyOfRange(images, index * item, (index + 1) * item), 1, c, h, w, 1);
+        Png.writeAtomic(one.getSubimage(PADDING, PADDING, w, h), png);
+    }
+
     /** The grid as an image: TYPE_BYTE_GRAY for c = 1, TYPE_INT_RGB for c = 3. */
     public static BufferedImage render(float[] images, int n, int c, int h, int w, int cols) {
         if (n < 1 || h < 1 || w < 1 || cols < 1) {

@@ -48,13 +48,16 @@ public final class LineChart {
 
     private record Reference(String label, double y, Color color) { }
 
+    private record Marker(String label, double x) { }
+
     private final String title;
     private String xLabel = "", yLabel = "", message;
-    private boolean logX;
+    private boolean logX, legendOutside;
     private double yMin = Double.NaN, yMax = Double.NaN;
     private int width = 900, height = 560;
     private final List<Series> series = new ArrayList<>();
     private final List<Reference> references = new ArrayList<>();
+    private final List<Marker> markers = new ArrayList<>();
 
     static {
         if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
@@ -128,6 +131,18 @@ public final class LineChart {
         return this;
     }
 
+    /** A vertical dashed line in gray at x, labelled at its top. A non-finite x is ignored. */
+    public LineChart marker(String label, double x) {
+        if (Double.isFinite(x)) markers.add(new Marker(label, x));
+        return this;
+    }
+
+    /** Draws the legend below the plot area, where it cannot cover the data (default: inside, top left). */
+    public LineChart legendOutside(boolean on) {
+        this.legendOutside = on;
+        return this;
+    }
+
     /** Renders at {@link #size}. */
     public BufferedImage render() {
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -145,17 +160,70 @@ public final class LineChart {
 
     /** Writes several charts side by side, {@code columns} per row, each panelW x panelH pixels, as one PNG. */
     public static void writePanels(Path png, int columns, List<LineChart> charts, int panelW, int panelH) throws IOException {
+        writePanels(png, columns, charts, panelW, panelH, List.of());
+    }
+
+    /**
+     * As {@link #writePanels(Path, int, List, int, int)}, under a heading: its first line in bold, each line wrapped
+     * to the image's width.
+     */
+    public static void writePanels(Path png, int columns, List<LineChart> charts, int panelW, int panelH, List<String> heading)
+            throws IOException {
         if (charts.isEmpty()) throw new IllegalArgumentException("LineChart.writePanels: no charts for " + png);
         int cols = Math.max(1, Math.min(columns, charts.size()));
         int rows = (charts.size() + cols - 1) / cols;
-        BufferedImage img = new BufferedImage(cols * panelW, rows * panelH, BufferedImage.TYPE_INT_RGB);
+        int width = cols * panelW;
+        Font bold = new Font(Font.SANS_SERIF, Font.BOLD, 16), plain = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Graphics2D pg = probe.createGraphics();
+        List<String> lines = new ArrayList<>();
+        List<Font> fonts = new ArrayList<>();
+        int top = heading.isEmpty() ? 0 : 10;
+        for (int i = 0; i < heading.size(); i++) {
+            Font f = i == 0 ? bold : plain;
+            FontMetrics fm = pg.getFontMetrics(f);
+            for (String l : wrap(heading.get(i), fm, width - 24)) {
+                lines.add(l);
+                fonts.add(f);
+                top += fm.getHeight();
+            }
+        }
+        pg.dispose();
+        BufferedImage img = new BufferedImage(width, top + rows * panelH, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
         try {
-            for (int i = 0; i < charts.size(); i++) charts.get(i).render(g, (i % cols) * panelW, (i / cols) * panelH, panelW, panelH);
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, width, top);
+            g.setColor(Color.BLACK);
+            int y = 6;
+            for (int i = 0; i < lines.size(); i++) {
+                g.setFont(fonts.get(i));
+                FontMetrics fm = g.getFontMetrics();
+                g.drawString(lines.get(i), 12, y + fm.getAscent());
+                y += fm.getHeight();
+            }
+            for (int i = 0; i < charts.size(); i++) charts.get(i).render(g, (i % cols) * panelW, top + (i / cols) * panelH, panelW, panelH);
         } finally {
             g.dispose();
         }
         writeImage(img, png);
+    }
+
+    /** text broken at spaces into lines at most {@code width} pixels wide (a longer word stays whole). */
+    private static List<String> wrap(String text, FontMetrics fm, int width) {
+        List<String> out = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (line.length() > 0 && fm.stringWidth(line + " " + word) > width) {
+                out.add(line.toString());
+                line.setLength(0);
+            }
+            if (line.length() > 0) line.append(' ');
+            line.append(word);
+        }
+        if (line.length() > 0) out.add(line.toString());
+        return out;
     }
 
     /** Writes img as PNG to a temporary file beside {@code png}, then renames it over {@code png}. */
@@ -193,6 +261,10 @@ public final class LineChart {
         FontMetrics fm = g.getFontMetrics();
 
         int left = x0 + 72, right = x0 + w - 18, top = y0 + 16 + tfm.getHeight(), bottom = y0 + h - 46;
+        List<Legend> legend = legend();
+        int[] legendRows = legendOutside ? legendRows(legend, fm, right - x0 - 16) : new int[0];
+        int legendRowCount = legendRows.length == 0 ? 0 : legendRows[legendRows.length - 1] + 1;
+        bottom -= legendRowCount * fm.getHeight() + (legendRowCount > 0 ? 6 : 0);
         int pw = right - left, ph = bottom - top;
         if (pw < 20 || ph < 20) return;
 
@@ -277,18 +349,27 @@ public final class LineChart {
         // series and references, clipped to the plot area
         Shape clip = g.getClip();
         g.clipRect(left, top, pw + 1, ph + 1);
+        Stroke dashed = new BasicStroke(1.3f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {7f, 5f}, 0f);
+        for (Marker m : markers) {   // under the data
+            if (!usable(m.x)) continue;
+            int px = (int) Math.round(ax.map(m.x));
+            g.setStroke(dashed);
+            g.setColor(REFERENCE_GRAY);
+            g.drawLine(px, top, px, bottom);
+            boolean leftOfLine = px + 4 + fm.stringWidth(m.label) > right;
+            g.drawString(m.label, leftOfLine ? px - 4 - fm.stringWidth(m.label) : px + 4, top + fm.getAscent() + 2);
+        }
         g.setStroke(new BasicStroke(1.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         for (Series s : series) {
             g.setColor(s.color);
             g.draw(path(s, ax, ay));
         }
-        Stroke dashed = new BasicStroke(1.3f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {7f, 5f}, 0f);
         for (Reference r : references) {
             int py = (int) Math.round(ay.map(r.y));
             g.setStroke(dashed);
             g.setColor(r.color);
             g.drawLine(left, py, right, py);
-            g.drawString(r.label, right - 6 - fm.stringWidth(r.label), py - 4);
+            if (!legendOutside) g.drawString(r.label, right - 6 - fm.stringWidth(r.label), py - 4);
         }
         g.setClip(clip);
         if (message != null) {
@@ -303,17 +384,27 @@ public final class LineChart {
         List<String> names = new ArrayList<>();
         List<Color> colors = new ArrayList<>();
         List<Boolean> dash = new ArrayList<>();
-        for (Series s : series) {
-            names.add(s.name);
-            colors.add(s.color);
-            dash.add(false);
+        for (Legend e : legend) {
+            names.add(e.name);
+            colors.add(e.color);
+            dash.add(e.dashed);
         }
-        for (Reference r : references) {
-            names.add(r.label);
-            colors.add(r.color);
-            dash.add(true);
-        }
-        if (!names.isEmpty()) {
+        if (legendOutside) {
+            int lh = fm.getHeight(), ly0 = bottom + 46, row = -1, lx = 0;
+            for (int i = 0; i < legend.size(); i++) {
+                if (legendRows[i] != row) {
+                    row = legendRows[i];
+                    lx = x0 + 16;
+                }
+                int ly = ly0 + row * lh + lh / 2;
+                g.setColor(colors.get(i));
+                g.setStroke(dash.get(i) ? dashed : new BasicStroke(2f));
+                g.drawLine(lx, ly, lx + 24, ly);
+                g.setColor(Color.BLACK);
+                g.drawString(names.get(i), lx + 30, ly + fm.getAscent() / 2 - 1);
+                lx += legendWidth(legend.get(i), fm);
+            }
+        } else if (!names.isEmpty()) {
             int lw = 0;
             for (String n : names) lw = Math.max(lw, fm.stringWidth(n));
             int lh = fm.getHeight();
@@ -335,6 +426,34 @@ public final class LineChart {
         }
     }
 
+    private record Legend(String name, Color color, boolean dashed) { }
+
+    /** The legend's entries: the series, then the reference lines. */
+    private List<Legend> legend() {
+        List<Legend> out = new ArrayList<>();
+        for (Series s : series) out.add(new Legend(s.name, s.color, false));
+        for (Reference r : references) out.add(new Legend(r.label, r.color, true));
+        return out;
+    }
+
+    private static int legendWidth(Legend e, FontMetrics fm) { return 30 + fm.stringWidth(e.name) + 18; }
+
+    /** The row of each legend entry when laid out left to right below the plot, rows at most {@code width} wide. */
+    private static int[] legendRows(List<Legend> legend, FontMetrics fm, int width) {
+        int[] rows = new int[legend.size()];
+        int row = 0, used = 0;
+        for (int i = 0; i < legend.size(); i++) {
+            int ew = legendWidth(legend.get(i), fm);
+            if (used > 0 && used + ew > width) {
+                row++;
+                used = 0;
+            }
+            rows[i] = row;
+            used += ew;
+        }
+        return rows;
+    }
+
     private boolean usable(double x) { return Double.isFinite(x) && (!logX || x > 0); }
 
     /** The polyline of a series in pixels; a per-column min/max envelope when points outnumber pixels. */
@@ -352,7 +471,9 @@ public final class LineChart {
                 pen = false;
                 continue;
             }
-            double px = ax.map(s.x[i]), py = ay.map(s.y[i]);
+            // far-off points are held a million pixels out: the visible part of a line keeps its slope, and Java2D
+            // is never handed coordinates near float overflow
+            double px = ax.map(s.x[i]), py = Math.max(-1e6, Math.min(1e6, ay.map(s.y[i])));
             if (!envelope) {
                 if (pen) p.lineTo(px, py);
                 else p.moveTo(px, py);

@@ -1,5 +1,6 @@
 package dev.sparring.bench;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.loss.GanLoss;
@@ -100,9 +101,9 @@ class TrainBenchTest {
 
     @Test
     void optionsNameTheFlagThatIsWrong() {
-        var e = assertThrows(IllegalArgumentException.class, () -> new TrainBench.Options(64, 3, 100, 64, 64, 128, 64, "nsgan", 1, 1, 1, 0, 0, 1));
+        var e = assertThrows(dev.sparring.UserError.class, () -> new TrainBench.Options(64, 3, 100, 64, 64, 128, 64, "nsgan", 1, 1, 1, 0, 0, 1));
         assertTrue(e.getMessage().contains("--images"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new TrainBench.Options(48, 3, 100, 64, 64, 8, 64, "nsgan", 1, 1, 1, 0, 0, 1));
+        e = assertThrows(dev.sparring.UserError.class, () -> new TrainBench.Options(48, 3, 100, 64, 64, 8, 64, "nsgan", 1, 1, 1, 0, 0, 1));
         assertTrue(e.getMessage().contains("48"), e.getMessage());
     }
 }

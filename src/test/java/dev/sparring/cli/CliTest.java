@@ -166,6 +166,47 @@ class CliTest {
         assertEquals(4 * 28 + 5 * 2, img.getHeight());
     }
 
+    /**
+     * A folder with an image that cannot be decoded: refused with the file named, trained on the rest with
+     * --skip-bad-images, and a resumed run opens it the same way (the setting is in config.json) and trains the same.
+     */
+    @Test
+    void skipBadImagesTrainsOnTheRestAndAResumedRunKeepsItsData(@TempDir Path dir) throws IOException {
+        Path faces = Files.createDirectories(dir.resolve("faces"));
+        for (int i = 0; i < 6; i++) {
+            BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 28; y++) for (int x = 0; x < 28; x++) img.getRaster().setSample(x, y, 0, (x * (i + 1) + 9 * y) & 0xFF);
+            assertTrue(ImageIO.write(img, "png", faces.resolve("face" + i + ".png").toFile()));
+        }
+        Path bad = Files.writeString(faces.resolve("face3b.png"), "not a png");
+        List<String> flags = List.of("train", "--data", faces.toString(), "--steps", "2", "--batch", "4", "--ngf", "4", "--ndf", "4",
+                "--nz", "4", "--sample-every", "0", "--checkpoint-every", "1", "--out", dir.toString(), "--name", "f",
+                "--device", "cpu", "--no-progress");
+        Run refused = run(flags.toArray(String[]::new));
+        assertEquals(2, refused.code(), refused.err());
+        assertTrue(refused.err().contains("  " + bad + ": not a PNG or JPEG image") && refused.err().contains("--skip-bad-images"),
+                refused.err());
+
+        List<String> skipping = new java.util.ArrayList<>(flags);
+        skipping.add("--skip-bad-images");
+        Run r = run(skipping.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("--skip-bad-images: left out 1 of 7 images in " + faces + " that cannot be used (face3b.png;"),
+                r.err());
+        Path run = dir.resolve("f");
+        assertEquals(true, Json.readObject(run.resolve("config.json")).get("skipBadImages"));
+
+        Path straight = Files.move(run.resolve("checkpoints/step_000002.safetensors"), dir.resolve("straight.safetensors"));
+        Run resumed = resume(run);
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.err().contains("from step_000001.safetensors") && resumed.err().contains("left out 1 of 7"), resumed.err());
+        assertSameCheckpoint(straight, run.resolve("checkpoints/step_000002.safetensors"));
+
+        Run typed = resume(run, "--skip-bad-images");
+        assertEquals(2, typed.code());
+        assertTrue(typed.err().contains("does not take --skip-bad-images"), typed.err());
+    }
+
     @Test
     void badInputGetsOneClearLine(@TempDir Path dir) {
         Run r = run(tinyRing(dir, "--batch", "0"));
@@ -188,6 +229,237 @@ class CliTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--resume"), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace for user errors: " + r.err());
+    }
+
+    // ---------------------------------------------------------------- run folders: never touch what Sparring did not write
+
+    /** Every file under a folder with its bytes' hash, to show that nothing there was written, moved or deleted. */
+    private static Map<String, Integer> snapshot(Path root) throws IOException {
+        Map<String, Integer> m = new java.util.TreeMap<>();
+        try (var s = Files.walk(root)) {
+            for (Path p : s.toList()) {
+                m.put(root.relativize(p).toString() + (Files.isDirectory(p) ? "/" : ""),
+                        Files.isDirectory(p) ? 0 : Arrays.hashCode(Files.readAllBytes(p)));
+            }
+        }
+        return m;
+    }
+
+    /** A folder of the user's that looks like a run folder (config.json, metrics.jsonl, samples/, loss_curve.png). */
+    private static Path usersFolder(Path home) throws IOException {
+        Files.createDirectories(home.resolve("samples"));
+        Files.writeString(home.resolve("config.json"), "{\"editor\": \"vim\"}\n");
+        Files.writeString(home.resolve("metrics.jsonl"), "{\"step\": 99}\n");
+        Files.writeString(home.resolve("loss_curve.png"), "mine");
+        Files.writeString(home.resolve("samples/step_000009.png"), "mine too");
+        return home;
+    }
+
+    @Test
+    void resumeFromACheckpointOutsideARunFolderStartsANewRunAndTouchesNothingBesideIt(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir)).code());
+        // the user keeps a checkpoint in ~/models/ (grandparent: ~) and another in ~/x/checkpoints/ beside a config.json
+        // that is not a Sparring run's
+        Path home = usersFolder(dir.resolve("home"));
+        Files.createDirectories(home.resolve("models"));
+        Path kept = Files.copy(dir.resolve("r/checkpoints/step_000004.safetensors"), home.resolve("models/x.safetensors"));
+        Path other = usersFolder(home.resolve("x"));
+        Files.createDirectories(other.resolve("checkpoints"));
+        Path kept2 = Files.copy(kept, other.resolve("checkpoints/step_000002.safetensors"));
+        Map<String, Integer> before = snapshot(home);
+
+        Path runs = dir.resolve("runs");
+        Run r = resume(kept, "--steps", "8", "--out", runs.toString(), "--name", "cont");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("as a new run in " + runs.resolve("cont")), r.err());
+        assertEquals(before, snapshot(home), "nothing beside the checkpoint was written, moved or deleted");
+        // the new run continues from step 4: its metrics are steps 5..8, and it resumes like any run
+        assertEquals(List.of(5L, 6L, 7L, 8L), metricSteps(runs.resolve("cont")));
+        assertTrue(Files.exists(runs.resolve("cont/checkpoints/step_000008.safetensors")));
+        Run on = resume(runs.resolve("cont"), "--steps", "9");
+        assertEquals(0, on.code(), on.err());
+        assertEquals(List.of(5L, 6L, 7L, 8L, 9L), metricSteps(runs.resolve("cont")));
+
+        // a checkpoints/ folder beside a config.json that is not a run's: also a new run (default name, under --out)
+        Run r2 = resume(kept2, "--steps", "6", "--out", runs.toString());
+        assertEquals(0, r2.code(), r2.err());
+        assertEquals(before, snapshot(home));
+        try (var s = Files.list(runs)) {
+            assertEquals(2, s.filter(p -> p.getFileName().toString().startsWith("ring8-nsgan-")
+                    || p.getFileName().toString().equals("cont")).count());
+        }
+        // --out and --name stay refused when --resume names a run folder: that run continues where it is
+        Run refused = resume(runs.resolve("cont"), "--steps", "12", "--name", "elsewhere");
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("--name"), refused.err());
+    }
+
+    @Test
+    void aRunIsWrittenOnlyIntoANewFolder(@TempDir Path dir) throws IOException {
+        Path mine = usersFolder(dir.resolve("mine"));
+        Files.writeString(dir.resolve("notes.txt"), "mine");
+        Map<String, Integer> before = snapshot(dir);
+        Run r = run(tinyRing(dir, "--name", "mine"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--name mine") && r.err().contains("already holds a run"), r.err());
+        Files.delete(mine.resolve("metrics.jsonl"));
+        before = snapshot(dir);
+        for (String name : List.of("mine", "notes.txt")) {
+            r = run(tinyRing(dir, "--name", name));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("--name " + name) && r.err().contains("not an empty folder"), r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+            assertEquals(before, snapshot(dir));
+        }
+        // an empty folder made beforehand is fine
+        Files.createDirectories(dir.resolve("empty"));
+        assertEquals(0, run(tinyRing(dir, "--name", "empty")).code());
+    }
+
+    @Test
+    void defaultRunNamesAreUniqueAndSayWhichLoss(@TempDir Path dir) throws IOException {
+        // two runs with the same default name (same data, loss and second) get a folder each
+        Path a = dev.sparring.train.TrainingRun.createFolder(dir, "ring8-nsgan-20261203-101010", true);
+        Path b = dev.sparring.train.TrainingRun.createFolder(dir, "ring8-nsgan-20261203-101010", true);
+        assertNotEquals(a, b);
+        assertEquals("ring8-nsgan-20261203-101010-2", b.getFileName().toString());
+        assertEquals("nsgan", TrainCommand.lossName("nsgan"));
+        assertEquals("lsgan_a-1_b1_c0", TrainCommand.lossName("lsgan:a=-1,b=1,c=0"));
+        assertEquals("lsgan_a-1_b1_c0", TrainCommand.lossName("lsgan:-1,1,0"));
+        assertEquals("lsgan_a0_b0.5_c1", TrainCommand.lossName("lsgan:a=0,b=0.5,c=1"));
+        String f1 = TrainCommand.lossName("phi=-exp(t); psi=-exp(-t); beta=exp(t)");
+        String f2 = TrainCommand.lossName("phi=-exp(t); psi=-exp(-t)");
+        assertTrue(f1.matches("formula-[0-9a-f]{8}"), f1);
+        assertNotEquals(f1, f2);
+        assertEquals(f1, TrainCommand.lossName("phi=-exp(t);psi=-exp(-t);  beta=exp(t)"), "spaces do not change the name");
+        // two fresh runs of the same formula in one folder, default names: both run, in folders of their own
+        for (int i = 0; i < 2; i++) {
+            List<String> args = new java.util.ArrayList<>(List.of(tinyRing(dir.resolve("runs"), "--loss", "phi=-exp(t); psi=-exp(-t); beta=exp(t)")));
+            int at = args.indexOf("--name");
+            args.remove(at);
+            args.remove(at);
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.err());
+        }
+        try (var s = Files.list(dir.resolve("runs"))) {
+            List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(2, names.size(), names.toString());
+            for (String n : names) assertTrue(n.startsWith("ring8-" + f1 + "-"), n);
+        }
+    }
+
+    // ---------------------------------------------------------------- sizes, sampling, bugs
+
+    /** A copy of a checkpoint whose stored config has one field changed (the tensors are kept as they are). */
+    private static Path withConfig(Path checkpoint, Path copy, String field, Object value) throws IOException {
+        SafeTensorsFile f = SafeTensors.read(checkpoint);
+        Map<String, Object> cfg = Json.parseObject(f.metadata().get("config"), "config");
+        cfg.put(field, value);
+        SafeTensors.Writer w = SafeTensors.writer();
+        for (String n : f.names()) w.putRaw(n, f.dtype(n), f.getRaw(n), f.info(n).shape());
+        f.metadata().forEach((k, v) -> w.putMetadata(k, k.equals("config") ? Json.write(cfg) : v));
+        w.write(copy);
+        return copy;
+    }
+
+    @Test
+    void sizesNoMachineCanHoldAreRefusedUpFrontWithWhatTheyWouldNeed(@TempDir Path dir) throws IOException {
+        for (String[] flags : List.of(new String[] {"--ngf", "20000"}, new String[] {"--nz", "2147483647"}, new String[] {"--batch", "100000000"})) {
+            Run r = run("train", flags[0], flags[1], "--steps", "1", "--out", dir.toString(), "--name", "big", "--device", "cpu", "--no-progress");
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(flags[0] + " " + flags[1]) || r.err().contains("--batch " + flags[1]), r.err());
+            assertTrue(r.err().contains("would need about") && r.err().contains("one array can hold"), r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+            assertFalse(Files.exists(dir.resolve("big")), "no run folder for a refused run");
+        }
+        // the same sizes in a checkpoint's config: refused by resume and by sample, before anything is allocated
+        assertEquals(0, run(tinyRing(dir, "--steps", "2")).code());
+        Path cp = withConfig(dir.resolve("r/checkpoints/step_000002.safetensors"), dir.resolve("wide.safetensors"), "nz", Integer.MAX_VALUE);
+        for (Run r : List.of(resume(cp, "--steps", "4", "--out", dir.resolve("runs").toString()),
+                run("sample", "--checkpoint", cp.toString(), "--out", dir.resolve("w.png").toString(), "--device", "cpu"))) {
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("--nz 2147483647") && r.err().contains("one array can hold"), r.err());
+            assertFalse(r.err().contains("\tat "), r.err());
+        }
+    }
+
+    @Test
+    void sampleWritesManyImagesInBatchesToAFolderAndNeverReplacesAFile(@TempDir Path dir) throws IOException {
+        Run t = run("train", "--steps", "1", "--batch", "8", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", dir.toString(),
+                "--name", "d", "--device", "cpu", "--no-progress");
+        assertEquals(0, t.code(), t.err());
+        String cp = dir.resolve("d").toString();
+        // more than a grid shows: refused with the way to get them
+        Run big = run("sample", "--checkpoint", cp, "--n", "100000", "--out", dir.resolve("big.png").toString(), "--device", "cpu");
+        assertEquals(2, big.code(), big.err());
+        assertTrue(big.err().contains("--out-dir"), big.err());
+        assertFalse(Files.exists(dir.resolve("big.png")));
+        // 600 images in batches of 256 (two full, one of 88), one 28 x 28 PNG each
+        Path out = dir.resolve("imgs");
+        Run r = run("sample", "--checkpoint", cp, "--n", "600", "--batch", "256", "--out-dir", out.toString(), "--device", "cpu");
+        assertEquals(0, r.code(), r.err());
+        try (var s = Files.list(out)) {
+            assertEquals(600, s.count());
+        }
+        BufferedImage first = ImageIO.read(out.resolve("000000.png").toFile()), last = ImageIO.read(out.resolve("000599.png").toFile());
+        assertEquals(28, first.getWidth());
+        assertEquals(28, last.getHeight());
+        // the first batch is the grid of the first 256 samples: the same latent stream, cut into batches
+        Path grid = dir.resolve("g.png");
+        assertEquals(0, run("sample", "--checkpoint", cp, "--n", "256", "--cols", "16", "--out", grid.toString(), "--device", "cpu").code());
+        BufferedImage g = ImageIO.read(grid.toFile());
+        for (int k : new int[] {0, 17, 255}) {
+            BufferedImage one = ImageIO.read(out.resolve(String.format("%06d.png", k)).toFile());
+            int x0 = 2 + (k % 16) * 30, y0 = 2 + (k / 16) * 30;
+            for (int y = 0; y < 28; y++) {
+                for (int x = 0; x < 28; x++) assertEquals(g.getRGB(x0 + x, y0 + y), one.getRGB(x, y), "image " + k + " at " + x + "," + y);
+            }
+        }
+        assertFalse(Arrays.equals(Files.readAllBytes(out.resolve("000000.png")), Files.readAllBytes(out.resolve("000256.png"))),
+                "every batch draws new noise");
+        // a folder that holds something, and an existing --out file, are left alone
+        Run again = run("sample", "--checkpoint", cp, "--n", "2", "--out-dir", out.toString(), "--device", "cpu");
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("--out-dir") && again.err().contains("not empty"), again.err());
+        byte[] before = Files.readAllBytes(grid);
+        Run over = run("sample", "--checkpoint", cp, "--n", "4", "--out", grid.toString(), "--device", "cpu");
+        assertEquals(2, over.code());
+        assertTrue(over.err().contains("--overwrite"), over.err());
+        assertArrayEquals(before, Files.readAllBytes(grid));
+        assertEquals(0, run("sample", "--checkpoint", cp, "--n", "4", "--out", grid.toString(), "--overwrite", "--device", "cpu").code());
+    }
+
+    @Test
+    void aBugKeepsItsStackTraceAndAsksForAReportWhileUserErrorsGetOneLine() {
+        CommandLine cl = Main.commandLine();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        var handler = cl.getExecutionExceptionHandler();
+        int code = assertDoesNotThrow(() -> handler.handleExecutionException(new IllegalArgumentException("index 3 of 2"), cl, null));
+        assertEquals(70, code);
+        assertTrue(err.toString().contains("java.lang.IllegalArgumentException: index 3 of 2") && err.toString().contains("\tat "), err.toString());
+        assertTrue(err.toString().contains("please report"), err.toString());
+        err.getBuffer().setLength(0);
+        code = assertDoesNotThrow(() -> handler.handleExecutionException(new dev.sparring.UserError("--n must be >= 1"), cl, null));
+        assertEquals(2, code);
+        assertEquals("sparring: --n must be >= 1", err.toString().strip());
+    }
+
+    @Test
+    void messagesNameWhatTheyAreAbout(@TempDir Path dir) {
+        Run none = run();
+        assertEquals(2, none.code(), "no command is an incomplete command line");
+        assertTrue(none.err().contains("give a command") && none.err().contains("Usage: sparring"), none.err());
+        // the start-up lines: no epochs for endless 2-D data; critic steps, clipping and update order
+        Run r = run(tinyRing(dir, "--loss", "wgan", "--steps", "2"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("2 steps (endless data, no epochs)"), r.err());
+        assertTrue(r.err().contains("optimizer rmsprop (alpha 0.99), lr D 0.00005, G 0.00005, constant; 5 critic steps per generator "
+                + "step, weights clipped to [-0.01, 0.01], alternating updates, batch 16"), r.err());
+        // sample names its own flag
+        Run s = run("sample", "--checkpoint", dir.resolve("nothing").toString(), "--device", "cpu");
+        assertEquals(2, s.code());
+        assertTrue(s.err().contains("--checkpoint " + dir.resolve("nothing")) && !s.err().contains("--resume"), s.err());
     }
 
     // ---------------------------------------------------------------- --resume and the flags it takes

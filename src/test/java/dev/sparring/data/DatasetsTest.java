@@ -2,6 +2,7 @@ package dev.sparring.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -11,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +84,9 @@ class DatasetsTest {
 
         DataException e = assertThrows(DataException.class, () -> Datasets.open("mnist", 32, 1));
         assertTrue(e.getMessage().contains("28x28") && e.getMessage().contains("32x32"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; use --image-size 28, or allow upscaling with --upscale"), e.getMessage());
+        assertFalse(e.getMessage().contains("Datasets.open") || e.getMessage().contains("allowUpscale"),
+                "flags, not API names: " + e.getMessage());
         ImageDataset up = (ImageDataset) Datasets.open("mnist", 32, 1, true);
         assertArrayEquals(new int[] {1, 32, 32}, up.itemShape());
         assertEquals(33.4, mean(up.pixels()), 1.0);
@@ -123,6 +129,8 @@ class DatasetsTest {
 
         DataException up = assertThrows(DataException.class, () -> Datasets.open("idx:" + images, 4, 0));
         assertTrue(up.getMessage().contains(images.toString()) && up.getMessage().contains("3x3"), up.getMessage());
+        assertTrue(up.getMessage().endsWith("smaller than the image size 4x4; allow upscaling with --upscale"),
+                "no --image-size the model takes fits 3 px: " + up.getMessage());
     }
 
     @Test
@@ -132,6 +140,16 @@ class DatasetsTest {
         ImageDataset d = (ImageDataset) Datasets.open(f.toString(), 3, 0);
         assertArrayEquals(new int[] {3, 3, 3}, d.itemShape());
         assertEquals(255, d.pixels()[0] & 0xFF);
+
+        Path bad = Files.writeString(f.resolve("b.png"), "not a png");
+        DataException e = assertThrows(DataException.class, () -> Datasets.open(f.toString(), 3, 0));
+        assertTrue(e.getMessage().contains("\n  " + bad + ": not a PNG or JPEG image") && e.getMessage().contains("--skip-bad-images"),
+                e.getMessage());
+        List<String> warnings = new ArrayList<>();
+        ImageDataset skipped = (ImageDataset) Datasets.open(f.toString(), 3, 0, false, true, warnings::add);
+        assertArrayEquals(d.pixels(), skipped.pixels());
+        assertEquals(1, warnings.size());
+        assertTrue(warnings.get(0).contains("left out 1 of 2 images in " + f + " that cannot be used (b.png;"), warnings.get(0));
     }
 
     @Test
@@ -144,7 +162,7 @@ class DatasetsTest {
         assertTrue(e2.getMessage().contains("is a file") && e2.getMessage().contains("idx:"), e2.getMessage());
 
         DataException e3 = assertThrows(DataException.class, () -> Datasets.open("mnist", 28, 2));
-        assertTrue(e3.getMessage().contains("channels"), e3.getMessage());
+        assertTrue(e3.getMessage().startsWith("--channels must be 1 or 3"), e3.getMessage());
 
         DataException e4 = assertThrows(DataException.class, () -> Datasets.open("idx:", 28, 1));
         assertTrue(e4.getMessage().contains("empty path"), e4.getMessage());

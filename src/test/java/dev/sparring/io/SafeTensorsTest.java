@@ -279,6 +279,80 @@ class SafeTensorsTest {
         }
     }
 
+    // ---------------------------------------------------------------- reading tensors from the file
+
+    /**
+     * Tensors are read from the file only when asked for: extra tensors that together exceed the heap, and one too large
+     * for a Java array, do not stop the others from loading (a sparse file: they take no disk).
+     */
+    @Test
+    void readsOnlyTheTensorsAskedFor() throws IOException {
+        long heap = Runtime.getRuntime().maxMemory();
+        Map<String, Long> extras = new java.util.LinkedHashMap<>();
+        for (long total = 0; total <= heap; total += 1L << 30) extras.put("extra." + extras.size(), 1L << 30);
+        extras.put("extra.huge", 5L << 30);
+        Path f = SparseExtras.append(corrupted("small.safetensors", validBytes()), dir.resolve("big.safetensors"), extras);
+        assertTrue(Files.size(f) > heap + (5L << 30), "the extras must exceed the heap");
+
+        SafeTensorsFile st = SafeTensors.read(f);
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, st.getF32("w", 2, 3));
+        assertArrayEquals(new float[] {-1, -2}, st.getF32("b"));
+        assertEquals(Map.of("format", "pt"), st.metadata());
+        assertEquals(extras.size() + 2, st.names().size());
+        assertArrayEquals(new long[] {5L << 30}, st.info("extra.huge").shape());
+        UserError e = assertThrows(UserError.class, () -> st.getRaw("extra.huge"));
+        assertTrue(e.getMessage().startsWith(f + ": tensor \"extra.huge\" is 5368709120 bytes")
+                && e.getMessage().contains("at most 2 GiB per tensor"), e.getMessage());
+
+        // the size is still checked when the file is opened, against every tensor the header declares
+        try (var raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.setLength(raf.length() - 1);
+        }
+        rejects(f, "truncated: tensor \"extra.huge\"");
+    }
+
+    /** A tensor of several read chunks comes back whole and in order, for every typed getter. */
+    @Test
+    void readsTensorsLargerThanOneReadChunk() throws IOException {
+        int n = 700_001;   // 2.8 MB of F32, 5.6 MB of F64 and I64: several 1 MiB chunks and a partial last one
+        float[] f = new float[n];
+        double[] d = new double[n];
+        long[] l = new long[n];
+        int[] i32 = new int[n];
+        byte[] u8 = new byte[3 * n];
+        for (int i = 0; i < n; i++) {
+            f[i] = i * 0.5f;
+            d[i] = -i / 3.0;
+            l[i] = (long) i << 33 | i;
+            i32[i] = Integer.reverse(i);
+        }
+        for (int i = 0; i < u8.length; i++) u8[i] = (byte) (i * 7 + i / 251);
+        Path file = dir.resolve("chunks.safetensors");
+        SafeTensors.writer().putF32("f", f, n).putF64("d", d, n).putI64("l", l, n).putI32("i", i32, n).putU8("u", u8, 3, n)
+                .write(file);
+        SafeTensorsFile st = SafeTensors.read(file);
+        assertArrayEquals(f, st.getF32("f"));
+        assertArrayEquals(d, st.getF64("d"));
+        assertArrayEquals(l, st.getI64("l"));
+        assertArrayEquals(i32, st.getI32("i"));
+        assertArrayEquals(u8, st.getU8("u"));
+        assertArrayEquals(u8, st.getRaw("u"));
+    }
+
+    /** A file replaced after its header was read is not read with that header's offsets. */
+    @Test
+    void refusesToReadFromAFileReplacedAfterItsHeaderWasRead() throws IOException {
+        Path f = dir.resolve("replaced.safetensors");
+        SafeTensors.writer().putF32("w", new float[] {1, 2}, 2).write(f);
+        SafeTensorsFile st = SafeTensors.read(f);
+        assertArrayEquals(new float[] {1, 2}, st.getF32("w"));
+        SafeTensors.writer().putF32("a", new float[] {7}, 1).putF32("w", new float[] {3, 4}, 2).write(f);   // a new file by rename
+        UserError e = assertThrows(UserError.class, () -> st.getF32("w"));
+        assertTrue(e.getMessage().startsWith(f + ": the file was replaced or rewritten") && e.getMessage().contains("\"w\""),
+                e.getMessage());
+        assertArrayEquals(new float[] {3, 4}, SafeTensors.read(f).getF32("w"));
+    }
+
     // ---------------------------------------------------------------- malformed files
 
     @Test

@@ -50,30 +50,40 @@ class CudaGraphTest {
         public String toString() { return name; }
     }
 
+    /**
+     * Small models and few steps: the simulator runs every GPU thread as a fiber. Steps 1-2 run op by op, 3 is captured,
+     * and from 4 on the graph is replayed, so each case replays at least two steps, with the per-step values it is there
+     * for changing between the captured step and the replays.
+     */
     static Stream<Case> cases() {
-        TrainConfig dcgan = TrainerTest.smallDcgan().with("logEvery", 4);
+        TrainConfig dcgan = TrainerTest.tinyDcgan().with("logEvery", 4);
         TrainConfig ring = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("batch", 32).with("nz", 4)
-                .with("hidden", 16).with("depth", 2).with("logEvery", 4).with("sampleEvery", 0).with("checkpointEvery", 0);
+                .with("hidden", 4).with("depth", 2).with("logEvery", 4).with("sampleEvery", 0).with("checkpointEvery", 0);
         return Stream.of(
-                // 2 critic steps of 16 images on 96 digits: 3 steps per epoch, so steps cross epochs (new orders uploaded
-                // before a step) and the rates drop after step 5
-                new Case("dcgan nsgan adam k=2, epochs, rate drop", dcgan.with("dSteps", 2).with("steps", 11L)
+                // 2 critic steps of 4 images on 24 digits: 3 steps per epoch, so replayed steps start epochs (new orders
+                // uploaded before steps 4 and 7, epoch 2's into the slot that held epoch 0's) and the rates drop after step 5
+                new Case("dcgan nsgan adam k=2, epochs, rate drop", dcgan.with("dSteps", 2).with("steps", 8L)
                         .with("lrDecayAt", List.of(5L)), "digits"),
-                new Case("dcgan simultaneous k=2", dcgan.with("simultaneous", true).with("dSteps", 2).with("steps", 9L), "digits"),
-                // 32 digits: 2 batches per epoch, so 5 critic steps span 3 or 4 epochs (three order slots on the device)
-                new Case("dcgan k=5 on 2 batches per epoch", dcgan.with("dSteps", 5).with("steps", 6L), "digits32"),
-                new Case("dcgan wgan rmsprop clip k=3", dcgan.with("loss", "wgan").with("optimizer", "rmsprop").with("beta2", 0.99)
-                        .with("clip", 0.01).with("dSteps", 3).with("lrD", 5e-5).with("lrG", 5e-5).with("steps", 8L), "digits"),
-                new Case("dcgan sgd", dcgan.with("optimizer", "sgd").with("lrD", 1e-3).with("lrG", 1e-3).with("steps", 7L), "digits"),
-                new Case("dcgan, batch norm by our kernels", dcgan.with("steps", 6L), "digits", CudaBackend.BatchNorm.KERNELS),
+                new Case("dcgan simultaneous k=2", dcgan.with("simultaneous", true).with("dSteps", 2).with("steps", 6L), "digits"),
+                // 8 digits: 2 batches per epoch, so 5 critic steps span 3 or 4 epochs (three order slots on the device);
+                // step 4 starts in the middle of an epoch, steps 3 and 5 at the start of one
+                new Case("dcgan k=5 on 2 batches per epoch", dcgan.with("dSteps", 5).with("steps", 5L), "digits8"),
+                // RMSProp's and SGD's learning rates also drop between replays (after step 4)
+                new Case("dcgan wgan rmsprop clip k=3, rate drop", dcgan.with("loss", "wgan").with("optimizer", "rmsprop").with("beta2", 0.99)
+                        .with("clip", 0.01).with("dSteps", 3).with("lrD", 5e-5).with("lrG", 5e-5).with("steps", 6L)
+                        .with("lrDecayAt", List.of(4L)), "digits"),
+                // k = 1: step 7 starts the second epoch
+                new Case("dcgan sgd, rate drop", dcgan.with("optimizer", "sgd").with("lrD", 1e-3).with("lrG", 1e-3).with("steps", 7L)
+                        .with("lrDecayAt", List.of(4L)), "digits"),
+                new Case("dcgan, batch norm by our kernels", dcgan.with("steps", 5L), "digits", CudaBackend.BatchNorm.KERNELS),
                 // 2-D batches drawn on the host: each critic step's batch travels in the step record
-                new Case("mlp ring8 k=2, host batches", ring.with("dSteps", 2).with("steps", 10L), "ring8"));
+                new Case("mlp ring8 k=2, host batches", ring.with("dSteps", 2).with("steps", 6L), "ring8"));
     }
 
     private static Dataset data(Case c) {
         return switch (c.data()) {
-            case "digits" -> TrainerTest.firstDigits(96);
-            case "digits32" -> TrainerTest.firstDigits(32);
+            case "digits" -> TrainerTest.firstDigits(24);
+            case "digits8" -> TrainerTest.firstDigits(8);
             default -> Datasets.open("ring8", 0, 0);
         };
     }
@@ -146,16 +156,16 @@ class CudaGraphTest {
         assertTrue(s.operations() > 10, s.toString());
     }
 
-    /** Ten steps with sample grids of 5 after steps 5 and 8. */
+    /** Eight steps with sample grids of 5 after steps 4 and 6. */
     private static Run trainWithSamples(CudaBackend gpu, Case c, TrainConfig cfg, boolean graphs) {
         try (Trainer t = new Trainer(cfg, gpu, data(c), loss(cfg))) {
             t.useStepGraph(graphs);
             List<Metrics> ms = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 8; i++) {
                 t.step();
-                // the first grid allocates the generator's sampling activations (after step 5); the same grid again
-                // (after step 8) allocates nothing
-                if (i == 4 || i == 7) t.fixedSamples(5);
+                // the first grid allocates the generator's sampling activations (after step 4); the same grid again
+                // (after step 6) allocates nothing
+                if (i == 3 || i == 5) t.fixedSamples(5);
                 if (t.stepCount() % cfg.logEvery() == 0) ms.addAll(t.drainMetrics());
             }
             ms.addAll(t.drainMetrics());
@@ -166,16 +176,17 @@ class CudaGraphTest {
     @Test
     void aMemoryChangeBetweenStepsMakesTheGraphBeCapturedAgain() {
         Case c = cases().findFirst().orElseThrow();
-        TrainConfig cfg = c.cfg().with("steps", 10L).with("lrDecayAt", List.of());
+        TrainConfig cfg = c.cfg().with("steps", 8L).with("lrDecayAt", List.of());
         Run[] runs = new Run[2];
         try (CudaBackend gpu = deterministic()) {
             runs[0] = trainWithSamples(gpu, c, cfg, false);
             runs[1] = trainWithSamples(gpu, c, cfg, true);
         }
-        assertSameRun(runs[0], runs[1], "sampling after step 5");
+        assertSameRun(runs[0], runs[1], "sampling after step 4");
         StepGraph.Stats s = runs[1].graph();
-        // steps 1-2 op by op, 3 captured, 4-5 replayed; the first sample allocates: 6 op by op, 7 captured, 8-10 replayed
-        assertEquals(new StepGraph.Stats(3, 2, 5, s.operations()), s);
+        // steps 1-2 op by op, 3 captured, 4 replayed; the first sample allocates: 5 op by op, 6 captured; the second
+        // allocates nothing: 7-8 replayed
+        assertEquals(new StepGraph.Stats(3, 2, 3, s.operations()), s);
     }
 
     @Test
@@ -214,9 +225,9 @@ class CudaGraphTest {
     @Test
     void aReplayedStepIsOneRecordUploadAndOneGraphLaunch() throws Throwable {
         MethodHandle h = CudaSteadyStateTest.simulatorCounters();
-        int logEvery = 5, steps = 10;
-        TrainConfig cfg = TrainerTest.smallDcgan().with("steps", 40L).with("logEvery", logEvery).with("dSteps", 2);
-        try (CudaBackend gpu = new CudaBackend(); Trainer t = new Trainer(cfg, gpu, TrainerTest.firstDigits(96), TestLosses.nonSaturating())) {
+        int logEvery = 4, steps = 8;
+        TrainConfig cfg = TrainerTest.tinyDcgan().with("steps", 40L).with("logEvery", logEvery).with("dSteps", 2);
+        try (CudaBackend gpu = new CudaBackend(); Trainer t = new Trainer(cfg, gpu, TrainerTest.firstDigits(24), TestLosses.nonSaturating())) {
             t.useStepGraph(true);
             for (int i = 0; i < logEvery; i++) t.step();   // op by op, captured, replayed
             t.drainMetrics();
@@ -233,11 +244,11 @@ class CudaGraphTest {
             assertEquals(0, d[LAUNCH], "no kernel launched one by one: " + r);
             assertEquals(0, d[CAPTURED], "nothing captured again: " + r);
             assertEquals(steps, d[GRAPH_LAUNCH], r);
-            // 96 digits, 2 batches of 16 per step: 3 steps per epoch, so steps 6..15 start 3 epochs (at steps 7, 10, 13)
-            assertEquals(steps + 3, d[HTOD], "a step record per step and an order per new epoch: " + r);
+            // 24 digits, 2 batches of 4 per step: 3 steps per epoch, so steps 5..12 start 2 epochs (at steps 7 and 10)
+            assertEquals(steps + 2, d[HTOD], "a step record per step and an order per new epoch: " + r);
             assertEquals(steps / logEvery, d[DTOH], r);
             assertEquals(steps / logEvery, d[STREAM_SYNC], r);
-            assertTrue(d[EVENT_SYNC] <= steps + 3, r);
+            assertTrue(d[EVENT_SYNC] <= steps + 2, r);
         }
     }
 }

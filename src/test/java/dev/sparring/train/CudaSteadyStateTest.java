@@ -62,8 +62,8 @@ class CudaSteadyStateTest {
     void aWarmTrainingStepAllocatesNothingAndWaitsOnlyForTheMetrics() throws Throwable {
         MethodHandle h = simulatorCounters();
         int logEvery = 5, steps = 10;
-        ImageDataset data = TrainerTest.firstDigits(96);    // 6 batches of 16 per epoch: the timed steps cross an epoch
-        TrainConfig cfg = TrainerTest.smallDcgan().with("steps", 40L).with("logEvery", logEvery).with("dSteps", 2);
+        ImageDataset data = TrainerTest.firstDigits(24);    // 6 batches of 4 per epoch: the timed steps cross epochs
+        TrainConfig cfg = TrainerTest.tinyDcgan().with("steps", 40L).with("logEvery", logEvery).with("dSteps", 2);
         try (CudaBackend gpu = new CudaBackend(); Trainer t = new Trainer(cfg, gpu, data, TestLosses.nonSaturating())) {
             for (int i = 0; i < logEvery; i++) t.step();   // warm-up: algorithm search, workspaces
             t.drainMetrics();
@@ -89,7 +89,7 @@ class CudaSteadyStateTest {
             assertEquals(steps / logEvery, d[STREAM_SYNC], "a wait for each metrics read: " + r);
             // each new epoch copies its order of the images into the same device buffer, through the pinned staging
             // buffer: its only wait is for the previous staged copy (an epoch earlier) to have left that buffer
-            long batchesBefore = (long) logEvery * 2, batchesAfter = (long) (logEvery + steps) * 2, perEpoch = 96 / 16;
+            long batchesBefore = (long) logEvery * 2, batchesAfter = (long) (logEvery + steps) * 2, perEpoch = 24 / 4;
             long epochs = (batchesAfter - 1) / perEpoch - (batchesBefore - 1) / perEpoch;
             assertEquals(epochs, d[HTOD], "one upload per new epoch: " + r);
             assertTrue(d[EVENT_SYNC] <= epochs, "a wait for the staging buffer per upload at most: " + r);

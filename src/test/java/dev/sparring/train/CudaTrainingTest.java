@@ -51,7 +51,7 @@ class CudaTrainingTest {
     void close() { if (gpu != null) gpu.close(); }
 
     private static TrainConfig config(long steps) {
-        return TrainerTest.smallDcgan().with("ngf", 16).with("ndf", 16).with("steps", steps).with("logEvery", 1);
+        return TrainerTest.smallDcgan().with("ngf", 16).with("ndf", 16).with("batch", 8).with("steps", steps).with("logEvery", 1);
     }
 
     private static List<Metrics> train(TrainConfig cfg, Backend be, ImageDataset data, int steps) {
@@ -89,7 +89,7 @@ class CudaTrainingTest {
 
     @Test
     void twentyDcganStepsMatchTheCpu() {
-        ImageDataset data = TrainerTest.firstDigits(160);
+        ImageDataset data = TrainerTest.firstDigits(80);     // 10 batches per epoch: the 20 steps are 2 epochs
         TrainConfig cfg = config(20);
         List<Metrics> ref = train(cfg, cpu, data, 20);
         List<Metrics> got = train(cfg, gpu, data, 20);
@@ -99,7 +99,7 @@ class CudaTrainingTest {
 
     @Test
     void checkpointsMoveBetweenTheGpuAndTheCpu(@TempDir Path dir) throws IOException {
-        ImageDataset data = TrainerTest.firstDigits(96);
+        ImageDataset data = TrainerTest.firstDigits(48);     // 6 batches per epoch
         TrainConfig cfg = config(6);
         List<Metrics> straight = train(cfg, cpu, data, 6);
 

@@ -99,6 +99,18 @@ class TrainConfigTest {
     }
 
     @Test
+    void skipBadImagesIsSavedAndAConfigWrittenBeforeItLoadsWithoutSkipping() {
+        TrainConfig c = BASE.with("skipBadImages", true);
+        String json = Json.write(c.toMap());
+        assertTrue(json.contains("\"upscale\":false,\"skipBadImages\":true,"), json);
+        assertEquals(c, TrainConfig.fromMap(Json.parseObject(json, "test")));
+        Map<String, Object> old = c.toMap();
+        old.remove("skipBadImages");
+        assertFalse(TrainConfig.fromMap(Json.parseObject(Json.write(old), "old config")).skipBadImages(),
+                "a run from before the flag refused a folder with a bad image");
+    }
+
+    @Test
     void withDefaultsTakesEveryTrainerSetting() {
         TrainConfig c = BASE.withDefaults(TrainerDefaults.WGAN);
         assertEquals(List.of("rmsprop", 5e-5, 5e-5, 0.0, 0.99, 5, 0.01),

@@ -5,8 +5,12 @@ import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
+import dev.sparring.gan.Dcgan;
+import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.io.SparseExtras;
 import dev.sparring.nn.Network;
+import dev.sparring.random.NoiseStream;
 import dev.sparring.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +20,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -29,6 +35,16 @@ class TrainerTest {
         return TrainConfig.defaults().with("ngf", 8).with("ndf", 8).with("nz", 8).with("batch", 16)
                 .with("model", "dcgan").with("channels", 1).with("steps", 8L).with("logEvery", 3)
                 .with("sampleEvery", 0).with("checkpointEvery", 0);
+    }
+
+    /**
+     * The smallest DCGAN (batches of 4; G 4-2-1 and D 2-4 feature maps, each layer kind and both batch norms
+     * still there): for tests of what a step does on the device rather than of what it learns, on the host CUDA
+     * simulator, where every GPU thread is a fiber and a step's cost grows with the activations' sizes and the
+     * channels of the per-channel kernels. Its data sets are the first 24 (6 batches per epoch) or 8 digits.
+     */
+    static TrainConfig tinyDcgan() {
+        return smallDcgan().with("batch", 4).with("ngf", 2).with("ndf", 2);
     }
 
     static ImageDataset firstDigits(int n) {
@@ -208,6 +224,30 @@ class TrainerTest {
     }
 
     @Test
+    void aRunStopsAtTheFirstNonFiniteMetricAndNamesIt(@TempDir Path dir) throws IOException {
+        // metrics are read every 10 steps on a GPU; the CPU reads each step's at once and stops right there
+        TrainConfig cfg = smallDcgan().with("steps", 40L).with("checkpointEvery", 0).with("logEvery", 10);
+        try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nanProne())) {
+            TrainingRun run = new TrainingRun(t, dir.resolve("run"), QUIET, null).progressBar(false);
+            run.initFresh();
+            TrainingRun.Result r = run.run();
+            assertEquals(TrainingRun.Outcome.DIVERGED, r.outcome(), r.message());
+            List<String> lines = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+            Map<String, Object> last = Json.parseObject(lines.get(lines.size() - 1), "metrics");
+            assertEquals(r.steps(), ((Number) last.get("step")).longValue(), "the last line is the first non-finite step");
+            assertEquals(r.steps(), t.stepCount(), "no step trained after it");
+            assertEquals(r.steps(), lines.size());
+            assertNull(last.get("d_loss"), "NaN is written as null");
+            assertTrue(r.message().startsWith("training stopped: d_loss NaN became non-finite at step " + r.steps() + " ("), r.message());
+            assertFalse(r.message().contains("found at step"), r.message());
+        }
+        // which metric: grad_norm_d alone, as the run names it
+        Metrics m = new Metrics(7, 0.5, 0.7, 0.5, 0.5, 0.1, -0.1, Double.POSITIVE_INFINITY, 1, 0, 1e-4f, 1e-4f);
+        assertEquals(List.of("grad_norm_d Infinity"), m.nonFinite());
+        assertFalse(m.finite());
+    }
+
+    @Test
     void runFolderHoldsConfigMetricsSamplesCheckpointAndCurve(@TempDir Path dir) throws IOException {
         TrainConfig cfg = smallDcgan().with("steps", 6L).with("sampleEvery", 3).with("checkpointEvery", 4).with("logEvery", 2);
         Path runDir = dir.resolve("run");
@@ -244,5 +284,45 @@ class TrainerTest {
         Files.write(cut, Arrays.copyOf(all, all.length - 100));
         IOException e = assertThrows(IOException.class, () -> TrainingRun.open(cut));
         assertTrue(e.getMessage().contains("cut.safetensors"), e.getMessage());
+    }
+
+    /**
+     * A checkpoint that also holds extra tensors larger than the heap (a sparse file): resuming (restore) and sampling
+     * (loadNetwork) read only the tensors they need, and the run continues exactly as from the plain checkpoint.
+     */
+    @Test
+    void checkpointWithExtraTensorsLargerThanTheHeapRestoresAndSamples(@TempDir Path dir) throws IOException {
+        TrainConfig cfg = smallDcgan();
+        Path file = dir.resolve("cp.safetensors");
+        float[] g, d, gNext;
+        try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nonSaturating())) {
+            t.step();
+            t.step();
+            Checkpoint.save(t, file);
+            g = state(be, t.generator());
+            d = state(be, t.critic());
+            t.step();
+            gNext = state(be, t.generator());
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        Map<String, Long> extras = new LinkedHashMap<>();
+        for (long total = 0; total <= heap; total += 1L << 30) extras.put("extra." + extras.size(), 1L << 30);
+        Path big = SparseExtras.append(file, dir.resolve("big.safetensors"), extras);
+        assertTrue(Files.size(big) > heap, "the extras must exceed the heap");
+
+        SafeTensorsFile f = TrainingRun.open(big);
+        assertEquals(cfg, Checkpoint.config(f));
+        assertEquals(2, Checkpoint.step(f));
+        try (Trainer t = new Trainer(cfg, new CpuBackend(), firstDigits(64), TestLosses.nonSaturating())) {
+            Checkpoint.restore(t, f);
+            assertBitIdentical(g, state(t.backend(), t.generator()), "restored generator");
+            assertBitIdentical(d, state(t.backend(), t.critic()), "restored critic");
+            t.step();
+            assertBitIdentical(gNext, state(t.backend(), t.generator()), "generator one step after the checkpoint");
+        }
+        Network sampler = Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()),
+                new NoiseStream(0, 0));
+        Checkpoint.loadNetwork(f, be, "G.", sampler);
+        assertBitIdentical(g, state(be, sampler), "generator loaded as sparring sample loads it");
     }
 }

@@ -30,6 +30,13 @@ public final class CpuBackend implements Backend {
 
     // ---------------------------------------------------------------- memory
 
+    @Override
+    public boolean synchronous() { return true; }
+
+    /** The heap this JVM may still use (tensors are Java arrays). */
+    @Override
+    public Memory memoryAvailable() { return Memory.ofJavaHeap(); }
+
     static CpuTensor t(Tensor t) {
         if (t instanceof CpuTensor c) return c;
         throw new IllegalArgumentException("tensor " + t + " does not belong to the CPU backend");

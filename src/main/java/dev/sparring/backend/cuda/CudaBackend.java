@@ -6,41 +6,36 @@ import dev.sparring.backend.BackendException;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
 import dev.sparring.backend.LossKernel;
-import dev.sparring.backend.ScalarProgram;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Shapes;
 import dev.sparring.tensor.Tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The fast twin of {@link dev.sparring.backend.cpu.CpuBackend}: float32 NCHW tensors in device memory, all work
- * queued on one CUDA stream. Convolutions are cuDNN's (algorithm searched once per shape, one workspace that only
- * grows), batch norm is cuDNN's spatial batch norm, GEMM is cuBLAS SGEMM, and everything else is our kernels
- * ({@code kernels/*.cu}: activations and bias, the fused GAN loss, multi-tensor optimizers, Philox noise, dataset
- * gathering, reductions).
+ * queued on one CUDA stream. Convolutions are cuDNN's ({@link CudnnConv}: descriptors and algorithm search once per
+ * shape, one workspace that only grows), batch norm is cuDNN's or our kernels' ({@link BatchNormOps}, chosen by
+ * {@link Options#batchNorm()}), GEMM is cuBLAS SGEMM, and everything else is our kernels ({@code kernels/*.cu}:
+ * activations and bias, the fused GAN loss, multi-tensor optimizers, Philox noise, dataset gathering, reductions).
+ *
+ * <p>This class checks each op's tensors as the CPU twin does and hands the work to the pieces of the package (see
+ * its documentation): every launch and library call goes through one {@link Launcher}, which alone knows step graphs.
  *
  * <p>Synchronisation: only {@link #download} and {@link #synchronize} wait for the GPU. {@link #upload} of more
- * than {@value #STAGING_LIMIT} bytes also waits (it is a setup operation); smaller uploads and
- * {@link #copyFromHost} go through a ring of {@value #STAGING_SLOTS} page-locked staging buffers, and wait only for
- * the copy {@value #STAGING_SLOTS} uploads earlier to have left its buffer, so the host can queue that many steps
- * of per-step uploads (2-D batches) ahead of the GPU. The first convolution of a new shape runs cuDNN's timed search, which synchronises.
+ * than {@value Staging#LIMIT} bytes also waits (it is a setup operation); smaller uploads and {@link #copyFromHost}
+ * go through a ring of {@value Staging#SLOTS} page-locked staging buffers, and wait only for the copy
+ * {@value Staging#SLOTS} uploads earlier to have left its buffer, so the host can queue that many steps of per-step
+ * uploads (2-D batches) ahead of the GPU. The first convolution of a new shape runs cuDNN's timed search, which
+ * synchronises.
  *
  * <p>Not thread-safe: drive one backend from one thread at a time (it makes its CUDA context current on
  * whichever thread calls it).
@@ -89,63 +84,23 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    // Layout shared with kernels/gan_losses.cu (struct Program); GanLossKernelSourceTest compares the numbers.
-    static final int PROG_MAX_CODE = 128, PROG_MAX_CONST = 32, PROG_BYTES = 776, PROG_CODE_OFFSET = 4, PROG_CONST_OFFSET = 520;
-    // Layout shared with kernels/common.cuh (struct TensorSlot): p, g, s1, s2 pointers, then n.
-    static final int TENSOR_SLOT_BYTES = 40;
-    static final int BLOCK = 256;                       // SPARRING_BLOCK in common.cuh
     static final int REDUCE_MAX_BLOCKS = 1024;          // partial sums of sum_squares
-    static final long STAGING_LIMIT = 16L << 20;        // uploads above this size are synchronous, not staged
-    static final int STAGING_SLOTS = 4;                 // staged uploads in flight at once
-    private static final long SEARCH_WORKSPACE_CAP = 1L << 30;
 
-    private final Options options;
-    private final int dev;                  // CUdevice
-    private final MemorySegment ctx;        // the device's primary context (retained)
-    private final MemorySegment stream;     // every operation is queued here
-    private final MemorySegment cublas, cudnn;
-    private final String deviceName;
-    private final int ccMajor, ccMinor, smCount;
     private final String describe;
-    // Host memory that lives as long as the backend: kernel arguments, scalar constants, encoded loss programs.
-    // Shared (not confined) because the backend may be driven from another thread than the one that built it.
-    private final Arena arena = Arena.ofShared();
-    private final KernelArgs args;
-    private final MemorySegment one, zero;           // float 1 and 0, cuDNN's alpha/beta
+    private final CudaContext context;
+    private final Staging staging;
+    private final Launcher launcher;
+    private final DeviceMemory memory;
+    private final Kernels kernels;
+    private final CudnnConv conv;
+    private final BatchNormOps batchNorm;
+    private final TensorTables tables;
+    private final LossPrograms programs;
     private final MemorySegment gemmAlpha, gemmBeta; // float scalars for cuBLAS, host pointer mode
-
-    private final List<MemorySegment> modules = new ArrayList<>();
-    private final Map<String, String> moduleImages = new HashMap<>();
-    private final MemorySegment kReluFwd, kLeakyFwd, kTanhFwd, kSigmoidFwd, kReluBwd, kLeakyBwd, kTanhBwd, kSigmoidBwd;
-    private final MemorySegment kBiasAdd, kBiasBwd, kCriticLoss, kGeneratorLoss;
-    private final MemorySegment kAdam, kRmsprop, kSgd, kClamp, kSumSquares, kAxpy, kScale;
-    private final MemorySegment kNormal, kWords, kGather;
-    private final MemorySegment kBnTrain, kBnEval, kBnBackward;
-
     private final long partials;            // double[REDUCE_MAX_BLOCKS] for sum_squares
     private final long ticket;              // unsigned int, sum_squares' last-block counter (kept at 0 between launches)
-    private long workspace, workspaceBytes; // cuDNN workspace: grows, never shrinks
-    private final MemorySegment[] upload = new MemorySegment[STAGING_SLOTS];     // page-locked staging, host -> device
-    private final MemorySegment[] uploadDone = new MemorySegment[STAGING_SLOTS]; // recorded after each slot's copy
-    private int uploadNext;                 // the slot of the next staged copy
-    private MemorySegment download;         // page-locked staging for device -> host copies
-
-    private final Map<ConvKey, ConvPlan> convPlans = new HashMap<>();
-    private final Map<BnKey, BnPlan> bnPlans = new HashMap<>();
-    private final Map<TableKey, Long> tables = new HashMap<>();
-    private final Map<ScalarProgram, MemorySegment> programs = new IdentityHashMap<>();
-
-    private Thread boundThread;
-    private boolean closed;
-
-    /** How the operations of the current step run (see {@link CudaStepGraph}); EAGER outside a step graph. */
-    enum StepMode { EAGER, MEASURE, CAPTURE, REPLAY }
-
-    private StepMode stepMode = StepMode.EAGER;
-    private CudaStepGraph stepGraph;            // the graph whose step is running, when not EAGER
-    private long memoryGeneration;              // counts device allocations and frees: a graph holds addresses
+    private final Releases owned = new Releases();     // what the backend made, released last first
     private final List<CudaStepGraph> graphs = new ArrayList<>();
-    private long cublasWorkspace;
 
     /** Device 0, float32 exactly (no TF32), fastest algorithms. */
     public CudaBackend() { this(Options.defaults()); }
@@ -156,131 +111,45 @@ public final class CudaBackend implements Backend {
      * cannot be used (see {@link CudaRuntime#probe()}).
      */
     public CudaBackend(Options options) {
-        this.options = options;
         CudaRuntime.Status status = CudaRuntime.probe();
         if (!status.available()) throw new BackendException("CUDA backend unavailable: " + status.reason());
         KernelBuild build = KernelBuild.load().orElseThrow();
-        int count = CudaDriver.deviceCount();
-        if (options.device() >= count) {
-            throw new BackendException("CUDA device " + options.device() + " does not exist: the driver sees " + count
-                    + " device(s); choose 0.." + (count - 1) + " (see nvidia-smi, CUDA_VISIBLE_DEVICES)");
-        }
-        // Resources are released in reverse order if a later step fails, so that a failed start (and a fallback to
+        context = new CudaContext(options.device(), options.allowTf32());
+        owned.push(context::close);
+        // What is made is released in reverse order if a later step fails, so that a failed start (and a fallback to
         // the CPU) leaves no context retained.
-        Deque<Runnable> undo = new ArrayDeque<>();
         try {
-            dev = CudaDriver.device(options.device());
-            ctx = CudaDriver.primaryCtxRetain(dev);
-            int device = dev;
-            undo.push(() -> CudaDriver.primaryCtxRelease(device));
-            CudaDriver.ctxSetCurrent(ctx);
-            boundThread = Thread.currentThread();
-            deviceName = CudaDriver.deviceName(dev);
-            ccMajor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
-            ccMinor = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
-            smCount = CudaDriver.deviceAttribute(CudaDriver.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
-            stream = CudaDriver.streamCreate(CudaDriver.CU_STREAM_NON_BLOCKING);
-            MemorySegment s = stream;
-            undo.push(() -> CudaDriver.streamDestroy(s));
-            for (int i = 0; i < STAGING_SLOTS; i++) {
-                MemorySegment e = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DISABLE_TIMING);
-                uploadDone[i] = e;
-                undo.push(() -> CudaDriver.eventDestroy(e));
-            }
-
-            // our own cuBLAS workspace (the size cuBLAS picks itself: 32 MiB on Hopper, 4 MiB before), so that a
-            // captured step never makes cuBLAS allocate; freed after the handle
-            long cwb = (ccMajor >= 9 ? 32L : 4L) << 20;
-            cublasWorkspace = CudaDriver.memAlloc(cwb);
-            long cw = cublasWorkspace;
-            undo.push(() -> CudaDriver.memFree(cw));
-            cublas = Cublas.create();
-            MemorySegment hb = cublas;
-            undo.push(() -> Cublas.destroy(hb));
-            Cublas.setStream(cublas, stream);      // resets the workspace: set it after
-            Cublas.setMathMode(cublas, options.allowTf32() ? Cublas.CUBLAS_TF32_TENSOR_OP_MATH : Cublas.CUBLAS_DEFAULT_MATH);
-            Cublas.setWorkspace(cublas, cublasWorkspace, cwb);
-            cudnn = Cudnn.create();
-            MemorySegment hd = cudnn;
-            undo.push(() -> Cudnn.destroy(hd));
-            Cudnn.setStream(cudnn, stream);
-
-            args = new KernelArgs(arena);
-            one = arena.allocateFrom(JAVA_FLOAT, 1f);
-            zero = arena.allocateFrom(JAVA_FLOAT, 0f);
-            gemmAlpha = arena.allocate(JAVA_FLOAT);
-            gemmBeta = arena.allocate(JAVA_FLOAT);
-
-            undo.push(() -> { for (MemorySegment m : modules) CudaDriver.moduleUnload(m); });
-            MemorySegment act = module(build, "activations");
-            kReluFwd = fn(act, "relu_forward");
-            kLeakyFwd = fn(act, "leaky_relu_forward");
-            kTanhFwd = fn(act, "tanh_forward");
-            kSigmoidFwd = fn(act, "sigmoid_forward");
-            kReluBwd = fn(act, "relu_backward");
-            kLeakyBwd = fn(act, "leaky_relu_backward");
-            kTanhBwd = fn(act, "tanh_backward");
-            kSigmoidBwd = fn(act, "sigmoid_backward");
-            kBiasAdd = fn(act, "bias_add");
-            kBiasBwd = fn(act, "bias_backward");
-            MemorySegment loss = module(build, "gan_losses");
-            kCriticLoss = fn(loss, "critic_loss");
-            kGeneratorLoss = fn(loss, "generator_loss");
-            MemorySegment optim = module(build, "optim");
-            kAdam = fn(optim, "adam_step");
-            kRmsprop = fn(optim, "rmsprop_step");
-            kSgd = fn(optim, "sgd_step");
-            kClamp = fn(optim, "clamp_params");
-            MemorySegment reduce = module(build, "reduce");
-            kSumSquares = fn(reduce, "sum_squares");
-            kAxpy = fn(reduce, "axpy");
-            kScale = fn(reduce, "scale");
-            MemorySegment noise = module(build, "noise");
-            kNormal = fn(noise, "philox_normal");
-            kWords = fn(noise, "philox_words");
-            kGather = fn(module(build, "data"), "gather_images");
-            MemorySegment bn = module(build, "batchnorm");
-            kBnTrain = fn(bn, "bn_forward_train");
-            kBnEval = fn(bn, "bn_forward_eval");
-            kBnBackward = fn(bn, "bn_backward");
-
-            partials = CudaDriver.memAlloc(8L * REDUCE_MAX_BLOCKS);
-            long pp = partials;
-            undo.push(() -> CudaDriver.memFree(pp));
-            ticket = CudaDriver.memAlloc(4);
-            long tp = ticket;
-            undo.push(() -> CudaDriver.memFree(tp));
-            CudaDriver.memsetD32Async(ticket, 0, 1, stream);
+            staging = new Staging(context.stream);
+            owned.push(staging::close);
+            launcher = new Launcher(context.stream, staging, context.smCount, context.arena);
+            memory = new DeviceMemory(launcher);
+            kernels = new Kernels(build, context.ccMajor, context.ccMinor);
+            owned.push(kernels::close);
+            conv = new CudnnConv(context, launcher, memory, options.allowTf32(), options.deterministic());
+            owned.push(conv::close);
+            batchNorm = options.batchNorm() == BatchNorm.KERNELS ? new KernelBatchNorm(kernels, launcher) : new CudnnBatchNorm(context, launcher);
+            owned.push(batchNorm::close);
+            tables = new TensorTables(context.stream, launcher, memory, staging, this::f32);
+            owned.push(tables::close);
+            programs = new LossPrograms(context.arena);
+            gemmAlpha = context.arena.allocate(JAVA_FLOAT);
+            gemmBeta = context.arena.allocate(JAVA_FLOAT);
+            partials = memory.allocate(8L * REDUCE_MAX_BLOCKS, "sum_squares' partial sums");
+            owned.push(() -> CudaDriver.memFree(partials));
+            ticket = memory.allocate(4, "sum_squares' ticket");
+            owned.push(() -> CudaDriver.memFree(ticket));
+            CudaDriver.memsetD32Async(ticket, 0, 1, context.stream);
 
             describe = String.format("CUDA, %s (sm_%d%d, %d SMs, %.1f GiB), driver CUDA %s, cuBLAS %s, cuDNN %s, kernels %s%s",
-                    deviceName, ccMajor, ccMinor, smCount, CudaDriver.deviceTotalMem(dev) / (1024.0 * 1024 * 1024),
+                    context.deviceName, context.ccMajor, context.ccMinor, context.smCount, context.totalMemory / (1024.0 * 1024 * 1024),
                     KernelBuild.cudaVersion(CudaDriver.driverVersion()), Cublas.versionString(), Cudnn.versionString(Cudnn.version()),
-                    moduleImages.get("activations"), options.allowTf32() ? ", TF32 allowed" : "")
+                    kernels.image(), options.allowTf32() ? ", TF32 allowed" : "")
                     + (options.batchNorm() == BatchNorm.KERNELS ? ", batch norm by our kernels" : "");
         } catch (RuntimeException | Error failure) {
-            while (!undo.isEmpty()) {
-                try {
-                    undo.pop().run();
-                } catch (RuntimeException cleanup) {
-                    failure.addSuppressed(cleanup);
-                }
-            }
-            arena.close();
+            owned.releaseAll(failure);
             throw failure;
         }
     }
-
-    private MemorySegment module(KernelBuild build, String family) {
-        CudaModules.Loaded m = CudaModules.load(build, family, ccMajor, ccMinor);
-        modules.add(m.module());
-        moduleImages.put(family, m.image().ptx() ? "PTX compute_" + build.ptxArch() + " (JIT)"
-                : m.image().resource().replaceAll(".*\\.(sm_\\d+)\\.cubin$", "$1 cubin"));
-        return m.module();
-    }
-
-    private static MemorySegment fn(MemorySegment module, String name) { return CudaDriver.moduleGetFunction(module, name); }
-
-    public Options options() { return options; }
 
     @Override
     public String name() { return "cuda"; }
@@ -288,140 +157,38 @@ public final class CudaBackend implements Backend {
     @Override
     public String description() { return describe; }
 
+    /** The device's free memory (cuMemGetInfo). */
+    @Override
+    public Memory memoryAvailable() {
+        bind();
+        long[] info = CudaDriver.memGetInfo();
+        return new Memory(info[0], String.format(java.util.Locale.ROOT, "the %.1f GiB free of the GPU's %.1f GiB", info[0] / 0x1p30, info[1] / 0x1p30), false);
+    }
+
     /** Makes our context current on the calling thread when another thread drove the backend last. */
-    private void bind() {
-        if (closed) throw new IllegalStateException("the CUDA backend is closed");
-        Thread t = Thread.currentThread();
-        if (t != boundThread) {
-            CudaDriver.ctxSetCurrent(ctx);
-            boundThread = t;
-        }
-    }
-
-    // ---------------------------------------------------------------- launches
-
-    private int blocksFor(long n) {
-        long cap = 32L * smCount;
-        return (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, cap));
-    }
-
-    private void launch(MemorySegment f, int gridX, int gridY, String name) {
-        if (stepMode == StepMode.CAPTURE || stepMode == StepMode.REPLAY) {
-            stepGraph.operation(StepHash.of(f.address(), gridX, gridY, args.hash()), name);
-            if (stepMode == StepMode.REPLAY) return;
-        }
-        CudaDriver.launchKernel(f, gridX, gridY, BLOCK, 0, stream, args.pointers(), name);
-    }
+    private void bind() { context.bind(); }
 
     // ---------------------------------------------------------------- step graphs
 
     @Override
     public StepGraph stepGraph() {
         bind();
-        CudaStepGraph g = new CudaStepGraph(this);
+        CudaStepGraph g = new CudaStepGraph(this, context, launcher, memory, staging);
         graphs.add(g);
         return g;
     }
 
-    void beginStep(CudaStepGraph graph, StepMode mode) {
-        bind();
-        if (stepMode != StepMode.EAGER) throw new IllegalStateException("a step graph's step is already running on this backend");
-        stepGraph = graph;
-        stepMode = mode;
-    }
-
-    void endStep() {
-        stepMode = StepMode.EAGER;
-        stepGraph = null;
-    }
-
-    StepMode stepMode() { return stepMode; }
-
-    MemorySegment stream() { return stream; }
-
-    boolean isClosed() { return closed; }
-
-    /** Changes whenever the backend allocates or frees device memory; a captured graph is valid while it does not. */
-    long memoryGeneration() { return memoryGeneration; }
-
-    long allocateRecord(long bytes) {
-        memoryGeneration++;
-        return CudaDriver.memAlloc(bytes);
-    }
-
-    void freeRecord(long ptr) { free(ptr); }
-
-    void uploadRecord(long device, MemorySegment host, long bytes) { toDevice(device, host, bytes); }
-
     void forget(CudaStepGraph graph) { graphs.remove(graph); }
 
-    /** True while a step is captured or replayed: operations then go to (or are checked against) the graph. */
-    private boolean inGraph() { return stepMode == StepMode.CAPTURE || stepMode == StepMode.REPLAY; }
+    boolean isClosed() { return context.isClosed(); }
 
-    /**
-     * A library call or copy of a graph step: notes it while capturing and returns false (the caller makes it); while
-     * replaying, checks it against the graph and returns true (the caller skips it). Eager: false.
-     */
-    private boolean replayed(String name, long... identity) {
-        if (!inGraph()) return false;
-        stepGraph.operation(StepHash.of(identity), name);
-        return stepMode == StepMode.REPLAY;
-    }
-
-    /** Refuses waiting for the GPU inside any step of a step graph (it would fail once the step is captured). */
-    private void notInStep(String what) {
-        if (stepMode != StepMode.EAGER) refuse(what);
-    }
-
-    /** Refuses allocation inside a captured or replayed step (the first steps, run op by op, may allocate). */
-    private void notInGraph(String what) {
-        if (inGraph()) refuse(what);
-    }
-
-    private static void refuse(String what) {
-        throw new IllegalStateException(what + " inside a training step run through a CUDA graph: such a step must "
-                + "not wait for the GPU or read results back, and once warm must not allocate device memory");
-    }
-
-    /**
-     * The step-record offset of {@code bytes} of per-step values for the current operation, or -1 when the kernel takes
-     * them by value (eager; while measuring, the place is only reserved).
-     */
-    private int stepOffset(int bytes) {
-        if (stepMode == StepMode.EAGER) return -1;
-        int off = stepGraph.reserve(bytes);
-        return stepMode == StepMode.MEASURE ? -1 : off;
-    }
-
-    /**
-     * The device address from which a kernel reads a per-step value, after writing it into the step record; 0 (the
-     * kernel uses its by-value argument) when eager or measuring.
-     */
-    private long stepLong(long v) {
-        int off = stepOffset(8);
-        if (off < 0) return 0;
-        stepGraph.hostRecord().set(JAVA_LONG, off, v);
-        return stepGraph.device(off);
-    }
-
-    private long stepInt(int v) {
-        int off = stepOffset(4);
-        if (off < 0) return 0;
-        stepGraph.hostRecord().set(JAVA_INT, off, v);
-        return stepGraph.device(off);
-    }
-
-    private long stepFloats(float a, float b) {
-        int off = stepOffset(8);
-        if (off < 0) return 0;
-        stepGraph.hostRecord().set(JAVA_FLOAT, off, a);
-        stepGraph.hostRecord().set(JAVA_FLOAT, off + 4, b);
-        return stepGraph.device(off);
-    }
+    /** The stream, for tests that interfere with a capture. */
+    MemorySegment stream() { return context.stream; }
 
     // ---------------------------------------------------------------- tensors
 
-    CudaTensor t(Tensor t) {
+    /** {@code t} as a tensor of this backend, open. */
+    private CudaTensor tensor(Tensor t) {
         if (t instanceof CudaTensor c && c.backend == this) {
             if (c.isFreed()) throw new IllegalStateException(t + " was closed");
             return c;
@@ -429,9 +196,9 @@ public final class CudaBackend implements Backend {
         throw new IllegalArgumentException("tensor " + t + " does not belong to this CUDA backend");
     }
 
-    /** The device pointer of an F32 tensor. */
-    private long f(Tensor t) {
-        CudaTensor c = t(t);
+    /** The device address of an F32 tensor of this backend. */
+    private long f32(Tensor t) {
+        CudaTensor c = tensor(t);
         if (c.dtype() != DType.F32) throw new IllegalArgumentException("expected an F32 tensor, got " + t);
         return c.ptr;
     }
@@ -442,501 +209,205 @@ public final class CudaBackend implements Backend {
 
     private CudaTensor allocate(DType dtype, int... shape) {
         bind();
-        notInGraph("allocating a tensor " + Shapes.str(shape));
-        memoryGeneration++;
-        long bytes = Shapes.size(shape) * dtype.bytes;
-        long ptr = bytes == 0 ? 0 : CudaDriver.memAlloc(bytes);
+        long ptr = memory.allocate(Shapes.size(shape) * dtype.bytes, "allocating a tensor " + Shapes.str(shape));
         return new CudaTensor(this, ptr, dtype, true, shape);
     }
 
+    /** Frees a tensor's memory (CudaTensor.close); nothing after close, when the memory went with the context. */
     void free(long ptr) {
-        if (closed || ptr == 0) return;   // after close the context is gone, and with it the memory
+        if (context.isClosed() || ptr == 0) return;
         bind();
-        notInGraph("freeing device memory");
-        memoryGeneration++;
-        CudaDriver.memFree(ptr);
+        memory.free(ptr);
     }
 
     @Override
     public Tensor zeros(DType dtype, int... shape) {
         CudaTensor t = allocate(dtype, shape);
-        if (t.bytes > 0) CudaDriver.memsetD8Async(t.ptr, (byte) 0, t.bytes, stream);
+        if (t.bytes > 0) launcher.library("zeros", () -> CudaDriver.memsetD8Async(t.ptr, (byte) 0, t.bytes, context.stream), t.ptr, t.bytes);
         return t;
     }
 
     @Override
-    public Tensor upload(float[] data, int... shape) {
-        CudaTensor t = allocate(DType.F32, shape);
-        if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " values for shape " + Shapes.str(shape));
-        toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
-        return t;
-    }
+    public Tensor upload(float[] data, int... shape) { return upload(DType.F32, MemorySegment.ofArray(data), data.length, "values", shape); }
 
     @Override
-    public Tensor upload(byte[] data, int... shape) {
-        CudaTensor t = allocate(DType.U8, shape);
-        if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " bytes for shape " + Shapes.str(shape));
-        toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
-        return t;
-    }
+    public Tensor upload(byte[] data, int... shape) { return upload(DType.U8, MemorySegment.ofArray(data), data.length, "bytes", shape); }
 
     @Override
-    public Tensor upload(int[] data, int... shape) {
-        CudaTensor t = allocate(DType.I32, shape);
-        if (data.length != t.size()) throw new IllegalArgumentException("upload: " + data.length + " ints for shape " + Shapes.str(shape));
-        toDevice(t.ptr, MemorySegment.ofArray(data), t.bytes);
+    public Tensor upload(int[] data, int... shape) { return upload(DType.I32, MemorySegment.ofArray(data), data.length, "ints", shape); }
+
+    /** A new tensor holding {@code length} elements of {@code data} (a heap array), checked against the shape first. */
+    private Tensor upload(DType dtype, MemorySegment data, int length, String elements, int... shape) {
+        if (length != Shapes.size(shape)) throw new IllegalArgumentException("upload: " + length + " " + elements + " for shape " + Shapes.str(shape));
+        CudaTensor t = allocate(dtype, shape);
+        staging.toDevice(t.ptr, data, t.bytes);
         return t;
     }
 
     @Override
     public void copyFromHost(float[] src, Tensor dst) {
-        long p = f(dst);
+        long p = f32(dst);
         if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " values into " + dst);
         bind();
-        stepCopy(p, MemorySegment.ofArray(src), 4L * src.length);
+        launcher.copyFromHost(p, MemorySegment.ofArray(src), 4L * src.length);
     }
 
     @Override
     public void copyFromHost(int[] src, Tensor dst) {
-        CudaTensor c = t(dst);
+        CudaTensor c = tensor(dst);
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("copyFromHost: expected an I32 tensor, got " + dst);
         if (src.length != dst.size()) throw new IllegalArgumentException("copyFromHost: " + src.length + " ints into " + dst);
         bind();
-        stepCopy(c.ptr, MemorySegment.ofArray(src), 4L * src.length);
-    }
-
-    /**
-     * A host-to-device copy of a step. In a graph the data travels in the step record, and the graph copies it from the
-     * record's device copy to {@code dst}; eager (and while measuring), it goes through the staging ring.
-     */
-    private void stepCopy(long dst, MemorySegment heap, long bytes) {
-        if (bytes == 0) return;
-        if (stepMode == StepMode.EAGER || stepMode == StepMode.MEASURE) {
-            if (stepMode == StepMode.MEASURE) stepGraph.reserve(recordBytes(bytes, "copyFromHost"));
-            toDevice(dst, heap, bytes);
-            return;
-        }
-        int off = stepGraph.reserve(recordBytes(bytes, "copyFromHost"));
-        MemorySegment.copy(heap, 0, stepGraph.hostRecord(), off, bytes);
-        if (replayed("copyFromHost", 11, dst, bytes)) return;
-        CudaDriver.memcpyDtoDAsync(dst, stepGraph.device(off), bytes, stream);
-    }
-
-    private static int recordBytes(long bytes, String op) {
-        if (bytes > STAGING_LIMIT) throw new IllegalStateException(op + " of " + bytes + " bytes inside a training step run through a CUDA graph (at most " + STAGING_LIMIT + ")");
-        return (int) bytes;
-    }
-
-    /**
-     * Copies {@code bytes} of heap memory to the device. Small copies go through the page-locked staging buffer
-     * without waiting for the GPU (only for the previous staged copy to have left the buffer); large ones through
-     * a temporary buffer, waiting for the copy.
-     */
-    private void toDevice(long dst, MemorySegment heap, long bytes) {
-        if (bytes == 0) return;
-        if (bytes <= STAGING_LIMIT) {
-            int slot = uploadNext;
-            uploadNext = (slot + 1) % STAGING_SLOTS;
-            CudaDriver.eventSynchronize(uploadDone[slot]);     // this slot's previous copy has left the buffer
-            if (upload[slot] == null || upload[slot].byteSize() < bytes) {
-                if (upload[slot] != null) CudaDriver.memFreeHost(upload[slot]);
-                upload[slot] = null;
-                upload[slot] = CudaDriver.memAllocHost(Math.max(bytes, 1L << 16));
-            }
-            MemorySegment.copy(heap, 0, upload[slot], 0, bytes);
-            CudaDriver.memcpyHtoDAsync(dst, upload[slot], bytes, stream);
-            CudaDriver.eventRecord(uploadDone[slot], stream);
-        } else {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment tmp = a.allocate(bytes, 16);
-                MemorySegment.copy(heap, 0, tmp, 0, bytes);
-                CudaDriver.memcpyHtoDAsync(dst, tmp, bytes, stream);
-                CudaDriver.streamSynchronize(stream);     // tmp is freed when the arena closes
-            }
-        }
+        launcher.copyFromHost(c.ptr, MemorySegment.ofArray(src), 4L * src.length);
     }
 
     @Override
     public float[] download(Tensor t) {
-        CudaTensor c = t(t);
+        CudaTensor c = tensor(t);
         bind();
-        notInStep("download");
+        launcher.checkMayWait("download");
         float[] out = new float[t.sizeInt()];
         if (c.bytes == 0) return out;
-        if (download == null || download.byteSize() < c.bytes) {
-            if (download != null) CudaDriver.memFreeHost(download);
-            download = null;
-            download = CudaDriver.memAllocHost(Math.max(c.bytes, 1L << 16));
-        }
-        CudaDriver.memcpyDtoHAsync(download, c.ptr, c.bytes, stream);
-        CudaDriver.streamSynchronize(stream);
+        MemorySegment host = staging.toHost(c.ptr, c.bytes);
         switch (c.dtype()) {
-            case F32 -> MemorySegment.copy(download, JAVA_FLOAT, 0, out, 0, out.length);
-            case U8 -> { for (int i = 0; i < out.length; i++) out[i] = download.get(JAVA_BYTE, i) & 0xFF; }
-            case I32 -> { for (int i = 0; i < out.length; i++) out[i] = download.getAtIndex(JAVA_INT, i); }
+            case F32 -> MemorySegment.copy(host, JAVA_FLOAT, 0, out, 0, out.length);
+            case U8 -> { for (int i = 0; i < out.length; i++) out[i] = host.get(JAVA_BYTE, i) & 0xFF; }
+            case I32 -> { for (int i = 0; i < out.length; i++) out[i] = host.getAtIndex(JAVA_INT, i); }
         }
         return out;
     }
 
     /** The exact values of an I32 tensor ({@link #download} widens to float, which rounds above 2^24). Waits. */
-    public int[] downloadInts(Tensor t) {
-        CudaTensor c = t(t);
+    int[] downloadInts(Tensor t) {
+        CudaTensor c = tensor(t);
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("downloadInts needs an I32 tensor, got " + t);
         bind();
-        notInStep("download");
+        launcher.checkMayWait("download");
         int[] out = new int[t.sizeInt()];
         if (c.bytes == 0) return out;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment host = a.allocate(c.bytes, 4);
-            CudaDriver.memcpyDtoHAsync(host, c.ptr, c.bytes, stream);
-            CudaDriver.streamSynchronize(stream);
-            MemorySegment.copy(host, JAVA_INT, 0, out, 0, out.length);
-        }
+        MemorySegment.copy(staging.toHost(c.ptr, c.bytes), JAVA_INT, 0, out, 0, out.length);
         return out;
     }
 
     @Override
     public void copy(Tensor src, Tensor dst) {
-        CudaTensor s = t(src), d = t(dst);
+        CudaTensor s = tensor(src), d = tensor(dst);
         if (s.dtype() != d.dtype() || s.size() != d.size()) throw new IllegalArgumentException("copy " + src + " -> " + dst);
         bind();
-        if (s.bytes == 0 || replayed("copy", 12, d.ptr, s.ptr, s.bytes)) return;
-        CudaDriver.memcpyDtoDAsync(d.ptr, s.ptr, s.bytes, stream);
+        if (s.bytes == 0) return;
+        launcher.library("copy", () -> CudaDriver.memcpyDtoDAsync(d.ptr, s.ptr, s.bytes, context.stream), d.ptr, s.ptr, s.bytes);
     }
 
     @Override
     public Tensor view(Tensor t, int... shape) {
-        CudaTensor c = t(t);
+        CudaTensor c = tensor(t);
         if (Shapes.size(shape) != t.size()) throw new IllegalArgumentException("view of " + t + " as " + Arrays.toString(shape));
         return new CudaTensor(this, c.ptr, c.dtype(), false, shape);
     }
 
     @Override
     public void fill(Tensor t, float value) {
-        long p = f(t);
+        long p = f32(t);
         bind();
-        if (t.size() == 0 || replayed("fill", 13, p, Float.floatToRawIntBits(value), t.size())) return;
-        CudaDriver.memsetD32Async(p, Float.floatToRawIntBits(value), t.size(), stream);
+        if (t.size() == 0) return;
+        int bits = Float.floatToRawIntBits(value);
+        launcher.library("fill", () -> CudaDriver.memsetD32Async(p, bits, t.size(), context.stream), p, bits, t.size());
     }
 
     @Override
     public void synchronize() {
         bind();
-        notInStep("synchronize");
-        CudaDriver.streamSynchronize(stream);
-    }
-
-    /**
-     * Runs {@code work} between two timing events and returns the GPU time it took in milliseconds (waits for it).
-     * For benchmarks: the measurement excludes host-side queueing before the first operation.
-     */
-    public float elapsedMillis(Runnable work) {
-        bind();
-        notInStep("elapsedMillis");
-        MemorySegment start = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
-        MemorySegment end = CudaDriver.eventCreate(CudaDriver.CU_EVENT_DEFAULT);
-        try {
-            CudaDriver.eventRecord(start, stream);
-            work.run();
-            CudaDriver.eventRecord(end, stream);
-            CudaDriver.eventSynchronize(end);
-            return CudaDriver.eventElapsedMillis(start, end);
-        } finally {
-            CudaDriver.eventDestroy(start);
-            CudaDriver.eventDestroy(end);
-        }
+        launcher.checkMayWait("synchronize");
+        CudaDriver.streamSynchronize(context.stream);
     }
 
     // ---------------------------------------------------------------- convolution (cuDNN)
 
-    /** The sizes that determine a convolution's descriptors and algorithms. */
-    private record ConvKey(int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
-        int p() { return (h + 2 * pad - r) / stride + 1; }
-
-        int q() { return (w + 2 * pad - s) / stride + 1; }
-    }
-
-    /** One direction of a convolution: its descriptor (math type may differ per direction) and chosen algorithm. */
-    private static final class ConvDirection {
-        final MemorySegment conv;
-        int algo = -1;
-
-        ConvDirection(MemorySegment conv) { this.conv = conv; }
-    }
-
-    /** Descriptors of one convolution shape, built once; algorithms found on first use of each direction. */
-    private static final class ConvPlan {
-        final MemorySegment x, w, y;                  // tensor (N,C,H,W), filter (K,C,R,S), tensor (N,K,P,Q)
-        final ConvDirection[] dirs = new ConvDirection[3];
-
-        ConvPlan(ConvKey key, int mathType) {
-            x = Cudnn.tensor4d(key.n(), key.c(), key.h(), key.w());
-            w = Cudnn.filter4d(key.k(), key.c(), key.r(), key.s());
-            y = Cudnn.tensor4d(key.n(), key.k(), key.p(), key.q());
-            for (int i = 0; i < 3; i++) dirs[i] = new ConvDirection(Cudnn.convolution2d(key.pad(), key.stride(), mathType));
-        }
-
-        void destroy() {
-            for (ConvDirection d : dirs) Cudnn.destroyConvolution(d.conv);
-            Cudnn.destroyTensor(x);
-            Cudnn.destroyFilter(w);
-            Cudnn.destroyTensor(y);
-        }
-    }
-
-    /** Checks x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q) against each other, as CpuBackend does. */
-    private static ConvKey convKey(Tensor x, Tensor w, Tensor y, ConvSpec spec, String op) {
-        if (x.rank() != 4 || w.rank() != 4 || y.rank() != 4) throw new IllegalArgumentException(op + ": tensors must be 4-D");
-        if (w.dim(1) != x.dim(1)) throw new IllegalArgumentException(op + ": weight " + w + " does not match input " + x);
-        ConvKey key = new ConvKey(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), spec.stride(), spec.pad());
-        spec.outSize(key.h(), key.r());
-        spec.outSize(key.w(), key.s());
-        Shapes.require(y, op + " output", key.n(), key.k(), key.p(), key.q());
-        return key;
-    }
-
-    private ConvPlan convPlan(ConvKey key) {
-        ConvPlan plan = convPlans.get(key);
-        if (plan == null) {
-            plan = new ConvPlan(key, options.allowTf32() ? Cudnn.CUDNN_DEFAULT_MATH : Cudnn.CUDNN_FMA_MATH);
-            convPlans.put(key, plan);
-        }
-        return plan;
-    }
-
-    /** Makes the workspace at least {@code bytes}; waits for queued work before freeing the old one. */
-    private void ensureWorkspace(long bytes) {
-        if (bytes <= workspaceBytes) return;
-        notInGraph("growing the cuDNN workspace");
-        memoryGeneration++;
-        if (workspace != 0) {
-            CudaDriver.streamSynchronize(stream);
-            CudaDriver.memFree(workspace);
-            workspace = 0;
-            workspaceBytes = 0;
-        }
-        workspace = CudaDriver.memAlloc(bytes);
-        workspaceBytes = bytes;
-    }
-
-    /**
-     * The algorithm of one direction of a plan, found on first use with cuDNN's timed search. The workspace grows to
-     * what the most demanding supported algorithm needs (capped at 1 GiB and half the free memory), the search writes
-     * its output to scratch memory (the real output may hold gradients being accumulated), and the fastest successful
-     * result is kept (the fastest deterministic one with {@link Options#deterministic()}).
-     */
-    private int algorithm(ConvPlan plan, ConvKey key, Cudnn.Direction dir, long x, long w, long y) {
-        ConvDirection d = plan.dirs[dir.ordinal()];
-        if (d.algo >= 0) return d.algo;
-        notInGraph("cuDNN's algorithm search for a new convolution shape");
-        memoryGeneration++;
-        int algos = switch (dir) {
-            case FORWARD -> Cudnn.FWD_ALGO_COUNT;
-            case BACKWARD_DATA -> Cudnn.BWD_DATA_ALGO_COUNT;
-            case BACKWARD_FILTER -> Cudnn.BWD_FILTER_ALGO_COUNT;
-        };
-        long cap = Math.min(SEARCH_WORKSPACE_CAP, CudaDriver.memGetInfo()[0] / 2);
-        long want = 0;
-        for (int a = 0; a < algos; a++) {
-            long b = Cudnn.workspaceSize(cudnn, dir, plan.x, plan.w, d.conv, plan.y, a);
-            if (b > want && b <= cap) want = b;
-        }
-        ensureWorkspace(want);
-        long outBytes = 4L * switch (dir) {
-            case FORWARD -> (long) key.n() * key.k() * key.p() * key.q();
-            case BACKWARD_DATA -> (long) key.n() * key.c() * key.h() * key.w();
-            case BACKWARD_FILTER -> (long) key.k() * key.c() * key.r() * key.s();
-        };
-        long scratch = CudaDriver.memAlloc(Math.max(outBytes, 4));
-        try (Arena a = Arena.ofConfined()) {
-            int requested = Cudnn.algorithmMaxCount(cudnn, dir);
-            MemorySegment perf = a.allocate(Cudnn.PERF_BYTES * requested, 8);
-            int got = switch (dir) {
-                case FORWARD -> Cudnn.find(cudnn, dir, plan.x, x, plan.w, w, d.conv, plan.y, scratch, requested, perf, workspace, workspaceBytes);
-                case BACKWARD_DATA -> Cudnn.find(cudnn, dir, plan.x, scratch, plan.w, w, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
-                case BACKWARD_FILTER -> Cudnn.find(cudnn, dir, plan.x, x, plan.w, scratch, d.conv, plan.y, y, requested, perf, workspace, workspaceBytes);
-            };
-            StringBuilder tried = new StringBuilder();
-            for (int i = 0; i < got; i++) {
-                long o = i * Cudnn.PERF_BYTES;
-                int algo = perf.get(JAVA_INT, o + Cudnn.PERF_ALGO);
-                int st = perf.get(JAVA_INT, o + Cudnn.PERF_STATUS);
-                long mem = perf.get(JAVA_LONG, o + Cudnn.PERF_MEMORY);
-                int det = perf.get(JAVA_INT, o + Cudnn.PERF_DETERMINISM);
-                int math = perf.get(JAVA_INT, o + Cudnn.PERF_MATH_TYPE);
-                tried.append(" algo ").append(algo).append(": status ").append(st).append(", ").append(mem).append(" bytes;");
-                if (st != 0 || mem > workspaceBytes) continue;
-                if (options.deterministic() && det != Cudnn.CUDNN_DETERMINISTIC) continue;
-                if (options.allowTf32()) Cudnn.setConvolutionMathType(d.conv, math);
-                d.algo = algo;
-                return algo;
-            }
-            throw new CudaException(Cudnn.LIBRARY, "cudnnFind*AlgorithmEx", -1, "cuDNN found no usable " + dir
-                    + " convolution algorithm for " + key + " with a workspace of " + workspaceBytes + " bytes"
-                    + (options.deterministic() ? " (deterministic only)" : "") + ":" + tried);
-        } finally {
-            CudaDriver.memFree(scratch);
-        }
-    }
-
     @Override
     public void conv2dForward(Tensor y, Tensor x, Tensor w, ConvSpec spec) {
-        ConvKey key = convKey(x, w, y, spec, "conv2dForward");
-        long yp = f(y), xp = f(x), wp = f(w);
+        CudnnConv.Shape s = CudnnConv.shape(x, w, y, spec, "conv2dForward");
+        long yp = f32(y), xp = f32(x), wp = f32(w);
         bind();
-        ConvPlan plan = convPlan(key);
-        int algo = algorithm(plan, key, Cudnn.Direction.FORWARD, xp, wp, yp);
-        if (replayed("conv2dForward", 1, plan.x.address(), algo, xp, wp, yp, workspace, workspaceBytes)) return;
-        Cudnn.convolutionForward(cudnn, one, plan.x, xp, plan.w, wp, plan.dirs[0].conv, algo, workspace, workspaceBytes,
-                zero, plan.y, yp);
+        conv.forward(yp, xp, wp, s);
     }
 
     @Override
     public void conv2dBackwardData(Tensor dx, Tensor dy, Tensor w, ConvSpec spec, boolean accumulate) {
-        ConvKey key = convKey(dx, w, dy, spec, "conv2dBackwardData");
-        long dxp = f(dx), dyp = f(dy), wp = f(w);
+        CudnnConv.Shape s = CudnnConv.shape(dx, w, dy, spec, "conv2dBackwardData");
+        long dxp = f32(dx), dyp = f32(dy), wp = f32(w);
         bind();
-        ConvPlan plan = convPlan(key);
-        int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_DATA, dxp, wp, dyp);
-        if (replayed("conv2dBackwardData", 2, plan.x.address(), algo, dxp, wp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0)) return;
-        Cudnn.convolutionBackwardData(cudnn, one, plan.w, wp, plan.y, dyp, plan.dirs[1].conv, algo, workspace, workspaceBytes,
-                accumulate ? one : zero, plan.x, dxp);
+        conv.backwardData(dxp, dyp, wp, s, accumulate);
     }
 
     @Override
     public void conv2dBackwardFilter(Tensor dw, Tensor x, Tensor dy, ConvSpec spec, boolean accumulate) {
-        ConvKey key = convKey(x, dw, dy, spec, "conv2dBackwardFilter");
-        long dwp = f(dw), xp = f(x), dyp = f(dy);
+        CudnnConv.Shape s = CudnnConv.shape(x, dw, dy, spec, "conv2dBackwardFilter");
+        long dwp = f32(dw), xp = f32(x), dyp = f32(dy);
         bind();
-        ConvPlan plan = convPlan(key);
-        int algo = algorithm(plan, key, Cudnn.Direction.BACKWARD_FILTER, xp, dwp, dyp);
-        if (replayed("conv2dBackwardFilter", 3, plan.x.address(), algo, dwp, xp, dyp, workspace, workspaceBytes, accumulate ? 1 : 0)) return;
-        Cudnn.convolutionBackwardFilter(cudnn, one, plan.x, xp, plan.y, dyp, plan.dirs[2].conv, algo, workspace, workspaceBytes,
-                accumulate ? one : zero, plan.w, dwp);
+        conv.backwardFilter(dwp, xp, dyp, s, accumulate);
     }
 
     // ---------------------------------------------------------------- bias
 
     @Override
     public void addBias(Tensor y, Tensor b) {
-        long yp = f(y), bp = f(b);
+        long yp = f32(y), bp = f32(b);
         int C = y.dim(1);
         if (b.size() != C) throw new IllegalArgumentException("addBias: bias " + b + " for " + y);
         bind();
         if (y.size() == 0) return;
-        args.begin().ptr(yp).ptr(bp).i64(y.size()).i32(C).i64(y.sizeFrom(2));
-        launch(kBiasAdd, blocksFor(y.size()), 1, "bias_add");
+        launcher.kernel(kernels.biasAdd, launcher.blocksFor(y.size())).ptr(yp).ptr(bp).i64(y.size()).i32(C).i64(y.sizeFrom(2)).launch();
     }
 
     @Override
     public void biasBackward(Tensor db, Tensor dy) {
-        long dbp = f(db), dyp = f(dy);
+        long dbp = f32(db), dyp = f32(dy);
         int N = dy.dim(0), C = dy.dim(1);
         if (db.size() != C) throw new IllegalArgumentException("biasBackward: " + db + " for " + dy);
         bind();
         if (C == 0) return;
-        args.begin().ptr(dbp).ptr(dyp).i32(N).i32(C).i64(dy.sizeFrom(2));
-        launch(kBiasBwd, C, 1, "bias_backward");
+        launcher.kernel(kernels.biasBackward, C).ptr(dbp).ptr(dyp).i32(N).i32(C).i64(dy.sizeFrom(2)).launch();
     }
 
-    // ---------------------------------------------------------------- batch norm (cuDNN, spatial)
+    // ---------------------------------------------------------------- batch norm (cuDNN's or our kernels: BatchNormOps)
 
-    private record BnKey(int n, int c, long inner) { }
-
-    /** x as (N, C, inner, 1) and the per-channel (1, C, 1, 1) descriptor. */
-    private record BnPlan(MemorySegment x, MemorySegment bn) {
-        void destroy() {
-            Cudnn.destroyTensor(x);
-            Cudnn.destroyTensor(bn);
-        }
-    }
-
-    /** H*W of a batch-norm input, checked to fit our kernels' 32-bit channel indexing (N * H * W < 2^32). */
-    private static int bnInner(Tensor x) {
-        long inner = x.sizeFrom(2), m = inner * x.dim(0);
-        if (m >= 1L << 32) throw new IllegalArgumentException("batch norm of " + x + ": N*H*W = " + m + " is too large for the batch-norm kernels");
-        return (int) inner;
-    }
-
-    private BnPlan bnPlan(Tensor x, String op, Tensor... perChannel) {
+    /** x as (N, C, H*W), checked against the per-channel tensors. */
+    private static BatchNormOps.Shape bnShape(Tensor x, String op, Tensor... perChannel) {
         if (x.rank() < 2) throw new IllegalArgumentException(op + ": input must have a channel dimension, got " + x);
         int C = x.dim(1);
         for (Tensor t : perChannel) {
             if (t.size() != C) throw new IllegalArgumentException(op + ": per-channel tensor " + t + " for input " + x);
         }
-        long inner = x.sizeFrom(2);
-        if (inner > Integer.MAX_VALUE) throw new IllegalArgumentException(op + ": " + x + " is too large for cuDNN's 4-D descriptor");
-        BnKey key = new BnKey(x.dim(0), C, inner);
-        BnPlan plan = bnPlans.get(key);
-        if (plan == null) {
-            plan = new BnPlan(Cudnn.tensor4d(key.n(), C, (int) inner, 1), Cudnn.tensor4d(1, C, 1, 1));
-            bnPlans.put(key, plan);
-        }
-        return plan;
+        return new BatchNormOps.Shape(x.dim(0), C, x.sizeFrom(2));
     }
 
-    /**
-     * cuDNN's training batch norm: saveInvStd is cuDNN's saved inverse variance, 1/sqrt(var_biased + eps); the running
-     * variance is updated with the unbiased batch variance and exponentialAverageFactor = momentum, as ours.
-     */
     @Override
     public void batchNormTrain(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta,
                                Tensor runMean, Tensor runVar, double momentum, double eps) {
         sameSize("batchNormTrain", x, y);
-        long yp = f(y), smp = f(saveMean), sip = f(saveInvStd), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
+        long yp = f32(y), smp = f32(saveMean), sip = f32(saveInvStd), xp = f32(x), gp = f32(gamma), bp = f32(beta), rmp = f32(runMean), rvp = f32(runVar);
         bind();
-        BnPlan plan = bnPlan(x, "batchNormTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
-        if (options.batchNorm() == BatchNorm.KERNELS) {
-            if (x.size() == 0) return;
-            args.begin().ptr(yp).ptr(smp).ptr(sip).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp).i32(x.dim(0)).i32(x.dim(1))
-                    .i32(bnInner(x)).f64(momentum).f64(eps);
-            launch(kBnTrain, x.dim(1), 1, "bn_forward_train");
-            return;
-        }
-        if (replayed("batchNormTrain", 4, plan.x().address(), yp, smp, sip, xp, gp, bp, rmp, rvp,
-                Double.doubleToRawLongBits(momentum), Double.doubleToRawLongBits(eps))) return;
-        Cudnn.batchNormForwardTraining(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, momentum, rmp, rvp, eps, smp, sip);
+        BatchNormOps.Shape s = bnShape(x, "batchNormTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
+        batchNorm.train(s, yp, smp, sip, xp, gp, bp, rmp, rvp, momentum, eps);
     }
 
     @Override
     public void batchNormEval(Tensor y, Tensor x, Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, double eps) {
         sameSize("batchNormEval", x, y);
-        long yp = f(y), xp = f(x), gp = f(gamma), bp = f(beta), rmp = f(runMean), rvp = f(runVar);
+        long yp = f32(y), xp = f32(x), gp = f32(gamma), bp = f32(beta), rmp = f32(runMean), rvp = f32(runVar);
         bind();
-        BnPlan plan = bnPlan(x, "batchNormEval", gamma, beta, runMean, runVar);
-        if (options.batchNorm() == BatchNorm.KERNELS) {
-            if (x.size() == 0) return;
-            args.begin().ptr(yp).ptr(xp).ptr(gp).ptr(bp).ptr(rmp).ptr(rvp).i64(x.size()).i32(x.dim(1)).i32(bnInner(x)).f64(eps);
-            launch(kBnEval, blocksFor(x.size()), 1, "bn_forward_eval");
-            return;
-        }
-        if (replayed("batchNormEval", 5, plan.x().address(), yp, xp, gp, bp, rmp, rvp, Double.doubleToRawLongBits(eps))) return;
-        Cudnn.batchNormForwardInference(cudnn, one, zero, plan.x(), xp, yp, plan.bn(), gp, bp, rmp, rvp, eps);
+        batchNorm.eval(bnShape(x, "batchNormEval", gamma, beta, runMean, runVar), yp, xp, gp, bp, rmp, rvp, eps);
     }
 
-    /**
-     * Epsilon passed to cuDNN's backward batch norm. The Backend interface does not carry the forward's epsilon to
-     * the backward pass; cuDNN uses the saved mean and inverse std from the forward pass when they are given (we
-     * always give them), and only requires epsilon >= CUDNN_BN_MIN_EPSILON.
-     */
     @Override
     public void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
                                   Tensor saveMean, Tensor saveInvStd, double eps) {
         sameSize("batchNormBackward", x, dx);
         sameSize("batchNormBackward", x, dy);
-        long dxp = f(dx), dgp = f(dgamma), dbp = f(dbeta), dyp = f(dy), xp = f(x), gp = f(gamma), smp = f(saveMean), sip = f(saveInvStd);
+        long dxp = f32(dx), dgp = f32(dgamma), dbp = f32(dbeta), dyp = f32(dy), xp = f32(x), gp = f32(gamma), smp = f32(saveMean), sip = f32(saveInvStd);
         bind();
-        BnPlan plan = bnPlan(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
-        if (options.batchNorm() == BatchNorm.KERNELS) {
-            if (x.size() == 0) return;
-            args.begin().ptr(dxp).ptr(dgp).ptr(dbp).ptr(dyp).ptr(xp).ptr(gp).ptr(smp).ptr(sip).i32(x.dim(0)).i32(x.dim(1)).i32(bnInner(x));
-            launch(kBnBackward, x.dim(1), 1, "bn_backward");
-            return;
-        }
-        // dx written (alpha 1, beta 0); dgamma, dbeta accumulated (alpha 1, beta 1)
-        if (replayed("batchNormBackward", 6, plan.x().address(), dxp, dgp, dbp, dyp, xp, gp, smp, sip, Double.doubleToRawLongBits(eps))) return;
-        Cudnn.batchNormBackward(cudnn, one, zero, one, one, plan.x(), xp, dyp, dxp, plan.bn(), gp, dgp, dbp,
-                eps, smp, sip);
+        BatchNormOps.Shape s = bnShape(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
+        batchNorm.backward(s, dxp, dgp, dbp, dyp, xp, gp, smp, sip, eps);
     }
 
     // ---------------------------------------------------------------- activations
@@ -944,18 +415,17 @@ public final class CudaBackend implements Backend {
     @Override
     public void activationForward(Activation act, double alpha, Tensor y, Tensor x) {
         sameSize("activationForward", x, y);
-        long yp = f(y), xp = f(x);
+        long yp = f32(y), xp = f32(x);
         long n = x.size();
         bind();
         if (n == 0) return;
-        args.begin().ptr(yp).ptr(xp).i64(n);
-        MemorySegment k = switch (act) {
-            case RELU -> kReluFwd;
-            case LEAKY_RELU -> { args.f32((float) alpha); yield kLeakyFwd; }
-            case TANH -> kTanhFwd;
-            case SIGMOID -> kSigmoidFwd;
-        };
-        launch(k, blocksFor(n), 1, act + " forward");
+        int grid = launcher.blocksFor(n);
+        switch (act) {
+            case RELU -> launcher.kernel(kernels.reluForward, grid).ptr(yp).ptr(xp).i64(n).launch();
+            case LEAKY_RELU -> launcher.kernel(kernels.leakyReluForward, grid).ptr(yp).ptr(xp).i64(n).f32((float) alpha).launch();
+            case TANH -> launcher.kernel(kernels.tanhForward, grid).ptr(yp).ptr(xp).i64(n).launch();
+            case SIGMOID -> launcher.kernel(kernels.sigmoidForward, grid).ptr(yp).ptr(xp).i64(n).launch();
+        }
     }
 
     @Override
@@ -963,18 +433,17 @@ public final class CudaBackend implements Backend {
         sameSize("activationBackward", dx, dy);
         sameSize("activationBackward", dx, x);
         sameSize("activationBackward", dx, y);
-        long dxp = f(dx), dyp = f(dy), xp = f(x), yp = f(y);
+        long dxp = f32(dx), dyp = f32(dy), xp = f32(x), yp = f32(y);
         long n = dx.size();
         bind();
         if (n == 0) return;
-        args.begin().ptr(dxp).ptr(dyp);
-        MemorySegment k = switch (act) {
-            case RELU -> { args.ptr(xp).i64(n); yield kReluBwd; }
-            case LEAKY_RELU -> { args.ptr(xp).i64(n).f32((float) alpha); yield kLeakyBwd; }
-            case TANH -> { args.ptr(yp).i64(n); yield kTanhBwd; }
-            case SIGMOID -> { args.ptr(yp).i64(n); yield kSigmoidBwd; }
-        };
-        launch(k, blocksFor(n), 1, act + " backward");
+        int grid = launcher.blocksFor(n);
+        switch (act) {
+            case RELU -> launcher.kernel(kernels.reluBackward, grid).ptr(dxp).ptr(dyp).ptr(xp).i64(n).launch();
+            case LEAKY_RELU -> launcher.kernel(kernels.leakyReluBackward, grid).ptr(dxp).ptr(dyp).ptr(xp).i64(n).f32((float) alpha).launch();
+            case TANH -> launcher.kernel(kernels.tanhBackward, grid).ptr(dxp).ptr(dyp).ptr(yp).i64(n).launch();
+            case SIGMOID -> launcher.kernel(kernels.sigmoidBackward, grid).ptr(dxp).ptr(dyp).ptr(yp).i64(n).launch();
+        }
     }
 
     // ---------------------------------------------------------------- linear algebra and elementwise
@@ -988,87 +457,35 @@ public final class CudaBackend implements Backend {
     public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
         GemmDims dims = GemmDims.of(transA, transB, a, b, c);
         int m = dims.m(), n = dims.n(), k = dims.k();
-        long ap = f(a), bp = f(b), cp = f(c);
+        long ap = f32(a), bp = f32(b), cp = f32(c);
         bind();
         if (m == 0 || n == 0) return;
-        if (replayed("gemm", 7, transA ? 1 : 0, transB ? 1 : 0, m, n, k, ap, bp, cp, Float.floatToRawIntBits(alpha),
-                Float.floatToRawIntBits(beta))) return;
-        gemmAlpha.set(JAVA_FLOAT, 0, alpha);
-        gemmBeta.set(JAVA_FLOAT, 0, beta);
-        Cublas.sgemm(cublas, transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
-                n, m, k, gemmAlpha, bp, Math.max(1, b.dim(1)), ap, Math.max(1, a.dim(1)), gemmBeta, cp, n);
+        launcher.library("gemm", () -> {
+            gemmAlpha.set(JAVA_FLOAT, 0, alpha);
+            gemmBeta.set(JAVA_FLOAT, 0, beta);
+            Cublas.sgemm(context.cublas, transB ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N, transA ? Cublas.CUBLAS_OP_T : Cublas.CUBLAS_OP_N,
+                    n, m, k, gemmAlpha, bp, Math.max(1, b.dim(1)), ap, Math.max(1, a.dim(1)), gemmBeta, cp, n);
+        }, transA ? 1 : 0, transB ? 1 : 0, m, n, k, ap, bp, cp, Float.floatToRawIntBits(alpha), Float.floatToRawIntBits(beta));
     }
 
     @Override
     public void axpy(float alpha, Tensor x, Tensor y) {
         sameSize("axpy", x, y);
-        long xp = f(x), yp = f(y);
+        long xp = f32(x), yp = f32(y);
         bind();
         if (x.size() == 0) return;
-        args.begin().ptr(yp).ptr(xp).f32(alpha).i64(x.size());
-        launch(kAxpy, blocksFor(x.size()), 1, "axpy");
+        launcher.kernel(kernels.axpy, launcher.blocksFor(x.size())).ptr(yp).ptr(xp).f32(alpha).i64(x.size()).launch();
     }
 
     @Override
     public void scale(Tensor x, float alpha) {
-        long xp = f(x);
+        long xp = f32(x);
         bind();
         if (x.size() == 0) return;
-        args.begin().ptr(xp).f32(alpha).i64(x.size());
-        launch(kScale, blocksFor(x.size()), 1, "scale");
+        launcher.kernel(kernels.scale, launcher.blocksFor(x.size())).ptr(xp).f32(alpha).i64(x.size()).launch();
     }
 
-    // ---------------------------------------------------------------- multi-tensor tables
-
-    /** The contents of a TensorSlot array: 5 longs per tensor (p, g, s1, s2, n). */
-    private record TableKey(long[] words) {
-        @Override
-        public boolean equals(Object o) { return o instanceof TableKey k && Arrays.equals(words, k.words); }
-
-        @Override
-        public int hashCode() { return Arrays.hashCode(words); }
-    }
-
-    /** Most distinct tables kept; beyond that the cache is emptied (after a sync) and rebuilt as used. */
-    private static final int MAX_TABLES = 256;
-
-    /**
-     * A device array of TensorSlot for these tensors (g, s1, s2 may be null). Built and uploaded the first time a
-     * set of tensors is seen and cached by content (the device pointers and sizes), so an optimizer step on the same
-     * parameters allocates nothing.
-     */
-    private long table(String op, List<Tensor> p, List<Tensor> g, List<Tensor> s1, List<Tensor> s2) {
-        int T = p.size();
-        long[] words = new long[5 * T];
-        for (int i = 0; i < T; i++) {
-            Tensor pt = p.get(i);
-            words[5 * i] = f(pt);
-            words[5 * i + 1] = g == null ? 0 : slotOf(op, pt, g.get(i));
-            words[5 * i + 2] = s1 == null ? 0 : slotOf(op, pt, s1.get(i));
-            words[5 * i + 3] = s2 == null ? 0 : slotOf(op, pt, s2.get(i));
-            words[5 * i + 4] = pt.size();
-        }
-        TableKey key = new TableKey(words);
-        Long dev = tables.get(key);
-        if (dev != null) return dev;
-        notInGraph(op + " on a new set of tensors");
-        memoryGeneration++;
-        if (tables.size() >= MAX_TABLES) {
-            CudaDriver.streamSynchronize(stream);
-            for (long d : tables.values()) CudaDriver.memFree(d);
-            tables.clear();
-        }
-        long bytes = (long) TENSOR_SLOT_BYTES * Math.max(T, 1);
-        long d = CudaDriver.memAlloc(bytes);
-        if (T > 0) toDevice(d, MemorySegment.ofArray(words), bytes);
-        tables.put(key, d);
-        return d;
-    }
-
-    private long slotOf(String op, Tensor param, Tensor other) {
-        if (other.size() != param.size()) throw new IllegalArgumentException(op + ": " + other + " does not match parameter " + param);
-        return f(other);
-    }
+    // ---------------------------------------------------------------- multi-tensor operations
 
     private static void checkLists(String op, List<Tensor> params, List<?>... others) {
         for (List<?> o : others) {
@@ -1079,22 +496,20 @@ public final class CudaBackend implements Backend {
     private int multiTensorBlocks(List<Tensor> params) {
         long max = 0;
         for (Tensor t : params) max = Math.max(max, t.size());
-        return (int) Math.max(1, Math.min((max + BLOCK - 1) / BLOCK, 8L * smCount));
+        return launcher.multiTensorBlocks(max);
     }
 
     @Override
     public void sumSquares(List<Tensor> xs, Tensor out, int slot) {
-        long op = f(out);
+        long op = f32(out);
         if (slot < 0 || slot >= out.size()) throw new IllegalArgumentException("sumSquares: slot " + slot + " of " + out);
         bind();
-        long tab = table("sumSquares", xs, null, null, null);
+        long table = tables.of("sumSquares", xs, null, null, null);
         long total = 0;
         for (Tensor t : xs) total += t.size();
         // the grid depends only on the total size, so the summation order (and result) is the same for the same tensors
-        int grid = (int) Math.max(1, Math.min(REDUCE_MAX_BLOCKS, (total + 8L * BLOCK - 1) / (8L * BLOCK)));
-        long dyn = stepInt(slot);
-        args.begin().ptr(tab).i32(xs.size()).ptr(partials).ptr(ticket).ptr(op).i32(dyn == 0 ? slot : 0).ptr(dyn);
-        launch(kSumSquares, grid, 1, "sum_squares");
+        int grid = (int) Math.max(1, Math.min(REDUCE_MAX_BLOCKS, (total + 8L * KernelLayouts.BLOCK - 1) / (8L * KernelLayouts.BLOCK)));
+        launcher.kernel(kernels.sumSquares, grid).ptr(table).i32(xs.size()).ptr(partials).ptr(ticket).ptr(op).stepI32(slot).stepValues().launch();
     }
 
     // ---------------------------------------------------------------- optimizers
@@ -1108,11 +523,9 @@ public final class CudaBackend implements Backend {
         float bc1 = (float) (1 - Math.pow(beta1, step));
         float bc2sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float stepSize = lr / bc1;
-        long tab = table("adamStep", params, grads, m, v);
-        long dyn = stepFloats(stepSize, bc2sqrt);
-        if (dyn != 0) stepSize = bc2sqrt = 0;
-        args.begin().ptr(tab).f32(stepSize).f32(beta1).f32(beta2).f32(eps).f32(weightDecay).f32(bc2sqrt).ptr(dyn);
-        launch(kAdam, multiTensorBlocks(params), params.size(), "adam_step");
+        long slots = tables.of("adamStep", params, grads, m, v);
+        launcher.kernel(kernels.adamStep, multiTensorBlocks(params), params.size())
+                .ptr(slots).stepF32(stepSize).f32(beta1).f32(beta2).f32(eps).f32(weightDecay).stepF32(bc2sqrt).stepValues().launch();
     }
 
     @Override
@@ -1120,10 +533,9 @@ public final class CudaBackend implements Backend {
         checkLists("rmspropStep", params, grads, sq);
         bind();
         if (params.isEmpty()) return;
-        long tab = table("rmspropStep", params, grads, sq, null);
-        long dyn = stepFloats(lr, 0);
-        args.begin().ptr(tab).f32(dyn == 0 ? lr : 0).f32(alpha).f32(eps).ptr(dyn);
-        launch(kRmsprop, multiTensorBlocks(params), params.size(), "rmsprop_step");
+        long slots = tables.of("rmspropStep", params, grads, sq, null);
+        launcher.kernel(kernels.rmspropStep, multiTensorBlocks(params), params.size())
+                .ptr(slots).stepF32(lr).f32(alpha).f32(eps).stepValues().launch();
     }
 
     @Override
@@ -1131,33 +543,29 @@ public final class CudaBackend implements Backend {
         checkLists("sgdStep", params, grads, buf);
         bind();
         if (params.isEmpty()) return;
-        long tab = table("sgdStep", params, grads, buf, null);
+        long slots = tables.of("sgdStep", params, grads, buf, null);
         int first = step <= 1 ? 1 : 0;
-        long dyn = stepFloats(lr, first);
-        args.begin().ptr(tab).f32(dyn == 0 ? lr : 0).f32(momentum).i32(dyn == 0 ? first : 0).ptr(dyn);
-        launch(kSgd, multiTensorBlocks(params), params.size(), "sgd_step");
+        launcher.kernel(kernels.sgdStep, multiTensorBlocks(params), params.size())
+                .ptr(slots).stepF32(lr).f32(momentum).stepI32(first).stepValues().launch();
     }
 
     @Override
     public void clamp(List<Tensor> params, float lo, float hi) {
         bind();
         if (params.isEmpty()) return;
-        long tab = table("clamp", params, null, null, null);
-        args.begin().ptr(tab).f32(lo).f32(hi);
-        launch(kClamp, multiTensorBlocks(params), params.size(), "clamp_params");
+        long slots = tables.of("clamp", params, null, null, null);
+        launcher.kernel(kernels.clampParams, multiTensorBlocks(params), params.size()).ptr(slots).f32(lo).f32(hi).launch();
     }
 
     // ---------------------------------------------------------------- noise
 
     @Override
     public void normal(Tensor out, long seed, long counter) {
-        long p = f(out);
+        long p = f32(out);
         bind();
         long n = out.size();
         if (n == 0) return;
-        long dyn = stepLong(counter);
-        args.begin().ptr(p).i64(n).i64(seed).i64(dyn == 0 ? counter : 0).ptr(dyn);
-        launch(kNormal, blocksFor((n + 3) / 4), 1, "philox_normal");
+        launcher.kernel(kernels.philoxNormal, launcher.blocksFor((n + 3) / 4)).ptr(p).i64(n).i64(seed).stepI64(counter).stepValues().launch();
     }
 
     /**
@@ -1165,14 +573,13 @@ public final class CudaBackend implements Backend {
      * (element i is word i % 4 of block counter + i / 4): the uint32 stream behind {@link #normal}, bit for bit the
      * words of {@link dev.sparring.random.Philox#block(long, long, int[], int)}.
      */
-    public void philoxWords(Tensor out, long seed, long counter) {
-        CudaTensor c = t(out);
+    void philoxWords(Tensor out, long seed, long counter) {
+        CudaTensor c = tensor(out);
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("philoxWords needs an I32 tensor, got " + out);
         bind();
         long n = out.size();
         if (n == 0) return;
-        args.begin().ptr(c.ptr).i64(n).i64(seed).i64(counter);
-        launch(kWords, blocksFor((n + 3) / 4), 1, "philox_words");
+        launcher.kernel(kernels.philoxWords, launcher.blocksFor((n + 3) / 4)).ptr(c.ptr).i64(n).i64(seed).i64(counter).launch();
     }
 
     // ---------------------------------------------------------------- data
@@ -1180,8 +587,8 @@ public final class CudaBackend implements Backend {
     /** Images whose index is outside [0, N) are written as NaN (a kernel cannot throw); the CPU twin throws. */
     @Override
     public void gatherImages(Tensor out, Tensor images, Tensor indices, int start, float scale, float shift) {
-        long op = f(out);
-        CudaTensor img = t(images), idx = t(indices);
+        long op = f32(out);
+        CudaTensor img = tensor(images), idx = tensor(indices);
         if (img.dtype() != DType.U8 || idx.dtype() != DType.I32) throw new IllegalArgumentException("gatherImages needs U8 images and I32 indices");
         int B = out.dim(0);
         long item = B == 0 ? 0 : out.size() / B;
@@ -1191,43 +598,11 @@ public final class CudaBackend implements Backend {
         }
         bind();
         if (out.size() == 0) return;
-        long dyn = stepInt(start);
-        args.begin().ptr(op).ptr(img.ptr).ptr(idx.ptr).i32(dyn == 0 ? start : 0).i32(B).i64(item).i32(images.dim(0))
-                .f32(scale).f32(shift).ptr(dyn);
-        launch(kGather, blocksFor(out.size()), 1, "gather_images");
+        launcher.kernel(kernels.gatherImages, launcher.blocksFor(out.size())).ptr(op).ptr(img.ptr).ptr(idx.ptr).stepI32(start).i32(B)
+                .i64(item).i32(images.dim(0)).f32(scale).f32(shift).stepValues().launch();
     }
 
     // ---------------------------------------------------------------- GAN loss
-
-    /** The kernel-parameter form of a program, encoded once per program and kept for the backend's life. */
-    private MemorySegment program(ScalarProgram p, String loss, String role) {
-        MemorySegment seg = programs.get(p);
-        if (seg == null) {
-            seg = encodeProgram(arena, p, loss, role);
-            programs.put(p, seg);
-        }
-        return seg;
-    }
-
-    /**
-     * Encodes a program as struct Program of gan_losses.cu, {int len; int code[128]; double consts[32]}, checking that
-     * it fits: the limits are the kernel's, not the language's.
-     */
-    static MemorySegment encodeProgram(Arena arena, ScalarProgram p, String loss, String role) {
-        int[] code = p.code();
-        double[] consts = p.consts();
-        if (code.length > PROG_MAX_CODE || consts.length > PROG_MAX_CONST) {
-            throw new BackendException("loss " + loss + ": program " + role + " has " + code.length + " op codes and "
-                    + consts.length + " constants; the CUDA loss kernel (kernels/gan_losses.cu) takes at most "
-                    + PROG_MAX_CODE + " and " + PROG_MAX_CONST + ": simplify the formula, or raise PROG_MAX_CODE/PROG_MAX_CONST "
-                    + "in gan_losses.cu and CudaBackend together");
-        }
-        MemorySegment seg = arena.allocate(PROG_BYTES, 8);
-        seg.set(JAVA_INT, 0, code.length);
-        for (int i = 0; i < code.length; i++) seg.set(JAVA_INT, PROG_CODE_OFFSET + 4L * i, code[i]);
-        for (int i = 0; i < consts.length; i++) seg.set(JAVA_DOUBLE, PROG_CONST_OFFSET + 8L * i, consts[i]);
-        return seg;
-    }
 
     private static void statsSlots(String op, Tensor stats, int slot, int count) {
         if (slot < 0 || slot + count > stats.size()) {
@@ -1240,29 +615,23 @@ public final class CudaBackend implements Backend {
         sameSize("criticLoss", dtReal, tReal);
         sameSize("criticLoss", dtFake, tFake);
         statsSlots("criticLoss", stats, slot, 5);
-        long drp = f(dtReal), dfp = f(dtFake), trp = f(tReal), tfp = f(tFake), sp = f(stats);
+        long drp = f32(dtReal), dfp = f32(dtFake), trp = f32(tReal), tfp = f32(tFake), sp = f32(stats);
         bind();
-        args.begin()
-                .struct(program(loss.phi(), loss.name(), "phi")).struct(program(loss.dphi(), loss.name(), "dphi"))
-                .struct(program(loss.psi(), loss.name(), "psi")).struct(program(loss.dpsi(), loss.name(), "dpsi"))
-                .ptr(drp).ptr(dfp).ptr(trp).ptr(tfp).i32(tReal.sizeInt()).i32(tFake.sizeInt()).ptr(sp);
-        long dyn = stepInt(slot);
-        args.i32(dyn == 0 ? slot : 0).ptr(dyn);
-        launch(kCriticLoss, 1, 1, "critic_loss");
+        MemorySegment phi = programs.of(loss.phi(), loss.name(), "phi"), dphi = programs.of(loss.dphi(), loss.name(), "dphi");
+        MemorySegment psi = programs.of(loss.psi(), loss.name(), "psi"), dpsi = programs.of(loss.dpsi(), loss.name(), "dpsi");
+        launcher.kernel(kernels.criticLoss, 1).struct(phi).struct(dphi).struct(psi).struct(dpsi)
+                .ptr(drp).ptr(dfp).ptr(trp).ptr(tfp).i32(tReal.sizeInt()).i32(tFake.sizeInt()).ptr(sp).stepI32(slot).stepValues().launch();
     }
 
     @Override
     public void generatorLoss(LossKernel loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot) {
         sameSize("generatorLoss", dtFake, tFake);
         statsSlots("generatorLoss", stats, slot, 2);
-        long dfp = f(dtFake), tfp = f(tFake), sp = f(stats);
+        long dfp = f32(dtFake), tfp = f32(tFake), sp = f32(stats);
         bind();
-        args.begin()
-                .struct(program(loss.beta(), loss.name(), "beta")).struct(program(loss.dbeta(), loss.name(), "dbeta"))
-                .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp);
-        long dyn = stepInt(slot);
-        args.i32(dyn == 0 ? slot : 0).ptr(dyn);
-        launch(kGeneratorLoss, 1, 1, "generator_loss");
+        MemorySegment beta = programs.of(loss.beta(), loss.name(), "beta"), dbeta = programs.of(loss.dbeta(), loss.name(), "dbeta");
+        launcher.kernel(kernels.generatorLoss, 1).struct(beta).struct(dbeta)
+                .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp).stepI32(slot).stepValues().launch();
     }
 
     // ---------------------------------------------------------------- lifetime
@@ -1273,32 +642,14 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public void close() {
-        if (closed) return;
+        if (context.isClosed()) return;
         bind();
-        if (stepMode != StepMode.EAGER) throw new IllegalStateException("closing the CUDA backend inside a step graph's step");
+        if (launcher.mode() != Launcher.Mode.EAGER) throw new IllegalStateException("closing the CUDA backend inside a step graph's step");
         try {
             for (CudaStepGraph g : List.copyOf(graphs)) g.close();
-            CudaDriver.streamSynchronize(stream);
+            CudaDriver.streamSynchronize(context.stream);
         } finally {
-            closed = true;
-            for (ConvPlan p : convPlans.values()) p.destroy();
-            for (BnPlan p : bnPlans.values()) p.destroy();
-            for (long d : tables.values()) CudaDriver.memFree(d);
-            if (workspace != 0) CudaDriver.memFree(workspace);
-            CudaDriver.memFree(partials);
-            CudaDriver.memFree(ticket);
-            for (int i = 0; i < STAGING_SLOTS; i++) {
-                if (upload[i] != null) CudaDriver.memFreeHost(upload[i]);
-                CudaDriver.eventDestroy(uploadDone[i]);
-            }
-            if (download != null) CudaDriver.memFreeHost(download);
-            for (MemorySegment m : modules) CudaDriver.moduleUnload(m);
-            Cudnn.destroy(cudnn);
-            Cublas.destroy(cublas);
-            CudaDriver.memFree(cublasWorkspace);    // after the handle that used it
-            CudaDriver.streamDestroy(stream);
-            CudaDriver.primaryCtxRelease(dev);
-            arena.close();
+            owned.releaseAll(null);
         }
     }
 }

@@ -27,7 +27,11 @@ import java.util.Arrays;
 final class CudaStepGraph implements StepGraph {
     static final int ALIGN = 16;
 
-    private final CudaBackend be;
+    private final CudaBackend owner;
+    private final CudaContext context;
+    private final Launcher launcher;
+    private final DeviceMemory memory;
+    private final Staging staging;
     private final Arena arena = Arena.ofShared();
     // what the step did when it last ran
     private long[] ops = new long[256];     // operation hashes of the captured step
@@ -46,57 +50,64 @@ final class CudaStepGraph implements StepGraph {
     private long eager, captured, replayed;
     private boolean closed;
 
-    CudaStepGraph(CudaBackend be) { this.be = be; }
+    CudaStepGraph(CudaBackend owner, CudaContext context, Launcher launcher, DeviceMemory memory, Staging staging) {
+        this.owner = owner;
+        this.context = context;
+        this.launcher = launcher;
+        this.memory = memory;
+        this.staging = staging;
+    }
 
     @Override
     public void run(Runnable step) {
         if (closed) throw new IllegalStateException("the step graph is closed");
-        if (exec != null && be.memoryGeneration() == memoryAtCapture) {
+        if (exec != null && memory.generation() == memoryAtCapture) {
             replay(step);
         } else {
             if (exec != null) dropGraph();
-            if (measured >= 0 && be.memoryGeneration() == memoryAfterEager) capture(step);
+            if (measured >= 0 && memory.generation() == memoryAfterEager) capture(step);
             else runEager(step);
         }
     }
 
     /** Runs the step's code with the backend in {@code mode}, from the start of the record. */
-    private void runAs(CudaBackend.StepMode mode, Runnable step) {
+    private void runAs(Launcher.Mode mode, Runnable step) {
         recordBytes = 0;
-        be.beginStep(this, mode);
+        context.bind();
+        launcher.beginStep(this, mode);
         try {
             step.run();
         } finally {
-            be.endStep();
+            launcher.endStep();
         }
     }
 
     private void runEager(Runnable step) {
-        long before = be.memoryGeneration();
-        runAs(CudaBackend.StepMode.MEASURE, step);
+        long before = memory.generation();
+        runAs(Launcher.Mode.MEASURE, step);
         eager++;
-        boolean clean = be.memoryGeneration() == before;
+        boolean clean = memory.generation() == before;
         measured = clean ? recordBytes : -1;
-        memoryAfterEager = be.memoryGeneration();
+        memoryAfterEager = memory.generation();
     }
 
     private void capture(Runnable step) {
         ensureRecord(measured);
-        memoryAtCapture = be.memoryGeneration();
+        memoryAtCapture = memory.generation();
         opCount = 0;
-        CudaDriver.streamBeginCapture(be.stream(), CudaDriver.CU_STREAM_CAPTURE_MODE_GLOBAL);
+        CudaDriver.streamBeginCapture(context.stream, CudaDriver.CU_STREAM_CAPTURE_MODE_GLOBAL);
         try {
-            runAs(CudaBackend.StepMode.CAPTURE, step);
+            runAs(Launcher.Mode.CAPTURE, step);
         } catch (RuntimeException | Error e) {
             try {
-                MemorySegment partial = CudaDriver.streamEndCapture(be.stream());
+                MemorySegment partial = CudaDriver.streamEndCapture(context.stream);
                 if (!partial.equals(MemorySegment.NULL)) CudaDriver.graphDestroy(partial);
             } catch (RuntimeException end) {
                 e.addSuppressed(end);
             }
             throw e;
         }
-        MemorySegment g = CudaDriver.streamEndCapture(be.stream());
+        MemorySegment g = CudaDriver.streamEndCapture(context.stream);
         try {
             exec = CudaDriver.graphInstantiate(g);
         } catch (RuntimeException | Error e) {
@@ -110,7 +121,7 @@ final class CudaStepGraph implements StepGraph {
 
     private void replay(Runnable step) {
         opAt = 0;
-        runAs(CudaBackend.StepMode.REPLAY, step);
+        runAs(Launcher.Mode.REPLAY, step);
         if (opAt != opCount) {
             throw new IllegalStateException("the training step ran " + opAt + " operations where its CUDA graph has "
                     + opCount + " (the first one missing: " + names[opAt] + "); a step run through a graph must run the "
@@ -122,17 +133,17 @@ final class CudaStepGraph implements StepGraph {
 
     /** Uploads the record (queued before the launch, through the staging ring) and launches the graph. */
     private void launch() {
-        if (recordBytes > 0) be.uploadRecord(deviceRecord, hostRecord, recordBytes);
-        CudaDriver.graphLaunch(exec, be.stream());
+        if (recordBytes > 0) staging.toDevice(deviceRecord, hostRecord, recordBytes);
+        CudaDriver.graphLaunch(exec, context.stream);
     }
 
     private void ensureRecord(int bytes) {
         if (bytes <= recordCapacity) return;
         int cap = Math.max(256, Integer.highestOneBit(Math.max(1, bytes - 1)) << 1);
-        if (deviceRecord != 0) be.freeRecord(deviceRecord);
+        if (deviceRecord != 0) owner.free(deviceRecord);
         deviceRecord = 0;
         recordCapacity = 0;      // no record until the new one is allocated
-        deviceRecord = be.allocateRecord(cap);
+        deviceRecord = memory.allocate(cap, "a step record");
         hostRecord = arena.allocate(cap, ALIGN);
         recordCapacity = cap;
     }
@@ -154,7 +165,7 @@ final class CudaStepGraph implements StepGraph {
     int reserve(int bytes) {
         int off = recordBytes;
         recordBytes = off + (bytes + ALIGN - 1) / ALIGN * ALIGN;
-        if (be.stepMode() != CudaBackend.StepMode.MEASURE && recordBytes > recordCapacity) {
+        if (launcher.mode() != Launcher.Mode.MEASURE && recordBytes > recordCapacity) {
             throw new IllegalStateException("the training step needs a larger step record (" + recordBytes + " bytes) than "
                     + "the step before it (" + recordCapacity + "): it must run the same operations every time");
         }
@@ -169,7 +180,7 @@ final class CudaStepGraph implements StepGraph {
 
     /** Notes an operation while capturing; while replaying, checks that it is the one captured at this position. */
     void operation(long hash, String name) {
-        if (be.stepMode() == CudaBackend.StepMode.CAPTURE) {
+        if (launcher.mode() == Launcher.Mode.CAPTURE) {
             if (opCount == ops.length) {
                 ops = Arrays.copyOf(ops, 2 * opCount);
                 names = Arrays.copyOf(names, 2 * opCount);
@@ -177,7 +188,7 @@ final class CudaStepGraph implements StepGraph {
             ops[opCount] = hash;
             names[opCount] = name;
             opCount++;
-        } else if (be.stepMode() == CudaBackend.StepMode.REPLAY) {
+        } else if (launcher.mode() == Launcher.Mode.REPLAY) {
             if (opAt >= opCount || ops[opAt] != hash) {
                 String was = opAt >= opCount ? "the end of the step" : names[opAt] + (names[opAt].equals(name) ? " with other arguments" : "");
                 throw new IllegalStateException("the training step differs from its CUDA graph at operation " + (opAt + 1)
@@ -196,17 +207,17 @@ final class CudaStepGraph implements StepGraph {
         if (closed) return;
         closed = true;
         try {
-            if (!be.isClosed()) {
+            if (!owner.isClosed()) {
                 try {
-                    be.synchronize();
+                    owner.synchronize();
                 } finally {
                     if (exec != null) dropGraph();
-                    if (deviceRecord != 0) be.freeRecord(deviceRecord);
+                    if (deviceRecord != 0) owner.free(deviceRecord);
                     deviceRecord = 0;
                 }
             }
         } finally {
-            be.forget(this);
+            owner.forget(this);
             arena.close();
         }
     }

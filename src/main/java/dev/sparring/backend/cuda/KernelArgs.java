@@ -10,26 +10,45 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The {@code void** kernelParams} of one cuLaunchKernel, reused for every launch so that the hot path allocates
- * nothing: scalar arguments go into fixed 8-byte slots, and entry i of the pointer array points at slot i (the
- * driver reads as many bytes as the kernel's parameter i has, from the low end: little-endian). A struct argument
- * points at the caller's memory instead. cuLaunchKernel copies the arguments before it returns, so the next
- * launch may overwrite them. Not thread-safe: one per backend, used from the thread that drives it.
+ * One kernel launch being put together ({@link Launcher#kernel}): its arguments in order, then {@link #launch()}.
+ *
+ * <p>The arguments are the {@code void** kernelParams} of cuLaunchKernel, reused for every launch so that the hot
+ * path allocates nothing: scalar arguments go into fixed 8-byte slots, and entry i of the pointer array points at
+ * slot i (the driver reads as many bytes as the kernel's parameter i has, from the low end: little-endian). A struct
+ * argument points at the caller's memory instead. cuLaunchKernel copies the arguments before it returns, so the next
+ * launch may overwrite them.
+ *
+ * <p>Per-step values ({@link #stepI32}, {@link #stepI64}, {@link #stepF32}): a value that changes from one training
+ * step to the next (a learning rate, a noise counter, a metrics row). Op by op it is passed by value; while a step
+ * graph runs, the argument is 0 and the value goes into the step record, which the kernel's last argument
+ * ({@link #stepValues()}) points at, the values in the order of their arguments, each in its parameter's type at
+ * its natural alignment ({@code step_value} in {@code kernels/common.cuh}). Not thread-safe: one per backend.
  */
 final class KernelArgs {
     static final int MAX_ARGS = 32;
+    private static final int MAX_STEP_BYTES = 64;
 
+    private final Launcher launcher;
     private final MemorySegment values;     // MAX_ARGS slots of 8 bytes
     private final MemorySegment pointers;   // void*[MAX_ARGS]
-    private int count;
+    private final MemorySegment stepValues; // this launch's per-step values, as the step record will hold them
+    private int count, stepBytes;
+    private Kernels.Kernel kernel;
+    private int gridX, gridY;
 
-    KernelArgs(Arena arena) {
+    KernelArgs(Arena arena, Launcher launcher) {
+        this.launcher = launcher;
         values = arena.allocate(8L * MAX_ARGS, 8);
         pointers = arena.allocate(ADDRESS, MAX_ARGS);
+        stepValues = arena.allocate(MAX_STEP_BYTES, 8);
     }
 
-    KernelArgs begin() {
+    KernelArgs begin(Kernels.Kernel k, int gx, int gy) {
+        kernel = k;
+        gridX = gx;
+        gridY = gy;
         count = 0;
+        stepBytes = 0;
         return this;
     }
 
@@ -60,6 +79,37 @@ final class KernelArgs {
         count++;
         return this;
     }
+
+    /** An int that changes from step to step (see the class comment). */
+    KernelArgs stepI32(int v) {
+        stepValues.set(JAVA_INT, stepValue(4), v);
+        return i32(launcher.valuesInRecord() ? 0 : v);
+    }
+
+    /** A long that changes from step to step. */
+    KernelArgs stepI64(long v) {
+        stepValues.set(JAVA_LONG, stepValue(8), v);
+        return i64(launcher.valuesInRecord() ? 0 : v);
+    }
+
+    /** A float that changes from step to step. */
+    KernelArgs stepF32(float v) {
+        stepValues.set(JAVA_FLOAT, stepValue(4), v);
+        return f32(launcher.valuesInRecord() ? 0 : v);
+    }
+
+    private long stepValue(int size) {
+        int off = (stepBytes + size - 1) / size * size;
+        if (off + size > MAX_STEP_BYTES) throw new IllegalStateException("more than " + MAX_STEP_BYTES + " bytes of per-step values");
+        stepBytes = off + size;
+        return off;
+    }
+
+    /** The last argument of a kernel that takes per-step values: where the record holds them, or null op by op. */
+    KernelArgs stepValues() { return ptr(launcher.stepValues(stepValues, stepBytes)); }
+
+    /** Launches the kernel with these arguments. */
+    void launch() { launcher.launch(kernel, gridX, gridY, this); }
 
     MemorySegment pointers() { return pointers; }
 

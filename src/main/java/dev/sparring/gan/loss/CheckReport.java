@@ -128,24 +128,11 @@ public final class CheckReport {
             sb.append(c.passed() ? "  [pass] " : "  [FAIL] ").append(String.format(Locale.ROOT, "%-10s", c.name())).append(c.detail()).append('\n');
         }
         for (String n : notes) sb.append("  note: ").append(n).append('\n');
-        boolean ok = passed();
-        sb.append("verdict: ").append(ok ? "PASS" : "FAIL");
-        if (!ok) {
-            Condition bad = failure();
-            sb.append(bad != null ? " (" + bad.name() + ")" : " (incomplete)");
-        } else {
-            sb.append(" (").append(switch (kind) {
-                case REGULAR -> "interior optimum t* = omega(r)";
-                case BOUNDARY -> "optimum on the edge of Omega";
-                case IPM -> "integral probability metric: needs a Lipschitz critic";
-                case UNDETERMINED -> "?";
-            }).append(')');
-        }
-        sb.append("\n");
+        sb.append("verdict: ").append(verdict()).append('\n');
         if (d != null && kind != Kind.IPM) {
             sb.append("\ndivergence: the critic's optimum E_P phi + E_Q psi = d(1) + D_f(Q||P), d(1) = ").append(human(dAt1)).append('\n');
             sb.append("  f(r) = d(r) - d(1) - d'(1)(r - 1)");
-            sb.append(divergence != null ? " = " + divergence.describe() + String.format(Locale.ROOT, "  (max rel. deviation %.1e)", divergence.maxDeviation())
+            sb.append(divergence != null ? ", D_f(Q||P) = " + divergence.describe() + String.format(Locale.ROOT, "  (max rel. deviation %.1e)", divergence.maxDeviation())
                     : "  (not one of the known divergences)").append('\n');
             sb.append(String.format(Locale.ROOT, "  %10s  %14s  %14s  %14s%n", "r", kind == Kind.REGULAR ? "t* = omega(r)" : "t*", "d(r)", "f(r)"));
             for (double x : DesignCheck.TABLE_R) {
@@ -166,6 +153,20 @@ public final class CheckReport {
         return sb.toString();
     }
 
+    /** "PASS (interior optimum t* = omega(r))" or "FAIL (range)". */
+    public String verdict() {
+        if (!passed()) {
+            Condition bad = failure();
+            return "FAIL" + (bad != null ? " (" + bad.name() + ")" : " (incomplete)");
+        }
+        return "PASS (" + switch (kind) {
+            case REGULAR -> "interior optimum t* = omega(r)";
+            case BOUNDARY -> "optimum on the edge of Omega";
+            case IPM -> "integral probability metric: needs a Lipschitz critic";
+            case UNDETERMINED -> "?";
+        } + ")";
+    }
+
     /** Six decimals, without a "-0.000000". */
     private static String fixed(double v) {
         return String.format(Locale.ROOT, "%.6f", Math.abs(v) < 5e-7 ? 0.0 : v);
@@ -174,42 +175,145 @@ public final class CheckReport {
     // ------------------------------------------------------------------ plot
 
     /**
-     * Draws d(r) and f(r), omega(r), and (for a separate generator loss) r beta(omega(r)) against r on a log axis,
-     * side by side, to a PNG (written atomically).
+     * Draws the design to a PNG (written atomically), under a heading with the loss, the verdict and the divergence
+     * (or the failure): phi, psi, beta against t with Omega's edges, and where the check got that far f(r) with d(r),
+     * omega(r), and for a separate generator loss r beta(omega(r)) with its tangent at r = 1, against r on a log
+     * axis. The r panels scale y to r in [0.1, 10], so that f's minimum at r = 1 shows; the curves leave the panel
+     * beyond. A panel is drawn only when there is something to draw.
      */
     public void writePlot(Path png) throws IOException {
         List<LineChart> charts = new ArrayList<>();
-        LineChart dc = new LineChart("d(r) = max_t phi(t) + r psi(t)").xLabel("r = q/p").yLabel("value").logX(true);
-        if (d != null) {
-            dc.series("d(r)", r, d);
-            dc.series("f(r) (canonical)", r, f);
-            if (Double.isFinite(dAt1)) dc.reference("d(1) = " + human(dAt1), dAt1);
+        charts.add(functionsChart());
+        if (d != null) charts.add(divergenceChart());
+        LineChart oc = optimumChart();
+        if (oc != null) charts.add(oc);
+        if (g != null) charts.add(generatorChart());
+        LineChart.writePanels(png, charts.size() <= 3 ? charts.size() : 2, charts, 560, 420, plotHeading());
+    }
+
+    /** The plot's heading: the loss and the verdict, then the divergence or what failed. */
+    List<String> plotHeading() {
+        List<String> heading = new ArrayList<>();
+        heading.add(loss.spec() + "   " + verdict());
+        String why = explanation();
+        if (!why.isEmpty()) heading.add(why);
+        return heading;
+    }
+
+    /**
+     * The verdict in one line with what it rests on: "PASS (interior optimum t* = omega(r)); the critic's optimum:
+     * d(1) + D_f(Q||P), D_f(Q||P) = ..." or "FAIL (range): phi' and psi' never have opposite signs ...".
+     */
+    public String summary() {
+        String why = explanation();
+        return verdict() + (why.isEmpty() ? "" : passed() ? "; " + why : ": " + failure().detail());
+    }
+
+    /** What failed and why, or the divergence of a passing design; empty when there is nothing to add. */
+    private String explanation() {
+        Condition bad = failure();
+        if (bad != null) return bad.name() + ": " + bad.detail();
+        if (kind == Kind.IPM) return "an integral probability metric: no pointwise optimum; the critic must be Lipschitz";
+        if (divergence != null) return "the critic's optimum: d(1) + D_f(Q||P), D_f(Q||P) = " + divergence.describe();
+        return "";
+    }
+
+    /** phi, psi and beta on a range of t around the optimal outputs, or Omega, with Omega's finite edges marked. */
+    private LineChart functionsChart() {
+        double lo, hi;
+        if (kind == Kind.REGULAR && tStar != null) {
+            double a = check.tStar(0.1), b = check.tStar(10);
+            lo = Math.min(a, b);
+            hi = Math.max(a, b);
+        } else if (Double.isFinite(omegaLo) && Double.isFinite(omegaHi)) {
+            lo = omegaLo;
+            hi = omegaHi;
+        } else if (Double.isFinite(omegaLo) || Double.isFinite(omegaHi)) {
+            double e = Double.isFinite(omegaLo) ? omegaLo : omegaHi;
+            lo = Math.min(e, -2);
+            hi = Math.max(e, 2);
+        } else {
+            lo = -2;
+            hi = 2;
         }
-        charts.add(dc);
-        LineChart oc = new LineChart("omega(r): optimal critic output").xLabel("r = q/p").yLabel("t*").logX(true);
+        double pad = 0.5 * Math.max(hi - lo, 1e-9 * (1 + Math.abs(lo)));
+        lo -= pad;
+        hi += pad;
+        int n = 401;
+        double[] t = new double[n], ph = new double[n], ps = new double[n], be = new double[n];  // (n)
+        for (int i = 0; i < n; i++) {
+            t[i] = lo + (hi - lo) * i / (n - 1);
+            ph[i] = check.phi(t[i]);
+            ps[i] = check.psi(t[i]);
+            be[i] = check.beta(t[i]);
+        }
+        boolean saturating = loss.beta().text().equals(loss.psi().text());
+        LineChart c = new LineChart("the loss: phi, psi, beta against t").xLabel("critic output t").yLabel("value").legendOutside(true);
+        c.series("phi(t) (real samples)", t, ph);
+        c.series(saturating ? "psi(t) = beta(t) (fake samples)" : "psi(t) (fake samples)", t, ps);
+        if (!saturating) c.series("beta(t) (generator)", t, be);
+        if (Double.isFinite(omegaLo)) c.marker("Omega from " + human(omegaLo), omegaLo);
+        if (Double.isFinite(omegaHi)) c.marker("Omega to " + human(omegaHi), omegaHi);
+        return c;
+    }
+
+    /** f(r) with d(r), y scaled to r in [0.1, 10] so that f's minimum f(1) = 0 shows. */
+    private LineChart divergenceChart() {
+        LineChart c = new LineChart("divergence: f(r) and d(r) = max_t phi(t) + r psi(t)").xLabel("r = q/p (fake over real)")
+                .yLabel("value").logX(true).legendOutside(true);
+        c.series("f(r) = d(r) - d(1) - d'(1)(r - 1), f(1) = 0", r, f);
+        c.series("d(r)", r, d);
+        if (Double.isFinite(dAt1)) c.reference("d(1) = " + human(dAt1) + " = -L_D*", dAt1, 1);
+        c.marker("r = 1 (p = q)", 1);
+        yWindow(c, f, d);
+        return c;
+    }
+
+    /** omega(r), or the edge of Omega for a boundary optimum; null when there is no curve (an IPM, edges at +-inf). */
+    private LineChart optimumChart() {
+        LineChart c = new LineChart("omega(r): the optimal critic output").xLabel("r = q/p (fake over real)").yLabel("t*")
+                .logX(true).legendOutside(true);
         if (tStar != null) {
-            oc.series("omega(r)", r, tStar);
-            if (Double.isFinite(tEq)) oc.reference("t* at p = q: " + human(tEq), tEq, 0);
+            c.series("t* = omega(r)", r, tStar);
+            if (Double.isFinite(tEq)) c.reference("t* at p = q: " + human(tEq), tEq, 0);
         } else if (kind == Kind.BOUNDARY && Double.isFinite(omegaLo) && Double.isFinite(omegaHi)) {
             double[] edge = new double[r.length];   // (m) the maximiser: the upper edge where q < p, the lower where q > p
             for (int j = 0; j < r.length; j++) edge[j] = r[j] < 1 ? omegaHi : r[j] > 1 ? omegaLo : Double.NaN;
-            oc.series("omega(r): edge of Omega", r, edge);
-        } else if (kind == Kind.BOUNDARY) {
-            oc.message("optimum on the edge of Omega " + rangeText());
-        } else if (kind == Kind.IPM) {
-            oc.message("no pointwise optimum (IPM)");
+            c.series("t*: the edge of Omega (any t at r = 1)", r, edge);
+        } else {
+            return null;
         }
-        charts.add(oc);
-        if (g != null) {
-            LineChart gc = new LineChart("generator: r beta(omega(r))").xLabel("r = q/p").yLabel("value").logX(true);
-            gc.series("r beta(omega(r))", r, g);
-            if (Double.isFinite(generatorEq)) gc.reference("beta(omega(1)) = " + human(generatorEq), generatorEq);
-            charts.add(gc);
+        c.marker("r = 1", 1);
+        return c;
+    }
+
+    /** r beta(omega(r)) against its tangent at r = 1: the generator passes where the curve stays above it. */
+    private LineChart generatorChart() {
+        int one = DesignCheck.rOneIndex();
+        double slope = (g[one + 1] - g[one - 1]) / (r[one + 1] - r[one - 1]);
+        double[] tangent = new double[r.length];
+        for (int j = 0; j < r.length; j++) tangent[j] = g[one] + slope * (r[j] - 1);
+        LineChart c = new LineChart("generator: g(r) = r beta(omega(r))").xLabel("r = q/p (fake over real)").yLabel("value")
+                .logX(true).legendOutside(true);
+        c.series("g(r) = r beta(omega(r))", r, g);
+        c.series("tangent at r = 1", r, tangent);
+        c.marker("r = 1", 1);
+        yWindow(c, g, tangent);
+        return c;
+    }
+
+    /** Fixes the y range of an r chart to what the curves span for r in [0.1, 10], padded. */
+    private void yWindow(LineChart c, double[]... ys) {
+        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+        for (double[] y : ys) {
+            for (int j = 0; j < r.length; j++) {
+                if (r[j] < 0.1 - 1e-12 || r[j] > 10 + 1e-12 || !Double.isFinite(y[j])) continue;
+                lo = Math.min(lo, y[j]);
+                hi = Math.max(hi, y[j]);
+            }
         }
-        if (d == null && tStar == null) {
-            Condition bad = failure();
-            dc.message(bad != null ? "FAIL (" + bad.name() + ")" : "no data");
-        }
-        LineChart.writePanels(png, charts.size(), charts, 560, 420);
+        if (!(hi > lo)) return;
+        double pad = 0.08 * (hi - lo);
+        c.yRange(lo - pad, hi + pad);
     }
 }

@@ -18,14 +18,15 @@ import static dev.sparring.gan.loss.Print.human;
  * next one would be meaningless):
  * <ol>
  * <li><b>defined</b>: phi, psi, beta and their derivatives are never NaN on a grid of t in [-1e4, 1e4] (dense on
- *     [-64, 64], log-spaced beyond). Infinities are allowed: they are overflow where the loss itself is not finite
+ *     [-64, 64], log-spaced beyond, denser between close zeros of phi' or psi'). Infinities are allowed: they are overflow where the loss itself is not finite
  *     (psi = 2 expm1(-t/2) of the Neyman f-GAN at t = -1e4); an objective unbounded above fails "range" or "optimum";</li>
  * <li><b>range</b>: Omega = {t : phi'(t) psi'(t) &lt; 0} — the outputs at which the critic can be optimal for
  *     some r &gt; 0 — is one interval, and outside it phi', psi' both push t back into it;</li>
  * <li><b>rho</b>: rho = psi' has one sign on Omega (negative in Sparring's orientation: real samples score high;
  *     positive is the mirrored orientation of the paper, accepted with a note);</li>
  * <li><b>omega^-1</b>: strictly monotone on Omega in the direction of rho (increasing when rho &gt; 0), which makes
- *     the stationary point a maximum; a constant omega^-1 = 1 is the linear family (WGAN, hinge, TV), analysed
+ *     the stationary point a maximum (a float64 plateau at an unbounded end of Omega that omega^-1 approaches
+ *     gently is its limit there, not a flat stretch); a constant omega^-1 = 1 is the linear family (WGAN, hinge, TV), analysed
  *     separately: bounded phi gives a boundary optimum and a TV-type divergence, unbounded phi an integral
  *     probability metric that needs a Lipschitz critic;</li>
  * <li><b>optimum</b>: for r in [1e-4, 1e4] there is t* = omega(r) in Omega with g_r'(t*) = 0 (bisection on the
@@ -46,6 +47,13 @@ public final class DesignCheck {
     static final int PER_DECADE = 20;
     /** The dense part of the grid, |t| &lt;= CORE; beyond it points are log-spaced up to FAR. */
     static final double CORE = 64, FAR = 1e4;
+    /** Points added between two zeros of phi' or psi' that fewer grid points separate; at most MAX_ZEROS zeros. */
+    static final int REFINE = 64, MAX_ZEROS = 256;
+    /**
+     * A relative step of omega^-1 between grid points below which it is still approaching a plateau at an unbounded
+     * end of Omega (1 + e^-t steps by 1e-12 where it rounds to 1): float64 saturation rather than a constant stretch.
+     */
+    static final double GENTLE = 1e-6;
     /** Likelihood ratios of the printed table. */
     static final double[] TABLE_R = {1e-4, 1e-3, 1e-2, 0.1, 0.5, 1, 2, 10, 100, 1e3, 1e4};
 
@@ -66,7 +74,7 @@ public final class DesignCheck {
         dpsiP = k.dpsi();
         betaP = k.beta();
         dbetaP = k.dbeta();
-        t = grid();
+        t = adapted(grid());
         int n = t.length;
         ph = new double[n];
         dph = new double[n];
@@ -106,6 +114,59 @@ public final class DesignCheck {
         }
         Arrays.sort(g);
         return g;
+    }
+
+    /**
+     * The base grid with points added where Omega may be narrower than its spacing. Omega's edges are zeros of phi'
+     * or psi', so every zero between two grid points is located by bisection, and a stretch between two consecutive
+     * zeros that holds fewer than REFINE grid points gets REFINE evenly spaced ones: Omega = (0, 0.01) of
+     * lsgan:a=0,b=0.01, or (100, 100.5) in the log-spaced tail, is sampled as densely as a wide Omega.
+     */
+    private double[] adapted(double[] base) {
+        List<Double> zeros = new ArrayList<>();
+        for (ScalarProgram p : new ScalarProgram[] {dphiP, dpsiP}) {
+            double prev = Math.signum(p.eval(base[0]));
+            if (prev == 0) zeros.add(base[0]);
+            for (int i = 1; i < base.length && zeros.size() < MAX_ZEROS; i++) {
+                double sign = Math.signum(p.eval(base[i]));
+                if (sign == prev || Double.isNaN(sign) || Double.isNaN(prev)) {
+                    prev = sign;
+                    continue;
+                }
+                if (sign == 0) zeros.add(base[i]);                 // entering a zero (or a stretch of zeros)
+                else if (prev == 0) zeros.add(base[i - 1]);        // leaving one
+                else zeros.add(signChange(p, base[i - 1], base[i]));
+                prev = sign;
+            }
+        }
+        zeros.sort(null);
+        List<Double> added = new ArrayList<>();
+        for (int k = 0; k + 1 < zeros.size(); k++) {
+            double a = zeros.get(k), b = zeros.get(k + 1);
+            if (!(b > a)) continue;
+            int from = Arrays.binarySearch(base, a), to = Arrays.binarySearch(base, b);
+            from = from >= 0 ? from + 1 : -from - 1;    // the first grid point above a
+            to = to >= 0 ? to : -to - 1;                // the first grid point at or above b
+            if (to - from >= REFINE) continue;
+            for (int j = 1; j <= REFINE; j++) added.add(a + (b - a) * j / (REFINE + 1));
+        }
+        if (added.isEmpty()) return base;
+        double[] g = Arrays.copyOf(base, base.length + added.size());
+        for (int j = 0; j < added.size(); j++) g[base.length + j] = added.get(j);
+        Arrays.sort(g);
+        return g;
+    }
+
+    /** The point in (a, b] where the sign of p changes from its sign at a, by bisection. */
+    private static double signChange(ScalarProgram p, double a, double b) {
+        double sa = Math.signum(p.eval(a));
+        for (int it = 0; it < 200; it++) {
+            double m = 0.5 * (a + b);
+            if (m == a || m == b) break;
+            if (Math.signum(p.eval(m)) == sa) a = m;
+            else b = m;
+        }
+        return b;
     }
 
     /** r = 10^(j/PER_DECADE) from R_MIN to R_MAX; index {@link #rOneIndex()} holds exactly 1. */
@@ -162,12 +223,7 @@ public final class DesignCheck {
                 last = i;
             }
         }
-        if (first < 0) {
-            int z = Arrays.binarySearch(t, 0.0);
-            return rep.fail("range", "phi' and psi' never have opposite signs (at t = 0: phi' = " + human(dph[z]) + ", psi' = "
-                    + human(dps[z]) + "): for every likelihood ratio the critic's objective phi(t) + r psi(t) is monotone in t, "
-                    + "so the critic drives t to the edge and has no optimum");
-        }
+        if (first < 0) return rep.fail("range", noOmega());
         for (int j = first; j <= last; j++) {
             if (!inOmega(dph[j], dps[j])) {
                 return rep.fail("range", "{t : phi'(t) psi'(t) < 0} is not an interval: at t = " + human(t[j]) + " (between "
@@ -191,7 +247,61 @@ public final class DesignCheck {
         rep.omegaHi = edge(last + 1, last);
         omegaPoints();
         String bounded = Double.isFinite(rep.omegaLo) || Double.isFinite(rep.omegaHi) ? "; outside it phi' and psi' both push t back" : "";
-        return rep.pass("range", "Omega = {t : phi'(t) psi'(t) < 0} = " + rep.rangeText() + bounded);
+        List<String> how = new ArrayList<>();
+        if (Double.isFinite(rep.omegaLo) || Double.isFinite(rep.omegaHi)) how.add("edges refined by bisection");
+        if (!Double.isFinite(rep.omegaLo) || !Double.isFinite(rep.omegaHi)) {
+            how.add("inf: Omega reaches |t| = 1e4, the grid's end, or phi' psi' underflows to 0 before");
+        }
+        return rep.pass("range", "Omega = {t : phi'(t) psi'(t) < 0} = " + rep.rangeText() + " on the t-grid (" + String.join("; ", how)
+                + ")" + bounded);
+    }
+
+    /**
+     * Why an empty Omega fails. phi' psi' &gt;= 0 everywhere, so the slope phi' + r psi' of the critic's objective has the
+     * sign of phi' + psi' for every r: where the objective rises, falls or peaks does not depend on the likelihood ratio.
+     */
+    private String noOmega() {
+        int firstUp = -1, lastUp = -1, firstDown = -1, lastDown = -1;
+        for (int i = 0; i < t.length; i++) {
+            double s = dph[i] + dps[i];
+            if (s > 0) {
+                if (firstUp < 0) firstUp = i;
+                lastUp = i;
+            } else if (s < 0) {
+                if (firstDown < 0) firstDown = i;
+                lastDown = i;
+            }
+        }
+        int z = Arrays.binarySearch(t, 0.0);
+        String head = "phi' and psi' never have opposite signs (at t = 0: phi' = " + human(dph[z]) + ", psi' = " + human(dps[z]) + ")";
+        if (firstUp < 0 && firstDown < 0) {
+            return head + ": phi' = psi' = 0 on the whole grid, so phi(t) + r psi(t) is constant in t: no output is better than "
+                    + "another, and the critic's optimum measures no divergence between Q and P";
+        }
+        if (firstDown < 0 || firstUp < 0) {
+            String way = firstDown < 0 ? "rises" : "falls", end = firstDown < 0 ? "+inf" : "-inf";
+            return head + ": for every likelihood ratio r the critic's objective phi(t) + r psi(t) " + way + " with t, so the critic "
+                    + "drives t to " + end + " and has no optimum";
+        }
+        if (lastUp < firstDown) {
+            String at = human(turn(lastUp, firstDown));
+            return head + ": phi(t) + r psi(t) peaks at t = " + at + " for every likelihood ratio r, so the optimal critic outputs "
+                    + at + " whatever q/p is; d(r) = phi(" + at + ") + r psi(" + at + ") is affine in r, f = 0, and the critic's "
+                    + "optimum measures no divergence between Q and P";
+        }
+        if (lastDown < firstUp) {
+            return head + ": for every likelihood ratio r, phi(t) + r psi(t) falls to a minimum at t = " + human(turn(lastDown, firstUp))
+                    + " and rises on both sides of it, so the critic drives t to -inf or +inf and has no optimum";
+        }
+        return head + ": phi(t) + r psi(t) rises and falls at the same t for every likelihood ratio r (it rises at t = "
+                + human(t[firstUp]) + ", falls at t = " + human(t[firstDown]) + "), so wherever the critic has an optimum it does "
+                + "not depend on q/p, and it measures no divergence between Q and P";
+    }
+
+    /** Where phi' + psi' changes sign between grid points i &lt; j (the middle of the grid points between where it is 0). */
+    private double turn(int i, int j) {
+        if (j - i > 1) return snap(0.5 * (t[i + 1] + t[j - 1]));
+        return snap(signChange(Math.signum(dph[i]) != Math.signum(dph[j]) ? dphiP : dpsiP, t[i], t[j]));
     }
 
     /**
@@ -225,11 +335,11 @@ public final class DesignCheck {
         }
         rep.orientation = pos >= 0 ? 1 : -1;
         if (rep.orientation < 0) {
-            return rep.pass("rho", "rho = psi' < 0 on Omega: the critic scores real samples high (Sparring's orientation)");
+            return rep.pass("rho", "rho = psi' < 0 at every grid point of Omega: the critic scores real samples high (Sparring's orientation)");
         }
         rep.notes.add("rho = psi' > 0: the critic scores fake samples high (the paper's orientation, real labelled 0). The game is "
                 + "the same, but Sparring's metrics read D(x) = sigmoid(t) as the probability of real; substitute t -> -t to match");
-        return rep.pass("rho", "rho = psi' > 0 on Omega: the critic scores fake samples high (mirrored orientation, see note)");
+        return rep.pass("rho", "rho = psi' > 0 at every grid point of Omega: the critic scores fake samples high (mirrored orientation, see note)");
     }
 
     /** The omega^-1 check: returns the design's kind, or null on failure. */
@@ -237,6 +347,11 @@ public final class DesignCheck {
         double s = rep.orientation;
         double wMin = Double.POSITIVE_INFINITY, wMax = 0;
         int prev = -1, flatStart = -1;
+        // a stretch at least 0.05 wide where omega^-1 is constant in float64, and whether omega^-1 changed before it
+        int plateauFrom = -1, plateauTo = -1;
+        double plateauW = Double.NaN, lastStep = Double.NaN, approach = Double.NaN;  // relative steps of omega^-1
+        boolean plateauFirst = false, changed = false;
+        String limit = "";
         for (int i = first; i <= last; i++) {
             double w = -dph[i] / dps[i];
             if (!Double.isFinite(w)) continue;
@@ -247,7 +362,7 @@ public final class DesignCheck {
         if (wMax - wMin <= 1e-9 * wMax) {
             rep.omegaInverseConstant = 0.5 * (wMin + wMax);
             rep.pass("omega^-1", "omega^-1 = -phi'/psi' is constant = " + human(rep.omegaInverseConstant)
-                    + " on Omega: a linear design (phi' = -c psi'), analysed below");
+                    + " at every grid point of Omega: a linear design (phi' = -c psi'), analysed below");
             return CheckReport.Kind.BOUNDARY; // refined to IPM in linear()
         }
         for (int i = first; i <= last; i++) {
@@ -262,24 +377,60 @@ public final class DesignCheck {
                             + " and omega^-1(" + human(t[i]) + ") = " + human(w) + ": for r between these values the stationary "
                             + "point of phi + r psi is a minimum, not a maximum");
                 }
-                boolean flat = Math.abs(diff) <= 1e-12 * scale && Math.abs(t[i]) <= CORE;
-                if (flat) {
+                if (Math.abs(t[i]) > CORE) {
+                    flatStart = -1;
+                } else if (Math.abs(diff) <= 1e-12 * scale) {
                     if (flatStart < 0) flatStart = prev;
                     if (t[i] - t[flatStart] >= 0.05) {
-                        return fail("omega^-1", "omega^-1 = -phi'/psi' is constant (= " + human(w) + ") on [" + human(t[flatStart]) + ", "
-                                + human(t[i]) + "] but not on all of Omega: for r = " + human(w) + " every t there is optimal");
+                        if (plateauFrom != flatStart) {
+                            plateauFirst = !changed;
+                            approach = lastStep;
+                        }
+                        plateauFrom = flatStart;
+                        plateauTo = i;
+                        plateauW = w;
                     }
                 } else {
+                    double step = Math.abs(diff) / scale;
+                    if (plateauFrom >= 0) {
+                        // a plateau from the start of an unbounded Omega that omega^-1 leaves gently is its limit at -inf
+                        boolean atLimit = plateauFirst && first == 0 && step < GENTLE;
+                        if (!atLimit) return fail("omega^-1", plateau(plateauFrom, plateauTo, plateauW));
+                        limit = limit(plateauFrom, plateauTo, plateauW);
+                        plateauFrom = -1;
+                    }
+                    changed = true;
+                    lastStep = step;
                     flatStart = -1;
                 }
             }
             prev = i;
         }
+        if (plateauFrom >= 0) {
+            // one that runs to the end of an unbounded Omega, approached gently, is its limit at +inf
+            if (last != t.length - 1 || !(approach < GENTLE)) return fail("omega^-1", plateau(plateauFrom, plateauTo, plateauW));
+            limit = limit(plateauFrom, plateauTo, plateauW);
+        }
         rep.omegaInverseLo = wMin;
         rep.omegaInverseHi = wMax;
         rep.pass("omega^-1", "omega^-1 = -phi'/psi' strictly " + (s > 0 ? "increasing" : "decreasing") + " on Omega, over ["
-                + human(wMin) + ", " + human(wMax) + "] on the grid");
+                + human(wMin) + ", " + human(wMax) + "] on the grid" + limit);
         return CheckReport.Kind.REGULAR;
+    }
+
+    /** A plateau inside Omega, or at a finite edge: for r = w every t on it is optimal. */
+    private String plateau(int from, int to, double w) {
+        return "omega^-1 = -phi'/psi' is constant (= " + human(w) + ") on [" + human(t[from]) + ", " + human(t[to])
+                + "] but not on all of Omega: for r = " + human(w) + " every t there is optimal";
+    }
+
+    /**
+     * A plateau that runs to an unbounded end of Omega: omega^-1 has reached its limit there in float64 (1 + e^-t
+     * rounds to 1 beyond t = 37). Not a defect in itself; the optimum check judges the ratios beyond the limit.
+     */
+    private String limit(int from, int to, double w) {
+        return "; constant (= " + human(w) + ") in float64 on [" + human(t[from]) + ", " + human(t[to]) + "], toward the unbounded "
+                + "end of Omega: its limit there, so ratios r beyond it are left to the optimum check";
     }
 
     private CheckReport.Kind fail(String name, String detail) {
@@ -318,7 +469,7 @@ public final class DesignCheck {
                 lo = hi;
                 hi *= 2;
             }
-            if (!(slope(hi, r) <= 0)) return none(why, r, "still rising at t = " + human(hi), hi);
+            if (!(slope(hi, r) <= 0)) return beyond(why, r, ot[n - 1], hi);
         } else if (odp[0] + r * odq[0] <= 0) {
             if (first != 0) return none(why, r, "still falling at the edge of Omega, t = " + human(ot[0]), ot[0]);
             hi = ot[0];
@@ -327,7 +478,7 @@ public final class DesignCheck {
                 hi = lo;
                 lo *= 2;
             }
-            if (!(slope(lo, r) > 0)) return none(why, r, "still falling at t = " + human(lo), lo);
+            if (!(slope(lo, r) > 0)) return beyond(why, r, ot[0], lo);
         } else {
             return none(why, r, "rising again after falling (a minimum, not a maximum)", ot[0]);
         }
@@ -358,12 +509,32 @@ public final class DesignCheck {
     }
 
     private double none(String[] why, double r, String where, double at) {
+        return none(why, r, where, at, "so such likelihood ratios push the critic's output to the edge");
+    }
+
+    private double none(String[] why, double r, String where, double at, String consequence) {
         if (why != null) {
             why[0] = "for r = " + human(r) + " phi + r psi has no maximiser in Omega: it is " + where + " (slope "
                     + human(slope(at, r)) + "); omega^-1 only reaches [" + human(rep.omegaInverseLo) + ", " + human(rep.omegaInverseHi)
-                    + "], so such likelihood ratios push the critic's output to the edge";
+                    + "], " + consequence;
         }
         return Double.NaN;
+    }
+
+    /**
+     * No maximiser because phi + r psi still climbs at b, far beyond the end a of an unbounded Omega: without bound
+     * (phi = t, psi = -softplus(t) for r &lt; 1) or toward a supremum that only t = +-inf reaches.
+     */
+    private double beyond(String[] why, double r, double a, double b) {
+        double ga = phiP.eval(a) + r * psiP.eval(a), gb = phiP.eval(b) + r * psiP.eval(b);
+        boolean unbounded = !(Math.abs(gb - ga) < 1e6 * (1 + Math.abs(ga)));
+        String end = b > a ? "+inf" : "-inf";
+        String where = (unbounded ? "unbounded above as t -> " : "still rising toward its supremum as t -> ") + end + ": phi + r psi = "
+                + human(ga) + " at t = " + human(a) + " and " + human(gb) + " at t = " + human(b);
+        String side = r < rep.omegaInverseLo ? "q/p < " + human(rep.omegaInverseLo) : "q/p > " + human(rep.omegaInverseHi);
+        return none(why, r, where, b, unbounded
+                ? "so wherever " + side + " the critic's objective E_P phi + E_Q psi is unbounded above"
+                : "so wherever " + side + " the critic pushes its output to " + end);
     }
 
     private boolean regular() {
@@ -395,7 +566,8 @@ public final class DesignCheck {
         rep.r = r;
         rep.tStar = ts;
         rep.d = d;
-        rep.pass("optimum", "t* = omega(r) is the unique maximiser of phi(t) + r psi(t) for r in [1e-4, 1e4] (" + m + " ratios); t* runs from "
+        rep.pass("optimum", "for each of " + m + " ratios r in [1e-4, 1e4], t* = omega(r) is the one sign change of phi' + r psi' in Omega "
+                + "and the maximum of phi(t) + r psi(t) over the t-grid (unique as far as the grid resolves it); t* runs from "
                 + human(ts[0]) + " to " + human(ts[m - 1]));
         for (int j = 0; j + 1 < m; j++) {
             if (dd[j + 1] < dd[j] - 1e-9 * (Math.abs(dd[j]) + Math.abs(dd[j + 1]) + 1e-300)) {
@@ -414,8 +586,9 @@ public final class DesignCheck {
         rep.criticEq = -d1;
         Divergences.Match match = Divergences.identify(r, f);
         rep.divergence = match;
-        rep.pass("convex", "d(r) = max_t phi(t) + r psi(t) is convex (d'(r) = psi(omega(r)) nondecreasing): the critic's optimum is "
-                + "d(1) + D_f(Q||P) with f(r) = d(r) - d(1) - d'(1)(r - 1)" + (match != null ? " = " + match.describe() : ""));
+        rep.pass("convex", "d(r) = max_t phi(t) + r psi(t) is convex at the " + m + " checked ratios (d'(r) = psi(omega(r)) "
+                + "nondecreasing): the critic's optimum is "
+                + "d(1) + D_f(Q||P) with f(r) = d(r) - d(1) - d'(1)(r - 1)" + (match != null ? "; D_f(Q||P) = " + match.describe() : ""));
         return true;
     }
 
@@ -477,7 +650,7 @@ public final class DesignCheck {
                 + "optimal, so the generator's equilibrium loss is undetermined");
         return rep.pass("convex", "d(r) = " + human(k) + " r + (1 - r) x (" + human(pMax) + " for r < 1, " + human(pMin)
                 + " for r > 1) is convex (kink at r = 1): "
-                + "the critic's optimum is d(1) + D_f(Q||P)" + (match != null ? " with f(r) = " + match.describe() : ""));
+                + "the critic's optimum is d(1) + D_f(Q||P)" + (match != null ? ", D_f(Q||P) = " + match.describe() : ""));
     }
 
     /** True when phi keeps changing toward the end of the grid from index {@code end} (an unbounded phi). */
@@ -497,23 +670,16 @@ public final class DesignCheck {
     // ------------------------------------------------------------------ generator
 
     private void generator() {
-        double cMin = Double.POSITIVE_INFINITY, cMax = Double.NEGATIVE_INFINITY;
-        for (int i = first; i <= last; i++) {
-            if (Math.abs(dps[i]) < 1e-290 || !Double.isFinite(dps[i]) || !Double.isFinite(dbe[i])) continue;
-            double c = dbe[i] / dps[i];
-            cMin = Math.min(cMin, c);
-            cMax = Math.max(cMax, c);
-        }
-        boolean proportional = cMax >= cMin && cMax - cMin <= 1e-9 * Math.max(Math.abs(cMax), 1e-300) && cMax != 0;
-        if (proportional) {
-            double c = 0.5 * (cMin + cMax);
+        double c = proportionalGenerator();
+        if (!Double.isNaN(c)) {
             rep.generatorScale = c;
             if (rep.kind == CheckReport.Kind.REGULAR) rep.generatorEq = snap(betaP.eval(rep.tEq));
             if (c < 0) {
                 rep.fail("generator", "beta' = " + human(c) + " psi' on Omega: the generator maximises the critic's divergence instead of minimising it");
                 return;
             }
-            String what = Math.abs(c - 1) < 1e-9 ? "beta = psi + const (the saturating, minimax generator)" : "beta = " + human(c) + " psi + const";
+            String what = Math.abs(c - 1) < 1e-9 ? "beta = psi + const on Omega (beta' = psi' at its grid points: the saturating, minimax generator)"
+                    : "beta = " + human(c) + " psi + const on Omega (beta' = " + human(c) + " psi' at its grid points)";
             String scale = Math.abs(c - 1) < 1e-9 ? "" : human(c) + " x ";
             rep.pass("generator", what + ": the generator minimises " + scale + (rep.kind == CheckReport.Kind.IPM
                     ? "the critic's Lipschitz-constrained optimum, the metric itself (envelope theorem)"
@@ -553,7 +719,7 @@ public final class DesignCheck {
                 rep.notes.add("r beta(omega(r)) is affine in r: against the optimal critic the generator's loss E_P g(q/p) is the same for "
                         + "every Q, so an optimal critic gives the generator no signal");
             }
-            rep.pass("generator", "separate beta: g(r) = r beta(omega(r)) is convex" + (affine ? " (affine, see note)" : "")
+            rep.pass("generator", "separate beta: g(r) = r beta(omega(r)) is convex at the " + m + " checked ratios" + (affine ? " (affine, see note)" : "")
                     + ", so by Jensen E_P g(q/p) >= g(1) = " + human(snap(g[one])) + " with equality at Q = P");
             return;
         }
@@ -571,7 +737,36 @@ public final class DesignCheck {
         }
         boolean flat = Math.abs(gp) < 1e-6 * (1 + Math.abs(g[one]));
         rep.pass("generator", "separate beta: g(r) = r beta(omega(r)) is not convex (at r = " + human(r[bad]) + ") but lies above its tangent at "
-                + "r = 1" + (flat ? " (it is minimised at r = 1)" : "") + ", so E_P g(q/p) >= g(1) = " + human(snap(g[one])) + " with equality at Q = P");
+                + "r = 1 at all " + m + " checked ratios" + (flat ? " (it is minimised at r = 1)" : "") + ", so E_P g(q/p) >= g(1) = " + human(snap(g[one])) + " with equality at Q = P");
+    }
+
+    /**
+     * The c with beta' = c psi' at every grid point of Omega, or NaN when there is none. The ratio is compared in
+     * the exponent domain, log|beta'| - log|psi'|, with its sign apart: beta'/psi' itself leaves float64 where it is
+     * not constant (e^(-2t) for the Hellinger f-GAN overflows to inf for t &lt; -355), and inf - inf says nothing.
+     * Points where psi' under- or overflows or beta' overflows are skipped; an exact beta' = 0 counts as c = 0.
+     */
+    private double proportionalGenerator() {
+        double logMin = Double.POSITIVE_INFINITY, logMax = Double.NEGATIVE_INFINITY;
+        boolean positive = false, negative = false, zero = false;
+        for (int i = first; i <= last; i++) {
+            double b = dbe[i], q = dps[i];
+            if (!(Math.abs(q) >= 1e-290) || !Double.isFinite(q) || !Double.isFinite(b)) continue;
+            if (b == 0) {
+                zero = true;
+                continue;
+            }
+            if (Math.abs(b) < Double.MIN_NORMAL) continue;  // subnormal: too few bits for a ratio
+            if ((b > 0) == (q > 0)) positive = true;
+            else negative = true;
+            double lc = Math.log(Math.abs(b)) - Math.log(Math.abs(q));
+            logMin = Math.min(logMin, lc);
+            logMax = Math.max(logMax, lc);
+        }
+        if (zero || positive == negative || !(logMax - logMin <= 1e-9)) return Double.NaN;
+        double c = Math.exp(0.5 * (logMin + logMax));
+        if (!(c > 0) || !Double.isFinite(c)) return Double.NaN;  // a constant ratio beyond float64: analyse beta as separate
+        return positive ? c : -c;
     }
 
     private double gen(double r) { return r * betaP.eval(solve(r, null)); }
@@ -596,6 +791,10 @@ public final class DesignCheck {
         }
         return Double.NaN;
     }
+
+    double phi(double tt) { return phiP.eval(tt); }
+
+    double psi(double tt) { return psiP.eval(tt); }
 
     double beta(double tt) { return betaP.eval(tt); }
 

@@ -136,7 +136,7 @@ class CudaParityTest {
             o.put("fill", b.download(y), EXACT);
             b.copyFromHost(randn(3, 24, 0, 1), y);
             b.copyFromHost(randn(4, 24, 0, 1), x);         // a second staged copy right after the first
-            Tensor[] ring = new Tensor[2 * CudaBackend.STAGING_SLOTS + 1];   // round the staging ring twice
+            Tensor[] ring = new Tensor[2 * Staging.SLOTS + 1];   // round the staging ring twice
             for (int i = 0; i < ring.length; i++) {
                 ring[i] = b.zeros(5);
                 b.copyFromHost(randn(10 + i, 5, 0, 1), ring[i]);
@@ -149,7 +149,7 @@ class CudaParityTest {
             o.put("copyFromHost i32", b.download(ints), EXACT);
         }));
         cases.add(new Case("large upload (synchronous path)", (b, o) -> {
-            int n = (int) (CudaBackend.STAGING_LIMIT / 4) + 1000;
+            int n = (int) (Staging.LIMIT / 4) + 1000;
             o.put("big", b.download(b.upload(randn(5, n, 0, 1), n)), EXACT);
         }));
 

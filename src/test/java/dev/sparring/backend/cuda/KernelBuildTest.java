@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * native/build-kernels.sh: with nvcc (as the build runs it, in process-resources) every kernel of kernels/*.cu is in
+ * native/build-kernels.sh: with nvcc (as the build runs it, in process-classes) every kernel of kernels/*.cu is in
  * the PTX and the cubins under target/classes; without nvcc the script says so in one line and succeeds.
  */
 class KernelBuildTest {

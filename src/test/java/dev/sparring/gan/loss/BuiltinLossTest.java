@@ -162,6 +162,22 @@ class BuiltinLossTest {
         }
     }
 
+    /**
+     * "Never NaN" holds per function (docs/losses.md): L_D = -(mean phi(t_real) + mean psi(t_fake)) adds two of them,
+     * and for the Neyman f-GAN phi = -expm1(-t) overflows to -inf below t = -709.78 while psi = 2 expm1(-t/2) overflows
+     * to +inf below t = -2 (709.78 - log 2) = -1418.18.
+     */
+    @Test
+    void neymanCriticLossIsNaNWhereBothOfItsTermsOverflow() {
+        LossKernel k = GanLosses.get("fgan-neyman").kernel();
+        assertTrue(Double.isFinite(k.phi().eval(-709.78)));
+        assertEquals(Double.NEGATIVE_INFINITY, k.phi().eval(-709.79));
+        assertTrue(Double.isFinite(k.psi().eval(-1418.17)));
+        assertEquals(Double.POSITIVE_INFINITY, k.psi().eval(-1418.19));
+        assertEquals(Double.POSITIVE_INFINITY, -(k.phi().eval(-709.79) + k.psi().eval(-1418.17)), "one overflow: inf, not NaN");
+        assertTrue(Double.isNaN(-(k.phi().eval(-709.79) + k.psi().eval(-1418.19))), "both: NaN");
+    }
+
     @Test
     void specificationSyntax() {
         GanLoss positional = GanLoss.parse("lsgan:-1,1,0"), keyed = GanLoss.parse(" LSGAN : a=-1, b=1, c=0 ");

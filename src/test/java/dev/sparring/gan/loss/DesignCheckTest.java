@@ -27,8 +27,11 @@ class DesignCheckTest {
             new String[] {"phi=-exp(-t); psi=exp(t)", "range"},
             new String[] {"phi=-(t - 1)^2/2; psi=(t + 1)^2/2", "range"},
             new String[] {"phi=-(t - 0.01)^2; psi=(t - 0.01)^2/2", "rho"},
+            new String[] {"phi=-t^2; psi=-t^2", "range"},
             new String[] {"phi=-exp(-t) + 4*sigmoid(t - 3); psi=-t", "omega^-1"},
+            new String[] {"phi=t; psi=-softplus(t)", "optimum"},
             new String[] {"phi=t; psi=-2*t", "optimum"},
+            new String[] {"lsgan:a=0,b=1,c=0.25", "generator"},
             new String[] {"phi=-softplus(-t); psi=-softplus(t); beta=t", "generator"},
             new String[] {"out=tanh(t); phi=t; psi=-t; beta=exp(-t)", "generator"},
             new String[] {"phi=log(t); psi=log(1 - t)", "defined"});
@@ -47,7 +50,7 @@ class DesignCheckTest {
             assertEquals(want, r.kind(), n);
             if (want != CheckReport.Kind.IPM) assertNotNull(r.divergence(), n + " divergence not recognised");
         }
-        assertEquals("Pearson chi2 = sum (p-q)^2/q", GanLosses.get("fgan-pearson").check().divergence().known().name());
+        assertEquals("Pearson chi2 = sum (p-q)^2/q", GanLosses.get("fgan-pearson").check().divergence().describe());
         assertEquals(2.0, GanLosses.get("minimax").check().divergence().scale(), 1e-9);
         assertTrue(GanLosses.get("minimax").check().divergence().known().name().startsWith("JSD"));
         double[] omega = GanLosses.get("fgan-pearson").check().omega();
@@ -80,6 +83,103 @@ class DesignCheckTest {
         assertTrue(nan.failure().detail().startsWith("phi(-10000) = NaN"), nan.failure().detail());
         CheckReport gen = GanLoss.parse("phi=-softplus(-t); psi=-softplus(t); beta=t").check();
         assertTrue(gen.failure().detail().contains("dips below its tangent at r = 1: g(1e-4) = "), gen.failure().detail());
+    }
+
+    /**
+     * beta'/psi' = e^(-2t) for the Hellinger f-GAN and the README's example: no constant, though in float64 it
+     * runs from 0 to inf. The generator must be analysed as a separate loss (convex r beta(omega(r)) = r^1.5 - r
+     * or r^1.5), and a design whose separate beta is bad must fail instead of passing as "beta = inf psi".
+     */
+    @Test
+    void aGeneratorRatioThatLeavesFloatRangeIsNoConstant() {
+        for (String spec : new String[] {"fgan-hellinger", "phi=-exp(t); psi=-exp(-t); beta=exp(t)"}) {
+            CheckReport r = GanLoss.parse(spec).check();
+            assertTrue(r.passed(), spec + ":\n" + r.text());
+            String gen = r.conditions().getLast().detail();
+            assertTrue(gen.startsWith("separate beta: g(r) = r beta(omega(r)) is convex"), spec + ": " + gen);
+        }
+        CheckReport bad = GanLoss.parse("phi=-exp(-t); psi=-exp(t); beta=exp(-t/2)*(exp(-t/2) - 4)").check();
+        assertEquals("generator", bad.failure() == null ? "passed" : bad.failure().name(), bad.text());
+        assertTrue(bad.failure().detail().contains("dips below its tangent at r = 1"), bad.failure().detail());
+        CheckReport scaled = GanLoss.parse("phi=-exp(-t); psi=-exp(t); beta=-3*exp(t)").check();
+        assertTrue(scaled.conditions().getLast().detail().startsWith("beta = 3 psi + const"), scaled.text());
+    }
+
+    /** A factor multiplies the divergence, not its definition: "2 x JSD, where JSD = ...", never "2 x JSD = ...". */
+    @Test
+    void divergenceLabelsAreTrueEquations() {
+        assertEquals("2 x JSD, where JSD = KL(P||M)/2 + KL(Q||M)/2, M = (P+Q)/2", GanLosses.get("minimax").check().divergence().describe());
+        assertEquals("0.125 x triangular discrimination, where triangular discrimination = sum (p-q)^2/(p+q)",
+                GanLosses.get("lsgan").check().divergence().describe());
+        assertEquals("squared Hellinger = sum (sqrt p - sqrt q)^2", GanLosses.get("fgan-hellinger").check().divergence().describe());
+        for (String n : GanLosses.names()) {
+            Divergences.Match m = GanLosses.get(n).check().divergence();
+            if (m == null) continue;
+            String label = m.describe();
+            assertTrue(!label.contains(" x ") || label.matches("\\S+ x ([^=]+), where \\1 = .*"), n + ": " + label);
+        }
+    }
+
+    /** Failures name the defect itself, not a symptom of the grid or of float64. */
+    @Test
+    void failuresNameTheRealDefect() {
+        // phi' = psi' = -2t: the critic's optimum is t = 0 for every r, so d is affine and f = 0 (not "monotone, no optimum")
+        CheckReport same = GanLoss.parse("phi=-t^2; psi=-t^2").check();
+        assertEquals("range", same.failure().name(), same.text());
+        assertTrue(same.failure().detail().contains("peaks at t = 0 for every likelihood ratio r"), same.failure().detail());
+        assertTrue(same.failure().detail().contains("d(r) = phi(0) + r psi(0) is affine in r, f = 0"), same.failure().detail());
+        assertFalse(same.failure().detail().contains("no optimum"), same.failure().detail());
+        CheckReport up = GanLoss.parse("phi=t; psi=t; beta=t").check();
+        assertTrue(up.failure().detail().contains("rises with t, so the critic drives t to +inf and has no optimum"), up.failure().detail());
+        CheckReport bowl = GanLoss.parse("phi=t^2; psi=t^2").check();
+        assertTrue(bowl.failure().detail().contains("falls to a minimum at t = 0 and rises on both sides"), bowl.failure().detail());
+
+        // omega^-1 = 1 + e^-t rounds to 1 beyond t = 23.5: that is its limit, not a flat stretch; the defect is that
+        // phi + r psi = t - r softplus(t) is unbounded for r < 1
+        for (String spec : new String[] {"phi=t; psi=-softplus(t)", "phi=-t; psi=-softplus(-t)"}) {
+            CheckReport r = GanLoss.parse(spec).check();
+            assertEquals("optimum", r.failure().name(), r.text());
+            String end = spec.startsWith("phi=t") ? "+inf" : "-inf";
+            assertTrue(r.failure().detail().contains("it is unbounded above as t -> " + end), r.failure().detail());
+            assertTrue(r.failure().detail().contains("wherever q/p < 1 the critic's objective E_P phi + E_Q psi is unbounded above"),
+                    r.failure().detail());
+        }
+        // a real flat stretch of omega^-1, ending abruptly at t = 1, still fails
+        CheckReport flat = GanLoss.parse("phi=t; psi=-t - relu(t - 1)").check();
+        assertEquals("omega^-1", flat.failure().name(), flat.text());
+        assertTrue(flat.failure().detail().matches("omega\\^-1 = -phi'/psi' is constant \\(= 1\\) on \\[-\\d+\\.?\\d*, 1\\] but not on all.*"),
+                flat.failure().detail());
+    }
+
+    /** Claims that rest on the grids say so. */
+    @Test
+    void passesSayWhatTheGridsChecked() {
+        CheckReport r = GanLosses.get("lsgan").check();
+        String text = r.text();
+        assertTrue(text.contains("Omega = {t : phi'(t) psi'(t) < 0} = (0, 1) on the t-grid (edges refined by bisection)"), text);
+        assertTrue(text.contains("maximum of phi(t) + r psi(t) over the t-grid (unique as far as the grid resolves it)"), text);
+        assertTrue(text.contains("is convex at the 161 checked ratios (d'(r) = psi(omega(r)) nondecreasing)"), text);
+        assertTrue(text.contains("g(r) = r beta(omega(r)) is convex at the 161 checked ratios"), text);
+    }
+
+    /**
+     * An Omega narrower than the grid's step (1/64 on [-64, 64], more than 1 in the log-spaced tail) is still
+     * found and sampled: LSGAN with Omega = (a, b) passes with f = (b - a)^2/8 x triangular discrimination.
+     */
+    @Test
+    void narrowRangesAreSampledDensely() {
+        double[][] ranges = {{0, 0.01}, {0, 0.02}, {0, 0.03}, {-1e-3, 1e-3}, {100, 100.01}, {0, 1e-6}};
+        for (double[] ab : ranges) {
+            String spec = "lsgan:a=" + ab[0] + ",b=" + ab[1] + ",c=" + ab[1];
+            CheckReport r = GanLoss.parse(spec).check();
+            assertTrue(r.passed(), spec + ":\n" + r.text());
+            assertEquals(CheckReport.Kind.REGULAR, r.kind(), spec);
+            assertEquals(ab[0], r.omega()[0], 1e-9 * (ab[1] - ab[0]), spec);
+            assertEquals(ab[1], r.omega()[1], 1e-9 * (ab[1] - ab[0]), spec);
+            double scale = (ab[1] - ab[0]) * (ab[1] - ab[0]) / 8;
+            assertTrue(r.divergence().known().name().startsWith("triangular"), spec + ": " + r.divergence().describe());
+            assertEquals(scale, r.divergence().scale(), 1e-6 * scale, spec);
+        }
     }
 
     @Test
@@ -166,6 +266,20 @@ class DesignCheckTest {
         }
     }
 
+    /** The middle row of the exact-blue pixels in columns x-1..x+1 between y0 and y1 (-1 if none). */
+    private static int blueRow(BufferedImage img, int x, int y0, int y1) {
+        int blue = 0x1f77b4, sum = 0, n = 0;
+        for (int y = y0; y < y1; y++) {
+            for (int xx = x - 1; xx <= x + 1; xx++) {
+                if ((img.getRGB(xx, y) & 0xffffff) == blue) {
+                    sum += y;
+                    n++;
+                }
+            }
+        }
+        return n == 0 ? -1 : sum / n;
+    }
+
     private static ScalarProgram[] programs(LossKernel k) {
         return new ScalarProgram[] {k.phi(), k.dphi(), k.psi(), k.dpsi(), k.beta(), k.dbeta()};
     }
@@ -176,18 +290,36 @@ class DesignCheckTest {
         assertTrue(text.contains("verdict: PASS"), text);
         assertTrue(text.contains("L_D* = -(phi(t*) + psi(t*)) = 1.386294  (= 2 ln 2)"), text);
         assertTrue(text.contains("L_G* = beta(t*) = -0.693147"), text);
-        assertTrue(text.contains("f(r) = d(r) - d(1) - d'(1)(r - 1) = 2 x JSD"), text);
+        assertTrue(text.contains("f(r) = d(r) - d(1) - d'(1)(r - 1), D_f(Q||P) = 2 x JSD, where JSD = "), text);
         assertTrue(text.matches("(?s).*\\n\\s+0\\.5\\s+0\\.6931472\\s+.*"), "table row for r = 0.5, t* = -log 0.5:\n" + text);
 
-        Path two = dir.resolve("sub/minimax.png"), three = dir.resolve("nsgan.png"), broken = dir.resolve("broken.png");
-        GanLosses.get("minimax").check().writePlot(two);
-        GanLosses.get("nsgan").check().writePlot(three);
+        Path three = dir.resolve("sub/minimax.png"), four = dir.resolve("nsgan.png"), wgan = dir.resolve("wgan.png");
+        Path broken = dir.resolve("broken.png");
+        GanLosses.get("minimax").check().writePlot(three);
+        GanLosses.get("nsgan").check().writePlot(four);
+        GanLosses.get("wgan").check().writePlot(wgan);
         GanLoss.parse(BROKEN.getFirst()[0]).check().writePlot(broken);
-        BufferedImage a = ImageIO.read(two.toFile()), b = ImageIO.read(three.toFile()), c = ImageIO.read(broken.toFile());
-        assertEquals(2 * 560, a.getWidth(), "d(r) and omega(r) panels for a saturating generator");
-        assertEquals(3 * 560, b.getWidth(), "plus r beta(omega(r)) for a separate generator loss");
-        assertEquals(420, a.getHeight());
-        assertNotNull(c);
+        BufferedImage a = ImageIO.read(three.toFile()), b = ImageIO.read(four.toFile()), w = ImageIO.read(wgan.toFile());
+        BufferedImage c = ImageIO.read(broken.toFile());
+        assertEquals(3 * 560, a.getWidth(), "the functions, f and d, omega: one row");
+        assertEquals(2 * 560, b.getWidth(), "plus r beta(omega(r)) for a separate generator loss: two rows of two");
+        int heading = b.getHeight() - 2 * 420;
+        assertTrue(heading > 20 && heading < 100, "a heading above the panels: " + heading);
+        assertEquals(560, w.getWidth(), "an IPM has no d(r) or omega(r): only the functions, no empty panel");
+        assertEquals(560, c.getWidth(), "a design that fails before Omega: only the functions");
+
+        // f's minimum at r = 1 shows: the y scale follows r in [0.1, 10], so the f curve (blue, the panel's first
+        // series) stands far higher at r = 10 than at r = 1
+        int left = 560 + 72, right = 2 * 560 - 18;
+        int at1 = blueRow(b, left + (right - left) / 2, heading, heading + 420);
+        int at10 = blueRow(b, left + (int) Math.round((right - left) * 5.0 / 8), heading, heading + 420);
+        assertTrue(at1 - at10 > 100, "f(1) at y = " + at1 + ", f(10) at y = " + at10);
+
+        List<String> pass = GanLosses.get("nsgan").check().plotHeading(), fail = GanLoss.parse(BROKEN.getFirst()[0]).check().plotHeading();
+        assertEquals("nsgan   PASS (interior optimum t* = omega(r))", pass.getFirst());
+        assertTrue(pass.get(1).contains("D_f(Q||P) = 2 x JSD"), pass.get(1));
+        assertEquals(BROKEN.getFirst()[0] + "   FAIL (range)", fail.getFirst());
+        assertTrue(fail.get(1).startsWith("range: "), fail.get(1));
         try (var files = Files.list(dir)) {
             assertNull(files.filter(f -> f.getFileName().toString().endsWith(".tmp")).findAny().orElse(null), "temporary files left");
         }

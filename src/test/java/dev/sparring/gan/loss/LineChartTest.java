@@ -94,6 +94,38 @@ class LineChartTest {
         assertTrue(Files.size(dir.resolve("empty.png")) > 0);
     }
 
+    /** legendOutside puts the legend under the plot: no legend box over the data, the swatches below the axis. */
+    @Test
+    void legendOutsideLeavesThePlotAreaToTheData() {
+        Color box = new Color(180, 180, 180);
+        double[] x = {0, 1}, y = {1, 1};   // a line along the top, where the inside legend sits
+        BufferedImage inside = new LineChart("in").size(600, 400).series("top", x, y).render();
+        BufferedImage outside = new LineChart("out").size(600, 400).series("top", x, y).legendOutside(true).render();
+        int top = 16 + 19, bottom = 400 - 46;
+        assertTrue(count(inside, box, 72, 582, top, bottom) > 50, "the default legend is boxed inside the plot");
+        assertEquals(0, count(outside, box, 72, 582, top, bottom), "no legend box inside the plot");
+        assertTrue(count(outside, BLUE, 0, 600, 400 - 20, 400) > 20, "the legend's swatch sits below the x axis");
+    }
+
+    /** A marker is a vertical line at its x; a heading adds its lines above the panels. */
+    @Test
+    void markersAndHeading(@TempDir Path dir) throws IOException {
+        BufferedImage img = new LineChart("m").size(600, 400).series("ramp", new double[] {0, 10}, new double[] {0, 1})
+                .marker("x = 5", 5).render();
+        int left = 72, right = 600 - 18, px = (left + right) / 2;
+        Color gray = new Color(90, 90, 90);
+        assertTrue(count(img, gray, px - 1, px + 2, 60, 340) > 100, "a dashed vertical line mid-plot");
+        assertEquals(0, count(img, gray, left + 10, px - 10, 60, 340), "and nowhere else");
+
+        Path png = dir.resolve("panels.png");
+        LineChart a = new LineChart("a").series("s", new double[] {0, 1}), b = new LineChart("b").series("s", new double[] {1, 0});
+        LineChart.writePanels(png, 2, List.of(a, b), 300, 200, List.of("heading PASS", "a second line"));
+        BufferedImage p = ImageIO.read(png.toFile());
+        assertEquals(600, p.getWidth());
+        assertTrue(p.getHeight() > 200 + 30, "the heading adds height: " + p.getHeight());
+        assertTrue(count(p, Color.BLACK, 0, 600, 0, p.getHeight() - 200) > 30, "heading text is drawn");
+    }
+
     @Test
     void rejectsBadInput(@TempDir Path dir) {
         assertThrows(IllegalArgumentException.class, () -> new LineChart("x").series("s", new double[2], new double[3]));

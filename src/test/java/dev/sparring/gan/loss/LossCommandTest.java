@@ -12,6 +12,7 @@ import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** {@code sparring loss list} and {@code sparring loss check}, run through picocli with captured output. */
 class LossCommandTest {
@@ -47,6 +48,14 @@ class LossCommandTest {
         assertTrue(r.out.contains("verdict: PASS"), r.out);
         assertTrue(r.out.contains("1.386294  (= 2 ln 2)"), r.out);
         assertTrue(Files.size(png) > 1000);
+        // an existing file is replaced only when asked
+        byte[] before = Files.readAllBytes(png);
+        Run again = run("check", "nsgan", "--png", png.toString());
+        assertEquals(2, again.code, again.err);
+        assertTrue(again.err.contains("--overwrite"), again.err);
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(png)));
+        assertEquals(0, run("check", "nsgan", "--png", png.toString(), "--overwrite").code);
+        assertFalse(java.util.Arrays.equals(before, Files.readAllBytes(png)));
     }
 
     @Test

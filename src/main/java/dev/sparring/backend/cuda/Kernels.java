@@ -1,0 +1,91 @@
+package dev.sparring.backend.cuda;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Our kernels ({@code kernels/*.cu}), loaded once per backend: one module per kernel family, and a handle per entry
+ * point, named as in the .cu file. Closing unloads the modules.
+ */
+final class Kernels implements AutoCloseable {
+
+    /** A kernel entry point: its CUfunction and its name (for errors and step-graph messages). */
+    record Kernel(MemorySegment function, String name) { }
+
+    // activations.cu
+    final Kernel reluForward, leakyReluForward, tanhForward, sigmoidForward;
+    final Kernel reluBackward, leakyReluBackward, tanhBackward, sigmoidBackward;
+    final Kernel biasAdd, biasBackward;
+    // gan_losses.cu
+    final Kernel criticLoss, generatorLoss;
+    // optim.cu
+    final Kernel adamStep, rmspropStep, sgdStep, clampParams;
+    // reduce.cu
+    final Kernel sumSquares, axpy, scale;
+    // noise.cu
+    final Kernel philoxNormal, philoxWords;
+    // data.cu
+    final Kernel gatherImages;
+    // batchnorm.cu
+    final Kernel bnForwardTrain, bnForwardEval, bnBackward;
+
+    private final Releases modules = new Releases();
+    private final String image;     // what the activations module was loaded from, for the backend's description
+
+    /** Loads every family for a device of compute capability {@code major.minor}; on failure unloads what it loaded. */
+    Kernels(KernelBuild build, int major, int minor) {
+        try {
+            CudaModules.Loaded act = load(build, "activations", major, minor);
+            image = act.image().ptx() ? "PTX compute_" + build.ptxArch() + " (JIT)"
+                    : act.image().resource().replaceAll(".*\\.(sm_\\d+)\\.cubin$", "$1 cubin");
+            reluForward = fn(act, "relu_forward");
+            leakyReluForward = fn(act, "leaky_relu_forward");
+            tanhForward = fn(act, "tanh_forward");
+            sigmoidForward = fn(act, "sigmoid_forward");
+            reluBackward = fn(act, "relu_backward");
+            leakyReluBackward = fn(act, "leaky_relu_backward");
+            tanhBackward = fn(act, "tanh_backward");
+            sigmoidBackward = fn(act, "sigmoid_backward");
+            biasAdd = fn(act, "bias_add");
+            biasBackward = fn(act, "bias_backward");
+            CudaModules.Loaded loss = load(build, "gan_losses", major, minor);
+            criticLoss = fn(loss, "critic_loss");
+            generatorLoss = fn(loss, "generator_loss");
+            CudaModules.Loaded optim = load(build, "optim", major, minor);
+            adamStep = fn(optim, "adam_step");
+            rmspropStep = fn(optim, "rmsprop_step");
+            sgdStep = fn(optim, "sgd_step");
+            clampParams = fn(optim, "clamp_params");
+            CudaModules.Loaded reduce = load(build, "reduce", major, minor);
+            sumSquares = fn(reduce, "sum_squares");
+            axpy = fn(reduce, "axpy");
+            scale = fn(reduce, "scale");
+            CudaModules.Loaded noise = load(build, "noise", major, minor);
+            philoxNormal = fn(noise, "philox_normal");
+            philoxWords = fn(noise, "philox_words");
+            gatherImages = fn(load(build, "data", major, minor), "gather_images");
+            CudaModules.Loaded bn = load(build, "batchnorm", major, minor);
+            bnForwardTrain = fn(bn, "bn_forward_train");
+            bnForwardEval = fn(bn, "bn_forward_eval");
+            bnBackward = fn(bn, "bn_backward");
+        } catch (RuntimeException | Error failure) {
+            modules.releaseAll(failure);
+            throw failure;
+        }
+    }
+
+    private CudaModules.Loaded load(KernelBuild build, String family, int major, int minor) {
+        CudaModules.Loaded m = CudaModules.load(build, family, major, minor);
+        modules.push(() -> CudaDriver.moduleUnload(m.module()));
+        return m;
+    }
+
+    private static Kernel fn(CudaModules.Loaded module, String name) {
+        return new Kernel(CudaDriver.moduleGetFunction(module.module(), name), name);
+    }
+
+    /** "sm_90 cubin" or "PTX compute_80 (JIT)": what the kernels were loaded from. */
+    String image() { return image; }
+
+    @Override
+    public void close() { modules.releaseAll(null); }
+}
