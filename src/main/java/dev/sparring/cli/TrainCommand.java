@@ -8,6 +8,7 @@ import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
+import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.TrainerDefaults;
@@ -154,6 +155,8 @@ public final class TrainCommand implements Callable<Integer> {
             cfg = freshConfig();
         }
         checkLoss(cfg.loss(), resume != null);
+        // before the data: an image size no model takes is the error to report, not the data's size
+        if (!cfg.model().equals("mlp") && !Datasets.isPoints(cfg.data())) Dcgan.requireImageSize(cfg.imageSize());
         Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale(), cfg.skipBadImages(), System.err::println);
         // resolve "auto" choices so that config.json and checkpoints say what actually ran
         boolean points = ds instanceof Mixture2D;

@@ -30,12 +30,17 @@ import java.util.List;
 public final class Dcgan {
     private Dcgan() { }
 
+    /** Refuses an image side the DCGAN is not built for (it takes 28, 32 or 64 px). */
+    public static void requireImageSize(int imageSize) {
+        if (imageSize != 28 && imageSize != 32 && imageSize != 64) {
+            throw new UserError("--image-size " + imageSize + ": the DCGAN is built for 28, 32 or 64 px");
+        }
+    }
+
     /** Size of a DCGAN: image side (28, 32 or 64), channels, latent size and feature widths. */
     public record Config(int imageSize, int channels, int nz, int ngf, int ndf) {
         public Config {
-            if (imageSize != 28 && imageSize != 32 && imageSize != 64) {
-                throw new UserError("DCGAN image size must be 28, 32 or 64, got " + imageSize);
-            }
+            requireImageSize(imageSize);
             if (channels < 1) throw new UserError("channels must be >= 1, got " + channels);
             if (nz < 1 || ngf < 1 || ndf < 1) throw new UserError("nz, ngf, ndf must be >= 1");
         }

@@ -97,6 +97,16 @@ class CliTest {
     }
 
     @Test
+    void anImageSizeTheDcganDoesNotTakeIsReportedBeforeTheData(@TempDir Path dir) {
+        Run r = run("train", "--image-size", "40", "--upscale", "--steps", "1", "--out", dir.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--image-size 40: the DCGAN is built for 28, 32 or 64 px"), r.err());
+        r = run("train", "--image-size", "40", "--steps", "1", "--out", dir.toString());
+        assertTrue(r.err().contains("--image-size 40: the DCGAN is built for 28, 32 or 64 px") && !r.err().contains("--upscale"),
+                "no advice to upscale to a size that is refused anyway: " + r.err());
+    }
+
+    @Test
     void badSchedulesAndBetasGetOneLineNamingTheFlag(@TempDir Path dir) {
         record Case(String[] args, String message) { }
         for (Case c : List.of(
@@ -454,7 +464,7 @@ class CliTest {
         Run r = run(tinyRing(dir, "--loss", "wgan", "--steps", "2"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("2 steps (endless data, no epochs)"), r.err());
-        assertTrue(r.err().contains("optimizer rmsprop (alpha 0.99), lr D 0.00005, G 0.00005, constant; 5 critic steps per generator "
+        assertTrue(r.err().contains("optimizer rmsprop (alpha 0.99), lr D 0.0002, G 0.0002, constant; 5 critic steps per generator "
                 + "step, weights clipped to [-0.01, 0.01], alternating updates, batch 16"), r.err());
         // sample names its own flag
         Run s = run("sample", "--checkpoint", dir.resolve("nothing").toString(), "--device", "cpu");
