@@ -55,7 +55,10 @@ public final class Trainer implements AutoCloseable {
     private PhaseListener phases = NO_PHASES;      // benchmarks time the phases of a step through this
     private StepGraph graph;                       // steps run through it when set (useStepGraph)
 
-    /** Told when each phase of a step ends ("data", "G forward", "D forward", "loss", ...); for benchmarks. */
+    /**
+     * Told when each phase of a step ends ("data", "G forward", "zero grads", "D forward", "loss", "D backward",
+     * "grad norms", "optimizers", "clip", "G backward"); for benchmarks.
+     */
     @FunctionalInterface
     public interface PhaseListener {
         void ended(String phase);
@@ -190,6 +193,7 @@ public final class Trainer implements AutoCloseable {
         Tensor xReal = nextReal();
         Tensor xFake = sampleFake();
         d.zeroGrad();
+        phases.ended("zero grads");
         Tensor tReal = d.forward(xReal, Pass.train(0));
         Tensor tFake = d.forward(xFake, Pass.train(1));
         phases.ended("D forward");
@@ -201,13 +205,17 @@ public final class Trainer implements AutoCloseable {
         be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
         phases.ended("grad norms");
         optD.step();
-        if (clip != null) clip.apply();
         phases.ended("optimizers");
+        if (clip != null) {
+            clip.apply();
+            phases.ended("clip");
+        }
         return xFake;
     }
 
     private void generatorStep(Tensor xFake, int row) {
         g.zeroGrad();
+        phases.ended("zero grads");
         Tensor tFake = d.forward(xFake, Pass.train(1));
         phases.ended("D forward");
         be.generatorLoss(kernel, dtGen, tFake, stats, row + Metrics.G_LOSS);
@@ -227,6 +235,7 @@ public final class Trainer implements AutoCloseable {
         Tensor xFake = sampleFake();
         d.zeroGrad();
         g.zeroGrad();
+        phases.ended("zero grads");
         Tensor tReal = d.forward(xReal, Pass.train(0));
         Tensor tFake = d.forward(xFake, Pass.train(1));
         phases.ended("D forward");
@@ -243,7 +252,11 @@ public final class Trainer implements AutoCloseable {
         be.sumSquares(g.grads(), stats, row + Metrics.GRAD_G);
         phases.ended("grad norms");
         optD.step();
-        if (clip != null) clip.apply();
+        if (clip != null) {
+            phases.ended("optimizers");
+            clip.apply();
+            phases.ended("clip");
+        }
         optG.step();
         phases.ended("optimizers");
     }
