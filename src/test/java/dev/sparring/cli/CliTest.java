@@ -454,7 +454,7 @@ class CliTest {
         Run r = run(tinyRing(dir, "--loss", "wgan", "--steps", "2"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("2 steps (endless data, no epochs)"), r.err());
-        assertTrue(r.err().contains("optimizer rmsprop (alpha 0.99), lr D 0.00005, G 0.00005, constant; 5 critic steps per generator "
+        assertTrue(r.err().contains("optimizer rmsprop (alpha 0.99), lr D 0.0002, G 0.0002, constant; 5 critic steps per generator "
                 + "step, weights clipped to [-0.01, 0.01], alternating updates, batch 16"), r.err());
         // sample names its own flag
         Run s = run("sample", "--checkpoint", dir.resolve("nothing").toString(), "--device", "cpu");
