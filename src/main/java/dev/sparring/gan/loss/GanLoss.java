@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A GAN loss in Sparring's one convention: the critic outputs a raw scalar t per sample and
+ * A GAN loss in Sparring's one convention (its definition: the backends run its {@link #kernel()} programs, the
+ * trainer takes a {@code train.TrainLoss} made from it): the critic outputs a raw scalar t per sample and
  * <b>maximises E_real phi(t) + E_fake psi(t)</b>; the generator <b>minimises E_fake beta(t)</b>.
  * The critic scores real samples high (psi' &lt; 0 where the critic can be optimal; D(x) = sigmoid(t) is
  * the probability that x is real). The backends report L_D = -(mean phi(t_real) + mean psi(t_fake)) and
