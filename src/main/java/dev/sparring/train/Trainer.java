@@ -2,7 +2,7 @@ package dev.sparring.train;
 
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.ImageDataset;
@@ -40,7 +40,7 @@ public final class Trainer implements AutoCloseable {
     private final TrainConfig cfg;
     private final Backend be;
     private final TrainLoss loss;
-    private final LossKernel kernel;
+    private final CompiledLoss compiled;
     private final Network g, d;
     private final Optimizer optG, optD;
     private final WeightClip clip;
@@ -90,7 +90,7 @@ public final class Trainer implements AutoCloseable {
         this.cfg = cfg;
         this.be = be;
         this.loss = loss;
-        this.kernel = loss.kernel();
+        this.compiled = loss.compiled();
         NoiseStream init = NoiseStream.derive(cfg.seed(), "init");
         boolean points = data instanceof Mixture2D;
         String model = cfg.model().equals("auto") ? (points ? "mlp" : "dcgan") : cfg.model();
@@ -193,7 +193,7 @@ public final class Trainer implements AutoCloseable {
         Tensor tReal = d.forward(xReal, Pass.REAL);
         Tensor tFake = d.forward(xFake, Pass.FAKE);
         phases.ended("D forward");
-        be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
+        be.criticLoss(compiled, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
         phases.ended("loss");
         d.backward(dtReal, Pass.REAL, false, true);
         d.backward(dtFake, Pass.FAKE, false, true);
@@ -210,7 +210,7 @@ public final class Trainer implements AutoCloseable {
         g.zeroGrad();
         Tensor tFake = d.forward(xFake, Pass.FAKE);
         phases.ended("D forward");
-        be.generatorLoss(kernel, dtGen, tFake, stats, row + Metrics.G_LOSS);
+        be.generatorLoss(compiled, dtGen, tFake, stats, row + Metrics.G_LOSS);
         phases.ended("loss");
         Tensor dx = d.backward(dtGen, Pass.FAKE, true, false);
         phases.ended("D backward");
@@ -230,8 +230,8 @@ public final class Trainer implements AutoCloseable {
         Tensor tReal = d.forward(xReal, Pass.REAL);
         Tensor tFake = d.forward(xFake, Pass.FAKE);
         phases.ended("D forward");
-        be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
-        be.generatorLoss(kernel, dtGen, tFake, stats, row + Metrics.G_LOSS);
+        be.criticLoss(compiled, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
+        be.generatorLoss(compiled, dtGen, tFake, stats, row + Metrics.G_LOSS);
         phases.ended("loss");
         // G's gradient through the critic as it is now, before either update
         Tensor dx = d.backward(dtGen, Pass.FAKE, true, false);

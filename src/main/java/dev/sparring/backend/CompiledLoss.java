@@ -7,11 +7,11 @@ package dev.sparring.backend;
  * so the CPU interprets exactly the same program that the GPU kernel runs.
  *
  * <p>One loss, three types, one per layer: {@code gan.loss.GanLoss} is the loss itself (formulas, design check,
- * recommended settings), and {@code GanLoss.kernel()} makes this, its compiled programs, which is all a backend
+ * recommended settings), and {@code GanLoss.compiled()} makes this, its compiled programs, which is all a backend
  * sees; {@code train.TrainLoss} is what the trainer takes: this plus the loss's spec and equilibrium values.
  */
-public record LossKernel(String name,
-                         ScalarProgram phi, ScalarProgram dphi,
-                         ScalarProgram psi, ScalarProgram dpsi,
-                         ScalarProgram beta, ScalarProgram dbeta) {
+public record CompiledLoss(String name,
+                           ScalarProgram phi, ScalarProgram dphi,
+                           ScalarProgram psi, ScalarProgram dpsi,
+                           ScalarProgram beta, ScalarProgram dbeta) {
 }
