@@ -9,13 +9,18 @@
 #                                           bin/sparring); env.sh unpacks it on first use
 #   junit-platform-console-standalone-*.jar JUnit's console launcher, the version that matches pom.xml's JUnit
 #   test-classes/                           target/test-classes: the compiled tests and their resources
+#   selftest/                               the host CUDA simulator's driver self-test (driver_selftest, built by
+#                                           native/cudasim/build.sh with g++) and nvcc's kernels.ptx and
+#                                           kernels.sm_90.cubin of its test kernels: the session runs
+#                                           driver_selftest --cuda-only against the GPU machine's libcuda.so.1
 #   env.sh                                  sourced: unpacks the bundle, exports SPARRING_HOME and SPARRING_JAVA
 #   run-tests.sh                            runs chosen test classes: run-tests.sh REPORTS_DIR --select-class ...
 #   KIT.txt                                 what went in
 #
 # The jar and the test classes are rebuilt (./build -q package -DskipTests) when they are missing or older than
-# src/, pom.xml or kernels/. The bundle is rebuilt when it is older than the jar. Fetching the JUnit launcher needs
-# Maven Central once (then the local Maven repository has it).
+# src/, pom.xml or kernels/. The bundle is rebuilt when it is older than the jar. The self-test is built (or found up
+# to date) in target/cudasim; it needs g++ and nvcc. Fetching the JUnit launcher needs Maven Central once (then the
+# local Maven repository has it).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,6 +44,16 @@ if [ ! -f "$bundle" ] || [ "$jar" -nt "$bundle" ] || [ "$here/native/build-bundl
   "$here/native/build-bundle.sh" "$here/target/bundle"
 fi
 
+# The driver self-test and nvcc's images of its test kernels (build.sh builds nothing when target/cudasim is current).
+"$here/native/cudasim/build.sh" "$here/target/cudasim" || { echo "gpu-kit: native/cudasim/build.sh failed (see above)" >&2; exit 1; }
+selftest="$here/target/cudasim/selftest"
+for f in driver_selftest kernels.ptx kernels.sm_90.cubin; do
+  if [ ! -f "$selftest/$f" ]; then
+    echo "gpu-kit: $selftest/$f is missing: the self-test needs g++ and nvcc (see native/cudasim/build.sh)" >&2
+    exit 1
+  fi
+done
+
 junit_version="$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' "$here/pom.xml" | head -n 1)"
 [ -n "$junit_version" ] || { echo "gpu-kit: no <junit.version> in pom.xml" >&2; exit 1; }
 platform_version="1.${junit_version#5.}"          # JUnit Jupiter 5.x.y ships with Platform 1.x.y
@@ -52,6 +67,8 @@ echo "gpu-kit: fetching $standalone ..."
 [ -f "$kit.tmp/$standalone" ] || { echo "gpu-kit: $standalone did not arrive in $kit.tmp" >&2; exit 1; }
 cp "$bundle" "$kit.tmp/"
 cp -r "$tests" "$kit.tmp/test-classes"
+mkdir -p "$kit.tmp/selftest"
+cp "$selftest/driver_selftest" "$selftest/kernels.ptx" "$selftest/kernels.sm_90.cubin" "$kit.tmp/selftest/"
 cp "$here/bench/gpu/kit-env.sh" "$kit.tmp/env.sh"
 cp "$here/bench/gpu/run-tests.sh" "$kit.tmp/run-tests.sh"
 chmod +x "$kit.tmp/run-tests.sh"
@@ -61,6 +78,8 @@ chmod +x "$kit.tmp/run-tests.sh"
   echo "built:  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "junit:  $standalone (Jupiter $junit_version)"
   echo "tests:  $(find "$kit.tmp/test-classes" -name '*Test.class' | wc -l) test classes"
+  newest() { objdump -T "$selftest/driver_selftest" 2>/dev/null | grep -o "$1"'_[0-9.]*' | sort -uV | tail -n 1; }
+  echo "selftest: driver_selftest (needs $(newest GLIBC) and $(newest GLIBCXX)), kernels.ptx, kernels.sm_90.cubin"
   echo
   tar -xJOf "$bundle" sparring-linux-x86_64/BUILD.txt
 } > "$kit.tmp/KIT.txt"

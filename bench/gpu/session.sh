@@ -5,16 +5,22 @@
 #   bash bench/gpu/session.sh            (from the repository root, with .gpu-kit/ built by native/build-gpu-kit.sh)
 #
 # Every stage has its own time limit and the session goes on after a failure; the whole session keeps within
-# SESSION_BUDGET seconds (default 540, under the device tool's 600 s per command): a stage that would not fit in
-# what is left is skipped. The stages, in order of what matters most:
+# SESSION_BUDGET seconds (default 480: a session stays within 8 minutes of the device's time): a stage that would
+# not fit in what is left is skipped. The stages, in order of what matters most:
 #   env          nvidia-smi; PyTorch, CUDA and cuDNN versions; the libcuda/libcublas/libcudnn files PyTorch loads
 #   doctor-auto  sparring doctor with Sparring's own library search (nothing exported)
 #   doctor       sparring doctor with LD_LIBRARY_PATH and SPARRING_LIBCUDA/LIBCUBLAS/LIBCUDNN set to PyTorch's files;
 #                every later stage runs with these, and CPATH pointing at the wheels' headers
+#   selftest-driver  the host CUDA simulator's driver self-test against the real driver: driver_selftest --cuda-only
+#                (the checks of CUDA's own rules, with nvcc's images of its test kernels; native/cudasim/README.md)
 #   test-runtime CudaRuntimeTest, NativeLibrariesTest, NativeSignaturesTest (FFM bindings vs the C headers)
 #   test-parity  CudaParityTest and CudaTrainingTest: every Backend op, 20 DCGAN steps and checkpoints, GPU vs CPU twin
+#   test-graphs  CudaGraphTest: training steps through a CUDA graph equal op-by-op steps bit for bit
 #   test-golden  PyTorchGoldenTest (CPU and CUDA) against the committed golden file
-#   test-parity  ... and CudaGraphTest: training steps through a CUDA graph equal op-by-op steps bit for bit
+#   sanitize-memcheck, sanitize-initcheck, sanitize-racecheck
+#                the parity tests (SESSION_SANITIZE_TESTS) under compute-sanitizer's memcheck (out-of-bounds and
+#                misaligned accesses, CUDA API errors), initcheck (reads of device memory nobody wrote) and racecheck
+#                (shared-memory hazards); exit status 86 when the tool reported errors
 #   bench        sparring bench: DCGAN 64 px, batch 128, float32 (then with --cuda-graphs, with our batch-norm
 #                kernels instead of cuDNN's, and with --tf32)
 #   torch-bench  bench/pytorch/dcgan_bench.py: eager, strict float32, channels_last + bf16
@@ -23,10 +29,16 @@
 #   bench-check  sparring bench --check-steps 2 at a smaller size: CUDA training steps against the CPU's
 #   torch-compile dcgan_bench.py with torch.compile
 # Output: a stage table on stdout (last), and in $OUT (at most 8 files): log.txt (everything), summary.md, env.txt,
-# bench.jsonl (every benchmark's JSON line), junit.tar.gz (XML reports, JVM crash logs), train.tar.gz (the run folder),
-# samples.png (the last sample grid), dcgan32-gpu.safetensors (the golden file written here).
+# bench.jsonl (every benchmark's JSON line), reports.tar.gz (JUnit XML reports, the self-test's and the sanitizers'
+# output, JVM crash logs), train.tar.gz (the run folder), samples.png (the last sample grid), dcgan32-gpu.safetensors
+# (the golden file written here). summary.md and reports.tar.gz are rewritten after every stage, so a session cut
+# short leaves what its finished stages found.
 # Extra arguments: SESSION_BENCH_ARGS for every `sparring bench`, SESSION_TORCH_ARGS for every dcgan_bench.py run,
-# SESSION_TRAIN_STEPS for the train stage (default 200).
+# SESSION_TRAIN_STEPS for the train stage (default 200), SESSION_SANITIZE_TESTS for the sanitizer stages (JUnit
+# selectors; default the parity tests), SESSION_SANITIZER (the compute-sanitizer to run; default the one on PATH or
+# in /usr/local/cuda). Which stages: SESSION_ONLY (stage names or globs, space-separated: only these run) and
+# SESSION_SKIP (these do not), e.g. SESSION_SKIP='sanitize-*' for a session of speed figures, or
+# SESSION_ONLY='env kit doctor selftest-driver sanitize-*' for one of checks (later stages need env and doctor).
 # Rehearsal without a GPU: SESSION_SIMULATE=target/cudasim (built by ./build test, see native/cudasim/README.md)
 # runs the Sparring stages on the host CUDA simulator, to catch a broken kit or script before a GPU session, e.g.
 #   SESSION_SIMULATE=$PWD/target/cudasim SESSION_TRAIN_STEPS=10 OUT=/tmp/rehearsal \
@@ -40,7 +52,7 @@ mkdir -p "$OUT"
 WORK="${SESSION_WORK:-/tmp/sparring-session}"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-BUDGET="${SESSION_BUDGET:-540}"
+BUDGET="${SESSION_BUDGET:-480}"
 T0=$(date +%s)
 LOG="$OUT/log.txt"
 : > "$LOG"
@@ -49,13 +61,48 @@ printf 'stage\tstatus\tseconds\n' > "$WORK/stages.tsv"
 
 note() { echo "$*" | tee -a "$LOG"; }
 
+# wanted NAME: whether SESSION_ONLY and SESSION_SKIP (globs, space-separated) let stage NAME run.
+wanted() {
+  local name="$1" p only skip hit=1
+  read -ra only <<< "${SESSION_ONLY:-}"
+  read -ra skip <<< "${SESSION_SKIP:-}"
+  if [ "${#only[@]}" -gt 0 ]; then
+    for p in "${only[@]}"; do
+      # shellcheck disable=SC2254
+      case "$name" in $p) hit=0 ;; esac
+    done
+    [ "$hit" = 0 ] || return 1
+  fi
+  for p in "${skip[@]}"; do
+    # shellcheck disable=SC2254
+    case "$name" in $p) return 1 ;; esac
+  done
+  return 0
+}
+
+# reports.tar.gz in $OUT: the JUnit reports, the self-test's and the sanitizers' output and any JVM crash log so far
+# (written aside and moved, so that a session cut short leaves a whole archive).
+pack_reports() {
+  mkdir -p "$WORK/junit"
+  cp "$repo"/hs_err_pid*.log "$WORK/junit/" 2>/dev/null
+  local parts=() d
+  for d in junit selftest sanitizer; do [ -d "$WORK/$d" ] && parts+=("$d"); done
+  tar -C "$WORK" -czf "$OUT/reports.tar.gz.tmp" "${parts[@]}" && mv "$OUT/reports.tar.gz.tmp" "$OUT/reports.tar.gz"
+}
+
 # stage NAME LIMIT_SECONDS COMMAND...: runs COMMAND (a function exported with export -f, or a program) with its output
-# in the log, within LIMIT and what is left of the budget; records ok / failed (rc) / timeout / skipped.
+# in the log, within LIMIT and what is left of the budget; records ok / failed (rc) / timeout / skipped, then
+# rewrites summary.md, reports.tar.gz and bench.jsonl in $OUT.
 stage() {
   local name="$1" limit="$2"; shift 2
   local left=$(( BUDGET - ($(date +%s) - T0) ))
   local t=$(( limit < left - 5 ? limit : left - 5 ))
   local status
+  if ! wanted "$name"; then
+    printf '%s\t%s\t0\n' "$name" "skipped (SESSION_ONLY/SESSION_SKIP)" >> "$WORK/stages.tsv"
+    note "[$name] skipped (SESSION_ONLY/SESSION_SKIP)"
+    return 0
+  fi
   if [ "$t" -lt 15 ]; then
     status="skipped (${left}s of the budget left)"
     printf '%s\t%s\t0\n' "$name" "$status" >> "$WORK/stages.tsv"
@@ -79,6 +126,8 @@ stage() {
   printf '%s\t%s\t%s\n' "$name" "$status" "$d" >> "$WORK/stages.tsv"
   note "[$name] $status in ${d}s"
   summarize > "$OUT/summary.md" 2>> "$LOG"
+  pack_reports 2>> "$LOG"
+  if [ -f "$WORK/bench.jsonl" ]; then cp "$WORK/bench.jsonl" "$OUT/"; fi
   return 0
 }
 
@@ -93,8 +142,13 @@ env_stage() {
   uname -a
   nproc
   free -g
-  which python3 nvcc g++ || true
+  which python3 nvcc g++ compute-sanitizer || true
   nvcc --version || true
+  { set +x; } 2>/dev/null
+  local cs
+  cs="$(sanitizer)"
+  set -x
+  "$cs" --version || true
   timeout 30 find /usr /opt /lib /lib64 /root \( -name 'libcudnn.so*' -o -name 'libcublas.so*' -o -name 'libcuda.so*' \) 2>/dev/null | head -n 30
   python3 - <<'EOF'
 import glob, os, site, torch
@@ -141,6 +195,49 @@ run_tests() {
   .gpu-kit/run-tests.sh "$WORK/junit/$name" "$@"
 }
 
+# The simulator's driver self-test, CUDA's rules only, against this machine's driver (PyTorch's libcuda.so.1 where
+# the env stage found it); in a rehearsal, against the simulator's self-test driver (which has the test kernels).
+selftest_stage() {
+  local lib="${SPARRING_LIBCUDA:-libcuda.so.1}"
+  if [ -n "${SESSION_SIMULATE:-}" ]; then lib="$SESSION_SIMULATE/selftest/libcuda.so.1"; fi
+  mkdir -p "$WORK/selftest"
+  echo "+ .gpu-kit/selftest/driver_selftest --cuda-only $lib .gpu-kit/selftest"
+  .gpu-kit/selftest/driver_selftest --cuda-only "$lib" .gpu-kit/selftest > "$WORK/selftest/driver.txt" 2>&1
+  local rc=$?
+  cat "$WORK/selftest/driver.txt"
+  return $rc
+}
+
+# The compute-sanitizer to run: SESSION_SANITIZER, else the one on PATH or in the CUDA toolkit's folders.
+sanitizer() {
+  local c
+  for c in "${SESSION_SANITIZER:-}" "$(command -v compute-sanitizer 2>/dev/null)" /usr/local/cuda/bin/compute-sanitizer \
+           /usr/local/cuda/compute-sanitizer/compute-sanitizer; do
+    if [ -n "$c" ] && [ -x "$c" ]; then echo "$c"; return 0; fi
+  done
+  echo "compute-sanitizer"
+  return 1
+}
+
+# sanitize_stage TOOL: the parity tests under compute-sanitizer's TOOL, its report in $WORK/sanitizer/TOOL.txt
+# (device backtraces only: the JVM's host frames say nothing), the tests' in $WORK/junit/sanitize-TOOL. Exit
+# status 86 when the tool reported errors, else the tests' (1: a test failed).
+sanitize_stage() {
+  local tool="$1" cs
+  cs="$(sanitizer)" || { echo "sanitize: no compute-sanitizer (SESSION_SANITIZER, PATH, /usr/local/cuda)"; return 127; }
+  . .gpu-kit/env.sh
+  mkdir -p "$WORK/sanitizer"
+  local tests
+  read -ra tests <<< "${SESSION_SANITIZE_TESTS:---select-class dev.sparring.backend.cuda.CudaParityTest --select-class dev.sparring.train.CudaTrainingTest}"
+  echo "+ $cs --tool $tool ... .gpu-kit/run-tests.sh $WORK/junit/sanitize-$tool ${tests[*]}"
+  "$cs" --tool "$tool" --target-processes all --launch-timeout 0 --error-exitcode 86 --print-limit 100 \
+    --show-backtrace device --log-file "$WORK/sanitizer/$tool.txt" \
+    .gpu-kit/run-tests.sh "$WORK/junit/sanitize-$tool" "${tests[@]}"
+  local rc=$?
+  grep -E '^=+ (ERROR SUMMARY|RACECHECK SUMMARY|LEAK SUMMARY)' "$WORK/sanitizer/$tool.txt" 2>/dev/null
+  return $rc
+}
+
 bench_stage() {
   . .gpu-kit/env.sh
   set -x
@@ -175,7 +272,8 @@ golden_gpu_stage() {
   SPARRING_GOLDEN="$WORK/dcgan32-gpu.safetensors" run_tests golden-gpu --select-class dev.sparring.golden.PyTorchGoldenTest
 }
 
-export -f env_stage kit_stage doctor_stage run_tests bench_stage torch_bench_stage train_stage golden_gpu_stage
+export -f env_stage kit_stage doctor_stage run_tests selftest_stage sanitizer sanitize_stage bench_stage torch_bench_stage \
+  train_stage golden_gpu_stage
 
 note "session: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), budget ${BUDGET}s"
 {
@@ -208,11 +306,16 @@ fi
 stage doctor 60 doctor_stage
 { echo "# env"; sed -n '/=== \[env\]/,/=== \[kit\]/p' "$LOG"; echo "# doctor"; sed -n '/=== \[doctor\]/,$p' "$LOG"; } > "$OUT/env.txt"
 
+stage selftest-driver 60 selftest_stage
+
 stage test-runtime 90 run_tests runtime --select-class dev.sparring.backend.cuda.CudaRuntimeTest \
   --select-class dev.sparring.backend.cuda.NativeLibrariesTest --select-class dev.sparring.backend.cuda.NativeSignaturesTest
 stage test-parity 180 run_tests parity --select-class dev.sparring.backend.cuda.CudaParityTest --select-class dev.sparring.train.CudaTrainingTest
 stage test-graphs 90 run_tests graphs --select-class dev.sparring.train.CudaGraphTest
 stage test-golden 60 run_tests golden --select-class dev.sparring.golden.PyTorchGoldenTest
+stage sanitize-memcheck 120 sanitize_stage memcheck
+stage sanitize-initcheck 100 sanitize_stage initcheck
+stage sanitize-racecheck 100 sanitize_stage racecheck
 stage bench 120 bench_stage
 stage bench-graphs 90 bench_stage --cuda-graphs --phase-iters 0
 stage bench-bn 90 bench_stage --batch-norm kernels
@@ -226,9 +329,8 @@ stage torch-compile 180 torch_bench_stage compile compile
 # ---------------------------------------------------------------- collect
 
 [ -f "$WORK/bench.jsonl" ] && cp "$WORK/bench.jsonl" "$OUT/"
-mkdir -p "$WORK/junit"
-cp "$repo"/hs_err_pid*.log "$WORK/junit/" 2>/dev/null && note "session: JVM crash logs (hs_err_pid*.log) are in junit.tar.gz"
-tar -C "$WORK" -czf "$OUT/junit.tar.gz" junit
+ls "$repo"/hs_err_pid*.log >/dev/null 2>&1 && note "session: JVM crash logs (hs_err_pid*.log) are in reports.tar.gz (junit/)"
+pack_reports 2>> "$LOG"
 if [ -d "$WORK/runs/mnist-cuda" ]; then
   tar -C "$WORK/runs" -czf "$OUT/train.tar.gz" mnist-cuda
   last="$(ls "$WORK/runs/mnist-cuda/samples/"*.png 2>/dev/null | tail -n 1)"

@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Summary of a GPU session (bench/gpu/session.sh) as markdown: stages, tests, throughput, phases, training.
+"""Summary of a GPU session (bench/gpu/session.sh) as markdown: stages, tests, the driver self-test, the sanitizers,
+throughput, phases, training.
 
     python3 bench/gpu/summarize.py WORK_DIR
 
 WORK_DIR holds what session.sh wrote: header.txt, facts.txt, stages.tsv, bench.jsonl (sparring bench and dcgan_bench.py JSON lines),
-junit/<group>/TEST-junit-jupiter.xml and runs/mnist-cuda/metrics.jsonl. Missing parts are left out. Standard library
-only.
+junit/<group>/TEST-junit-jupiter.xml, selftest/driver.txt (driver_selftest --cuda-only), sanitizer/<tool>.txt
+(compute-sanitizer's reports) and runs/mnist-cuda/metrics.jsonl. Missing parts are left out. Standard library only.
 """
+import collections
 import glob
 import json
 import os
+import re
 import sys
 import xml.etree.ElementTree as ET
 
@@ -59,6 +62,79 @@ def tests(work):
     if not out:
         return []
     return ["## Tests", "", "| group | tests | passed | failed | skipped |", "|---|---:|---:|---:|---:|"] + out + [""]
+
+
+def selftest(work):
+    """driver_selftest --cuda-only against the machine's driver: its last line, the count of each kind of line, and
+    every failed check (each one a place where the simulator's reading of CUDA and the driver disagree, or a wrong
+    expectation)."""
+    path = os.path.join(work, "selftest", "driver.txt")
+    if not os.path.exists(path):
+        return []
+    lines = [line.rstrip("\n") for line in open(path, errors="replace")]
+    count = collections.Counter(line.split(" ", 1)[0] for line in lines if line.startswith(("PASS ", "FAIL ", "SKIP ")))
+    last = next((line for line in reversed(lines) if re.match(r"(PASS|FAIL): \d+ checks", line)), None)
+    out = ["## Driver self-test on this driver (CUDA's rules only)", "",
+           f"- {last or 'no final line: it was cut short or did not start (see log.txt)'}",
+           f"- lines: {count['PASS']} PASS, {count['FAIL']} FAIL, {count['SKIP']} SKIP (simulator only)"]
+    fails = [line for line in lines if line.startswith("FAIL ")]
+    out += [f"- {line}" for line in fails[:30]]
+    if len(fails) > 30:
+        out.append(f"- ... and {len(fails) - 30} more FAIL lines in reports.tar.gz (selftest/driver.txt)")
+    return out + [""]
+
+
+def our_kernels():
+    """The entry points of kernels/*.cu (extern "C" __global__), to tell our kernels from the libraries' in reports."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "kernels")
+    names = set()
+    for path in glob.glob(os.path.join(root, "*.cu")):
+        for line in open(path, errors="replace"):
+            m = re.match(r'extern "C" __global__ void (\w+)\(', line)
+            if m:
+                names.add(m.group(1))
+    return names
+
+
+def sanitizer_log(path):
+    """A compute-sanitizer report: its summary lines, its messages by kind (addresses, offsets and hazard counts left
+    out) and the kernels that its messages name, with counts."""
+    summaries, kinds, kernels = [], collections.Counter(), collections.Counter()
+    for line in open(path, errors="replace"):
+        line = line.rstrip("\n")
+        top = re.match(r"^=+ (\S.*)$", line)                 # a message; its details are indented
+        if top:
+            text = top.group(1)
+            if re.match(r"(ERROR|RACECHECK|LEAK) SUMMARY", text):
+                summaries.append(text)
+            elif not text.startswith("COMPUTE-SANITIZER"):
+                kind = re.sub(r"\+0x[0-9a-fA-F]+|\s*\[\d+ hazards?\]", "", text)
+                kinds[re.sub(r"0x[0-9a-fA-F]+", "0x...", kind)] += 1
+        for m in re.finditer(r"\bat (?:0x[0-9a-fA-F]+ in )?(?:void )?([A-Za-z_][\w:]*)(?=[(<+ ]|$)", line):
+            if top or re.match(r"^=+\s+at ", line):
+                kernels[m.group(1)] += 1
+    return summaries, kinds, kernels
+
+
+def sanitizers(work):
+    paths = sorted(glob.glob(os.path.join(work, "sanitizer", "*.txt")))
+    if not paths:
+        return []
+    ours = our_kernels()
+    out = ["## compute-sanitizer on the parity tests", "",
+           "Stage exit status 86: the tool reported errors; 1: a test failed under it (the tests' own reports are the "
+           "test groups sanitize-TOOL above). Kernels: ours are those of kernels/*.cu, the others cuDNN's and cuBLAS's.", "",
+           "| tool | summary | messages (count) | kernels named |", "|---|---|---|---|"]
+    for path in paths:
+        tool = os.path.splitext(os.path.basename(path))[0]
+        summaries, kinds, kernels = sanitizer_log(path)
+        summary = "; ".join(summaries) or "no summary: cut short, or it never started (see log.txt)"
+        messages = "<br>".join(f"{k[:200]} ({n})" for k, n in kinds.most_common(8)).replace("|", "/")
+        if len(kinds) > 8:
+            messages += f"<br>... {len(kinds) - 8} more kinds"
+        named = [f"**{k}** ({n})" if k in ours else f"{k} ({n})" for k, n in kernels.most_common(12)]
+        out.append(f"| {tool} | {summary} | {messages} | {', '.join(named).replace('|', '/')} |")
+    return out + ["", "Kernels in bold are ours. Whole reports: reports.tar.gz (sanitizer/TOOL.txt).", ""]
 
 
 def benches(work):
@@ -129,7 +205,8 @@ def main():
     if len(sys.argv) != 2:
         raise SystemExit("usage: summarize.py WORK_DIR")
     work = sys.argv[1]
-    print("\n".join(header(work) + stages(work) + tests(work) + benches(work) + training(work)))
+    print("\n".join(header(work) + stages(work) + tests(work) + selftest(work) + sanitizers(work) + benches(work)
+                    + training(work)))
 
 
 if __name__ == "__main__":

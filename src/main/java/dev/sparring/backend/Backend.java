@@ -206,13 +206,13 @@ public interface Backend extends AutoCloseable {
      * critic objective), and statistics into {@code stats[slot .. slot+4]}:
      * L_D, mean sigmoid(tReal), mean sigmoid(tFake), mean tReal, mean tFake.
      */
-    void criticLoss(LossKernel loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot);
+    void criticLoss(CompiledLoss loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot);
 
     /**
      * The generator's step: writes dtFake = beta'(tFake)/B and {@code stats[slot]} = L_G = mean beta(tFake),
      * {@code stats[slot+1]} = mean sigmoid(tFake).
      */
-    void generatorLoss(LossKernel loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot);
+    void generatorLoss(CompiledLoss loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot);
 
     // ---------------------------------------------------------------- graphs
 

@@ -69,7 +69,7 @@ public final class LossCommand implements Callable<Integer> {
             GanLoss loss;
             try {
                 loss = GanLoss.parse(lossSpec);
-                loss.kernel();
+                loss.compiled();
             } catch (FormulaException e) {
                 err.println(e.getMessage());
                 err.flush();

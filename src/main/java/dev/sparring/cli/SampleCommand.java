@@ -100,7 +100,7 @@ public final class SampleCommand implements Callable<Integer> {
                         z = be.zeros(mlp ? new int[]{k, cfg.nz()} : new int[]{k, cfg.nz(), 1, 1});
                     }
                     be.normal(z, rng.seed(), rng.take(z.size()));
-                    float[] x = be.download(g.forward(z, Pass.train(0)));
+                    float[] x = be.download(g.forward(z, Pass.TRAIN));
                     if (all != null) System.arraycopy(x, 0, all, done * item, k * item);
                     else for (int i = 0; i < k; i++) ImageGrid.writeImage(dir.resolve(String.format("%06d.png", done + i)), x, i, s[1], s[2], s[3]);
                 }

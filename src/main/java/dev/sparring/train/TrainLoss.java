@@ -1,16 +1,18 @@
 package dev.sparring.train;
 
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.gan.loss.GanLoss;
 
 /**
- * What the trainer needs of a GAN loss: its compiled (phi, psi, beta) kernel and the values that the critic and
- * generator losses take at equilibrium (p_data = p_G), drawn as reference lines on the loss curves.
+ * A GAN loss as the trainer takes it: its compiled programs ({@link CompiledLoss}, what the backend runs), its spec
+ * (for logs and plot titles) and the values that the critic and generator losses take at equilibrium
+ * (p_data = p_G), drawn as reference lines on the loss curves. {@link #of} makes one from a {@link GanLoss} (the loss
+ * with its formulas and design check); trainer tests make one by hand, independent of the loss compiler.
  */
-public record TrainLoss(String spec, LossKernel kernel, double equilibriumCriticLoss, double equilibriumGeneratorLoss) {
+public record TrainLoss(String spec, CompiledLoss compiled, double equilibriumCriticLoss, double equilibriumGeneratorLoss) {
 
-    /** A loss from the workshop: its kernel and the equilibrium values its design check computes. */
+    /** A loss from the workshop: its compiled programs and the equilibrium values its design check computes. */
     public static TrainLoss of(GanLoss loss) {
-        return new TrainLoss(loss.spec(), loss.kernel(), loss.equilibriumCriticLoss(), loss.equilibriumGeneratorLoss());
+        return new TrainLoss(loss.spec(), loss.compiled(), loss.equilibriumCriticLoss(), loss.equilibriumGeneratorLoss());
     }
 }

@@ -2,7 +2,7 @@ package dev.sparring.train;
 
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.ImageDataset;
@@ -40,7 +40,7 @@ public final class Trainer implements AutoCloseable {
     private final TrainConfig cfg;
     private final Backend be;
     private final TrainLoss loss;
-    private final LossKernel kernel;
+    private final CompiledLoss compiled;
     private final Network g, d;
     private final Optimizer optG, optD;
     private final WeightClip clip;
@@ -93,7 +93,7 @@ public final class Trainer implements AutoCloseable {
         this.cfg = cfg;
         this.be = be;
         this.loss = loss;
-        this.kernel = loss.kernel();
+        this.compiled = loss.compiled();
         NoiseStream init = NoiseStream.derive(cfg.seed(), "init");
         boolean points = data instanceof Mixture2D;
         String model = cfg.model().equals("auto") ? (points ? "mlp" : "dcgan") : cfg.model();
@@ -184,7 +184,7 @@ public final class Trainer implements AutoCloseable {
 
     private Tensor sampleFake() {
         be.normal(z, zStream.seed(), zStream.take(z.size()));
-        Tensor x = g.forward(z, Pass.train(0));
+        Tensor x = g.forward(z, Pass.TRAIN);
         phases.ended("G forward");
         return x;
     }
@@ -194,13 +194,13 @@ public final class Trainer implements AutoCloseable {
         Tensor xFake = sampleFake();
         d.zeroGrad();
         phases.ended("zero grads");
-        Tensor tReal = d.forward(xReal, Pass.train(0));
-        Tensor tFake = d.forward(xFake, Pass.train(1));
+        Tensor tReal = d.forward(xReal, Pass.REAL);
+        Tensor tFake = d.forward(xFake, Pass.FAKE);
         phases.ended("D forward");
-        be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
+        be.criticLoss(compiled, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
         phases.ended("loss");
-        d.backward(dtReal, Pass.train(0), false, true);
-        d.backward(dtFake, Pass.train(1), false, true);
+        d.backward(dtReal, Pass.REAL, false, true);
+        d.backward(dtFake, Pass.FAKE, false, true);
         phases.ended("D backward");
         be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
         phases.ended("grad norms");
@@ -216,13 +216,13 @@ public final class Trainer implements AutoCloseable {
     private void generatorStep(Tensor xFake, int row) {
         g.zeroGrad();
         phases.ended("zero grads");
-        Tensor tFake = d.forward(xFake, Pass.train(1));
+        Tensor tFake = d.forward(xFake, Pass.FAKE);
         phases.ended("D forward");
-        be.generatorLoss(kernel, dtGen, tFake, stats, row + Metrics.G_LOSS);
+        be.generatorLoss(compiled, dtGen, tFake, stats, row + Metrics.G_LOSS);
         phases.ended("loss");
-        Tensor dx = d.backward(dtGen, Pass.train(1), true, false);
+        Tensor dx = d.backward(dtGen, Pass.FAKE, true, false);
         phases.ended("D backward");
-        g.backward(dx, Pass.train(0), false, true);
+        g.backward(dx, Pass.TRAIN, false, true);
         phases.ended("G backward");
         be.sumSquares(g.grads(), stats, row + Metrics.GRAD_G);
         phases.ended("grad norms");
@@ -236,17 +236,17 @@ public final class Trainer implements AutoCloseable {
         d.zeroGrad();
         g.zeroGrad();
         phases.ended("zero grads");
-        Tensor tReal = d.forward(xReal, Pass.train(0));
-        Tensor tFake = d.forward(xFake, Pass.train(1));
+        Tensor tReal = d.forward(xReal, Pass.REAL);
+        Tensor tFake = d.forward(xFake, Pass.FAKE);
         phases.ended("D forward");
-        be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
-        be.generatorLoss(kernel, dtGen, tFake, stats, row + Metrics.G_LOSS);
+        be.criticLoss(compiled, dtReal, dtFake, tReal, tFake, stats, row + Metrics.D_LOSS);
+        be.generatorLoss(compiled, dtGen, tFake, stats, row + Metrics.G_LOSS);
         phases.ended("loss");
         // G's gradient through the critic as it is now, before either update
-        Tensor dx = d.backward(dtGen, Pass.train(1), true, false);
-        g.backward(dx, Pass.train(0), false, true);
-        d.backward(dtReal, Pass.train(0), false, true);
-        d.backward(dtFake, Pass.train(1), false, true);
+        Tensor dx = d.backward(dtGen, Pass.FAKE, true, false);
+        g.backward(dx, Pass.TRAIN, false, true);
+        d.backward(dtReal, Pass.REAL, false, true);
+        d.backward(dtFake, Pass.FAKE, false, true);
         phases.ended("D backward");
         be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
         be.sumSquares(g.grads(), stats, row + Metrics.GRAD_G);
@@ -302,7 +302,7 @@ public final class Trainer implements AutoCloseable {
         List<float[]> saved = buffers.stream().map(be::download).toList();
         java.util.Map<String, Long> counters = g.counters();
         try {
-            return be.download(g.forward(latent, Pass.train(1)));
+            return be.download(g.forward(latent, Pass.SAMPLE));
         } finally {
             for (int i = 0; i < buffers.size(); i++) be.copyFromHost(saved.get(i), buffers.get(i));
             counters.forEach(g::setCounter);

@@ -1,7 +1,7 @@
 package dev.sparring.golden;
 
 import dev.sparring.backend.Backend;
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.backend.cuda.CudaBackend;
 import dev.sparring.backend.cuda.CudaRuntime;
@@ -168,7 +168,7 @@ class PyTorchGoldenTest {
             Checkpoint.loadNetwork(f, be, "D.", d);
             Optimizer optG = Optimizer.create("adam", g, 2e-4f, 0.5f, 0.999f);
             Optimizer optD = Optimizer.create("adam", d, 2e-4f, 0.5f, 0.999f);
-            LossKernel kernel = GanLoss.parse("nsgan").kernel();
+            CompiledLoss compiled = GanLoss.parse("nsgan").compiled();
             boolean gpu = device.equals("cuda");
             Tol forward = gpu ? FORWARD.times(CUDA_FACTOR, CUDA_WHY) : FORWARD, gradient = gpu ? GRADIENT.times(CUDA_FACTOR, CUDA_WHY) : GRADIENT;
             Tol loss = gpu ? LOSS.times(CUDA_FACTOR, CUDA_WHY) : LOSS, afterAdam = gpu ? AFTER_ADAM.times(CUDA_FACTOR, CUDA_WHY) : AFTER_ADAM;
@@ -181,25 +181,25 @@ class PyTorchGoldenTest {
                     try (Tensor z = be.upload(f.getF32(s + "z", b, nz, 1, 1), b, nz, 1, 1);                  // (B, nz, 1, 1)
                          Tensor xReal = be.upload(f.getF32(s + "x_real", b, c, size, size), b, c, size, size)) { // (B, C, S, S)
                         // critic step, as Trainer.criticStep
-                        Tensor xFake = g.forward(z, Pass.train(0));                                           // (B, C, S, S)
+                        Tensor xFake = g.forward(z, Pass.TRAIN);                                              // (B, C, S, S)
                         if (k == 0) rep.check("step0.x_fake", be.download(xFake), f.getF32("step0.x_fake"), forward, null);
                         d.zeroGrad();
-                        Tensor tReal = d.forward(xReal, Pass.train(0));                                       // (B)
+                        Tensor tReal = d.forward(xReal, Pass.REAL);                                           // (B)
                         if (k == 0) rep.check("step0.t_real", be.download(tReal), f.getF32("step0.t_real"), forward, null);
-                        Tensor tFake = d.forward(xFake, Pass.train(1));                                       // (B)
+                        Tensor tFake = d.forward(xFake, Pass.FAKE);                                           // (B)
                         if (k == 0) rep.check("step0.t_fake", be.download(tFake), f.getF32("step0.t_fake"), forward, null);
-                        be.criticLoss(kernel, dtReal, dtFake, tReal, tFake, lossStats, 0);
-                        d.backward(dtReal, Pass.train(0), false, true);
-                        d.backward(dtFake, Pass.train(1), false, true);
+                        be.criticLoss(compiled, dtReal, dtFake, tReal, tFake, lossStats, 0);
+                        d.backward(dtReal, Pass.REAL, false, true);
+                        d.backward(dtFake, Pass.FAKE, false, true);
                         if (k == 0) checkGrads(rep, be, "step0.grad.D.", d, f, gradient);
                         optD.step();
                         // generator step, as Trainer.generatorStep: the same x_fake through the updated critic
                         g.zeroGrad();
-                        Tensor tGen = d.forward(xFake, Pass.train(1));                                        // (B)
+                        Tensor tGen = d.forward(xFake, Pass.FAKE);                                            // (B)
                         if (k == 0) rep.check("step0.t_gen", be.download(tGen), f.getF32("step0.t_gen"), forward, null);
-                        be.generatorLoss(kernel, dtGen, tGen, lossStats, 5);
-                        Tensor dx = d.backward(dtGen, Pass.train(1), true, false);                            // (B, C, S, S)
-                        g.backward(dx, Pass.train(0), false, true);
+                        be.generatorLoss(compiled, dtGen, tGen, lossStats, 5);
+                        Tensor dx = d.backward(dtGen, Pass.FAKE, true, false);                                // (B, C, S, S)
+                        g.backward(dx, Pass.TRAIN, false, true);
                         if (k == 0) checkGrads(rep, be, "step0.grad.G.", g, f, gradient);
                         optG.step();
                         float[] st = be.download(lossStats);

@@ -1,6 +1,6 @@
 package dev.sparring.train;
 
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ScalarProgram;
 
 import static dev.sparring.backend.ScalarProgram.*;
@@ -16,7 +16,7 @@ final class TestLosses {
      * equilibrium critic loss 2 ln 2, generator loss ln 2.
      */
     static TrainLoss nonSaturating() {
-        LossKernel k = new LossKernel("ns",
+        CompiledLoss k = new CompiledLoss("ns",
                 p(T, LOG_SIGMOID), p(T, NEG, SIGMOID),          // phi, phi' = sigmoid(-t)
                 p(T, NEG, LOG_SIGMOID), p(T, SIGMOID, NEG),     // psi, psi' = -sigmoid(t)
                 p(T, NEG, SOFTPLUS), p(T, NEG, SIGMOID, NEG));  // beta, beta' = -sigmoid(-t)
@@ -27,7 +27,7 @@ final class TestLosses {
 
     /** A loss whose critic objective is log(t): NaN as soon as the critic outputs a negative number. */
     static TrainLoss nanProne() {
-        LossKernel k = new LossKernel("nan",
+        CompiledLoss k = new CompiledLoss("nan",
                 p(T, LOG), new ScalarProgram(new int[]{CONST, 0, T, DIV}, new double[]{1}),   // phi = log t, phi' = 1/t
                 p(T, NEG), constant(-1),                                                       // psi = -t
                 p(T, NEG), constant(-1));                                                      // beta = -t

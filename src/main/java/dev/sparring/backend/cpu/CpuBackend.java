@@ -2,9 +2,9 @@ package dev.sparring.backend.cpu;
 
 import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
-import dev.sparring.backend.LossKernel;
 import dev.sparring.random.Philox;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Shapes;
@@ -414,7 +414,7 @@ public final class CpuBackend implements Backend {
     private static double sigmoid(double t) { return Activation.SIGMOID.apply(t, 0); }
 
     @Override
-    public void criticLoss(LossKernel loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot) {
+    public void criticLoss(CompiledLoss loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot) {
         float[] tr = f(tReal), tf = f(tFake), dr = f(dtReal), df = f(dtFake), st = f(stats);
         int br = tr.length, bf = tf.length;
         double sPhi = 0, sPsi = 0, sigR = 0, sigF = 0, sR = 0, sF = 0;
@@ -440,7 +440,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void generatorLoss(LossKernel loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot) {
+    public void generatorLoss(CompiledLoss loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot) {
         float[] tf = f(tFake), df = f(dtFake), st = f(stats);
         int b = tf.length;
         double s = 0, sig = 0;

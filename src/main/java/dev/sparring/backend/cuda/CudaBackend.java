@@ -3,9 +3,9 @@ package dev.sparring.backend.cuda;
 import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.BackendException;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
-import dev.sparring.backend.LossKernel;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Shapes;
@@ -611,7 +611,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void criticLoss(LossKernel loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot) {
+    public void criticLoss(CompiledLoss loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot) {
         sameSize("criticLoss", dtReal, tReal);
         sameSize("criticLoss", dtFake, tFake);
         statsSlots("criticLoss", stats, slot, 5);
@@ -624,7 +624,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void generatorLoss(LossKernel loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot) {
+    public void generatorLoss(CompiledLoss loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot) {
         sameSize("generatorLoss", dtFake, tFake);
         statsSlots("generatorLoss", stats, slot, 2);
         long dfp = f32(dtFake), tfp = f32(tFake), sp = f32(stats);

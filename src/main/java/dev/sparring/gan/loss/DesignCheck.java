@@ -1,6 +1,6 @@
 package dev.sparring.gan.loss;
 
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ScalarProgram;
 
 import java.util.ArrayList;
@@ -67,7 +67,7 @@ public final class DesignCheck {
 
     private DesignCheck(GanLoss loss) {
         this.loss = loss;
-        LossKernel k = loss.kernel();
+        CompiledLoss k = loss.compiled();
         phiP = k.phi();
         dphiP = k.dphi();
         psiP = k.psi();

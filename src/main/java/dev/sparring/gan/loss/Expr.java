@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * A scalar expression in one variable t: the tree form of a GAN loss function (phi, psi, beta and their
- * derivatives). Built by {@link Formula#parse}, rewritten by {@link Simplify}, differentiated by
+ * derivatives). Built by {@link Formula#parseExpr}, rewritten by {@link Simplify}, differentiated by
  * {@link Derivative}, compiled to a {@link ScalarProgram} by {@link Compile}.
  *
  * <p>Every function and operator has exactly the semantics of the {@link ScalarProgram} op of the same name

@@ -1,6 +1,6 @@
 package dev.sparring.gan.loss;
 
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A GAN loss in Sparring's one convention: the critic outputs a raw scalar t per sample and
+ * A GAN loss in Sparring's one convention (its definition: the backends run its {@link #compiled()} programs, the
+ * trainer takes a {@code train.TrainLoss} made from it): the critic outputs a raw scalar t per sample and
  * <b>maximises E_real phi(t) + E_fake psi(t)</b>; the generator <b>minimises E_fake beta(t)</b>.
  * The critic scores real samples high (psi' &lt; 0 where the critic can be optimal; D(x) = sigmoid(t) is
  * the probability that x is real). The backends report L_D = -(mean phi(t_real) + mean psi(t_fake)) and
@@ -23,7 +24,7 @@ import java.util.regex.Pattern;
  * optimal for some likelihood ratio); outside it both derivatives push t back, which {@link DesignCheck}
  * verifies. See docs/losses.md.
  *
- * <p>Instances are immutable; {@link #kernel()} and {@link #check()} are computed once, on first use.
+ * <p>Instances are immutable; {@link #compiled()} and {@link #check()} are computed once, on first use.
  */
 public final class GanLoss {
     private static final Pattern NAMED = Pattern.compile("\\s*[A-Za-z][A-Za-z0-9_-]*\\s*(:.*)?", Pattern.DOTALL);
@@ -37,7 +38,7 @@ public final class GanLoss {
     private final Map<String, Double> params;
     private final TrainerDefaults defaults;
     private final Expr phi, psi, beta, dphi, dpsi, dbeta;
-    private LossKernel kernel;
+    private CompiledLoss compiled;
     private CheckReport report;
 
     /**
@@ -211,14 +212,14 @@ public final class GanLoss {
     public Expr dbeta() { return dbeta; }
 
     /** The six programs the backends run (compiled once). */
-    public synchronized LossKernel kernel() {
-        if (kernel == null) {
-            kernel = new LossKernel(spec,
+    public synchronized CompiledLoss compiled() {
+        if (compiled == null) {
+            compiled = new CompiledLoss(spec,
                     Compile.program(phi, "phi of " + spec), Compile.program(dphi, "phi' of " + spec),
                     Compile.program(psi, "psi of " + spec), Compile.program(dpsi, "psi' of " + spec),
                     Compile.program(beta, "beta of " + spec), Compile.program(dbeta, "beta' of " + spec));
         }
-        return kernel;
+        return compiled;
     }
 
     /** The design check (computed once): verdict, divergence, equilibrium values. */

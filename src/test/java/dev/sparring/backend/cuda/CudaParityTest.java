@@ -2,8 +2,8 @@ package dev.sparring.backend.cuda;
 
 import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ConvSpec;
-import dev.sparring.backend.LossKernel;
 import dev.sparring.backend.ScalarProgram;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.random.Philox;
@@ -375,7 +375,7 @@ class CudaParityTest {
         // ------------------------------------------------------------ GAN losses
         for (int[] sizes : new int[][] {{7, 9}, {300, 600}}) {
             cases.add(new Case("criticLoss and generatorLoss, batches " + Arrays.toString(sizes), (b, o) -> {
-                LossKernel loss = testLoss();
+                CompiledLoss loss = testLoss();
                 Tensor tr = b.upload(randn(110, sizes[0], 0.3, 2.5), sizes[0]), tf = b.upload(randn(111, sizes[1], -0.4, 2.5), sizes[1]);
                 Tensor dr = b.zeros(sizes[0]), df = b.zeros(sizes[1]);
                 Tensor stats = b.upload(new float[] {9, 9, 9, 9, 9, 9, 9, 9, 9}, 9);
@@ -425,8 +425,8 @@ class CudaParityTest {
     static final String EVERY_OP = "t 0.25 - t 3 * t neg select  t 1.5 * +  t 2 / +  t abs 0.5 ^ -  t neg exp log1p +"
             + "  t tanh expm1 *  t softplus log min  t sigmoid sqrt t log_sigmoid max +  t relu t sign * +  t step -";
 
-    static LossKernel testLoss() {
-        return new LossKernel("parity", postfix(EVERY_OP), postfix("t neg sigmoid"), postfix("t softplus neg"),
+    static CompiledLoss testLoss() {
+        return new CompiledLoss("parity", postfix(EVERY_OP), postfix("t neg sigmoid"), postfix("t softplus neg"),
                 postfix("t sigmoid neg"), postfix(EVERY_OP), postfix("t neg sigmoid neg"));
     }
 

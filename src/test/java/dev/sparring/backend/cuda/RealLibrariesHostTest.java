@@ -377,14 +377,14 @@ class RealLibrariesHostTest {
 
     // ---------------------------------------------------------------- the DCGAN shapes, with CudaBackend's descriptors
 
-    /** One convolution as CudaBackend's ConvPlan describes it: x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q), pad, stride. */
+    /** One convolution as CudnnConv.Shape describes it: x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q), pad, stride. */
     private record Plan(String layer, int[] x, int[] w, int[] y, ConvSpec spec) { }
 
     /**
      * The convolutions of a network, in the roles CudaBackend gives them. Conv2d: x is the layer's input, y its output.
      * ConvTranspose2d runs as the matching convolution's backward data (forward), forward (input gradient) and
      * backward filter with x = the layer's output, y = its input and the weight (Cin, Cout, R, S) read as (K, C, R, S):
-     * one plan, as CudaBackend.convKey builds it for all three calls.
+     * one plan, as CudnnConv.shape builds it for all three calls.
      */
     private static List<Plan> plans(Network net, int batch, List<int[]> batchNorms) {
         List<Plan> out = new ArrayList<>();
@@ -436,7 +436,7 @@ class RealLibrariesHostTest {
         int[] x = p.x(), w = p.w(), y = p.y();
         String what = model + " " + p.layer() + " N=" + x[0];
         assertEquals(x[1], w[1], what + ": filter C");
-        // our arithmetic: ConvSpec (what CudaBackend.convKey checks) and the transposed size the layer reports
+        // our arithmetic: ConvSpec (what CudnnConv.shape checks) and the transposed size the layer reports
         assertEquals(y[2], p.spec().outSize(x[2], w[2]), what);
         assertEquals(y[3], p.spec().outSize(x[3], w[3]), what);
         if (p.layer().contains("Transpose")) assertEquals(x[2], p.spec().transposedOutSize(y[2], w[2]), what);

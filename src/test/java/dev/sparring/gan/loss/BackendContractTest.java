@@ -47,7 +47,7 @@ class BackendContractTest {
             for (String name : LOSSES) {
                 GanLoss loss = GanLoss.parse(name);
                 Tensor dtReal = nans(be, T_REAL.length), dtFake = nans(be, T_FAKE.length), stats = nans(be, SLOTS);
-                be.criticLoss(loss.kernel(), dtReal, dtFake, be.upload(T_REAL, T_REAL.length), be.upload(T_FAKE, T_FAKE.length),
+                be.criticLoss(loss.compiled(), dtReal, dtFake, be.upload(T_REAL, T_REAL.length), be.upload(T_FAKE, T_FAKE.length),
                         stats, CRITIC_SLOT);
                 float[] st = be.download(stats), dr = be.download(dtReal), df = be.download(dtFake);
                 int br = T_REAL.length, bf = T_FAKE.length;
@@ -80,7 +80,7 @@ class BackendContractTest {
             for (String name : LOSSES) {
                 GanLoss loss = GanLoss.parse(name);
                 Tensor dtGen = nans(be, T_FAKE.length), stats = nans(be, SLOTS);
-                be.generatorLoss(loss.kernel(), dtGen, be.upload(T_FAKE, T_FAKE.length), stats, GENERATOR_SLOT);
+                be.generatorLoss(loss.compiled(), dtGen, be.upload(T_FAKE, T_FAKE.length), stats, GENERATOR_SLOT);
                 float[] st = be.download(stats), dg = be.download(dtGen);
                 int bf = T_FAKE.length;
                 double sBeta = 0, sigFake = 0;
@@ -105,8 +105,8 @@ class BackendContractTest {
                 GanLoss loss = GanLoss.parse(name);
                 float t1 = (float) loss.check().equilibriumT();
                 Tensor at = be.upload(new float[] {t1, t1}, 2), stats = nans(be, SLOTS);
-                be.criticLoss(loss.kernel(), nans(be, 2), nans(be, 2), at, at, stats, CRITIC_SLOT);
-                be.generatorLoss(loss.kernel(), nans(be, 2), at, stats, GENERATOR_SLOT);
+                be.criticLoss(loss.compiled(), nans(be, 2), nans(be, 2), at, at, stats, CRITIC_SLOT);
+                be.generatorLoss(loss.compiled(), nans(be, 2), at, stats, GENERATOR_SLOT);
                 float[] st = be.download(stats);
                 assertEquals(loss.equilibriumCriticLoss(), st[CRITIC_SLOT], 1e-6, name + " L_D at the equilibrium");
                 assertEquals(loss.equilibriumGeneratorLoss(), st[GENERATOR_SLOT], 1e-6, name + " L_G at the equilibrium");

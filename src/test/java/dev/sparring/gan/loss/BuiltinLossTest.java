@@ -1,6 +1,6 @@
 package dev.sparring.gan.loss;
 
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ScalarProgram;
 import org.junit.jupiter.api.Test;
 
@@ -80,7 +80,7 @@ class BuiltinLossTest {
         return m;
     }
 
-    private static ScalarProgram[] programs(LossKernel k) {
+    private static ScalarProgram[] programs(CompiledLoss k) {
         return new ScalarProgram[] {k.phi(), k.dphi(), k.psi(), k.dpsi(), k.beta(), k.dbeta()};
     }
 
@@ -94,7 +94,7 @@ class BuiltinLossTest {
     void valuesAndDerivativesMatchClosedForms() {
         Map<String, Closed> closed = closedForms();
         for (String name : GanLosses.names()) {
-            ScalarProgram[] p = programs(GanLosses.get(name).kernel());
+            ScalarProgram[] p = programs(GanLosses.get(name).compiled());
             DoubleUnaryOperator[] c = closed.get(name).all();
             for (double t : new double[] {-3, -0.5, 0, 0.7, 2.5}) {
                 for (int i = 0; i < 6; i++) {
@@ -108,7 +108,7 @@ class BuiltinLossTest {
     @Test
     void derivativesMatchFiniteDifferences() {
         for (String name : GanLosses.names()) {
-            ScalarProgram[] p = programs(GanLosses.get(name).kernel());
+            ScalarProgram[] p = programs(GanLosses.get(name).compiled());
             for (double t : new double[] {-3, -0.5, 0.3, 0.7, 2.5}) {  // away from the hinge's kinks at +-1
                 double h = 1e-6;
                 for (int i = 0; i < 6; i += 2) {
@@ -127,7 +127,7 @@ class BuiltinLossTest {
     void stableAtLargeOutputsInDoubleAndFloat() {
         Map<String, Closed> closed = closedForms();
         for (String name : GanLosses.names()) {
-            ScalarProgram[] p = programs(GanLosses.get(name).kernel());
+            ScalarProgram[] p = programs(GanLosses.get(name).compiled());
             DoubleUnaryOperator[] c = closed.get(name).all();
             for (double t : new double[] {-1e4, -100, 0, 100, 1e4}) {
                 double tf = (float) t;
@@ -149,7 +149,7 @@ class BuiltinLossTest {
         // where the mathematical value fits a float (checked on a sweep between the points above)
         Map<String, Closed> closed = closedForms();
         for (String name : GanLosses.names()) {
-            ScalarProgram[] p = programs(GanLosses.get(name).kernel());
+            ScalarProgram[] p = programs(GanLosses.get(name).compiled());
             DoubleUnaryOperator[] c = closed.get(name).all();
             for (double t = -1e4; t <= 1e4; t += 37.25) {
                 for (int i = 0; i < 6; i++) {
@@ -169,7 +169,7 @@ class BuiltinLossTest {
      */
     @Test
     void neymanCriticLossIsNaNWhereBothOfItsTermsOverflow() {
-        LossKernel k = GanLosses.get("fgan-neyman").kernel();
+        CompiledLoss k = GanLosses.get("fgan-neyman").compiled();
         assertTrue(Double.isFinite(k.phi().eval(-709.78)));
         assertEquals(Double.NEGATIVE_INFINITY, k.phi().eval(-709.79));
         assertTrue(Double.isFinite(k.psi().eval(-1418.17)));
@@ -182,22 +182,22 @@ class BuiltinLossTest {
     void specificationSyntax() {
         GanLoss positional = GanLoss.parse("lsgan:-1,1,0"), keyed = GanLoss.parse(" LSGAN : a=-1, b=1, c=0 ");
         assertEquals("lsgan:a=-1,b=1,c=0", positional.spec());
-        assertEquals(positional.kernel().phi(), keyed.kernel().phi());
-        assertEquals(positional.kernel().dbeta(), keyed.kernel().dbeta());
+        assertEquals(positional.compiled().phi(), keyed.compiled().phi());
+        assertEquals(positional.compiled().dbeta(), keyed.compiled().dbeta());
         GanLoss partial = GanLoss.parse("lsgan:c=0");
         assertEquals(Map.of("a", 0.0, "b", 1.0, "c", 0.0), partial.params());
         assertEquals(LN2, GanLoss.parse("lsgan:a=log(2)").params().get("a"), 0);
         for (String n : GanLosses.names()) {
             GanLoss l = GanLosses.get(n), back = GanLoss.parse(l.spec());
             assertEquals(l.spec(), back.spec());
-            for (int i = 0; i < 6; i++) assertEquals(programs(l.kernel())[i], programs(back.kernel())[i], n + " " + FN[i]);
+            for (int i = 0; i < 6; i++) assertEquals(programs(l.compiled())[i], programs(back.compiled())[i], n + " " + FN[i]);
         }
 
         GanLoss formula = GanLoss.parse("phi=-exp(-t); psi=-exp(t); beta=exp(-t)");
         assertEquals("formula", formula.name());
-        assertEquals(Math.exp(-2), formula.kernel().beta().eval(2), 1e-15);
+        assertEquals(Math.exp(-2), formula.compiled().beta().eval(2), 1e-15);
         GanLoss noBeta = GanLoss.formula("-softplus(-t)", "-softplus(t)", null);
-        assertEquals(noBeta.kernel().psi(), noBeta.kernel().beta(), "beta defaults to psi");
+        assertEquals(noBeta.compiled().psi(), noBeta.compiled().beta(), "beta defaults to psi");
 
         record Bad(String spec, int column, String says) { }
         for (Bad b : List.of(new Bad("lsgan:a=0,b=0", 7, "a != b"), new Bad("lsgan:d=1", 7, "no parameter 'd'"),

@@ -1,6 +1,6 @@
 package dev.sparring.gan.loss;
 
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ScalarProgram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -247,7 +247,7 @@ class DesignCheckTest {
                 {"lr-logistic", "phi=log(sigmoid(t)); psi=log(sigmoid(-t)); beta=-t"},
                 {"lr-lsgan", "phi=-(t - 1)^2; psi=-t^2; beta=(t - 1)^2"}};
         for (String[] p : pairs) {
-            ScalarProgram[] b = programs(GanLoss.parse(p[0]).kernel()), f = programs(GanLoss.parse(p[1]).kernel());
+            ScalarProgram[] b = programs(GanLoss.parse(p[0]).compiled()), f = programs(GanLoss.parse(p[1]).compiled());
             for (double t = -5; t <= 5; t += 0.0625) {
                 if (Math.abs(t) == 1) continue;  // the hinge's kinks: the two forms pick different one-sided slopes
                 for (int i = 0; i < 6; i++) {
@@ -280,7 +280,7 @@ class DesignCheckTest {
         return n == 0 ? -1 : sum / n;
     }
 
-    private static ScalarProgram[] programs(LossKernel k) {
+    private static ScalarProgram[] programs(CompiledLoss k) {
         return new ScalarProgram[] {k.phi(), k.dphi(), k.psi(), k.dpsi(), k.beta(), k.dbeta()};
     }
 

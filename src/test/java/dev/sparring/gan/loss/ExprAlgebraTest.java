@@ -101,8 +101,8 @@ class ExprAlgebraTest {
         for (GanLosses.Builtin b : GanLosses.builtins()) {
             GanLoss l = b.create();
             List<Expr> trees = List.of(l.phi(), l.dphi(), l.psi(), l.dpsi(), l.beta(), l.dbeta());
-            List<ScalarProgram> progs = List.of(l.kernel().phi(), l.kernel().dphi(), l.kernel().psi(), l.kernel().dpsi(),
-                    l.kernel().beta(), l.kernel().dbeta());
+            List<ScalarProgram> progs = List.of(l.compiled().phi(), l.compiled().dphi(), l.compiled().psi(), l.compiled().dpsi(),
+                    l.compiled().beta(), l.compiled().dbeta());
             for (int i = 0; i < trees.size(); i++) {
                 for (double t : new double[] {-1e4, -100, -3.3, -1, 0, 0.25, 1, 7, 100, 1e4}) {
                     double a = trees.get(i).eval(t), p = progs.get(i).eval(t);

@@ -1,6 +1,6 @@
 package dev.sparring.gan.loss;
 
-import dev.sparring.backend.LossKernel;
+import dev.sparring.backend.CompiledLoss;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -86,7 +86,7 @@ class TheoryTest {
             GanLoss loss = GanLoss.parse(e.getKey());
             CheckReport rep = loss.check();
             assertTrue(rep.passed(), e.getKey() + " fails its check:\n" + rep.text());
-            LossKernel k = loss.kernel();
+            CompiledLoss k = loss.compiled();
             for (double[][] pq : PAIRS) {
                 double[] p = pq[0], q = pq[1];
                 double objective = 0;
@@ -125,7 +125,7 @@ class TheoryTest {
     private static double generatorObjective(String name, double[] p, double[] q) {
         GanLoss loss = GanLoss.parse(name);
         double s = 0;
-        for (int i = 0; i < p.length; i++) s += q[i] * loss.kernel().beta().eval(loss.check().tStar(q[i] / p[i]));
+        for (int i = 0; i < p.length; i++) s += q[i] * loss.compiled().beta().eval(loss.check().tStar(q[i] / p[i]));
         return s;
     }
 

@@ -1,4 +1,4 @@
-package dev.sparring.bench;
+package dev.sparring.bench.jmh;
 
 import dev.sparring.backend.cpu.Sgemm;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sgemm C (M, N) = A (M, K) B (K, N), row-major, no transposes, beta 0. Shapes: square, and the whole-batch im2col
- * GEMMs of the DCGAN layers (forward: M = K_out, N = batch*P*Q, K = C*R*S) — see {@link Shapes#LAYERS}.
+ * GEMMs of the DCGAN layers (forward: M = K_out, N = batch*P*Q, K = C*R*S) — see {@link KernelShapes#LAYERS}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -29,19 +29,19 @@ public class SgemmBench {
 
     @Setup
     public void setup() {
-        int[] d = Shapes.mnk(mnk);
+        int[] d = KernelShapes.mnk(mnk);
         m = d[0];
         n = d[1];
         k = d[2];
-        a = Shapes.random(1, m * k);
-        b = Shapes.random(2, k * n);
+        a = KernelShapes.random(1, m * k);
+        b = KernelShapes.random(2, k * n);
         c = new float[m * n];
         sgemm();
-        for (int idx : Shapes.samples(m * n, 300)) {
+        for (int idx : KernelShapes.samples(m * n, 300)) {
             int i = idx / n, j = idx % n;
             double s = 0;
             for (int p = 0; p < k; p++) s += (double) a[i * k + p] * b[p * n + j];
-            Shapes.check("sgemm " + mnk, idx, s, c[idx], k);
+            KernelShapes.check("sgemm " + mnk, idx, s, c[idx], k);
         }
     }
 

@@ -1,5 +1,6 @@
-package dev.sparring.bench;
+package dev.sparring.bench.jmh;
 
+import dev.sparring.bench.Machine;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -62,7 +63,7 @@ public final class BenchMain {
                 }
             }
         }
-        if (includes.isEmpty()) includes.add("dev.sparring.bench.*");
+        if (includes.isEmpty()) includes.add("dev.sparring.bench.jmh.*");
         String loadBefore = Machine.loadAverage();
         ChainedOptionsBuilder opt = new OptionsBuilder()
                 .warmupIterations(warmup).measurementIterations(iterations)
@@ -108,11 +109,11 @@ public final class BenchMain {
             String shape;
             if (p.getParam("mnk") != null) {
                 shape = p.getParam("mnk");
-                flops = Shapes.sgemmFlops(shape);
+                flops = KernelShapes.sgemmFlops(shape);
             } else {
-                var g = Shapes.layer(p.getParam("layer"));
-                shape = p.getParam("pass") + " " + p.getParam("layer") + " (" + Shapes.LAYER_NOTES.get(p.getParam("layer")) + "; N=" + g.n() + ")";
-                flops = Shapes.convFlops(g);
+                var g = KernelShapes.layer(p.getParam("layer"));
+                shape = p.getParam("pass") + " " + p.getParam("layer") + " (" + KernelShapes.LAYER_NOTES.get(p.getParam("layer")) + "; N=" + g.n() + ")";
+                flops = KernelShapes.convFlops(g);
             }
             sb.append(String.format("| %s | %s | %.3f | %.3f | %.1f |%n", bench, shape, ms, Double.isNaN(err) ? 0 : err, flops / (ms * 1e6)));
         }

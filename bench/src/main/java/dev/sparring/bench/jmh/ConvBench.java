@@ -1,4 +1,4 @@
-package dev.sparring.bench;
+package dev.sparring.bench.jmh;
 
 import dev.sparring.backend.cpu.Conv;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -12,7 +12,7 @@ import org.openjdk.jmh.annotations.State;
 
 import java.util.concurrent.TimeUnit;
 
-/** The three passes of each DCGAN convolution geometry in {@link Shapes#LAYERS}, checked against a direct convolution. */
+/** The three passes of each DCGAN convolution geometry in {@link KernelShapes#LAYERS}, checked against a direct convolution. */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -29,11 +29,11 @@ public class ConvBench {
 
     @Setup
     public void setup() {
-        g = Shapes.layer(layer);
+        g = KernelShapes.layer(layer);
         int nx = g.n() * g.c() * g.h() * g.w(), nw = g.k() * g.c() * g.r() * g.s(), ny = g.n() * g.k() * g.p() * g.q();
-        x = Shapes.random(1, nx);
-        w = Shapes.random(2, nw);
-        dy = Shapes.random(3, ny);
+        x = KernelShapes.random(1, nx);
+        w = KernelShapes.random(2, nw);
+        dy = KernelShapes.random(3, ny);
         y = new float[ny];
         dx = new float[nx];
         dw = new float[nw];
@@ -64,7 +64,7 @@ public class ConvBench {
         String what = pass + " " + layer;
         switch (pass) {
             case "forward" -> {
-                for (int idx : Shapes.samples(y.length, 300)) {
+                for (int idx : KernelShapes.samples(y.length, 300)) {
                     int q = idx % Q, p = idx / Q % P, k = idx / (P * Q) % g.k(), n = idx / (P * Q * g.k());
                     double s = 0;
                     for (int c = 0; c < g.c(); c++)
@@ -73,11 +73,11 @@ public class ConvBench {
                                 int ih = p * st - pad + r, iw = q * st - pad + t;
                                 if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) s += (double) x[xi(n, c, ih, iw)] * w[wi(k, c, r, t)];
                             }
-                    Shapes.check(what, idx, s, y[idx], g.c() * g.r() * g.s());
+                    KernelShapes.check(what, idx, s, y[idx], g.c() * g.r() * g.s());
                 }
             }
             case "backwardData" -> {
-                for (int idx : Shapes.samples(dx.length, 300)) {
+                for (int idx : KernelShapes.samples(dx.length, 300)) {
                     int iw = idx % g.w(), ih = idx / g.w() % g.h(), c = idx / (g.w() * g.h()) % g.c(), n = idx / (g.w() * g.h() * g.c());
                     double s = 0;
                     for (int k = 0; k < g.k(); k++)
@@ -87,11 +87,11 @@ public class ConvBench {
                                 if (ph % st != 0 || qw % st != 0 || ph < 0 || qw < 0 || ph / st >= P || qw / st >= Q) continue;
                                 s += (double) dy[yi(n, k, ph / st, qw / st)] * w[wi(k, c, r, t)];
                             }
-                    Shapes.check(what, idx, s, dx[idx], g.k() * g.r() * g.s());
+                    KernelShapes.check(what, idx, s, dx[idx], g.k() * g.r() * g.s());
                 }
             }
             case "backwardFilter" -> {
-                for (int idx : Shapes.samples(dw.length, 100)) {
+                for (int idx : KernelShapes.samples(dw.length, 100)) {
                     int t = idx % g.s(), r = idx / g.s() % g.r(), c = idx / (g.s() * g.r()) % g.c(), k = idx / (g.s() * g.r() * g.c());
                     double s = 0;
                     for (int n = 0; n < g.n(); n++)
@@ -100,7 +100,7 @@ public class ConvBench {
                                 int ih = p * st - pad + r, iw = q * st - pad + t;
                                 if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) s += (double) x[xi(n, c, ih, iw)] * dy[yi(n, k, p, q)];
                             }
-                    Shapes.check(what, idx, s, dw[idx], g.n() * P * Q);
+                    KernelShapes.check(what, idx, s, dw[idx], g.n() * P * Q);
                 }
             }
             default -> throw new IllegalArgumentException("bench: unknown pass '" + pass + "'");

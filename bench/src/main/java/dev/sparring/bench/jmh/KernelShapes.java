@@ -1,4 +1,4 @@
-package dev.sparring.bench;
+package dev.sparring.bench.jmh;
 
 import dev.sparring.backend.cpu.Conv;
 
@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** The benchmarked shapes, their flop counts, and the checks every benchmark runs before it is timed. */
-final class Shapes {
-    private Shapes() { }
+final class KernelShapes {
+    private KernelShapes() { }
 
     /**
      * DCGAN layers as convolution geometries, batch 64. A transposed convolution is the backward-data of the convolution
