@@ -450,11 +450,12 @@ class CliTest {
         Run none = run();
         assertEquals(2, none.code(), "no command is an incomplete command line");
         assertTrue(none.err().contains("give a command") && none.err().contains("Usage: sparring"), none.err());
-        // the start-up lines: no epochs for endless 2-D data; critic steps, clipping and update order
+        // the start-up lines: no epochs for endless 2-D data; the loss's optimizer, critic steps, clipping and update order
+        // (at tinyRing's rates)
         Run r = run(tinyRing(dir, "--loss", "wgan", "--steps", "2"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("2 steps (endless data, no epochs)"), r.err());
-        assertTrue(r.err().contains("optimizer rmsprop (alpha 0.99), lr D 0.00005, G 0.00005, constant; 5 critic steps per generator "
+        assertTrue(r.err().contains("optimizer rmsprop (alpha 0.99), lr D 0.0002, G 0.0002, constant; 5 critic steps per generator "
                 + "step, weights clipped to [-0.01, 0.01], alternating updates, batch 16"), r.err());
         // sample names its own flag
         Run s = run("sample", "--checkpoint", dir.resolve("nothing").toString(), "--device", "cpu");
