@@ -2,13 +2,12 @@ package dev.sparring.train;
 
 import dev.sparring.UserError;
 import dev.sparring.gan.loss.TrainerDefaults;
+import dev.sparring.io.Json;
 
-import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Everything that defines a training run. Saved as config.json in the run folder and inside every
@@ -79,7 +78,7 @@ public record TrainConfig(
                 + " (G), 0 as float32 numbers: raise --lr-decay or --lr-d/--lr-g, or list fewer --lr-decay-at steps");
         require(beta1 >= 0 && beta1 < 1, "--beta1 must be in [0, 1), got " + beta1);
         require(beta2 >= 0 && beta2 < 1, "--beta2 must be in [0, 1), got " + beta2);
-        require(clip >= 0, "--clip must be >= 0, got " + clip);
+        require(clip >= 0 && clip < Double.POSITIVE_INFINITY, "--clip must be >= 0 and finite, got " + clip);
         require(epochs >= 0 && steps >= 0 && (epochs > 0 || steps > 0), "set --epochs or --steps to a positive number");
         require(logEvery >= 1, "--log-every must be >= 1");
         require(sampleEvery >= 0 && checkpointEvery >= 0, "--sample-every and --checkpoint-every must be >= 0");
@@ -167,16 +166,8 @@ public record TrainConfig(
 
     private static String plain(double v) { return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString(); }
 
-    /** Field name to value, in declaration order (for config.json and checkpoints). */
-    public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        try {
-            for (RecordComponent rc : TrainConfig.class.getRecordComponents()) m.put(rc.getName(), rc.getAccessor().invoke(this));
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-        return m;
-    }
+    /** Field name to value as config.json and checkpoints hold them, in declaration order. */
+    public Map<String, Object> toMap() { return Json.parseObject(Json.write(this), "TrainConfig"); }
 
     /** A copy with one field changed, by name: {@code cfg.with("steps", 100)}. */
     public TrainConfig with(String field, Object value) {
@@ -187,10 +178,10 @@ public record TrainConfig(
     }
 
     /**
-     * Rebuilds a config from {@link #toMap()}'s output (numbers may come back as Long or Double from JSON). A config
-     * written before a field existed gets the value that reproduces how such a run trained: no learning-rate decay,
-     * beta2 0.999 for Adam, 0.99 (RMSProp's alpha) otherwise, the values the optimizers then had fixed, and no
-     * skipping of bad images (a folder with one was refused).
+     * Rebuilds a config from its JSON fields ({@link #toMap()}, config.json). A config written before a field existed
+     * gets the value that reproduces how such a run trained: no learning-rate decay, beta2 0.999 for Adam, 0.99
+     * (RMSProp's alpha) otherwise, the values the optimizers then had fixed, and no skipping of bad images (a folder
+     * with one was refused). Fields it does not know are ignored.
      */
     public static TrainConfig fromMap(Map<String, ?> given) {
         Map<String, Object> m = new LinkedHashMap<>(given);
@@ -198,65 +189,77 @@ public record TrainConfig(
         m.putIfAbsent("lrDecayAt", List.of());
         m.putIfAbsent("lrDecay", DEFAULT_LR_DECAY);
         if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);
-        RecordComponent[] rcs = TrainConfig.class.getRecordComponents();
-        Object[] args = new Object[rcs.length];
-        Class<?>[] types = new Class<?>[rcs.length];
-        for (int i = 0; i < rcs.length; i++) {
-            String n = rcs[i].getName();
-            types[i] = rcs[i].getType();
-            if (!m.containsKey(n)) throw new UserError("config is missing '" + n + "'");
-            Object v = m.get(n);
-            try {
-                args[i] = switch (types[i].getName()) {
-                    case "int" -> Math.toIntExact(wholeNumber(n, v));
-                    case "long" -> wholeNumber(n, v);
-                    case "double" -> ((Number) v).doubleValue();
-                    case "boolean" -> v instanceof String str ? Boolean.parseBoolean(str) : (Boolean) v;
-                    case "java.util.List" -> longs(n, v);
-                    default -> (String) Objects.requireNonNull(v);
-                };
-            } catch (ClassCastException | NullPointerException | ArithmeticException e) {
-                String want = switch (types[i].getName()) {
-                    case "int", "long" -> "a whole number";
-                    case "double" -> "a number";
-                    case "boolean" -> "true or false";
-                    case "java.util.List" -> "a list of steps";
-                    default -> "a string";
-                };
-                throw new UserError("config field '" + n + "' must be " + want + ", got " + v);
-            }
-        }
-        try {
-            return TrainConfig.class.getDeclaredConstructor(types).newInstance(args);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        Fields f = new Fields(m);
+        return new TrainConfig(f.string("data"), f.string("model"), f.integer("imageSize"), f.integer("channels"),
+                f.bool("upscale"), f.bool("skipBadImages"), f.integer("nz"), f.integer("ngf"), f.integer("ndf"),
+                f.integer("hidden"), f.integer("depth"), f.string("loss"), f.string("optimizer"), f.number("lrD"),
+                f.number("lrG"), f.steps("lrDecayAt"), f.number("lrDecay"), f.number("beta1"), f.number("beta2"),
+                f.integer("dSteps"), f.number("clip"), f.bool("simultaneous"), f.integer("batch"), f.integer("epochs"),
+                f.whole("steps"), f.whole("seed"), f.integer("sampleEvery"), f.integer("logEvery"), f.integer("checkpointEvery"));
     }
 
-    /** A JSON number that is a whole number in long range (a JSON 3.0 or 1e3 is accepted; 2.5 is not). */
-    private static long wholeNumber(String field, Object v) {
-        Number n = (Number) v;
-        if (n instanceof Double || n instanceof Float) {
-            double d = n.doubleValue();
-            if (d != Math.rint(d) || Math.abs(d) >= 0x1p63) throw new ArithmeticException(field);
-            return (long) d;
+    /** A config's JSON fields read by type; a missing field or a value of another type is a {@link UserError}. */
+    private record Fields(Map<String, ?> m) {
+        private Object get(String name) {
+            if (!m.containsKey(name)) throw new UserError("config is missing '" + name + "'");
+            return m.get(name);
         }
-        return n.longValue();
-    }
 
-    /** A JSON array of whole numbers (or a list of them) as longs. */
-    private static List<Long> longs(String field, Object v) {
-        if (!(v instanceof List<?> l)) throw new UserError("config field '" + field + "' must be a list of steps, got " + v);
-        List<Long> out = new ArrayList<>();
-        for (Object o : l) {
-            if (!(o instanceof Number n) || n.doubleValue() != n.longValue()) {
-                throw new UserError("config field '" + field + "' must hold whole numbers, got " + o);
-            }
-            out.add(n.longValue());
+        private UserError wrong(String name, String want) {
+            return new UserError("config field '" + name + "' must be " + want + ", got " + m.get(name));
         }
-        return out;
+
+        String string(String name) {
+            if (get(name) instanceof String s) return s;
+            throw wrong(name, "a string");
+        }
+
+        boolean bool(String name) {
+            return switch (get(name)) {
+                case Boolean b -> b;
+                case String s -> Boolean.parseBoolean(s);
+                default -> throw wrong(name, "true or false");
+            };
+        }
+
+        double number(String name) {
+            if (get(name) instanceof Number n) return n.doubleValue();
+            throw wrong(name, "a number");
+        }
+
+        /** A whole number in long range (a JSON 3.0 or 1e3 is accepted; 2.5 is not). */
+        long whole(String name) {
+            Long v = wholeNumber(get(name));
+            if (v == null) throw wrong(name, "a whole number");
+            return v;
+        }
+
+        int integer(String name) {
+            long v = whole(name);
+            if (v != (int) v) throw wrong(name, "a whole number");
+            return (int) v;
+        }
+
+        /** A JSON array of whole numbers as longs. */
+        List<Long> steps(String name) {
+            if (!(get(name) instanceof List<?> l)) throw wrong(name, "a list of steps");
+            List<Long> out = new ArrayList<>();
+            for (Object o : l) {
+                Long v = wholeNumber(o);
+                if (v == null) throw new UserError("config field '" + name + "' must hold whole numbers, got " + o);
+                out.add(v);
+            }
+            return out;
+        }
+
+        private static Long wholeNumber(Object v) {
+            return switch (v) {
+                case Integer i -> (long) i;
+                case Long l -> l;
+                case Double d when d == Math.rint(d) && Math.abs(d) < 0x1p63 -> d.longValue();
+                case Float f when f == Math.rint(f) && Math.abs(f) < 0x1p63 -> f.longValue();
+                case null, default -> null;
+            };
+        }
     }
 }

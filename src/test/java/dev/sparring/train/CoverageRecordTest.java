@@ -55,12 +55,12 @@ class CoverageRecordTest {
         assertEquals(2, cov.size(), "one line per scatter (steps 3 and 6): " + cov);
         Map<String, Object> first = Json.parseObject(cov.get(0), "coverage"), last = Json.parseObject(cov.get(1), "coverage");
         assertEquals(List.of("step", "modes_covered", "modes", "hq_share", "samples"), List.copyOf(last.keySet()));
-        assertEquals(3L, first.get("step"));
-        assertEquals(6L, last.get("step"));
-        assertEquals(9L, last.get("modes"));
+        assertEquals(3, first.get("step"));
+        assertEquals(6, last.get("step"));
+        assertEquals(9, last.get("modes"));
         assertTrue(atEnd.modesCovered() > 0 && atEnd.highQualityShare() > 0 && atEnd.highQualityShare() < 1, atEnd.toString());
-        assertEquals((long) TrainingRun.COVERAGE_SAMPLES, last.get("samples"));
-        assertEquals((long) atEnd.modesCovered(), last.get("modes_covered"));
+        assertEquals(TrainingRun.COVERAGE_SAMPLES, last.get("samples"));
+        assertEquals(atEnd.modesCovered(), last.get("modes_covered"));
         assertEquals(atEnd.highQualityShare(), ((Number) last.get("hq_share")).doubleValue(), 5e-5);
 
         String out = log.toString();

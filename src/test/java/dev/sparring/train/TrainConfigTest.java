@@ -99,6 +99,15 @@ class TrainConfigTest {
     }
 
     @Test
+    void aNumberPastTheDoubleRangeIsRefused() {
+        String json = Json.write(BASE);
+        assertTrue(json.contains("\"clip\":0.0,"), json);
+        Map<String, Object> m = Json.parseObject(json.replace("\"clip\":0.0,", "\"clip\":1e400,"), "config.json");
+        assertEquals(Double.POSITIVE_INFINITY, m.get("clip"), "JSON reads 1e400 as infinity");
+        assertTrue(assertThrows(UserError.class, () -> TrainConfig.fromMap(m)).getMessage().contains("--clip must be >= 0 and finite, got Infinity"));
+    }
+
+    @Test
     void skipBadImagesIsSavedAndAConfigWrittenBeforeItLoadsWithoutSkipping() {
         TrainConfig c = BASE.with("skipBadImages", true);
         String json = Json.write(c.toMap());
