@@ -6,11 +6,11 @@ import dev.sparring.data.Datasets;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.GanLosses;
-import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.train.Metrics;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
+import dev.sparring.train.TrainerDefaults;
 import dev.sparring.viz.Png;
 import dev.sparring.viz.ScatterPlot;
 
@@ -105,7 +105,7 @@ public final class RingBenchmark {
 
     /** The run's configuration: the loss's trainer defaults, scaled learning rates and their decay, the shared model, seed and budget. */
     public static TrainConfig config(GanLoss loss, Settings s) {
-        TrainerDefaults d = loss.defaults();
+        TrainerDefaults d = TrainerDefaults.of(loss);
         TrainConfig c = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("loss", loss.spec())
                 .with("hidden", s.hidden()).with("depth", s.depth()).with("nz", s.nz()).with("batch", s.batch()).withDefaults(d)
                 .with("lrD", round(d.lrD() * s.lrScaleD())).with("lrG", round(d.lrG() * s.lrScaleG()))

@@ -5,6 +5,7 @@ import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.FormulaException;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.GanLosses;
+import dev.sparring.train.TrainerDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -133,7 +134,7 @@ public final class LossCommand implements Callable<Integer> {
                 for (GanLosses.Param p : b.params()) out.println("    " + p.name() + ": " + p.meaning());
                 out.println("    critic optimum: " + b.divergence());
                 out.println("    range: " + b.range());
-                out.println("    defaults: " + b.defaults().describe());
+                out.println("    defaults: " + TrainerDefaults.of(l).describe());
                 out.println("    reference: " + b.reference());
             }
             out.flush();

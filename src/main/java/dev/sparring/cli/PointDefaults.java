@@ -1,7 +1,7 @@
 package dev.sparring.cli;
 
-import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.train.TrainConfig;
+import dev.sparring.train.TrainerDefaults;
 
 import java.math.BigDecimal;
 import java.math.MathContext;

@@ -10,11 +10,11 @@ import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
-import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.train.Checkpoint;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.Trainer;
+import dev.sparring.train.TrainerDefaults;
 import dev.sparring.train.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -240,9 +240,9 @@ public final class TrainCommand implements Callable<Integer> {
      */
     TrainConfig freshConfig() {
         GanLoss gl = Losses.parse(loss, "--loss");
-        TrainerDefaults d = gl.defaults();
+        TrainerDefaults d = TrainerDefaults.of(gl);
         String opt = optimizer != null ? optimizer : d.optimizer();
-        TrainerDefaults betas = opt.equals(d.optimizer()) ? d : opt.equals("rmsprop") ? TrainerDefaults.WGAN : TrainerDefaults.ADAM;
+        TrainerDefaults betas = opt.equals(d.optimizer()) ? d : TrainerDefaults.forOptimizer(opt);
         if (opt.equals("rmsprop") && beta1 != null && beta1 != 0) {
             throw new UserError("--beta1 " + beta1 + ": RMSProp here has no momentum, so --beta1 must be 0 (or left out) with "
                     + "--optimizer rmsprop; --beta2 sets its alpha");

@@ -75,7 +75,7 @@ public abstract class Optimizer {
     /**
      * Builds an optimizer by name: adam (betas beta1, beta2; eps 1e-8), rmsprop (alpha beta2, no momentum, eps 1e-8;
      * beta1 unused), sgd (momentum 0.9; beta1, beta2 unused). A GAN loss's usual values are its
-     * {@link dev.sparring.gan.loss.TrainerDefaults}: Adam(0.5, 0.999), RMSProp alpha 0.99.
+     * {@link dev.sparring.train.TrainerDefaults}: Adam(0.5, 0.999), RMSProp alpha 0.99.
      */
     public static Optimizer create(String name, Network net, float lr, float beta1, float beta2) {
         return switch (name) {

@@ -1,7 +1,6 @@
 package dev.sparring.train;
 
 import dev.sparring.UserError;
-import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.io.Json;
 import org.junit.jupiter.api.Test;
 

@@ -198,7 +198,7 @@ class TrainerTest {
 
     @Test
     void weightClippingKeepsEveryCriticParameterInRange() {
-        TrainConfig cfg = smallDcgan().withDefaults(dev.sparring.gan.loss.TrainerDefaults.WGAN).with("lrD", 5e-3).with("dSteps", 2);
+        TrainConfig cfg = smallDcgan().withDefaults(TrainerDefaults.WGAN).with("lrD", 5e-3).with("dSteps", 2);
         try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nonSaturating())) {
             t.step();
             for (Tensor v : t.critic().values()) {

@@ -1,9 +1,13 @@
-package dev.sparring.gan.loss;
+package dev.sparring.train;
+
+import dev.sparring.gan.loss.GanLoss;
+import dev.sparring.gan.loss.Print;
 
 import java.util.Locale;
 
 /**
- * The training settings a loss is meant to be trained with; the trainer uses them unless a flag overrides them.
+ * The training settings a loss is meant to be trained with ({@link #of}); {@code sparring train} uses them for the flags
+ * left unset, and {@link TrainConfig.Builder#trainerDefaults} sets them.
  *
  * @param optimizer "adam" or "rmsprop"
  * @param lrD       critic learning rate
@@ -20,6 +24,12 @@ public record TrainerDefaults(String optimizer, double lrD, double lrG, double b
 
     /** RMSProp, lr 5e-5, five critic steps, clipping at 0.01 (WGAN, Arjovsky et al. 2017, Algorithm 1). */
     public static final TrainerDefaults WGAN = new TrainerDefaults("rmsprop", 5e-5, 5e-5, 0, 0.99, 5, 0.01);
+
+    /** WGAN's settings for a loss whose critic must be Lipschitz ({@link GanLoss#lipschitzCritic()}), else DCGAN's. */
+    public static TrainerDefaults of(GanLoss loss) { return loss.lipschitzCritic() ? WGAN : ADAM; }
+
+    /** The settings an optimizer is usually trained with here (its betas): RMSProp WGAN's, the others DCGAN's. */
+    public static TrainerDefaults forOptimizer(String optimizer) { return optimizer.equals("rmsprop") ? WGAN : ADAM; }
 
     public TrainerDefaults {
         if (!optimizer.equals("adam") && !optimizer.equals("rmsprop")) {
