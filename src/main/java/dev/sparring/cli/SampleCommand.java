@@ -66,7 +66,7 @@ public final class SampleCommand implements Callable<Integer> {
         Path file = TrainingRun.findCheckpoint(checkpoint, "--checkpoint");
         SafeTensorsFile f = TrainingRun.open(file);
         TrainConfig cfg = Checkpoint.config(f);
-        boolean mlp = cfg.model().equals("mlp");
+        boolean mlp = cfg.model() == TrainConfig.Model.MLP;
         if (mlp && outDir != null) {
             throw new UserError("--out-dir writes images, and " + file + " holds a 2-D model whose samples are points: use --out FILE.png "
                     + "for a scatter plot");

@@ -11,6 +11,7 @@ import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.optim.Optimizer;
 import dev.sparring.train.Checkpoint;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.Trainer;
@@ -157,8 +158,8 @@ public final class TrainCommand implements Callable<Integer> {
         Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale(), cfg.skipBadImages(), System.err::println);
         // resolve "auto" choices so that config.json and checkpoints say what actually ran
         boolean points = ds instanceof Mixture2D;
-        if (cfg.model().equals("auto")) cfg = cfg.with("model", points ? "mlp" : "dcgan");
-        if (cfg.channels() == 0 && ds instanceof ImageDataset img) cfg = cfg.with("channels", img.channels());
+        if (cfg.model() == TrainConfig.Model.AUTO) cfg = cfg.toBuilder().model(points ? TrainConfig.Model.MLP : TrainConfig.Model.DCGAN).build();
+        if (cfg.channels() == 0 && ds instanceof ImageDataset img) cfg = cfg.toBuilder().channels(img.channels()).build();
         try (Backend be = Backends.create(device, System.err);
              Trainer trainer = new Trainer(cfg, be, ds, Losses.trainLoss(cfg.loss(), "--loss"))) {
             if (resumeFile != null) {
@@ -241,25 +242,27 @@ public final class TrainCommand implements Callable<Integer> {
     TrainConfig freshConfig() {
         GanLoss gl = Losses.parse(loss, "--loss");
         TrainerDefaults d = TrainerDefaults.of(gl);
-        String opt = optimizer != null ? optimizer : d.optimizer();
-        TrainerDefaults betas = opt.equals(d.optimizer()) ? d : TrainerDefaults.forOptimizer(opt);
-        if (opt.equals("rmsprop") && beta1 != null && beta1 != 0) {
+        Optimizer.Kind opt = optimizer != null ? Optimizer.Kind.parse(optimizer) : d.optimizer();
+        TrainerDefaults betas = opt == d.optimizer() ? d : TrainerDefaults.forOptimizer(opt);
+        if (opt == Optimizer.Kind.RMSPROP && beta1 != null && beta1 != 0) {
             throw new UserError("--beta1 " + beta1 + ": RMSProp here has no momentum, so --beta1 must be 0 (or left out) with "
                     + "--optimizer rmsprop; --beta2 sets its alpha");
         }
-        if (opt.equals("sgd") && (beta1 != null || beta2 != null)) {
+        if (opt == Optimizer.Kind.SGD && (beta1 != null || beta2 != null)) {
             throw new UserError((beta1 != null ? "--beta1" : "--beta2") + " does not apply to --optimizer sgd (momentum 0.9)");
         }
         boolean points = Datasets.isPoints(data);
         if (lrDecay != null && (lrDecayAt == null || lrDecayAt.isEmpty()) && !points) {
             throw new UserError("--lr-decay " + lrDecay + " needs --lr-decay-at STEP[,STEP...]: the steps after which the rates drop");
         }
-        TrainConfig cfg = new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
-                opt, lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
-                lrDecayAt, lrDecay != null ? lrDecay : TrainConfig.DEFAULT_LR_DECAY,
-                beta1 != null ? beta1 : betas.beta1(), beta2 != null ? beta2 : betas.beta2(),
-                dSteps != null ? dSteps : d.dSteps(), clip != null ? clip : d.clip(), updates.equals("simultaneous"),
-                batch, epochs, steps, seed, sampleEvery, logEvery, checkpointEvery);
+        TrainConfig cfg = TrainConfig.builder().data(data).model(TrainConfig.Model.parse(model)).imageSize(imageSize).channels(channels)
+                .upscale(upscale).skipBadImages(skipBadImages).nz(nz).ngf(ngf).ndf(ndf).hidden(hidden).depth(depth).loss(loss)
+                .optimizer(opt).lrD(lrD != null ? lrD : d.lrD()).lrG(lrG != null ? lrG : d.lrG())
+                .lrDecayAt(lrDecayAt).lrDecay(lrDecay != null ? lrDecay : TrainConfig.DEFAULT_LR_DECAY)
+                .beta1(beta1 != null ? beta1 : betas.beta1()).beta2(beta2 != null ? beta2 : betas.beta2())
+                .dSteps(dSteps != null ? dSteps : d.dSteps()).clip(clip != null ? clip : d.clip())
+                .simultaneous(updates.equals("simultaneous")).batch(batch).epochs(epochs).steps(steps).seed(seed)
+                .sampleEvery(sampleEvery).logEvery(logEvery).checkpointEvery(checkpointEvery).build();
         return points ? PointDefaults.apply(cfg, d, this::given) : cfg;   // 2-D data: its own defaults for unset flags
     }
 
@@ -324,17 +327,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (given("--epochs") || given("--steps")) {
             // one change, not two: "--epochs 0 --steps N" is a valid total, but its "--epochs 0" alone (with the steps
             // cleared) is not
-            Map<String, Object> m = cfg.toMap();
-            if (given("--epochs")) {
-                m.put("epochs", epochs);
-                m.put("steps", 0L);
-            }
-            if (given("--steps")) m.put("steps", steps);
-            cfg = TrainConfig.fromMap(m);
+            TrainConfig.Builder b = cfg.toBuilder();
+            if (given("--epochs")) b.epochs(epochs).steps(0);
+            if (given("--steps")) b.steps(steps);
+            cfg = b.build();
         }
-        if (given("--sample-every")) cfg = cfg.with("sampleEvery", sampleEvery);
-        if (given("--log-every")) cfg = cfg.with("logEvery", logEvery);
-        if (given("--checkpoint-every")) cfg = cfg.with("checkpointEvery", checkpointEvery);
+        if (given("--sample-every")) cfg = cfg.toBuilder().sampleEvery(sampleEvery).build();
+        if (given("--log-every")) cfg = cfg.toBuilder().logEvery(logEvery).build();
+        if (given("--checkpoint-every")) cfg = cfg.toBuilder().checkpointEvery(checkpointEvery).build();
         if (given("--lr-decay-at") || given("--lr-decay")) {
             List<Long> at = given("--lr-decay-at") ? lrDecayAt : saved.lrDecayAt();
             double factor = given("--lr-decay") ? lrDecay : saved.lrDecay();
@@ -342,7 +342,7 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new UserError("--lr-decay " + factor + " needs --lr-decay-at STEP[,STEP...]: the run has no rate drops to "
                         + "apply it at");
             }
-            cfg = cfg.with("lrDecayAt", at).with("lrDecay", factor);
+            cfg = cfg.toBuilder().lrDecayAt(at).lrDecay(factor).build();
             requireSamePastRates(saved, cfg, step);
         }
         return cfg;

@@ -93,8 +93,8 @@ public final class Trainer implements AutoCloseable {
         this.kernel = loss.kernel();
         NoiseStream init = NoiseStream.derive(cfg.seed(), "init");
         boolean points = data instanceof Mixture2D;
-        String model = cfg.model().equals("auto") ? (points ? "mlp" : "dcgan") : cfg.model();
-        if (model.equals("mlp")) {
+        TrainConfig.Model model = cfg.model() == TrainConfig.Model.AUTO ? (points ? TrainConfig.Model.MLP : TrainConfig.Model.DCGAN) : cfg.model();
+        if (model == TrainConfig.Model.MLP) {
             if (!points) throw new UserError("--model mlp needs 2-D data (ring8, grid25), got " + data.name());
             Mlp.Config mc = new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2);
             requireFits(ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2), cfg, be);
@@ -132,7 +132,7 @@ public final class Trainer implements AutoCloseable {
      * Java heap cannot write (see {@link ModelSize}).
      */
     private static void requireFits(ModelSize size, TrainConfig cfg, Backend be) {
-        int slots = cfg.optimizer().equals("adam") ? 2 : 1;   // Adam's two moments; RMSProp's square average; SGD's momentum
+        int slots = cfg.optimizer() == Optimizer.Kind.ADAM ? 2 : 1;   // Adam's two moments; RMSProp's square average; SGD's momentum
         Backend.Memory mem = be.memoryAvailable();
         String what = "to train at --batch " + cfg.batch() + (mem.javaHeap() ? " and save checkpoints" : "");
         long bytes = size.trainingBytes(cfg.batch(), slots);

@@ -36,7 +36,7 @@ class TrainDefaultsTest {
         args.addAll(List.of(flags));
         TrainCommand cmd = new TrainCommand();
         new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-        return cmd.freshConfig().with("data", "ring8").with("model", "mlp");
+        return cmd.freshConfig().toBuilder().data("ring8").model(TrainConfig.Model.MLP).build();
     }
 
     /** The optimizers the trainer builds for this configuration, as "name lr ... | critic steps, clip". */
@@ -116,7 +116,7 @@ class TrainDefaultsTest {
         assertEquals("auto batch 128 nz 2 2x256 lr 0.002/0.002 at [6000] x0.2", shape(fresh("--data", "grid25", "--steps", "10000")));
         assertEquals("auto batch 128 nz 4 2x128 lr 5.0E-4/5.0E-4 at [600] x0.2", shape(fresh("--data", "RING8", "--steps", "1000", "--loss", "wgan")));
         TrainConfig w = fresh("--data", "grid25", "--steps", "10", "--loss", "wgan");
-        assertEquals(List.of("rmsprop", 5, 0.01), List.of(w.optimizer(), w.dSteps(), w.clip()), "the loss's other defaults stay");
+        assertEquals(List.of(Optimizer.Kind.RMSPROP, 5, 0.01), List.of(w.optimizer(), w.dSteps(), w.clip()), "the loss's other defaults stay");
         // no drop where 60 % of the steps is not a step before the last
         assertEquals(List.of(), fresh("--data", "ring8", "--steps", "1").lrDecayAt());
         assertEquals(List.of(1L), fresh("--data", "ring8", "--steps", "2").lrDecayAt());
@@ -147,11 +147,11 @@ class TrainDefaultsTest {
     @Test
     void aResumedRunKeepsItsSavedConfigurationOnTwoDData() {
         // a ring8 run saved with other values than today's 2-D defaults (as every ring8 run made before them)
-        TrainConfig saved = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("steps", 5000L);
+        TrainConfig saved = TrainConfig.builder().data("ring8").model(TrainConfig.Model.MLP).steps(5000).build();
         TrainCommand cmd = new TrainCommand();
         new CommandLine(cmd).parseArgs("--resume", "runs/x", "--steps", "8000");
         TrainConfig resumed = cmd.resumedConfig(saved, 5000);
-        assertEquals(saved.with("steps", 8000L), resumed);
+        assertEquals(saved.toBuilder().steps(8000).build(), resumed);
         assertEquals("mlp batch 32 nz 64 3x128 lr 2.0E-4/2.0E-4 at [] x0.1", shape(resumed));
     }
 }
