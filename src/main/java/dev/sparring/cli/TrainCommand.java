@@ -6,7 +6,6 @@ import dev.sparring.backend.StepGraph;
 import dev.sparring.backend.Backends;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
-import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
@@ -156,12 +155,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         checkLoss(cfg.loss(), resume != null);
         Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale(), cfg.skipBadImages(), System.err::println);
-        // resolve "auto" choices so that config.json and checkpoints say what actually ran
-        boolean points = ds instanceof Mixture2D;
-        if (cfg.model() == TrainConfig.Model.AUTO) cfg = cfg.toBuilder().model(points ? TrainConfig.Model.MLP : TrainConfig.Model.DCGAN).build();
-        if (cfg.channels() == 0 && ds instanceof ImageDataset img) cfg = cfg.toBuilder().channels(img.channels()).build();
         try (Backend be = Backends.create(device, System.err);
              Trainer trainer = new Trainer(cfg, be, ds, Losses.trainLoss(cfg.loss(), "--loss"))) {
+            cfg = trainer.config();   // "auto" model and channels resolved for the data
             if (resumeFile != null) {
                 long total = trainer.totalSteps();
                 if (total <= resumeStep) {

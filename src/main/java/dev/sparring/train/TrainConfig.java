@@ -1,6 +1,9 @@
 package dev.sparring.train;
 
 import dev.sparring.UserError;
+import dev.sparring.data.Dataset;
+import dev.sparring.data.ImageDataset;
+import dev.sparring.data.Mixture2D;
 import dev.sparring.io.Json;
 import dev.sparring.optim.Optimizer;
 
@@ -112,6 +115,18 @@ public record TrainConfig(
 
     /** A builder that starts from this configuration: {@code cfg.toBuilder().steps(1000).build()}. */
     public Builder toBuilder() { return new Builder(this); }
+
+    /**
+     * This configuration with its automatic choices made for {@code data}, as a {@link Trainer} makes them (so that
+     * config.json and checkpoints say what ran): model AUTO becomes the MLP for 2-D data and the DCGAN for images, and
+     * channels 0 the images' own.
+     */
+    public TrainConfig resolvedFor(Dataset data) {
+        Builder b = toBuilder();
+        if (model == Model.AUTO) b.model(data instanceof Mixture2D ? Model.MLP : Model.DCGAN);
+        if (channels == 0 && data instanceof ImageDataset images) b.channels(images.channels());
+        return b.build();
+    }
 
     /** The network the run trains. */
     public enum Model {

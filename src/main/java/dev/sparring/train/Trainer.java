@@ -86,15 +86,16 @@ public final class Trainer implements AutoCloseable {
     /** The step graph's counts, or null when steps run op by op. */
     public StepGraph.Stats stepGraphStats() { return graph == null ? null : graph.stats(); }
 
+    /** A trainer of {@code cfg}'s networks on {@code data}; {@link #config()} is cfg with its automatic choices made for data. */
     public Trainer(TrainConfig cfg, Backend be, Dataset data, TrainLoss loss) {
+        cfg = cfg.resolvedFor(data);
         this.cfg = cfg;
         this.be = be;
         this.loss = loss;
         this.kernel = loss.kernel();
         NoiseStream init = NoiseStream.derive(cfg.seed(), "init");
         boolean points = data instanceof Mixture2D;
-        TrainConfig.Model model = cfg.model() == TrainConfig.Model.AUTO ? (points ? TrainConfig.Model.MLP : TrainConfig.Model.DCGAN) : cfg.model();
-        if (model == TrainConfig.Model.MLP) {
+        if (cfg.model() == TrainConfig.Model.MLP) {
             if (!points) throw new UserError("--model mlp needs 2-D data (ring8, grid25), got " + data.name());
             Mlp.Config mc = new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2);
             requireFits(ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2), cfg, be);

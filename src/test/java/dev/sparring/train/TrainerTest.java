@@ -6,6 +6,7 @@ import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.Dcgan;
+import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.io.SparseExtras;
@@ -50,6 +51,19 @@ class TrainerTest {
     static ImageDataset firstDigits(int n) {
         ImageDataset all = Datasets.mnist();
         return new ImageDataset("mnist-" + n, Arrays.copyOf(all.pixels(), n * 28 * 28), n, 1, 28, 28, Arrays.copyOf(all.labels(), n));
+    }
+
+    @Test
+    void theTrainerMakesTheAutomaticChoicesForItsData() {
+        TrainConfig ring = TrainConfig.builder().data("ring8").hidden(4).depth(1).nz(2).batch(8).steps(1).build();
+        assertEquals(TrainConfig.Model.AUTO, ring.model());
+        try (Trainer t = new Trainer(ring, be, Datasets.open("ring8", 0, 0), TrainLoss.of(GanLoss.parse("nsgan")))) {
+            assertEquals(ring.toBuilder().model(TrainConfig.Model.MLP).build(), t.config(), "what config.json and checkpoints record");
+        }
+        TrainConfig digits = tinyDcgan().toBuilder().model(TrainConfig.Model.AUTO).channels(0).build();
+        try (Trainer t = new Trainer(digits, be, firstDigits(8), TrainLoss.of(GanLoss.parse("nsgan")))) {
+            assertEquals(digits.toBuilder().model(TrainConfig.Model.DCGAN).channels(1).build(), t.config());
+        }
     }
 
     private static float[] state(Backend be, Network net) {
