@@ -2,17 +2,17 @@ package dev.sparring.cli;
 
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
-import dev.sparring.backend.StepGraph;
 import dev.sparring.backend.Backends;
+import dev.sparring.backend.StepGraph;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
-import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.optim.Optimizer;
-import dev.sparring.train.Checkpoint;
+import dev.sparring.train.Resume;
 import dev.sparring.train.TrainConfig;
+import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
 import dev.sparring.train.TrainerDefaults;
 import dev.sparring.train.TrainingRun;
@@ -25,10 +25,7 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
@@ -134,59 +131,50 @@ public final class TrainCommand implements Callable<Integer> {
         if (!updates.equals("alternating") && !updates.equals("simultaneous")) {
             throw new UserError("--updates must be alternating or simultaneous, got " + updates);
         }
+        Resume from = resume == null ? null : Resume.from(resume);
         TrainConfig cfg;
-        Path runDir = null;              // the run folder to continue; a new one is created once the run is set up
-        Path resumeFrom = null;
-        SafeTensorsFile resumeFile = null;
-        long resumeStep = 0;
-        String changed = "";
-        if (resume != null) {
-            resumeFrom = TrainingRun.findCheckpoint(resume);
-            runDir = TrainingRun.runFolderOf(resumeFrom);
-            refuseFlagsFixedByTheRun(runDir == null);
-            resumeFile = TrainingRun.open(resumeFrom);
-            TrainConfig saved = Checkpoint.config(resumeFile);
-            resumeStep = Checkpoint.step(resumeFile);
-            cfg = resumedConfig(saved, resumeStep);
-            if (runDir != null) System.err.println("resuming " + runDir + " from " + resumeFrom.getFileName() + " (step " + resumeStep + ")");
-            changed = changes(saved, cfg);
+        if (from != null) {
+            refuseFlagsFixedByTheRun(from.runFolder() == null);
+            cfg = resumedConfig(from);
+            if (from.runFolder() != null) {
+                System.err.println("resuming " + from.runFolder() + " from " + from.checkpoint().getFileName() + " (step " + from.step() + ")");
+            }
         } else {
             cfg = freshConfig();
         }
-        checkLoss(cfg.loss(), resume != null);
-        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale(), cfg.skipBadImages(), System.err::println);
+        checkLoss(cfg.loss(), from != null);
+        Dataset ds = cfg.openData(System.err::println);
+        TrainLoss loss = Losses.trainLoss(cfg.loss(), "--loss");
         try (Backend be = Backends.create(device, System.err);
-             Trainer trainer = new Trainer(cfg, be, ds, Losses.trainLoss(cfg.loss(), "--loss"))) {
+             Trainer trainer = from != null ? from.trainer(be, ds, loss) : new Trainer(cfg, be, ds, loss)) {
             cfg = trainer.config();   // "auto" model and channels resolved for the data
-            if (resumeFile != null) {
-                long total = trainer.totalSteps();
-                if (total <= resumeStep) {
-                    if (given("--steps") || given("--epochs")) throw totalNotAboveCheckpoint(cfg, total, trainer.stepsPerEpoch(), resumeStep);
-                    System.err.println((runDir != null ? "run " + runDir : "checkpoint " + resumeFrom) + " is already finished (step "
-                            + resumeStep + " of " + total + "); nothing to do. To train it longer, give a new total above " + resumeStep
-                            + ": --resume " + resume + " --steps N (or --epochs N)");
-                    return 0;
+            long total = trainer.totalSteps();
+            if (from != null && total <= from.step()) {
+                if (given("--steps") || given("--epochs")) throw totalNotAboveCheckpoint(cfg, total, trainer.stepsPerEpoch(), from.step());
+                System.err.println((from.runFolder() != null ? "run " + from.runFolder() : "checkpoint " + from.checkpoint())
+                        + " is already finished (step " + from.step() + " of " + total + "); nothing to do. To train it longer, give a new total above " + from.step()
+                        + ": --resume " + resume + " --steps N (or --epochs N)");
+                return 0;
+            }
+            cfg.requireDecaysWithin(total, from == null || given("--lr-decay-at"));
+            Path runDir = from != null ? from.runFolder() : null;
+            if (runDir == null) {
+                runDir = TrainingRun.createFolder(out, name != null ? name : defaultName(cfg), name == null);
+                if (from != null) {
+                    System.err.println("continuing " + from.checkpoint() + " (step " + from.step() + ") as a new run in " + runDir
+                            + ": the checkpoint is not in a run's checkpoints/ folder, so nothing beside it is touched");
                 }
-                requireDecayWithinRun(cfg, total, given("--lr-decay-at"));
-            } else {
-                requireDecayWithinRun(cfg, trainer.totalSteps(), true);
             }
-            boolean continuesRun = runDir != null;
-            if (!continuesRun) runDir = TrainingRun.createFolder(out, name != null ? name : defaultName(cfg), name == null);
-            if (resumeFile != null && !continuesRun) {
-                System.err.println("continuing " + resumeFrom + " (step " + resumeStep + ") as a new run in " + runDir
-                        + ": the checkpoint is not in a run's checkpoints/ folder, so nothing beside it is touched");
-            }
-            TrainingRun run = new TrainingRun(trainer, runDir, System.err, ds instanceof Mixture2D m ? m : null)
-                    .progressBar(!noProgress);
-            if (resumeFile != null) {
-                if (!changed.isEmpty()) System.err.println("changed on resume: " + changed);
-                Checkpoint.restore(trainer, resumeFile);
-                if (continuesRun) run.initResumed();
-                else run.initFresh();
+            if (from != null && !from.changes().isEmpty()) System.err.println("changed on resume: " + from.changes());
+            Mixture2D points = ds instanceof Mixture2D m ? m : null;
+            TrainingRun run;
+            if (from != null) {
+                run = from.start(trainer, runDir, System.err, points);
             } else {
+                run = new TrainingRun(trainer, runDir, System.err, points);
                 run.initFresh();
             }
+            run.progressBar(!noProgress);
             System.err.printf("run %s: %s on %s, loss %s, %,d steps (%s), G %,d / D %,d parameters%n", runDir,
                     cfg.model(), ds.name(), cfg.loss(), trainer.totalSteps(),
                     trainer.stepsPerEpoch() > 0 ? String.format("%,d per epoch", trainer.stepsPerEpoch()) : "endless data, no epochs",
@@ -313,55 +301,20 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The checkpoint's configuration with the flags --resume takes. --steps and --epochs give a new total exactly as
-     * for a fresh run (steps count from the start of the run; --steps > 0 wins over --epochs, and --epochs alone
-     * trains to that many epochs of the data). --lr-decay-at replaces the schedule and may change only drops at or
-     * after the checkpoint's step: the steps already trained keep the rates they trained with.
+     * The checkpoint's configuration with the flags --resume takes ({@link Resume} says what each may change): --steps
+     * and --epochs give a new total exactly as for a fresh run (steps count from the start of the run; --steps > 0
+     * wins over --epochs, and --epochs alone trains to that many epochs of the data); --lr-decay-at replaces the
+     * schedule and may change only drops at or after the checkpoint's step.
      */
-    TrainConfig resumedConfig(TrainConfig saved, long step) {
-        TrainConfig cfg = saved;
-        if (given("--epochs") || given("--steps")) {
-            // one change, not two: "--epochs 0 --steps N" is a valid total, but its "--epochs 0" alone (with the steps
-            // cleared) is not
-            TrainConfig.Builder b = cfg.toBuilder();
-            if (given("--epochs")) b.epochs(epochs).steps(0);
-            if (given("--steps")) b.steps(steps);
-            cfg = b.build();
-        }
-        if (given("--sample-every")) cfg = cfg.toBuilder().sampleEvery(sampleEvery).build();
-        if (given("--log-every")) cfg = cfg.toBuilder().logEvery(logEvery).build();
-        if (given("--checkpoint-every")) cfg = cfg.toBuilder().checkpointEvery(checkpointEvery).build();
-        if (given("--lr-decay-at") || given("--lr-decay")) {
-            List<Long> at = given("--lr-decay-at") ? lrDecayAt : saved.lrDecayAt();
-            double factor = given("--lr-decay") ? lrDecay : saved.lrDecay();
-            if (at.isEmpty()) {
-                throw new UserError("--lr-decay " + factor + " needs --lr-decay-at STEP[,STEP...]: the run has no rate drops to "
-                        + "apply it at");
-            }
-            cfg = cfg.toBuilder().lrDecayAt(at).lrDecay(factor).build();
-            requireSamePastRates(saved, cfg, step);
-        }
-        return cfg;
-    }
-
-    /** The rates of steps 1..step are those of the drops listed before step (a drop at S acts from step S+1 on). */
-    static void requireSamePastRates(TrainConfig saved, TrainConfig cfg, long step) {
-        List<Long> before = saved.lrDecayAt().stream().filter(s -> s < step).toList();
-        List<Long> now = cfg.lrDecayAt().stream().filter(s -> s < step).toList();
-        if (!before.equals(now)) {
-            List<Long> later = cfg.lrDecayAt().stream().filter(s -> s >= step).toList();
-            List<Long> kept = new ArrayList<>(before);
-            kept.addAll(later);
-            throw new UserError("--lr-decay-at " + joined(cfg.lrDecayAt()) + ": the checkpoint is at step " + step + ", and steps 1-"
-                    + step + " trained " + (before.isEmpty() ? "without a rate drop" : "with the rates dropping after step"
-                    + (before.size() == 1 ? " " : "s ") + joined(before)) + "; a resumed run keeps those and can add or move only "
-                    + "drops at step " + step + " or later" + (kept.isEmpty() ? "" : " (e.g. --lr-decay-at " + joined(kept) + ")"));
-        }
-        if (!before.isEmpty() && cfg.lrDecay() != saved.lrDecay()) {
-            throw new UserError("--lr-decay " + cfg.lrDecay() + ": the rates already dropped by " + saved.lrDecay() + " after step"
-                    + (before.size() == 1 ? " " : "s ") + joined(before) + ", before the checkpoint at step " + step
-                    + "; a resumed run keeps that factor");
-        }
+    TrainConfig resumedConfig(Resume from) {
+        if (given("--epochs")) from.epochs(epochs);
+        if (given("--steps")) from.steps(steps);
+        if (given("--sample-every")) from.sampleEvery(sampleEvery);
+        if (given("--log-every")) from.logEvery(logEvery);
+        if (given("--checkpoint-every")) from.checkpointEvery(checkpointEvery);
+        if (given("--lr-decay-at")) from.lrDecayAt(lrDecayAt);
+        if (given("--lr-decay")) from.lrDecay(lrDecay);
+        return from.config();
     }
 
     /** A new total that the checkpoint has already reached: the flag that set it, the total and the checkpoint's step. */
@@ -372,36 +325,6 @@ public final class TrainCommand implements Callable<Integer> {
         return new UserError(flag + ": the checkpoint is already at step " + step + ", so the run would end at step " + total
                 + " without training. Give a total above " + step + " (--steps and --epochs count from the start of the run, "
                 + "not from the checkpoint)");
-    }
-
-    /** "steps 30 -> 60, sampleEvery 3 -> 10": the fields a resume changed. */
-    private static String changes(TrainConfig saved, TrainConfig cfg) {
-        List<String> out = new ArrayList<>();
-        Map<String, Object> a = saved.toMap(), b = cfg.toMap();
-        for (var e : a.entrySet()) {
-            Object now = b.get(e.getKey());
-            if (!Objects.equals(e.getValue(), now)) out.add(e.getKey() + " " + e.getValue() + " -> " + now);
-        }
-        return String.join(", ", out);
-    }
-
-    private static String joined(List<Long> steps) {
-        return String.join(",", steps.stream().map(String::valueOf).toList());
-    }
-
-    /**
-     * A decay at or after the last step would never change a rate: almost surely a mistaken step or --steps/--epochs.
-     * {@code typed}: the schedule came from --lr-decay-at now, not from the run being resumed.
-     */
-    static void requireDecayWithinRun(TrainConfig cfg, long totalSteps, boolean typed) {
-        for (long s : cfg.lrDecayAt()) {
-            if (s < totalSteps) continue;
-            throw new UserError(typed
-                    ? "--lr-decay-at " + s + ": the run ends at step " + totalSteps
-                            + ", so the rates would never drop there (a step S lowers them from step S+1 on)"
-                    : "the run's schedule lowers the rates after step " + s + " but the new total ends it at step " + totalSteps
-                            + ", so that drop would never act: give a larger total, or --lr-decay-at without it");
-        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.sparring.train;
 
 import dev.sparring.UserError;
 import dev.sparring.data.Dataset;
+import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.io.Json;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Everything that defines a training run. Saved as config.json in the run folder and inside every
@@ -126,6 +128,26 @@ public record TrainConfig(
         if (model == Model.AUTO) b.model(data instanceof Mixture2D ? Model.MLP : Model.DCGAN);
         if (channels == 0 && data instanceof ImageDataset images) b.channels(images.channels());
         return b.build();
+    }
+
+    /** The dataset this configuration trains on, opened as it asks; {@code warn} is told what is left out of it. */
+    public Dataset openData(Consumer<String> warn) {
+        return Datasets.open(data, imageSize, channels, upscale, skipBadImages, warn);
+    }
+
+    /**
+     * Refuses a rate drop at or after the last step, which would never change a rate: almost surely a mistaken step or
+     * total. {@code typed}: the drops were given now (--lr-decay-at), not kept from the run being resumed.
+     */
+    public void requireDecaysWithin(long totalSteps, boolean typed) {
+        for (long s : lrDecayAt) {
+            if (s < totalSteps) continue;
+            throw new UserError(typed
+                    ? "--lr-decay-at " + s + ": the run ends at step " + totalSteps
+                            + ", so the rates would never drop there (a step S lowers them from step S+1 on)"
+                    : "the run's schedule lowers the rates after step " + s + " but the new total ends it at step " + totalSteps
+                            + ", so that drop would never act: give a larger total, or --lr-decay-at without it");
+        }
     }
 
     /** The network the run trains. */

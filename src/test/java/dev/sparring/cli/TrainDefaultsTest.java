@@ -5,16 +5,23 @@ import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.Datasets;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.GanLosses;
+import dev.sparring.io.Json;
+import dev.sparring.io.SafeTensors;
 import dev.sparring.optim.Adam;
 import dev.sparring.optim.Optimizer;
 import dev.sparring.optim.RmsProp;
 import dev.sparring.optim.Sgd;
+import dev.sparring.train.Checkpoint;
+import dev.sparring.train.Resume;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -145,12 +152,15 @@ class TrainDefaultsTest {
     }
 
     @Test
-    void aResumedRunKeepsItsSavedConfigurationOnTwoDData() {
+    void aResumedRunKeepsItsSavedConfigurationOnTwoDData(@TempDir Path dir) throws IOException {
         // a ring8 run saved with other values than today's 2-D defaults (as every ring8 run made before them)
         TrainConfig saved = TrainConfig.builder().data("ring8").model(TrainConfig.Model.MLP).steps(5000).build();
+        Path checkpoint = dir.resolve("step_005000.safetensors");   // the metadata --resume reads, without tensors
+        SafeTensors.writer().putMetadata("format", Checkpoint.FORMAT).putMetadata("config", Json.write(saved))
+                .putMetadata("step", "5000").write(checkpoint);
         TrainCommand cmd = new TrainCommand();
-        new CommandLine(cmd).parseArgs("--resume", "runs/x", "--steps", "8000");
-        TrainConfig resumed = cmd.resumedConfig(saved, 5000);
+        new CommandLine(cmd).parseArgs("--resume", checkpoint.toString(), "--steps", "8000");
+        TrainConfig resumed = cmd.resumedConfig(Resume.from(checkpoint));
         assertEquals(saved.toBuilder().steps(8000).build(), resumed);
         assertEquals("mlp batch 32 nz 64 3x128 lr 2.0E-4/2.0E-4 at [] x0.1", shape(resumed));
     }
