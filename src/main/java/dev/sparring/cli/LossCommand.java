@@ -56,14 +56,16 @@ public final class LossCommand implements Callable<Integer> {
                         + "as far as the check got, under the loss and its verdict")
         Path png;
 
-        @Option(names = "--overwrite", description = "replace an existing --png file")
-        boolean overwrite;
+        @CommandLine.Mixin
+        OverwriteOption overwrite;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-            if (png != null && java.nio.file.Files.exists(png) && !overwrite) {
-                err.println("sparring: --png " + png + " exists; choose another file, or pass --overwrite to replace it");
+            try {
+                overwrite.check("--png", png);
+            } catch (UserError e) {
+                err.println("sparring: " + e.getMessage());
                 err.flush();
                 return 2;
             }

@@ -2,7 +2,6 @@ package dev.sparring.cli;
 
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
-import dev.sparring.backend.Backends;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
@@ -17,6 +16,7 @@ import dev.sparring.train.Trainer;
 import dev.sparring.train.TrainerDefaults;
 import dev.sparring.train.TrainingRun;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -103,8 +103,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, --cuda-graphs, --no-progress "
             + "and --allow-unchecked. A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
     Path resume;
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
-    String device;
+    @Mixin
+    DeviceOption device;
     @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
     boolean noProgress;
     @Option(names = "--cuda-graphs", description = "CUDA: run each training step as a CUDA graph (captured once warm, then "
@@ -145,7 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
         checkLoss(cfg.loss(), from != null);
         Dataset ds = cfg.openData(System.err::println);
         TrainLoss loss = Losses.trainLoss(cfg.loss(), "--loss");
-        try (Backend be = Backends.create(device, System.err);
+        try (Backend be = device.create();
              Trainer trainer = from != null ? from.trainer(be, ds, loss) : new Trainer(cfg, be, ds, loss)) {
             cfg = trainer.config();   // "auto" model and channels resolved for the data
             long total = trainer.totalSteps();
