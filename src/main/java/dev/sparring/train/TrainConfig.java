@@ -18,7 +18,8 @@ import java.util.function.Consumer;
 
 /**
  * Everything that defines a training run. Saved as config.json in the run folder and inside every
- * checkpoint, so that a resumed run is the same run.
+ * checkpoint, so that a resumed run is the same run. Made by {@link #builder()} ({@code sparring train}'s defaults)
+ * or {@link #toBuilder()}: {@code TrainConfig.builder().data("ring8").steps(5000).build()}.
  *
  * @param data            dataset spec (see {@link dev.sparring.data.Datasets#open}): "mnist", "ring8", "grid25", an IDX file, a folder
  * @param model           DCGAN or MLP (AUTO: the MLP for 2-D data, the DCGAN for images; a {@link Trainer} resolves it)
