@@ -7,9 +7,6 @@ import dev.sparring.backend.StepGraph;
 import dev.sparring.backend.cuda.NativeLibraries;
 import dev.sparring.cli.TrainCommand;
 import dev.sparring.data.Dataset;
-import dev.sparring.data.Datasets;
-import dev.sparring.data.ImageDataset;
-import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.nn.Network;
 import dev.sparring.tensor.Tensor;
@@ -127,16 +124,14 @@ public final class FlatParamsBench {
     /** Builds the configuration of {@code sparring train FLAGS} and its data, as that command does. */
     static TrainConfig config(String flags) {
         String[] args = flags.isBlank() ? new String[0] : flags.strip().split("\\s+");
-        return TrainCommand.freshConfig(args).with("logEvery", 10);
+        return TrainCommand.freshConfig(args).toBuilder().logEvery(10).build();
     }
 
     public static CaseResult run(Backend be, String flags, Options o, PrintStream log) {
         TrainConfig cfg = config(flags);
-        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale(), cfg.skipBadImages(), log::println);
-        if (cfg.model().equals("auto")) cfg = cfg.with("model", ds instanceof Mixture2D ? "mlp" : "dcgan");
-        if (cfg.channels() == 0 && ds instanceof ImageDataset img) cfg = cfg.with("channels", img.channels());
+        Dataset ds = cfg.openData(log::println);
         long total = (long) o.warmup() + (long) o.steps() * o.blocks() + 8;
-        cfg = cfg.with("steps", total);
+        cfg = cfg.resolvedFor(ds).toBuilder().steps(total).build();
         log.printf("flat-params: %s: %s, batch %d, %s, %s, k %d%s%n", label(flags), cfg.model(), cfg.batch(), cfg.loss(), cfg.optimizer(),
                 cfg.dSteps(), cfg.clip() > 0 ? ", clip " + cfg.clip() : "");
         Optional<MethodHandle> counters = simulatorCounters(be);
@@ -289,10 +284,9 @@ public final class FlatParamsBench {
             ops.put("grad norms", s -> be.sumSquares(s.g, out, 0));
             switch (cfg.optimizer()) {
                 // step 10 at every call: the bias corrections are computed per call either way
-                case "adam" -> ops.put("optimizers (adam)", s -> be.adamStep(s.p, s.g, s.s1, s.s2, lr, beta1, beta2, 1e-8f, 0f, 10));
-                case "rmsprop" -> ops.put("optimizers (rmsprop)", s -> be.rmspropStep(s.p, s.g, s.s1, lr, beta2, 1e-8f));
-                case "sgd" -> ops.put("optimizers (sgd)", s -> be.sgdStep(s.p, s.g, s.s1, lr, 0.9f, 2));
-                default -> throw new UserError("unknown optimizer " + cfg.optimizer());
+                case ADAM -> ops.put("optimizers (adam)", s -> be.adamStep(s.p, s.g, s.s1, s.s2, lr, beta1, beta2, 1e-8f, 0f, 10));
+                case RMSPROP -> ops.put("optimizers (rmsprop)", s -> be.rmspropStep(s.p, s.g, s.s1, lr, beta2, 1e-8f));
+                case SGD -> ops.put("optimizers (sgd)", s -> be.sgdStep(s.p, s.g, s.s1, lr, 0.9f, 2));
             }
             if (cfg.clip() > 0 && name.equals("D")) ops.put("clip", s -> be.clamp(s.p, (float) -cfg.clip(), (float) cfg.clip()));
             for (var e : ops.entrySet()) {

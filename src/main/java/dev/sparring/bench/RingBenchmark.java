@@ -6,11 +6,11 @@ import dev.sparring.data.Datasets;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.GanLosses;
-import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.train.Metrics;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
+import dev.sparring.train.TrainerDefaults;
 import dev.sparring.viz.Png;
 import dev.sparring.viz.ScatterPlot;
 
@@ -105,12 +105,12 @@ public final class RingBenchmark {
 
     /** The run's configuration: the loss's trainer defaults, scaled learning rates and their decay, the shared model, seed and budget. */
     public static TrainConfig config(GanLoss loss, Settings s) {
-        TrainerDefaults d = loss.defaults();
-        TrainConfig c = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("loss", loss.spec())
-                .with("hidden", s.hidden()).with("depth", s.depth()).with("nz", s.nz()).with("batch", s.batch()).withDefaults(d)
-                .with("lrD", round(d.lrD() * s.lrScaleD())).with("lrG", round(d.lrG() * s.lrScaleG()))
-                .with("steps", s.steps()).with("seed", s.seed()).with("logEvery", s.logEvery());
-        return s.decays() ? c.with("lrDecayAt", List.of(s.decayAt())).with("lrDecay", 1 / s.decay()) : c;
+        TrainerDefaults d = TrainerDefaults.of(loss);
+        TrainConfig.Builder c = TrainConfig.builder().data("ring8").model(TrainConfig.Model.MLP).loss(loss.spec())
+                .hidden(s.hidden()).depth(s.depth()).nz(s.nz()).batch(s.batch()).trainerDefaults(d)
+                .lrD(round(d.lrD() * s.lrScaleD())).lrG(round(d.lrG() * s.lrScaleG()))
+                .steps(s.steps()).seed(s.seed()).logEvery(s.logEvery());
+        return (s.decays() ? c.lrDecayAt(s.decayAt()).lrDecay(1 / s.decay()) : c).build();
     }
 
     /** Trains one loss on ring8 on the CPU and measures its final samples. */

@@ -6,11 +6,11 @@ import dev.sparring.backend.StepGraph;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.loss.GanLoss;
-import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.train.Metrics;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
+import dev.sparring.train.TrainerDefaults;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -215,11 +215,10 @@ public final class TrainBench {
 
     /** The training configuration of a benchmark run: the loss's own optimizer settings, metrics read in blocks. */
     static TrainConfig config(Options o, long steps, int logEvery) {
-        TrainerDefaults d = GanLoss.parse(o.loss()).defaults();
-        return new TrainConfig("synthetic", "dcgan", o.imageSize(), o.channels(), false, false, o.nz(), o.ngf(), o.ndf(), 128, 3,
-                o.loss(), d.optimizer(), d.lrD(), d.lrG(), java.util.List.of(), TrainConfig.DEFAULT_LR_DECAY, d.beta1(), d.beta2(),
-                d.dSteps(), d.clip(), false, o.batch(), 1, steps, o.seed(),
-                0, Math.max(1, logEvery), 0);
+        TrainerDefaults d = TrainerDefaults.of(GanLoss.parse(o.loss()));
+        return TrainConfig.builder().data("synthetic").model(TrainConfig.Model.DCGAN).imageSize(o.imageSize()).channels(o.channels())
+                .nz(o.nz()).ngf(o.ngf()).ndf(o.ndf()).hidden(128).depth(3).loss(o.loss()).trainerDefaults(d).batch(o.batch())
+                .epochs(1).steps(steps).seed(o.seed()).sampleEvery(0).logEvery(Math.max(1, logEvery)).checkpointEvery(0).build();
     }
 
     /** Random uint8 images (N, C, S, S) drawn from the seed. */

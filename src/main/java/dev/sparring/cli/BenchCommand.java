@@ -3,7 +3,6 @@ package dev.sparring.cli;
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.BackendException;
-import dev.sparring.backend.Backends;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.backend.cuda.CudaBackend;
 import dev.sparring.backend.cuda.CudaRuntime;
@@ -30,8 +29,8 @@ public final class BenchCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
-    String device;
+    @CommandLine.Mixin
+    DeviceOption device;
     @Option(names = "--image-size", defaultValue = "64", description = "DCGAN image side: 28, 32 or 64")
     int imageSize;
     @Option(names = "--channels", defaultValue = "3", description = "image channels")
@@ -108,10 +107,10 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--batch-norm must be cudnn or kernels, got " + batchNorm);
         }
-        if (!tf32 && bn == CudaBackend.BatchNorm.CUDNN) return Backends.create(device, System.err);
+        if (!tf32 && bn == CudaBackend.BatchNorm.CUDNN) return device.create();
         String flags = (tf32 ? "--tf32" : "") + (tf32 && bn != CudaBackend.BatchNorm.CUDNN ? " and " : "")
                 + (bn != CudaBackend.BatchNorm.CUDNN ? "--batch-norm " + batchNorm : "");
-        if (device.equals("cpu")) {
+        if (device.name.equals("cpu")) {
             throw new UserError(flags + (flags.contains(" and ") ? " apply" : " applies") + " to --device cuda (or auto on a GPU), not to the CPU");
         }
         CudaRuntime.Status st = CudaRuntime.probe();

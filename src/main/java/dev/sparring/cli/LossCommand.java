@@ -5,6 +5,7 @@ import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.FormulaException;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.GanLosses;
+import dev.sparring.train.TrainerDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,14 +56,16 @@ public final class LossCommand implements Callable<Integer> {
                         + "as far as the check got, under the loss and its verdict")
         Path png;
 
-        @Option(names = "--overwrite", description = "replace an existing --png file")
-        boolean overwrite;
+        @CommandLine.Mixin
+        OverwriteOption overwrite;
 
         @Override
         public Integer call() {
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
-            if (png != null && java.nio.file.Files.exists(png) && !overwrite) {
-                err.println("sparring: --png " + png + " exists; choose another file, or pass --overwrite to replace it");
+            try {
+                overwrite.check("--png", png);
+            } catch (UserError e) {
+                err.println("sparring: " + e.getMessage());
                 err.flush();
                 return 2;
             }
@@ -133,7 +136,7 @@ public final class LossCommand implements Callable<Integer> {
                 for (GanLosses.Param p : b.params()) out.println("    " + p.name() + ": " + p.meaning());
                 out.println("    critic optimum: " + b.divergence());
                 out.println("    range: " + b.range());
-                out.println("    defaults: " + b.defaults().describe());
+                out.println("    defaults: " + TrainerDefaults.of(l).describe());
                 out.println("    reference: " + b.reference());
             }
             out.flush();

@@ -1,12 +1,11 @@
 package dev.sparring.cli;
 
-import dev.sparring.gan.loss.TrainerDefaults;
 import dev.sparring.train.TrainConfig;
+import dev.sparring.train.TrainerDefaults;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -53,17 +52,17 @@ final class PointDefaults {
      * {@value #DECAY} there.
      */
     static TrainConfig apply(TrainConfig cfg, TrainerDefaults loss, Predicate<String> typed) {
-        Map<String, Object> m = cfg.toMap();
-        if (!typed.test("--batch")) m.put("batch", BATCH);
+        TrainConfig.Builder b = cfg.toBuilder();
+        if (!typed.test("--batch")) b.batch(BATCH);
         boolean grid = cfg.data().strip().equalsIgnoreCase("grid25");
-        if (!typed.test("--nz")) m.put("nz", grid ? NZ_GRID25 : NZ);
-        if (!typed.test("--hidden")) m.put("hidden", grid ? HIDDEN_GRID25 : HIDDEN);
-        if (!typed.test("--depth")) m.put("depth", DEPTH);
-        if (!typed.test("--lr-d")) m.put("lrD", sixDigits(loss.lrD() * LR_SCALE));
-        if (!typed.test("--lr-g")) m.put("lrG", sixDigits(loss.lrG() * LR_SCALE));
-        if (!typed.test("--lr-decay-at")) m.put("lrDecayAt", typed.test("--lr-decay") && cfg.lrDecay() == 1 ? List.of() : decayAt(cfg.steps()));
-        if (!typed.test("--lr-decay")) m.put("lrDecay", DECAY);
-        return TrainConfig.fromMap(m);
+        if (!typed.test("--nz")) b.nz(grid ? NZ_GRID25 : NZ);
+        if (!typed.test("--hidden")) b.hidden(grid ? HIDDEN_GRID25 : HIDDEN);
+        if (!typed.test("--depth")) b.depth(DEPTH);
+        if (!typed.test("--lr-d")) b.lrD(sixDigits(loss.lrD() * LR_SCALE));
+        if (!typed.test("--lr-g")) b.lrG(sixDigits(loss.lrG() * LR_SCALE));
+        if (!typed.test("--lr-decay-at")) b.lrDecayAt(typed.test("--lr-decay") && cfg.lrDecay() == 1 ? List.of() : decayAt(cfg.steps()));
+        if (!typed.test("--lr-decay")) b.lrDecay(DECAY);
+        return b.build();
     }
 
     /**

@@ -17,6 +17,7 @@ import dev.sparring.train.TrainingRun;
 import dev.sparring.viz.ImageGrid;
 import dev.sparring.viz.ScatterPlot;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -48,10 +49,10 @@ public final class SampleCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--out-dir", description = "a new (or empty) folder for one PNG per sample, 000000.png, 000001.png, ...")
     Path outDir;
-    @Option(names = "--overwrite", description = "replace an existing --out file")
-    boolean overwrite;
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
-    String device;
+    @Mixin
+    OverwriteOption overwrite;
+    @Mixin
+    DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
@@ -60,13 +61,11 @@ public final class SampleCommand implements Callable<Integer> {
         if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
         if (out != null && outDir != null) throw new UserError("--out and --out-dir: give one (a grid file, or a folder of images)");
         if (outDir == null && out == null) out = Path.of("samples.png");
-        if (out != null && Files.exists(out) && !overwrite) {
-            throw new UserError("--out " + out + " exists; choose another file, or pass --overwrite to replace it");
-        }
+        overwrite.check("--out", out);
         Path file = TrainingRun.findCheckpoint(checkpoint, "--checkpoint");
         SafeTensorsFile f = TrainingRun.open(file);
         TrainConfig cfg = Checkpoint.config(f);
-        boolean mlp = cfg.model().equals("mlp");
+        boolean mlp = cfg.model() == TrainConfig.Model.MLP;
         if (mlp && outDir != null) {
             throw new UserError("--out-dir writes images, and " + file + " holds a 2-D model whose samples are points: use --out FILE.png "
                     + "for a scatter plot");
@@ -77,7 +76,7 @@ public final class SampleCommand implements Callable<Integer> {
         }
         if (out != null && mlp && n > MAX_SCATTER) throw new UserError("--n " + n + ": a scatter plot draws at most " + MAX_SCATTER + " points");
         int b = Math.min(batch, n);
-        try (Backend be = dev.sparring.backend.Backends.create(device, System.err)) {
+        try (Backend be = device.create()) {
             ModelSize size = mlp ? ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2)
                     : ModelSize.dcgan(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf());
             Backend.Memory mem = be.memoryAvailable();

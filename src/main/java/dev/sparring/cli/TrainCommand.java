@@ -3,21 +3,21 @@ package dev.sparring.cli;
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.StepGraph;
-import dev.sparring.backend.Backends;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
-import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
-import dev.sparring.gan.loss.TrainerDefaults;
-import dev.sparring.io.SafeTensorsFile;
-import dev.sparring.train.Checkpoint;
+import dev.sparring.optim.Optimizer;
+import dev.sparring.train.Resume;
 import dev.sparring.train.TrainConfig;
+import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
+import dev.sparring.train.TrainerDefaults;
 import dev.sparring.train.TrainingRun;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -26,10 +26,7 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
@@ -107,8 +104,8 @@ public final class TrainCommand implements Callable<Integer> {
             + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --device, --cuda-graphs, --no-progress "
             + "and --allow-unchecked. A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
     Path resume;
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
-    String device;
+    @Mixin
+    DeviceOption device;
     @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
     boolean noProgress;
     @Option(names = "--cuda-graphs", description = "CUDA: run each training step as a CUDA graph (captured once warm, then "
@@ -135,64 +132,52 @@ public final class TrainCommand implements Callable<Integer> {
         if (!updates.equals("alternating") && !updates.equals("simultaneous")) {
             throw new UserError("--updates must be alternating or simultaneous, got " + updates);
         }
+        Resume from = resume == null ? null : Resume.from(resume);
         TrainConfig cfg;
-        Path runDir = null;              // the run folder to continue; a new one is created once the run is set up
-        Path resumeFrom = null;
-        SafeTensorsFile resumeFile = null;
-        long resumeStep = 0;
-        String changed = "";
-        if (resume != null) {
-            resumeFrom = TrainingRun.findCheckpoint(resume);
-            runDir = TrainingRun.runFolderOf(resumeFrom);
-            refuseFlagsFixedByTheRun(runDir == null);
-            resumeFile = TrainingRun.open(resumeFrom);
-            TrainConfig saved = Checkpoint.config(resumeFile);
-            resumeStep = Checkpoint.step(resumeFile);
-            cfg = resumedConfig(saved, resumeStep);
-            if (runDir != null) System.err.println("resuming " + runDir + " from " + resumeFrom.getFileName() + " (step " + resumeStep + ")");
-            changed = changes(saved, cfg);
+        if (from != null) {
+            refuseFlagsFixedByTheRun(from.runFolder() == null);
+            cfg = resumedConfig(from);
+            if (from.runFolder() != null) {
+                System.err.println("resuming " + from.runFolder() + " from " + from.checkpoint().getFileName() + " (step " + from.step() + ")");
+            }
         } else {
             cfg = freshConfig();
         }
-        checkLoss(cfg.loss(), resume != null);
+        checkLoss(cfg.loss(), from != null);
         // before the data: an image size no model takes is the error to report, not the data's size
-        if (!cfg.model().equals("mlp") && !Datasets.isPoints(cfg.data())) Dcgan.requireImageSize(cfg.imageSize());
-        Dataset ds = Datasets.open(cfg.data(), cfg.imageSize(), cfg.channels(), cfg.upscale(), cfg.skipBadImages(), System.err::println);
-        // resolve "auto" choices so that config.json and checkpoints say what actually ran
-        boolean points = ds instanceof Mixture2D;
-        if (cfg.model().equals("auto")) cfg = cfg.with("model", points ? "mlp" : "dcgan");
-        if (cfg.channels() == 0 && ds instanceof ImageDataset img) cfg = cfg.with("channels", img.channels());
-        try (Backend be = Backends.create(device, System.err);
-             Trainer trainer = new Trainer(cfg, be, ds, Losses.trainLoss(cfg.loss(), "--loss"))) {
-            if (resumeFile != null) {
-                long total = trainer.totalSteps();
-                if (total <= resumeStep) {
-                    if (given("--steps") || given("--epochs")) throw totalNotAboveCheckpoint(cfg, total, trainer.stepsPerEpoch(), resumeStep);
-                    System.err.println((runDir != null ? "run " + runDir : "checkpoint " + resumeFrom) + " is already finished (step "
-                            + resumeStep + " of " + total + "); nothing to do. To train it longer, give a new total above " + resumeStep
-                            + ": --resume " + resume + " --steps N (or --epochs N)");
-                    return 0;
+        if (cfg.model() != TrainConfig.Model.MLP && !Datasets.isPoints(cfg.data())) Dcgan.requireImageSize(cfg.imageSize());
+        Dataset ds = cfg.openData(System.err::println);
+        TrainLoss loss = Losses.trainLoss(cfg.loss(), "--loss");
+        try (Backend be = device.create();
+             Trainer trainer = from != null ? from.trainer(be, ds, loss) : new Trainer(cfg, be, ds, loss)) {
+            cfg = trainer.config();   // "auto" model and channels resolved for the data
+            long total = trainer.totalSteps();
+            if (from != null && total <= from.step()) {
+                if (given("--steps") || given("--epochs")) throw totalNotAboveCheckpoint(cfg, total, trainer.stepsPerEpoch(), from.step());
+                System.err.println((from.runFolder() != null ? "run " + from.runFolder() : "checkpoint " + from.checkpoint())
+                        + " is already finished (step " + from.step() + " of " + total + "); nothing to do. To train it longer, give a new total above " + from.step()
+                        + ": --resume " + resume + " --steps N (or --epochs N)");
+                return 0;
+            }
+            cfg.requireDecaysWithin(total, from == null || given("--lr-decay-at"));
+            Path runDir = from != null ? from.runFolder() : null;
+            if (runDir == null) {
+                runDir = TrainingRun.createFolder(out, name != null ? name : defaultName(cfg), name == null);
+                if (from != null) {
+                    System.err.println("continuing " + from.checkpoint() + " (step " + from.step() + ") as a new run in " + runDir
+                            + ": the checkpoint is not in a run's checkpoints/ folder, so nothing beside it is touched");
                 }
-                requireDecayWithinRun(cfg, total, given("--lr-decay-at"));
-            } else {
-                requireDecayWithinRun(cfg, trainer.totalSteps(), true);
             }
-            boolean continuesRun = runDir != null;
-            if (!continuesRun) runDir = TrainingRun.createFolder(out, name != null ? name : defaultName(cfg), name == null);
-            if (resumeFile != null && !continuesRun) {
-                System.err.println("continuing " + resumeFrom + " (step " + resumeStep + ") as a new run in " + runDir
-                        + ": the checkpoint is not in a run's checkpoints/ folder, so nothing beside it is touched");
-            }
-            TrainingRun run = new TrainingRun(trainer, runDir, System.err, ds instanceof Mixture2D m ? m : null)
-                    .progressBar(!noProgress);
-            if (resumeFile != null) {
-                if (!changed.isEmpty()) System.err.println("changed on resume: " + changed);
-                Checkpoint.restore(trainer, resumeFile);
-                if (continuesRun) run.initResumed();
-                else run.initFresh();
+            if (from != null && !from.changes().isEmpty()) System.err.println("changed on resume: " + from.changes());
+            Mixture2D points = ds instanceof Mixture2D m ? m : null;
+            TrainingRun run;
+            if (from != null) {
+                run = from.start(trainer, runDir, System.err, points);
             } else {
+                run = new TrainingRun(trainer, runDir, System.err, points);
                 run.initFresh();
             }
+            run.progressBar(!noProgress);
             System.err.printf("run %s: %s on %s, loss %s, %,d steps (%s), G %,d / D %,d parameters%n", runDir,
                     cfg.model(), ds.name(), cfg.loss(), trainer.totalSteps(),
                     trainer.stepsPerEpoch() > 0 ? String.format("%,d per epoch", trainer.stepsPerEpoch()) : "endless data, no epochs",
@@ -243,26 +228,28 @@ public final class TrainCommand implements Callable<Integer> {
      */
     TrainConfig freshConfig() {
         GanLoss gl = Losses.parse(loss, "--loss");
-        TrainerDefaults d = gl.defaults();
-        String opt = optimizer != null ? optimizer : d.optimizer();
-        TrainerDefaults betas = opt.equals(d.optimizer()) ? d : opt.equals("rmsprop") ? TrainerDefaults.WGAN : TrainerDefaults.ADAM;
-        if (opt.equals("rmsprop") && beta1 != null && beta1 != 0) {
+        TrainerDefaults d = TrainerDefaults.of(gl);
+        Optimizer.Kind opt = optimizer != null ? Optimizer.Kind.parse(optimizer) : d.optimizer();
+        TrainerDefaults betas = opt == d.optimizer() ? d : TrainerDefaults.forOptimizer(opt);
+        if (opt == Optimizer.Kind.RMSPROP && beta1 != null && beta1 != 0) {
             throw new UserError("--beta1 " + beta1 + ": RMSProp here has no momentum, so --beta1 must be 0 (or left out) with "
                     + "--optimizer rmsprop; --beta2 sets its alpha");
         }
-        if (opt.equals("sgd") && (beta1 != null || beta2 != null)) {
+        if (opt == Optimizer.Kind.SGD && (beta1 != null || beta2 != null)) {
             throw new UserError((beta1 != null ? "--beta1" : "--beta2") + " does not apply to --optimizer sgd (momentum 0.9)");
         }
         boolean points = Datasets.isPoints(data);
         if (lrDecay != null && (lrDecayAt == null || lrDecayAt.isEmpty()) && !points) {
             throw new UserError("--lr-decay " + lrDecay + " needs --lr-decay-at STEP[,STEP...]: the steps after which the rates drop");
         }
-        TrainConfig cfg = new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
-                opt, lrD != null ? lrD : d.lrD(), lrG != null ? lrG : d.lrG(),
-                lrDecayAt, lrDecay != null ? lrDecay : TrainConfig.DEFAULT_LR_DECAY,
-                beta1 != null ? beta1 : betas.beta1(), beta2 != null ? beta2 : betas.beta2(),
-                dSteps != null ? dSteps : d.dSteps(), clip != null ? clip : d.clip(), updates.equals("simultaneous"),
-                batch, epochs, steps, seed, sampleEvery, logEvery, checkpointEvery);
+        TrainConfig cfg = TrainConfig.builder().data(data).model(TrainConfig.Model.parse(model)).imageSize(imageSize).channels(channels)
+                .upscale(upscale).skipBadImages(skipBadImages).nz(nz).ngf(ngf).ndf(ndf).hidden(hidden).depth(depth).loss(loss)
+                .optimizer(opt).lrD(lrD != null ? lrD : d.lrD()).lrG(lrG != null ? lrG : d.lrG())
+                .lrDecayAt(lrDecayAt).lrDecay(lrDecay != null ? lrDecay : TrainConfig.DEFAULT_LR_DECAY)
+                .beta1(beta1 != null ? beta1 : betas.beta1()).beta2(beta2 != null ? beta2 : betas.beta2())
+                .dSteps(dSteps != null ? dSteps : d.dSteps()).clip(clip != null ? clip : d.clip())
+                .simultaneous(updates.equals("simultaneous")).batch(batch).epochs(epochs).steps(steps).seed(seed)
+                .sampleEvery(sampleEvery).logEvery(logEvery).checkpointEvery(checkpointEvery).build();
         return points ? PointDefaults.apply(cfg, d, this::given) : cfg;   // 2-D data: its own defaults for unset flags
     }
 
@@ -317,58 +304,20 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The checkpoint's configuration with the flags --resume takes. --steps and --epochs give a new total exactly as
-     * for a fresh run (steps count from the start of the run; --steps > 0 wins over --epochs, and --epochs alone
-     * trains to that many epochs of the data). --lr-decay-at replaces the schedule and may change only drops at or
-     * after the checkpoint's step: the steps already trained keep the rates they trained with.
+     * The checkpoint's configuration with the flags --resume takes ({@link Resume} says what each may change): --steps
+     * and --epochs give a new total exactly as for a fresh run (steps count from the start of the run; --steps > 0
+     * wins over --epochs, and --epochs alone trains to that many epochs of the data); --lr-decay-at replaces the
+     * schedule and may change only drops at or after the checkpoint's step.
      */
-    TrainConfig resumedConfig(TrainConfig saved, long step) {
-        TrainConfig cfg = saved;
-        if (given("--epochs") || given("--steps")) {
-            // one change, not two: "--epochs 0 --steps N" is a valid total, but its "--epochs 0" alone (with the steps
-            // cleared) is not
-            Map<String, Object> m = cfg.toMap();
-            if (given("--epochs")) {
-                m.put("epochs", epochs);
-                m.put("steps", 0L);
-            }
-            if (given("--steps")) m.put("steps", steps);
-            cfg = TrainConfig.fromMap(m);
-        }
-        if (given("--sample-every")) cfg = cfg.with("sampleEvery", sampleEvery);
-        if (given("--log-every")) cfg = cfg.with("logEvery", logEvery);
-        if (given("--checkpoint-every")) cfg = cfg.with("checkpointEvery", checkpointEvery);
-        if (given("--lr-decay-at") || given("--lr-decay")) {
-            List<Long> at = given("--lr-decay-at") ? lrDecayAt : saved.lrDecayAt();
-            double factor = given("--lr-decay") ? lrDecay : saved.lrDecay();
-            if (at.isEmpty()) {
-                throw new UserError("--lr-decay " + factor + " needs --lr-decay-at STEP[,STEP...]: the run has no rate drops to "
-                        + "apply it at");
-            }
-            cfg = cfg.with("lrDecayAt", at).with("lrDecay", factor);
-            requireSamePastRates(saved, cfg, step);
-        }
-        return cfg;
-    }
-
-    /** The rates of steps 1..step are those of the drops listed before step (a drop at S acts from step S+1 on). */
-    static void requireSamePastRates(TrainConfig saved, TrainConfig cfg, long step) {
-        List<Long> before = saved.lrDecayAt().stream().filter(s -> s < step).toList();
-        List<Long> now = cfg.lrDecayAt().stream().filter(s -> s < step).toList();
-        if (!before.equals(now)) {
-            List<Long> later = cfg.lrDecayAt().stream().filter(s -> s >= step).toList();
-            List<Long> kept = new ArrayList<>(before);
-            kept.addAll(later);
-            throw new UserError("--lr-decay-at " + joined(cfg.lrDecayAt()) + ": the checkpoint is at step " + step + ", and steps 1-"
-                    + step + " trained " + (before.isEmpty() ? "without a rate drop" : "with the rates dropping after step"
-                    + (before.size() == 1 ? " " : "s ") + joined(before)) + "; a resumed run keeps those and can add or move only "
-                    + "drops at step " + step + " or later" + (kept.isEmpty() ? "" : " (e.g. --lr-decay-at " + joined(kept) + ")"));
-        }
-        if (!before.isEmpty() && cfg.lrDecay() != saved.lrDecay()) {
-            throw new UserError("--lr-decay " + cfg.lrDecay() + ": the rates already dropped by " + saved.lrDecay() + " after step"
-                    + (before.size() == 1 ? " " : "s ") + joined(before) + ", before the checkpoint at step " + step
-                    + "; a resumed run keeps that factor");
-        }
+    TrainConfig resumedConfig(Resume from) {
+        if (given("--epochs")) from.epochs(epochs);
+        if (given("--steps")) from.steps(steps);
+        if (given("--sample-every")) from.sampleEvery(sampleEvery);
+        if (given("--log-every")) from.logEvery(logEvery);
+        if (given("--checkpoint-every")) from.checkpointEvery(checkpointEvery);
+        if (given("--lr-decay-at")) from.lrDecayAt(lrDecayAt);
+        if (given("--lr-decay")) from.lrDecay(lrDecay);
+        return from.config();
     }
 
     /** A new total that the checkpoint has already reached: the flag that set it, the total and the checkpoint's step. */
@@ -379,36 +328,6 @@ public final class TrainCommand implements Callable<Integer> {
         return new UserError(flag + ": the checkpoint is already at step " + step + ", so the run would end at step " + total
                 + " without training. Give a total above " + step + " (--steps and --epochs count from the start of the run, "
                 + "not from the checkpoint)");
-    }
-
-    /** "steps 30 -> 60, sampleEvery 3 -> 10": the fields a resume changed. */
-    private static String changes(TrainConfig saved, TrainConfig cfg) {
-        List<String> out = new ArrayList<>();
-        Map<String, Object> a = saved.toMap(), b = cfg.toMap();
-        for (var e : a.entrySet()) {
-            Object now = b.get(e.getKey());
-            if (!Objects.equals(e.getValue(), now)) out.add(e.getKey() + " " + e.getValue() + " -> " + now);
-        }
-        return String.join(", ", out);
-    }
-
-    private static String joined(List<Long> steps) {
-        return String.join(",", steps.stream().map(String::valueOf).toList());
-    }
-
-    /**
-     * A decay at or after the last step would never change a rate: almost surely a mistaken step or --steps/--epochs.
-     * {@code typed}: the schedule came from --lr-decay-at now, not from the run being resumed.
-     */
-    static void requireDecayWithinRun(TrainConfig cfg, long totalSteps, boolean typed) {
-        for (long s : cfg.lrDecayAt()) {
-            if (s < totalSteps) continue;
-            throw new UserError(typed
-                    ? "--lr-decay-at " + s + ": the run ends at step " + totalSteps
-                            + ", so the rates would never drop there (a step S lowers them from step S+1 on)"
-                    : "the run's schedule lowers the rates after step " + s + " but the new total ends it at step " + totalSteps
-                            + ", so that drop would never act: give a larger total, or --lr-decay-at without it");
-        }
     }
 
     /**

@@ -193,10 +193,11 @@ public final class SafeTensorsFile {
         if (!(v instanceof List<?> list)) throw fail(where, what + " must be an array of non-negative integers, found " + Json.typeName(v));
         long[] out = new long[list.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!(list.get(i) instanceof Long x) || x < 0) {
-                throw fail(where, what + " must hold non-negative integers, found " + Json.write(list.get(i)) + " at index " + i);
+            Object x = list.get(i);   // JSON integers come back as Integer, Long or (past the long range) BigInteger
+            if (!(x instanceof Integer || x instanceof Long) || ((Number) x).longValue() < 0) {
+                throw fail(where, what + " must hold non-negative integers, found " + Json.write(x) + " at index " + i);
             }
-            out[i] = x;
+            out[i] = ((Number) x).longValue();
         }
         return out;
     }

@@ -9,6 +9,7 @@ import dev.sparring.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -73,16 +74,29 @@ public abstract class Optimizer {
     protected static Map<String, Tensor> map() { return new LinkedHashMap<>(); }
 
     /**
-     * Builds an optimizer by name: adam (betas beta1, beta2; eps 1e-8), rmsprop (alpha beta2, no momentum, eps 1e-8;
+     * Builds an optimizer of a kind: adam (betas beta1, beta2; eps 1e-8), rmsprop (alpha beta2, no momentum, eps 1e-8;
      * beta1 unused), sgd (momentum 0.9; beta1, beta2 unused). A GAN loss's usual values are its
-     * {@link dev.sparring.gan.loss.TrainerDefaults}: Adam(0.5, 0.999), RMSProp alpha 0.99.
+     * {@link dev.sparring.train.TrainerDefaults}: Adam(0.5, 0.999), RMSProp alpha 0.99.
      */
-    public static Optimizer create(String name, Network net, float lr, float beta1, float beta2) {
-        return switch (name) {
-            case "adam" -> new Adam(net, lr, beta1, beta2, 1e-8f, 0f);
-            case "rmsprop" -> new RmsProp(net, lr, beta2, 1e-8f);
-            case "sgd" -> new Sgd(net, lr, 0.9f);
-            default -> throw new UserError("unknown optimizer '" + name + "' (choose adam, rmsprop or sgd)");
+    public static Optimizer create(Kind kind, Network net, float lr, float beta1, float beta2) {
+        return switch (kind) {
+            case ADAM -> new Adam(net, lr, beta1, beta2, 1e-8f, 0f);
+            case RMSPROP -> new RmsProp(net, lr, beta2, 1e-8f);
+            case SGD -> new Sgd(net, lr, 0.9f);
         };
+    }
+
+    /** The optimizers a run trains with, named in lowercase as {@code --optimizer} and config.json name them. */
+    public enum Kind {
+        ADAM, RMSPROP, SGD;
+
+        @Override
+        public String toString() { return name().toLowerCase(Locale.ROOT); }
+
+        /** The optimizer of a lowercase name: adam, rmsprop or sgd. */
+        public static Kind parse(String name) {
+            for (Kind k : values()) if (k.toString().equals(name)) return k;
+            throw new UserError("unknown optimizer '" + name + "' (choose adam, rmsprop or sgd)");
+        }
     }
 }

@@ -35,7 +35,7 @@ public final class Checkpoint {
         putOptimizer(w, be, "optG.", t.generatorOptimizer());
         putOptimizer(w, be, "optD.", t.criticOptimizer());
         w.putMetadata("format", FORMAT);
-        w.putMetadata("config", Json.write(t.config().toMap()));
+        w.putMetadata("config", Json.write(t.config()));
         w.putMetadata("step", Long.toString(t.stepCount()));
         w.putMetadata("real_batches", Long.toString(t.realBatches().consumed()));
         w.putMetadata("data_counter", Long.toString(t.realBatches().streamCounter()));

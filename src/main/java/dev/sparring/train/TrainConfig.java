@@ -1,21 +1,28 @@
 package dev.sparring.train;
 
 import dev.sparring.UserError;
-import dev.sparring.gan.loss.TrainerDefaults;
+import dev.sparring.data.Dataset;
+import dev.sparring.data.Datasets;
+import dev.sparring.data.ImageDataset;
+import dev.sparring.data.Mixture2D;
+import dev.sparring.io.Json;
+import dev.sparring.optim.Optimizer;
 
-import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Everything that defines a training run. Saved as config.json in the run folder and inside every
- * checkpoint, so that a resumed run is the same run.
+ * checkpoint, so that a resumed run is the same run. Made by {@link #builder()} ({@code sparring train}'s defaults)
+ * or {@link #toBuilder()}: {@code TrainConfig.builder().data("ring8").steps(5000).build()}.
  *
  * @param data            dataset spec (see {@link dev.sparring.data.Datasets#open}): "mnist", "ring8", "grid25", an IDX file, a folder
- * @param model           "dcgan" or "mlp" ("auto": mlp for 2-D data, dcgan for images)
+ * @param model           DCGAN or MLP (AUTO: the MLP for 2-D data, the DCGAN for images; a {@link Trainer} resolves it)
  * @param imageSize       DCGAN image side: 28, 32 or 64
  * @param channels        image channels (0: the dataset's own)
  * @param upscale         allow images smaller than imageSize to be upscaled
@@ -27,7 +34,7 @@ import java.util.Objects;
  * @param hidden          hidden units (MLP)
  * @param depth           hidden layers (MLP)
  * @param loss            loss spec, e.g. "ns", "wgan", "lsgan:a=0,b=1,c=1" or a formula
- * @param optimizer       "adam", "rmsprop" or "sgd"
+ * @param optimizer       Adam, RMSProp or SGD
  * @param lrD             critic learning rate (before any decay)
  * @param lrG             generator learning rate (before any decay)
  * @param lrDecayAt       generator steps after which both learning rates are multiplied by lrDecay, strictly increasing,
@@ -47,8 +54,8 @@ import java.util.Objects;
  * @param checkpointEvery write a checkpoint every this many generator steps (0: only at the end)
  */
 public record TrainConfig(
-        String data, String model, int imageSize, int channels, boolean upscale, boolean skipBadImages, int nz, int ngf, int ndf, int hidden, int depth,
-        String loss, String optimizer, double lrD, double lrG, List<Long> lrDecayAt, double lrDecay,
+        String data, Model model, int imageSize, int channels, boolean upscale, boolean skipBadImages, int nz, int ngf, int ndf, int hidden, int depth,
+        String loss, Optimizer.Kind optimizer, double lrD, double lrG, List<Long> lrDecayAt, double lrDecay,
         double beta1, double beta2, int dSteps, double clip,
         boolean simultaneous, int batch, int epochs, long steps, long seed,
         int sampleEvery, int logEvery, int checkpointEvery) {
@@ -79,12 +86,13 @@ public record TrainConfig(
                 + " (G), 0 as float32 numbers: raise --lr-decay or --lr-d/--lr-g, or list fewer --lr-decay-at steps");
         require(beta1 >= 0 && beta1 < 1, "--beta1 must be in [0, 1), got " + beta1);
         require(beta2 >= 0 && beta2 < 1, "--beta2 must be in [0, 1), got " + beta2);
-        require(clip >= 0, "--clip must be >= 0, got " + clip);
+        require(clip >= 0 && clip < Double.POSITIVE_INFINITY, "--clip must be >= 0 and finite, got " + clip);
         require(epochs >= 0 && steps >= 0 && (epochs > 0 || steps > 0), "set --epochs or --steps to a positive number");
         require(logEvery >= 1, "--log-every must be >= 1");
         require(sampleEvery >= 0 && checkpointEvery >= 0, "--sample-every and --checkpoint-every must be >= 0");
         require(nz >= 1 && ngf >= 1 && ndf >= 1 && hidden >= 1 && depth >= 1, "model sizes must be >= 1");
-        require(model.equals("dcgan") || model.equals("mlp") || model.equals("auto"), "--model must be dcgan, mlp or auto, got " + model);
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(optimizer, "optimizer");
     }
 
     private static void require(boolean ok, String message) {
@@ -100,18 +108,64 @@ public record TrainConfig(
 
     /** The defaults of {@code sparring train}: the MNIST DCGAN sized to train an epoch fast on a CPU. */
     public static TrainConfig defaults() {
-        return new TrainConfig("mnist", "auto", 28, 0, false, false, 64, 32, 32, 128, 3,
-                "nsgan", "adam", 2e-4, 2e-4, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
+        return new TrainConfig("mnist", Model.AUTO, 28, 0, false, false, 64, 32, 32, 128, 3,
+                "nsgan", Optimizer.Kind.ADAM, 2e-4, 2e-4, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
                 200, 10, 500);
     }
 
+    /** A builder that starts from the defaults of {@code sparring train} ({@link #defaults()}). */
+    public static Builder builder() { return defaults().toBuilder(); }
+
+    /** A builder that starts from this configuration: {@code cfg.toBuilder().steps(1000).build()}. */
+    public Builder toBuilder() { return new Builder(this); }
+
     /**
-     * This configuration with a loss's trainer defaults: optimizer, learning rates, beta1, beta2, critic steps and
-     * clipping (what {@code sparring train --loss NAME} uses when no flag overrides them).
+     * This configuration with its automatic choices made for {@code data}, as a {@link Trainer} makes them (so that
+     * config.json and checkpoints say what ran): model AUTO becomes the MLP for 2-D data and the DCGAN for images, and
+     * channels 0 the images' own.
      */
-    public TrainConfig withDefaults(TrainerDefaults d) {
-        return with("optimizer", d.optimizer()).with("lrD", d.lrD()).with("lrG", d.lrG()).with("beta1", d.beta1())
-                .with("beta2", d.beta2()).with("dSteps", d.dSteps()).with("clip", d.clip());
+    public TrainConfig resolvedFor(Dataset data) {
+        Builder b = toBuilder();
+        if (model == Model.AUTO) b.model(data instanceof Mixture2D ? Model.MLP : Model.DCGAN);
+        if (channels == 0 && data instanceof ImageDataset images) b.channels(images.channels());
+        return b.build();
+    }
+
+    /** The dataset this configuration trains on, opened as it asks; {@code warn} is told what is left out of it. */
+    public Dataset openData(Consumer<String> warn) {
+        return Datasets.open(data, imageSize, channels, upscale, skipBadImages, warn);
+    }
+
+    /**
+     * Refuses a rate drop at or after the last step, which would never change a rate: almost surely a mistaken step or
+     * total. {@code typed}: the drops were given now (--lr-decay-at), not kept from the run being resumed.
+     */
+    public void requireDecaysWithin(long totalSteps, boolean typed) {
+        for (long s : lrDecayAt) {
+            if (s < totalSteps) continue;
+            throw new UserError(typed
+                    ? "--lr-decay-at " + s + ": the run ends at step " + totalSteps
+                            + ", so the rates would never drop there (a step S lowers them from step S+1 on)"
+                    : "the run's schedule lowers the rates after step " + s + " but the new total ends it at step " + totalSteps
+                            + ", so that drop would never act: give a larger total, or --lr-decay-at without it");
+        }
+    }
+
+    /** The network the run trains. */
+    public enum Model {
+        /** The MLP for 2-D data (ring8, grid25), the DCGAN for images: resolved when a {@link Trainer} opens the data. */
+        AUTO,
+        DCGAN,
+        MLP;
+
+        @Override
+        public String toString() { return name().toLowerCase(Locale.ROOT); }
+
+        /** The model of a lowercase name, as {@code --model} and config.json name it: dcgan, mlp or auto. */
+        public static Model parse(String name) {
+            for (Model m : values()) if (m.toString().equals(name)) return m;
+            throw new UserError("--model must be dcgan, mlp or auto, got " + name);
+        }
     }
 
     // ---------------------------------------------------------------- the learning-rate schedule
@@ -156,9 +210,9 @@ public record TrainConfig(
      */
     public String describeTraining() {
         String betas = switch (optimizer) {
-            case "adam" -> " (beta1 " + plain(beta1) + ", beta2 " + plain(beta2) + ")";
-            case "rmsprop" -> " (alpha " + plain(beta2) + ")";
-            default -> " (momentum 0.9)";
+            case ADAM -> " (beta1 " + plain(beta1) + ", beta2 " + plain(beta2) + ")";
+            case RMSPROP -> " (alpha " + plain(beta2) + ")";
+            case SGD -> " (momentum 0.9)";
         };
         return optimizer + betas + ", " + describeLearningRates() + "; " + dSteps + " critic step" + (dSteps == 1 ? "" : "s")
                 + " per generator step, " + (clip > 0 ? "weights clipped to [-" + plain(clip) + ", " + plain(clip) + "]" : "no weight clipping")
@@ -167,30 +221,14 @@ public record TrainConfig(
 
     private static String plain(double v) { return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString(); }
 
-    /** Field name to value, in declaration order (for config.json and checkpoints). */
-    public Map<String, Object> toMap() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        try {
-            for (RecordComponent rc : TrainConfig.class.getRecordComponents()) m.put(rc.getName(), rc.getAccessor().invoke(this));
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
-        return m;
-    }
-
-    /** A copy with one field changed, by name: {@code cfg.with("steps", 100)}. */
-    public TrainConfig with(String field, Object value) {
-        Map<String, Object> m = toMap();
-        if (!m.containsKey(field)) throw new IllegalArgumentException("TrainConfig has no field '" + field + "'");
-        m.put(field, value);
-        return fromMap(m);
-    }
+    /** Field name to value as config.json and checkpoints hold them, in declaration order (enums in lowercase). */
+    public Map<String, Object> toMap() { return Json.parseObject(Json.write(this), "TrainConfig"); }
 
     /**
-     * Rebuilds a config from {@link #toMap()}'s output (numbers may come back as Long or Double from JSON). A config
-     * written before a field existed gets the value that reproduces how such a run trained: no learning-rate decay,
-     * beta2 0.999 for Adam, 0.99 (RMSProp's alpha) otherwise, the values the optimizers then had fixed, and no
-     * skipping of bad images (a folder with one was refused).
+     * Rebuilds a config from its JSON fields ({@link #toMap()}, config.json). A config written before a field existed
+     * gets the value that reproduces how such a run trained: no learning-rate decay, beta2 0.999 for Adam, 0.99
+     * (RMSProp's alpha) otherwise, the values the optimizers then had fixed, and no skipping of bad images (a folder
+     * with one was refused). Fields it does not know are ignored.
      */
     public static TrainConfig fromMap(Map<String, ?> given) {
         Map<String, Object> m = new LinkedHashMap<>(given);
@@ -198,65 +236,149 @@ public record TrainConfig(
         m.putIfAbsent("lrDecayAt", List.of());
         m.putIfAbsent("lrDecay", DEFAULT_LR_DECAY);
         if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);
-        RecordComponent[] rcs = TrainConfig.class.getRecordComponents();
-        Object[] args = new Object[rcs.length];
-        Class<?>[] types = new Class<?>[rcs.length];
-        for (int i = 0; i < rcs.length; i++) {
-            String n = rcs[i].getName();
-            types[i] = rcs[i].getType();
-            if (!m.containsKey(n)) throw new UserError("config is missing '" + n + "'");
-            Object v = m.get(n);
-            try {
-                args[i] = switch (types[i].getName()) {
-                    case "int" -> Math.toIntExact(wholeNumber(n, v));
-                    case "long" -> wholeNumber(n, v);
-                    case "double" -> ((Number) v).doubleValue();
-                    case "boolean" -> v instanceof String str ? Boolean.parseBoolean(str) : (Boolean) v;
-                    case "java.util.List" -> longs(n, v);
-                    default -> (String) Objects.requireNonNull(v);
-                };
-            } catch (ClassCastException | NullPointerException | ArithmeticException e) {
-                String want = switch (types[i].getName()) {
-                    case "int", "long" -> "a whole number";
-                    case "double" -> "a number";
-                    case "boolean" -> "true or false";
-                    case "java.util.List" -> "a list of steps";
-                    default -> "a string";
-                };
-                throw new UserError("config field '" + n + "' must be " + want + ", got " + v);
-            }
+        Fields f = new Fields(m);
+        return builder().data(f.string("data")).model(Model.parse(f.string("model"))).imageSize(f.integer("imageSize"))
+                .channels(f.integer("channels")).upscale(f.bool("upscale")).skipBadImages(f.bool("skipBadImages"))
+                .nz(f.integer("nz")).ngf(f.integer("ngf")).ndf(f.integer("ndf")).hidden(f.integer("hidden")).depth(f.integer("depth"))
+                .loss(f.string("loss")).optimizer(Optimizer.Kind.parse(f.string("optimizer"))).lrD(f.number("lrD")).lrG(f.number("lrG"))
+                .lrDecayAt(f.steps("lrDecayAt")).lrDecay(f.number("lrDecay")).beta1(f.number("beta1")).beta2(f.number("beta2"))
+                .dSteps(f.integer("dSteps")).clip(f.number("clip")).simultaneous(f.bool("simultaneous")).batch(f.integer("batch"))
+                .epochs(f.integer("epochs")).steps(f.whole("steps")).seed(f.whole("seed")).sampleEvery(f.integer("sampleEvery"))
+                .logEvery(f.integer("logEvery")).checkpointEvery(f.integer("checkpointEvery")).build();
+    }
+
+    /**
+     * Builds a {@link TrainConfig} field by field, from {@link #builder()} (the defaults) or {@link #toBuilder()}; each
+     * setter takes the record component of its name. {@link #build()} checks the whole configuration.
+     */
+    public static final class Builder {
+        private String data, loss;
+        private Model model;
+        private Optimizer.Kind optimizer;
+        private int imageSize, channels, nz, ngf, ndf, hidden, depth, dSteps, batch, epochs, sampleEvery, logEvery, checkpointEvery;
+        private boolean upscale, skipBadImages, simultaneous;
+        private double lrD, lrG, lrDecay, beta1, beta2, clip;
+        private long steps, seed;
+        private List<Long> lrDecayAt;
+
+        private Builder(TrainConfig c) {
+            data = c.data; model = c.model; imageSize = c.imageSize; channels = c.channels; upscale = c.upscale;
+            skipBadImages = c.skipBadImages; nz = c.nz; ngf = c.ngf; ndf = c.ndf; hidden = c.hidden; depth = c.depth;
+            loss = c.loss; optimizer = c.optimizer; lrD = c.lrD; lrG = c.lrG; lrDecayAt = c.lrDecayAt; lrDecay = c.lrDecay;
+            beta1 = c.beta1; beta2 = c.beta2; dSteps = c.dSteps; clip = c.clip; simultaneous = c.simultaneous;
+            batch = c.batch; epochs = c.epochs; steps = c.steps; seed = c.seed; sampleEvery = c.sampleEvery;
+            logEvery = c.logEvery; checkpointEvery = c.checkpointEvery;
         }
-        try {
-            return TrainConfig.class.getDeclaredConstructor(types).newInstance(args);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
+
+        public Builder data(String v) { data = v; return this; }
+        public Builder model(Model v) { model = v; return this; }
+        public Builder imageSize(int v) { imageSize = v; return this; }
+        public Builder channels(int v) { channels = v; return this; }
+        public Builder upscale(boolean v) { upscale = v; return this; }
+        public Builder skipBadImages(boolean v) { skipBadImages = v; return this; }
+        public Builder nz(int v) { nz = v; return this; }
+        public Builder ngf(int v) { ngf = v; return this; }
+        public Builder ndf(int v) { ndf = v; return this; }
+        public Builder hidden(int v) { hidden = v; return this; }
+        public Builder depth(int v) { depth = v; return this; }
+        public Builder loss(String v) { loss = v; return this; }
+        public Builder optimizer(Optimizer.Kind v) { optimizer = v; return this; }
+        public Builder lrD(double v) { lrD = v; return this; }
+        public Builder lrG(double v) { lrG = v; return this; }
+        public Builder lrDecayAt(List<Long> v) { lrDecayAt = v; return this; }
+        public Builder lrDecayAt(long... v) { return lrDecayAt(java.util.Arrays.stream(v).boxed().toList()); }
+        public Builder lrDecay(double v) { lrDecay = v; return this; }
+        public Builder beta1(double v) { beta1 = v; return this; }
+        public Builder beta2(double v) { beta2 = v; return this; }
+        public Builder dSteps(int v) { dSteps = v; return this; }
+        public Builder clip(double v) { clip = v; return this; }
+        public Builder simultaneous(boolean v) { simultaneous = v; return this; }
+        public Builder batch(int v) { batch = v; return this; }
+        public Builder epochs(int v) { epochs = v; return this; }
+        public Builder steps(long v) { steps = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder sampleEvery(int v) { sampleEvery = v; return this; }
+        public Builder logEvery(int v) { logEvery = v; return this; }
+        public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
+
+        /**
+         * A loss's trainer settings: optimizer, learning rates, beta1, beta2, critic steps and clipping (what
+         * {@code sparring train --loss NAME} uses when no flag overrides them).
+         */
+        public Builder trainerDefaults(TrainerDefaults d) {
+            return optimizer(d.optimizer()).lrD(d.lrD()).lrG(d.lrG()).beta1(d.beta1()).beta2(d.beta2()).dSteps(d.dSteps()).clip(d.clip());
+        }
+
+        /** The configuration; a value out of range is a {@link UserError} naming its flag. */
+        public TrainConfig build() {
+            return new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
+                    optimizer, lrD, lrG, lrDecayAt, lrDecay, beta1, beta2, dSteps, clip, simultaneous, batch, epochs, steps, seed,
+                    sampleEvery, logEvery, checkpointEvery);
         }
     }
 
-    /** A JSON number that is a whole number in long range (a JSON 3.0 or 1e3 is accepted; 2.5 is not). */
-    private static long wholeNumber(String field, Object v) {
-        Number n = (Number) v;
-        if (n instanceof Double || n instanceof Float) {
-            double d = n.doubleValue();
-            if (d != Math.rint(d) || Math.abs(d) >= 0x1p63) throw new ArithmeticException(field);
-            return (long) d;
+    /** A config's JSON fields read by type; a missing field or a value of another type is a {@link UserError}. */
+    private record Fields(Map<String, ?> m) {
+        private Object get(String name) {
+            if (!m.containsKey(name)) throw new UserError("config is missing '" + name + "'");
+            return m.get(name);
         }
-        return n.longValue();
-    }
 
-    /** A JSON array of whole numbers (or a list of them) as longs. */
-    private static List<Long> longs(String field, Object v) {
-        if (!(v instanceof List<?> l)) throw new UserError("config field '" + field + "' must be a list of steps, got " + v);
-        List<Long> out = new ArrayList<>();
-        for (Object o : l) {
-            if (!(o instanceof Number n) || n.doubleValue() != n.longValue()) {
-                throw new UserError("config field '" + field + "' must hold whole numbers, got " + o);
-            }
-            out.add(n.longValue());
+        private UserError wrong(String name, String want) {
+            return new UserError("config field '" + name + "' must be " + want + ", got " + m.get(name));
         }
-        return out;
+
+        String string(String name) {
+            if (get(name) instanceof String s) return s;
+            throw wrong(name, "a string");
+        }
+
+        boolean bool(String name) {
+            return switch (get(name)) {
+                case Boolean b -> b;
+                case String s -> Boolean.parseBoolean(s);
+                default -> throw wrong(name, "true or false");
+            };
+        }
+
+        double number(String name) {
+            if (get(name) instanceof Number n) return n.doubleValue();
+            throw wrong(name, "a number");
+        }
+
+        /** A whole number in long range (a JSON 3.0 or 1e3 is accepted; 2.5 is not). */
+        long whole(String name) {
+            Long v = wholeNumber(get(name));
+            if (v == null) throw wrong(name, "a whole number");
+            return v;
+        }
+
+        int integer(String name) {
+            long v = whole(name);
+            if (v != (int) v) throw wrong(name, "a whole number");
+            return (int) v;
+        }
+
+        /** A JSON array of whole numbers as longs. */
+        List<Long> steps(String name) {
+            if (!(get(name) instanceof List<?> l)) throw wrong(name, "a list of steps");
+            List<Long> out = new ArrayList<>();
+            for (Object o : l) {
+                Long v = wholeNumber(o);
+                if (v == null) throw new UserError("config field '" + name + "' must hold whole numbers, got " + o);
+                out.add(v);
+            }
+            return out;
+        }
+
+        private static Long wholeNumber(Object v) {
+            return switch (v) {
+                case Integer i -> (long) i;
+                case Long l -> l;
+                case Double d when d == Math.rint(d) && Math.abs(d) < 0x1p63 -> d.longValue();
+                case Float f when f == Math.rint(f) && Math.abs(f) < 0x1p63 -> f.longValue();
+                case null, default -> null;
+            };
+        }
     }
 }

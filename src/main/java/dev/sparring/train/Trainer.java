@@ -89,15 +89,16 @@ public final class Trainer implements AutoCloseable {
     /** The step graph's counts, or null when steps run op by op. */
     public StepGraph.Stats stepGraphStats() { return graph == null ? null : graph.stats(); }
 
+    /** A trainer of {@code cfg}'s networks on {@code data}; {@link #config()} is cfg with its automatic choices made for data. */
     public Trainer(TrainConfig cfg, Backend be, Dataset data, TrainLoss loss) {
+        cfg = cfg.resolvedFor(data);
         this.cfg = cfg;
         this.be = be;
         this.loss = loss;
         this.compiled = loss.compiled();
         NoiseStream init = NoiseStream.derive(cfg.seed(), "init");
         boolean points = data instanceof Mixture2D;
-        String model = cfg.model().equals("auto") ? (points ? "mlp" : "dcgan") : cfg.model();
-        if (model.equals("mlp")) {
+        if (cfg.model() == TrainConfig.Model.MLP) {
             if (!points) throw new UserError("--model mlp needs 2-D data (ring8, grid25), got " + data.name());
             Mlp.Config mc = new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2);
             requireFits(ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2), cfg, be);
@@ -135,7 +136,7 @@ public final class Trainer implements AutoCloseable {
      * Java heap cannot write (see {@link ModelSize}).
      */
     private static void requireFits(ModelSize size, TrainConfig cfg, Backend be) {
-        int slots = cfg.optimizer().equals("adam") ? 2 : 1;   // Adam's two moments; RMSProp's square average; SGD's momentum
+        int slots = cfg.optimizer() == Optimizer.Kind.ADAM ? 2 : 1;   // Adam's two moments; RMSProp's square average; SGD's momentum
         Backend.Memory mem = be.memoryAvailable();
         String what = "to train at --batch " + cfg.batch() + (mem.javaHeap() ? " and save checkpoints" : "");
         long bytes = size.trainingBytes(cfg.batch(), slots);

@@ -119,7 +119,7 @@ public final class TrainingRun {
         Path dir = parent.getParent();
         if (dir == null || !Files.isRegularFile(dir.resolve("config.json"))) return null;
         try {
-            TrainConfig.fromMap(Json.parseObject(Files.readString(dir.resolve("config.json")), dir.resolve("config.json").toString()));
+            TrainConfig.fromMap(Json.readObject(dir.resolve("config.json")));
             Path typed = checkpoint.getParent() == null ? null : checkpoint.getParent().getParent();   // as the user wrote it
             return typed != null && checkpoint.getParent().getFileName().toString().equals("checkpoints") ? typed : dir;
         } catch (IOException | RuntimeException notARun) {
@@ -134,7 +134,7 @@ public final class TrainingRun {
         }
         Files.createDirectories(dir.resolve("samples"));
         Files.createDirectories(dir.resolve("checkpoints"));
-        Files.writeString(dir.resolve("config.json"), Json.writePretty(trainer.config().toMap()) + "\n");
+        Json.writeFile(dir.resolve("config.json"), trainer.config());
     }
 
     /**
@@ -180,7 +180,7 @@ public final class TrainingRun {
             log.printf("resuming at step %d: moved what the run held beyond it (%d checkpoint(s), %d sample grid(s), %d metrics "
                     + "line(s)) to %s%n", at, movedCheckpoints, movedSamples, later.size(), aside);
         }
-        AtomicFile.write(dir.resolve("config.json"), (Json.writePretty(trainer.config().toMap()) + "\n").getBytes(StandardCharsets.UTF_8));
+        Json.writeFile(dir.resolve("config.json"), trainer.config());
     }
 
     /**

@@ -81,7 +81,7 @@ class CliTest {
         assertTrue(r.err().contains("lr D 0.004, G 0.002, x0.5 after steps 2,4"), r.err());
         Path run = dir.resolve("r");
         Map<String, Object> cfg = Json.readObject(run.resolve("config.json"));
-        assertEquals(List.of(2L, 4L), cfg.get("lrDecayAt"));
+        assertEquals(List.of(2, 4), cfg.get("lrDecayAt"));
         assertEquals(0.5, cfg.get("lrDecay"));
         assertEquals(0.5, cfg.get("beta1"));
         assertEquals(0.999, cfg.get("beta2"));
@@ -154,7 +154,7 @@ class CliTest {
         assertTrue(resumed.err().contains("step 4"), resumed.err());
         List<String> lines = Files.readAllLines(run.resolve("metrics.jsonl"));
         assertEquals(6, lines.size());
-        for (int i = 0; i < 6; i++) assertEquals((long) i + 1, Json.parseObject(lines.get(i), "metrics").get("step"));
+        for (int i = 0; i < 6; i++) assertEquals(i + 1, Json.parseObject(lines.get(i), "metrics").get("step"));
 
         Path png = dir.resolve("s.png");
         Run sample = run("sample", "--checkpoint", run.toString(), "--n", "50", "--out", png.toString(), "--device", "cpu");
@@ -460,7 +460,8 @@ class CliTest {
         Run none = run();
         assertEquals(2, none.code(), "no command is an incomplete command line");
         assertTrue(none.err().contains("give a command") && none.err().contains("Usage: sparring"), none.err());
-        // the start-up lines: no epochs for endless 2-D data; critic steps, clipping and update order
+        // the start-up lines: no epochs for endless 2-D data; the loss's optimizer, critic steps, clipping and update order
+        // (at tinyRing's rates)
         Run r = run(tinyRing(dir, "--loss", "wgan", "--steps", "2"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("2 steps (endless data, no epochs)"), r.err());
@@ -533,14 +534,14 @@ class CliTest {
         Map<String, Object> cfg = Json.readObject(run.resolve("config.json"));
         Map<String, Object> inCheckpoint = checkpointConfig(run.resolve("checkpoints/step_000011.safetensors"));
         for (Map<String, Object> c : List.of(cfg, inCheckpoint)) {
-            assertEquals(11L, c.get("steps"));
-            assertEquals(5L, c.get("sampleEvery"));
-            assertEquals(5L, c.get("checkpointEvery"));
-            assertEquals(3L, c.get("logEvery"));
-            assertEquals(16L, c.get("batch"));
+            assertEquals(11, c.get("steps"));
+            assertEquals(5, c.get("sampleEvery"));
+            assertEquals(5, c.get("checkpointEvery"));
+            assertEquals(3, c.get("logEvery"));
+            assertEquals(16, c.get("batch"));
             assertEquals("mlp", c.get("model"));
         }
-        assertEquals(6L, checkpointConfig(run.resolve("checkpoints/step_000006.safetensors")).get("steps"), "old checkpoints stay as written");
+        assertEquals(6, checkpointConfig(run.resolve("checkpoints/step_000006.safetensors")).get("steps"), "old checkpoints stay as written");
     }
 
     @Test
@@ -564,7 +565,7 @@ class CliTest {
         assertTrue(Files.exists(aside.resolve("checkpoints/step_000006.safetensors")));
         assertTrue(Files.exists(aside.resolve("samples/step_000004.png")));
         assertEquals(laterMetrics, Files.readAllLines(aside.resolve("metrics.jsonl")), "the abandoned steps' metrics, kept");
-        assertEquals(6L, Json.readObject(aside.resolve("config.json")).get("steps"), "the config they were trained with");
+        assertEquals(6, Json.readObject(aside.resolve("config.json")).get("steps"), "the config they were trained with");
 
         // the run folder holds the continued run only, and --resume RUN now takes its newest checkpoint
         assertEquals(List.of(1L, 2L, 3L), metricSteps(run));
@@ -595,8 +596,8 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("finished 8 steps"), r.err());
         Map<String, Object> cfg = Json.readObject(run.resolve("config.json"));
-        assertEquals(8L, cfg.get("steps"));
-        assertEquals(0L, cfg.get("epochs"));
+        assertEquals(8, cfg.get("steps"));
+        assertEquals(0, cfg.get("epochs"));
         assertEquals(java.util.stream.LongStream.rangeClosed(1, 8).boxed().toList(), metricSteps(run));
     }
 
@@ -615,7 +616,7 @@ class CliTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("endless sampler: set --steps"), r.err());
         assertEquals(6, metricSteps(run).size(), "a refused resume leaves the run as it was");
-        assertEquals(6L, Json.readObject(run.resolve("config.json")).get("steps"));
+        assertEquals(6, Json.readObject(run.resolve("config.json")).get("steps"));
     }
 
     /** 12 gray 28x28 images: an epoch of 3 steps at batch 4. */
@@ -647,7 +648,7 @@ class CliTest {
         assertEquals(0, more.code(), more.err());
         assertTrue(more.err().contains("finished 9 steps"), more.err());
         assertEquals(9, metricSteps(run).size());
-        assertEquals(3L, Json.readObject(run.resolve("config.json")).get("epochs"));
+        assertEquals(3, Json.readObject(run.resolve("config.json")).get("epochs"));
 
         // a run that trained by --steps goes on by epochs: --epochs sets the total and clears --steps
         Run steps = resume(run, "--steps", "10");
@@ -655,8 +656,8 @@ class CliTest {
         Run epochs = resume(run, "--epochs", "4");
         assertEquals(0, epochs.code(), epochs.err());
         Map<String, Object> cfg = Json.readObject(run.resolve("config.json"));
-        assertEquals(0L, cfg.get("steps"));
-        assertEquals(4L, cfg.get("epochs"));
+        assertEquals(0, cfg.get("steps"));
+        assertEquals(4, cfg.get("epochs"));
         assertTrue(Files.exists(run.resolve("checkpoints/step_000012.safetensors")));
     }
 
@@ -747,7 +748,7 @@ class CliTest {
         Run r = resume(run, "--steps", "10", "--lr-decay-at", "2,7");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("x0.5 after steps 2,7"), r.err());
-        assertEquals(List.of(2L, 7L), Json.readObject(run.resolve("config.json")).get("lrDecayAt"));
+        assertEquals(List.of(2, 7), Json.readObject(run.resolve("config.json")).get("lrDecayAt"));
         assertSameCheckpoint(dir.resolve("straight/checkpoints/step_000010.safetensors"), run.resolve("checkpoints/step_000010.safetensors"));
         assertEquals(metricsWithoutTimes(dir.resolve("straight")), metricsWithoutTimes(run));
 

@@ -5,16 +5,23 @@ import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.Datasets;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.GanLosses;
+import dev.sparring.io.Json;
+import dev.sparring.io.SafeTensors;
 import dev.sparring.optim.Adam;
 import dev.sparring.optim.Optimizer;
 import dev.sparring.optim.RmsProp;
 import dev.sparring.optim.Sgd;
+import dev.sparring.train.Checkpoint;
+import dev.sparring.train.Resume;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,7 +43,7 @@ class TrainDefaultsTest {
         args.addAll(List.of(flags));
         TrainCommand cmd = new TrainCommand();
         new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-        return cmd.freshConfig().with("data", "ring8").with("model", "mlp");
+        return cmd.freshConfig().toBuilder().data("ring8").model(TrainConfig.Model.MLP).build();
     }
 
     /** The optimizers the trainer builds for this configuration, as "name lr ... | critic steps, clip". */
@@ -116,7 +123,7 @@ class TrainDefaultsTest {
         assertEquals("auto batch 128 nz 2 2x256 lr 0.002/0.002 at [6000] x0.2", shape(fresh("--data", "grid25", "--steps", "10000")));
         assertEquals("auto batch 128 nz 4 2x128 lr 5.0E-4/5.0E-4 at [600] x0.2", shape(fresh("--data", "RING8", "--steps", "1000", "--loss", "wgan")));
         TrainConfig w = fresh("--data", "grid25", "--steps", "10", "--loss", "wgan");
-        assertEquals(List.of("rmsprop", 5, 0.01), List.of(w.optimizer(), w.dSteps(), w.clip()), "the loss's other defaults stay");
+        assertEquals(List.of(Optimizer.Kind.RMSPROP, 5, 0.01), List.of(w.optimizer(), w.dSteps(), w.clip()), "the loss's other defaults stay");
         // no drop where 60 % of the steps is not a step before the last
         assertEquals(List.of(), fresh("--data", "ring8", "--steps", "1").lrDecayAt());
         assertEquals(List.of(1L), fresh("--data", "ring8", "--steps", "2").lrDecayAt());
@@ -145,13 +152,16 @@ class TrainDefaultsTest {
     }
 
     @Test
-    void aResumedRunKeepsItsSavedConfigurationOnTwoDData() {
+    void aResumedRunKeepsItsSavedConfigurationOnTwoDData(@TempDir Path dir) throws IOException {
         // a ring8 run saved with other values than today's 2-D defaults (as every ring8 run made before them)
-        TrainConfig saved = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("steps", 5000L);
+        TrainConfig saved = TrainConfig.builder().data("ring8").model(TrainConfig.Model.MLP).steps(5000).build();
+        Path checkpoint = dir.resolve("step_005000.safetensors");   // the metadata --resume reads, without tensors
+        SafeTensors.writer().putMetadata("format", Checkpoint.FORMAT).putMetadata("config", Json.write(saved))
+                .putMetadata("step", "5000").write(checkpoint);
         TrainCommand cmd = new TrainCommand();
-        new CommandLine(cmd).parseArgs("--resume", "runs/x", "--steps", "8000");
-        TrainConfig resumed = cmd.resumedConfig(saved, 5000);
-        assertEquals(saved.with("steps", 8000L), resumed);
+        new CommandLine(cmd).parseArgs("--resume", checkpoint.toString(), "--steps", "8000");
+        TrainConfig resumed = cmd.resumedConfig(Resume.from(checkpoint));
+        assertEquals(saved.toBuilder().steps(8000).build(), resumed);
         assertEquals("mlp batch 32 nz 64 3x128 lr 2.0E-4/2.0E-4 at [] x0.1", shape(resumed));
     }
 }

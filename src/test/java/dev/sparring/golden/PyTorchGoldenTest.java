@@ -166,8 +166,8 @@ class PyTorchGoldenTest {
             Network d = Dcgan.discriminator(be, dc, NoiseStream.derive(0, "init"));
             Checkpoint.loadNetwork(f, be, "G.", g);       // PyTorch's state_dict names load as they are
             Checkpoint.loadNetwork(f, be, "D.", d);
-            Optimizer optG = Optimizer.create("adam", g, 2e-4f, 0.5f, 0.999f);
-            Optimizer optD = Optimizer.create("adam", d, 2e-4f, 0.5f, 0.999f);
+            Optimizer optG = Optimizer.create(Optimizer.Kind.ADAM, g, 2e-4f, 0.5f, 0.999f);
+            Optimizer optD = Optimizer.create(Optimizer.Kind.ADAM, d, 2e-4f, 0.5f, 0.999f);
             CompiledLoss compiled = GanLoss.parse("nsgan").compiled();
             boolean gpu = device.equals("cuda");
             Tol forward = gpu ? FORWARD.times(CUDA_FACTOR, CUDA_WHY) : FORWARD, gradient = gpu ? GRADIENT.times(CUDA_FACTOR, CUDA_WHY) : GRADIENT;

@@ -25,9 +25,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * the end. A resumed run keeps the lines up to its checkpoint and moves the later ones aside, as metrics.jsonl.
  */
 class CoverageRecordTest {
-    private static final TrainConfig TINY = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("hidden", 8)
-            .with("depth", 1).with("nz", 2).with("batch", 16).with("lrD", 2e-3).with("lrG", 2e-3).with("steps", 6L)
-            .with("sampleEvery", 3).with("checkpointEvery", 4).with("logEvery", 2);
+    private static final TrainConfig TINY = TrainConfig.builder().data("ring8").model(TrainConfig.Model.MLP).hidden(8)
+            .depth(1).nz(2).batch(16).lrD(2e-3).lrG(2e-3).steps(6)
+            .sampleEvery(3).checkpointEvery(4).logEvery(2).build();
 
     private static Trainer trainer(Mixture2D ring) {
         return new Trainer(TINY, new CpuBackend(), ring, TrainLoss.of(GanLoss.parse("nsgan")));
@@ -55,12 +55,12 @@ class CoverageRecordTest {
         assertEquals(2, cov.size(), "one line per scatter (steps 3 and 6): " + cov);
         Map<String, Object> first = Json.parseObject(cov.get(0), "coverage"), last = Json.parseObject(cov.get(1), "coverage");
         assertEquals(List.of("step", "modes_covered", "modes", "hq_share", "samples"), List.copyOf(last.keySet()));
-        assertEquals(3L, first.get("step"));
-        assertEquals(6L, last.get("step"));
-        assertEquals(9L, last.get("modes"));
+        assertEquals(3, first.get("step"));
+        assertEquals(6, last.get("step"));
+        assertEquals(9, last.get("modes"));
         assertTrue(atEnd.modesCovered() > 0 && atEnd.highQualityShare() > 0 && atEnd.highQualityShare() < 1, atEnd.toString());
-        assertEquals((long) TrainingRun.COVERAGE_SAMPLES, last.get("samples"));
-        assertEquals((long) atEnd.modesCovered(), last.get("modes_covered"));
+        assertEquals(TrainingRun.COVERAGE_SAMPLES, last.get("samples"));
+        assertEquals(atEnd.modesCovered(), last.get("modes_covered"));
         assertEquals(atEnd.highQualityShare(), ((Number) last.get("hq_share")).doubleValue(), 5e-5);
 
         String out = log.toString();
@@ -88,7 +88,7 @@ class CoverageRecordTest {
 
     @Test
     void imageRunsWriteNoCoverage(@TempDir Path dir) throws IOException {
-        TrainConfig cfg = TrainerTest.smallDcgan().with("steps", 2L).with("sampleEvery", 1).with("checkpointEvery", 0).with("logEvery", 1);
+        TrainConfig cfg = TrainerTest.smallDcgan().toBuilder().steps(2).sampleEvery(1).checkpointEvery(0).logEvery(1).build();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         try (Trainer t = new Trainer(cfg, new CpuBackend(), TrainerTest.firstDigits(64), TrainLoss.of(GanLoss.parse("nsgan")))) {
             TrainingRun run = new TrainingRun(t, dir, new PrintStream(log, true), null).progressBar(false);

@@ -9,6 +9,7 @@ import dev.sparring.data.Datasets;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.nn.Network;
 import dev.sparring.tensor.Tensor;
+import dev.sparring.optim.Optimizer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,28 +57,28 @@ class CudaGraphTest {
      * for changing between the captured step and the replays.
      */
     static Stream<Case> cases() {
-        TrainConfig dcgan = TrainerTest.tinyDcgan().with("logEvery", 4);
-        TrainConfig ring = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("batch", 32).with("nz", 4)
-                .with("hidden", 4).with("depth", 2).with("logEvery", 4).with("sampleEvery", 0).with("checkpointEvery", 0);
+        TrainConfig dcgan = TrainerTest.tinyDcgan().toBuilder().logEvery(4).build();
+        TrainConfig ring = TrainConfig.builder().data("ring8").model(TrainConfig.Model.MLP).batch(32).nz(4)
+                .hidden(4).depth(2).logEvery(4).sampleEvery(0).checkpointEvery(0).build();
         return Stream.of(
                 // 2 critic steps of 4 images on 24 digits: 3 steps per epoch, so replayed steps start epochs (new orders
                 // uploaded before steps 4 and 7, epoch 2's into the slot that held epoch 0's) and the rates drop after step 5
-                new Case("dcgan nsgan adam k=2, epochs, rate drop", dcgan.with("dSteps", 2).with("steps", 8L)
-                        .with("lrDecayAt", List.of(5L)), "digits"),
-                new Case("dcgan simultaneous k=2", dcgan.with("simultaneous", true).with("dSteps", 2).with("steps", 6L), "digits"),
+                new Case("dcgan nsgan adam k=2, epochs, rate drop", dcgan.toBuilder().dSteps(2).steps(8)
+                        .lrDecayAt(5).build(), "digits"),
+                new Case("dcgan simultaneous k=2", dcgan.toBuilder().simultaneous(true).dSteps(2).steps(6).build(), "digits"),
                 // 8 digits: 2 batches per epoch, so 5 critic steps span 3 or 4 epochs (three order slots on the device);
                 // step 4 starts in the middle of an epoch, steps 3 and 5 at the start of one
-                new Case("dcgan k=5 on 2 batches per epoch", dcgan.with("dSteps", 5).with("steps", 5L), "digits8"),
+                new Case("dcgan k=5 on 2 batches per epoch", dcgan.toBuilder().dSteps(5).steps(5).build(), "digits8"),
                 // RMSProp's and SGD's learning rates also drop between replays (after step 4)
-                new Case("dcgan wgan rmsprop clip k=3, rate drop", dcgan.with("loss", "wgan").with("optimizer", "rmsprop").with("beta2", 0.99)
-                        .with("clip", 0.01).with("dSteps", 3).with("lrD", 5e-5).with("lrG", 5e-5).with("steps", 6L)
-                        .with("lrDecayAt", List.of(4L)), "digits"),
+                new Case("dcgan wgan rmsprop clip k=3, rate drop", dcgan.toBuilder().loss("wgan").optimizer(Optimizer.Kind.RMSPROP).beta2(0.99)
+                        .clip(0.01).dSteps(3).lrD(5e-5).lrG(5e-5).steps(6)
+                        .lrDecayAt(4).build(), "digits"),
                 // k = 1: step 7 starts the second epoch
-                new Case("dcgan sgd, rate drop", dcgan.with("optimizer", "sgd").with("lrD", 1e-3).with("lrG", 1e-3).with("steps", 7L)
-                        .with("lrDecayAt", List.of(4L)), "digits"),
-                new Case("dcgan, batch norm by our kernels", dcgan.with("steps", 5L), "digits", CudaBackend.BatchNorm.KERNELS),
+                new Case("dcgan sgd, rate drop", dcgan.toBuilder().optimizer(Optimizer.Kind.SGD).lrD(1e-3).lrG(1e-3).steps(7)
+                        .lrDecayAt(4).build(), "digits"),
+                new Case("dcgan, batch norm by our kernels", dcgan.toBuilder().steps(5).build(), "digits", CudaBackend.BatchNorm.KERNELS),
                 // 2-D batches drawn on the host: each critic step's batch travels in the step record
-                new Case("mlp ring8 k=2, host batches", ring.with("dSteps", 2).with("steps", 6L), "ring8"));
+                new Case("mlp ring8 k=2, host batches", ring.toBuilder().dSteps(2).steps(6).build(), "ring8"));
     }
 
     private static Dataset data(Case c) {
@@ -176,7 +177,7 @@ class CudaGraphTest {
     @Test
     void aMemoryChangeBetweenStepsMakesTheGraphBeCapturedAgain() {
         Case c = cases().findFirst().orElseThrow();
-        TrainConfig cfg = c.cfg().with("steps", 8L).with("lrDecayAt", List.of());
+        TrainConfig cfg = c.cfg().toBuilder().steps(8).lrDecayAt(List.of()).build();
         Run[] runs = new Run[2];
         try (CudaBackend gpu = deterministic()) {
             runs[0] = trainWithSamples(gpu, c, cfg, false);
@@ -226,7 +227,7 @@ class CudaGraphTest {
     void aReplayedStepIsOneRecordUploadAndOneGraphLaunch() throws Throwable {
         MethodHandle h = CudaSteadyStateTest.simulatorCounters();
         int logEvery = 4, steps = 8;
-        TrainConfig cfg = TrainerTest.tinyDcgan().with("steps", 40L).with("logEvery", logEvery).with("dSteps", 2);
+        TrainConfig cfg = TrainerTest.tinyDcgan().toBuilder().steps(40).logEvery(logEvery).dSteps(2).build();
         try (CudaBackend gpu = new CudaBackend(); Trainer t = new Trainer(cfg, gpu, TrainerTest.firstDigits(24), TestLosses.nonSaturating())) {
             t.useStepGraph(true);
             for (int i = 0; i < logEvery; i++) t.step();   // op by op, captured, replayed

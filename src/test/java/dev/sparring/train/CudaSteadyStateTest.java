@@ -63,7 +63,7 @@ class CudaSteadyStateTest {
         MethodHandle h = simulatorCounters();
         int logEvery = 5, steps = 10;
         ImageDataset data = TrainerTest.firstDigits(24);    // 6 batches of 4 per epoch: the timed steps cross epochs
-        TrainConfig cfg = TrainerTest.tinyDcgan().with("steps", 40L).with("logEvery", logEvery).with("dSteps", 2);
+        TrainConfig cfg = TrainerTest.tinyDcgan().toBuilder().steps(40).logEvery(logEvery).dSteps(2).build();
         try (CudaBackend gpu = new CudaBackend(); Trainer t = new Trainer(cfg, gpu, data, TestLosses.nonSaturating())) {
             for (int i = 0; i < logEvery; i++) t.step();   // warm-up: algorithm search, workspaces
             t.drainMetrics();

@@ -51,7 +51,7 @@ class CudaTrainingTest {
     void close() { if (gpu != null) gpu.close(); }
 
     private static TrainConfig config(long steps) {
-        return TrainerTest.smallDcgan().with("ngf", 16).with("ndf", 16).with("batch", 8).with("steps", steps).with("logEvery", 1);
+        return TrainerTest.smallDcgan().toBuilder().ngf(16).ndf(16).batch(8).steps(steps).logEvery(1).build();
     }
 
     private static List<Metrics> train(TrainConfig cfg, Backend be, ImageDataset data, int steps) {

@@ -6,6 +6,7 @@ import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.Dcgan;
+import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.io.SparseExtras;
@@ -32,9 +33,9 @@ class TrainerTest {
 
     /** A small DCGAN on the first 96 MNIST digits: fast enough for many steps in a test. */
     static TrainConfig smallDcgan() {
-        return TrainConfig.defaults().with("ngf", 8).with("ndf", 8).with("nz", 8).with("batch", 16)
-                .with("model", "dcgan").with("channels", 1).with("steps", 8L).with("logEvery", 3)
-                .with("sampleEvery", 0).with("checkpointEvery", 0);
+        return TrainConfig.builder().ngf(8).ndf(8).nz(8).batch(16)
+                .model(TrainConfig.Model.DCGAN).channels(1).steps(8).logEvery(3)
+                .sampleEvery(0).checkpointEvery(0).build();
     }
 
     /**
@@ -44,12 +45,25 @@ class TrainerTest {
      * channels of the per-channel kernels. Its data sets are the first 24 (6 batches per epoch) or 8 digits.
      */
     static TrainConfig tinyDcgan() {
-        return smallDcgan().with("batch", 4).with("ngf", 2).with("ndf", 2);
+        return smallDcgan().toBuilder().batch(4).ngf(2).ndf(2).build();
     }
 
     static ImageDataset firstDigits(int n) {
         ImageDataset all = Datasets.mnist();
         return new ImageDataset("mnist-" + n, Arrays.copyOf(all.pixels(), n * 28 * 28), n, 1, 28, 28, Arrays.copyOf(all.labels(), n));
+    }
+
+    @Test
+    void theTrainerMakesTheAutomaticChoicesForItsData() {
+        TrainConfig ring = TrainConfig.builder().data("ring8").hidden(4).depth(1).nz(2).batch(8).steps(1).build();
+        assertEquals(TrainConfig.Model.AUTO, ring.model());
+        try (Trainer t = new Trainer(ring, be, Datasets.open("ring8", 0, 0), TrainLoss.of(GanLoss.parse("nsgan")))) {
+            assertEquals(ring.toBuilder().model(TrainConfig.Model.MLP).build(), t.config(), "what config.json and checkpoints record");
+        }
+        TrainConfig digits = tinyDcgan().toBuilder().model(TrainConfig.Model.AUTO).channels(0).build();
+        try (Trainer t = new Trainer(digits, be, firstDigits(8), TrainLoss.of(GanLoss.parse("nsgan")))) {
+            assertEquals(digits.toBuilder().model(TrainConfig.Model.DCGAN).channels(1).build(), t.config());
+        }
     }
 
     private static float[] state(Backend be, Network net) {
@@ -90,7 +104,7 @@ class TrainerTest {
     void resumedDcganRunIsBitIdenticalToUninterruptedOne(@TempDir Path dir) throws IOException {
         // 14 real batches: crosses the 6-batch epoch twice; the rates halve after steps 2 and 5, so the run resumes from
         // step 4 with one decay in force and crosses the second one
-        TrainConfig cfg = smallDcgan().with("steps", 7L).with("dSteps", 2).with("lrDecayAt", List.of(2L, 5L)).with("lrDecay", 0.5);
+        TrainConfig cfg = smallDcgan().toBuilder().steps(7).dSteps(2).lrDecayAt(2, 5).lrDecay(0.5).build();
         ImageDataset data = firstDigits(96);
         List<Metrics> straightMetrics = new java.util.ArrayList<>();
         float[] gStraight, dStraight;
@@ -135,8 +149,8 @@ class TrainerTest {
 
     @Test
     void learningRateDecayAtStepSChangesTrainingFromStepSPlusOne() {
-        TrainConfig constant = smallDcgan().with("dSteps", 2);
-        TrainConfig decayed = constant.with("lrDecayAt", List.of(2L)).with("lrDecay", 0.1);
+        TrainConfig constant = smallDcgan().toBuilder().dSteps(2).build();
+        TrainConfig decayed = constant.toBuilder().lrDecayAt(2).lrDecay(0.1).build();
         ImageDataset data = firstDigits(64);
         try (Trainer a = new Trainer(constant, be, data, TestLosses.nonSaturating());
              Trainer b = new Trainer(decayed, be, data, TestLosses.nonSaturating())) {
@@ -158,9 +172,9 @@ class TrainerTest {
 
     @Test
     void resumedRingRunIsBitIdentical(@TempDir Path dir) throws IOException {
-        TrainConfig cfg = TrainConfig.defaults().with("data", "ring8").with("model", "mlp").with("hidden", 16).with("depth", 2)
-                .with("nz", 4).with("batch", 32).with("steps", 6L).with("logEvery", 1).with("simultaneous", true).with("dSteps", 2)
-                .with("lrDecayAt", List.of(3L)).with("lrDecay", 0.3);   // the resumed part (steps 3-6) crosses the decay
+        TrainConfig cfg = TrainConfig.builder().data("ring8").model(TrainConfig.Model.MLP).hidden(16).depth(2)
+                .nz(4).batch(32).steps(6).logEvery(1).simultaneous(true).dSteps(2)
+                .lrDecayAt(3).lrDecay(0.3).build();   // the resumed part (steps 3-6) crosses the decay
         Mixture2D ring = (Mixture2D) Datasets.open("ring8", 0, 0);
         float[] straight;
         try (Trainer t = new Trainer(cfg, be, ring, TestLosses.nonSaturating())) {
@@ -198,7 +212,7 @@ class TrainerTest {
 
     @Test
     void weightClippingKeepsEveryCriticParameterInRange() {
-        TrainConfig cfg = smallDcgan().withDefaults(dev.sparring.gan.loss.TrainerDefaults.WGAN).with("lrD", 5e-3).with("dSteps", 2);
+        TrainConfig cfg = smallDcgan().toBuilder().trainerDefaults(TrainerDefaults.WGAN).lrD(5e-3).dSteps(2).build();
         try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nonSaturating())) {
             t.step();
             for (Tensor v : t.critic().values()) {
@@ -209,7 +223,7 @@ class TrainerTest {
 
     @Test
     void nonFiniteLossStopsTheRunAndKeepsTheLastGoodCheckpoint(@TempDir Path dir) throws IOException {
-        TrainConfig cfg = smallDcgan().with("steps", 20L).with("checkpointEvery", 0).with("logEvery", 1);
+        TrainConfig cfg = smallDcgan().toBuilder().steps(20).checkpointEvery(0).logEvery(1).build();
         try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nanProne())) {
             TrainingRun run = new TrainingRun(t, dir.resolve("run"), QUIET, null).progressBar(false);
             run.initFresh();
@@ -226,7 +240,7 @@ class TrainerTest {
     @Test
     void aRunStopsAtTheFirstNonFiniteMetricAndNamesIt(@TempDir Path dir) throws IOException {
         // metrics are read every 10 steps on a GPU; the CPU reads each step's at once and stops right there
-        TrainConfig cfg = smallDcgan().with("steps", 40L).with("checkpointEvery", 0).with("logEvery", 10);
+        TrainConfig cfg = smallDcgan().toBuilder().steps(40).checkpointEvery(0).logEvery(10).build();
         try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nanProne())) {
             TrainingRun run = new TrainingRun(t, dir.resolve("run"), QUIET, null).progressBar(false);
             run.initFresh();
@@ -249,7 +263,7 @@ class TrainerTest {
 
     @Test
     void runFolderHoldsConfigMetricsSamplesCheckpointAndCurve(@TempDir Path dir) throws IOException {
-        TrainConfig cfg = smallDcgan().with("steps", 6L).with("sampleEvery", 3).with("checkpointEvery", 4).with("logEvery", 2);
+        TrainConfig cfg = smallDcgan().toBuilder().steps(6).sampleEvery(3).checkpointEvery(4).logEvery(2).build();
         Path runDir = dir.resolve("run");
         try (Trainer t = new Trainer(cfg, be, firstDigits(64), TestLosses.nonSaturating())) {
             TrainingRun run = new TrainingRun(t, runDir, QUIET, null).progressBar(false);

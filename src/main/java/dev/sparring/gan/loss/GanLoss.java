@@ -36,7 +36,7 @@ public final class GanLoss {
     private final String range;
     private final Formula.Spec source;
     private final Map<String, Double> params;
-    private final TrainerDefaults defaults;
+    private final Boolean lipschitz;
     private final Expr phi, psi, beta, dphi, dpsi, dbeta;
     private CompiledLoss compiled;
     private CheckReport report;
@@ -46,10 +46,10 @@ public final class GanLoss {
      * @param spec        text that {@link #parse} turns back into this loss
      * @param range       how the critic's range is enforced, in words (null: derived by the checker)
      * @param source      the formulas as written; beta null means beta = psi, out null means no activation
-     * @param defaults    trainer settings; null: chosen by the checker's verdict (WGAN's for an IPM design)
+     * @param lipschitz   whether the critic must be Lipschitz (an IPM design, as WGAN); null: the checker's verdict
      */
     GanLoss(String name, String spec, String description, String reference, String range,
-            Formula.Spec source, TrainerDefaults defaults) {
+            Formula.Spec source, Boolean lipschitz) {
         this.name = name;
         this.spec = spec;
         this.description = description;
@@ -57,7 +57,7 @@ public final class GanLoss {
         this.range = range;
         this.source = source;
         this.params = Collections.unmodifiableMap(new LinkedHashMap<>(source.params()));
-        this.defaults = defaults;
+        this.lipschitz = lipschitz;
         this.phi = build(source.phi(), source);
         this.psi = build(source.psi(), source);
         this.beta = source.beta() == null ? psi : build(source.beta(), source);
@@ -192,11 +192,12 @@ public final class GanLoss {
     /** The formulas as written (parameters unbound, activation not folded). */
     public Formula.Spec source() { return source; }
 
-    /** Recommended trainer settings (WGAN's for a design the checker classifies as an IPM). */
-    public TrainerDefaults defaults() {
-        if (defaults != null) return defaults;
-        return check().kind() == CheckReport.Kind.IPM ? TrainerDefaults.WGAN : TrainerDefaults.ADAM;
-    }
+    /**
+     * Whether the design is an integral probability metric whose critic must be Lipschitz, as WGAN's: such a loss
+     * trains with WGAN's recipe (RMSProp, weight clipping, several critic steps), any other with DCGAN's. A built-in
+     * says so; for a formula loss it is the checker's verdict (an IPM design).
+     */
+    public boolean lipschitzCritic() { return lipschitz != null ? lipschitz : check().kind() == CheckReport.Kind.IPM; }
 
     /** phi(t), raw t, parameters bound, activation folded, simplified. */
     public Expr phi() { return phi; }

@@ -28,10 +28,11 @@ public final class GanLosses {
      * @param formulas   the specification, parameters referenced by name (their values are appended)
      * @param divergence what the critic's objective equals at its pointwise optimum
      * @param range      the critic's range Omega and how it is enforced
+     * @param lipschitzCritic an IPM design whose critic must be Lipschitz (WGAN): see {@link GanLoss#lipschitzCritic()}
      * @param validate   returns an error message for invalid parameter values, or null
      */
     public record Builtin(String name, String title, String description, List<Param> params, String formulas,
-                          String divergence, String range, String reference, TrainerDefaults defaults,
+                          String divergence, String range, String reference, boolean lipschitzCritic,
                           Function<Map<String, Double>, String> validate) {
 
         /** The loss with these parameter values (all parameters present). */
@@ -46,7 +47,7 @@ public final class GanLosses {
                 sep = ",";
             }
             Formula.Spec s = Formula.parseSpec(text.toString());
-            return new GanLoss(name, spec.toString(), title + ". " + description, reference, range, s, defaults);
+            return new GanLoss(name, spec.toString(), title + ". " + description, reference, range, s, lipschitzCritic);
         }
 
         /** The loss with its default parameters. */
@@ -94,24 +95,23 @@ public final class GanLosses {
 
     private static List<Builtin> build() {
         List<Builtin> l = new ArrayList<>();
-        TrainerDefaults adam = TrainerDefaults.ADAM;
 
         l.add(new Builtin("minimax", "Minimax GAN (saturating generator)",
                 "D(x) = sigmoid(t) is the probability that x is real; the critic maximises E log D(x) + E log(1 - D(G(z))), "
                         + "the generator minimises E log(1 - D(G(z))), which saturates when the critic rejects its samples",
                 List.of(), "phi=-softplus(-t); psi=-softplus(t); beta=-softplus(t)",
-                "-log 4 + 2 JSD(P, Q)", "all of R (the sigmoid is folded into softplus)", GOODFELLOW + ", eq. 1", adam, ANY));
+                "-log 4 + 2 JSD(P, Q)", "all of R (the sigmoid is folded into softplus)", GOODFELLOW + ", eq. 1", false, ANY));
         l.add(new Builtin("nsgan", "Non-saturating GAN",
                 "the minimax critic; the generator minimises -log D(G(z)) = softplus(-t) instead of log(1 - D(G(z)))",
                 List.of(), "phi=-softplus(-t); psi=-softplus(t); beta=softplus(-t)",
-                "-log 4 + 2 JSD(P, Q)", "all of R", GOODFELLOW + ", section 3", adam, ANY));
+                "-log 4 + 2 JSD(P, Q)", "all of R", GOODFELLOW + ", section 3", false, ANY));
         l.add(new Builtin("wgan", "Wasserstein GAN (weight clipping)",
                 "phi = t, psi = -t, beta = -t; the critic must be Lipschitz (weights clipped to [-c, c]); trained with RMSProp, "
                         + "lr 5e-5, 5 critic steps, c = 0.01",
                 List.of(), "phi=t; psi=-t; beta=-t",
                 "W1(P, Q) for a 1-Lipschitz critic (an integral probability metric, not an f-divergence)",
                 "all of R; bounded only through the Lipschitz constraint (weight clipping)",
-                "Arjovsky, Chintala & Bottou, Wasserstein GAN, ICML 2017 (Algorithm 1)", TrainerDefaults.WGAN, ANY));
+                "Arjovsky, Chintala & Bottou, Wasserstein GAN, ICML 2017 (Algorithm 1)", true, ANY));
         l.add(new Builtin("lsgan", "Least-squares GAN",
                 "the critic regresses real samples to b and fakes to a; the generator pulls fakes to c "
                         + "(1/2 factors as in the paper); a=-1,b=1,c=0 minimises a Pearson chi2, a=0,b=1,c=1 is the common 0-1 coding",
@@ -120,13 +120,13 @@ public final class GanLosses {
                 "phi=-(t - b)^2/2; psi=-(t - a)^2/2; beta=(t - c)^2/2",
                 "-(b-a)^2/8 (2 - Delta(P, Q)), Delta = sum (p-q)^2/(p+q) the triangular discrimination",
                 "(a, b): outside it both derivatives pull t back",
-                "Mao et al., Least Squares Generative Adversarial Networks, ICCV 2017", adam,
+                "Mao et al., Least Squares Generative Adversarial Networks, ICCV 2017", false,
                 v -> v.get("a").equals(v.get("b")) ? "lsgan needs a != b (the two targets); got a = b = " + Print.human(v.get("a")) : null));
         l.add(new Builtin("hinge", "Hinge loss",
                 "the critic minimises E relu(1 - t(x)) + E relu(1 + t(G(z))); the generator minimises -E t(G(z))",
                 List.of(), "phi=-relu(1 - t); psi=-relu(1 + t); beta=-t",
                 "-2 + 2 TV(P, Q)", "[-1, 1]: outside it the hinge is flat for one class and pulls t back for the other",
-                "Lim & Ye, Geometric GAN, arXiv:1705.02894, 2017; Miyato et al., Spectral Normalization for GANs, ICLR 2018", adam, ANY));
+                "Lim & Ye, Geometric GAN, arXiv:1705.02894, 2017; Miyato et al., Spectral Normalization for GANs, ICLR 2018", false, ANY));
 
         List<FDivergence> fgan = List.of(
                 new FDivergence("kl", "Kullback-Leibler", "v", "exp(u - 1)", "t", "-exp(t - 1)", "-t",
@@ -151,38 +151,38 @@ public final class GanLosses {
             l.add(new Builtin("fgan-" + f.key, "f-GAN " + f.title + " (practical generator)",
                     common + "; the generator minimises -g_f(t) (the paper's practical choice)",
                     List.of(), "phi=" + f.phi + "; psi=" + f.psi + "; beta=" + f.practicalBeta,
-                    f.divergence, f.range, NOWOZIN, adam, ANY));
+                    f.divergence, f.range, NOWOZIN, false, ANY));
             l.add(new Builtin("fgan-" + f.key + "-sat", "f-GAN " + f.title + " (saturating generator)",
                     common + "; the generator minimises psi (the saddle-point objective)",
                     List.of(), "phi=" + f.phi + "; psi=" + f.psi,
-                    f.divergence, f.range, NOWOZIN, adam, ANY));
+                    f.divergence, f.range, NOWOZIN, false, ANY));
         }
 
         l.add(new Builtin("lr-tv", "Likelihood-ratio design: total variation",
                 "phi(u) = u, psi(u) = -u with u = tanh(t) kept in [-1, 1] by the tanh output (folded: phi = tanh(t))",
                 List.of(), "out=tanh(t); phi=t; psi=-t",
-                "2 TV(P, Q) = sum |p - q|", "all of R; u = tanh(t) in (-1, 1)", BASIOTI, adam, ANY));
+                "2 TV(P, Q) = sum |p - q|", "all of R; u = tanh(t) in (-1, 1)", BASIOTI, false, ANY));
         l.add(new Builtin("lr-exp", "Likelihood-ratio design: exponential GAN",
                 "phi = -exp(-t), psi = -exp(t) (the paper's phi = -e^t, psi = -e^-t with t -> -t); omega(r) = -log(r)/2",
                 List.of(), "phi=-exp(-t); psi=-exp(t)",
-                "-2 sum sqrt(p q) = -2 + squared Hellinger", "all of R", BASIOTI, adam, ANY));
+                "-2 sum sqrt(p q) = -2 + squared Hellinger", "all of R", BASIOTI, false, ANY));
         l.add(new Builtin("lr-01", "Likelihood-ratio design: (0, 1)-valued critic",
                 "phi(u) = log u, psi(u) = log(1 - u) with u = sigmoid(t) in (0, 1) (the paper's phi = log(1 - u), psi = log u "
                         + "with u -> 1 - u); folded and simplified it is the minimax critic",
                 List.of(), "out=sigmoid(t); phi=log(t); psi=log(1 - t)",
-                "-log 4 + 2 JSD(P, Q)", "all of R; u = sigmoid(t) in (0, 1)", BASIOTI, adam, ANY));
+                "-log 4 + 2 JSD(P, Q)", "all of R; u = sigmoid(t) in (0, 1)", BASIOTI, false, ANY));
         l.add(new Builtin("lr-logistic", "Likelihood-ratio design: logistic critic, r log r generator",
                 "the logistic critic (omega(r) = -log r) with the separate generator loss beta(t) = -t (the paper's beta(t) = t "
                         + "with t -> -t): against the optimal critic the generator minimises E_P[r log r] = KL(Q||P)",
                 List.of(), "phi=-softplus(-t); psi=-softplus(t); beta=-t",
-                "-log 4 + 2 JSD(P, Q)", "all of R", BASIOTI, adam, ANY));
+                "-log 4 + 2 JSD(P, Q)", "all of R", BASIOTI, false, ANY));
         l.add(new Builtin("lr-lsgan", "Likelihood-ratio design: LSGAN from omega(r) = (a + b r)/(1 + r)",
                 "omega(r) = (a + b r)/(1 + r) with rho(t) = -2(t - b) gives phi = -(t - a)^2, psi = -(t - b)^2; the separate "
                         + "generator loss beta = (t - a)^2 pulls fakes to the real target (r beta(omega(r)) = (a-b)^2 r^3/(1+r)^2, convex)",
                 List.of(new Param("a", 1, "optimal critic output where only real data lies (r = 0)"),
                         new Param("b", 0, "optimal critic output where only generated data lies (r = inf)")),
                 "phi=-(t - a)^2; psi=-(t - b)^2; beta=(t - a)^2",
-                "-(a-b)^2 sum p q/(p+q)", "between b and a: outside it both derivatives pull t back", BASIOTI, adam,
+                "-(a-b)^2 sum p q/(p+q)", "between b and a: outside it both derivatives pull t back", BASIOTI, false,
                 v -> v.get("a").equals(v.get("b")) ? "lr-lsgan needs a != b; got a = b = " + Print.human(v.get("a")) : null));
         return Collections.unmodifiableList(l);
     }

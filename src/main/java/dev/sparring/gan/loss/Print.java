@@ -7,7 +7,7 @@ package dev.sparring.gan.loss;
  * <p>Precedence, loosest first: {@code + -} (1), {@code * /} (2), unary minus (3), {@code ^} (4, right
  * associative), atoms (5): numbers, t, parameters, function calls.
  */
-final class Print {
+public final class Print {
     private Print() { }
 
     private static final int ADDITIVE = 1, MULTIPLICATIVE = 2, UNARY = 3, POWER = 4, ATOM = 5;
@@ -105,7 +105,7 @@ final class Print {
     }
 
     /** Short human text for a number in messages: 2e-4, 0.01, 5, 1.386294. */
-    static String human(double v) {
+    public static String human(double v) {
         if (Double.isNaN(v)) return "NaN";
         if (Double.isInfinite(v)) return v > 0 ? "inf" : "-inf";
         if (v == Math.rint(v) && Math.abs(v) < 1e6) return Long.toString((long) v);

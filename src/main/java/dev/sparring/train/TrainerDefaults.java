@@ -1,11 +1,16 @@
-package dev.sparring.gan.loss;
+package dev.sparring.train;
+
+import dev.sparring.gan.loss.GanLoss;
+import dev.sparring.gan.loss.Print;
+import dev.sparring.optim.Optimizer;
 
 import java.util.Locale;
 
 /**
- * The training settings a loss is meant to be trained with; the trainer uses them unless a flag overrides them.
+ * The training settings a loss is meant to be trained with ({@link #of}); {@code sparring train} uses them for the flags
+ * left unset, and {@link TrainConfig.Builder#trainerDefaults} sets them.
  *
- * @param optimizer "adam" or "rmsprop"
+ * @param optimizer Adam or RMSProp
  * @param lrD       critic learning rate
  * @param lrG       generator learning rate
  * @param beta1     Adam's first-moment decay (0.5 for GANs, Radford et al. 2016); RMSProp's momentum (0)
@@ -13,16 +18,22 @@ import java.util.Locale;
  * @param dSteps    critic steps per generator step
  * @param clip      critic weight clipping bound c (weights kept in [-c, c] after each step); 0 = no clipping
  */
-public record TrainerDefaults(String optimizer, double lrD, double lrG, double beta1, double beta2, int dSteps, double clip) {
+public record TrainerDefaults(Optimizer.Kind optimizer, double lrD, double lrG, double beta1, double beta2, int dSteps, double clip) {
 
     /** Adam(0.5, 0.999), lr 2e-4 for both networks, one critic step, no clipping (DCGAN, Radford et al. 2016). */
-    public static final TrainerDefaults ADAM = new TrainerDefaults("adam", 2e-4, 2e-4, 0.5, 0.999, 1, 0);
+    public static final TrainerDefaults ADAM = new TrainerDefaults(Optimizer.Kind.ADAM, 2e-4, 2e-4, 0.5, 0.999, 1, 0);
 
     /** RMSProp, lr 5e-5, five critic steps, clipping at 0.01 (WGAN, Arjovsky et al. 2017, Algorithm 1). */
-    public static final TrainerDefaults WGAN = new TrainerDefaults("rmsprop", 5e-5, 5e-5, 0, 0.99, 5, 0.01);
+    public static final TrainerDefaults WGAN = new TrainerDefaults(Optimizer.Kind.RMSPROP, 5e-5, 5e-5, 0, 0.99, 5, 0.01);
+
+    /** WGAN's settings for a loss whose critic must be Lipschitz ({@link GanLoss#lipschitzCritic()}), else DCGAN's. */
+    public static TrainerDefaults of(GanLoss loss) { return loss.lipschitzCritic() ? WGAN : ADAM; }
+
+    /** The settings an optimizer is usually trained with here (its betas): RMSProp WGAN's, the others DCGAN's. */
+    public static TrainerDefaults forOptimizer(Optimizer.Kind optimizer) { return optimizer == Optimizer.Kind.RMSPROP ? WGAN : ADAM; }
 
     public TrainerDefaults {
-        if (!optimizer.equals("adam") && !optimizer.equals("rmsprop")) {
+        if (optimizer != Optimizer.Kind.ADAM && optimizer != Optimizer.Kind.RMSPROP) {
             throw new IllegalArgumentException("TrainerDefaults: optimizer must be adam or rmsprop, got '" + optimizer + "'");
         }
         if (!(lrD > 0) || !(lrG > 0)) throw new IllegalArgumentException("TrainerDefaults: learning rates must be > 0, got " + lrD + ", " + lrG);
@@ -35,7 +46,7 @@ public record TrainerDefaults(String optimizer, double lrD, double lrG, double b
 
     /** One line, as printed by {@code sparring loss list}. */
     public String describe() {
-        String opt = optimizer.equals("adam")
+        String opt = optimizer == Optimizer.Kind.ADAM
                 ? String.format(Locale.ROOT, "Adam(beta1=%s, beta2=%s)", Print.human(beta1), Print.human(beta2))
                 : String.format(Locale.ROOT, "RMSProp(alpha=%s)", Print.human(beta2));
         String lr = lrD == lrG ? "lr " + Print.human(lrD) : "lr D " + Print.human(lrD) + ", G " + Print.human(lrG);
