@@ -442,7 +442,7 @@ public final class FlatParamsBench {
     public static String report(CaseResult r, Options o) {
         TrainConfig c = r.cfg();
         StringBuilder sb = new StringBuilder();
-        String model = c.model().equals("mlp") ? String.format(Locale.ROOT, "MLP %d x %d, nz %d", c.depth(), c.hidden(), c.nz())
+        String model = c.model() == dev.sparring.train.TrainConfig.Model.MLP ? String.format(Locale.ROOT, "MLP %d x %d, nz %d", c.depth(), c.hidden(), c.nz())
                 : String.format(Locale.ROOT, "DCGAN %d px, nz %d, ngf %d, ndf %d", c.imageSize(), c.nz(), c.ngf(), c.ndf());
         sb.append(String.format(Locale.ROOT, "### `%s`%n%n%s on %s, batch %d, loss %s, %s, k = %d%s; G %,d parameters in %d tensors, "
                         + "D %,d in %d.%n%n", ("sparring train " + r.flags().strip()).strip(), model, c.data(), c.batch(), c.loss(), c.optimizer(), c.dSteps(),

@@ -22,7 +22,7 @@ class FlatParamsBenchTest {
         FlatParamsBench.Options o = tiny("--data ring8 --hidden 8 --batch 8");
         try (CpuBackend be = new CpuBackend()) {
             FlatParamsBench.CaseResult r = FlatParamsBench.run(be, o.cases().getFirst(), o, QUIET);
-            assertEquals("mlp", r.cfg().model());
+            assertEquals(dev.sparring.train.TrainConfig.Model.MLP, r.cfg().model());
             assertEquals(6, r.gTensors());
             assertEquals(6, r.dTensors());
             assertEquals(List.of("data", "G forward", "zero grads", "D forward", "loss", "D backward", "grad norms", "optimizers", "G backward"),
