@@ -1,9 +1,11 @@
 package dev.sparring.cli;
 
 import dev.sparring.gan.loss.CheckReport;
+import dev.sparring.viz.Figure;
 import dev.sparring.viz.LineChart;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,8 +24,15 @@ final class CheckFigure {
 
     private CheckFigure() { }
 
-    /** Writes the figure of {@code report} to a PNG, atomically. */
+    /** Writes the figure of {@code report} to a PNG, atomically, creating its folder. */
     static void write(CheckReport report, Path png) throws IOException {
+        Path dir = png.toAbsolutePath().getParent();
+        if (dir != null) Files.createDirectories(dir);
+        figure(report).write(png);
+    }
+
+    /** The figure: one row of up to three panels, two rows of two for four. */
+    static Figure figure(CheckReport report) {
         List<LineChart> charts = new ArrayList<>();
         charts.add(functionsChart(report));
         CheckReport.Curves c = report.curves();
@@ -31,7 +40,10 @@ final class CheckFigure {
         LineChart oc = c == null ? null : optimumChart(report, c);
         if (oc != null) charts.add(oc);
         if (c != null && c.g() != null) charts.add(generatorChart(c));
-        LineChart.writePanels(png, charts.size() <= 3 ? charts.size() : 2, charts, PANEL_WIDTH, PANEL_HEIGHT, heading(report));
+        Figure f = new Figure(charts.size() <= 3 ? charts.size() : 2, PANEL_WIDTH, PANEL_HEIGHT);
+        heading(report).forEach(f::heading);
+        charts.forEach(f::add);
+        return f;
     }
 
     /** The heading: the loss and the verdict, then the divergence or what failed. */
@@ -74,7 +86,7 @@ final class CheckFigure {
             be[i] = report.beta(t[i]);
         }
         boolean saturating = report.loss().beta().text().equals(report.loss().psi().text());
-        LineChart c = new LineChart("the loss: phi, psi, beta against t").xLabel("critic output t").yLabel("value").legendOutside(true);
+        LineChart c = new LineChart("the loss: phi, psi, beta against t").xLabel("critic output t").yLabel("value");
         c.series("phi(t) (real samples)", t, ph);
         c.series(saturating ? "psi(t) = beta(t) (fake samples)" : "psi(t) (fake samples)", t, ps);
         if (!saturating) c.series("beta(t) (generator)", t, be);
@@ -86,7 +98,7 @@ final class CheckFigure {
     /** f(r) with d(r), y scaled to r in [0.1, 10] so that f's minimum f(1) = 0 shows. */
     private static LineChart divergenceChart(CheckReport report, CheckReport.Curves c) {
         LineChart chart = new LineChart("divergence: f(r) and d(r) = max_t phi(t) + r psi(t)").xLabel("r = q/p (fake over real)")
-                .yLabel("value").logX(true).legendOutside(true);
+                .yLabel("value").logX(true);
         chart.series("f(r) = d(r) - d(1) - d'(1)(r - 1), f(1) = 0", c.r(), c.f());
         chart.series("d(r)", c.r(), c.d());
         double d1 = report.dAtOne();
@@ -101,7 +113,7 @@ final class CheckFigure {
         double omegaLo = report.omega()[0], omegaHi = report.omega()[1];
         double[] r = c.r();
         LineChart chart = new LineChart("omega(r): the optimal critic output").xLabel("r = q/p (fake over real)").yLabel("t*")
-                .logX(true).legendOutside(true);
+                .logX(true);
         if (c.tStar() != null) {
             chart.series("t* = omega(r)", r, c.tStar());
             double tEq = report.equilibriumT();
@@ -125,7 +137,7 @@ final class CheckFigure {
         double[] tangent = new double[r.length];
         for (int j = 0; j < r.length; j++) tangent[j] = g[one] + slope * (r[j] - 1);
         LineChart chart = new LineChart("generator: g(r) = r beta(omega(r))").xLabel("r = q/p (fake over real)").yLabel("value")
-                .logX(true).legendOutside(true);
+                .logX(true);
         chart.series("g(r) = r beta(omega(r))", r, g);
         chart.series("tangent at r = 1", r, tangent);
         chart.marker("r = 1", 1);

@@ -2,6 +2,7 @@ package dev.sparring.cli;
 
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.gan.loss.GanLosses;
+import dev.sparring.viz.Rendered;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,11 +39,12 @@ class CheckFigureTest {
         assertEquals(560, c.getWidth(), "a design that fails before Omega: only the functions");
 
         // f's minimum at r = 1 shows: the y scale follows r in [0.1, 10], so the f curve (blue, the panel's first
-        // series) stands far higher at r = 10 than at r = 1
-        int left = 560 + 72, right = 2 * 560 - 18;
-        int at1 = blueRow(b, left + (right - left) / 2, heading, heading + 420);
-        int at10 = blueRow(b, left + (int) Math.round((right - left) * 5.0 / 8), heading, heading + 420);
+        // series) stands far higher at r = 10 than at r = 1, and it passes through f(1) = 0
+        Rendered.Panel d = CheckFigure.figure(GanLosses.get("nsgan").check()).render().panels().get(1);
+        int at1 = blueRow(b, (int) Math.round(d.px(1)), heading, heading + 420);
+        int at10 = blueRow(b, (int) Math.round(d.px(10)), heading, heading + 420);
         assertTrue(at1 - at10 > 100, "f(1) at y = " + at1 + ", f(10) at y = " + at10);
+        assertEquals(d.py(0), at1, 2, "f(1) = 0");
         try (var files = Files.list(dir)) {
             assertNull(files.filter(f -> f.getFileName().toString().endsWith(".tmp")).findAny().orElse(null), "temporary files left");
         }
