@@ -11,14 +11,9 @@ import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
 import dev.sparring.train.TrainerDefaults;
-import dev.sparring.viz.Png;
+import dev.sparring.viz.Figure;
 import dev.sparring.viz.ScatterPlot;
 
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -232,36 +227,17 @@ public final class RingBenchmark {
 
     // ------------------------------------------------------------------ the grid of scatter plots
 
-    /** One scatter plot per loss, columns per row, under a title strip; all panels share the limits [-3, 3]. */
-    static BufferedImage grid(List<Result> results, int columns, int panel, String title) {
-        int cols = Math.max(1, Math.min(columns, results.size()));
-        int rows = (results.size() + cols - 1) / cols;
-        int head = 36;
-        BufferedImage img = new BufferedImage(cols * panel, head + rows * panel, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, img.getWidth(), img.getHeight());
-            ScatterPlot.Options o = ScatterPlot.Options.fixed(-3, 3, -3, 3).withSize(panel, panel);
-            for (int i = 0; i < results.size(); i++) {
-                Result r = results.get(i);
-                Mixture2D.Coverage c = r.coverage();
-                String t = String.format(Locale.ROOT, "%s: %d/8 modes, %.0f%% HQ%s", r.loss().spec(), c.modesCovered(),
-                        100 * c.highQualityShare(), r.diverged() ? " (diverged)" : "");
-                BufferedImage p = ScatterPlot.render(r.points(), r.points().length / 2, ringCenters(), t, o);
-                g.drawImage(p, (i % cols) * panel, head + (i / cols) * panel, null);
-            }
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            int w = g.getFontMetrics().stringWidth(title);
-            g.drawString(title, Math.max(4, (img.getWidth() - w) / 2), 24);
-        } catch (java.awt.AWTError | InternalError noFonts) {
-            // headless JDK without fonts: the panels are drawn, the title strip stays blank
-        } finally {
-            g.dispose();
+    /** One scatter plot per loss, columns per row, under a title; all panels share the limits [-3, 3]. */
+    static Figure grid(List<Result> results, int columns, int panel, String title) {
+        Figure f = new Figure(columns, panel, panel).heading(title);
+        ScatterPlot.Options o = ScatterPlot.Options.fixed(-3, 3, -3, 3).withSize(panel, panel);
+        for (Result r : results) {
+            Mixture2D.Coverage c = r.coverage();
+            String t = String.format(Locale.ROOT, "%s: %d/8 modes, %.0f%% HQ%s", r.loss().spec(), c.modesCovered(),
+                    100 * c.highQualityShare(), r.diverged() ? " (diverged)" : "");
+            f.add(new ScatterPlot(r.points(), r.points().length / 2, ringCenters(), t, o));
         }
-        return img;
+        return f;
     }
 
     private static double[][] ringCenters() { return ((Mixture2D) Datasets.open("ring8", 0, 0)).centers(); }
@@ -321,7 +297,7 @@ public final class RingBenchmark {
                         ? "each loss's trainer defaults"
                         : "lr: trainer defaults x " + human(s.lrScaleD()) + " (D), x " + human(s.lrScaleG()) + " (G)"
                         + (s.decays() ? ", / " + human(s.decay()) + " after step " + s.decayAt() : ""));
-        Png.writeAtomic(grid(results, 6, 300, title), png);
+        grid(results, 6, 300, title).write(png);
         System.out.printf(Locale.ROOT, "wrote %s and %s (%.0f s)%n", md, png, total);
     }
 

@@ -86,7 +86,7 @@ public final class LossCommand implements Callable<Integer> {
             out.print(report.text());
             if (png != null) {
                 try {
-                    report.writePlot(png);
+                    CheckFigure.write(report, png);
                     out.println("\nplot: " + png.toAbsolutePath());
                 } catch (IOException e) {
                     err.println("loss check: cannot write --png " + png + ": " + e.getMessage());

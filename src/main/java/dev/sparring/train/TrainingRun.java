@@ -363,7 +363,7 @@ public final class TrainingRun {
         return file;
     }
 
-    /** D and G loss per step with the loss's equilibrium values as dashed reference lines. */
+    /** D and G loss per step with the loss's equilibrium values as dashed reference lines in the colours of their losses. */
     public void writeLossCurve() throws IOException {
         if (history.isEmpty()) return;
         int n = history.size();
@@ -377,8 +377,8 @@ public final class TrainingRun {
         LineChart chart = new LineChart("losses: " + loss.spec()).xLabel("generator step").yLabel("loss");
         chart.series("D loss", x, dl);
         chart.series("G loss", x, gl);
-        if (Double.isFinite(loss.equilibriumCriticLoss())) chart.reference(String.format("D at equilibrium %.4g", loss.equilibriumCriticLoss()), loss.equilibriumCriticLoss());
-        if (Double.isFinite(loss.equilibriumGeneratorLoss())) chart.reference(String.format("G at equilibrium %.4g", loss.equilibriumGeneratorLoss()), loss.equilibriumGeneratorLoss());
+        if (Double.isFinite(loss.equilibriumCriticLoss())) chart.reference(String.format("D at equilibrium %.4g", loss.equilibriumCriticLoss()), loss.equilibriumCriticLoss(), 0);
+        if (Double.isFinite(loss.equilibriumGeneratorLoss())) chart.reference(String.format("G at equilibrium %.4g", loss.equilibriumGeneratorLoss()), loss.equilibriumGeneratorLoss(), 1);
         chart.write(dir.resolve("loss_curve.png"));
     }
 

@@ -1,30 +1,37 @@
 package dev.sparring.viz;
 
-import javax.imageio.ImageIO;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.LegendItem;
+import org.jfree.chart.LegendItemCollection;
+import org.jfree.chart.axis.ValueAxis;
+import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.block.ColumnArrangement;
+import org.jfree.chart.block.FlowArrangement;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.HorizontalAlignment;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.chart.ui.VerticalAlignment;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.FontMetrics;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.Shape;
-import java.awt.Stroke;
-import java.awt.geom.AffineTransform;
-import java.awt.geom.Path2D;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.awt.geom.Line2D;
+import java.awt.geom.Rectangle2D;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * A headless PNG line chart: named series of (x, y) points, horizontal dashed reference lines with labels,
- * axis labels and ticks, a title, an optional logarithmic x axis, and a legend. Used for the loss checker's
- * plots (d(r), omega(r)) and the trainer's loss curves (with the equilibrium values as reference lines).
+ * A line chart: named series of (x, y) points, horizontal dashed reference lines (equilibrium values), vertical
+ * dashed markers with a label at their top, axis labels, a title, an optional logarithmic x axis, and a legend
+ * below the plot, where it cannot cover the data (series, then reference lines).
  *
  * <pre>
  * new LineChart("losses").xLabel("step").yLabel("loss")
@@ -32,18 +39,12 @@ import java.util.Locale;
  *         .reference("L_D* = 2 ln 2", 1.386, 0)     // dashed, in the colour of series 0
  *         .write(Path.of("losses.png"));
  * </pre>
- * Non-finite points (and x &lt;= 0 on a log axis) break a line instead of being drawn. A series with many more
- * points than pixels is drawn as a per-pixel min/max envelope, so 10^6 steps render as fast as 10^3.
- * Files are written atomically: to a temporary file in the same folder, then renamed over the target.
- * Needs no display ({@code java.awt.headless=true} is set if unset).
+ * Non-finite points (and x &lt;= 0 on a log axis) break a line instead of being drawn. A series with more than four
+ * points per pixel column keeps, per column, its first, lowest, highest and last point: 10^6 steps draw as fast as
+ * 10^3 and look the same. Points far outside a fixed y range are held a million ranges out, so the visible part of
+ * a line keeps its slope.
  */
-public final class LineChart {
-    private static final Color[] PALETTE = {
-            new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40),
-            new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194), new Color(127, 127, 127),
-            new Color(188, 189, 34), new Color(23, 190, 207)};
-    private static final Color REFERENCE_GRAY = new Color(90, 90, 90);
-
+public final class LineChart implements Chart {
     private record Series(String name, double[] x, double[] y, Color color) { }
 
     private record Reference(String label, double y, Color color) { }
@@ -51,17 +52,13 @@ public final class LineChart {
     private record Marker(String label, double x) { }
 
     private final String title;
-    private String xLabel = "", yLabel = "", message;
-    private boolean logX, legendOutside;
+    private String xLabel = "", yLabel = "";
+    private boolean logX;
     private double yMin = Double.NaN, yMax = Double.NaN;
     private int width = 900, height = 560;
     private final List<Series> series = new ArrayList<>();
     private final List<Reference> references = new ArrayList<>();
     private final List<Marker> markers = new ArrayList<>();
-
-    static {
-        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
-    }
 
     public LineChart(String title) { this.title = title == null ? "" : title; }
 
@@ -97,18 +94,12 @@ public final class LineChart {
         return this;
     }
 
-    /** A text shown in the middle of the plot area (e.g. why there is nothing to draw). */
-    public LineChart message(String text) {
-        this.message = text;
-        return this;
-    }
-
     /** Adds a series; x and y are copied and must have the same length. Colours follow the order of addition. */
     public LineChart series(String name, double[] x, double[] y) {
         if (x.length != y.length) {
             throw new IllegalArgumentException("LineChart.series '" + name + "': x has " + x.length + " points, y has " + y.length);
         }
-        series.add(new Series(name, x.clone(), y.clone(), PALETTE[series.size() % PALETTE.length]));
+        series.add(new Series(name, x.clone(), y.clone(), Plots.PALETTE[series.size() % Plots.PALETTE.length]));
         return this;
     }
 
@@ -119,15 +110,15 @@ public final class LineChart {
         return series(name, x, y);
     }
 
-    /** A horizontal dashed reference line in gray, labelled. A non-finite y is ignored (nothing to draw). */
+    /** A horizontal dashed reference line in gray, named in the legend. A non-finite y is ignored (nothing to draw). */
     public LineChart reference(String label, double y) {
-        if (Double.isFinite(y)) references.add(new Reference(label, y, REFERENCE_GRAY));
+        if (Double.isFinite(y)) references.add(new Reference(label, y, Plots.REFERENCE));
         return this;
     }
 
     /** A horizontal dashed reference line in the colour of series {@code seriesIndex} (added so far or later). */
     public LineChart reference(String label, double y, int seriesIndex) {
-        if (Double.isFinite(y)) references.add(new Reference(label, y, PALETTE[seriesIndex % PALETTE.length]));
+        if (Double.isFinite(y)) references.add(new Reference(label, y, Plots.PALETTE[seriesIndex % Plots.PALETTE.length]));
         return this;
     }
 
@@ -137,138 +128,89 @@ public final class LineChart {
         return this;
     }
 
-    /** Draws the legend below the plot area, where it cannot cover the data (default: inside, top left). */
-    public LineChart legendOutside(boolean on) {
-        this.legendOutside = on;
-        return this;
-    }
+    @Override
+    public Rendered render() { return Plots.render(this, width, height); }
 
-    /** Renders at {@link #size}. */
-    public BufferedImage render() {
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            render(g, 0, 0, width, height);
-        } finally {
-            g.dispose();
+    @Override
+    public Rendered.Panel draw(Graphics2D g, Rectangle2D area) {
+        double[] r = ranges();
+        double xlo = r[0], xhi = r[1], ylo = r[2], yhi = r[3];
+        ValueAxis xAxis = logX ? Plots.log(xLabel, xlo, xhi) : Plots.linear(xLabel, xlo, xhi);
+        XYPlot plot = Plots.plot(xAxis, Plots.linear(yLabel, ylo, yhi));
+
+        XYSeriesCollection data = new XYSeriesCollection();
+        XYLineAndShapeRenderer lines = new XYLineAndShapeRenderer(true, false);
+        double span = yhi - ylo, clampLo = ylo - 1e6 * span, clampHi = yhi + 1e6 * span;
+        int columns = (int) Math.max(1, area.getWidth());
+        for (int k = 0; k < series.size(); k++) {
+            Series s = series.get(k);
+            data.addSeries(points(s, xlo, xhi, columns, clampLo, clampHi));
+            lines.setSeriesPaint(k, s.color);
+            lines.setSeriesStroke(k, new BasicStroke(1.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
         }
-        return img;
+        if (!empty()) plot.setDataset(data);
+        plot.setRenderer(lines);
+        for (Reference ref : references) plot.addRangeMarker(line(ref.y, ref.color));
+        for (Marker m : markers) {
+            if (!usable(m.x)) continue;
+            ValueMarker v = line(m.x, Plots.REFERENCE);
+            if (Plots.text(m.label) != null) {
+                double at = logX ? Math.log10(m.x / xlo) / Math.log10(xhi / xlo) : (m.x - xlo) / (xhi - xlo);
+                boolean leftOfLine = at > 0.75;   // near the right edge the label goes left of the line
+                v.setLabel(m.label);
+                v.setLabelFont(Plots.LABEL);
+                v.setLabelPaint(Plots.REFERENCE);
+                v.setLabelBackgroundColor(new Color(255, 255, 255, 0));
+                v.setLabelAnchor(leftOfLine ? RectangleAnchor.TOP_LEFT : RectangleAnchor.TOP_RIGHT);
+                v.setLabelTextAnchor(leftOfLine ? TextAnchor.TOP_RIGHT : TextAnchor.TOP_LEFT);
+                v.setLabelOffset(new RectangleInsets(3, 4, 3, 4));
+            }
+            plot.addDomainMarker(v);
+        }
+
+        JFreeChart chart = Plots.chart(title, plot);
+        if (Plots.fonts() && (!series.isEmpty() || !references.isEmpty())) chart.addLegend(legend(plot));
+        return Plots.draw(chart, g, area);
     }
 
-    /** Writes a PNG at {@link #size}, atomically. */
-    public void write(Path png) throws IOException { writeImage(render(), png); }
+    /** Dashed, under the data. */
+    private static ValueMarker line(double at, Color color) {
+        ValueMarker m = new ValueMarker(at, color, Plots.DASHED);
+        m.setLabelBackgroundColor(new Color(255, 255, 255, 0));
+        return m;
+    }
 
-    /** Writes several charts side by side, {@code columns} per row, each panelW x panelH pixels, as one PNG. */
-    public static void writePanels(Path png, int columns, List<LineChart> charts, int panelW, int panelH) throws IOException {
-        writePanels(png, columns, charts, panelW, panelH, List.of());
+    /** The series (solid) and reference lines (dashed), left to right in rows below the plot. */
+    private LegendTitle legend(XYPlot plot) {
+        LegendItemCollection items = new LegendItemCollection();
+        Line2D swatch = new Line2D.Double(-12, 0, 12, 0);
+        for (Series s : series) items.add(new LegendItem(s.name, null, null, null, swatch, new BasicStroke(2f), s.color));
+        for (Reference r : references) items.add(new LegendItem(r.label, null, null, null, swatch, Plots.DASHED, r.color));
+        plot.setFixedLegendItems(items);
+        LegendTitle legend = new LegendTitle(plot, new FlowArrangement(HorizontalAlignment.LEFT, VerticalAlignment.CENTER, 16, 2),
+                new ColumnArrangement());
+        legend.setPosition(RectangleEdge.BOTTOM);
+        legend.setHorizontalAlignment(HorizontalAlignment.LEFT);
+        legend.setItemFont(Plots.LABEL);
+        legend.setItemPaint(Plots.INK);
+        legend.setFrame(BlockBorder.NONE);
+        legend.setBackgroundPaint(null);
+        legend.setMargin(new RectangleInsets(6, 4, 0, 4));
+        return legend;
+    }
+
+    private boolean usable(double x) { return Double.isFinite(x) && (!logX || x > 0); }
+
+    private boolean empty() {
+        for (Series s : series) for (int i = 0; i < s.x.length; i++) if (usable(s.x[i]) && Double.isFinite(s.y[i])) return false;
+        return true;
     }
 
     /**
-     * As {@link #writePanels(Path, int, List, int, int)}, under a heading: its first line in bold, each line wrapped
-     * to the image's width.
+     * The axes' limits {x lo, x hi, y lo, y hi}: x over the usable points, y over them and the reference lines,
+     * padded 5% (unless fixed by {@link #yRange}); a single value or no data gets a range around it.
      */
-    public static void writePanels(Path png, int columns, List<LineChart> charts, int panelW, int panelH, List<String> heading)
-            throws IOException {
-        if (charts.isEmpty()) throw new IllegalArgumentException("LineChart.writePanels: no charts for " + png);
-        int cols = Math.max(1, Math.min(columns, charts.size()));
-        int rows = (charts.size() + cols - 1) / cols;
-        int width = cols * panelW;
-        Font bold = new Font(Font.SANS_SERIF, Font.BOLD, 16), plain = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
-        BufferedImage probe = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
-        Graphics2D pg = probe.createGraphics();
-        List<String> lines = new ArrayList<>();
-        List<Font> fonts = new ArrayList<>();
-        int top = heading.isEmpty() ? 0 : 10;
-        for (int i = 0; i < heading.size(); i++) {
-            Font f = i == 0 ? bold : plain;
-            FontMetrics fm = pg.getFontMetrics(f);
-            for (String l : wrap(heading.get(i), fm, width - 24)) {
-                lines.add(l);
-                fonts.add(f);
-                top += fm.getHeight();
-            }
-        }
-        pg.dispose();
-        BufferedImage img = new BufferedImage(width, top + rows * panelH, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, top);
-            g.setColor(Color.BLACK);
-            int y = 6;
-            for (int i = 0; i < lines.size(); i++) {
-                g.setFont(fonts.get(i));
-                FontMetrics fm = g.getFontMetrics();
-                g.drawString(lines.get(i), 12, y + fm.getAscent());
-                y += fm.getHeight();
-            }
-            for (int i = 0; i < charts.size(); i++) charts.get(i).render(g, (i % cols) * panelW, top + (i / cols) * panelH, panelW, panelH);
-        } finally {
-            g.dispose();
-        }
-        writeImage(img, png);
-    }
-
-    /** text broken at spaces into lines at most {@code width} pixels wide (a longer word stays whole). */
-    private static List<String> wrap(String text, FontMetrics fm, int width) {
-        List<String> out = new ArrayList<>();
-        StringBuilder line = new StringBuilder();
-        for (String word : text.split(" ")) {
-            if (line.length() > 0 && fm.stringWidth(line + " " + word) > width) {
-                out.add(line.toString());
-                line.setLength(0);
-            }
-            if (line.length() > 0) line.append(' ');
-            line.append(word);
-        }
-        if (line.length() > 0) out.add(line.toString());
-        return out;
-    }
-
-    /** Writes img as PNG to a temporary file beside {@code png}, then renames it over {@code png}. */
-    static void writeImage(BufferedImage img, Path png) throws IOException {
-        Path target = png.toAbsolutePath();
-        Path dir = target.getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        try {
-            if (!ImageIO.write(img, "png", tmp.toFile())) throw new IOException("LineChart: no PNG writer in this JVM (javax.imageio)");
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    // ------------------------------------------------------------------ drawing
-
-    /** Draws the chart into the rectangle (x0, y0, w, h) of g. */
-    public void render(Graphics2D g, int x0, int y0, int w, int h) {
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(x0, y0, w, h);
-        Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
-        g.setFont(base.deriveFont(Font.BOLD, 14f));
-        FontMetrics tfm = g.getFontMetrics();
-        g.setColor(Color.BLACK);
-        g.drawString(title, x0 + (w - tfm.stringWidth(title)) / 2, y0 + 8 + tfm.getAscent());
-        g.setFont(base);
-        FontMetrics fm = g.getFontMetrics();
-
-        int left = x0 + 72, right = x0 + w - 18, top = y0 + 16 + tfm.getHeight(), bottom = y0 + h - 46;
-        List<Legend> legend = legend();
-        int[] legendRows = legendOutside ? legendRows(legend, fm, right - x0 - 16) : new int[0];
-        int legendRowCount = legendRows.length == 0 ? 0 : legendRows[legendRows.length - 1] + 1;
-        bottom -= legendRowCount * fm.getHeight() + (legendRowCount > 0 ? 6 : 0);
-        int pw = right - left, ph = bottom - top;
-        if (pw < 20 || ph < 20) return;
-
-        // data ranges
+    private double[] ranges() {
         double xlo = Double.POSITIVE_INFINITY, xhi = Double.NEGATIVE_INFINITY;
         double ylo = Double.POSITIVE_INFINITY, yhi = Double.NEGATIVE_INFINITY;
         for (Series s : series) {
@@ -280,7 +222,6 @@ public final class LineChart {
                 yhi = Math.max(yhi, s.y[i]);
             }
         }
-        boolean empty = xlo > xhi;
         for (Reference r : references) {
             ylo = Math.min(ylo, r.y);
             yhi = Math.max(yhi, r.y);
@@ -289,7 +230,7 @@ public final class LineChart {
             ylo = yMin;
             yhi = yMax;
         }
-        if (empty) {
+        if (xlo > xhi) {
             xlo = logX ? 1 : 0;
             xhi = logX ? 10 : 1;
         }
@@ -306,262 +247,67 @@ public final class LineChart {
             ylo -= pad;
             yhi += pad;
         }
-        if (Double.isNaN(yMin) && Double.isFinite(yhi - ylo)) {
+        if (Double.isNaN(yMin)) {
             double pad = 0.05 * (yhi - ylo);
-            ylo -= pad;
-            yhi += pad;
-        }
-        double[] yt = linearTicks(ylo, yhi);
-        double[] xt = logX ? logTicks(xlo, xhi) : linearTicks(xlo, xhi);
-        Axis ax = new Axis(logX, xlo, xhi, left, right);
-        Axis ay = new Axis(false, ylo, yhi, bottom, top);
-
-        // grid and ticks
-        g.setStroke(new BasicStroke(1f));
-        for (double v : xt) {
-            int px = (int) Math.round(ax.map(v));
-            if (px < left - 1 || px > right + 1) continue;
-            g.setColor(new Color(232, 232, 232));
-            g.drawLine(px, top, px, bottom);
-            g.setColor(Color.BLACK);
-            g.drawLine(px, bottom, px, bottom + 4);
-            String label = tickLabel(v, logX);
-            g.drawString(label, px - fm.stringWidth(label) / 2, bottom + 6 + fm.getAscent());
-        }
-        for (double v : yt) {
-            int py = (int) Math.round(ay.map(v));
-            if (py < top - 1 || py > bottom + 1) continue;
-            g.setColor(new Color(232, 232, 232));
-            g.drawLine(left, py, right, py);
-            g.setColor(Color.BLACK);
-            g.drawLine(left - 4, py, left, py);
-            String label = tickLabel(v, false);
-            g.drawString(label, left - 7 - fm.stringWidth(label), py + fm.getAscent() / 2 - 1);
-        }
-        g.setColor(Color.BLACK);
-        g.drawRect(left, top, pw, ph);
-        g.drawString(xLabel, left + (pw - fm.stringWidth(xLabel)) / 2, bottom + 24 + fm.getAscent());
-        AffineTransform saved = g.getTransform();
-        g.rotate(-Math.PI / 2);
-        g.drawString(yLabel, -(top + (ph + fm.stringWidth(yLabel)) / 2), x0 + 16);
-        g.setTransform(saved);
-
-        // series and references, clipped to the plot area
-        Shape clip = g.getClip();
-        g.clipRect(left, top, pw + 1, ph + 1);
-        Stroke dashed = new BasicStroke(1.3f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {7f, 5f}, 0f);
-        for (Marker m : markers) {   // under the data
-            if (!usable(m.x)) continue;
-            int px = (int) Math.round(ax.map(m.x));
-            g.setStroke(dashed);
-            g.setColor(REFERENCE_GRAY);
-            g.drawLine(px, top, px, bottom);
-            boolean leftOfLine = px + 4 + fm.stringWidth(m.label) > right;
-            g.drawString(m.label, leftOfLine ? px - 4 - fm.stringWidth(m.label) : px + 4, top + fm.getAscent() + 2);
-        }
-        g.setStroke(new BasicStroke(1.6f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-        for (Series s : series) {
-            g.setColor(s.color);
-            g.draw(path(s, ax, ay));
-        }
-        for (Reference r : references) {
-            int py = (int) Math.round(ay.map(r.y));
-            g.setStroke(dashed);
-            g.setColor(r.color);
-            g.drawLine(left, py, right, py);
-            if (!legendOutside) g.drawString(r.label, right - 6 - fm.stringWidth(r.label), py - 4);
-        }
-        g.setClip(clip);
-        if (message != null) {
-            g.setColor(new Color(120, 0, 0));
-            g.drawString(message, left + (pw - fm.stringWidth(message)) / 2, top + ph / 2);
-        } else if (empty) {
-            g.setColor(Color.GRAY);
-            g.drawString("no data", left + (pw - fm.stringWidth("no data")) / 2, top + ph / 2);
-        }
-
-        // legend
-        List<String> names = new ArrayList<>();
-        List<Color> colors = new ArrayList<>();
-        List<Boolean> dash = new ArrayList<>();
-        for (Legend e : legend) {
-            names.add(e.name);
-            colors.add(e.color);
-            dash.add(e.dashed);
-        }
-        if (legendOutside) {
-            int lh = fm.getHeight(), ly0 = bottom + 46, row = -1, lx = 0;
-            for (int i = 0; i < legend.size(); i++) {
-                if (legendRows[i] != row) {
-                    row = legendRows[i];
-                    lx = x0 + 16;
-                }
-                int ly = ly0 + row * lh + lh / 2;
-                g.setColor(colors.get(i));
-                g.setStroke(dash.get(i) ? dashed : new BasicStroke(2f));
-                g.drawLine(lx, ly, lx + 24, ly);
-                g.setColor(Color.BLACK);
-                g.drawString(names.get(i), lx + 30, ly + fm.getAscent() / 2 - 1);
-                lx += legendWidth(legend.get(i), fm);
-            }
-        } else if (!names.isEmpty()) {
-            int lw = 0;
-            for (String n : names) lw = Math.max(lw, fm.stringWidth(n));
-            int lh = fm.getHeight();
-            int bw = lw + 40, bh = lh * names.size() + 8;
-            int bx = left + 8, by = top + 8;
-            g.setStroke(new BasicStroke(1f));
-            g.setColor(new Color(255, 255, 255, 220));
-            g.fillRect(bx, by, bw, bh);
-            g.setColor(new Color(180, 180, 180));
-            g.drawRect(bx, by, bw, bh);
-            for (int i = 0; i < names.size(); i++) {
-                int ly = by + 4 + i * lh + lh / 2;
-                g.setColor(colors.get(i));
-                g.setStroke(dash.get(i) ? dashed : new BasicStroke(2f));
-                g.drawLine(bx + 6, ly, bx + 30, ly);
-                g.setColor(Color.BLACK);
-                g.drawString(names.get(i), bx + 36, ly + fm.getAscent() / 2 - 1);
+            if (Double.isFinite(pad)) {
+                ylo -= pad;
+                yhi += pad;
             }
         }
-    }
-
-    private record Legend(String name, Color color, boolean dashed) { }
-
-    /** The legend's entries: the series, then the reference lines. */
-    private List<Legend> legend() {
-        List<Legend> out = new ArrayList<>();
-        for (Series s : series) out.add(new Legend(s.name, s.color, false));
-        for (Reference r : references) out.add(new Legend(r.label, r.color, true));
-        return out;
-    }
-
-    private static int legendWidth(Legend e, FontMetrics fm) { return 30 + fm.stringWidth(e.name) + 18; }
-
-    /** The row of each legend entry when laid out left to right below the plot, rows at most {@code width} wide. */
-    private static int[] legendRows(List<Legend> legend, FontMetrics fm, int width) {
-        int[] rows = new int[legend.size()];
-        int row = 0, used = 0;
-        for (int i = 0; i < legend.size(); i++) {
-            int ew = legendWidth(legend.get(i), fm);
-            if (used > 0 && used + ew > width) {
-                row++;
-                used = 0;
-            }
-            rows[i] = row;
-            used += ew;
+        if (!Double.isFinite(yhi - ylo)) {   // beyond float64 (+-1e308): half the range each side
+            ylo /= 2;
+            yhi /= 2;
         }
-        return rows;
+        return new double[] {xlo, xhi, ylo, yhi};
     }
 
-    private boolean usable(double x) { return Double.isFinite(x) && (!logX || x > 0); }
-
-    /** The polyline of a series in pixels; a per-column min/max envelope when points outnumber pixels. */
-    private Path2D path(Series s, Axis ax, Axis ay) {
-        Path2D.Double p = new Path2D.Double();
-        boolean pen = false;
+    /**
+     * The series as JFreeChart draws it: a (NaN, NaN) point where the line breaks, y held within [clampLo, clampHi],
+     * and beyond four points per pixel column only each column's first, lowest, highest and last point, in order.
+     */
+    private XYSeries points(Series s, double xlo, double xhi, int columns, double clampLo, double clampHi) {
+        XYSeries out = new XYSeries(s.name, false, true);
         int n = s.x.length;
-        boolean envelope = n > 4 * Math.abs(ax.p1 - ax.p0);
-        int col = Integer.MIN_VALUE;
-        double cmin = 0, cmax = 0, clast = 0;
+        boolean thin = n > 4 * columns;
+        double a = logX ? Math.log10(xlo) : xlo, perColumn = ((logX ? Math.log10(xhi) : xhi) - a) / columns;
+        long col = Long.MIN_VALUE;
+        int first = -1, lowest = -1, highest = -1, last = -1;
         for (int i = 0; i < n; i++) {
             if (!usable(s.x[i]) || !Double.isFinite(s.y[i])) {
-                if (envelope && col != Integer.MIN_VALUE) flush(p, col, cmin, cmax, clast);
-                col = Integer.MIN_VALUE;
-                pen = false;
+                if (col != Long.MIN_VALUE) flush(out, s, first, lowest, highest, last, clampLo, clampHi);
+                col = Long.MIN_VALUE;
+                out.add(Double.NaN, Double.NaN, false);
                 continue;
             }
-            // far-off points are held a million pixels out: the visible part of a line keeps its slope, and Java2D
-            // is never handed coordinates near float overflow
-            double px = ax.map(s.x[i]), py = Math.max(-1e6, Math.min(1e6, ay.map(s.y[i])));
-            if (!envelope) {
-                if (pen) p.lineTo(px, py);
-                else p.moveTo(px, py);
-                pen = true;
+            if (!thin) {
+                out.add(s.x[i], Math.max(clampLo, Math.min(clampHi, s.y[i])), false);
                 continue;
             }
-            int c = (int) Math.floor(px);
+            long c = (long) Math.floor(((logX ? Math.log10(s.x[i]) : s.x[i]) - a) / perColumn);
             if (c != col) {
-                if (col != Integer.MIN_VALUE) flush(p, col, cmin, cmax, clast);
-                if (pen) p.lineTo(c, py);
-                else p.moveTo(c, py);
-                pen = true;
+                if (col != Long.MIN_VALUE) flush(out, s, first, lowest, highest, last, clampLo, clampHi);
                 col = c;
-                cmin = cmax = clast = py;
+                first = lowest = highest = last = i;
+                out.add(s.x[i], Math.max(clampLo, Math.min(clampHi, s.y[i])), false);
             } else {
-                cmin = Math.min(cmin, py);
-                cmax = Math.max(cmax, py);
-                clast = py;
+                if (s.y[i] < s.y[lowest]) lowest = i;
+                if (s.y[i] > s.y[highest]) highest = i;
+                last = i;
             }
         }
-        if (envelope && col != Integer.MIN_VALUE) flush(p, col, cmin, cmax, clast);
-        return p;
-    }
-
-    private static void flush(Path2D p, int col, double cmin, double cmax, double clast) {
-        p.lineTo(col, cmin);
-        p.lineTo(col, cmax);
-        p.lineTo(col, clast);
-    }
-
-    /** Maps data to pixels along one axis (linear or log10). */
-    private record Axis(boolean log, double lo, double hi, double p0, double p1) {
-        double map(double v) {
-            double a = log ? Math.log10(lo) : lo, b = log ? Math.log10(hi) : hi, x = log ? Math.log10(v) : v;
-            return p0 + (x - a) / (b - a) * (p1 - p0);
-        }
-    }
-
-    /** Ticks at a 1-2-5 step inside [lo, hi]. */
-    static double[] linearTicks(double lo, double hi) {
-        if (!Double.isFinite(hi - lo)) return new double[] {lo, hi};
-        double step = niceStep((hi - lo) / 5);
-        double a = Math.ceil(lo / step - 1e-9) * step;
-        int n = (int) Math.min(100, Math.floor((hi - a) / step + 1e-9) + 1);
-        double[] out = new double[Math.max(n, 0)];
-        for (int i = 0; i < out.length; i++) out[i] = clean(a + i * step, step);
+        if (col != Long.MIN_VALUE) flush(out, s, first, lowest, highest, last, clampLo, clampHi);
         return out;
     }
 
-    /** Powers of ten covering [lo, hi], thinned to at most about 10 labels. */
-    static double[] logTicks(double lo, double hi) {
-        int a = (int) Math.floor(Math.log10(lo) + 1e-9), b = (int) Math.ceil(Math.log10(hi) - 1e-9);
-        int every = Math.max(1, (b - a + 9) / 10);
-        List<Double> t = new ArrayList<>();
-        for (int k = a; k <= b; k++) if ((k - a) % every == 0) t.add(Math.pow(10, k));
-        double[] out = new double[t.size()];
-        for (int i = 0; i < out.length; i++) out[i] = t.get(i);
-        return out;
-    }
-
-    private static double niceStep(double raw) {
-        if (!(raw > 0) || !Double.isFinite(raw)) return 1;
-        double mag = Math.pow(10, Math.floor(Math.log10(raw)));
-        double m = raw / mag;
-        return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * mag;
-    }
-
-    /** Removes rounding residue (0.30000000000000004 -> 0.3) relative to the step. */
-    private static double clean(double v, double step) {
-        double q = Math.round(v / step * 1e6) / 1e6 * step;
-        return Math.abs(q) < step * 1e-9 ? 0 : q;
-    }
-
-    static String tickLabel(double v, boolean log) {
-        if (v == 0) return "0";
-        double a = Math.abs(v);
-        if (log || a >= 1e5 || a < 1e-3) {
-            int e = (int) Math.round(Math.log10(a));
-            if (Math.abs(a - Math.pow(10, e)) < 1e-9 * a) {
-                String sign = v < 0 ? "-" : "";
-                if (e >= 0 && e <= 3) return sign + (long) Math.pow(10, e);
-                if (e == -1) return sign + "0.1";
-                if (e == -2) return sign + "0.01";
-                return sign + "1e" + e;
-            }
-            return String.format(Locale.ROOT, "%.2g", v);
+    /** A column's lowest, highest and last point after its first, in the order they came. */
+    private static void flush(XYSeries out, Series s, int first, int lowest, int highest, int last, double clampLo, double clampHi) {
+        int[] idx = {lowest, highest, last};
+        java.util.Arrays.sort(idx);
+        int prev = first;
+        for (int i : idx) {
+            if (i == prev) continue;
+            out.add(s.x[i], Math.max(clampLo, Math.min(clampHi, s.y[i])), false);
+            prev = i;
         }
-        String s = String.format(Locale.ROOT, "%.6f", v).replaceAll("0+$", "").replaceAll("\\.$", "");
-        return s.equals("-0") ? "0" : s;
     }
 }

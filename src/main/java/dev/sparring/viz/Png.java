@@ -12,10 +12,10 @@ import java.nio.file.Path;
 import java.util.Iterator;
 
 /**
- * PNG output for the plots and grids. Everything in this package draws into a {@link BufferedImage} and never
+ * PNG output for the charts and grids. Everything in this package draws into a {@link BufferedImage} and never
  * opens a window, so it works on a headless server: with no DISPLAY the JDK runs headless by itself on Linux,
  * and the build's test JVM sets {@code java.awt.headless=true}. Text (titles, tick labels) needs a font; see
- * {@code ScatterPlot} for what happens on a machine without any.
+ * {@code Plots} for what happens on a machine without any.
  */
 public final class Png {
     private Png() { }

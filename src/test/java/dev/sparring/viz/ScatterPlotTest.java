@@ -1,9 +1,11 @@
 package dev.sparring.viz;
 
+import org.jfree.chart.axis.ValueAxis;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
+import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 
@@ -29,61 +31,75 @@ class ScatterPlotTest {
 
     private static boolean isRed(int[] c) { return c[0] > c[2] + 80 && c[0] > c[1] + 80; }
 
+    private static double[] limits(Rendered.Panel p) {
+        ValueAxis x = p.plot().getDomainAxis(), y = p.plot().getRangeAxis();
+        return new double[] {x.getLowerBound(), x.getUpperBound(), y.getLowerBound(), y.getUpperBound()};
+    }
+
     @Test
     void drawsPointsAndCentersWhereTheyBelong() {
         float[] pts = {0.37f, -0.53f, -1.13f, 1.71f};
         double[][] centers = {{1.29, 0.61}};
-        Axes.Frame f = ScatterPlot.frame(pts, 2, centers, FIXED);
-        BufferedImage blank = ScatterPlot.render(new float[0], 0, null, null, FIXED);
-        BufferedImage img = ScatterPlot.render(pts, 2, centers, "test", FIXED);
+        BufferedImage blank = new ScatterPlot(new float[0], 0, null, null, FIXED).render().image();
+        Rendered r = new ScatterPlot(pts, 2, centers, "test", FIXED).render();
+        Rendered.Panel f = r.panel();
         for (int i = 0; i < 2; i++) {
             double px = f.px(pts[2 * i]), py = f.py(pts[2 * i + 1]);
             assertTrue(isWhite(rgb(blank, px, py)), "the blank plot is white at point " + i);
-            assertTrue(isBlue(rgb(img, px, py)), "point " + i + " is drawn: " + java.util.Arrays.toString(rgb(img, px, py)));
+            assertTrue(isBlue(rgb(r.image(), px, py)), "point " + i + " is drawn: " + java.util.Arrays.toString(rgb(r.image(), px, py)));
         }
         double cx = f.px(1.29), cy = f.py(0.61);
         assertTrue(isWhite(rgb(blank, cx, cy)));
-        assertTrue(isRed(rgb(img, cx, cy)), "centre marker: " + java.util.Arrays.toString(rgb(img, cx, cy)));
-        // y grows upwards: the point at y = 1.71 is above the one at y = -0.53
-        assertTrue(f.py(1.71) < f.py(-0.53));
-        assertEquals(ScatterPlot.MARGIN_LEFT, f.px(-2), 1e-9);
-        assertEquals(512 - ScatterPlot.MARGIN_RIGHT, f.px(2), 1e-9);
-        assertEquals(ScatterPlot.MARGIN_TOP, f.py(2), 1e-9);
+        assertTrue(isRed(rgb(r.image(), cx, cy)), "centre marker: " + java.util.Arrays.toString(rgb(r.image(), cx, cy)));
+        assertTrue(isRed(rgb(r.image(), cx + 4, cy + 4)) && isRed(rgb(r.image(), cx - 4, cy + 4)), "a cross, not a dot");
+        assertTrue(isWhite(rgb(r.image(), cx + 4, cy)), "a cross, not a square");
+        assertTrue(f.py(1.71) < f.py(-0.53), "y grows upwards");
+        assertArrayEquals(new double[] {-2, 2, -2, 2}, limits(f), 0, "fixed limits are kept");
     }
 
     @Test
     void pointsOutsideFixedLimitsOrNotFiniteAreNotDrawn() {
-        Axes.Frame f = ScatterPlot.frame(new float[0], 0, null, FIXED);
-        BufferedImage blank = ScatterPlot.render(new float[0], 0, null, null, FIXED);
-        BufferedImage img = ScatterPlot.render(new float[] {5f, 0f, Float.NaN, 0f, 0f, Float.POSITIVE_INFINITY}, 3,
-                new double[][] {{-9, 9}}, null, FIXED);
-        int x0 = (int) f.px(-2), x1 = (int) f.px(2), y0 = (int) f.py(2), y1 = (int) f.py(-2);
-        for (int y = y0; y <= y1; y++) {
-            for (int x = x0; x <= x1; x++) assertEquals(blank.getRGB(x, y), img.getRGB(x, y), "plot area pixel (" + x + ", " + y + ")");
+        ScatterPlot plot = new ScatterPlot(new float[] {5f, 0f, Float.NaN, 0f, 0f, Float.POSITIVE_INFINITY, 1f, 1f}, 4,
+                new double[][] {{-9, 9}}, "t", FIXED);
+        assertEquals("1 of 4 points outside the axes, 2 of 4 points not finite", plot.note(-2, 2, -2, 2));
+        assertEquals("", new ScatterPlot(new float[] {1f, 1f}, 1, null, "t", FIXED).note(-2, 2, -2, 2));
+        Rendered r = plot.render();
+        Rectangle2D a = r.panel().dataArea();
+        for (int y = (int) a.getMinY() + 1; y < a.getMaxY() - 1; y++) {
+            for (int x = (int) a.getMinX() + 1; x < a.getMaxX() - 1; x++) {
+                int[] c = rgb(r.image(), x, y);
+                boolean inside = Math.hypot(x - r.panel().px(1), y - r.panel().py(1)) < 3;   // the one point inside
+                assertTrue(inside || !isBlue(c) && !isRed(c), "nothing drawn at plot area pixel (" + x + ", " + y + ")");
+            }
         }
+        assertTrue(isBlue(rgb(r.image(), r.panel().px(1), r.panel().py(1))), "the point inside is drawn");
+        int red = 0;   // the note under the title
+        for (int y = 0; y < a.getMinY(); y++) for (int x = 0; x < r.image().getWidth(); x++) if (isRed(rgb(r.image(), x, y))) red++;
+        assertTrue(red > 20, "a red note above the plot: " + red);
     }
 
     @Test
     void automaticLimitsShowEveryPointWithEqualUnits() {
         float[] pts = {-10f, 5f, 30f, -2f, 12f, 0.5f};
         double[][] centers = {{0, 8}};
-        ScatterPlot.Options auto = ScatterPlot.Options.auto().withSize(400, 300);
-        Axes.Frame f = ScatterPlot.frame(pts, 3, centers, auto);
-        BufferedImage img = ScatterPlot.render(pts, 3, centers, "auto", auto);
+        Rendered r = new ScatterPlot(pts, 3, centers, "auto", ScatterPlot.Options.auto().withSize(400, 300)).render();
+        Rendered.Panel f = r.panel();
+        double[] l = limits(f);
         for (int i = 0; i < 3; i++) {
-            assertTrue(f.inside(pts[2 * i], pts[2 * i + 1]), "point " + i + " inside the limits");
-            assertTrue(isBlue(rgb(img, f.px(pts[2 * i]), f.py(pts[2 * i + 1]))), "point " + i + " drawn");
+            double x = pts[2 * i], y = pts[2 * i + 1];
+            assertTrue(x > l[0] && x < l[1] && y > l[2] && y < l[3], "point " + i + " inside the limits");
+            assertTrue(isBlue(rgb(r.image(), f.px(x), f.py(y))), "point " + i + " drawn");
         }
-        assertTrue(isRed(rgb(img, f.px(0), f.py(8))));
-        double unitX = f.width() / (f.xMax() - f.xMin()), unitY = f.height() / (f.yMax() - f.yMin());
+        assertTrue(isRed(rgb(r.image(), f.px(0), f.py(8))));
+        double unitX = f.dataArea().getWidth() / (l[1] - l[0]), unitY = f.dataArea().getHeight() / (l[3] - l[2]);
         assertEquals(unitX, unitY, 1e-9 * unitX, "one data unit is as many pixels on both axes");
-        assertTrue(f.xMin() < -10 && f.xMax() > 30, "margin around the data");
+        assertTrue(l[0] < -10 && l[1] > 30, "margin around the data");
 
         // Degenerate data: one location, or nothing finite at all.
-        Axes.Frame one = ScatterPlot.frame(new float[] {3f, 3f, 3f, 3f}, 2, null, ScatterPlot.Options.auto());
-        assertTrue(one.inside(3, 3) && one.xMax() - one.xMin() >= 2);
-        Axes.Frame none = ScatterPlot.frame(new float[] {Float.NaN, 1f}, 1, null, ScatterPlot.Options.auto());
-        assertTrue(none.inside(0, 0));
+        double[] one = limits(new ScatterPlot(new float[] {3f, 3f, 3f, 3f}, 2, null, null, ScatterPlot.Options.auto()).render().panel());
+        assertTrue(one[0] < 3 && one[1] > 3 && one[1] - one[0] >= 2, java.util.Arrays.toString(one));
+        double[] none = limits(new ScatterPlot(new float[] {Float.NaN, 1f}, 1, null, null, ScatterPlot.Options.auto()).render().panel());
+        assertTrue(none[0] < 0 && none[1] > 0 && none[2] < 0 && none[3] > 0, java.util.Arrays.toString(none));
     }
 
     @Test
@@ -111,21 +127,9 @@ class ScatterPlotTest {
     }
 
     @Test
-    void ticksAreNice() {
-        assertEquals(0.5, Axes.tickStep(-2, 2, 6), 1e-12);
-        assertEquals(5, Axes.tickStep(-10, 30, 6), 1e-12);
-        assertEquals(0.002, Axes.tickStep(0, 0.01, 6), 1e-15);
-        assertArrayEquals(new double[] {-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2}, Axes.ticks(-2, 2, 0.5), 1e-12);
-        assertEquals("-1.5", Axes.label(-1.5, 0.5));
-        assertEquals("0", Axes.label(-1e-17, 5));
-        assertEquals("20", Axes.label(20, 5));
-        assertEquals("0.004", Axes.label(0.004, 0.002));
-    }
-
-    @Test
-    void rejectsBadArguments() {
-        assertThrows(IllegalArgumentException.class, () -> ScatterPlot.render(new float[3], 2, null, null, FIXED));
-        assertThrows(IllegalArgumentException.class, () -> ScatterPlot.render(new float[4], 2, new double[][] {{1}}, null, FIXED));
+    void rejectsBadInput() {
+        assertThrows(IllegalArgumentException.class, () -> new ScatterPlot(new float[3], 2, null, null, FIXED));
+        assertThrows(IllegalArgumentException.class, () -> new ScatterPlot(new float[4], 2, new double[][] {{1}}, null, FIXED));
         assertThrows(IllegalArgumentException.class, () -> ScatterPlot.Options.fixed(1, 1, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> new ScatterPlot.Options(512, 512, 0, 1, Double.NaN, 1));
         assertThrows(IllegalArgumentException.class, () -> ScatterPlot.Options.auto().withSize(50, 50));

@@ -1,11 +1,5 @@
 package dev.sparring.gan.loss;
 
-import dev.sparring.viz.LineChart;
-
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
@@ -14,6 +8,7 @@ import static dev.sparring.gan.loss.Print.human;
 /**
  * The verdict of {@link DesignCheck} on one loss: the conditions with what was seen, the divergence the critic's
  * optimum equals, the equilibrium values at p = q, and the curves d(r), f(r), omega(r), r beta(omega(r)).
+ * Immutable; {@link #text()} is what {@code sparring loss check} prints, and the CLI draws it for {@code --png}.
  */
 public final class CheckReport {
     /**
@@ -26,34 +21,50 @@ public final class CheckReport {
     /** One checked condition. */
     public record Condition(String name, boolean passed, String detail) { }
 
-    private final GanLoss loss;
-    private final DesignCheck check;
-    final List<Condition> conditions = new ArrayList<>();
-    final List<String> notes = new ArrayList<>();
-    Kind kind = Kind.UNDETERMINED;
-    int orientation;                                   // -1: real samples score high (Sparring); +1: fake samples
-    double omegaLo = Double.NaN, omegaHi = Double.NaN; // the critic's range Omega
-    double omegaInverseLo = Double.NaN, omegaInverseHi = Double.NaN, omegaInverseConstant = Double.NaN;
-    double[] r, tStar, d, f, g;                        // (m) on DesignCheck.rGrid(); tStar, g null when undefined
-    double[] boundaryPhi;                              // (2) min, max of phi on Omega for a BOUNDARY design
-    double dAt1 = Double.NaN, dSlopeAt1 = Double.NaN;
-    double tEq = Double.NaN, criticEq = Double.NaN, generatorEq = Double.NaN, generatorScale = Double.NaN;
-    Divergences.Match divergence;
+    /**
+     * The curves of the analysis on the likelihood ratios r = q/p it checked ({@link DesignCheck#rGrid()}, 20 per
+     * decade over [1e-4, 1e4], r = 1 included): t* = omega(r) (null unless REGULAR), d(r), f(r), and the generator's
+     * g(r) = r beta(omega(r)) (null unless a separate beta was analysed). Each call returns fresh copies.
+     */
+    public record Curves(double[] r, double[] tStar, double[] d, double[] f, double[] g) { }
 
-    CheckReport(GanLoss loss, DesignCheck check) {
+    private final GanLoss loss;
+    private final DesignCheck check;                   // its queries (t*, d) read nothing that changes after the check
+    private final List<Condition> conditions;
+    private final List<String> notes;
+    private final Kind kind;
+    private final int orientation;                     // -1: real samples score high (Sparring); +1: fake samples
+    private final double omegaLo, omegaHi;             // the critic's range Omega
+    private final double[] r, tStar, d, f, g;          // (m) on DesignCheck.rGrid(); null where the check did not get there
+    private final double[] boundaryPhi;                // (2) min, max of phi on Omega for a BOUNDARY design
+    private final double dAt1, dSlopeAt1;
+    private final double tEq, criticEq, generatorEq;
+    private final Divergences.Match divergence;
+
+    CheckReport(GanLoss loss, DesignCheck check, DesignCheck.Findings found) {
         this.loss = loss;
         this.check = check;
+        conditions = List.copyOf(found.conditions);
+        notes = List.copyOf(found.notes);
+        kind = found.kind;
+        orientation = found.orientation;
+        omegaLo = found.omegaLo;
+        omegaHi = found.omegaHi;
+        r = copy(found.r);
+        tStar = copy(found.tStar);
+        d = copy(found.d);
+        f = copy(found.f);
+        g = copy(found.g);
+        boundaryPhi = copy(found.boundaryPhi);
+        dAt1 = found.dAt1;
+        dSlopeAt1 = found.dSlopeAt1;
+        tEq = found.tEq;
+        criticEq = found.criticEq;
+        generatorEq = found.generatorEq;
+        divergence = found.divergence;
     }
 
-    boolean pass(String name, String detail) {
-        conditions.add(new Condition(name, true, detail));
-        return true;
-    }
-
-    boolean fail(String name, String detail) {
-        conditions.add(new Condition(name, false, detail));
-        return false;
-    }
+    private static double[] copy(double[] a) { return a == null ? null : a.clone(); }
 
     // ------------------------------------------------------------------ results
 
@@ -70,10 +81,13 @@ public final class CheckReport {
         return null;
     }
 
-    public List<Condition> conditions() { return Collections.unmodifiableList(conditions); }
+    public List<Condition> conditions() { return conditions; }
 
     /** Remarks that do not fail the design (orientation, IPM, boundary optimum, an affine generator loss). */
-    public List<String> notes() { return Collections.unmodifiableList(notes); }
+    public List<String> notes() { return notes; }
+
+    /** The loss that was checked. */
+    public GanLoss loss() { return loss; }
 
     public Kind kind() { return kind; }
 
@@ -84,9 +98,11 @@ public final class CheckReport {
     public double[] omega() { return new double[] {omegaLo, omegaHi}; }
 
     /** Omega as text: "(-2, inf)". */
-    public String rangeText() {
-        if (Double.isNaN(omegaLo)) return "undetermined (the check failed before finding it)";
-        return "(" + human(omegaLo) + ", " + human(omegaHi) + ")";
+    public String rangeText() { return rangeText(omegaLo, omegaHi); }
+
+    static String rangeText(double lo, double hi) {
+        if (Double.isNaN(lo)) return "undetermined (the check failed before finding it)";
+        return "(" + human(lo) + ", " + human(hi) + ")";
     }
 
     /** The divergence f(r) was recognised as (null if none of {@link Divergences#KNOWN}). */
@@ -106,6 +122,21 @@ public final class CheckReport {
 
     /** d(r) = max_t phi(t) + r psi(t), computed afresh (NaN for an IPM or a failed design). */
     public double d(double r) { return check.d(r); }
+
+    /** d(1), the critic's optimum at p = q (= -L_D*); NaN where the check did not get there. */
+    public double dAtOne() { return dAt1; }
+
+    /** The curves on the checked ratios, or null when the check stopped before the optimum. */
+    public Curves curves() {
+        return r == null ? null : new Curves(r.clone(), copy(tStar), copy(d), copy(f), copy(g));
+    }
+
+    /** The loss's functions, in float64 on the programs the kernel runs. */
+    public double phi(double t) { return check.phi(t); }
+
+    public double psi(double t) { return check.psi(t); }
+
+    public double beta(double t) { return check.beta(t); }
 
     /** The canonical divergence generator f(r) = d(r) - d(1) - d'(1)(r - 1). */
     public double f(double r) {
@@ -167,37 +198,12 @@ public final class CheckReport {
         } + ")";
     }
 
+    /** A number as the report writes it: 2e-4, 0.01, 5, 1.386294. */
+    public static String number(double v) { return human(v); }
+
     /** Six decimals, without a "-0.000000". */
     private static String fixed(double v) {
         return String.format(Locale.ROOT, "%.6f", Math.abs(v) < 5e-7 ? 0.0 : v);
-    }
-
-    // ------------------------------------------------------------------ plot
-
-    /**
-     * Draws the design to a PNG (written atomically), under a heading with the loss, the verdict and the divergence
-     * (or the failure): phi, psi, beta against t with Omega's edges, and where the check got that far f(r) with d(r),
-     * omega(r), and for a separate generator loss r beta(omega(r)) with its tangent at r = 1, against r on a log
-     * axis. The r panels scale y to r in [0.1, 10], so that f's minimum at r = 1 shows; the curves leave the panel
-     * beyond. A panel is drawn only when there is something to draw.
-     */
-    public void writePlot(Path png) throws IOException {
-        List<LineChart> charts = new ArrayList<>();
-        charts.add(functionsChart());
-        if (d != null) charts.add(divergenceChart());
-        LineChart oc = optimumChart();
-        if (oc != null) charts.add(oc);
-        if (g != null) charts.add(generatorChart());
-        LineChart.writePanels(png, charts.size() <= 3 ? charts.size() : 2, charts, 560, 420, plotHeading());
-    }
-
-    /** The plot's heading: the loss and the verdict, then the divergence or what failed. */
-    List<String> plotHeading() {
-        List<String> heading = new ArrayList<>();
-        heading.add(loss.spec() + "   " + verdict());
-        String why = explanation();
-        if (!why.isEmpty()) heading.add(why);
-        return heading;
     }
 
     /**
@@ -210,110 +216,11 @@ public final class CheckReport {
     }
 
     /** What failed and why, or the divergence of a passing design; empty when there is nothing to add. */
-    private String explanation() {
+    public String explanation() {
         Condition bad = failure();
         if (bad != null) return bad.name() + ": " + bad.detail();
         if (kind == Kind.IPM) return "an integral probability metric: no pointwise optimum; the critic must be Lipschitz";
         if (divergence != null) return "the critic's optimum: d(1) + D_f(Q||P), D_f(Q||P) = " + divergence.describe();
         return "";
-    }
-
-    /** phi, psi and beta on a range of t around the optimal outputs, or Omega, with Omega's finite edges marked. */
-    private LineChart functionsChart() {
-        double lo, hi;
-        if (kind == Kind.REGULAR && tStar != null) {
-            double a = check.tStar(0.1), b = check.tStar(10);
-            lo = Math.min(a, b);
-            hi = Math.max(a, b);
-        } else if (Double.isFinite(omegaLo) && Double.isFinite(omegaHi)) {
-            lo = omegaLo;
-            hi = omegaHi;
-        } else if (Double.isFinite(omegaLo) || Double.isFinite(omegaHi)) {
-            double e = Double.isFinite(omegaLo) ? omegaLo : omegaHi;
-            lo = Math.min(e, -2);
-            hi = Math.max(e, 2);
-        } else {
-            lo = -2;
-            hi = 2;
-        }
-        double pad = 0.5 * Math.max(hi - lo, 1e-9 * (1 + Math.abs(lo)));
-        lo -= pad;
-        hi += pad;
-        int n = 401;
-        double[] t = new double[n], ph = new double[n], ps = new double[n], be = new double[n];  // (n)
-        for (int i = 0; i < n; i++) {
-            t[i] = lo + (hi - lo) * i / (n - 1);
-            ph[i] = check.phi(t[i]);
-            ps[i] = check.psi(t[i]);
-            be[i] = check.beta(t[i]);
-        }
-        boolean saturating = loss.beta().text().equals(loss.psi().text());
-        LineChart c = new LineChart("the loss: phi, psi, beta against t").xLabel("critic output t").yLabel("value").legendOutside(true);
-        c.series("phi(t) (real samples)", t, ph);
-        c.series(saturating ? "psi(t) = beta(t) (fake samples)" : "psi(t) (fake samples)", t, ps);
-        if (!saturating) c.series("beta(t) (generator)", t, be);
-        if (Double.isFinite(omegaLo)) c.marker("Omega from " + human(omegaLo), omegaLo);
-        if (Double.isFinite(omegaHi)) c.marker("Omega to " + human(omegaHi), omegaHi);
-        return c;
-    }
-
-    /** f(r) with d(r), y scaled to r in [0.1, 10] so that f's minimum f(1) = 0 shows. */
-    private LineChart divergenceChart() {
-        LineChart c = new LineChart("divergence: f(r) and d(r) = max_t phi(t) + r psi(t)").xLabel("r = q/p (fake over real)")
-                .yLabel("value").logX(true).legendOutside(true);
-        c.series("f(r) = d(r) - d(1) - d'(1)(r - 1), f(1) = 0", r, f);
-        c.series("d(r)", r, d);
-        if (Double.isFinite(dAt1)) c.reference("d(1) = " + human(dAt1) + " = -L_D*", dAt1, 1);
-        c.marker("r = 1 (p = q)", 1);
-        yWindow(c, f, d);
-        return c;
-    }
-
-    /** omega(r), or the edge of Omega for a boundary optimum; null when there is no curve (an IPM, edges at +-inf). */
-    private LineChart optimumChart() {
-        LineChart c = new LineChart("omega(r): the optimal critic output").xLabel("r = q/p (fake over real)").yLabel("t*")
-                .logX(true).legendOutside(true);
-        if (tStar != null) {
-            c.series("t* = omega(r)", r, tStar);
-            if (Double.isFinite(tEq)) c.reference("t* at p = q: " + human(tEq), tEq, 0);
-        } else if (kind == Kind.BOUNDARY && Double.isFinite(omegaLo) && Double.isFinite(omegaHi)) {
-            double[] edge = new double[r.length];   // (m) the maximiser: the upper edge where q < p, the lower where q > p
-            for (int j = 0; j < r.length; j++) edge[j] = r[j] < 1 ? omegaHi : r[j] > 1 ? omegaLo : Double.NaN;
-            c.series("t*: the edge of Omega (any t at r = 1)", r, edge);
-        } else {
-            return null;
-        }
-        c.marker("r = 1", 1);
-        return c;
-    }
-
-    /** r beta(omega(r)) against its tangent at r = 1: the generator passes where the curve stays above it. */
-    private LineChart generatorChart() {
-        int one = DesignCheck.rOneIndex();
-        double slope = (g[one + 1] - g[one - 1]) / (r[one + 1] - r[one - 1]);
-        double[] tangent = new double[r.length];
-        for (int j = 0; j < r.length; j++) tangent[j] = g[one] + slope * (r[j] - 1);
-        LineChart c = new LineChart("generator: g(r) = r beta(omega(r))").xLabel("r = q/p (fake over real)").yLabel("value")
-                .logX(true).legendOutside(true);
-        c.series("g(r) = r beta(omega(r))", r, g);
-        c.series("tangent at r = 1", r, tangent);
-        c.marker("r = 1", 1);
-        yWindow(c, g, tangent);
-        return c;
-    }
-
-    /** Fixes the y range of an r chart to what the curves span for r in [0.1, 10], padded. */
-    private void yWindow(LineChart c, double[]... ys) {
-        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-        for (double[] y : ys) {
-            for (int j = 0; j < r.length; j++) {
-                if (r[j] < 0.1 - 1e-12 || r[j] > 10 + 1e-12 || !Double.isFinite(y[j])) continue;
-                lo = Math.min(lo, y[j]);
-                hi = Math.max(hi, y[j]);
-            }
-        }
-        if (!(hi > lo)) return;
-        double pad = 0.08 * (hi - lo);
-        c.yRange(lo - pad, hi + pad);
     }
 }

@@ -63,7 +63,7 @@ public final class DesignCheck {
     private final double[] ph, dph, ps, dps, be, dbe;  // (n) phi, phi', psi, psi', beta, beta' on the grid
     private int first = -1, last = -1;                 // Omega's grid indices, inclusive
     private double[] ot, odp, odq;                     // (m) Omega's points (grid + finite edges), phi', psi' there
-    private final CheckReport rep;
+    private final Findings found = new Findings();
 
     private DesignCheck(GanLoss loss) {
         this.loss = loss;
@@ -90,14 +90,13 @@ public final class DesignCheck {
             be[i] = betaP.eval(t[i]);
             dbe[i] = dbetaP.eval(t[i]);
         }
-        rep = new CheckReport(loss, this);
     }
 
     /** Runs every check on {@code loss}. */
     public static CheckReport check(GanLoss loss) {
         DesignCheck c = new DesignCheck(loss);
         c.run();
-        return c.rep;
+        return new CheckReport(loss, c, c.found);
     }
 
     /** The grid: [-64, 64] in steps of 1/64, then 240 log-spaced points per side out to 1e4. */
@@ -179,6 +178,34 @@ public final class DesignCheck {
 
     static int rOneIndex() { return (int) Math.round(-Math.log10(R_MIN) * PER_DECADE); }
 
+    /**
+     * What the checks find, gathered while they run (each check adds its condition, and the values it establishes);
+     * {@link CheckReport} keeps an immutable copy. Nothing changes it after {@link #run()}.
+     */
+    static final class Findings {
+        final List<CheckReport.Condition> conditions = new ArrayList<>();
+        final List<String> notes = new ArrayList<>();
+        CheckReport.Kind kind = CheckReport.Kind.UNDETERMINED;
+        int orientation;                                   // -1: real samples score high (Sparring); +1: fake samples
+        double omegaLo = Double.NaN, omegaHi = Double.NaN; // the critic's range Omega
+        double omegaInverseLo = Double.NaN, omegaInverseHi = Double.NaN, omegaInverseConstant = Double.NaN;
+        double[] r, tStar, d, f, g;                        // (m) on rGrid(); tStar, g null when undefined
+        double[] boundaryPhi;                              // (2) min, max of phi on Omega for a BOUNDARY design
+        double dAt1 = Double.NaN, dSlopeAt1 = Double.NaN;
+        double tEq = Double.NaN, criticEq = Double.NaN, generatorEq = Double.NaN, generatorScale = Double.NaN;
+        Divergences.Match divergence;
+
+        boolean pass(String name, String detail) {
+            conditions.add(new CheckReport.Condition(name, true, detail));
+            return true;
+        }
+
+        boolean fail(String name, String detail) {
+            conditions.add(new CheckReport.Condition(name, false, detail));
+            return false;
+        }
+    }
+
     // ------------------------------------------------------------------ the checks
 
     private void run() {
@@ -187,7 +214,7 @@ public final class DesignCheck {
         if (!rho()) return;
         CheckReport.Kind kind = omegaInverse();
         if (kind == null) return;
-        rep.kind = kind;
+        found.kind = kind;
         boolean ok = switch (kind) {
             case REGULAR -> regular();
             case BOUNDARY, IPM -> linear();
@@ -203,13 +230,13 @@ public final class DesignCheck {
         for (int f = 0; f < names.length; f++) {
             for (int i = 0; i < t.length; i++) {
                 if (Double.isNaN(vals[f][i])) {
-                    return rep.fail("defined", names[f] + "(" + human(t[i]) + ") = NaN in float64. If t must lie in a domain, fold an "
+                    return found.fail("defined", names[f] + "(" + human(t[i]) + ") = NaN in float64. If t must lie in a domain, fold an "
                             + "output activation (out=sigmoid(t) or out=tanh(t)); if the formula overflows, write it with softplus, "
                             + "log_sigmoid, log1p or expm1");
                 }
             }
         }
-        return rep.pass("defined", "phi, psi, beta and their derivatives are never NaN at " + t.length
+        return found.pass("defined", "phi, psi, beta and their derivatives are never NaN at " + t.length
                 + " points of t in [-1e4, 1e4]");
     }
 
@@ -223,36 +250,36 @@ public final class DesignCheck {
                 last = i;
             }
         }
-        if (first < 0) return rep.fail("range", noOmega());
+        if (first < 0) return found.fail("range", noOmega());
         for (int j = first; j <= last; j++) {
             if (!inOmega(dph[j], dps[j])) {
-                return rep.fail("range", "{t : phi'(t) psi'(t) < 0} is not an interval: at t = " + human(t[j]) + " (between "
+                return found.fail("range", "{t : phi'(t) psi'(t) < 0} is not an interval: at t = " + human(t[j]) + " (between "
                         + human(t[first]) + " and " + human(t[last]) + ") phi' = " + human(dph[j]) + ", psi' = " + human(dps[j])
                         + ", so the critic's objective has a flat or reversed stretch there");
             }
         }
         for (int i = 0; i < first; i++) {
             if (dph[i] < 0 || dps[i] < 0) {
-                return rep.fail("range", "below Omega the critic's objective falls away from it: at t = " + human(t[i]) + ", phi' = "
+                return found.fail("range", "below Omega the critic's objective falls away from it: at t = " + human(t[i]) + ", phi' = "
                         + human(dph[i]) + ", psi' = " + human(dps[i]) + ", so the critic gains by pushing t to -inf");
             }
         }
         for (int i = last + 1; i < n; i++) {
             if (dph[i] > 0 || dps[i] > 0) {
-                return rep.fail("range", "above Omega the critic's objective rises away from it: at t = " + human(t[i]) + ", phi' = "
+                return found.fail("range", "above Omega the critic's objective rises away from it: at t = " + human(t[i]) + ", phi' = "
                         + human(dph[i]) + ", psi' = " + human(dps[i]) + ", so the critic gains by pushing t to +inf");
             }
         }
-        rep.omegaLo = edge(first - 1, first);
-        rep.omegaHi = edge(last + 1, last);
+        found.omegaLo = edge(first - 1, first);
+        found.omegaHi = edge(last + 1, last);
         omegaPoints();
-        String bounded = Double.isFinite(rep.omegaLo) || Double.isFinite(rep.omegaHi) ? "; outside it phi' and psi' both push t back" : "";
+        String bounded = Double.isFinite(found.omegaLo) || Double.isFinite(found.omegaHi) ? "; outside it phi' and psi' both push t back" : "";
         List<String> how = new ArrayList<>();
-        if (Double.isFinite(rep.omegaLo) || Double.isFinite(rep.omegaHi)) how.add("edges refined by bisection");
-        if (!Double.isFinite(rep.omegaLo) || !Double.isFinite(rep.omegaHi)) {
+        if (Double.isFinite(found.omegaLo) || Double.isFinite(found.omegaHi)) how.add("edges refined by bisection");
+        if (!Double.isFinite(found.omegaLo) || !Double.isFinite(found.omegaHi)) {
             how.add("inf: Omega reaches |t| = 1e4, the grid's end, or phi' psi' underflows to 0 before");
         }
-        return rep.pass("range", "Omega = {t : phi'(t) psi'(t) < 0} = " + rep.rangeText() + " on the t-grid (" + String.join("; ", how)
+        return found.pass("range", "Omega = {t : phi'(t) psi'(t) < 0} = " + CheckReport.rangeText(found.omegaLo, found.omegaHi) + " on the t-grid (" + String.join("; ", how)
                 + ")" + bounded);
     }
 
@@ -330,21 +357,21 @@ public final class DesignCheck {
             if (dps[i] < 0 && neg < 0) neg = i;
         }
         if (pos >= 0 && neg >= 0) {
-            return rep.fail("rho", "rho = psi' changes sign inside Omega: psi'(" + human(t[pos]) + ") = " + human(dps[pos])
+            return found.fail("rho", "rho = psi' changes sign inside Omega: psi'(" + human(t[pos]) + ") = " + human(dps[pos])
                     + " > 0 but psi'(" + human(t[neg]) + ") = " + human(dps[neg]) + " < 0");
         }
-        rep.orientation = pos >= 0 ? 1 : -1;
-        if (rep.orientation < 0) {
-            return rep.pass("rho", "rho = psi' < 0 at every grid point of Omega: the critic scores real samples high (Sparring's orientation)");
+        found.orientation = pos >= 0 ? 1 : -1;
+        if (found.orientation < 0) {
+            return found.pass("rho", "rho = psi' < 0 at every grid point of Omega: the critic scores real samples high (Sparring's orientation)");
         }
-        rep.notes.add("rho = psi' > 0: the critic scores fake samples high (the paper's orientation, real labelled 0). The game is "
+        found.notes.add("rho = psi' > 0: the critic scores fake samples high (the paper's orientation, real labelled 0). The game is "
                 + "the same, but Sparring's metrics read D(x) = sigmoid(t) as the probability of real; substitute t -> -t to match");
-        return rep.pass("rho", "rho = psi' > 0 at every grid point of Omega: the critic scores fake samples high (mirrored orientation, see note)");
+        return found.pass("rho", "rho = psi' > 0 at every grid point of Omega: the critic scores fake samples high (mirrored orientation, see note)");
     }
 
     /** The omega^-1 check: returns the design's kind, or null on failure. */
     private CheckReport.Kind omegaInverse() {
-        double s = rep.orientation;
+        double s = found.orientation;
         double wMin = Double.POSITIVE_INFINITY, wMax = 0;
         int prev = -1, flatStart = -1;
         // a stretch at least 0.05 wide where omega^-1 is constant in float64, and whether omega^-1 changed before it
@@ -360,8 +387,8 @@ public final class DesignCheck {
         }
         if (wMax == 0) return fail("omega^-1", "omega^-1 = -phi'/psi' is not finite anywhere on Omega");
         if (wMax - wMin <= 1e-9 * wMax) {
-            rep.omegaInverseConstant = 0.5 * (wMin + wMax);
-            rep.pass("omega^-1", "omega^-1 = -phi'/psi' is constant = " + human(rep.omegaInverseConstant)
+            found.omegaInverseConstant = 0.5 * (wMin + wMax);
+            found.pass("omega^-1", "omega^-1 = -phi'/psi' is constant = " + human(found.omegaInverseConstant)
                     + " at every grid point of Omega: a linear design (phi' = -c psi'), analysed below");
             return CheckReport.Kind.BOUNDARY; // refined to IPM in linear()
         }
@@ -411,9 +438,9 @@ public final class DesignCheck {
             if (last != t.length - 1 || !(approach < GENTLE)) return fail("omega^-1", plateau(plateauFrom, plateauTo, plateauW));
             limit = limit(plateauFrom, plateauTo, plateauW);
         }
-        rep.omegaInverseLo = wMin;
-        rep.omegaInverseHi = wMax;
-        rep.pass("omega^-1", "omega^-1 = -phi'/psi' strictly " + (s > 0 ? "increasing" : "decreasing") + " on Omega, over ["
+        found.omegaInverseLo = wMin;
+        found.omegaInverseHi = wMax;
+        found.pass("omega^-1", "omega^-1 = -phi'/psi' strictly " + (s > 0 ? "increasing" : "decreasing") + " on Omega, over ["
                 + human(wMin) + ", " + human(wMax) + "] on the grid" + limit);
         return CheckReport.Kind.REGULAR;
     }
@@ -434,7 +461,7 @@ public final class DesignCheck {
     }
 
     private CheckReport.Kind fail(String name, String detail) {
-        rep.fail(name, detail);
+        found.fail(name, detail);
         return null;
     }
 
@@ -494,9 +521,9 @@ public final class DesignCheck {
     /** Omega's grid points with its refined finite edges added: where t* is searched. */
     private void omegaPoints() {
         List<Double> pts = new ArrayList<>();
-        if (Double.isFinite(rep.omegaLo) && rep.omegaLo < t[first]) pts.add(rep.omegaLo);
+        if (Double.isFinite(found.omegaLo) && found.omegaLo < t[first]) pts.add(found.omegaLo);
         for (int i = first; i <= last; i++) pts.add(t[i]);
-        if (Double.isFinite(rep.omegaHi) && rep.omegaHi > t[last]) pts.add(rep.omegaHi);
+        if (Double.isFinite(found.omegaHi) && found.omegaHi > t[last]) pts.add(found.omegaHi);
         int n = pts.size();
         ot = new double[n];
         odp = new double[n];
@@ -515,7 +542,7 @@ public final class DesignCheck {
     private double none(String[] why, double r, String where, double at, String consequence) {
         if (why != null) {
             why[0] = "for r = " + human(r) + " phi + r psi has no maximiser in Omega: it is " + where + " (slope "
-                    + human(slope(at, r)) + "); omega^-1 only reaches [" + human(rep.omegaInverseLo) + ", " + human(rep.omegaInverseHi)
+                    + human(slope(at, r)) + "); omega^-1 only reaches [" + human(found.omegaInverseLo) + ", " + human(found.omegaInverseHi)
                     + "], " + consequence;
         }
         return Double.NaN;
@@ -531,7 +558,7 @@ public final class DesignCheck {
         String end = b > a ? "+inf" : "-inf";
         String where = (unbounded ? "unbounded above as t -> " : "still rising toward its supremum as t -> ") + end + ": phi + r psi = "
                 + human(ga) + " at t = " + human(a) + " and " + human(gb) + " at t = " + human(b);
-        String side = r < rep.omegaInverseLo ? "q/p < " + human(rep.omegaInverseLo) : "q/p > " + human(rep.omegaInverseHi);
+        String side = r < found.omegaInverseLo ? "q/p < " + human(found.omegaInverseLo) : "q/p > " + human(found.omegaInverseHi);
         return none(why, r, where, b, unbounded
                 ? "so wherever " + side + " the critic's objective E_P phi + E_Q psi is unbounded above"
                 : "so wherever " + side + " the critic pushes its output to " + end);
@@ -544,7 +571,7 @@ public final class DesignCheck {
         String[] why = new String[1];
         for (int j = 0; j < m; j++) {
             ts[j] = solve(r[j], why);
-            if (Double.isNaN(ts[j])) return rep.fail("optimum", why[0]);
+            if (Double.isNaN(ts[j])) return found.fail("optimum", why[0]);
             double p = phiP.eval(ts[j]), q = psiP.eval(ts[j]);
             d[j] = p + r[j] * q;
             dd[j] = q;
@@ -559,19 +586,19 @@ public final class DesignCheck {
             }
             double tol = 1e-9 * (Math.abs(p) + r[j] * Math.abs(q) + 1);
             if (best > d[j] + tol) {
-                return rep.fail("optimum", "for r = " + human(r[j]) + " the stationary point t* = " + human(ts[j]) + " (phi + r psi = "
+                return found.fail("optimum", "for r = " + human(r[j]) + " the stationary point t* = " + human(ts[j]) + " (phi + r psi = "
                         + human(d[j]) + ") is not the maximum: at t = " + human(t[arg]) + " phi + r psi = " + human(best));
             }
         }
-        rep.r = r;
-        rep.tStar = ts;
-        rep.d = d;
-        rep.pass("optimum", "for each of " + m + " ratios r in [1e-4, 1e4], t* = omega(r) is the one sign change of phi' + r psi' in Omega "
+        found.r = r;
+        found.tStar = ts;
+        found.d = d;
+        found.pass("optimum", "for each of " + m + " ratios r in [1e-4, 1e4], t* = omega(r) is the one sign change of phi' + r psi' in Omega "
                 + "and the maximum of phi(t) + r psi(t) over the t-grid (unique as far as the grid resolves it); t* runs from "
                 + human(ts[0]) + " to " + human(ts[m - 1]));
         for (int j = 0; j + 1 < m; j++) {
             if (dd[j + 1] < dd[j] - 1e-9 * (Math.abs(dd[j]) + Math.abs(dd[j + 1]) + 1e-300)) {
-                return rep.fail("convex", "d(r) = max_t phi(t) + r psi(t) is not convex: its slope d'(r) = psi(omega(r)) falls from "
+                return found.fail("convex", "d(r) = max_t phi(t) + r psi(t) is not convex: its slope d'(r) = psi(omega(r)) falls from "
                         + human(dd[j]) + " at r = " + human(r[j]) + " to " + human(dd[j + 1]) + " at r = " + human(r[j + 1]));
             }
         }
@@ -579,14 +606,14 @@ public final class DesignCheck {
         double d1 = d[one], s1 = dd[one];
         double[] f = new double[m];
         for (int j = 0; j < m; j++) f[j] = d[j] - d1 - s1 * (r[j] - 1);
-        rep.f = f;
-        rep.dAt1 = d1;
-        rep.dSlopeAt1 = s1;
-        rep.tEq = snap(ts[one]);
-        rep.criticEq = -d1;
+        found.f = f;
+        found.dAt1 = d1;
+        found.dSlopeAt1 = s1;
+        found.tEq = snap(ts[one]);
+        found.criticEq = -d1;
         Divergences.Match match = Divergences.identify(r, f);
-        rep.divergence = match;
-        rep.pass("convex", "d(r) = max_t phi(t) + r psi(t) is convex at the " + m + " checked ratios (d'(r) = psi(omega(r)) "
+        found.divergence = match;
+        found.pass("convex", "d(r) = max_t phi(t) + r psi(t) is convex at the " + m + " checked ratios (d'(r) = psi(omega(r)) "
                 + "nondecreasing): the critic's optimum is "
                 + "d(1) + D_f(Q||P) with f(r) = d(r) - d(1) - d'(1)(r - 1)" + (match != null ? "; D_f(Q||P) = " + match.describe() : ""));
         return true;
@@ -595,10 +622,10 @@ public final class DesignCheck {
     // ------------------------------------------------------------------ linear designs (omega^-1 constant)
 
     private boolean linear() {
-        double c = rep.omegaInverseConstant;
+        double c = found.omegaInverseConstant;
         if (Math.abs(c - 1) > 1e-9) {
-            rep.kind = CheckReport.Kind.UNDETERMINED;
-            return rep.fail("optimum", "omega^-1 = " + human(c) + " everywhere, not 1: at p = q (r = 1) the critic's objective "
+            found.kind = CheckReport.Kind.UNDETERMINED;
+            return found.fail("optimum", "omega^-1 = " + human(c) + " everywhere, not 1: at p = q (r = 1) the critic's objective "
                     + "phi + psi has slope (1 - " + human(c) + ") psi' != 0, so the critic keeps moving t to the edge of Omega and "
                     + "P = Q is not an equilibrium (the kink of d(r) sits at r = " + human(c) + ")");
         }
@@ -611,7 +638,7 @@ public final class DesignCheck {
             pMin = Math.min(pMin, ph[i]);
             pMax = Math.max(pMax, ph[i]);
         }
-        for (double e : new double[] {rep.omegaLo, rep.omegaHi}) {
+        for (double e : new double[] {found.omegaLo, found.omegaHi}) {
             if (Double.isFinite(e)) {
                 pMin = Math.min(pMin, phiP.eval(e));
                 pMax = Math.max(pMax, phiP.eval(e));
@@ -620,18 +647,18 @@ public final class DesignCheck {
         double k = snap(0.5 * (kMin + kMax));
         pMin = snap(pMin);
         pMax = snap(pMax);
-        rep.criticEq = -k;
-        rep.dAt1 = k;
+        found.criticEq = -k;
+        found.dAt1 = k;
         boolean unbounded = grows(first, +1) || grows(last, -1);
         if (unbounded) {
-            rep.kind = CheckReport.Kind.IPM;
-            rep.notes.add("phi' = -psi' and phi is unbounded on Omega: there is no pointwise optimum, and the critic's objective "
+            found.kind = CheckReport.Kind.IPM;
+            found.notes.add("phi' = -psi' and phi is unbounded on Omega: there is no pointwise optimum, and the critic's objective "
                     + "E_P phi + E_Q psi is unbounded unless the critic is Lipschitz (weight clipping, --clip, or a gradient penalty). "
                     + "It is then an integral probability metric (Wasserstein-1 for phi = t), not an f-divergence. At p = q the "
                     + "objective is " + human(k) + " for every critic, and the generator's equilibrium loss is undetermined");
-            return rep.pass("optimum", "linear design with unbounded phi: an integral probability metric, valid with a Lipschitz critic");
+            return found.pass("optimum", "linear design with unbounded phi: an integral probability metric, valid with a Lipschitz critic");
         }
-        rep.kind = CheckReport.Kind.BOUNDARY;
+        found.kind = CheckReport.Kind.BOUNDARY;
         double[] r = rGrid();
         double[] d = new double[r.length], f = new double[r.length];
         double half = 0.5 * (pMax - pMin);
@@ -639,16 +666,16 @@ public final class DesignCheck {
             d[j] = (1 - r[j]) * (r[j] < 1 ? pMax : pMin) + r[j] * k;
             f[j] = half * Math.abs(r[j] - 1);
         }
-        rep.r = r;
-        rep.d = d;
-        rep.f = f;
-        rep.boundaryPhi = new double[] {pMin, pMax};
+        found.r = r;
+        found.d = d;
+        found.f = f;
+        found.boundaryPhi = new double[] {pMin, pMax};
         Divergences.Match match = Divergences.identify(r, f);
-        rep.divergence = match;
-        rep.notes.add("phi' = -psi' with phi bounded in [" + human(pMin) + ", " + human(pMax) + "]: the critic's optimum sits on the edge "
-                + "of Omega (t* -> " + human(rep.omegaHi) + " where q < p, -> " + human(rep.omegaLo) + " where q > p); at p = q every t is "
+        found.divergence = match;
+        found.notes.add("phi' = -psi' with phi bounded in [" + human(pMin) + ", " + human(pMax) + "]: the critic's optimum sits on the edge "
+                + "of Omega (t* -> " + human(found.omegaHi) + " where q < p, -> " + human(found.omegaLo) + " where q > p); at p = q every t is "
                 + "optimal, so the generator's equilibrium loss is undetermined");
-        return rep.pass("convex", "d(r) = " + human(k) + " r + (1 - r) x (" + human(pMax) + " for r < 1, " + human(pMin)
+        return found.pass("convex", "d(r) = " + human(k) + " r + (1 - r) x (" + human(pMax) + " for r < 1, " + human(pMin)
                 + " for r > 1) is convex (kink at r = 1): "
                 + "the critic's optimum is d(1) + D_f(Q||P)" + (match != null ? ", D_f(Q||P) = " + match.describe() : ""));
     }
@@ -672,34 +699,34 @@ public final class DesignCheck {
     private void generator() {
         double c = proportionalGenerator();
         if (!Double.isNaN(c)) {
-            rep.generatorScale = c;
-            if (rep.kind == CheckReport.Kind.REGULAR) rep.generatorEq = snap(betaP.eval(rep.tEq));
+            found.generatorScale = c;
+            if (found.kind == CheckReport.Kind.REGULAR) found.generatorEq = snap(betaP.eval(found.tEq));
             if (c < 0) {
-                rep.fail("generator", "beta' = " + human(c) + " psi' on Omega: the generator maximises the critic's divergence instead of minimising it");
+                found.fail("generator", "beta' = " + human(c) + " psi' on Omega: the generator maximises the critic's divergence instead of minimising it");
                 return;
             }
             String what = Math.abs(c - 1) < 1e-9 ? "beta = psi + const on Omega (beta' = psi' at its grid points: the saturating, minimax generator)"
                     : "beta = " + human(c) + " psi + const on Omega (beta' = " + human(c) + " psi' at its grid points)";
             String scale = Math.abs(c - 1) < 1e-9 ? "" : human(c) + " x ";
-            rep.pass("generator", what + ": the generator minimises " + scale + (rep.kind == CheckReport.Kind.IPM
+            found.pass("generator", what + ": the generator minimises " + scale + (found.kind == CheckReport.Kind.IPM
                     ? "the critic's Lipschitz-constrained optimum, the metric itself (envelope theorem)"
                     : "the critic's optimum E_P d(q/p) (envelope theorem), so Q = P is its minimum"));
             return;
         }
-        if (rep.kind != CheckReport.Kind.REGULAR) {
-            rep.fail("generator", "beta is not a positive multiple of psi (+ const), and this linear design has no unique critic optimum "
+        if (found.kind != CheckReport.Kind.REGULAR) {
+            found.fail("generator", "beta is not a positive multiple of psi (+ const), and this linear design has no unique critic optimum "
                     + "(at p = q every t is optimal), so r beta(omega(r)) is undefined; use beta = psi (or c psi + const)");
             return;
         }
-        double[] r = rep.r;
+        double[] r = found.r;
         int m = r.length, one = rOneIndex();
         double[] g = new double[m];
-        for (int j = 0; j < m; j++) g[j] = r[j] * betaP.eval(rep.tStar[j]);
-        rep.g = g;
-        rep.generatorEq = snap(betaP.eval(rep.tEq));
+        for (int j = 0; j < m; j++) g[j] = r[j] * betaP.eval(found.tStar[j]);
+        found.g = g;
+        found.generatorEq = snap(betaP.eval(found.tEq));
         for (int j = 0; j < m; j++) {
             if (!Double.isFinite(g[j])) {
-                rep.fail("generator", "r beta(omega(r)) is not finite at r = " + human(r[j]) + " (t* = " + human(rep.tStar[j]) + ")");
+                found.fail("generator", "r beta(omega(r)) is not finite at r = " + human(r[j]) + " (t* = " + human(found.tStar[j]) + ")");
                 return;
             }
         }
@@ -716,10 +743,10 @@ public final class DesignCheck {
         }
         if (convex) {
             if (affine) {
-                rep.notes.add("r beta(omega(r)) is affine in r: against the optimal critic the generator's loss E_P g(q/p) is the same for "
+                found.notes.add("r beta(omega(r)) is affine in r: against the optimal critic the generator's loss E_P g(q/p) is the same for "
                         + "every Q, so an optimal critic gives the generator no signal");
             }
-            rep.pass("generator", "separate beta: g(r) = r beta(omega(r)) is convex at the " + m + " checked ratios" + (affine ? " (affine, see note)" : "")
+            found.pass("generator", "separate beta: g(r) = r beta(omega(r)) is convex at the " + m + " checked ratios" + (affine ? " (affine, see note)" : "")
                     + ", so by Jensen E_P g(q/p) >= g(1) = " + human(snap(g[one])) + " with equality at Q = P");
             return;
         }
@@ -729,14 +756,14 @@ public final class DesignCheck {
             double tangent = g[one] + gp * (r[j] - 1);
             double tol = 1e-6 * (Math.abs(g[j]) + Math.abs(g[one]) + Math.abs(gp * (r[j] - 1))) + 1e-12;
             if (g[j] < tangent - tol) {
-                rep.fail("generator", "g(r) = r beta(omega(r)) is not convex (at r = " + human(r[bad]) + ") and dips below its tangent at r = 1: "
+                found.fail("generator", "g(r) = r beta(omega(r)) is not convex (at r = " + human(r[bad]) + ") and dips below its tangent at r = 1: "
                         + "g(" + human(r[j]) + ") = " + human(g[j]) + " < " + human(tangent) + ", so the generator can lower its loss by "
                         + "moving Q away from P");
                 return;
             }
         }
         boolean flat = Math.abs(gp) < 1e-6 * (1 + Math.abs(g[one]));
-        rep.pass("generator", "separate beta: g(r) = r beta(omega(r)) is not convex (at r = " + human(r[bad]) + ") but lies above its tangent at "
+        found.pass("generator", "separate beta: g(r) = r beta(omega(r)) is not convex (at r = " + human(r[bad]) + ") but lies above its tangent at "
                 + "r = 1 at all " + m + " checked ratios" + (flat ? " (it is minimised at r = 1)" : "") + ", so E_P g(q/p) >= g(1) = " + human(snap(g[one])) + " with equality at Q = P");
     }
 
@@ -775,19 +802,19 @@ public final class DesignCheck {
 
     /** t* = omega(r) for a regular design (NaN otherwise or when there is none). */
     double tStar(double r) {
-        if (rep.kind != CheckReport.Kind.REGULAR) return Double.NaN;
+        if (found.kind != CheckReport.Kind.REGULAR) return Double.NaN;
         return solve(r, null);
     }
 
     /** d(r) = max_t phi(t) + r psi(t) (NaN for an IPM or a failed design). */
     double d(double r) {
-        if (rep.kind == CheckReport.Kind.REGULAR) {
+        if (found.kind == CheckReport.Kind.REGULAR) {
             double ts = solve(r, null);
             return phiP.eval(ts) + r * psiP.eval(ts);
         }
-        if (rep.kind == CheckReport.Kind.BOUNDARY) {
-            double k = rep.dAt1;
-            return (1 - r) * (r < 1 ? rep.boundaryPhi[1] : rep.boundaryPhi[0]) + r * k;
+        if (found.kind == CheckReport.Kind.BOUNDARY) {
+            double k = found.dAt1;
+            return (1 - r) * (r < 1 ? found.boundaryPhi[1] : found.boundaryPhi[0]) + r * k;
         }
         return Double.NaN;
     }
