@@ -4,6 +4,7 @@ import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.Backends;
 import dev.sparring.data.Datasets;
+import dev.sparring.data.ImageDataset;
 import dev.sparring.eval.features.ClassScores;
 import dev.sparring.eval.features.MnistClassifier;
 import dev.sparring.eval.features.MnistClassifierTraining;
@@ -67,8 +68,9 @@ public final class ClassifyCommand implements Callable<Integer> {
                 System.arraycopy(q, 0, p, done * MnistClassifier.CLASSES, q.length);
             });
             ClassScores s = ClassScores.of(p, MnistClassifier.CLASSES);
-            ClassScores real = ClassScores.of(MnistClassifierTraining.probabilities(clf, Datasets.mnist(), MnistClassifierTraining.TRAIN_IMAGES,
-                    MnistClassifierTraining.TRAIN_IMAGES + MnistClassifierTraining.HELD_OUT), MnistClassifier.CLASSES);
+            ImageDataset digits = Datasets.mnist();
+            ClassScores real = ClassScores.of(MnistClassifierTraining.probabilities(clf, digits, MnistClassifierTraining.split(digits).heldOut()),
+                    MnistClassifier.CLASSES);
             out.println(report(s, real, n + " samples of " + file + " (step " + Checkpoint.step(f) + ", --seed " + seed + ")",
                     "the MNIST classifier " + (classifier == null ? "in the jar" : classifier.toString())));
         }
@@ -86,7 +88,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         for (int k = 0; k < s.classes(); k++) {
             r.append(String.format(Locale.ROOT, "%-26s %7.1f%% %7.1f%%%n", "digit " + k, 100 * s.share(k), 100 * real.share(k)));
         }
-        r.append("(real: the ").append(real.samples()).append(" held-out bundled MNIST digits the classifier never trained on; "
+        r.append("(real: the ").append(real.samples()).append(" held-out bundled MNIST digits, 200 of each, that the classifier never trained on; "
                 + "a digit's share is the share of samples whose most probable class it is)");
         return r.toString();
     }

@@ -40,9 +40,10 @@ public final class FeaturesCommand implements Callable<Integer> {
     }
 
     @Command(name = "train-mnist", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-            description = {"Train the MNIST classifier (the `mnist` feature network) as the one in the jar was trained: on the first "
-                    + MnistClassifierTraining.TRAIN_IMAGES + " bundled digits, then measured on the last " + MnistClassifierTraining.HELD_OUT
-                    + ", which it never trains on. Prints the held-out accuracy, per digit too, and the file's SHA-256.",
+            description = {"Train the MNIST classifier (the `mnist` feature network) as the one in the jar was trained: on "
+                    + MnistClassifierTraining.TRAIN_IMAGES + " of the bundled digits, then measured on the other " + MnistClassifierTraining.HELD_OUT
+                    + " (the last " + MnistClassifierTraining.HELD_OUT_PER_DIGIT + " of each digit), which it never trains on. Prints the held-out "
+                    + "accuracy, per digit too, and the file's SHA-256.",
                     "On the CPU the file is the same to the byte on every run: with the defaults, the jar's "
                             + "src/main/resources" + MnistClassifier.RESOURCE + "."})
     static final class TrainMnist implements Callable<Integer> {

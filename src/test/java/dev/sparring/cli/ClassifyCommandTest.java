@@ -44,7 +44,7 @@ class ClassifyCommandTest {
         for (int k = 0; k < 10; k++) {
             assertTrue(out.contains(String.format(Locale.ROOT, "digit %d                    %7.1f%%", k, 100 * s.share(k))), "digit " + k + ": " + out);
         }
-        assertTrue(out.contains("the 2000 held-out bundled MNIST digits"), out);
+        assertTrue(out.contains("the 2000 held-out bundled MNIST digits, 200 of each,"), out);
     }
 
     @Test

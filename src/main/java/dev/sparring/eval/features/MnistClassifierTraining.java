@@ -20,8 +20,11 @@ import java.util.function.Consumer;
 /**
  * Trains the {@link MnistClassifier} on the bundled MNIST digits ({@link Datasets#mnist()}, 10,000 labelled digits).
  *
- * <p>The split is fixed: the first {@link #TRAIN_IMAGES} digits train, the last {@link #HELD_OUT} (indices 8000 to
- * 9999) are held out: training never sees them, they only measure the result once it is trained.
+ * <p>The split is fixed ({@link #split}): the last {@link #HELD_OUT_PER_DIGIT} images of each digit, in the bundled
+ * order, are held out ({@link #HELD_OUT} in all, ten equal classes); the other {@link #TRAIN_IMAGES} train. Training
+ * never sees a held-out digit; they only measure the result once it is trained. (Not simply the last 2,000 items: the
+ * bundled set interleaves the digits until the rarer ones run out, so its last 1,400 or so items are only 1s, 3s, 6s
+ * and 7s; see src/main/resources/dev/sparring/data/PROVENANCE.md.)
  *
  * <p>Each epoch visits the training digits in an order drawn from the Philox stream (seed, "mnist-classifier/order/e"),
  * in batches of {@link Config#batch} (the last incomplete batch dropped). Each digit is shifted by whole pixels, dx
@@ -33,10 +36,10 @@ import java.util.function.Consumer;
  * machine (the CPU backend is deterministic and independent of the thread count).
  */
 public final class MnistClassifierTraining {
-    /** Digits that train: indices [0, TRAIN_IMAGES) of the bundled set. */
-    public static final int TRAIN_IMAGES = 8000;
-    /** Digits held out: the last HELD_OUT, indices [TRAIN_IMAGES, 10000). */
-    public static final int HELD_OUT = 2000;
+    /** Images of each digit held out: the last ones of that digit in the bundled order. */
+    public static final int HELD_OUT_PER_DIGIT = 200;
+    /** Digits held out, and digits that train. */
+    public static final int HELD_OUT = 10 * HELD_OUT_PER_DIGIT, TRAIN_IMAGES = 10_000 - HELD_OUT;
     /** The batch in which images are classified for measurement. */
     static final int EVAL_BATCH = 500;
 
@@ -52,7 +55,7 @@ public final class MnistClassifierTraining {
      * @param decayAfter epochs after which the learning rate is multiplied by {@code decay}
      * @param decay      the factor, in (0, 1]
      * @param shift      the largest shift in pixels (0: none)
-     * @param trainImages train on the first this many digits (at most {@link #TRAIN_IMAGES})
+     * @param trainImages train on the first this many training digits of the bundled order (at most {@link #TRAIN_IMAGES})
      * @param widths     the network's widths
      */
     public record Config(long seed, int epochs, int batch, float lr, int[] decayAfter, float decay, int shift, int trainImages,
@@ -87,8 +90,8 @@ public final class MnistClassifierTraining {
             m.put("lr_decay_after_epochs", Arrays.toString(decayAfter));
             m.put("lr_decay", Float.toString(decay));
             m.put("shift_pixels", Integer.toString(shift));
-            m.put("train_images", "bundled MNIST digits [0, " + trainImages + ")");
-            m.put("held_out_images", "bundled MNIST digits [" + TRAIN_IMAGES + ", " + (TRAIN_IMAGES + HELD_OUT) + ")");
+            m.put("train_images", "the first " + trainImages + " of the bundled MNIST digits that are not held out");
+            m.put("held_out_images", "the last " + HELD_OUT_PER_DIGIT + " images of each digit of the bundled MNIST digits");
             m.put("widths", widths.c1() + "," + widths.c2() + "," + widths.c3() + "," + widths.features());
             return m;
         }
@@ -99,6 +102,44 @@ public final class MnistClassifierTraining {
 
     /** The settings the shipped weights were trained with. */
     public static final Config DEFAULTS = new Config(DEFAULT_SEED, DEFAULT_EPOCHS, 32, 2e-3f, new int[] {16, 22}, 0.1f, 2, TRAIN_IMAGES, MnistClassifier.WIDTHS);
+
+    /** The digits that train and the digits held out, as ascending indices into the bundled set. */
+    public record Split(int[] train, int[] heldOut) {
+        public Split {
+            train = train.clone();
+            heldOut = heldOut.clone();
+        }
+
+        @Override
+        public int[] train() { return train.clone(); }
+
+        @Override
+        public int[] heldOut() { return heldOut.clone(); }
+    }
+
+    /** The fixed split of the bundled digits: the last {@link #HELD_OUT_PER_DIGIT} images of each digit are held out. */
+    public static Split split(ImageDataset data) {
+        int[] labels = data.labels();
+        if (data.size() != TRAIN_IMAGES + HELD_OUT || labels == null) {
+            throw new IllegalStateException("the bundled MNIST set should hold " + (TRAIN_IMAGES + HELD_OUT) + " labelled digits, has " + data);
+        }
+        int[] left = new int[MnistClassifier.CLASSES];          // held-out places still open per digit, from the end
+        java.util.Arrays.fill(left, HELD_OUT_PER_DIGIT);
+        boolean[] held = new boolean[labels.length];
+        for (int i = labels.length - 1; i >= 0; i--) {
+            if (left[labels[i]] > 0) {
+                left[labels[i]]--;
+                held[i] = true;
+            }
+        }
+        int[] train = new int[TRAIN_IMAGES], heldOut = new int[HELD_OUT];
+        int t = 0, h = 0;
+        for (int i = 0; i < labels.length; i++) {
+            if (held[i]) heldOut[h++] = i;
+            else train[t++] = i;
+        }
+        return new Split(train, heldOut);
+    }
 
     /** Accuracy on a range of labelled digits: overall and per class. */
     public record Accuracy(int[] correct, int[] count) {
@@ -135,9 +176,7 @@ public final class MnistClassifierTraining {
     public static Result train(Backend be, Config c, Consumer<String> log) {
         long t0 = System.nanoTime();
         ImageDataset data = Datasets.mnist();
-        if (data.size() != TRAIN_IMAGES + HELD_OUT || data.labels() == null) {
-            throw new IllegalStateException("the bundled MNIST set should hold " + (TRAIN_IMAGES + HELD_OUT) + " labelled digits, has " + data);
-        }
+        Split split = split(data);
         MnistClassifier clf = MnistClassifier.initialised(be, c.widths(), NoiseStream.derive(c.seed(), "mnist-classifier/init"));
         Network net = clf.network();
         Adam adam = new Adam(net, c.lr(), 0.9f, 0.999f, 1e-8f, 0f);
@@ -150,7 +189,7 @@ public final class MnistClassifierTraining {
         Tensor stats = be.zeros(2);
         for (int epoch = 1; epoch <= c.epochs(); epoch++) {
             adam.setLearningRate(c.learningRate(epoch));
-            int[] order = order(c, epoch);
+            int[] order = order(c, split, epoch);
             NoiseStream shifts = NoiseStream.derive(c.seed(), "mnist-classifier/shift/" + epoch);
             double loss = 0, accuracy = 0;
             for (int s = 0; s < perEpoch; s++) {
@@ -175,13 +214,18 @@ public final class MnistClassifierTraining {
             log.accept(String.format(Locale.ROOT, "epoch %d/%d: lr %.3g, loss %.4f, training accuracy %.2f %% (%.1f s)",
                     epoch, c.epochs(), adam.learningRate(), loss / perEpoch, 100 * accuracy / perEpoch, (System.nanoTime() - t0) / 1e9));
         }
-        Accuracy held = accuracy(clf, data, TRAIN_IMAGES, TRAIN_IMAGES + HELD_OUT);
+        Accuracy held = accuracy(clf, data, split.heldOut);
         return new Result(clf, held, (System.nanoTime() - t0) / 1e9);
     }
 
-    /** The digits of an epoch in the order they train: a permutation of [0, trainImages) from the epoch's stream. */
-    static int[] order(Config c, int epoch) {
-        return permutation(NoiseStream.derive(c.seed(), "mnist-classifier/order/" + epoch), c.trainImages());
+    /**
+     * The digits of an epoch in the order they train, as indices into the bundled set: the first trainImages training
+     * digits, permuted by the epoch's stream.
+     */
+    static int[] order(Config c, Split split, int epoch) {
+        int[] p = permutation(NoiseStream.derive(c.seed(), "mnist-classifier/order/" + epoch), c.trainImages());
+        for (int i = 0; i < p.length; i++) p[i] = split.train[p[i]];
+        return p;
     }
 
     /** A uniform permutation of [0, n) (Fisher-Yates) drawn from {@code rng}. */
@@ -209,13 +253,13 @@ public final class MnistClassifierTraining {
         }
     }
 
-    /** The classifier's accuracy on the bundled digits [from, to), overall and per class. */
-    public static Accuracy accuracy(MnistClassifier clf, ImageDataset data, int from, int to) {
+    /** The classifier's accuracy on the given digits of a labelled set, overall and per class. */
+    public static Accuracy accuracy(MnistClassifier clf, ImageDataset data, int[] digits) {
         int[] correct = new int[MnistClassifier.CLASSES], count = new int[MnistClassifier.CLASSES];
-        forEachBatch(clf, data, from, to, (start, logits) -> {
+        forEachBatch(clf, data, digits, (start, logits) -> {
             int[] predicted = ClassScores.assignments(logits, MnistClassifier.CLASSES);
             for (int k = 0; k < predicted.length; k++) {
-                int label = data.labels()[start + k];
+                int label = data.labels()[digits[start + k]];
                 count[label]++;
                 if (predicted[k] == label) correct[label]++;
             }
@@ -223,28 +267,29 @@ public final class MnistClassifierTraining {
         return new Accuracy(correct, count);
     }
 
-    /** p(y | x) of the bundled digits [from, to), (to - from, 10) row-major. */
-    public static float[] probabilities(MnistClassifier clf, ImageDataset data, int from, int to) {
-        float[] out = new float[(to - from) * MnistClassifier.CLASSES];
-        forEachBatch(clf, data, from, to, (start, logits) -> {
+    /** p(y | x) of the given digits of a set, (digits.length, 10) row-major. */
+    public static float[] probabilities(MnistClassifier clf, ImageDataset data, int[] digits) {
+        float[] out = new float[digits.length * MnistClassifier.CLASSES];
+        forEachBatch(clf, data, digits, (start, logits) -> {
             float[] p = ClassScores.softmax(logits, MnistClassifier.CLASSES);
-            System.arraycopy(p, 0, out, (start - from) * MnistClassifier.CLASSES, p.length);
+            System.arraycopy(p, 0, out, start * MnistClassifier.CLASSES, p.length);
         });
         return out;
     }
 
+    /** Receives the logits of digits[start], digits[start + 1], ... */
     private interface BatchLogits { void accept(int start, float[] logits); }
 
-    /** The logits of digits [from, to) in batches of at most {@link #EVAL_BATCH}. */
-    private static void forEachBatch(MnistClassifier clf, ImageDataset data, int from, int to, BatchLogits body) {
+    /** The logits of the given digits in batches of at most {@link #EVAL_BATCH}. */
+    private static void forEachBatch(MnistClassifier clf, ImageDataset data, int[] digits, BatchLogits body) {
         Backend be = clf.backend();
         int S = MnistClassifier.SIZE;
         Tensor images = null;
         try {
-            for (int start = from; start < to; start += EVAL_BATCH) {
-                int n = Math.min(EVAL_BATCH, to - start);
+            for (int start = 0; start < digits.length; start += EVAL_BATCH) {
+                int n = Math.min(EVAL_BATCH, digits.length - start);
                 float[] x = new float[n * S * S];
-                for (int k = 0; k < n; k++) shifted(data.pixels(), start + k, 0, 0, x, k);
+                for (int k = 0; k < n; k++) shifted(data.pixels(), digits[start + k], 0, 0, x, k);
                 if (images == null || images.dim(0) != n) {
                     if (images != null) images.close();
                     images = be.zeros(n, 1, S, S);

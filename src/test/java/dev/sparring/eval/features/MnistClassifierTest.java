@@ -42,17 +42,18 @@ class MnistClassifierTest {
     @AfterAll
     void close() { be.close(); }
 
-    /** Held-out digits [from, from + n) as a tensor in [-1, 1]. */
+    private final int[] heldOut = MnistClassifierTraining.split(digits).heldOut();
+
+    /** Held-out digits [from, from + n) of the held-out list as a tensor in [-1, 1]. */
     private Tensor heldOut(int from, int n) {
         float[] x = new float[n * 28 * 28];
-        for (int k = 0; k < n; k++) MnistClassifierTraining.shifted(digits.pixels(), from + k, 0, 0, x, k);
+        for (int k = 0; k < n; k++) MnistClassifierTraining.shifted(digits.pixels(), heldOut[from + k], 0, 0, x, k);
         return be.upload(x, n, 1, 28, 28);
     }
 
     @Test
     void theShippedWeightsClassifyAtLeast98PercentOfTheHeldOutDigits() throws IOException {
-        MnistClassifierTraining.Accuracy a = MnistClassifierTraining.accuracy(clf, digits, MnistClassifierTraining.TRAIN_IMAGES,
-                MnistClassifierTraining.TRAIN_IMAGES + MnistClassifierTraining.HELD_OUT);
+        MnistClassifierTraining.Accuracy a = MnistClassifierTraining.accuracy(clf, digits, heldOut);
         assertEquals(MnistClassifierTraining.HELD_OUT, a.total());
         assertTrue(a.overall() >= 0.98, "held-out accuracy " + a.overall());
         try (InputStream in = MnistClassifier.class.getResourceAsStream(MnistClassifier.RESOURCE)) {
@@ -73,7 +74,7 @@ class MnistClassifierTest {
 
     @Test
     void featuresAreWhatTheLastLayerClassifies() {
-        Tensor x = heldOut(8000, 6);
+        Tensor x = heldOut(0, 6);
         float[] f = clf.features(x), logits = clf.logits(x);
         int F = clf.featureSize();
         assertEquals(6 * F, f.length);
@@ -90,22 +91,22 @@ class MnistClassifierTest {
 
     @Test
     void aDigitsFeaturesDoNotDependOnItsBatch() {
-        float[] alone = clf.features(heldOut(8003, 1));
-        float[] inBatch = clf.features(heldOut(8000, 7));
+        float[] alone = clf.features(heldOut(3, 1));
+        float[] inBatch = clf.features(heldOut(0, 7));
         int F = clf.featureSize();
         assertArrayEquals(alone, Arrays.copyOfRange(inBatch, 3 * F, 4 * F));
     }
 
     @Test
     void probabilitiesSumToOneAndFavourTheLabel() {
-        float[] p = clf.probabilities(heldOut(9000, 20));
+        float[] p = clf.probabilities(heldOut(1000, 20));
         int right = 0;
         int[] cls = ClassScores.assignments(p, 10);
         for (int i = 0; i < 20; i++) {
             double s = 0;
             for (int k = 0; k < 10; k++) s += p[i * 10 + k];
             assertEquals(1.0, s, 1e-5);
-            if (cls[i] == digits.labels()[9000 + i]) right++;
+            if (cls[i] == digits.labels()[heldOut[1000 + i]]) right++;
         }
         assertTrue(right >= 18, right + " of 20 right");
     }
@@ -130,7 +131,7 @@ class MnistClassifierTest {
         Path f = dir.resolve("w.safetensors");
         clf.save(f, java.util.Map.of("note", "copy"));
         MnistClassifier back = MnistClassifier.load(be, f);
-        Tensor x = heldOut(8100, 3);
+        Tensor x = heldOut(100, 3);
         assertArrayEquals(clf.logits(x), back.logits(x));
         assertEquals(clf.widths(), back.widths());
     }

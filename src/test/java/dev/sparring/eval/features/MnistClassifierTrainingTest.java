@@ -2,6 +2,7 @@ package dev.sparring.eval.features;
 
 import dev.sparring.UserError;
 import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.data.Datasets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,20 +42,45 @@ class MnistClassifierTrainingTest {
     }
 
     @Test
+    void theLast200ImagesOfEachDigitAreHeldOut() {
+        int[] labels = Datasets.mnist().labels();
+        MnistClassifierTraining.Split split = MnistClassifierTraining.split(Datasets.mnist());
+        assertEquals(MnistClassifierTraining.HELD_OUT, split.heldOut().length);
+        assertEquals(MnistClassifierTraining.TRAIN_IMAGES, split.train().length);
+        int[] perDigit = new int[10];
+        boolean[] held = new boolean[labels.length];
+        for (int i : split.heldOut()) {
+            perDigit[labels[i]]++;
+            held[i] = true;
+        }
+        assertArrayEquals(new int[] {200, 200, 200, 200, 200, 200, 200, 200, 200, 200}, perDigit);
+        int[] after = new int[10];              // images of each digit after the latest training one
+        for (int i = labels.length - 1; i >= 0; i--) {
+            if (!held[i]) assertEquals(200, after[labels[i]], "training digit " + i + " lies among its digit's last 200");
+            else after[labels[i]]++;
+        }
+        int[] all = java.util.stream.IntStream.concat(Arrays.stream(split.train()), Arrays.stream(split.heldOut())).sorted().toArray();
+        assertArrayEquals(java.util.stream.IntStream.range(0, labels.length).toArray(), all, "the split loses or repeats a digit");
+    }
+
+    @Test
     void everyEpochTrainsOnEachTrainingDigitOnceAndNeverOnAHeldOutOne() {
         MnistClassifierTraining.Config c = MnistClassifierTraining.DEFAULTS;
+        MnistClassifierTraining.Split split = MnistClassifierTraining.split(Datasets.mnist());
+        boolean[] held = new boolean[10_000];
+        for (int i : split.heldOut()) held[i] = true;
+        int used = c.trainImages() / c.batch() * c.batch();
+        assertEquals(MnistClassifierTraining.TRAIN_IMAGES, used, "the shipped batch leaves training digits out");
         for (int epoch = 1; epoch <= c.epochs(); epoch++) {
-            int[] order = MnistClassifierTraining.order(c, epoch);
-            int used = c.trainImages() / c.batch() * c.batch();
-            assertEquals(MnistClassifierTraining.TRAIN_IMAGES, used, "the shipped batch leaves training digits out");
-            boolean[] seen = new boolean[MnistClassifierTraining.TRAIN_IMAGES];
+            int[] order = MnistClassifierTraining.order(c, split, epoch);
+            boolean[] seen = new boolean[10_000];
             for (int i = 0; i < used; i++) {
-                assertTrue(order[i] >= 0 && order[i] < MnistClassifierTraining.TRAIN_IMAGES, "epoch " + epoch + " trains on digit " + order[i]);
+                assertFalse(held[order[i]], "epoch " + epoch + " trains on held-out digit " + order[i]);
                 assertFalse(seen[order[i]], "epoch " + epoch + " trains twice on digit " + order[i]);
                 seen[order[i]] = true;
             }
         }
-        assertFalse(Arrays.equals(MnistClassifierTraining.order(c, 1), MnistClassifierTraining.order(c, 2)), "every epoch in the same order");
+        assertFalse(Arrays.equals(MnistClassifierTraining.order(c, split, 1), MnistClassifierTraining.order(c, split, 2)), "every epoch in the same order");
         assertThrows(UserError.class, () -> tiny(1, MnistClassifierTraining.TRAIN_IMAGES + 1, 1));
     }
 
