@@ -62,12 +62,9 @@ public final class ClassifyCommand implements Callable<Integer> {
         try (Backend be = Backends.create(device, System.err)) {
             MnistClassifier clf = classifier == null ? MnistClassifier.bundled(be) : MnistClassifier.load(be, classifier);
             CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b);
-            float[] p = new float[Math.multiplyExact(n, MnistClassifier.CLASSES)];
-            gen.generate(n, b, seed, (done, k, samples) -> {
-                float[] q = clf.probabilities(samples);
-                System.arraycopy(q, 0, p, done * MnistClassifier.CLASSES, q.length);
-            });
-            ClassScores s = ClassScores.of(p, MnistClassifier.CLASSES);
+            ClassScores.Accumulator scores = new ClassScores.Accumulator(MnistClassifier.CLASSES, ClassScores.CONFIDENCE);
+            gen.generate(n, b, seed, (done, k, samples) -> scores.add(clf.probabilities(samples)));
+            ClassScores s = scores.scores();
             ImageDataset digits = Datasets.mnist();
             ClassScores real = ClassScores.of(MnistClassifierTraining.probabilities(clf, digits, MnistClassifierTraining.split(digits).heldOut()),
                     MnistClassifier.CLASSES);

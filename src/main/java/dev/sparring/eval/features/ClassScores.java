@@ -45,31 +45,60 @@ public record ClassScores(int samples, int classes, int[] counts, double thresho
 
     /** Scores of N rows of K probabilities (row-major); a sample is confident when its largest probability is at least threshold. */
     public static ClassScores of(float[] probabilities, int classes, double threshold) {
-        if (classes < 1 || probabilities.length % classes != 0) {
-            throw new IllegalArgumentException(probabilities.length + " probabilities are not rows of " + classes + " classes");
+        Accumulator a = new Accumulator(classes, threshold);
+        a.add(probabilities);
+        return a.scores();
+    }
+
+    /**
+     * Scores of samples that arrive in batches, in memory of the number of classes: E_x KL(p(y|x) || p(y)) is summed
+     * as H(p(y)) - E_x H(p(y|x)), which needs only the running sums of p(y|x) and of sum_y p log p.
+     */
+    public static final class Accumulator {
+        private final int classes;
+        private final double threshold;
+        private final double[] sum;       // sum over samples of p(y|x), per class
+        private final int[] counts;
+        private int samples, confident;
+        private double plogp;             // sum over samples and classes of p log p
+
+        public Accumulator(int classes, double threshold) {
+            if (classes < 1) throw new IllegalArgumentException("classes must be >= 1, got " + classes);
+            this.classes = classes;
+            this.threshold = threshold;
+            this.sum = new double[classes];
+            this.counts = new int[classes];
         }
-        int n = probabilities.length / classes;
-        int[] counts = new int[classes];
-        double[] marginal = new double[classes];
-        int confident = 0;
-        for (int i = 0; i < n; i++) {
-            int row = i * classes, best = 0;
-            for (int k = 0; k < classes; k++) {
-                marginal[k] += probabilities[row + k];
-                if (probabilities[row + k] > probabilities[row + best]) best = k;
+
+        /** Adds rows of K probabilities (row-major). */
+        public void add(float[] probabilities) {
+            if (probabilities.length % classes != 0) {
+                throw new IllegalArgumentException(probabilities.length + " probabilities are not rows of " + classes + " classes");
             }
-            counts[best]++;
-            if (probabilities[row + best] >= threshold) confident++;
-        }
-        for (int k = 0; k < classes; k++) marginal[k] /= n;
-        double kl = 0;
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < classes; k++) {
-                double p = probabilities[i * classes + k];
-                if (p > 0) kl += p * Math.log(p / marginal[k]);
+            for (int row = 0; row < probabilities.length; row += classes) {
+                int best = 0;
+                for (int k = 0; k < classes; k++) {
+                    double p = probabilities[row + k];
+                    sum[k] += p;
+                    if (p > 0) plogp += p * Math.log(p);
+                    if (probabilities[row + k] > probabilities[row + best]) best = k;
+                }
+                counts[best]++;
+                if (probabilities[row + best] >= threshold) confident++;
+                samples = Math.addExact(samples, 1);
             }
         }
-        return new ClassScores(n, classes, counts, threshold, confident, Math.exp(kl / n), marginal);
+
+        /** The scores of the samples added so far (NaN shares and score before the first). */
+        public ClassScores scores() {
+            double[] marginal = new double[classes];
+            double h = 0;                 // H(p(y))
+            for (int k = 0; k < classes; k++) {
+                marginal[k] = sum[k] / samples;
+                if (marginal[k] > 0) h -= marginal[k] * Math.log(marginal[k]);
+            }
+            return new ClassScores(samples, classes, counts, threshold, confident, Math.exp(h + plogp / samples), marginal);
+        }
     }
 
     /** The class of each row: the index of its largest value (the first of equal ones). */

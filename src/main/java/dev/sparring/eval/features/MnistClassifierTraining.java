@@ -187,32 +187,36 @@ public final class MnistClassifierTraining {
         Tensor labels = be.zeros(DType.I32, B);
         Tensor dLogits = be.zeros(B, MnistClassifier.CLASSES);
         Tensor stats = be.zeros(2);
-        for (int epoch = 1; epoch <= c.epochs(); epoch++) {
-            adam.setLearningRate(c.learningRate(epoch));
-            int[] order = order(c, split, epoch);
-            NoiseStream shifts = NoiseStream.derive(c.seed(), "mnist-classifier/shift/" + epoch);
-            double loss = 0, accuracy = 0;
-            for (int s = 0; s < perEpoch; s++) {
-                for (int b = 0; b < B; b++) {
-                    int i = order[s * B + b];
-                    int dx = c.shift() == 0 ? 0 : shifts.nextInt(2 * c.shift() + 1) - c.shift();
-                    int dy = c.shift() == 0 ? 0 : shifts.nextInt(2 * c.shift() + 1) - c.shift();
-                    shifted(data.pixels(), i, dx, dy, x, b);
-                    y[b] = data.labels()[i];
+        try {
+            for (int epoch = 1; epoch <= c.epochs(); epoch++) {
+                adam.setLearningRate(c.learningRate(epoch));
+                int[] order = order(c, split, epoch);
+                NoiseStream shifts = NoiseStream.derive(c.seed(), "mnist-classifier/shift/" + epoch);
+                double loss = 0, accuracy = 0;
+                for (int s = 0; s < perEpoch; s++) {
+                    for (int b = 0; b < B; b++) {
+                        int i = order[s * B + b];
+                        int dx = c.shift() == 0 ? 0 : shifts.nextInt(2 * c.shift() + 1) - c.shift();
+                        int dy = c.shift() == 0 ? 0 : shifts.nextInt(2 * c.shift() + 1) - c.shift();
+                        shifted(data.pixels(), i, dx, dy, x, b);
+                        y[b] = data.labels()[i];
+                    }
+                    be.copyFromHost(x, images);
+                    be.copyFromHost(y, labels);
+                    Tensor logits = net.forward(images, Pass.TRAIN);
+                    be.softmaxCrossEntropy(dLogits, logits, labels, stats, 0);
+                    net.zeroGrad();
+                    net.backward(dLogits, Pass.TRAIN, false, true);
+                    adam.step();
+                    float[] st = be.download(stats);
+                    loss += st[0];
+                    accuracy += st[1];
                 }
-                be.copyFromHost(x, images);
-                be.copyFromHost(y, labels);
-                Tensor logits = net.forward(images, Pass.TRAIN);
-                be.softmaxCrossEntropy(dLogits, logits, labels, stats, 0);
-                net.zeroGrad();
-                net.backward(dLogits, Pass.TRAIN, false, true);
-                adam.step();
-                float[] st = be.download(stats);
-                loss += st[0];
-                accuracy += st[1];
+                log.accept(String.format(Locale.ROOT, "epoch %d/%d: lr %.3g, loss %.4f, training accuracy %.2f %% (%.1f s)",
+                        epoch, c.epochs(), adam.learningRate(), loss / perEpoch, 100 * accuracy / perEpoch, (System.nanoTime() - t0) / 1e9));
             }
-            log.accept(String.format(Locale.ROOT, "epoch %d/%d: lr %.3g, loss %.4f, training accuracy %.2f %% (%.1f s)",
-                    epoch, c.epochs(), adam.learningRate(), loss / perEpoch, 100 * accuracy / perEpoch, (System.nanoTime() - t0) / 1e9));
+        } finally {
+            for (Tensor t : new Tensor[] {images, labels, dLogits, stats}) t.close();
         }
         Accuracy held = accuracy(clf, data, split.heldOut);
         return new Result(clf, held, (System.nanoTime() - t0) / 1e9);

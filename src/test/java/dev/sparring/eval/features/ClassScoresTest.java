@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The classifier's verdict on a set of samples, against hand-computed values and the score's limits. */
 class ClassScoresTest {
@@ -41,6 +42,24 @@ class ClassScoresTest {
         assertEquals(1, s.confident(), "0.95 counts as confident at 0.9, 0.75 does not");
         assertArrayEquals(new int[] {1, 1}, s.counts());
         assertEquals(2, ClassScores.of(p, 2, 0.75).confident(), "a probability equal to the threshold counts");
+    }
+
+    @Test
+    void samplesAddedInBatchesScoreAsAllAtOnce() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        float[] logits = new float[30 * 4];
+        for (int i = 0; i < logits.length; i++) logits[i] = (float) (3 * r.nextGaussian());
+        float[] p = ClassScores.softmax(logits, 4);
+        ClassScores all = ClassScores.of(p, 4);
+        ClassScores.Accumulator a = new ClassScores.Accumulator(4, ClassScores.CONFIDENCE);
+        a.add(java.util.Arrays.copyOfRange(p, 0, 7 * 4));
+        a.add(java.util.Arrays.copyOfRange(p, 7 * 4, 30 * 4));
+        ClassScores batched = a.scores();
+        assertEquals(all.inceptionScore(), batched.inceptionScore(), 1e-12);
+        assertArrayEquals(all.counts(), batched.counts());
+        assertEquals(all.confident(), batched.confident());
+        assertEquals(30, batched.samples());
+        assertTrue(all.inceptionScore() > 1 && all.inceptionScore() < 4, "IS " + all.inceptionScore());
     }
 
     @Test
