@@ -214,6 +214,19 @@ public interface Backend extends AutoCloseable {
      */
     void generatorLoss(CompiledLoss loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot);
 
+    // ---------------------------------------------------------------- classifier loss
+
+    /**
+     * Softmax cross-entropy, a classifier's training loss, as one fused operation (PyTorch's {@code cross_entropy}
+     * with mean reduction). logits (B, K) are raw class scores, labels (B) I32 class indices in [0, K). Writes the
+     * gradient of the mean loss, dLogits (B, K) = (softmax(logits) - onehot(labels)) / B, and {@code stats[slot]} =
+     * the mean over the batch of -log softmax(logits)[label], {@code stats[slot+1]} = the share of rows whose
+     * largest score (the first of equal ones) is at their label. Computed in double (softmax shifted by the row's
+     * maximum), rounded to float. A label outside [0, K): the CPU twin throws, a GPU kernel cannot and writes NaN
+     * into that row's gradient and into the loss.
+     */
+    void softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor labels, Tensor stats, int slot);
+
     // ---------------------------------------------------------------- graphs
 
     /**

@@ -3,14 +3,7 @@ package dev.sparring.cli;
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.data.Mixture2D;
-import dev.sparring.gan.Dcgan;
-import dev.sparring.gan.Mlp;
-import dev.sparring.gan.ModelSize;
 import dev.sparring.io.SafeTensorsFile;
-import dev.sparring.nn.Network;
-import dev.sparring.nn.Pass;
-import dev.sparring.random.NoiseStream;
-import dev.sparring.tensor.Tensor;
 import dev.sparring.train.Checkpoint;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainingRun;
@@ -77,35 +70,16 @@ public final class SampleCommand implements Callable<Integer> {
         if (out != null && mlp && n > MAX_SCATTER) throw new UserError("--n " + n + ": a scatter plot draws at most " + MAX_SCATTER + " points");
         int b = Math.min(batch, n);
         try (Backend be = device.create()) {
-            ModelSize size = mlp ? ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2)
-                    : ModelSize.dcgan(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf());
-            Backend.Memory mem = be.memoryAvailable();
-            size.require(b, "to sample in batches of " + b + " (--batch)", size.samplingBytes(b), mem.bytes(), mem.where());
-            NoiseStream init = new NoiseStream(0, 0);   // the builders need one; the checkpoint overwrites every weight
-            Network g = mlp ? Mlp.generator(be, new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2), init)
-                    : Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), init);
-            Checkpoint.loadNetwork(f, be, "G.", g);
-            int[] s = g.outputShape(1);
+            CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b);
+            int[] s = gen.g.outputShape(1);
             int item = s[1] * (mlp ? 1 : s[2] * s[3]);   // floats per sample
             Path dir = outDir == null ? null : newFolder(outDir);
             float[] all = out != null ? new float[Math.multiplyExact(n, item)] : null;
-            NoiseStream rng = NoiseStream.derive(seed, "sample");
-            Tensor z = null;
-            try {
-                for (int done = 0; done < n; done += b) {
-                    int k = Math.min(b, n - done);
-                    if (z == null || z.dim(0) != k) {
-                        if (z != null) z.close();
-                        z = be.zeros(mlp ? new int[]{k, cfg.nz()} : new int[]{k, cfg.nz(), 1, 1});
-                    }
-                    be.normal(z, rng.seed(), rng.take(z.size()));
-                    float[] x = be.download(g.forward(z, Pass.TRAIN));
-                    if (all != null) System.arraycopy(x, 0, all, done * item, k * item);
-                    else for (int i = 0; i < k; i++) ImageGrid.writeImage(dir.resolve(String.format("%06d.png", done + i)), x, i, s[1], s[2], s[3]);
-                }
-            } finally {
-                if (z != null) z.close();
-            }
+            gen.generate(n, b, seed, (done, k, samples) -> {
+                float[] x = be.download(samples);
+                if (all != null) System.arraycopy(x, 0, all, done * item, k * item);
+                else for (int i = 0; i < k; i++) ImageGrid.writeImage(dir.resolve(String.format("%06d.png", done + i)), x, i, s[1], s[2], s[3]);
+            });
             if (mlp) {
                 Mixture2D m = (Mixture2D) dev.sparring.data.Datasets.open(cfg.data(), 0, 0);
                 ScatterPlot.write(out, all, n, m.centers(), file.getFileName().toString());

@@ -454,6 +454,34 @@ public final class CpuBackend implements Backend {
         st[slot + 1] = (float) (sig / b);
     }
 
+    // ---------------------------------------------------------------- classifier loss
+
+    @Override
+    public void softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor labels, Tensor stats, int slot) {
+        if (logits.rank() != 2) throw new IllegalArgumentException("softmaxCrossEntropy: logits must be (B, K), got " + logits);
+        Shapes.require(dLogits, "softmaxCrossEntropy dLogits", logits.dim(0), logits.dim(1));
+        float[] l = f(logits), d = f(dLogits), st = f(stats);
+        int[] y = t(labels).i;
+        int B = logits.dim(0), K = logits.dim(1);
+        if (y == null || y.length != B) throw new IllegalArgumentException("softmaxCrossEntropy: labels must be I32 (" + B + "), got " + labels);
+        if (slot < 0 || slot + 2 > st.length) throw new IllegalArgumentException("softmaxCrossEntropy: stats " + stats + " has no room at slot " + slot);
+        double loss = 0, correct = 0;
+        for (int i = 0; i < B; i++) {
+            int row = i * K, label = y[i];
+            if (label < 0 || label >= K) throw new IndexOutOfBoundsException("softmaxCrossEntropy: label " + label + " of row " + i + " not in [0, " + K + ")");
+            double max = l[row];
+            int argmax = 0;
+            for (int j = 1; j < K; j++) if (l[row + j] > max) { max = l[row + j]; argmax = j; }
+            double sum = 0;
+            for (int j = 0; j < K; j++) sum += Math.exp(l[row + j] - max);
+            loss += max + Math.log(sum) - l[row + label];
+            if (argmax == label) correct++;
+            for (int j = 0; j < K; j++) d[row + j] = (float) ((Math.exp(l[row + j] - max) / sum - (j == label ? 1 : 0)) / B);
+        }
+        st[slot] = (float) (loss / B);
+        st[slot + 1] = (float) (correct / B);
+    }
+
     @Override
     public void close() { }
 }

@@ -25,7 +25,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * queued on one CUDA stream. Convolutions are cuDNN's ({@link CudnnConv}: descriptors and algorithm search once per
  * shape, one workspace that only grows), batch norm is cuDNN's or our kernels' ({@link BatchNormOps}, chosen by
  * {@link Options#batchNorm()}), GEMM is cuBLAS SGEMM, and everything else is our kernels ({@code kernels/*.cu}:
- * activations and bias, the fused GAN loss, multi-tensor optimizers, Philox noise, dataset gathering, reductions).
+ * activations and bias, the fused GAN loss, softmax cross-entropy, multi-tensor optimizers, Philox noise, dataset gathering, reductions).
  *
  * <p>This class checks each op's tensors as the CPU twin does and hands the work to the pieces of the package (see
  * its documentation): every launch and library call goes through one {@link Launcher}, which alone knows step graphs.
@@ -632,6 +632,24 @@ public final class CudaBackend implements Backend {
         MemorySegment beta = programs.of(loss.beta(), loss.name(), "beta"), dbeta = programs.of(loss.dbeta(), loss.name(), "dbeta");
         launcher.kernel(kernels.generatorLoss, 1).struct(beta).struct(dbeta)
                 .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp).stepI32(slot).stepValues().launch();
+    }
+
+    // ---------------------------------------------------------------- classifier loss
+
+    /** A row whose label is outside [0, K) gets NaN gradients and makes the loss NaN (a kernel cannot throw); the CPU twin throws. */
+    @Override
+    public void softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor labels, Tensor stats, int slot) {
+        if (logits.rank() != 2) throw new IllegalArgumentException("softmaxCrossEntropy: logits must be (B, K), got " + logits);
+        Shapes.require(dLogits, "softmaxCrossEntropy dLogits", logits.dim(0), logits.dim(1));
+        CudaTensor y = tensor(labels);
+        if (y.dtype() != DType.I32 || labels.size() != logits.dim(0)) {
+            throw new IllegalArgumentException("softmaxCrossEntropy: labels must be I32 (" + logits.dim(0) + "), got " + labels);
+        }
+        statsSlots("softmaxCrossEntropy", stats, slot, 2);
+        long dp = f32(dLogits), lp = f32(logits), sp = f32(stats);
+        bind();
+        launcher.kernel(kernels.softmaxCrossEntropy, 1).ptr(dp).ptr(lp).ptr(y.ptr).i32(logits.dim(0)).i32(logits.dim(1))
+                .ptr(sp).i32(slot).launch();
     }
 
     // ---------------------------------------------------------------- lifetime

@@ -17,6 +17,8 @@ final class Kernels implements AutoCloseable {
     final Kernel biasAdd, biasBackward;
     // gan_losses.cu
     final Kernel criticLoss, generatorLoss;
+    // classifier_loss.cu
+    final Kernel softmaxCrossEntropy;
     // optim.cu
     final Kernel adamStep, rmspropStep, sgdStep, clampParams;
     // reduce.cu
@@ -50,6 +52,7 @@ final class Kernels implements AutoCloseable {
             CudaModules.Loaded loss = load(build, "gan_losses", major, minor);
             criticLoss = fn(loss, "critic_loss");
             generatorLoss = fn(loss, "generator_loss");
+            softmaxCrossEntropy = fn(load(build, "classifier_loss", major, minor), "softmax_cross_entropy");
             CudaModules.Loaded optim = load(build, "optim", major, minor);
             adamStep = fn(optim, "adam_step");
             rmspropStep = fn(optim, "rmsprop_step");

@@ -388,6 +388,27 @@ class CudaParityTest {
                 o.put("stats", b.download(stats), DOUBLE_ROUNDED);
             }));
         }
+
+        // ------------------------------------------------------------ classifier loss
+        // {3, 10}: fewer rows than threads; {600, 10}: rows go round the block twice; {5, 1}: a single class
+        for (int[] bk : new int[][] {{3, 10}, {600, 10}, {5, 1}}) {
+            int B = bk[0], K = bk[1];
+            cases.add(new Case("softmaxCrossEntropy (" + B + ", " + K + ")", (b, o) -> {
+                float[] l = randn(120, B * K, 0.5, 4);
+                int[] y = new int[B];
+                for (int i = 0; i < B; i++) y[i] = (i * 7 + 3) % K;
+                if (K > 1) {                                // row 1: a tie for the largest score; the first one counts
+                    l[K + y[1]] = 20f;
+                    l[K + K - 1] = 20f;
+                }
+                Tensor logits = b.upload(l, B, K), labels = b.upload(y, B), d = b.zeros(B, K);
+                b.fill(d, Float.NaN);
+                Tensor stats = b.upload(new float[] {9, 9, 9, 9, 9}, 5);
+                b.softmaxCrossEntropy(d, logits, labels, stats, 2);
+                o.put("dLogits", b.download(d), DOUBLE_ROUNDED);
+                o.put("stats (loss, accuracy)", b.download(stats), DOUBLE_ROUNDED);
+            }));
+        }
         return cases;
     }
 
@@ -496,6 +517,18 @@ class CudaParityTest {
         assertEquals(List.of(5f, 6f), List.of(o[0], o[1]));
         assertTrue(Float.isNaN(o[2]) && Float.isNaN(o[3]) && Float.isNaN(o[4]) && Float.isNaN(o[5]));
         assertEquals(List.of(1f, 2f), List.of(o[6], o[7]));
+    }
+
+    @Test
+    void softmaxCrossEntropyWritesNaNForALabelOutOfRange() {
+        Tensor logits = gpu.upload(new float[] {1, 2, 3, 4, 5, 6}, 3, 2);
+        Tensor labels = gpu.upload(new int[] {1, 2, 0}, 3);
+        Tensor d = gpu.zeros(3, 2), stats = gpu.zeros(2);
+        gpu.softmaxCrossEntropy(d, logits, labels, stats, 0);
+        float[] g = gpu.download(d), st = gpu.download(stats);
+        assertTrue(Float.isFinite(g[0]) && Float.isFinite(g[1]) && Float.isFinite(g[4]) && Float.isFinite(g[5]), Arrays.toString(g));
+        assertTrue(Float.isNaN(g[2]) && Float.isNaN(g[3]), Arrays.toString(g));
+        assertTrue(Float.isNaN(st[0]), "loss " + st[0]);
     }
 
     @Test

@@ -1,0 +1,67 @@
+package dev.sparring.cli;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.gan.Dcgan;
+import dev.sparring.gan.Mlp;
+import dev.sparring.gan.ModelSize;
+import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.nn.Network;
+import dev.sparring.nn.Pass;
+import dev.sparring.random.NoiseStream;
+import dev.sparring.tensor.Tensor;
+import dev.sparring.train.Checkpoint;
+import dev.sparring.train.TrainConfig;
+
+import java.io.IOException;
+
+/**
+ * The generator of a checkpoint, and the samples it draws for {@code sparring sample} and {@code sparring classify}:
+ * latent noise from the stream (seed, "sample"), generated in batches, each normalised by its own batch statistics as
+ * in training, so that the same seed, number and batch give the same samples in both commands.
+ */
+final class CheckpointGenerator {
+    /** Receives the samples [done, done + k) as a tensor (k, ...) owned by the generator, valid until the next batch. */
+    interface Batch { void accept(int done, int k, Tensor samples) throws IOException; }
+
+    final TrainConfig cfg;
+    final boolean mlp;
+    final Network g;
+    private final Backend be;
+
+    /**
+     * Builds the checkpoint's generator on {@code be} and loads its weights, after checking that sampling in batches of
+     * {@code batch} fits the backend's memory.
+     */
+    CheckpointGenerator(Backend be, SafeTensorsFile f, TrainConfig cfg, int batch) throws IOException {
+        this.be = be;
+        this.cfg = cfg;
+        this.mlp = cfg.model().equals("mlp");
+        ModelSize size = mlp ? ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2)
+                : ModelSize.dcgan(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf());
+        Backend.Memory mem = be.memoryAvailable();
+        size.require(batch, "to sample in batches of " + batch + " (--batch)", size.samplingBytes(batch), mem.bytes(), mem.where());
+        NoiseStream init = new NoiseStream(0, 0);   // the builders need one; the checkpoint overwrites every weight
+        this.g = mlp ? Mlp.generator(be, new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2), init)
+                : Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), init);
+        Checkpoint.loadNetwork(f, be, "G.", g);
+    }
+
+    /** Draws n samples in batches of at most {@code batch} from the latent stream of {@code seed}. */
+    void generate(int n, int batch, long seed, Batch body) throws IOException {
+        NoiseStream rng = NoiseStream.derive(seed, "sample");
+        Tensor z = null;
+        try {
+            for (int done = 0; done < n; done += batch) {
+                int k = Math.min(batch, n - done);
+                if (z == null || z.dim(0) != k) {
+                    if (z != null) z.close();
+                    z = be.zeros(mlp ? new int[]{k, cfg.nz()} : new int[]{k, cfg.nz(), 1, 1});
+                }
+                be.normal(z, rng.seed(), rng.take(z.size()));
+                body.accept(done, k, g.forward(z, Pass.train(0)));
+            }
+        } finally {
+            if (z != null) z.close();
+        }
+    }
+}

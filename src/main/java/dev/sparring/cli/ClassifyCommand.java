@@ -1,0 +1,92 @@
+package dev.sparring.cli;
+
+import dev.sparring.UserError;
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.Backends;
+import dev.sparring.data.Datasets;
+import dev.sparring.data.ImageDataset;
+import dev.sparring.eval.features.ClassScores;
+import dev.sparring.eval.features.MnistClassifier;
+import dev.sparring.eval.features.MnistClassifierTraining;
+import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.train.Checkpoint;
+import dev.sparring.train.TrainConfig;
+import dev.sparring.train.TrainingRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "classify", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+        description = {"Classify the digits a generator trained on MNIST draws, with the MNIST classifier that ships with Sparring: "
+                + "the share of each digit, the share classified with confidence >= 0.9, and an Inception-Score-style number "
+                + "exp(E KL(p(y|x) || p(y))) (1 to 10; 10 = every sample certain and the ten digits equally frequent). "
+                + "The same numbers for the classifier's held-out real digits follow, for comparison.",
+                "The samples are those `sparring sample` draws with the same --seed, --n and --batch."})
+public final class ClassifyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, description = "a checkpoint file, or a run folder (its newest checkpoint), of a 28 x 28 gray DCGAN")
+    Path checkpoint;
+    @Option(names = "--n", defaultValue = "10000", description = "number of samples")
+    int n;
+    @Option(names = "--seed", defaultValue = "0", description = "latent noise seed")
+    long seed;
+    @Option(names = "--batch", defaultValue = "256", description = "samples generated (and classified) at a time")
+    int batch;
+    @Option(names = "--classifier", description = "weights written by `sparring features train-mnist` (default: the ones in the jar)")
+    Path classifier;
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        if (n < 1) throw new UserError("--n must be >= 1, got " + n);
+        if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
+        Path file = TrainingRun.findCheckpoint(checkpoint, "--checkpoint");
+        SafeTensorsFile f = TrainingRun.open(file);
+        TrainConfig cfg = Checkpoint.config(f);
+        if (cfg.model().equals("mlp") || cfg.imageSize() != MnistClassifier.SIZE || cfg.channels() != 1) {
+            String what = cfg.model().equals("mlp") ? "a 2-D model (" + cfg.data() + ")"
+                    : "a generator of " + cfg.imageSize() + " x " + cfg.imageSize() + " images with " + cfg.channels() + " channel" + (cfg.channels() == 1 ? "" : "s");
+            throw new UserError("--checkpoint " + file + " holds " + what + "; the MNIST classifier takes 28 x 28 gray digits");
+        }
+        int b = Math.min(batch, n);
+        PrintWriter out = spec.commandLine().getOut();
+        try (Backend be = Backends.create(device, System.err)) {
+            MnistClassifier clf = classifier == null ? MnistClassifier.bundled(be) : MnistClassifier.load(be, classifier);
+            CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b);
+            ClassScores.Accumulator scores = new ClassScores.Accumulator(MnistClassifier.CLASSES, ClassScores.CONFIDENCE);
+            gen.generate(n, b, seed, (done, k, samples) -> scores.add(clf.probabilities(samples)));
+            ClassScores s = scores.scores();
+            ImageDataset digits = Datasets.mnist();
+            ClassScores real = ClassScores.of(MnistClassifierTraining.probabilities(clf, digits, MnistClassifierTraining.split(digits).heldOut()),
+                    MnistClassifier.CLASSES);
+            out.println(report(s, real, n + " samples of " + file + " (step " + Checkpoint.step(f) + ", --seed " + seed + ")",
+                    "the MNIST classifier " + (classifier == null ? "in the jar" : classifier.toString())));
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** The report: the samples' scores, then the held-out real digits' for comparison. */
+    static String report(ClassScores s, ClassScores real, String what, String by) {
+        StringBuilder r = new StringBuilder();
+        r.append("classified ").append(what).append(" with ").append(by).append('\n');
+        r.append(String.format(Locale.ROOT, "%-26s %8s %8s%n", "", "samples", "real"));
+        r.append(String.format(Locale.ROOT, "%-26s %7.1f%% %7.1f%%%n", "confident (p >= " + s.threshold() + ")", 100 * s.confidentShare(), 100 * real.confidentShare()));
+        r.append(String.format(Locale.ROOT, "%-26s %8.2f %8.2f%n", "inception score (1 to 10)", s.inceptionScore(), real.inceptionScore()));
+        for (int k = 0; k < s.classes(); k++) {
+            r.append(String.format(Locale.ROOT, "%-26s %7.1f%% %7.1f%%%n", "digit " + k, 100 * s.share(k), 100 * real.share(k)));
+        }
+        r.append("(real: the ").append(real.samples()).append(" held-out bundled MNIST digits, 200 of each, that the classifier never trained on; "
+                + "a digit's share is the share of samples whose most probable class it is)");
+        return r.toString();
+    }
+}
