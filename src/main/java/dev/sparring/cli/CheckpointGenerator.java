@@ -35,7 +35,7 @@ final class CheckpointGenerator {
     CheckpointGenerator(Backend be, SafeTensorsFile f, TrainConfig cfg, int batch) throws IOException {
         this.be = be;
         this.cfg = cfg;
-        this.mlp = cfg.model().equals("mlp");
+        this.mlp = cfg.model() == TrainConfig.Model.MLP;
         ModelSize size = mlp ? ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2)
                 : ModelSize.dcgan(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf());
         Backend.Memory mem = be.memoryAvailable();
@@ -58,7 +58,7 @@ final class CheckpointGenerator {
                     z = be.zeros(mlp ? new int[]{k, cfg.nz()} : new int[]{k, cfg.nz(), 1, 1});
                 }
                 be.normal(z, rng.seed(), rng.take(z.size()));
-                body.accept(done, k, g.forward(z, Pass.train(0)));
+                body.accept(done, k, g.forward(z, Pass.TRAIN));
             }
         } finally {
             if (z != null) z.close();

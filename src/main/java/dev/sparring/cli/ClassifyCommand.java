@@ -52,8 +52,8 @@ public final class ClassifyCommand implements Callable<Integer> {
         Path file = TrainingRun.findCheckpoint(checkpoint, "--checkpoint");
         SafeTensorsFile f = TrainingRun.open(file);
         TrainConfig cfg = Checkpoint.config(f);
-        if (cfg.model().equals("mlp") || cfg.imageSize() != MnistClassifier.SIZE || cfg.channels() != 1) {
-            String what = cfg.model().equals("mlp") ? "a 2-D model (" + cfg.data() + ")"
+        if (cfg.model() == TrainConfig.Model.MLP || cfg.imageSize() != MnistClassifier.SIZE || cfg.channels() != 1) {
+            String what = cfg.model() == TrainConfig.Model.MLP ? "a 2-D model (" + cfg.data() + ")"
                     : "a generator of " + cfg.imageSize() + " x " + cfg.imageSize() + " images with " + cfg.channels() + " channel" + (cfg.channels() == 1 ? "" : "s");
             throw new UserError("--checkpoint " + file + " holds " + what + "; the MNIST classifier takes 28 x 28 gray digits");
         }
