@@ -32,7 +32,7 @@ import java.util.Locale;
  * <p>Model, batch and step budget are those of the learning check ({@code RingLearningTest}): MLP 2 x 128, latent size
  * 4, batch 128, 5000 generator steps. By default each loss trains with its own {@link TrainerDefaults} (optimizer,
  * learning rates, beta1, beta2, critic steps k, clipping), as {@code sparring train --loss NAME} would on image data
- * (on 2-D data it now scales the rates: {@code dev.sparring.cli.PointDefaults}): Adam(0.5, 0.999) lr 2e-4 for all but
+ * (on 2-D data it now scales the rates: {@code dev.sparring.train.PointDefaults}): Adam(0.5, 0.999) lr 2e-4 for all but
  * WGAN (RMSProp alpha 0.99, 5e-5, k 5, clipping 0.01).
  *
  * <p>The constant default rates leave G's clusters short of the 3-sigma precision at this budget, so a second run,

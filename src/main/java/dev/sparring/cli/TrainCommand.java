@@ -10,6 +10,7 @@ import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.optim.Optimizer;
+import dev.sparring.train.PointDefaults;
 import dev.sparring.train.Resume;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
@@ -27,6 +28,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
@@ -250,8 +252,13 @@ public final class TrainCommand implements Callable<Integer> {
                 .dSteps(dSteps != null ? dSteps : d.dSteps()).clip(clip != null ? clip : d.clip())
                 .simultaneous(updates.equals("simultaneous")).batch(batch).epochs(epochs).steps(steps).seed(seed)
                 .sampleEvery(sampleEvery).logEvery(logEvery).checkpointEvery(checkpointEvery).build();
-        return points ? PointDefaults.apply(cfg, d, this::given) : cfg;   // 2-D data: its own defaults for unset flags
+        // 2-D data: its own defaults for the flags left unset
+        return points ? PointDefaults.apply(cfg, d, field -> given(POINT_FLAGS.get(field))) : cfg;
     }
+
+    /** The flag of each field that {@link PointDefaults} fills in. */
+    private static final Map<String, String> POINT_FLAGS = Map.of("batch", "--batch", "nz", "--nz", "hidden", "--hidden",
+            "depth", "--depth", "lrD", "--lr-d", "lrG", "--lr-g", "lrDecayAt", "--lr-decay-at", "lrDecay", "--lr-decay");
 
     /**
      * The configuration {@code sparring train ARGS} would start a fresh run with, without starting it ("auto" model

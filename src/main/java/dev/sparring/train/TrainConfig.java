@@ -113,11 +113,16 @@ public record TrainConfig(
                 200, 10, 500);
     }
 
-    /** A builder that starts from the defaults of {@code sparring train} ({@link #defaults()}). */
-    public static Builder builder() { return defaults().toBuilder(); }
+    /**
+     * A builder for a fresh run, as {@code sparring train} makes one from its flags: a field left unset takes the
+     * default for what is set — the {@link #defaults()}, the loss's {@link TrainerDefaults} (optimizer, rates, betas,
+     * critic steps, clipping), and for 2-D data the {@link PointDefaults}. {@code builder().data("ring8").steps(5000)}
+     * is the configuration of {@code sparring train --data ring8 --steps 5000}.
+     */
+    public static Builder builder() { return new Builder(defaults(), new java.util.HashSet<>()); }
 
     /** A builder that starts from this configuration: {@code cfg.toBuilder().steps(1000).build()}. */
-    public Builder toBuilder() { return new Builder(this); }
+    public Builder toBuilder() { return new Builder(this, null); }
 
     /**
      * This configuration with its automatic choices made for {@code data}, as a {@link Trainer} makes them (so that
@@ -260,8 +265,11 @@ public record TrainConfig(
         private double lrD, lrG, lrDecay, beta1, beta2, clip;
         private long steps, seed;
         private List<Long> lrDecayAt;
+        /** The fields set on a fresh {@link #builder()}; null for {@link #toBuilder()}, whose every field is set. */
+        private final java.util.Set<String> set;
 
-        private Builder(TrainConfig c) {
+        private Builder(TrainConfig c, java.util.Set<String> set) {
+            this.set = set;
             data = c.data; model = c.model; imageSize = c.imageSize; channels = c.channels; upscale = c.upscale;
             skipBadImages = c.skipBadImages; nz = c.nz; ngf = c.ngf; ndf = c.ndf; hidden = c.hidden; depth = c.depth;
             loss = c.loss; optimizer = c.optimizer; lrD = c.lrD; lrG = c.lrG; lrDecayAt = c.lrDecayAt; lrDecay = c.lrDecay;
@@ -270,36 +278,36 @@ public record TrainConfig(
             logEvery = c.logEvery; checkpointEvery = c.checkpointEvery;
         }
 
-        public Builder data(String v) { data = v; return this; }
-        public Builder model(Model v) { model = v; return this; }
-        public Builder imageSize(int v) { imageSize = v; return this; }
-        public Builder channels(int v) { channels = v; return this; }
-        public Builder upscale(boolean v) { upscale = v; return this; }
-        public Builder skipBadImages(boolean v) { skipBadImages = v; return this; }
-        public Builder nz(int v) { nz = v; return this; }
-        public Builder ngf(int v) { ngf = v; return this; }
-        public Builder ndf(int v) { ndf = v; return this; }
-        public Builder hidden(int v) { hidden = v; return this; }
-        public Builder depth(int v) { depth = v; return this; }
-        public Builder loss(String v) { loss = v; return this; }
-        public Builder optimizer(Optimizer.Kind v) { optimizer = v; return this; }
-        public Builder lrD(double v) { lrD = v; return this; }
-        public Builder lrG(double v) { lrG = v; return this; }
-        public Builder lrDecayAt(List<Long> v) { lrDecayAt = v; return this; }
+        public Builder data(String v) { data = v; return mark("data"); }
+        public Builder model(Model v) { model = v; return mark("model"); }
+        public Builder imageSize(int v) { imageSize = v; return mark("imageSize"); }
+        public Builder channels(int v) { channels = v; return mark("channels"); }
+        public Builder upscale(boolean v) { upscale = v; return mark("upscale"); }
+        public Builder skipBadImages(boolean v) { skipBadImages = v; return mark("skipBadImages"); }
+        public Builder nz(int v) { nz = v; return mark("nz"); }
+        public Builder ngf(int v) { ngf = v; return mark("ngf"); }
+        public Builder ndf(int v) { ndf = v; return mark("ndf"); }
+        public Builder hidden(int v) { hidden = v; return mark("hidden"); }
+        public Builder depth(int v) { depth = v; return mark("depth"); }
+        public Builder loss(String v) { loss = v; return mark("loss"); }
+        public Builder optimizer(Optimizer.Kind v) { optimizer = v; return mark("optimizer"); }
+        public Builder lrD(double v) { lrD = v; return mark("lrD"); }
+        public Builder lrG(double v) { lrG = v; return mark("lrG"); }
+        public Builder lrDecayAt(List<Long> v) { lrDecayAt = v; return mark("lrDecayAt"); }
         public Builder lrDecayAt(long... v) { return lrDecayAt(java.util.Arrays.stream(v).boxed().toList()); }
-        public Builder lrDecay(double v) { lrDecay = v; return this; }
-        public Builder beta1(double v) { beta1 = v; return this; }
-        public Builder beta2(double v) { beta2 = v; return this; }
-        public Builder dSteps(int v) { dSteps = v; return this; }
-        public Builder clip(double v) { clip = v; return this; }
-        public Builder simultaneous(boolean v) { simultaneous = v; return this; }
-        public Builder batch(int v) { batch = v; return this; }
-        public Builder epochs(int v) { epochs = v; return this; }
-        public Builder steps(long v) { steps = v; return this; }
-        public Builder seed(long v) { seed = v; return this; }
-        public Builder sampleEvery(int v) { sampleEvery = v; return this; }
-        public Builder logEvery(int v) { logEvery = v; return this; }
-        public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
+        public Builder lrDecay(double v) { lrDecay = v; return mark("lrDecay"); }
+        public Builder beta1(double v) { beta1 = v; return mark("beta1"); }
+        public Builder beta2(double v) { beta2 = v; return mark("beta2"); }
+        public Builder dSteps(int v) { dSteps = v; return mark("dSteps"); }
+        public Builder clip(double v) { clip = v; return mark("clip"); }
+        public Builder simultaneous(boolean v) { simultaneous = v; return mark("simultaneous"); }
+        public Builder batch(int v) { batch = v; return mark("batch"); }
+        public Builder epochs(int v) { epochs = v; return mark("epochs"); }
+        public Builder steps(long v) { steps = v; return mark("steps"); }
+        public Builder seed(long v) { seed = v; return mark("seed"); }
+        public Builder sampleEvery(int v) { sampleEvery = v; return mark("sampleEvery"); }
+        public Builder logEvery(int v) { logEvery = v; return mark("logEvery"); }
+        public Builder checkpointEvery(int v) { checkpointEvery = v; return mark("checkpointEvery"); }
 
         /**
          * A loss's trainer settings: optimizer, learning rates, beta1, beta2, critic steps and clipping (what
@@ -309,8 +317,35 @@ public record TrainConfig(
             return optimizer(d.optimizer()).lrD(d.lrD()).lrG(d.lrG()).beta1(d.beta1()).beta2(d.beta2()).dSteps(d.dSteps()).clip(d.clip());
         }
 
-        /** The configuration; a value out of range is a {@link UserError} naming its flag. */
+        /** The fields a loss's or 2-D data's defaults fill in when they are left unset. */
+        private static final java.util.Set<String> LOSS_AND_POINT_FIELDS = java.util.Set.of("optimizer", "lrD", "lrG", "beta1",
+                "beta2", "dSteps", "clip", "batch", "nz", "hidden", "depth", "lrDecayAt", "lrDecay");
+
+        private Builder mark(String field) {
+            if (set != null) set.add(field);
+            return this;
+        }
+
+        /**
+         * The configuration; a value out of range is a {@link UserError} naming its flag. On a fresh {@link #builder()}
+         * the fields left unset take the loss's and the data's defaults first.
+         */
         public TrainConfig build() {
+            if (set == null || set.containsAll(LOSS_AND_POINT_FIELDS)) return make();
+            TrainerDefaults d = TrainerDefaults.of(dev.sparring.gan.loss.GanLoss.parse(loss));
+            if (!set.contains("optimizer")) optimizer = d.optimizer();
+            TrainerDefaults betas = optimizer == d.optimizer() ? d : TrainerDefaults.forOptimizer(optimizer);
+            if (!set.contains("lrD")) lrD = d.lrD();
+            if (!set.contains("lrG")) lrG = d.lrG();
+            if (!set.contains("beta1")) beta1 = betas.beta1();
+            if (!set.contains("beta2")) beta2 = betas.beta2();
+            if (!set.contains("dSteps")) dSteps = d.dSteps();
+            if (!set.contains("clip")) clip = d.clip();
+            TrainConfig cfg = make();
+            return dev.sparring.data.Datasets.isPoints(data) ? PointDefaults.apply(cfg, d, set::contains) : cfg;
+        }
+
+        private TrainConfig make() {
             return new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
                     optimizer, lrD, lrG, lrDecayAt, lrDecay, beta1, beta2, dSteps, clip, simultaneous, batch, epochs, steps, seed,
                     sampleEvery, logEvery, checkpointEvery);

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * CPU), must cover at least 7 of the 8 modes of the ring (radius 2, sigma 0.02), with at least 70 % of its samples
  * within 3 sigma of a mode: the final line such a run prints, from the {@link TrainingRun#COVERAGE_SAMPLES} fixed-noise
  * samples of its last scatter plot ({@link Mixture2D#coverage}). Its configuration is what the command line resolves
- * those flags to, the 2-D data defaults ({@code dev.sparring.cli.PointDefaults}) included, so the check fails when
+ * those flags to, the 2-D data defaults ({@code dev.sparring.train.PointDefaults}) included, so the check fails when
  * those stop training the ring. bench/readme-2d/run.sh runs the same command for seeds 1-3, and the grid25 example,
  * and records them in bench/results/readme-2d-examples.md. About 15-30 s on a loaded 2-core machine.
  *

@@ -1,7 +1,4 @@
-package dev.sparring.cli;
-
-import dev.sparring.train.TrainConfig;
-import dev.sparring.train.TrainerDefaults;
+package dev.sparring.train;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -9,10 +6,11 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * What {@code sparring train} uses for 2-D data (ring8, grid25) in place of a flag the user left unset. The flags'
- * own defaults suit the MNIST DCGAN; on the 2-D mixtures they collapse (ring8 at --steps 5000: one streak beside a
- * mode, no mode covered). A flag the user types always wins, config.json records the values that ran, and a resumed
- * run keeps the configuration it started with: these defaults shape fresh runs only.
+ * What a fresh run on 2-D data (ring8, grid25) uses in place of a setting left unset: a flag of {@code sparring train}
+ * not typed, or a field not set on {@link TrainConfig#builder()}. The general defaults suit the MNIST DCGAN; on the 2-D
+ * mixtures they collapse (ring8 at --steps 5000: one streak beside a mode, no mode covered). A value set always wins,
+ * config.json records the values that ran, and a resumed run keeps the configuration it started with: these defaults
+ * shape fresh runs only.
  *
  * <ul>
  *   <li>MLP G and D with {@value #DEPTH} hidden layers, batch {@value #BATCH}; {@value #HIDDEN} units and latent size
@@ -32,36 +30,36 @@ import java.util.function.Predicate;
  * bench/results/readme-2d-examples.md records what the README's ring8 and grid25 commands reach with these, and the
  * tuning runs behind them.
  */
-final class PointDefaults {
+public final class PointDefaults {
     private PointDefaults() { }
 
-    static final int BATCH = 128;
-    static final int NZ = 4;
-    static final int NZ_GRID25 = 2;
-    static final int HIDDEN = 128;
-    static final int HIDDEN_GRID25 = 256;
-    static final int DEPTH = 2;
-    static final int LR_SCALE = 10;
-    static final int DECAY_PERCENT = 60;
-    static final double DECAY = 0.2;
+    public static final int BATCH = 128;
+    public static final int NZ = 4;
+    public static final int NZ_GRID25 = 2;
+    public static final int HIDDEN = 128;
+    public static final int HIDDEN_GRID25 = 256;
+    public static final int DEPTH = 2;
+    public static final int LR_SCALE = 10;
+    public static final int DECAY_PERCENT = 60;
+    public static final double DECAY = 0.2;
 
     /**
-     * cfg (a fresh run's configuration from the flags, loss defaults filled in) with the 2-D defaults in place of every
-     * flag that {@code typed} says was not given. {@code --lr-decay} alone drops the rates by that factor at the default
-     * step, except {@code --lr-decay 1}: constant rates, and no drop recorded; {@code --lr-decay-at} alone drops them by
-     * {@value #DECAY} there.
+     * cfg (a fresh run's configuration, the loss's defaults filled in) with the 2-D defaults in place of every field
+     * that {@code set} says was not set: batch, nz, hidden, depth, lrD, lrG, lrDecayAt and lrDecay (the names of
+     * {@link TrainConfig}'s components). lrDecay alone drops the rates by that factor at the default step, except
+     * lrDecay 1: constant rates, and no drop recorded; lrDecayAt alone drops them by {@value #DECAY} there.
      */
-    static TrainConfig apply(TrainConfig cfg, TrainerDefaults loss, Predicate<String> typed) {
+    public static TrainConfig apply(TrainConfig cfg, TrainerDefaults loss, Predicate<String> set) {
         TrainConfig.Builder b = cfg.toBuilder();
-        if (!typed.test("--batch")) b.batch(BATCH);
+        if (!set.test("batch")) b.batch(BATCH);
         boolean grid = cfg.data().strip().equalsIgnoreCase("grid25");
-        if (!typed.test("--nz")) b.nz(grid ? NZ_GRID25 : NZ);
-        if (!typed.test("--hidden")) b.hidden(grid ? HIDDEN_GRID25 : HIDDEN);
-        if (!typed.test("--depth")) b.depth(DEPTH);
-        if (!typed.test("--lr-d")) b.lrD(sixDigits(loss.lrD() * LR_SCALE));
-        if (!typed.test("--lr-g")) b.lrG(sixDigits(loss.lrG() * LR_SCALE));
-        if (!typed.test("--lr-decay-at")) b.lrDecayAt(typed.test("--lr-decay") && cfg.lrDecay() == 1 ? List.of() : decayAt(cfg.steps()));
-        if (!typed.test("--lr-decay")) b.lrDecay(DECAY);
+        if (!set.test("nz")) b.nz(grid ? NZ_GRID25 : NZ);
+        if (!set.test("hidden")) b.hidden(grid ? HIDDEN_GRID25 : HIDDEN);
+        if (!set.test("depth")) b.depth(DEPTH);
+        if (!set.test("lrD")) b.lrD(sixDigits(loss.lrD() * LR_SCALE));
+        if (!set.test("lrG")) b.lrG(sixDigits(loss.lrG() * LR_SCALE));
+        if (!set.test("lrDecayAt")) b.lrDecayAt(set.test("lrDecay") && cfg.lrDecay() == 1 ? List.of() : decayAt(cfg.steps()));
+        if (!set.test("lrDecay")) b.lrDecay(DECAY);
         return b.build();
     }
 

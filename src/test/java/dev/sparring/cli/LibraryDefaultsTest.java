@@ -1,0 +1,61 @@
+package dev.sparring.cli;
+
+import dev.sparring.optim.Optimizer;
+import dev.sparring.train.TrainConfig;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A library user's {@code TrainConfig.builder()} gives the configuration {@code sparring train} gives for the same
+ * settings: a field left unset takes the loss's defaults and, for 2-D data, the 2-D defaults, as a flag left unset does.
+ */
+class LibraryDefaultsTest {
+
+    @Test
+    void theBuilderDefaultsAreTheTrainCommandDefaults() {
+        assertEquals(TrainCommand.freshConfig(new String[0]), TrainConfig.builder().build());
+        assertEquals(TrainConfig.defaults(), TrainConfig.builder().build());
+    }
+
+    @Test
+    void aLossLeftToItsOwnSettingsTrainsWithThemInBoth() {
+        assertEquals(TrainCommand.freshConfig("--loss", "wgan"), TrainConfig.builder().loss("wgan").build());
+        TrainConfig wgan = TrainConfig.builder().loss("wgan").build();
+        assertEquals(Optimizer.Kind.RMSPROP, wgan.optimizer());
+        assertEquals(5, wgan.dSteps());
+        assertEquals(0.01, wgan.clip());
+        // another optimizer than the loss's: that optimizer's usual betas
+        assertEquals(TrainCommand.freshConfig("--loss", "wgan", "--optimizer", "adam"),
+                TrainConfig.builder().loss("wgan").optimizer(Optimizer.Kind.ADAM).build());
+    }
+
+    @Test
+    void twoDimensionalDataTakesItsOwnDefaultsForWhatIsLeftUnset() {
+        TrainConfig ring = TrainConfig.builder().data("ring8").steps(5000).build();
+        assertEquals(TrainCommand.freshConfig("--data", "ring8", "--steps", "5000"), ring);
+        assertEquals(128, ring.batch());
+        assertEquals(0.002, ring.lrD());
+        assertEquals(List.of(3000L), ring.lrDecayAt());
+        assertEquals(TrainCommand.freshConfig("--data", "grid25", "--steps", "10000"),
+                TrainConfig.builder().data("grid25").steps(10000).build());
+        // what is set wins, the rest still comes from the 2-D defaults
+        assertEquals(TrainCommand.freshConfig("--data", "ring8", "--steps", "5000", "--batch", "64", "--lr-d", "1e-3"),
+                TrainConfig.builder().data("ring8").steps(5000).batch(64).lrD(1e-3).build());
+        assertEquals(TrainCommand.freshConfig("--data", "ring8", "--steps", "5000", "--lr-decay", "1"),
+                TrainConfig.builder().data("ring8").steps(5000).lrDecay(1).build());
+        assertEquals(TrainCommand.freshConfig("--data", "ring8", "--steps", "5000", "--loss", "wgan"),
+                TrainConfig.builder().data("ring8").steps(5000).loss("wgan").build());
+    }
+
+    @Test
+    void aConfigurationMadeFromAnotherKeepsEveryValue() {
+        TrainConfig ring = TrainConfig.builder().data("ring8").steps(5000).batch(64).build();
+        TrainConfig longer = ring.toBuilder().steps(8000).build();
+        assertEquals(64, longer.batch());
+        assertEquals(ring.lrDecayAt(), longer.lrDecayAt(), "toBuilder does not re-apply defaults");
+        assertEquals(ring, TrainConfig.fromMap(ring.toMap()), "config.json reads back what ran");
+    }
+}
