@@ -127,7 +127,10 @@ public final class FrechetDistance {
      * Rows of Bᵀ (rank × F, row-major) for a factor B B ᵀ = Σ, how it was made, and how many of Σ's eigenvalues were
      * clamped (EIGEN only).
      */
-    private record Factor(double[] bt, int rank, Method method, int clamped) { }
+    private record Factor(double[] bt, int rank, Method method, int clamped) {
+        /** Whether Bᵀ is upper triangular (B = L, lower): its rows' leading zeros are skipped in the products. */
+        boolean triangular() { return method == Method.CHOLESKY; }
+    }
 
     /** (s + sᵀ)/2, exactly symmetric. */
     static double[] symmetrised(double[] s, int f) {
@@ -188,9 +191,14 @@ public final class FrechetDistance {
         if (r == 0) return new double[0];
         double[] bt = factor.bt;
         double[] ct = new double[r * f];                          // (S B)ᵀ = Bᵀ S: row j = Bᵀ row j · S (S symmetric)
-        RowDots.accumulate(bt, r, s, f, f, ct, f, false);
         double[] m = new double[r * r];                           // Bᵀ S B: m[i][j] = Bᵀ row i · (S B)ᵀ row j
-        RowDots.accumulate(bt, r, ct, r, f, m, r, false);
+        if (factor.triangular()) {
+            RowDots.accumulateUpperA(bt, r, s, f, f, ct, f);
+            RowDots.accumulateUpperA(bt, r, ct, r, f, m, r);
+        } else {
+            RowDots.accumulate(bt, r, s, f, f, ct, f, false);
+            RowDots.accumulate(bt, r, ct, r, f, m, r, false);
+        }
         double[] sym = symmetrised(m, r);
         EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(r, false, true);
         if (!eig.decompose(DMatrixRMaj.wrap(r, r, sym))) {

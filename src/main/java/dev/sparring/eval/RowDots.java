@@ -17,7 +17,7 @@ import java.util.stream.IntStream;
  * <p>Rows of C are split over tasks in fixed blocks, and each element's sum runs over k in a fixed order (slices of KC,
  * within a slice the lanes then their reduction), so results do not depend on the number of threads.
  */
-final class RowDots {
+public final class RowDots {
     private RowDots() { }
 
     /** Rows of C per task, k per slice, rows of B per L2 block. */
@@ -27,12 +27,21 @@ final class RowDots {
     static final boolean VECTOR = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     /** c[i*ldc + j] += dot(a row i, b row j) for i < m, j < n (j ≥ i only when {@code upper}); rows are len long. */
-    static void accumulate(double[] a, int m, double[] b, int n, int len, double[] c, int ldc, boolean upper) {
-        accumulate(a, m, b, n, len, c, ldc, upper, VECTOR, true);
+    public static void accumulate(double[] a, int m, double[] b, int n, int len, double[] c, int ldc, boolean upper) {
+        accumulate(a, m, b, n, len, c, ldc, upper, false, VECTOR, true);
+    }
+
+    /**
+     * As {@link #accumulate(double[], int, double[], int, int, double[], int, boolean)}, for an A that is upper
+     * triangular (a[i][k] = 0 for k &lt; i, as the rows of Lᵀ for a Cholesky factor L): those products are skipped,
+     * half the work of a square product.
+     */
+    public static void accumulateUpperA(double[] a, int m, double[] b, int n, int len, double[] c, int ldc) {
+        accumulate(a, m, b, n, len, c, ldc, false, true, VECTOR, true);
     }
 
     static void accumulate(double[] a, int m, double[] b, int n, int len, double[] c, int ldc, boolean upper,
-                           boolean vector, boolean parallel) {
+                           boolean upperA, boolean vector, boolean parallel) {
         if ((long) m * len > a.length || (long) n * len > b.length || (m > 0 && (long) (m - 1) * ldc + n > c.length) || ldc < n) {
             throw new IllegalArgumentException("RowDots: arrays too short for m=" + m + ", n=" + n + ", len=" + len + ", ldc=" + ldc);
         }
@@ -42,20 +51,23 @@ final class RowDots {
         if (parallel && blocks > 1 && (long) m * n * len > 1 << 20) range = range.parallel();
         range.forEach(blk -> {
             int i0 = blk * MB, i1 = Math.min(m, i0 + MB);
-            for (int k0 = 0; k0 < len; k0 += KC) {
-                int kc = Math.min(KC, len - k0);
+            for (int k0 = upperA ? (i0 / KC) * KC : 0; k0 < len; k0 += KC) {  // with upperA, rows >= i0 are 0 before i0
+                int kEnd = Math.min(len, k0 + KC);
                 for (int j0 = upper ? (i0 / 4) * 4 : 0; j0 < n; j0 += NB) {
                     int j1 = Math.min(n, j0 + NB);
                     for (int i = i0; i < i1; i += 4) {
                         int ir = Math.min(4, i1 - i);
+                        int ks = upperA ? Math.max(k0, i & ~7) : k0;        // the tile's rows are 0 before column i (start 8-aligned)
+                        if (ks >= kEnd) break;                             // ... and so are all further tiles of this slice
+                        int kc = kEnd - ks;
                         int jStart = j0;
                         if (upper && i > jStart) jStart = j0 + ((i - j0) / 4) * 4;   // tiles ending below row i are skipped
                         for (int j = jStart; j < j1; j += 4) {
                             int jr = Math.min(4, j1 - j);
                             if (ir == 4 && jr == 4 && vector) {
-                                RowDotsVector.tile4x4(a, i * len + k0, b, j * len + k0, len, kc, c, i * ldc + j, ldc);
+                                RowDotsVector.tile4x4(a, i * len + ks, b, j * len + ks, len, kc, c, i * ldc + j, ldc);
                             } else {
-                                plainTile(a, i * len + k0, ir, b, j * len + k0, jr, len, kc, c, i * ldc + j, ldc);
+                                plainTile(a, i * len + ks, ir, b, j * len + ks, jr, len, kc, c, i * ldc + j, ldc);
                             }
                         }
                     }

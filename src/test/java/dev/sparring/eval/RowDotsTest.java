@@ -34,10 +34,30 @@ class RowDotsTest {
                 for (boolean parallel : new boolean[] {true, false}) {
                     double[] c = new double[m * ldc];
                     for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[i * ldc + j] = 1;
-                    RowDots.accumulate(a, m, b, n, len, c, ldc, false, vector, parallel);
+                    RowDots.accumulate(a, m, b, n, len, c, ldc, false, false, vector, parallel);
                     for (int i = 0; i < m * ldc; i++) {
                         assertEquals(want[i], c[i], 1e-12 * len, "m=" + m + " n=" + n + " len=" + len + " vector=" + vector + " at " + i);
                     }
+                }
+            }
+        }
+    }
+
+    /** With upperA, an upper-triangular A (zeros before the diagonal) gives the full product, tile edges included. */
+    @Test
+    void upperTriangularA() {
+        SplittableRandom r = new SplittableRandom(3);
+        for (int[] s : new int[][] {{5, 7, 5}, {67, 40, 67}, {300, 300, 300}, {130, 9, 600}}) {
+            int m = s[0], n = s[1], len = s[2];
+            double[] a = random(r, m * len), b = random(r, n * len);
+            for (int i = 0; i < m; i++) for (int k = 0; k < Math.min(i, len); k++) a[i * len + k] = 0;
+            double[] c = new double[m * n];
+            RowDots.accumulateUpperA(a, m, b, n, len, c, n);
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int k = 0; k < len; k++) sum += a[i * len + k] * b[j * len + k];
+                    assertEquals(sum, c[i * n + j], 1e-12 * len, m + "x" + n + "x" + len + " (" + i + ", " + j + ")");
                 }
             }
         }
