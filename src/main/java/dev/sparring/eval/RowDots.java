@@ -14,8 +14,10 @@ import java.util.stream.IntStream;
  * time). With {@code upper}, tiles wholly below the diagonal (j &lt; i for all their elements) are skipped: the caller
  * wants only c[i][j] for j ≥ i (some elements just below the diagonal are computed too).
  *
- * <p>Rows of C are split over tasks in fixed blocks, and each element's sum runs over k in a fixed order (slices of KC,
- * within a slice the lanes then their reduction), so results do not depend on the number of threads.
+ * <p>Rows of C are split over tasks in fixed blocks, and each element's sum runs over k in a fixed order (slices of KC;
+ * within a slice, each vector lane's FMAs in order, then the lanes added in lane order, then the tail), so results do
+ * not depend on the number of threads, nor on whether the JIT has compiled the kernel yet: the same inputs give the
+ * same bits.
  */
 public final class RowDots {
     private RowDots() { }
@@ -51,6 +53,7 @@ public final class RowDots {
         if (parallel && blocks > 1 && (long) m * n * len > 1 << 20) range = range.parallel();
         range.forEach(blk -> {
             int i0 = blk * MB, i1 = Math.min(m, i0 + MB);
+            double[] lanes = vector ? new double[RowDotsVector.scratchLength()] : null;
             for (int k0 = upperA ? (i0 / KC) * KC : 0; k0 < len; k0 += KC) {  // with upperA, rows >= i0 are 0 before i0
                 int kEnd = Math.min(len, k0 + KC);
                 for (int j0 = upper ? (i0 / 4) * 4 : 0; j0 < n; j0 += NB) {
@@ -65,7 +68,7 @@ public final class RowDots {
                         for (int j = jStart; j < j1; j += 4) {
                             int jr = Math.min(4, j1 - j);
                             if (ir == 4 && jr == 4 && vector) {
-                                RowDotsVector.tile4x4(a, i * len + ks, b, j * len + ks, len, kc, c, i * ldc + j, ldc);
+                                RowDotsVector.tile4x4(a, i * len + ks, b, j * len + ks, len, kc, c, i * ldc + j, ldc, lanes);
                             } else {
                                 plainTile(a, i * len + ks, ir, b, j * len + ks, jr, len, kc, c, i * ldc + j, ldc);
                             }

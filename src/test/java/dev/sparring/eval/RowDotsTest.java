@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,24 @@ class RowDotsTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The same inputs give the same bits before and after the JIT compiles the kernel, serial or parallel (the lanes
+     * are added in lane order, not by reduceLanes, whose order differs between the interpreter and compiled code).
+     */
+    @Test
+    void sameBitsColdAndWarm() {
+        SplittableRandom r = new SplittableRandom(4);
+        int m = 40, n = 36, len = 1000;
+        double[] a = random(r, m * len), b = random(r, n * len);
+        double[] first = new double[m * n];
+        RowDots.accumulate(a, m, b, n, len, first, n, false);
+        for (int rep = 0; rep < 300; rep++) {
+            double[] c = new double[m * n];
+            RowDots.accumulate(a, m, b, n, len, c, n, false, false, RowDots.VECTOR, rep % 2 == 0);
+            assertArrayEquals(first, c, "repetition " + rep);
         }
     }
 
