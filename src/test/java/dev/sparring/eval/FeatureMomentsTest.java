@@ -86,9 +86,9 @@ class FeatureMomentsTest {
     }
 
     /**
-     * Offset 1e5, spread 0.05 (a few float32 ulps of the offset): the one-pass formula, even in float64, keeps only
-     * about five digits of the covariance here (checked, so that the data really is ill-conditioned); ours agrees with
-     * the two-pass reference to 1e-11 of the standard deviations.
+     * Offset 1e5, spread 0.05 (a few float32 ulps of the offset): the one-pass formula, even in float64, is off by
+     * 17 % of the standard deviations here (checked, so that the data really is ill-conditioned); ours agrees with the
+     * two-pass reference to 1e-11 of them (8e-12 measured).
      */
     @Test
     void largeMeanSmallVarianceMatchesTwoPass() {
@@ -97,7 +97,7 @@ class FeatureMomentsTest {
         float[] x = illConditioned(r, n, f, 1e5, 0.05);
         double[][] ref = twoPass(x, n, f);
         double naive = covError(naiveCovariance(x, n, f), ref[1], f);
-        assertTrue(naive > 1e-6, "the one-pass formula should lose digits on this data, error " + naive);
+        assertTrue(naive > 1e-2, "the one-pass formula should fail on this data, error " + naive);
 
         FeatureMoments m = feed(x, n, f, r);
         double[] mean = m.mean(), cov = m.covariance();
