@@ -6,6 +6,8 @@ import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
+import java.util.Arrays;
+
 /**
  * The Fréchet distance between two Gaussians, the FID when they are fitted to a feature network's outputs:
  * <pre>
@@ -181,7 +183,7 @@ public final class FrechetDistance {
             for (int k = 0; k < f; k++) bt[o + k] = root * v[k];
             rank++;
         }
-        double[] trimmed = rank == n ? bt : java.util.Arrays.copyOf(bt, rank * f);
+        double[] trimmed = rank == n ? bt : Arrays.copyOf(bt, rank * f);
         return new Factor(trimmed, rank, Method.EIGEN, clamped);
     }
 

@@ -2,6 +2,7 @@ package dev.sparring.eval;
 
 import dev.sparring.UserError;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -82,9 +83,9 @@ public final class KernelInceptionDistance {
     }
 
     private static double mmd2(double[] x, double[] y, int m, int f, double[] kxx, double[] kyy, double[] kxy) {
-        java.util.Arrays.fill(kxx, 0);
-        java.util.Arrays.fill(kyy, 0);
-        java.util.Arrays.fill(kxy, 0);
+        Arrays.fill(kxx, 0);
+        Arrays.fill(kyy, 0);
+        Arrays.fill(kxy, 0);
         RowDots.accumulate(x, m, x, m, f, kxx, m, true);
         RowDots.accumulate(y, m, y, m, f, kyy, m, true);
         RowDots.accumulate(x, m, y, m, f, kxy, m, false);
@@ -139,7 +140,7 @@ public final class KernelInceptionDistance {
             perm[i] = perm[j];
             perm[j] = t;
         }
-        return java.util.Arrays.copyOf(perm, k);
+        return Arrays.copyOf(perm, k);
     }
 
     private static void checkSizes(float[] a, int na, float[] b, int nb, int f, int subsets, int subsetSize) {
