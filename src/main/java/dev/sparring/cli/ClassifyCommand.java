@@ -2,7 +2,6 @@ package dev.sparring.cli;
 
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
-import dev.sparring.backend.Backends;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.eval.features.ClassScores;
@@ -13,6 +12,7 @@ import dev.sparring.train.Checkpoint;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainingRun;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,8 +42,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--classifier", description = "weights written by `sparring features train-mnist` (default: the ones in the jar)")
     Path classifier;
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
@@ -59,7 +59,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         int b = Math.min(batch, n);
         PrintWriter out = spec.commandLine().getOut();
-        try (Backend be = Backends.create(device, System.err)) {
+        try (Backend be = device.create()) {
             MnistClassifier clf = classifier == null ? MnistClassifier.bundled(be) : MnistClassifier.load(be, classifier);
             CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b);
             ClassScores.Accumulator scores = new ClassScores.Accumulator(MnistClassifier.CLASSES, ClassScores.CONFIDENCE);
