@@ -1,6 +1,8 @@
 package dev.sparring.cli;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
+import dev.sparring.eval.features.MnistClassifier;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.Mlp;
 import dev.sparring.gan.ModelSize;
@@ -44,6 +46,18 @@ final class CheckpointGenerator {
         this.g = mlp ? Mlp.generator(be, new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2), init)
                 : Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), init);
         Checkpoint.loadNetwork(f, be, "G.", g);
+    }
+
+    /**
+     * Refuses a checkpoint whose generator does not draw 28 x 28 gray digits, the only images the MNIST classifier
+     * takes; {@code what} names the checkpoint as the message should ("--checkpoint FILE").
+     */
+    static void requireDigits(TrainConfig cfg, String what) {
+        if (cfg.model() == TrainConfig.Model.MLP || cfg.imageSize() != MnistClassifier.SIZE || cfg.channels() != 1) {
+            String model = cfg.model() == TrainConfig.Model.MLP ? "a 2-D model (" + cfg.data() + ")"
+                    : "a generator of " + cfg.imageSize() + " x " + cfg.imageSize() + " images with " + cfg.channels() + " channel" + (cfg.channels() == 1 ? "" : "s");
+            throw new UserError(what + " holds " + model + "; the MNIST classifier takes 28 x 28 gray digits");
+        }
     }
 
     /** Draws n samples in batches of at most {@code batch} from the latent stream of {@code seed}. */

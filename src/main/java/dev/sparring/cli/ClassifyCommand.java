@@ -52,11 +52,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         Path file = TrainingRun.findCheckpoint(checkpoint, "--checkpoint");
         SafeTensorsFile f = TrainingRun.open(file);
         TrainConfig cfg = Checkpoint.config(f);
-        if (cfg.model() == TrainConfig.Model.MLP || cfg.imageSize() != MnistClassifier.SIZE || cfg.channels() != 1) {
-            String what = cfg.model() == TrainConfig.Model.MLP ? "a 2-D model (" + cfg.data() + ")"
-                    : "a generator of " + cfg.imageSize() + " x " + cfg.imageSize() + " images with " + cfg.channels() + " channel" + (cfg.channels() == 1 ? "" : "s");
-            throw new UserError("--checkpoint " + file + " holds " + what + "; the MNIST classifier takes 28 x 28 gray digits");
-        }
+        CheckpointGenerator.requireDigits(cfg, "--checkpoint " + file);
         int b = Math.min(batch, n);
         PrintWriter out = spec.commandLine().getOut();
         try (Backend be = device.create()) {

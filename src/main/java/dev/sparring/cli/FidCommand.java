@@ -10,9 +10,9 @@ import dev.sparring.eval.FeatureStatistics;
 import dev.sparring.eval.FrechetDistance;
 import dev.sparring.eval.StatisticsFile;
 import dev.sparring.eval.features.MnistClassifier;
+import dev.sparring.eval.features.MnistClassifierTraining;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
-import dev.sparring.tensor.Tensor;
 import dev.sparring.train.Checkpoint;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainingRun;
@@ -128,36 +128,15 @@ public final class FidCommand implements Callable<Integer> {
             Path file = TrainingRun.findCheckpoint(path, "SOURCE");
             SafeTensorsFile f = TrainingRun.open(file);
             TrainConfig cfg = Checkpoint.config(f);
-            if (cfg.model() == TrainConfig.Model.MLP || cfg.imageSize() != MnistClassifier.SIZE || cfg.channels() != 1) {
-                throw new UserError(file + " holds a model of " + (cfg.model() == TrainConfig.Model.MLP ? "2-D points" : cfg.imageSize()
-                        + " px images with " + cfg.channels() + " channels") + "; the mnist features take 28 x 28 gray images");
-            }
+            CheckpointGenerator.requireDigits(cfg, file.toString());
             int b = Math.min(batch, n);
             new CheckpointGenerator(net.backend(), f, cfg, b).generate(n, b, seed, (done, k, samples) -> moments.add(net.features(samples), k));
             return moments.statistics(net.name(), file + " (samples, --seed " + seed + ")");
         }
         Dataset ds = Datasets.open(source, MnistClassifier.SIZE, 1);
         if (!(ds instanceof ImageDataset images)) throw new UserError(source + ": not images (2-D points have no image features)");
-        int count = Math.min(n, images.size());
-        int S = MnistClassifier.SIZE, plane = S * S;
-        byte[] px = images.pixels();
-        Backend be = net.backend();
-        Tensor t = null;
-        try {
-            for (int start = 0; start < count; start += batch) {
-                int k = Math.min(batch, count - start);
-                float[] x = new float[k * plane];
-                for (int i = 0; i < k * plane; i++) x[i] = (px[start * plane + i] & 0xFF) / 127.5f - 1f;
-                if (t == null || t.dim(0) != k) {
-                    if (t != null) t.close();
-                    t = be.zeros(k, 1, S, S);
-                }
-                be.copyFromHost(x, t);
-                moments.add(net.features(t), k);
-            }
-        } finally {
-            if (t != null) t.close();
-        }
+        int[] items = java.util.stream.IntStream.range(0, Math.min(n, images.size())).toArray();
+        MnistClassifierTraining.forEachBatch(net.backend(), images, items, batch, (start, t) -> moments.add(net.features(t), t.dim(0)));
         return moments.statistics(net.name(), images.name());
     }
 

@@ -286,12 +286,22 @@ public final class MnistClassifierTraining {
 
     /** The logits of the given digits in batches of at most {@link #EVAL_BATCH}. */
     private static void forEachBatch(MnistClassifier clf, ImageDataset data, int[] digits, BatchLogits body) {
-        Backend be = clf.backend();
+        forEachBatch(clf.backend(), data, digits, EVAL_BATCH, (start, images) -> body.accept(start, clf.logits(images)));
+    }
+
+    /** Receives the images digits[start], digits[start + 1], ... as a tensor (n, 1, 28, 28), valid until the next batch. */
+    public interface ImageBatch { void accept(int start, Tensor images); }
+
+    /**
+     * The given items of a 28 x 28 gray image set in [-1, 1] (the networks' image convention), uploaded to {@code be}
+     * in batches of at most {@code batch}.
+     */
+    public static void forEachBatch(Backend be, ImageDataset data, int[] digits, int batch, ImageBatch body) {
         int S = MnistClassifier.SIZE;
         Tensor images = null;
         try {
-            for (int start = 0; start < digits.length; start += EVAL_BATCH) {
-                int n = Math.min(EVAL_BATCH, digits.length - start);
+            for (int start = 0; start < digits.length; start += batch) {
+                int n = Math.min(batch, digits.length - start);
                 float[] x = new float[n * S * S];
                 for (int k = 0; k < n; k++) shifted(data.pixels(), digits[start + k], 0, 0, x, k);
                 if (images == null || images.dim(0) != n) {
@@ -299,7 +309,7 @@ public final class MnistClassifierTraining {
                     images = be.zeros(n, 1, S, S);
                 }
                 be.copyFromHost(x, images);
-                body.accept(start, clf.logits(images));
+                body.accept(start, images);
             }
         } finally {
             if (images != null) images.close();
