@@ -28,7 +28,6 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
@@ -226,13 +225,13 @@ public final class TrainCommand implements Callable<Integer> {
      * {@link TrainerDefaults}. beta1 and beta2 belong to an optimizer: they are the loss's own when the run uses the
      * loss's optimizer, else that optimizer's usual ones (Adam 0.5, 0.999; RMSProp 0, alpha 0.99), which is what
      * every built-in loss has always trained with. For 2-D data (ring8, grid25) the flags left unset that
-     * {@link PointDefaults} names (model size, batch, learning rates and their decay) take its values instead.
+     * {@link PointDefaults} names (model size, batch, learning rates and their decay) take its values instead. Both are
+     * filled in by {@link TrainConfig.Builder#build()}, as for a library user; here only the flags given are set.
      */
     TrainConfig freshConfig() {
         GanLoss gl = Losses.parse(loss, "--loss");
         TrainerDefaults d = TrainerDefaults.of(gl);
         Optimizer.Kind opt = optimizer != null ? Optimizer.Kind.parse(optimizer) : d.optimizer();
-        TrainerDefaults betas = opt == d.optimizer() ? d : TrainerDefaults.forOptimizer(opt);
         if (opt == Optimizer.Kind.RMSPROP && beta1 != null && beta1 != 0) {
             throw new UserError("--beta1 " + beta1 + ": RMSProp here has no momentum, so --beta1 must be 0 (or left out) with "
                     + "--optimizer rmsprop; --beta2 sets its alpha");
@@ -244,21 +243,27 @@ public final class TrainCommand implements Callable<Integer> {
         if (lrDecay != null && (lrDecayAt == null || lrDecayAt.isEmpty()) && !points) {
             throw new UserError("--lr-decay " + lrDecay + " needs --lr-decay-at STEP[,STEP...]: the steps after which the rates drop");
         }
-        TrainConfig cfg = TrainConfig.builder().data(data).model(TrainConfig.Model.parse(model)).imageSize(imageSize).channels(channels)
-                .upscale(upscale).skipBadImages(skipBadImages).nz(nz).ngf(ngf).ndf(ndf).hidden(hidden).depth(depth).loss(loss)
-                .optimizer(opt).lrD(lrD != null ? lrD : d.lrD()).lrG(lrG != null ? lrG : d.lrG())
-                .lrDecayAt(lrDecayAt).lrDecay(lrDecay != null ? lrDecay : TrainConfig.DEFAULT_LR_DECAY)
-                .beta1(beta1 != null ? beta1 : betas.beta1()).beta2(beta2 != null ? beta2 : betas.beta2())
-                .dSteps(dSteps != null ? dSteps : d.dSteps()).clip(clip != null ? clip : d.clip())
-                .simultaneous(updates.equals("simultaneous")).batch(batch).epochs(epochs).steps(steps).seed(seed)
-                .sampleEvery(sampleEvery).logEvery(logEvery).checkpointEvery(checkpointEvery).build();
-        // 2-D data: its own defaults for the flags left unset
-        return points ? PointDefaults.apply(cfg, d, field -> given(POINT_FLAGS.get(field))) : cfg;
+        TrainConfig.Builder b = TrainConfig.builder().data(data).model(TrainConfig.Model.parse(model)).imageSize(imageSize)
+                .channels(channels).upscale(upscale).skipBadImages(skipBadImages).ngf(ngf).ndf(ndf).loss(loss)
+                .simultaneous(updates.equals("simultaneous")).epochs(epochs).steps(steps).seed(seed).sampleEvery(sampleEvery)
+                .logEvery(logEvery).checkpointEvery(checkpointEvery);
+        // what the loss and the data decide: set only when given, so that the builder fills the rest as it does for a
+        // library user (the loss's TrainerDefaults, and for 2-D data PointDefaults)
+        if (given("--nz")) b.nz(nz);
+        if (given("--hidden")) b.hidden(hidden);
+        if (given("--depth")) b.depth(depth);
+        if (given("--batch")) b.batch(batch);
+        if (optimizer != null) b.optimizer(opt);
+        if (lrD != null) b.lrD(lrD);
+        if (lrG != null) b.lrG(lrG);
+        if (given("--lr-decay-at")) b.lrDecayAt(lrDecayAt);
+        if (lrDecay != null) b.lrDecay(lrDecay);
+        if (beta1 != null) b.beta1(beta1);
+        if (beta2 != null) b.beta2(beta2);
+        if (dSteps != null) b.dSteps(dSteps);
+        if (clip != null) b.clip(clip);
+        return b.build();
     }
-
-    /** The flag of each field that {@link PointDefaults} fills in. */
-    private static final Map<String, String> POINT_FLAGS = Map.of("batch", "--batch", "nz", "--nz", "hidden", "--hidden",
-            "depth", "--depth", "lrD", "--lr-d", "lrG", "--lr-g", "lrDecayAt", "--lr-decay-at", "lrDecay", "--lr-decay");
 
     /**
      * The configuration {@code sparring train ARGS} would start a fresh run with, without starting it ("auto" model
