@@ -406,6 +406,8 @@ void testConvolutions() {
         {1, 3, 7, 10, 5, 3, 2, 1, 0, 2, 1, 1, 2, CONVOLUTION},          // non-square everything, flipped kernel
         {2, 2, 9, 11, 3, 3, 3, 2, 1, 3, 2, 2, 1, CROSS_CORRELATION},    // stride 3, dilation 2, uneven pads
         {1, 2, 6, 5, 2, 4, 4, 1, 1, 2, 2, 1, 1, CONVOLUTION},           // 4x4 stride 2 with the flip
+        {2, 3, 5, 9, 4, 1, 7, 0, 3, 1, 1, 1, 1, CROSS_CORRELATION},     // Inception-v3's 1x7, padding (0, 3)
+        {2, 3, 9, 5, 4, 7, 1, 3, 0, 1, 1, 1, 1, CROSS_CORRELATION},     // and 7x1, padding (3, 0)
     };
     struct Scale { float alpha, beta; bool nanOutput; };
     const Scale scales[] = {{1, 0, true}, {0.75f, -0.5f, false}, {1, 1, false}, {-2, 0.25f, false}};

@@ -144,6 +144,52 @@ public interface Backend extends AutoCloseable {
     /** dx = dy * f'(x) written, using x and y = f(x). */
     void activationBackward(Activation act, double alpha, Tensor dx, Tensor dy, Tensor x, Tensor y);
 
+    // ---------------------------------------------------------------- pooling (per channel plane, NCHW)
+
+    /**
+     * Max pooling, as PyTorch's {@code max_pool2d} (padding counts as -inf): y (N,C,P,Q) = the largest x (N,C,H,W) in
+     * each window, P and Q from {@link PoolSpec}. NaN wins as in PyTorch (a NaN in a window makes its output NaN).
+     * Written.
+     */
+    void maxPool2dForward(Tensor y, Tensor x, PoolSpec spec);
+
+    /**
+     * dx (N,C,H,W) written: each dy (N,C,P,Q) is added to the input element its window took as the maximum, found
+     * again from x. Of equal maxima the first in the window, row by row, takes it (PyTorch's CPU rule: a later element
+     * must be strictly greater, or NaN); the gradients of windows that share a maximum add up.
+     */
+    void maxPool2dBackward(Tensor dx, Tensor dy, Tensor x, PoolSpec spec);
+
+    /**
+     * Average pooling, as PyTorch's {@code avg_pool2d}: y (N,C,P,Q) = the sum of x (N,C,H,W) over each window, in float
+     * row by row, divided by the number of elements: with {@code countIncludePad} the window clipped to the padded
+     * input (padding counts as zeros), without it only the elements inside the input. Written.
+     */
+    void avgPool2dForward(Tensor y, Tensor x, PoolSpec spec, boolean countIncludePad);
+
+    /** dx (N,C,H,W) written: each dy (N,C,P,Q), divided as the forward divides, spread over its window's inputs. */
+    void avgPool2dBackward(Tensor dx, Tensor dy, PoolSpec spec, boolean countIncludePad);
+
+    // ---------------------------------------------------------------- channel slices and resizing
+
+    /**
+     * dst[:, dstC0 + c] = src[:, srcC0 + c] for c in [0, count): copies a block of channels between two tensors
+     * (N, C, ...) of the same N and the same size past the channel dimension (a channel concatenation and its split).
+     * Written; dst's other channels are left as they are. dst and src are different tensors.
+     */
+    void copyChannels(Tensor dst, int dstC0, Tensor src, int srcC0, int count);
+
+    /**
+     * Bilinear resizing of x (N,C,H,W) to y (N,C,P,Q), as PyTorch's {@code F.interpolate(mode='bilinear',
+     * align_corners=False)} with a size: output row p reads input row h = max(0, (p + 0.5) H/P - 0.5), split between
+     * floor(h) and the next row (the last row is repeated) with weights 1 - frac(h) and frac(h); the same along W.
+     * Computed in float as PyTorch's CUDA kernel computes it. Written.
+     */
+    void resizeBilinearForward(Tensor y, Tensor x);
+
+    /** dx (N,C,H,W) written: dy (N,C,P,Q) spread back with the forward's weights. */
+    void resizeBilinearBackward(Tensor dx, Tensor dy);
+
     // ---------------------------------------------------------------- linear algebra and elementwise
 
     /** c = alpha op(a) op(b) + beta c, all 2-D; op transposes when asked. */

@@ -6,25 +6,37 @@ import dev.sparring.tensor.Tensor;
 
 import java.util.List;
 
-/** 2-D convolution, as PyTorch's nn.Conv2d: weight (K, C, R, R), optional bias (K). */
+/**
+ * 2-D convolution, as PyTorch's nn.Conv2d: weight (K, C, R, S), optional bias (K). Kernels, strides and padding may
+ * differ between the axes (Inception's 1x7 and 7x1 convolutions with padding (0, 3) and (3, 0)).
+ */
 public final class Conv2d extends Layer {
-    public final int in, out, kernel;
+    public final int in, out, kernelH, kernelW;
     public final ConvSpec spec;
-    public final Parameter weight;   // (K, C, R, R)
+    public final Parameter weight;   // (K, C, R, S)
     public final Parameter bias;     // (K) or null
     private final Tensor[] x = new Tensor[Pass.SLOTS];   // cached input (N, C, H, W) per slot
 
+    /** A square kernel with the same stride and padding on both axes. */
     public Conv2d(Backend be, int in, int out, int kernel, int stride, int pad, boolean bias) {
+        this(be, in, out, kernel, kernel, new ConvSpec(stride, pad), bias);
+    }
+
+    /** A kernel of kernelH x kernelW, as nn.Conv2d(in, out, (kernelH, kernelW), stride=(sH, sW), padding=(pH, pW)). */
+    public Conv2d(Backend be, int in, int out, int kernelH, int kernelW, ConvSpec spec, boolean bias) {
         super(be);
-        this.in = in; this.out = out; this.kernel = kernel;
-        this.spec = new ConvSpec(stride, pad);
-        this.weight = param("weight", out, in, kernel, kernel);
+        if (in < 1 || out < 1 || kernelH < 1 || kernelW < 1) {
+            throw new IllegalArgumentException("Conv2d(" + in + ", " + out + ", (" + kernelH + ", " + kernelW + ")): sizes must be >= 1");
+        }
+        this.in = in; this.out = out; this.kernelH = kernelH; this.kernelW = kernelW;
+        this.spec = spec;
+        this.weight = param("weight", out, in, kernelH, kernelW);
         this.bias = bias ? param("bias", out) : null;
     }
 
     @Override
     public int[] outputShape(int[] s) {
-        return new int[]{s[0], out, spec.outSize(s[2], kernel), spec.outSize(s[3], kernel)};
+        return new int[]{s[0], out, spec.outH(s[2], kernelH), spec.outW(s[3], kernelW)};
     }
 
     @Override

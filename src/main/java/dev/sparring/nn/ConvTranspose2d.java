@@ -28,7 +28,7 @@ public final class ConvTranspose2d extends Layer {
 
     @Override
     public int[] outputShape(int[] s) {
-        return new int[]{s[0], out, spec.transposedOutSize(s[2], kernel), spec.transposedOutSize(s[3], kernel)};
+        return new int[]{s[0], out, spec.transposedOutH(s[2], kernel), spec.transposedOutW(s[3], kernel)};
     }
 
     @Override

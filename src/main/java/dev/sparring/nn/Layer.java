@@ -44,11 +44,18 @@ public abstract class Layer {
         throw new IllegalArgumentException(getClass().getSimpleName() + " has no counter " + name);
     }
 
-    /** Parameters and buffers of this layer and its children with PyTorch-style dotted names. */
+    /**
+     * Parameters and buffers of this layer and its children with PyTorch-style dotted names. A name that is already
+     * taken (two unnamed children with the same state, see {@link Sequential}) is an error, not an overwrite.
+     */
     public void collect(String prefix, Map<String, Parameter> params, Map<String, Tensor> buffers, Map<String, Layer> counterOwners) {
-        for (Parameter p : parameters()) params.put(prefix + p.name(), p);
-        for (var e : buffers().entrySet()) buffers.put(prefix + e.getKey(), e.getValue());
-        for (String c : counters().keySet()) counterOwners.put(prefix + c, this);
+        for (Parameter p : parameters()) unique(params.putIfAbsent(prefix + p.name(), p), prefix + p.name());
+        for (var e : buffers().entrySet()) unique(buffers.putIfAbsent(prefix + e.getKey(), e.getValue()), prefix + e.getKey());
+        for (String c : counters().keySet()) unique(counterOwners.putIfAbsent(prefix + c, this), prefix + c);
+    }
+
+    private static void unique(Object previous, String name) {
+        if (previous != null) throw new IllegalArgumentException("two tensors of a network are named " + name + ": name the layers apart");
     }
 
     public Backend backend() { return be; }

@@ -36,7 +36,7 @@ class TrainBenchTest {
             int[] out = l.outputShape(in);
             if (l instanceof Conv2d c) {
                 // every output element (K, P, Q) sums C R S products
-                macs.add((double) out[1] * out[2] * out[3] * c.in * c.kernel * c.kernel);
+                macs.add((double) out[1] * out[2] * out[3] * c.in * c.kernelH * c.kernelW);
             } else if (l instanceof ConvTranspose2d c) {
                 // every input element (Cin, H, W) scatters into Cout R S outputs
                 macs.add((double) in[1] * in[2] * in[3] * c.out * c.kernel * c.kernel);

@@ -2,6 +2,7 @@ package dev.sparring.nn;
 
 import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
+import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.Mlp;
@@ -13,6 +14,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Finite-difference checks of every layer's backward, and of whole DCGAN and MLP generators and critics. */
@@ -56,6 +60,75 @@ class LayerGradientTest {
     }
 
     @Test
+    void conv2dNonSquare() {
+        checkLayer("Conv2d 1x7 pad (0, 3)", new Conv2d(be, 3, 4, 1, 7, new ConvSpec(1, 1, 0, 3), true), randn(11, 1, 2, 3, 4, 6), true);
+        checkLayer("Conv2d 7x1 pad (3, 0)", new Conv2d(be, 3, 2, 7, 1, new ConvSpec(1, 1, 3, 0), false), randn(12, 1, 2, 3, 5, 4), true);
+        checkLayer("Conv2d 3x1 stride (2, 1)", new Conv2d(be, 2, 3, 3, 1, new ConvSpec(2, 1, 1, 0), true), randn(13, 1, 2, 2, 7, 5), true);
+    }
+
+    @Test
+    void pooling() {
+        checkLayer("MaxPool2d 3 s2", new MaxPool2d(be, 3, 2, 0), randn(14, 1, 2, 3, 7, 8), true);
+        checkLayer("MaxPool2d 3 s1 p1", new MaxPool2d(be, 3, 1, 1), randn(15, 1, 2, 2, 5, 4), true);
+        checkLayer("AvgPool2d 3 s1 p1 exclude pad", new AvgPool2d(be, 3, 1, 1, false), randn(16, 1, 2, 2, 5, 4), true);
+        checkLayer("AvgPool2d 3 s2 p1 include pad", new AvgPool2d(be, 3, 2, 1, true), randn(17, 1, 2, 2, 6, 5), true);
+        checkLayer("GlobalAvgPool2d", new GlobalAvgPool2d(be), randn(18, 1, 3, 4, 3, 5), true);
+    }
+
+    @Test
+    void bilinearResize() {
+        checkLayer("BilinearResize up", new BilinearResize(be, 9, 7), randn(19, 1, 2, 2, 4, 3), true);
+        checkLayer("BilinearResize down", new BilinearResize(be, 3, 4), randn(20, 1, 2, 2, 7, 9), true);
+    }
+
+    /** An Inception-style block: four branches (convolutions, batch norm, ReLU, pooling), concatenated. */
+    private Concat block(int in) {
+        return new Concat(be, List.of(
+                Sequential.builder(be).add("b1", new Conv2d(be, in, 2, 1, 1, 0, true)).build(),
+                Sequential.builder(be).add("b2_1", new Conv2d(be, in, 2, 1, 3, new ConvSpec(1, 1, 0, 1), false))
+                        .add("b2_bn", new BatchNorm2d(be, 2, 1e-3, 0.1)).add(Act.relu(be))
+                        .add("b2_2", new Conv2d(be, 2, 3, 3, 1, new ConvSpec(1, 1, 1, 0), true)).build(),
+                Sequential.builder(be).add(new AvgPool2d(be, 3, 1, 1, false)).add("b3", new Conv2d(be, in, 1, 1, 1, 0, true)).build(),
+                Sequential.builder(be).add(new MaxPool2d(be, 3, 1, 1)).add("b4", new Conv2d(be, in, 2, 1, 1, 0, false)).build()));
+    }
+
+    @Test
+    void concatOfBranches() {
+        checkLayer("Concat", block(3), randn(21, 1, 2, 3, 5, 4), true);
+    }
+
+    @Test
+    void concatNamesBranchStateAsPyTorchModulesDo() {
+        Sequential net = Sequential.builder(be).add("Mixed_5b", block(3)).add(new GlobalAvgPool2d(be)).build();
+        Network n = new Network("inception-like", "", net, 3, 5, 4);
+        assertEquals(List.of("Mixed_5b.b1.weight", "Mixed_5b.b1.bias", "Mixed_5b.b2_1.weight", "Mixed_5b.b2_bn.weight",
+                "Mixed_5b.b2_bn.bias", "Mixed_5b.b2_2.weight", "Mixed_5b.b2_2.bias", "Mixed_5b.b3.weight", "Mixed_5b.b3.bias",
+                "Mixed_5b.b4.weight"), List.copyOf(n.namedParameters().keySet()));
+        assertEquals(List.of("Mixed_5b.b2_bn.running_mean", "Mixed_5b.b2_bn.running_var"), List.copyOf(n.namedBuffers().keySet()));
+        assertEquals(List.of("Mixed_5b.b2_bn.num_batches_tracked"), List.copyOf(n.counters().keySet()));
+        assertArrayEquals(new int[] {2, 8, 1, 1}, n.outputShape(2));
+        // two unnamed branches with the same names are refused, not merged
+        Concat clash = new Concat(be, List.of(Sequential.builder(be).add("c", new Conv2d(be, 3, 1, 1, 1, 0, false)).build(),
+                Sequential.builder(be).add("c", new Conv2d(be, 3, 1, 1, 1, 0, false)).build()));
+        var e = assertThrows(IllegalArgumentException.class, () -> new Network("clash", "", clash, 3, 4, 4));
+        assertTrue(e.getMessage().contains("c.weight"), e.getMessage());
+    }
+
+    @Test
+    void concatInEvalModeUsesRunningStatistics() {
+        Concat b = block(3);
+        Network n = new Network("block", "", b, 3, 5, 4);
+        randomize(List.copyOf(n.namedParameters().values()), 5);
+        Tensor x = randn(22, 1, 2, 3, 5, 4);
+        float[] eval1 = be.download(n.forward(x, Pass.EVAL));
+        n.forward(x, Pass.TRAIN);                                  // moves the running statistics
+        float[] eval2 = be.download(n.forward(x, Pass.EVAL));
+        float[] evalAgain = be.download(n.forward(x, Pass.EVAL));
+        assertArrayEquals(eval2, evalAgain, "an eval pass changes nothing");
+        assertTrue(!java.util.Arrays.equals(eval1, eval2), "eval uses the running statistics that a training pass moved");
+    }
+
+    @Test
     void convTranspose2d() {
         checkLayer("ConvTranspose2d", new ConvTranspose2d(be, 4, 3, 4, 2, 1, true), randn(3, 1, 2, 4, 3, 3), true);
         checkLayer("ConvTranspose2d 1x1->7x7", new ConvTranspose2d(be, 5, 2, 7, 1, 0, false), randn(4, 1, 3, 5, 1, 1), true);
@@ -78,6 +151,16 @@ class LayerGradientTest {
         float[] y = be.download(bn.forward(x, Pass.EVAL));
         assertTrue(Math.abs(y[0] - (2 * (1.5 - 0.5) / Math.sqrt(4 + 1e-5) + 0.1)) < 1e-6, "channel 0: " + y[0]);
         assertTrue(Math.abs(y[1] - (3 * (0 + 1) / Math.sqrt(0.25 + 1e-5) + 0.2)) < 1e-5, "channel 1: " + y[1]);
+    }
+
+    @Test
+    void batchNormEvalWithInceptionEps() {
+        BatchNorm2d bn = new BatchNorm2d(be, 1, 1e-3, 0.1);      // pytorch-fid's BatchNorm2d(eps=0.001)
+        be.copyFromHost(new float[]{0.25f}, bn.runningMean);
+        be.copyFromHost(new float[]{0.01f}, bn.runningVar);
+        Tensor x = be.upload(new float[]{1.25f}, 1, 1, 1, 1);
+        float y = be.download(bn.forward(x, Pass.EVAL))[0];
+        assertEquals(1 / Math.sqrt(0.01 + 1e-3), y, 1e-5, "(x - mean) / sqrt(var + 0.001)");   // eps 1e-5 would give 9.995
     }
 
     @Test

@@ -8,7 +8,8 @@ import java.util.Arrays;
  * straight into the GEMM's B panels, see {@link Sgemm.Panels}).
  *
  * <p>Shapes: x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q). The column matrix of image n, col_n (C*R*S, P*Q), holds at row
- * (c, r, s), column (p, q) the value x[n, c, p*stride - pad + r, q*stride - pad + s] (0 outside the image).
+ * (c, r, s), column (p, q) the value x[n, c, p*strideH - padH + r, q*strideW - padW + s] (0 outside the image). Every
+ * path takes R != S and per-axis strides and padding.
  * <pre>
  *   forward          y_n (K, PQ)     = w (K, CRS) x col_n                   per group of images, parallel over groups
  *   backward data    col_n (CRS, PQ) = w^T x dy_n,  dx_n (+)= col2im(col_n)  per group of images, parallel over groups
@@ -23,11 +24,16 @@ import java.util.Arrays;
 public final class Conv {
     private Conv() { }
 
-    /** Sizes of one convolution; P and Q are derived. */
-    public record Geometry(int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
-        public int p() { return (h + 2 * pad - r) / stride + 1; }
+    /** Sizes of one convolution, stride and padding per axis; P and Q are derived. */
+    public record Geometry(int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW) {
+        /** The same stride and padding on both axes. */
+        public Geometry(int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
+            this(n, c, h, w, k, r, s, stride, stride, pad, pad);
+        }
 
-        public int q() { return (w + 2 * pad - s) / stride + 1; }
+        public int p() { return (h + 2 * padH - r) / strideH + 1; }
+
+        public int q() { return (w + 2 * padW - s) / strideW + 1; }
 
         int crs() { return c * r * s; }
 
@@ -113,21 +119,21 @@ public final class Conv {
     }
 
     /**
-     * col^T over the batch as (N*PQ, CRS): element (p = (n, oh, ow), x = (c, r, s)) = x[n, c, oh*stride - pad + r,
-     * ow*stride - pad + s], the transpose of the per-image col_n. Packed one output row (n, oh) at a time: for each
+     * col^T over the batch as (N*PQ, CRS): element (p = (n, oh, ow), x = (c, r, s)) = x[n, c, oh*strideH - padH + r,
+     * ow*strideW - padW + s], the transpose of the per-image col_n. Packed one output row (n, oh) at a time: for each
      * column the reads walk an input row with the stride.
      */
     record Im2colT(float[] x, Geometry g) implements Sgemm.Panels {
         @Override
         public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
-            int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), st = g.stride(), pad = g.pad();
+            int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), stH = g.strideH(), padH = g.padH(), st = g.strideW(), pad = g.padW();
             Arrays.fill(dst, off, off + kc * width, 0f);                  // padding and out-of-image taps stay 0
             int n = p0 / PQ, oh = p0 % PQ / Q, ow0 = p0 % Q;
             for (int p = 0; p < kc; ) {                                  // p .. p + run: output row (n, oh), from ow0
                 int run = Math.min(Q - ow0, kc - p), xn = n * g.c() * H * W;
                 int c = x0 / (g.r() * g.s()), r = x0 / g.s() % g.r(), s = x0 % g.s();
                 for (int j = 0; j < count; j++) {
-                    int ih = oh * st - pad + r;
+                    int ih = oh * stH - padH + r;
                     if (ih >= 0 && ih < H) {
                         // output columns whose input column ow*st - pad + s lies in [0, W)
                         int owLo = Math.max(ow0, s < pad ? (pad - s + st - 1) / st : 0);
@@ -181,14 +187,14 @@ public final class Conv {
      * row segments each output row reads, 0 outside the image.
      */
     static void im2col(float[] x, int n, Geometry g, int crs0, int crs1, float[] col, int off, int ld) {
-        int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), st = g.stride(), pad = g.pad();
+        int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), stH = g.strideH(), padH = g.padH(), st = g.strideW(), pad = g.padW();
         for (int crs = crs0; crs < crs1; crs++) {
             int c = crs / (g.r() * g.s()), r = crs / g.s() % g.r(), s = crs % g.s();
             int xc = (n * g.c() + c) * H * W, row = off + (crs - crs0) * ld;
             // output columns whose input column ow*st - pad + s lies in [0, W)
             int owLo = Math.min(Q, Math.max(0, ceilDiv(pad - s, st))), owHi = Math.max(owLo, Math.min(Q, ceilDiv(W + pad - s, st)));
             for (int oh = 0; oh < P; oh++) {
-                int ih = oh * st - pad + r, d = row + oh * Q;
+                int ih = oh * stH - padH + r, d = row + oh * Q;
                 if (ih < 0 || ih >= H) {
                     Arrays.fill(col, d, d + Q, 0f);
                     continue;
@@ -210,7 +216,7 @@ public final class Conv {
      * gathered from, rows in order.
      */
     static void col2im(float[] col, int off, int ld, float[] dx, int n, Geometry g, boolean accumulate) {
-        int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), st = g.stride(), pad = g.pad();
+        int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), stH = g.strideH(), padH = g.padH(), st = g.strideW(), pad = g.padW();
         int xo = n * g.c() * H * W;
         if (!accumulate) Arrays.fill(dx, xo, xo + g.c() * H * W, 0f);
         for (int c = 0; c < g.c(); c++) {
@@ -220,7 +226,7 @@ public final class Conv {
                     // output columns whose input column iw = ow*st - pad + s lies in [0, W)
                     int owLo = Math.max(0, ceilDiv(pad - s, st)), owHi = Math.min(Q, ceilDiv(W + pad - s, st));
                     for (int oh = 0; oh < P; oh++) {
-                        int ih = oh * st - pad + r;
+                        int ih = oh * stH - padH + r;
                         if (ih < 0 || ih >= H) continue;
                         int dst = xo + (c * H + ih) * W - pad + s, src = row + oh * Q;
                         if (st == 2) {                                    // the DCGAN case, a constant stride

@@ -5,6 +5,7 @@ import dev.sparring.backend.Backend;
 import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
+import dev.sparring.backend.PoolSpec;
 import dev.sparring.random.Philox;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Shapes;
@@ -125,7 +126,7 @@ public final class CpuBackend implements Backend {
     private static Conv.Geometry geometry(Tensor x, Tensor w, Tensor y, ConvSpec spec, String op) {
         if (x.rank() != 4 || w.rank() != 4 || y.rank() != 4) throw new IllegalArgumentException(op + ": tensors must be 4-D");
         Conv.Geometry g = new Conv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
-                spec.stride(), spec.pad());
+                spec.strideH(), spec.strideW(), spec.padH(), spec.padW());
         if (w.dim(1) != g.c()) throw new IllegalArgumentException(op + ": weight " + w + " does not match input " + x);
         Shapes.require(y, op + " output", g.n(), g.k(), g.p(), g.q());
         return g;
@@ -281,6 +282,203 @@ public final class CpuBackend implements Backend {
                 case LEAKY_RELU -> { for (int i = i0; i < i1; i++) dxv[i] = xv[i] > 0 ? dyv[i] : a * dyv[i]; }
                 case TANH -> { for (int i = i0; i < i1; i++) dxv[i] = dyv[i] * (1f - yv[i] * yv[i]); }
                 case SIGMOID -> { for (int i = i0; i < i1; i++) dxv[i] = dyv[i] * yv[i] * (1f - yv[i]); }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- pooling
+
+    /** Sizes of one pooling: x (N,C,H,W), y (N,C,P,Q), checked against each other; planes = N*C. */
+    private record Pool(int planes, int h, int w, int p, int q, PoolSpec spec) {
+        /** First row of window (p, ·) inside the input, one past its last, and the same for columns. */
+        int h0(int p) { return Math.max(p * spec.strideH() - spec.padH(), 0); }
+
+        int h1(int p) { return Math.min(p * spec.strideH() - spec.padH() + spec.kernelH(), h); }
+
+        int w0(int q) { return Math.max(q * spec.strideW() - spec.padW(), 0); }
+
+        int w1(int q) { return Math.min(q * spec.strideW() - spec.padW() + spec.kernelW(), w); }
+
+        /** What avg pooling divides window (p, q) by: its elements inside the input, or inside the padded input. */
+        int count(int p, int q, boolean countIncludePad) {
+            if (!countIncludePad) return (h1(p) - h0(p)) * (w1(q) - w0(q));
+            int hs = p * spec.strideH() - spec.padH(), ws = q * spec.strideW() - spec.padW();
+            return (Math.min(hs + spec.kernelH(), h + spec.padH()) - hs) * (Math.min(ws + spec.kernelW(), w + spec.padW()) - ws);
+        }
+    }
+
+    private static Pool pool(Tensor x, Tensor y, PoolSpec spec, String op) {
+        if (x.rank() != 4 || y.rank() != 4) throw new IllegalArgumentException(op + ": tensors must be 4-D, got " + x + " and " + y);
+        Pool g = new Pool(x.dim(0) * x.dim(1), x.dim(2), x.dim(3), spec.outH(x.dim(2)), spec.outW(x.dim(3)), spec);
+        Shapes.require(y, op + " output", x.dim(0), x.dim(1), g.p(), g.q());
+        return g;
+    }
+
+    /** Index in x of window (p, q)'s maximum in plane nc: the first of equal ones, row by row; a NaN wins (PyTorch's rule). */
+    private static int windowMax(float[] x, int nc, Pool g, int p, int q) {
+        int plane = nc * g.h() * g.w(), best = plane + g.h0(p) * g.w() + g.w0(q);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int h = g.h0(p); h < g.h1(p); h++) {
+            for (int w = g.w0(q); w < g.w1(q); w++) {
+                float v = x[plane + h * g.w() + w];
+                if (v > max || Float.isNaN(v)) {
+                    max = v;
+                    best = plane + h * g.w() + w;
+                }
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void maxPool2dForward(Tensor y, Tensor x, PoolSpec spec) {
+        Pool g = pool(x, y, spec, "maxPool2dForward");
+        float[] xv = f(x), yv = f(y);
+        Parallel.range(g.planes(), 1, (i0, i1) -> {
+            for (int nc = i0; nc < i1; nc++) {
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) yv[(nc * g.p() + p) * g.q() + q] = xv[windowMax(xv, nc, g, p, q)];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor x, PoolSpec spec) {
+        Pool g = pool(x, dy, spec, "maxPool2dBackward");
+        Shapes.require(dx, "maxPool2dBackward dx", x.shape());
+        float[] xv = f(x), dxv = f(dx), dyv = f(dy);
+        Parallel.range(g.planes(), 1, (i0, i1) -> {
+            for (int nc = i0; nc < i1; nc++) {
+                Arrays.fill(dxv, nc * g.h() * g.w(), (nc + 1) * g.h() * g.w(), 0f);
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) dxv[windowMax(xv, nc, g, p, q)] += dyv[(nc * g.p() + p) * g.q() + q];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void avgPool2dForward(Tensor y, Tensor x, PoolSpec spec, boolean countIncludePad) {
+        Pool g = pool(x, y, spec, "avgPool2dForward");
+        float[] xv = f(x), yv = f(y);
+        Parallel.range(g.planes(), 1, (i0, i1) -> {
+            for (int nc = i0; nc < i1; nc++) {
+                int plane = nc * g.h() * g.w();
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        float sum = 0f;
+                        for (int h = g.h0(p); h < g.h1(p); h++) {
+                            for (int w = g.w0(q); w < g.w1(q); w++) sum += xv[plane + h * g.w() + w];
+                        }
+                        yv[(nc * g.p() + p) * g.q() + q] = sum / g.count(p, q, countIncludePad);
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dx, Tensor dy, PoolSpec spec, boolean countIncludePad) {
+        Pool g = pool(dx, dy, spec, "avgPool2dBackward");
+        float[] dxv = f(dx), dyv = f(dy);
+        Parallel.range(g.planes(), 1, (i0, i1) -> {
+            for (int nc = i0; nc < i1; nc++) {
+                int plane = nc * g.h() * g.w();
+                Arrays.fill(dxv, plane, plane + g.h() * g.w(), 0f);
+                for (int p = 0; p < g.p(); p++) {
+                    for (int q = 0; q < g.q(); q++) {
+                        float share = dyv[(nc * g.p() + p) * g.q() + q] / g.count(p, q, countIncludePad);
+                        for (int h = g.h0(p); h < g.h1(p); h++) {
+                            for (int w = g.w0(q); w < g.w1(q); w++) dxv[plane + h * g.w() + w] += share;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    // ---------------------------------------------------------------- channel slices and resizing
+
+    @Override
+    public void copyChannels(Tensor dst, int dstC0, Tensor src, int srcC0, int count) {
+        float[] d = f(dst), s = f(src);
+        checkChannels(dst, dstC0, src, srcC0, count);
+        int N = src.dim(0), inner = inner(src), Cd = dst.dim(1), Cs = src.dim(1);
+        for (int n = 0; n < N; n++) System.arraycopy(s, (n * Cs + srcC0) * inner, d, (n * Cd + dstC0) * inner, count * inner);
+    }
+
+    /** Same N and size past the channels, both channel ranges inside their tensors (CudaBackend checks the same). */
+    private static void checkChannels(Tensor dst, int dstC0, Tensor src, int srcC0, int count) {
+        if (dst.rank() < 2 || dst.rank() != src.rank() || dst.dim(0) != src.dim(0) || dst.sizeFrom(2) != src.sizeFrom(2)) {
+            throw new IllegalArgumentException("copyChannels: " + src + " and " + dst + " differ past the channel dimension");
+        }
+        if (count < 0 || srcC0 < 0 || dstC0 < 0 || srcC0 + count > src.dim(1) || dstC0 + count > dst.dim(1)) {
+            throw new IllegalArgumentException("copyChannels: channels [" + srcC0 + ", " + (srcC0 + count) + ") of " + src
+                    + " into [" + dstC0 + ", " + (dstC0 + count) + ") of " + dst);
+        }
+    }
+
+    /** Source row (or column) of output index {@code i} for bilinear resizing of {@code in} to {@code out}, as PyTorch. */
+    private static float sourceIndex(int i, int in, int out) {
+        float scale = (float) in / out;
+        float src = scale * (i + 0.5f) - 0.5f;
+        return src < 0f ? 0f : src;
+    }
+
+    @Override
+    public void resizeBilinearForward(Tensor y, Tensor x) {
+        if (x.rank() != 4 || y.rank() != 4 || x.dim(0) != y.dim(0) || x.dim(1) != y.dim(1)) {
+            throw new IllegalArgumentException("resizeBilinearForward: " + x + " -> " + y);
+        }
+        float[] xv = f(x), yv = f(y);
+        int H = x.dim(2), W = x.dim(3), P = y.dim(2), Q = y.dim(3);
+        Parallel.range(x.dim(0) * x.dim(1), 1, (i0, i1) -> {
+            for (int nc = i0; nc < i1; nc++) {
+                int plane = nc * H * W;
+                for (int p = 0; p < P; p++) {
+                    float hr = sourceIndex(p, H, P);
+                    int h1 = (int) hr, h1p = h1 < H - 1 ? 1 : 0;
+                    float h1l = hr - h1, h0l = 1f - h1l;
+                    for (int q = 0; q < Q; q++) {
+                        float wr = sourceIndex(q, W, Q);
+                        int w1 = (int) wr, w1p = w1 < W - 1 ? 1 : 0;
+                        float w1l = wr - w1, w0l = 1f - w1l;
+                        int a = plane + h1 * W + w1, b = a + h1p * W;
+                        yv[(nc * P + p) * Q + q] = h0l * (w0l * xv[a] + w1l * xv[a + w1p]) + h1l * (w0l * xv[b] + w1l * xv[b + w1p]);
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void resizeBilinearBackward(Tensor dx, Tensor dy) {
+        if (dx.rank() != 4 || dy.rank() != 4 || dx.dim(0) != dy.dim(0) || dx.dim(1) != dy.dim(1)) {
+            throw new IllegalArgumentException("resizeBilinearBackward: " + dy + " -> " + dx);
+        }
+        float[] dxv = f(dx), dyv = f(dy);
+        int H = dx.dim(2), W = dx.dim(3), P = dy.dim(2), Q = dy.dim(3);
+        Parallel.range(dx.dim(0) * dx.dim(1), 1, (i0, i1) -> {
+            for (int nc = i0; nc < i1; nc++) {
+                int plane = nc * H * W;
+                Arrays.fill(dxv, plane, plane + H * W, 0f);
+                for (int p = 0; p < P; p++) {
+                    float hr = sourceIndex(p, H, P);
+                    int h1 = (int) hr, h1p = h1 < H - 1 ? 1 : 0;
+                    float h1l = hr - h1, h0l = 1f - h1l;
+                    for (int q = 0; q < Q; q++) {
+                        float wr = sourceIndex(q, W, Q);
+                        int w1 = (int) wr, w1p = w1 < W - 1 ? 1 : 0;
+                        float w1l = wr - w1, w0l = 1f - w1l;
+                        int a = plane + h1 * W + w1, b = a + h1p * W;
+                        float g = dyv[(nc * P + p) * Q + q];
+                        dxv[a] += h0l * w0l * g;
+                        dxv[a + w1p] += h0l * w1l * g;
+                        dxv[b] += h1l * w0l * g;
+                        dxv[b + w1p] += h1l * w1l * g;
+                    }
+                }
             }
         });
     }

@@ -6,6 +6,7 @@ import dev.sparring.backend.BackendException;
 import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
+import dev.sparring.backend.PoolSpec;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Shapes;
@@ -25,7 +26,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * queued on one CUDA stream. Convolutions are cuDNN's ({@link CudnnConv}: descriptors and algorithm search once per
  * shape, one workspace that only grows), batch norm is cuDNN's or our kernels' ({@link BatchNormOps}, chosen by
  * {@link Options#batchNorm()}), GEMM is cuBLAS SGEMM, and everything else is our kernels ({@code kernels/*.cu}:
- * activations and bias, the fused GAN loss, softmax cross-entropy, multi-tensor optimizers, Philox noise, dataset gathering, reductions).
+ * activations and bias, the fused GAN loss, softmax cross-entropy, multi-tensor optimizers, Philox noise, dataset gathering,
+ * reductions, pooling, channel slices, bilinear resizing).
  *
  * <p>This class checks each op's tensors as the CPU twin does and hands the work to the pieces of the package (see
  * its documentation): every launch and library call goes through one {@link Launcher}, which alone knows step graphs.
@@ -444,6 +446,105 @@ public final class CudaBackend implements Backend {
             case TANH -> launcher.kernel(kernels.tanhBackward, grid).ptr(dxp).ptr(dyp).ptr(yp).i64(n).launch();
             case SIGMOID -> launcher.kernel(kernels.sigmoidBackward, grid).ptr(dxp).ptr(dyp).ptr(yp).i64(n).launch();
         }
+    }
+
+    // ---------------------------------------------------------------- pooling (kernels/pool.cu)
+
+    /** x (N,C,H,W) and y (N,C,P,Q) checked against each other, as CpuBackend does. */
+    private static void poolShapes(Tensor x, Tensor y, PoolSpec spec, String op) {
+        if (x.rank() != 4 || y.rank() != 4) throw new IllegalArgumentException(op + ": tensors must be 4-D, got " + x + " and " + y);
+        Shapes.require(y, op + " output", x.dim(0), x.dim(1), spec.outH(x.dim(2)), spec.outW(x.dim(3)));
+    }
+
+    /** Starts a pooling launch with grid for {@code n} threads: the sizes that follow the tensors in every pool.cu kernel. */
+    private KernelArgs poolArgs(Kernels.Kernel k, long n, Tensor x, Tensor y, PoolSpec spec, long... ptrs) {
+        KernelArgs a = launcher.kernel(k, launcher.blocksFor(n));
+        for (long p : ptrs) a.ptr(p);
+        return a.i64((long) x.dim(0) * x.dim(1)).i32(x.dim(2)).i32(x.dim(3)).i32(y.dim(2)).i32(y.dim(3))
+                .i32(spec.kernelH()).i32(spec.kernelW()).i32(spec.strideH()).i32(spec.strideW()).i32(spec.padH()).i32(spec.padW());
+    }
+
+    @Override
+    public void maxPool2dForward(Tensor y, Tensor x, PoolSpec spec) {
+        poolShapes(x, y, spec, "maxPool2dForward");
+        long yp = f32(y), xp = f32(x);
+        bind();
+        if (y.size() == 0) return;
+        poolArgs(kernels.maxPool2dForward, y.size(), x, y, spec, yp, xp).launch();
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor dx, Tensor dy, Tensor x, PoolSpec spec) {
+        poolShapes(x, dy, spec, "maxPool2dBackward");
+        Shapes.require(dx, "maxPool2dBackward dx", x.shape());
+        long dxp = f32(dx), dyp = f32(dy), xp = f32(x);
+        bind();
+        if (dx.size() == 0) return;
+        poolArgs(kernels.maxPool2dBackward, dx.size(), x, dy, spec, dxp, dyp, xp).launch();
+    }
+
+    @Override
+    public void avgPool2dForward(Tensor y, Tensor x, PoolSpec spec, boolean countIncludePad) {
+        poolShapes(x, y, spec, "avgPool2dForward");
+        long yp = f32(y), xp = f32(x);
+        bind();
+        if (y.size() == 0) return;
+        poolArgs(kernels.avgPool2dForward, y.size(), x, y, spec, yp, xp).i32(countIncludePad ? 1 : 0).launch();
+    }
+
+    @Override
+    public void avgPool2dBackward(Tensor dx, Tensor dy, PoolSpec spec, boolean countIncludePad) {
+        poolShapes(dx, dy, spec, "avgPool2dBackward");
+        long dxp = f32(dx), dyp = f32(dy);
+        bind();
+        if (dx.size() == 0) return;
+        poolArgs(kernels.avgPool2dBackward, dx.size(), dx, dy, spec, dxp, dyp).i32(countIncludePad ? 1 : 0).launch();
+    }
+
+    // ---------------------------------------------------------------- channel slices (kernels/concat.cu), resizing (kernels/resize.cu)
+
+    @Override
+    public void copyChannels(Tensor dst, int dstC0, Tensor src, int srcC0, int count) {
+        long dp = f32(dst), sp = f32(src);
+        if (dst.rank() < 2 || dst.rank() != src.rank() || dst.dim(0) != src.dim(0) || dst.sizeFrom(2) != src.sizeFrom(2)) {
+            throw new IllegalArgumentException("copyChannels: " + src + " and " + dst + " differ past the channel dimension");
+        }
+        if (count < 0 || srcC0 < 0 || dstC0 < 0 || srcC0 + count > src.dim(1) || dstC0 + count > dst.dim(1)) {
+            throw new IllegalArgumentException("copyChannels: channels [" + srcC0 + ", " + (srcC0 + count) + ") of " + src
+                    + " into [" + dstC0 + ", " + (dstC0 + count) + ") of " + dst);
+        }
+        bind();
+        long n = (long) src.dim(0) * count * src.sizeFrom(2);
+        if (n == 0) return;
+        launcher.kernel(kernels.copyChannels, launcher.blocksFor(n)).ptr(dp).i32(dst.dim(1)).i32(dstC0).ptr(sp).i32(src.dim(1)).i32(srcC0)
+                .i32(count).i32(src.dim(0)).i64(src.sizeFrom(2)).launch();
+    }
+
+    private static void resizeShapes(Tensor big, Tensor small, String op) {
+        if (big.rank() != 4 || small.rank() != 4 || big.dim(0) != small.dim(0) || big.dim(1) != small.dim(1)) {
+            throw new IllegalArgumentException(op + ": " + small + " and " + big + " must be (N, C, ., .) of the same N and C");
+        }
+    }
+
+    @Override
+    public void resizeBilinearForward(Tensor y, Tensor x) {
+        resizeShapes(y, x, "resizeBilinearForward");
+        long yp = f32(y), xp = f32(x);
+        bind();
+        if (y.size() == 0) return;
+        launcher.kernel(kernels.resizeBilinearForward, launcher.blocksFor(y.size())).ptr(yp).ptr(xp).i64((long) x.dim(0) * x.dim(1))
+                .i32(x.dim(2)).i32(x.dim(3)).i32(y.dim(2)).i32(y.dim(3)).launch();
+    }
+
+    @Override
+    public void resizeBilinearBackward(Tensor dx, Tensor dy) {
+        resizeShapes(dx, dy, "resizeBilinearBackward");
+        long dxp = f32(dx), dyp = f32(dy);
+        bind();
+        long planes = (long) dx.dim(0) * dx.dim(1);
+        if (dx.size() == 0) return;
+        launcher.kernel(kernels.resizeBilinearBackward, launcher.blocksFor(planes)).ptr(dxp).ptr(dyp).i64(planes)
+                .i32(dx.dim(2)).i32(dx.dim(3)).i32(dy.dim(2)).i32(dy.dim(3)).launch();
     }
 
     // ---------------------------------------------------------------- linear algebra and elementwise

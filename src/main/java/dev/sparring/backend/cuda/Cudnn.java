@@ -281,10 +281,10 @@ public final class Cudnn {
     public static void destroyFilter(MemorySegment d) { destroy(cudnnDestroyFilterDescriptor, d, "cudnnDestroyFilterDescriptor"); }
 
     /** A 2-D cross-correlation (no kernel flip, as our CPU twin) with float accumulation and the given math type. */
-    public static MemorySegment convolution2d(int pad, int stride, int mathType) {
+    public static MemorySegment convolution2d(int padH, int padW, int strideH, int strideW, int mathType) {
         MemorySegment d = create(cudnnCreateConvolutionDescriptor, "cudnnCreateConvolutionDescriptor");
         try {
-            check((int) cudnnSetConvolution2dDescriptor.invokeExact(d, pad, pad, stride, stride, 1, 1, CUDNN_CROSS_CORRELATION,
+            check((int) cudnnSetConvolution2dDescriptor.invokeExact(d, padH, padW, strideH, strideW, 1, 1, CUDNN_CROSS_CORRELATION,
                     CUDNN_DATA_FLOAT), "cudnnSetConvolution2dDescriptor");
             setConvolutionMathType(d, mathType);
         } catch (Throwable t) {

@@ -21,19 +21,20 @@ final class CudnnConv implements AutoCloseable {
     private static final long SEARCH_WORKSPACE_CAP = 1L << 30;
 
     /** The sizes that determine a convolution's descriptors and algorithms: x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q). */
-    record Shape(int n, int c, int h, int w, int k, int r, int s, int stride, int pad) {
-        int p() { return (h + 2 * pad - r) / stride + 1; }
+    record Shape(int n, int c, int h, int w, int k, int r, int s, int strideH, int strideW, int padH, int padW) {
+        int p() { return (h + 2 * padH - r) / strideH + 1; }
 
-        int q() { return (w + 2 * pad - s) / stride + 1; }
+        int q() { return (w + 2 * padW - s) / strideW + 1; }
     }
 
     /** Checks x (N,C,H,W), w (K,C,R,S), y (N,K,P,Q) against each other, as CpuBackend does. */
     static Shape shape(Tensor x, Tensor w, Tensor y, ConvSpec spec, String op) {
         if (x.rank() != 4 || w.rank() != 4 || y.rank() != 4) throw new IllegalArgumentException(op + ": tensors must be 4-D");
         if (w.dim(1) != x.dim(1)) throw new IllegalArgumentException(op + ": weight " + w + " does not match input " + x);
-        Shape s = new Shape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3), spec.stride(), spec.pad());
-        spec.outSize(s.h(), s.r());
-        spec.outSize(s.w(), s.s());
+        Shape s = new Shape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
+                spec.strideH(), spec.strideW(), spec.padH(), spec.padW());
+        spec.outH(s.h(), s.r());
+        spec.outW(s.w(), s.s());
         Shapes.require(y, op + " output", s.n(), s.k(), s.p(), s.q());
         return s;
     }
@@ -55,7 +56,7 @@ final class CudnnConv implements AutoCloseable {
             x = Cudnn.tensor4d(s.n(), s.c(), s.h(), s.w());
             w = Cudnn.filter4d(s.k(), s.c(), s.r(), s.s());
             y = Cudnn.tensor4d(s.n(), s.k(), s.p(), s.q());
-            for (int i = 0; i < 3; i++) dirs[i] = new Direction(Cudnn.convolution2d(s.pad(), s.stride(), mathType));
+            for (int i = 0; i < 3; i++) dirs[i] = new Direction(Cudnn.convolution2d(s.padH(), s.padW(), s.strideH(), s.strideW(), mathType));
         }
 
         void destroy() {

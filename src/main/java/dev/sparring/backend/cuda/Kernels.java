@@ -29,6 +29,12 @@ final class Kernels implements AutoCloseable {
     final Kernel gatherImages;
     // batchnorm.cu
     final Kernel bnForwardTrain, bnForwardEval, bnBackward;
+    // pool.cu
+    final Kernel maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward;
+    // concat.cu
+    final Kernel copyChannels;
+    // resize.cu
+    final Kernel resizeBilinearForward, resizeBilinearBackward;
 
     private final Releases modules = new Releases();
     private final String image;     // what the activations module was loaded from, for the backend's description
@@ -70,6 +76,15 @@ final class Kernels implements AutoCloseable {
             bnForwardTrain = fn(bn, "bn_forward_train");
             bnForwardEval = fn(bn, "bn_forward_eval");
             bnBackward = fn(bn, "bn_backward");
+            CudaModules.Loaded pool = load(build, "pool", major, minor);
+            maxPool2dForward = fn(pool, "max_pool2d_forward");
+            maxPool2dBackward = fn(pool, "max_pool2d_backward");
+            avgPool2dForward = fn(pool, "avg_pool2d_forward");
+            avgPool2dBackward = fn(pool, "avg_pool2d_backward");
+            copyChannels = fn(load(build, "concat", major, minor), "copy_channels");
+            CudaModules.Loaded resize = load(build, "resize", major, minor);
+            resizeBilinearForward = fn(resize, "resize_bilinear_forward");
+            resizeBilinearBackward = fn(resize, "resize_bilinear_backward");
         } catch (RuntimeException | Error failure) {
             modules.releaseAll(failure);
             throw failure;

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 class ConvTest {
 
-    /** (N, C, H, W, K, R, S, stride, pad): strides 1-3, pads 0-2, non-square images and kernels, C = 1, odd K. */
+    /** (N, C, H, W, K, R, S, stride, pad) or per axis: strides 1-3, pads 0-3, non-square images and kernels, C = 1, odd K. */
     static final Conv.Geometry[] GEOMETRIES = {
             new Conv.Geometry(2, 1, 28, 28, 8, 4, 4, 2, 1),      // DCGAN D conv1 / G last convT, small batch
             new Conv.Geometry(3, 8, 14, 14, 16, 4, 4, 2, 1),     // DCGAN D conv2 shape
@@ -22,6 +22,10 @@ class ConvTest {
             new Conv.Geometry(2, 2, 1, 3, 3, 5, 5, 1, 2),        // kernel wider than the padded image: some taps never valid
             new Conv.Geometry(3, 3, 54, 54, 7, 4, 4, 2, 1),      // filter gradient by ConvDot, PQ = 729 not a multiple of 8
             new Conv.Geometry(2, 1, 20, 20, 9, 2, 2, 2, 0),      // C*R*S = 4: ConvDot splits the filters across tasks too
+            new Conv.Geometry(2, 6, 9, 8, 5, 1, 7, 1, 1, 0, 3),  // Inception's 1x7, padding (0, 3): ConvDot filter gradient
+            new Conv.Geometry(2, 12, 8, 9, 6, 7, 1, 1, 1, 3, 0), // and 7x1, padding (3, 0): C*R*S = 84, the GEMM path
+            new Conv.Geometry(2, 5, 11, 12, 4, 3, 1, 2, 1, 1, 0), // 3x1, stride (2, 1), padding (1, 0)
+            new Conv.Geometry(3, 4, 9, 13, 3, 2, 3, 1, 3, 0, 2), // stride (1, 3), padding (0, 2): the W stride's general path
     };
 
     static float[] random(SplittableRandom rnd, int n) {
@@ -41,7 +45,7 @@ class ConvTest {
                         for (int c = 0; c < g.c(); c++)
                             for (int r = 0; r < g.r(); r++)
                                 for (int s = 0; s < g.s(); s++) {
-                                    int ih = p * g.stride() - g.pad() + r, iw = q * g.stride() - g.pad() + s;
+                                    int ih = p * g.strideH() - g.padH() + r, iw = q * g.strideW() - g.padW() + s;
                                     if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) t.at(n, k, c, p, q, r, s, ih, iw);
                                 }
     }

@@ -4,6 +4,7 @@ import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ConvSpec;
+import dev.sparring.backend.PoolSpec;
 import dev.sparring.backend.ScalarProgram;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.random.Philox;
@@ -154,38 +155,95 @@ class CudaParityTest {
         }));
 
         // ------------------------------------------------------------ convolution
-        int[][] geoms = {   // N, C, H, W, K, R(=S), stride, pad
-                {2, 3, 8, 8, 4, 3, 1, 1},
-                {2, 8, 16, 16, 16, 4, 2, 1},     // DCGAN down-sampling (and, read backwards, up-sampling)
-                {2, 16, 4, 4, 8, 4, 1, 0},       // 4x4 -> 1x1, the critic's last layer
-                {3, 5, 7, 7, 6, 1, 1, 0}};
+        int[][] geoms = {   // N, C, H, W, K, R, S, strideH, strideW, padH, padW
+                {2, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1},
+                {2, 8, 16, 16, 16, 4, 4, 2, 2, 1, 1},     // DCGAN down-sampling (and, read backwards, up-sampling)
+                {2, 16, 4, 4, 8, 4, 4, 1, 1, 0, 0},       // 4x4 -> 1x1, the critic's last layer
+                {3, 5, 7, 7, 6, 1, 1, 1, 1, 0, 0},
+                {2, 4, 6, 7, 3, 1, 7, 1, 1, 0, 3},        // Inception's 1x7, padding (0, 3)
+                {2, 4, 7, 6, 3, 7, 1, 1, 1, 3, 0},        // and 7x1, padding (3, 0)
+                {2, 3, 9, 8, 4, 3, 1, 2, 1, 1, 0}};       // 3x1, per-axis stride (2, 1) and padding (1, 0)
         for (int[] g : geoms) {
-            int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], R = g[5];
-            ConvSpec spec = new ConvSpec(g[6], g[7]);
-            int P = spec.outSize(H, R), Q = spec.outSize(W, R);
-            String shape = "x(" + N + "," + C + "," + H + "," + W + ") w(" + K + "," + C + "," + R + "," + R + ") s" + g[6] + " p" + g[7];
+            int N = g[0], C = g[1], H = g[2], W = g[3], K = g[4], R = g[5], S = g[6];
+            ConvSpec spec = new ConvSpec(g[7], g[8], g[9], g[10]);
+            int P = spec.outH(H, R), Q = spec.outW(W, S);
+            String shape = "x(" + N + "," + C + "," + H + "," + W + ") w(" + K + "," + C + "," + R + "," + S + ") " + spec;
             cases.add(new Case("conv2dForward " + shape, (b, o) -> {
-                Tensor x = randn(b, 10, N, C, H, W), w = randn(b, 11, K, C, R, R), y = b.zeros(N, K, P, Q);
+                Tensor x = randn(b, 10, N, C, H, W), w = randn(b, 11, K, C, R, S), y = b.zeros(N, K, P, Q);
                 b.conv2dForward(y, x, w, spec);
-                o.put("y", b.download(y), dot(C * R * R));
+                o.put("y", b.download(y), dot(C * R * S));
             }));
             cases.add(new Case("conv2dBackwardData " + shape, (b, o) -> {
-                Tensor dy = randn(b, 12, N, K, P, Q), w = randn(b, 11, K, C, R, R);
+                Tensor dy = randn(b, 12, N, K, P, Q), w = randn(b, 11, K, C, R, S);
                 Tensor dx = b.zeros(N, C, H, W);
                 b.conv2dBackwardData(dx, dy, w, spec, false);
-                o.put("dx written", b.download(dx), dot(K * R * R));
+                o.put("dx written", b.download(dx), dot(K * R * S));
                 Tensor acc = randn(b, 13, N, C, H, W);
                 b.conv2dBackwardData(acc, dy, w, spec, true);
-                o.put("dx accumulated", b.download(acc), dot(K * R * R));
+                o.put("dx accumulated", b.download(acc), dot(K * R * S));
             }));
             cases.add(new Case("conv2dBackwardFilter " + shape, (b, o) -> {
                 Tensor x = randn(b, 10, N, C, H, W), dy = randn(b, 12, N, K, P, Q);
-                Tensor dw = b.zeros(K, C, R, R);
+                Tensor dw = b.zeros(K, C, R, S);
                 b.conv2dBackwardFilter(dw, x, dy, spec, false);
                 o.put("dw written", b.download(dw), dot(N * P * Q));
-                Tensor acc = randn(b, 14, K, C, R, R);
+                Tensor acc = randn(b, 14, K, C, R, S);
                 b.conv2dBackwardFilter(acc, x, dy, spec, true);
                 o.put("dw accumulated", b.download(acc), dot(N * P * Q));
+            }));
+        }
+
+        // ------------------------------------------------------------ pooling, channel slices, resizing (Inception-v3)
+        // Both sides do the same float operations in the same order (kernels/pool.cu, resize.cu gather or scatter in
+        // the CPU twin's order), so the results are expected to be the same bits: SAME_OPS, EXACT for copies.
+        record PoolCase(int n, int c, int h, int w, PoolSpec spec, boolean ties) { }
+        List<PoolCase> pools = List.of(
+                new PoolCase(2, 3, 7, 8, new PoolSpec(3, 2, 0), false),            // the stem, Mixed_6a, Mixed_7a
+                new PoolCase(2, 2, 5, 6, new PoolSpec(3, 1, 1), true),             // FIDInceptionE_2, and equal maxima
+                new PoolCase(1, 2, 6, 5, new PoolSpec(3, 2, 2, 1, 1, 1), false),   // 3x2, stride (2, 1), pad 1 of kernel 2
+                new PoolCase(2, 3, 4, 5, new PoolSpec(4, 5, 1, 1, 0, 0), false));  // the whole plane: global average
+        for (PoolCase pc : pools) {
+            PoolSpec spec = pc.spec();
+            int P = spec.outH(pc.h()), Q = spec.outW(pc.w());
+            String shape = "x(" + pc.n() + "," + pc.c() + "," + pc.h() + "," + pc.w() + ") " + spec + (pc.ties() ? ", ties" : "");
+            cases.add(new Case("maxPool2d " + shape, (b, o) -> {
+                float[] xv = randn(30, pc.n() * pc.c() * pc.h() * pc.w(), 0, 1.5);
+                if (pc.ties()) for (int i = 0; i < xv.length; i++) xv[i] = Math.round(xv[i]);
+                Tensor x = b.upload(xv, pc.n(), pc.c(), pc.h(), pc.w()), y = b.zeros(pc.n(), pc.c(), P, Q);
+                b.maxPool2dForward(y, x, spec);
+                o.put("y", b.download(y), EXACT);
+                Tensor dy = randn(b, 31, pc.n(), pc.c(), P, Q), dx = b.upload(randn(32, xv.length, 0, 1), x.shape());
+                b.maxPool2dBackward(dx, dy, x, spec);
+                o.put("dx", b.download(dx), SAME_OPS);
+            }));
+            for (boolean include : new boolean[] {false, true}) {
+                cases.add(new Case("avgPool2d " + shape + (include ? ", count_include_pad" : ""), (b, o) -> {
+                    Tensor x = randn(b, 33, pc.n(), pc.c(), pc.h(), pc.w()), y = b.zeros(pc.n(), pc.c(), P, Q);
+                    b.avgPool2dForward(y, x, spec, include);
+                    o.put("y", b.download(y), SAME_OPS);
+                    Tensor dy = randn(b, 34, pc.n(), pc.c(), P, Q), dx = randn(b, 35, pc.n(), pc.c(), pc.h(), pc.w());
+                    b.avgPool2dBackward(dx, dy, spec, include);
+                    o.put("dx", b.download(dx), SAME_OPS);
+                }));
+            }
+        }
+        cases.add(new Case("copyChannels into and out of a concatenation", (b, o) -> {
+            Tensor cat = randn(b, 36, 2, 7, 3, 4), part = randn(b, 37, 2, 3, 3, 4), back = b.zeros(2, 4, 3, 4);
+            b.copyChannels(cat, 2, part, 0, 3);                // channels 2..4 of cat from part
+            o.put("cat", b.download(cat), EXACT);
+            b.copyChannels(back, 1, cat, 4, 3);                // channels 4..6 of cat into 1..3 of back; channel 0 stays 0
+            o.put("back", b.download(back), EXACT);
+        }));
+        int[][] resizes = {{2, 3, 5, 7, 11, 13}, {1, 2, 9, 8, 4, 3}, {1, 1, 28, 28, 299, 299}};   // up, down, MNIST to Inception
+        for (int[] r : resizes) {
+            String shape = "(" + r[2] + "x" + r[3] + " -> " + r[4] + "x" + r[5] + ") x " + r[0] * r[1];
+            cases.add(new Case("resizeBilinear " + shape, (b, o) -> {
+                Tensor x = randn(b, 38, r[0], r[1], r[2], r[3]), y = b.zeros(r[0], r[1], r[4], r[5]);
+                b.resizeBilinearForward(y, x);
+                o.put("y", b.download(y), SAME_OPS);
+                Tensor dy = randn(b, 39, r[0], r[1], r[4], r[5]), dx = randn(b, 40, r[0], r[1], r[2], r[3]);
+                b.resizeBilinearBackward(dx, dy);
+                o.put("dx", b.download(dx), SAME_OPS);
             }));
         }
 

@@ -270,8 +270,8 @@ class RealLibrariesHostTest {
     void tensorFilterAndConvolutionDescriptorsReadBackAsSet() throws Throwable {
         MemorySegment t = Cudnn.tensor4d(2, 3, 5, 7);
         MemorySegment f = Cudnn.filter4d(11, 3, 4, 2);
-        MemorySegment c = Cudnn.convolution2d(1, 2, Cudnn.CUDNN_FMA_MATH);
-        MemorySegment d = Cudnn.convolution2d(0, 1, Cudnn.CUDNN_DEFAULT_MATH);
+        MemorySegment c = Cudnn.convolution2d(1, 1, 2, 2, Cudnn.CUDNN_FMA_MATH);
+        MemorySegment d = Cudnn.convolution2d(0, 0, 1, 1, Cudnn.CUDNN_DEFAULT_MATH);
         try {
             // float (CUDNN_DATA_FLOAT), packed NCHW strides: w fastest
             assertArrayEquals(new int[] {Cudnn.CUDNN_DATA_FLOAT, 2, 3, 5, 7, 3 * 5 * 7, 5 * 7, 7, 1}, readTensor(t));
@@ -303,7 +303,7 @@ class RealLibrariesHostTest {
         MethodHandle setMath = Cudnn.LIB.bind("cudnnSetConvolutionMathType", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         MethodHandle derive = Cudnn.LIB.bind("cudnnDeriveBNTensorDescriptor", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
         MemorySegment t = Cudnn.tensor4d(2, 3, 5, 7);
-        MemorySegment c = Cudnn.convolution2d(0, 1, Cudnn.CUDNN_DEFAULT_MATH);
+        MemorySegment c = Cudnn.convolution2d(0, 0, 1, 1, Cudnn.CUDNN_DEFAULT_MATH);
         MemorySegment x = Cudnn.tensor4d(8, 16, 7, 7), bn = Cudnn.tensor4d(1, 1, 1, 1);
         try {
             // cudnnDataType_t: FLOAT 0 (4 bytes), DOUBLE 1 (8), HALF 2 (2)
@@ -395,8 +395,8 @@ class RealLibrariesHostTest {
         for (Layer l : ((Sequential) net.root()).layers()) {
             int[] next = l.outputShape(s);
             if (l instanceof Conv2d c) {
-                out.add(new Plan(net.name() + " Conv2d(" + c.in + ", " + c.out + ", " + c.kernel + ")", s,
-                        new int[] {c.out, c.in, c.kernel, c.kernel}, next, c.spec));
+                out.add(new Plan(net.name() + " Conv2d(" + c.in + ", " + c.out + ", " + c.kernelH + ")", s,
+                        new int[] {c.out, c.in, c.kernelH, c.kernelW}, next, c.spec));
             } else if (l instanceof ConvTranspose2d t) {
                 out.add(new Plan(net.name() + " ConvTranspose2d(" + t.in + ", " + t.out + ", " + t.kernel + ")", next,
                         new int[] {t.in, t.out, t.kernel, t.kernel}, s, t.spec));
@@ -437,13 +437,13 @@ class RealLibrariesHostTest {
         String what = model + " " + p.layer() + " N=" + x[0];
         assertEquals(x[1], w[1], what + ": filter C");
         // our arithmetic: ConvSpec (what CudnnConv.shape checks) and the transposed size the layer reports
-        assertEquals(y[2], p.spec().outSize(x[2], w[2]), what);
-        assertEquals(y[3], p.spec().outSize(x[3], w[3]), what);
-        if (p.layer().contains("Transpose")) assertEquals(x[2], p.spec().transposedOutSize(y[2], w[2]), what);
+        assertEquals(y[2], p.spec().outH(x[2], w[2]), what);
+        assertEquals(y[3], p.spec().outW(x[3], w[3]), what);
+        if (p.layer().contains("Transpose")) assertEquals(x[2], p.spec().transposedOutH(y[2], w[2]), what);
         MemorySegment xd = Cudnn.tensor4d(x[0], x[1], x[2], x[3]);
         MemorySegment wd = Cudnn.filter4d(w[0], w[1], w[2], w[3]);
         MemorySegment yd = Cudnn.tensor4d(y[0], y[1], y[2], y[3]);
-        MemorySegment cd = Cudnn.convolution2d(p.spec().pad(), p.spec().stride(), Cudnn.CUDNN_FMA_MATH);
+        MemorySegment cd = Cudnn.convolution2d(p.spec().padH(), p.spec().padW(), p.spec().strideH(), p.spec().strideW(), Cudnn.CUDNN_FMA_MATH);
         try {
             assertArrayEquals(new int[] {y[0], w[0], y[2], y[3]}, outputDim(cd, xd, wd), what + ": cuDNN's output");
             assertArrayEquals(y, Arrays.copyOfRange(readTensor(yd), 1, 5), what + ": y descriptor");
@@ -456,7 +456,7 @@ class RealLibrariesHostTest {
             Cudnn.destroyTensor(xd);
         }
         return what + ": x " + Arrays.toString(x) + " w " + Arrays.toString(w)
-                + " y " + Arrays.toString(y) + " pad " + p.spec().pad() + " stride " + p.spec().stride();
+                + " y " + Arrays.toString(y) + " " + p.spec();
     }
 
     /** CudaBackend's batch-norm plan: x as (N, C, H*W, 1) and (1, C, 1, 1), which cuDNN derives for the spatial mode. */

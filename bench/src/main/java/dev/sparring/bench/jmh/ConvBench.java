@@ -60,7 +60,7 @@ public class ConvBench {
 
     /** Direct convolution in double on sampled output elements. */
     private void validate() {
-        int P = g.p(), Q = g.q(), st = g.stride(), pad = g.pad();
+        int P = g.p(), Q = g.q(), stH = g.strideH(), stW = g.strideW(), padH = g.padH(), padW = g.padW();
         String what = pass + " " + layer;
         switch (pass) {
             case "forward" -> {
@@ -70,7 +70,7 @@ public class ConvBench {
                     for (int c = 0; c < g.c(); c++)
                         for (int r = 0; r < g.r(); r++)
                             for (int t = 0; t < g.s(); t++) {
-                                int ih = p * st - pad + r, iw = q * st - pad + t;
+                                int ih = p * stH - padH + r, iw = q * stW - padW + t;
                                 if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) s += (double) x[xi(n, c, ih, iw)] * w[wi(k, c, r, t)];
                             }
                     KernelShapes.check(what, idx, s, y[idx], g.c() * g.r() * g.s());
@@ -83,9 +83,9 @@ public class ConvBench {
                     for (int k = 0; k < g.k(); k++)
                         for (int r = 0; r < g.r(); r++)
                             for (int t = 0; t < g.s(); t++) {
-                                int ph = ih + pad - r, qw = iw + pad - t;
-                                if (ph % st != 0 || qw % st != 0 || ph < 0 || qw < 0 || ph / st >= P || qw / st >= Q) continue;
-                                s += (double) dy[yi(n, k, ph / st, qw / st)] * w[wi(k, c, r, t)];
+                                int ph = ih + padH - r, qw = iw + padW - t;
+                                if (ph % stH != 0 || qw % stW != 0 || ph < 0 || qw < 0 || ph / stH >= P || qw / stW >= Q) continue;
+                                s += (double) dy[yi(n, k, ph / stH, qw / stW)] * w[wi(k, c, r, t)];
                             }
                     KernelShapes.check(what, idx, s, dx[idx], g.k() * g.r() * g.s());
                 }
@@ -97,7 +97,7 @@ public class ConvBench {
                     for (int n = 0; n < g.n(); n++)
                         for (int p = 0; p < P; p++)
                             for (int q = 0; q < Q; q++) {
-                                int ih = p * st - pad + r, iw = q * st - pad + t;
+                                int ih = p * stH - padH + r, iw = q * stW - padW + t;
                                 if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) s += (double) x[xi(n, c, ih, iw)] * dy[yi(n, k, p, q)];
                             }
                     KernelShapes.check(what, idx, s, dw[idx], g.n() * P * Q);
