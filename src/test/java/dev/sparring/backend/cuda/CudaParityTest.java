@@ -7,6 +7,18 @@ import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.PoolSpec;
 import dev.sparring.backend.ScalarProgram;
 import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.nn.Act;
+import dev.sparring.nn.AvgPool2d;
+import dev.sparring.nn.BatchNorm2d;
+import dev.sparring.nn.BilinearResize;
+import dev.sparring.nn.Concat;
+import dev.sparring.nn.Conv2d;
+import dev.sparring.nn.GlobalAvgPool2d;
+import dev.sparring.nn.MaxPool2d;
+import dev.sparring.nn.Network;
+import dev.sparring.nn.Parameter;
+import dev.sparring.nn.Pass;
+import dev.sparring.nn.Sequential;
 import dev.sparring.random.Philox;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Tensor;
@@ -227,6 +239,31 @@ class CudaParityTest {
                 }));
             }
         }
+        cases.add(new Case("batchNormEval with Inception's eps 0.001", (b, o) -> {
+            int C = 6;
+            Tensor x = randn(b, 41, 3, C, 5, 4), y = b.zeros(3, C, 5, 4);
+            Tensor gamma = randn(b, 42, C), beta = randn(b, 43, C), rm = randn(b, 44, C), rv = b.upload(randn(45, C, 0.004, 0.001), C);
+            b.batchNormEval(y, x, gamma, beta, rm, rv, 1e-3);      // var of the order of eps: eps 1e-5 would be far off
+            o.put("y", b.download(y), new Tol(1e-5, 1e-5, "one scale and shift per element, as batchNormEval's other cases, "
+                    + "at a larger scale (1/sqrt(var + eps) ~ 13)"));
+        }));
+        cases.add(new Case("an Inception-style network: resize, Concat of branches (1x7 and 7x1 convolutions, batch norm, "
+                + "ReLU, pooling), max pooling, global average", (b, o) -> {
+            Network net = new Network("block", "", inceptionLike(b), 4, 9, 8);
+            long seed = 50;
+            for (Parameter p : net.namedParameters().values()) b.copyFromHost(randn(seed++, p.value().sizeInt(), 0, 0.5), p.value());
+            for (Tensor t : net.namedBuffers().values()) b.copyFromHost(randn(seed++, t.sizeInt(), 1, 0.2), t);
+            Tensor x = randn(b, 60, 2, 4, 9, 8);
+            Tol chain = new Tol(1e-4, 1e-3, "float sums of up to 28 products per convolution (cuDNN vs im2col + GEMM) and "
+                    + "cuDNN's batch norm, carried through a few layers");
+            o.put("eval forward", b.download(net.forward(x, Pass.EVAL)), chain);
+            Tensor y = net.forward(x, Pass.TRAIN);
+            o.put("training forward", b.download(y), chain);
+            net.zeroGrad();
+            Tensor dx = net.backward(randn(b, 61, y.shape()), Pass.TRAIN, true, true);
+            o.put("dx", b.download(dx), chain);
+            for (var e : net.namedParameters().entrySet()) o.put("d " + e.getKey(), b.download(e.getValue().grad()), chain);
+        }));
         cases.add(new Case("copyChannels into and out of a concatenation", (b, o) -> {
             Tensor cat = randn(b, 36, 2, 7, 3, 4), part = randn(b, 37, 2, 3, 3, 4), back = b.zeros(2, 4, 3, 4);
             b.copyChannels(cat, 2, part, 0, 3);                // channels 2..4 of cat from part
@@ -468,6 +505,23 @@ class CudaParityTest {
             }));
         }
         return cases;
+    }
+
+    /**
+     * An Inception-v3 block at a small size, between the layers around it: BilinearResize to 11 x 10, four branches
+     * concatenated (1x1; 1x7 with batch norm (eps 0.001) and ReLU, then 7x1; 3x3 average pooling without the padding
+     * in the count, then 1x1; 3x3 max pooling with padding 1, then 1x1), max pooling 3 stride 2, global average.
+     */
+    static Sequential inceptionLike(Backend b) {
+        Concat block = new Concat(b, List.of(
+                Sequential.builder(b).add("branch1x1", new Conv2d(b, 4, 3, 1, 1, 0, true)).build(),
+                Sequential.builder(b).add("branch7x7_1", new Conv2d(b, 4, 3, 1, 7, new ConvSpec(1, 1, 0, 3), false))
+                        .add("bn", new BatchNorm2d(b, 3, 1e-3, 0.1)).add(Act.relu(b))
+                        .add("branch7x7_2", new Conv2d(b, 3, 2, 7, 1, new ConvSpec(1, 1, 3, 0), true)).build(),
+                Sequential.builder(b).add(new AvgPool2d(b, 3, 1, 1, false)).add("branch_pool", new Conv2d(b, 4, 2, 1, 1, 0, true)).build(),
+                Sequential.builder(b).add(new MaxPool2d(b, 3, 1, 1)).add("branch_max", new Conv2d(b, 4, 3, 1, 1, 0, false)).build()));
+        return Sequential.builder(b).add(new BilinearResize(b, 11, 10)).add("Mixed", block).add(new MaxPool2d(b, 3, 2, 0))
+                .add(new GlobalAvgPool2d(b)).build();
     }
 
     // ---------------------------------------------------------------- loss programs
