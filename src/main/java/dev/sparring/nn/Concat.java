@@ -4,6 +4,7 @@ import dev.sparring.backend.Backend;
 import dev.sparring.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -38,9 +39,9 @@ public final class Concat extends Layer {
         for (Layer b : branches) {
             int[] o = b.outputShape(s);
             if (out == null) out = o.clone();
-            else if (o.length != out.length || o[0] != out[0] || o.length < 2 || !java.util.Arrays.equals(o, 2, o.length, out, 2, out.length)) {
-                throw new IllegalArgumentException("Concat: branch outputs " + java.util.Arrays.toString(out) + " and "
-                        + java.util.Arrays.toString(o) + " differ past the channels");
+            else if (o.length != out.length || o[0] != out[0] || o.length < 2 || !Arrays.equals(o, 2, o.length, out, 2, out.length)) {
+                throw new IllegalArgumentException("Concat: branch outputs " + Arrays.toString(out) + " and "
+                        + Arrays.toString(o) + " differ past the channels");
             } else out[1] += o[1];
         }
         return out;

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -28,7 +29,7 @@ class InceptionLayersGoldenTest {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> golden(String name) throws IOException {
         try (InputStream in = InceptionLayersGoldenTest.class.getResourceAsStream("/dev/sparring/nn/layers-golden.json")) {
-            Map<String, Object> root = Json.parseObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8), "layers-golden.json");
+            Map<String, Object> root = Json.parseObject(new String(in.readAllBytes(), StandardCharsets.UTF_8), "layers-golden.json");
             return (Map<String, Object>) ((Map<String, Object>) root.get("cases")).get(name);
         }
     }

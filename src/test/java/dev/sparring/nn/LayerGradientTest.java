@@ -12,10 +12,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,7 +127,7 @@ class LayerGradientTest {
         float[] eval2 = be.download(n.forward(x, Pass.EVAL));
         float[] evalAgain = be.download(n.forward(x, Pass.EVAL));
         assertArrayEquals(eval2, evalAgain, "an eval pass changes nothing");
-        assertTrue(!java.util.Arrays.equals(eval1, eval2), "eval uses the running statistics that a training pass moved");
+        assertFalse(Arrays.equals(eval1, eval2), "eval uses the running statistics that a training pass moved");
     }
 
     @Test
