@@ -9,13 +9,14 @@
 // call time. Without the simulator's libcuda.so.1 in the process, it runs at once.
 //
 // What it validates, as cuBLAS documents for each call: a live handle (else CUBLAS_STATUS_NOT_INITIALIZED, also
-// for a destroyed one), and for SGEMM m, n, k >= 0, transa/transb in {N, T, C}, lda >= max(1, rows of A as stored),
+// for a destroyed one), and for SGEMM and DGEMM m, n, k >= 0, transa/transb in {N, T, C}, lda >= max(1, rows of A as stored),
 // ldb likewise, ldc >= max(1, m), alpha and beta not NULL, C not NULL when it must be written
 // (CUBLAS_STATUS_INVALID_VALUE). It follows cuBLAS's quick returns: nothing is touched when m or n is 0, or when
 // alpha or k is 0 and beta is 1; with beta == 0, C is written without being read (NaN in it does not propagate).
 //
 // What it cannot tell: anything about real cuBLAS numerics (TF32 or tensor-core kernels, split-K, accumulation
-// order), speed, or asynchronous behaviour. Every dot product is summed in double and rounded once to float. The
+// order), speed, or asynchronous behaviour. Every dot product is summed in double and rounded once to float (SGEMM;
+// DGEMM's is simply summed in double, in order). The
 // math mode and the workspace (cublasSetWorkspace_v2) are checked and recorded but change nothing here.
 //
 // Self-contained: no state shared with the other simulator libraries, only the C++ standard library and the
@@ -201,40 +202,59 @@ CUBLAS_API const char *cublasGetStatusString(cublasStatus_t status) {
     }
 }
 
-// C = alpha op(A) op(B) + beta C, column-major; op(A) is m x k, op(B) k x n, C m x n.
-CUBLAS_API cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
-                                         const float *alpha, const float *A, int lda, const float *B, int ldb,
-                                         const float *beta, float *C, int ldc) {
+namespace {
+
+// C = alpha op(A) op(B) + beta C, column-major; op(A) is m x k, op(B) k x n, C m x n: SGEMM (T = float) and DGEMM
+// (T = double), validated alike. Every dot product is summed in double and rounded once to T (for DGEMM: summed
+// naively in double, in order of k).
+template <typename T>
+cublasStatus_t gemm(cublasHandle_t handle, int transa, int transb, int m, int n, int k, const T *alpha, const T *A,
+                    int lda, const T *B, int ldb, const T *beta, T *C, int ldc) {
     if (!handles().live(handle)) return NOT_INITIALIZED;
     if (!validOp(transa) || !validOp(transb) || m < 0 || n < 0 || k < 0) return INVALID_VALUE;
     bool ta = transa != OP_N, tb = transb != OP_N;
     if (lda < maxOne(ta ? k : m) || ldb < maxOne(tb ? n : k) || ldc < maxOne(m)) return INVALID_VALUE;
     if (alpha == nullptr || beta == nullptr) return INVALID_VALUE;
     if (m == 0 || n == 0) return SUCCESS;
-    float a = *alpha, b = *beta;
-    bool product = a != 0.0f && k > 0;
-    if (!product && b == 1.0f) return SUCCESS;
+    T a = *alpha, b = *beta;
+    bool product = a != T(0) && k > 0;
+    if (!product && b == T(1)) return SUCCESS;
     if (C == nullptr) return INVALID_VALUE;
     // A NULL A or B that has to be read would fault on a GPU; the launch then fails rather than the call.
     if (product && (A == nullptr || B == nullptr)) return EXECUTION_FAILED;
 
     // Everything by value: the caller's alpha and beta may change before a captured graph runs this.
-    auto gemm = [=]() {
+    auto run = [=]() {
         for (int64_t j = 0; j < n; j++)
             for (int64_t i = 0; i < m; i++) {
                 double acc = 0;
                 if (product)
                     for (int64_t l = 0; l < k; l++) {
-                        float av = ta ? A[i * lda + l] : A[l * lda + i];
-                        float bv = tb ? B[l * ldb + j] : B[j * ldb + l];
+                        T av = ta ? A[i * lda + l] : A[l * lda + i];
+                        T bv = tb ? B[l * ldb + j] : B[j * ldb + l];
                         acc += static_cast<double>(av) * static_cast<double>(bv);
                     }
                 double v = static_cast<double>(a) * acc;
                 // beta == 0: C need not hold a number, so it is not read.
-                if (b != 0.0f) v += static_cast<double>(b) * static_cast<double>(C[j * ldc + i]);
-                C[j * ldc + i] = static_cast<float>(v);
+                if (b != T(0)) v += static_cast<double>(b) * static_cast<double>(C[j * ldc + i]);
+                C[j * ldc + i] = static_cast<T>(v);
             }
     };
-    int st = cudasim_stream::submit(handle->stream, gemm);
+    int st = cudasim_stream::submit(handle->stream, run);
     return st == 0 ? SUCCESS : st < 0 ? ALLOC_FAILED : EXECUTION_FAILED;
+}
+
+}  // namespace
+
+CUBLAS_API cublasStatus_t cublasSgemm_v2(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
+                                         const float *alpha, const float *A, int lda, const float *B, int ldb,
+                                         const float *beta, float *C, int ldc) {
+    return gemm(handle, transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+// DGEMM, for the float64 statistics of the FID (the simulator's one addition since it was frozen).
+CUBLAS_API cublasStatus_t cublasDgemm_v2(cublasHandle_t handle, int transa, int transb, int m, int n, int k,
+                                         const double *alpha, const double *A, int lda, const double *B, int ldb,
+                                         const double *beta, double *C, int ldc) {
+    return gemm(handle, transa, transb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
 }

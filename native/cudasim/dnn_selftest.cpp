@@ -158,6 +158,8 @@ struct Cublas {
     int (*Sgemm)(H, int, int, int, int, int, const float *, const float *, int, const float *, int, const float *,
                  float *, int);
     int (*SetWorkspace)(H, void *, size_t);
+    int (*Dgemm)(H, int, int, int, int, int, const double *, const double *, int, const double *, int, const double *,
+                 double *, int);
 };
 
 template <class F>
@@ -226,6 +228,7 @@ Cublas loadCublas(const std::string &dir) {
     symbol(l, "cublasGetStatusString", b.GetStatusString);
     symbol(l, "cublasSgemm_v2", b.Sgemm);
     symbol(l, "cublasSetWorkspace_v2", b.SetWorkspace);
+    symbol(l, "cublasDgemm_v2", b.Dgemm);
     return b;
 }
 
@@ -1021,6 +1024,63 @@ void testCublas() {
     expect(blas.Sgemm(nullptr, 0, 0, 4, 4, 4, &one, A.data(), 4, B.data(), 4, &zero, C.data(), 4), BLAS_NOT_INITIALIZED,
            "sgemm without a handle");
 
+    // DGEMM: against a long double reference, within a few ulps of double of the sum of |terms|; the checks of its
+    // arguments are SGEMM's (one shared validation), so only a few are repeated here.
+    for (Shape s : {Shape{5, 7, 3}, Shape{1, 1, 1}, Shape{40, 40, 40}, Shape{13, 2, 9}})
+        for (int ta = 0; ta < 2; ta++)
+            for (int tb = 0; tb < 2; tb++) {
+                double alpha = -0.5, beta = ta == tb ? 1.0 : 0.0;
+                int rowsA = ta ? s.k : s.m, colsA = ta ? s.m : s.k, rowsB = tb ? s.n : s.k, colsB = tb ? s.k : s.n;
+                int lda = rowsA + 1, ldb = rowsB + 2, ldc = s.m + 1;
+                std::vector<float> Af = uniform(size_t(lda) * colsA), Bf = uniform(size_t(ldb) * colsB), Cf = uniform(size_t(ldc) * s.n);
+                std::vector<double> Ad(Af.size()), Bd(Bf.size()), Cd(Cf.size());
+                for (size_t i = 0; i < Af.size(); i++) Ad[i] = double(Af[i]) / 3.0;   // not representable in float
+                for (size_t i = 0; i < Bf.size(); i++) Bd[i] = double(Bf[i]) / 7.0;
+                for (size_t i = 0; i < Cf.size(); i++) Cd[i] = beta != 0 ? double(Cf[i]) / 11.0 : NaN;
+                std::vector<double> C0 = Cd;
+                char nm[96];
+                std::snprintf(nm, sizeof nm, "dgemm m%d n%d k%d op%d%d beta %g", s.m, s.n, s.k, ta, tb, beta);
+                expect(blas.Dgemm(h, ta, tb, s.m, s.n, s.k, &alpha, Ad.data(), lda, Bd.data(), ldb, &beta, Cd.data(), ldc),
+                       BLAS_OK, nm);
+                bool close = true, padding = true;
+                for (int j = 0; j < s.n; j++) {
+                    for (int i = 0; i < s.m; i++) {
+                        long double sum = 0, abs = 0;
+                        for (int l = 0; l < s.k; l++) {
+                            long double t = (long double)(ta ? Ad[size_t(i) * lda + l] : Ad[size_t(l) * lda + i]) *
+                                            (tb ? Bd[size_t(l) * ldb + j] : Bd[size_t(j) * ldb + l]);
+                            sum += t; abs += fabsl(t);
+                        }
+                        long double old = beta != 0 ? (long double)C0[size_t(j) * ldc + i] : 0.0L;
+                        long double want = alpha * sum + beta * old;
+                        long double tol = 4 * (s.k + 2) * 1.1102230246251565e-16L * (fabsl(alpha) * abs + fabsl(beta * old));
+                        close &= fabsl((long double)Cd[size_t(j) * ldc + i] - want) <= tol;
+                    }
+                    for (int i = s.m; i < ldc; i++) {
+                        double a = Cd[size_t(j) * ldc + i], b = C0[size_t(j) * ldc + i];
+                        padding &= (std::isnan(a) && std::isnan(b)) || a == b;
+                    }
+                }
+                check(close, std::string(nm) + ": C within 4 (k + 2) ulps of the sum of |terms| (long double reference)");
+                check(padding, std::string(nm) + ": C's padding rows untouched");
+            }
+    {
+        double d1 = 1, d0 = 0;
+        std::vector<double> Ad(16, NaN), Bd(16, 1.0), Cd(16, 2.0);
+        expect(blas.Dgemm(h, 0, 0, 4, 4, 4, &d0, Ad.data(), 4, Bd.data(), 4, &d1, Cd.data(), 4), BLAS_OK,
+               "dgemm alpha 0, beta 1 quick return");
+        check(Cd[0] == 2.0 && Cd[15] == 2.0, "dgemm alpha 0, beta 1: C untouched, A (NaN) not read");
+        expect(blas.Dgemm(h, 0, 0, 4, 4, 4, &d1, Ad.data(), 3, Bd.data(), 4, &d0, Cd.data(), 4), BLAS_INVALID_VALUE,
+               "dgemm lda < m");
+        expect(blas.Dgemm(h, 2, 3, 4, 4, 4, &d1, Ad.data(), 4, Bd.data(), 4, &d0, Cd.data(), 4), BLAS_INVALID_VALUE,
+               "dgemm transb CONJG");
+        expect(blas.Dgemm(h, 0, 0, 4, 4, 4, &d1, Ad.data(), 4, Bd.data(), 4, nullptr, Cd.data(), 4), BLAS_INVALID_VALUE,
+               "dgemm beta NULL");
+        check(Cd[0] == 2.0, "C untouched by rejected dgemm calls");
+        expect(blas.Dgemm(nullptr, 0, 0, 4, 4, 4, &d1, Ad.data(), 4, Bd.data(), 4, &d0, Cd.data(), 4), BLAS_NOT_INITIALIZED,
+               "dgemm without a handle");
+    }
+
     expect(blas.Destroy(h), BLAS_OK, "cublasDestroy_v2");
     expect(blas.Destroy(h), BLAS_NOT_INITIALIZED, "cublasDestroy_v2 twice");
     expect(blas.Destroy(nullptr), BLAS_NOT_INITIALIZED, "cublasDestroy_v2(NULL)");
@@ -1028,6 +1088,10 @@ void testCublas() {
     expect(blas.SetWorkspace(h, nullptr, 0), BLAS_NOT_INITIALIZED, "cublasSetWorkspace_v2 on a destroyed handle");
     expect(blas.Sgemm(h, 0, 0, 4, 4, 4, &one, A.data(), 4, B.data(), 4, &zero, C.data(), 4), BLAS_NOT_INITIALIZED,
            "sgemm on a destroyed handle");
+    double d1 = 1, d0 = 0;
+    std::vector<double> Dd(16, 1.0);
+    expect(blas.Dgemm(h, 0, 0, 4, 4, 4, &d1, Dd.data(), 4, Dd.data(), 4, &d0, Dd.data(), 4), BLAS_NOT_INITIALIZED,
+           "dgemm on a destroyed handle");
 }
 
 void section(const char *name, void (*fn)()) {

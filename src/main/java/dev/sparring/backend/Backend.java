@@ -1,5 +1,6 @@
 package dev.sparring.backend;
 
+import dev.sparring.linalg.SqrtTrace;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Tensor;
 
@@ -70,14 +71,20 @@ public interface Backend extends AutoCloseable {
 
     Tensor upload(int[] data, int... shape);
 
+    /** A new F64 tensor holding {@code data}. */
+    Tensor upload(double[] data, int... shape);
+
     /** Copies host floats into an existing F32 tensor of the same size. */
     void copyFromHost(float[] src, Tensor dst);
 
     /** Copies host ints into an existing I32 tensor of the same size (no allocation: fit for a training loop). */
     void copyFromHost(int[] src, Tensor dst);
 
-    /** Copies a tensor to the host, waiting for pending work. Any dtype: U8 and I32 values are widened. */
+    /** Copies a tensor to the host, waiting for pending work. Any dtype: U8 and I32 values are widened, F64 rounded. */
     float[] download(Tensor t);
+
+    /** Copies an F64 tensor to the host exactly, waiting for pending work. */
+    double[] downloadDoubles(Tensor t);
 
     /** dst = src; same dtype and size. */
     void copy(Tensor src, Tensor dst);
@@ -272,6 +279,27 @@ public interface Backend extends AutoCloseable {
      * into that row's gradient and into the loss.
      */
     void softmaxCrossEntropy(Tensor dLogits, Tensor logits, Tensor labels, Tensor stats, int slot);
+
+    // ---------------------------------------------------------------- feature statistics (FID), float64
+
+    /**
+     * Folds feature rows (N, F) F32 into the float64 streaming moments of {@code count} rows so far: mean (F) F64 and
+     * the scatter about the mean m2 (F, F) F64, both accumulated in place (zeros for count = 0). The numerics of
+     * {@link dev.sparring.linalg.ScatterMoments} (as {@code eval.FeatureMoments}): the rows are cut into blocks of
+     * {@value dev.sparring.linalg.ScatterMoments#BLOCK}, each centred on its own mean, its scatter added, and merged by
+     * Chan, Golub and LeVeque's pairwise update. Only m2's upper triangle (j ≥ i) is specified. The caller keeps the
+     * count (count + N afterwards). A non-finite row: the CPU twin throws, a GPU cannot and makes the mean NaN.
+     */
+    void featureMoments(Tensor mean, Tensor m2, long count, Tensor rows);
+
+    /**
+     * tr (Σ₁Σ₂)^{1/2} of two symmetric positive semi-definite (F, F) F64 tensors (the caller symmetrises them), the
+     * hard term of the Fréchet distance, in float64; waits for the result. Methods ({@link SqrtTrace.Method}): the CPU
+     * twin does what {@link SqrtTrace#compute} does (AUTO: Cholesky, else the eigendecomposition); a GPU does
+     * NEWTON_SCHULZ (cuBLAS DGEMM and our kernels) or EIGEN (cuSOLVER's symmetric eigensolver, where the library is
+     * found), and its AUTO is NEWTON_SCHULZ. docs/metrics.md gives the accuracy of each.
+     */
+    SqrtTrace.Result sqrtTrace(Tensor sigma1, Tensor sigma2, SqrtTrace.Method method);
 
     // ---------------------------------------------------------------- graphs
 

@@ -4,8 +4,9 @@ import dev.sparring.eval.FeatureMoments;
 import dev.sparring.eval.FeatureStatistics;
 import dev.sparring.eval.FrechetDistance;
 import dev.sparring.eval.KernelInceptionDistance;
-import dev.sparring.eval.RowDots;
 import dev.sparring.eval.StatisticsFile;
+import dev.sparring.linalg.RowDots;
+import dev.sparring.linalg.SqrtTrace;
 import org.ejml.data.DMatrixRBlock;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.block.MatrixOps_DDRB;
@@ -41,7 +42,7 @@ public final class FidBench {
         switch (args.length == 0 ? "" : args[0]) {
             case "fid" -> {
                 FeatureStatistics a = StatisticsFile.read(Path.of(args[1])), b = StatisticsFile.read(Path.of(args[2]));
-                FrechetDistance.Method m = FrechetDistance.Method.valueOf((args.length > 3 ? args[3] : "auto").toUpperCase(Locale.ROOT));
+                SqrtTrace.Method m = SqrtTrace.Method.valueOf((args.length > 3 ? args[3] : "auto").toUpperCase(Locale.ROOT));
                 long w = System.nanoTime(), c = cpuNanos();
                 FrechetDistance.Result r = FrechetDistance.between(a, b, m);
                 double wall = (System.nanoTime() - w) / 1e9, cpu = (cpuNanos() - c) / 1e9;

@@ -1,6 +1,7 @@
 package dev.sparring.eval;
 
 import dev.sparring.UserError;
+import dev.sparring.linalg.ScatterMoments;
 
 import java.util.Arrays;
 
@@ -14,14 +15,15 @@ import java.util.Arrays;
  * squares is ever formed, so a large common offset with a small spread (the ill-conditioned case in which the one-pass
  * formula Σxxᵀ − N mmᵀ loses every digit) costs no accuracy; {@code FeatureMomentsTest} checks this against a two-pass
  * float64 reference. The scatter update of a block is a rank-{@link #BLOCK} symmetric update (a DSYRK), computed by
- * {@link RowDots} on the transposed block, upper triangle only.
+ * {@code RowDots} on the transposed block, upper triangle only. The arithmetic is {@link ScatterMoments}', which the
+ * CPU twin of {@code Backend.featureMoments} shares (the GPU's accumulates the same way, see docs/metrics.md).
  *
  * <p>{@link #covariance()} divides by N − 1, as {@code numpy.cov} does (and so pytorch-fid's statistics). Not
  * thread-safe; {@link #merge} combines accumulators filled by different threads.
  */
 public final class FeatureMoments implements FeatureSink {
     /** Rows per block: the depth of each symmetric update. */
-    static final int BLOCK = 256;
+    static final int BLOCK = ScatterMoments.BLOCK;
 
     private final int f;
     private long count;                 // rows folded into mean and m2
@@ -78,7 +80,7 @@ public final class FeatureMoments implements FeatureSink {
         if (other.f != f) throw new IllegalArgumentException("FeatureMoments.merge: " + other.f + " features into " + f);
         other.flush();
         flush();
-        combine(other.count, other.mean, other.m2);
+        count = ScatterMoments.combine(f, count, mean, m2, other.count, other.mean, other.m2);
     }
 
     /** The mean of the rows taken, a fresh array; NaN-free. Needs at least one row. */
@@ -92,16 +94,7 @@ public final class FeatureMoments implements FeatureSink {
     public double[] covariance() {
         flush();
         if (count < 2) throw new UserError("a covariance needs at least 2 feature rows, got " + count);
-        double[] c = new double[f * f];
-        double scale = 1.0 / (count - 1);
-        for (int i = 0; i < f; i++) {
-            for (int j = i; j < f; j++) {
-                double v = m2[i * f + j] * scale;
-                c[i * f + j] = v;
-                c[j * f + i] = v;
-            }
-        }
-        return c;
+        return ScatterMoments.covariance(f, count, m2);
     }
 
     /** Mean, covariance and count, labelled with the feature network that made the rows and where they came from. */
@@ -113,43 +106,8 @@ public final class FeatureMoments implements FeatureSink {
     private void flush() {
         int nb = buffered;
         if (nb == 0) return;
-        double[] bm = new double[f];
-        for (int r = 0; r < nb; r++) {
-            int o = r * f;
-            for (int j = 0; j < f; j++) bm[j] += block[o + j];
-        }
-        for (int j = 0; j < f; j++) bm[j] /= nb;
         if (transposed == null) transposed = new double[f * BLOCK];
-        double[] t = transposed;
-        for (int r = 0; r < nb; r++) {
-            int o = r * f;
-            for (int j = 0; j < f; j++) t[j * nb + r] = block[o + j] - bm[j];
-        }
-        RowDots.accumulate(t, f, t, f, nb, m2, f, true);          // m2 += the block's scatter about its own mean
+        count = ScatterMoments.foldBlock(f, count, mean, m2, block, nb, transposed);
         buffered = 0;
-        combine(nb, bm, null);
-    }
-
-    /**
-     * Chan et al.'s pairwise update with a part of nb rows and mean bm: m2 += bm2 + δδᵀ · n_a nb / (n_a + nb) and
-     * mean += δ · nb / (n_a + nb), δ = bm − mean. A null bm2 means the part's scatter is already in m2 (a flushed block).
-     */
-    private void combine(long nb, double[] bm, double[] bm2) {
-        if (nb == 0) return;
-        double na = count, n = na + nb;
-        double w = na * nb / n;
-        double[] delta = new double[f];
-        for (int j = 0; j < f; j++) delta[j] = bm[j] - mean[j];
-        for (int i = 0; i < f; i++) {
-            double di = delta[i] * w;
-            int row = i * f;
-            if (bm2 == null) {
-                if (w != 0) for (int j = i; j < f; j++) m2[row + j] += di * delta[j];
-            } else {
-                for (int j = i; j < f; j++) m2[row + j] += bm2[row + j] + di * delta[j];
-            }
-        }
-        for (int j = 0; j < f; j++) mean[j] += delta[j] * (nb / n);
-        count += nb;
     }
 }

@@ -1,6 +1,7 @@
 package dev.sparring.eval;
 
 import dev.sparring.UserError;
+import dev.sparring.linalg.RowDots;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;

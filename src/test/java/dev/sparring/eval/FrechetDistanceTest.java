@@ -1,8 +1,8 @@
 package dev.sparring.eval;
 
 import dev.sparring.UserError;
-import dev.sparring.eval.FrechetDistance.Method;
 import dev.sparring.eval.FrechetDistance.Result;
+import dev.sparring.linalg.SqrtTrace.Method;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -1,11 +1,14 @@
 package dev.sparring.backend.cpu;
 
+import dev.sparring.UserError;
 import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
 import dev.sparring.backend.PoolSpec;
+import dev.sparring.linalg.ScatterMoments;
+import dev.sparring.linalg.SqrtTrace;
 import dev.sparring.random.Philox;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Shapes;
@@ -56,6 +59,7 @@ public final class CpuBackend implements Backend {
             case F32 -> new CpuTensor(new float[n], shape);
             case U8 -> new CpuTensor(new byte[n], shape);
             case I32 -> new CpuTensor(new int[n], shape);
+            case F64 -> new CpuTensor(new double[n], shape);
         };
     }
 
@@ -67,6 +71,18 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor upload(int[] data, int... shape) { return new CpuTensor(data.clone(), shape); }
+
+    @Override
+    public Tensor upload(double[] data, int... shape) { return new CpuTensor(data.clone(), shape); }
+
+    static double[] d(Tensor t) {
+        double[] a = t(t).d;
+        if (a == null) throw new IllegalArgumentException("expected an F64 tensor, got " + t);
+        return a;
+    }
+
+    @Override
+    public double[] downloadDoubles(Tensor t) { return d(t).clone(); }
 
     @Override
     public void copyFromHost(float[] src, Tensor dst) {
@@ -89,6 +105,7 @@ public final class CpuBackend implements Backend {
         if (c.f != null) return c.f.clone();
         float[] out = new float[t.sizeInt()];
         if (c.b != null) for (int i = 0; i < out.length; i++) out[i] = c.b[i] & 0xFF;
+        else if (c.d != null) for (int i = 0; i < out.length; i++) out[i] = (float) c.d[i];
         else for (int i = 0; i < out.length; i++) out[i] = c.i[i];
         return out;
     }
@@ -101,6 +118,7 @@ public final class CpuBackend implements Backend {
             case F32 -> System.arraycopy(s.f, 0, d.f, 0, s.f.length);
             case U8 -> System.arraycopy(s.b, 0, d.b, 0, s.b.length);
             case I32 -> System.arraycopy(s.i, 0, d.i, 0, s.i.length);
+            case F64 -> System.arraycopy(s.d, 0, d.d, 0, s.d.length);
         }
     }
 
@@ -112,6 +130,7 @@ public final class CpuBackend implements Backend {
             case F32 -> new CpuTensor(c.f, shape);
             case U8 -> new CpuTensor(c.b, shape);
             case I32 -> new CpuTensor(c.i, shape);
+            case F64 -> new CpuTensor(c.d, shape);
         };
     }
 
@@ -682,4 +701,43 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() { }
+
+    // ---------------------------------------------------------------- feature statistics (FID), float64
+
+    /** {@link ScatterMoments}, a block of up to 256 rows at a time (the arithmetic of eval.FeatureMoments). */
+    @Override
+    public void featureMoments(Tensor mean, Tensor m2, long count, Tensor rows) {
+        float[] x = f(rows);
+        if (rows.rank() != 2) throw new IllegalArgumentException("featureMoments: rows must be (N, F), got " + rows);
+        int n = rows.dim(0), fs = rows.dim(1);
+        Shapes.require(mean, "featureMoments mean", fs);
+        Shapes.require(m2, "featureMoments m2", fs, fs);
+        double[] mu = d(mean), s = d(m2);
+        if (count < 0) throw new IllegalArgumentException("featureMoments: count " + count);
+        double[] block = new double[Math.min(n, ScatterMoments.BLOCK) * fs], transposed = new double[block.length];
+        for (int start = 0; start < n; start += ScatterMoments.BLOCK) {
+            int nb = Math.min(ScatterMoments.BLOCK, n - start);
+            for (int k = 0; k < nb * fs; k++) {
+                float v = x[start * fs + k];
+                if (!Float.isFinite(v)) {
+                    throw new UserError("feature row " + (count + start + k / fs + 1) + " has a non-finite value (" + v + ") in column "
+                            + k % fs + ": the images given to the feature network held NaN or infinite values");
+                }
+                block[k] = v;
+            }
+            count = ScatterMoments.foldBlock(fs, count, mu, s, block, nb, transposed);
+        }
+    }
+
+    /** {@link SqrtTrace#compute}; CHOLESKY on two matrices that are not positive definite is a {@link UserError}. */
+    @Override
+    public SqrtTrace.Result sqrtTrace(Tensor sigma1, Tensor sigma2, SqrtTrace.Method method) {
+        if (sigma1.rank() != 2) throw new IllegalArgumentException("sqrtTrace: sigma1 must be (F, F), got " + sigma1);
+        int fs = sigma1.dim(0);
+        Shapes.require(sigma1, "sqrtTrace sigma1", fs, fs);
+        Shapes.require(sigma2, "sqrtTrace sigma2", fs, fs);
+        SqrtTrace.Result r = SqrtTrace.compute(d(sigma1), d(sigma2), fs, method);
+        if (r == null) throw new UserError("neither covariance is positive definite, so the Cholesky method cannot be used");
+        return r;
+    }
 }

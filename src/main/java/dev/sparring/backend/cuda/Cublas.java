@@ -12,7 +12,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * FFM bindings to cuBLAS ({@code libcublas.so.13} or {@code .12}, declared in cublas_api.h), the few entry points
- * Sparring uses: a handle bound to our stream and SGEMM. Device pointers are passed as {@code long}
+ * Sparring uses: a handle bound to our stream, SGEMM, and DGEMM (the float64 statistics of the FID). Device pointers are passed as {@code long}
  * (a pointer and a 64-bit integer travel the same way in the C calling convention, and this avoids a wrapper
  * object per argument); host pointers (alpha, beta, out-parameters) are {@link MemorySegment}s.
  */
@@ -48,6 +48,9 @@ public final class Cublas {
     private static final MethodHandle cublasGetProperty = bind("cublasGetProperty", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle cublasGetStatusString = bind("cublasGetStatusString", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     private static final MethodHandle cublasSgemm = bind("cublasSgemm_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS,
+            JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS,
+            JAVA_LONG, JAVA_INT));
+    private static final MethodHandle cublasDgemm = bind("cublasDgemm_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS,
             JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS,
             JAVA_LONG, JAVA_INT));
 
@@ -136,5 +139,18 @@ public final class Cublas {
             status = (int) cublasSgemm.invokeExact(handle, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } catch (Throwable t) { throw NativeCalls.rethrow(t); }
         check(status, "cublasSgemm_v2");
+    }
+
+    /**
+     * Column-major DGEMM: C = alpha op(A) op(B) + beta C with op(A) m x k, op(B) k x n, C m x n; alpha and beta are
+     * host doubles. A, B, C are device pointers.
+     */
+    public static void dgemm(MemorySegment handle, int transa, int transb, int m, int n, int k, MemorySegment alpha,
+                             long a, int lda, long b, int ldb, MemorySegment beta, long c, int ldc) {
+        int status;
+        try {
+            status = (int) cublasDgemm.invokeExact(handle, transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        } catch (Throwable t) { throw NativeCalls.rethrow(t); }
+        check(status, "cublasDgemm_v2");
     }
 }

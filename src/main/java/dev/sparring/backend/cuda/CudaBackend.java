@@ -8,6 +8,7 @@ import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
 import dev.sparring.backend.PoolSpec;
 import dev.sparring.backend.StepGraph;
+import dev.sparring.linalg.SqrtTrace;
 import dev.sparring.tensor.DType;
 import dev.sparring.tensor.Shapes;
 import dev.sparring.tensor.Tensor;
@@ -18,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -98,6 +100,7 @@ public final class CudaBackend implements Backend {
     private final BatchNormOps batchNorm;
     private final TensorTables tables;
     private final LossPrograms programs;
+    private final CudaFid fid;
     private final MemorySegment gemmAlpha, gemmBeta; // float scalars for cuBLAS, host pointer mode
     private final long partials;            // double[REDUCE_MAX_BLOCKS] for sum_squares
     private final long ticket;              // unsigned int, sum_squares' last-block counter (kept at 0 between launches)
@@ -134,6 +137,8 @@ public final class CudaBackend implements Backend {
             tables = new TensorTables(context.stream, launcher, memory, staging, this::f32);
             owned.push(tables::close);
             programs = new LossPrograms(context.arena);
+            fid = new CudaFid(context, launcher, memory, kernels, staging);
+            owned.push(fid::close);
             gemmAlpha = context.arena.allocate(JAVA_FLOAT);
             gemmBeta = context.arena.allocate(JAVA_FLOAT);
             partials = memory.allocate(8L * REDUCE_MAX_BLOCKS, "sum_squares' partial sums");
@@ -198,6 +203,13 @@ public final class CudaBackend implements Backend {
         throw new IllegalArgumentException("tensor " + t + " does not belong to this CUDA backend");
     }
 
+    /** The device address of an F64 tensor of this backend. */
+    private long f64(Tensor t) {
+        CudaTensor c = tensor(t);
+        if (c.dtype() != DType.F64) throw new IllegalArgumentException("expected an F64 tensor, got " + t);
+        return c.ptr;
+    }
+
     /** The device address of an F32 tensor of this backend. */
     private long f32(Tensor t) {
         CudaTensor c = tensor(t);
@@ -238,6 +250,9 @@ public final class CudaBackend implements Backend {
     @Override
     public Tensor upload(int[] data, int... shape) { return upload(DType.I32, MemorySegment.ofArray(data), data.length, "ints", shape); }
 
+    @Override
+    public Tensor upload(double[] data, int... shape) { return upload(DType.F64, MemorySegment.ofArray(data), data.length, "doubles", shape); }
+
     /** A new tensor holding {@code length} elements of {@code data} (a heap array), checked against the shape first. */
     private Tensor upload(DType dtype, MemorySegment data, int length, String elements, int... shape) {
         if (length != Shapes.size(shape)) throw new IllegalArgumentException("upload: " + length + " " + elements + " for shape " + Shapes.str(shape));
@@ -275,7 +290,19 @@ public final class CudaBackend implements Backend {
             case F32 -> MemorySegment.copy(host, JAVA_FLOAT, 0, out, 0, out.length);
             case U8 -> { for (int i = 0; i < out.length; i++) out[i] = host.get(JAVA_BYTE, i) & 0xFF; }
             case I32 -> { for (int i = 0; i < out.length; i++) out[i] = host.getAtIndex(JAVA_INT, i); }
+            case F64 -> { for (int i = 0; i < out.length; i++) out[i] = (float) host.getAtIndex(JAVA_DOUBLE, i); }
         }
+        return out;
+    }
+
+    @Override
+    public double[] downloadDoubles(Tensor t) {
+        long p = f64(t);
+        bind();
+        launcher.checkMayWait("download");
+        double[] out = new double[t.sizeInt()];
+        if (out.length == 0) return out;
+        MemorySegment.copy(staging.toHost(p, 8L * out.length), JAVA_DOUBLE, 0, out, 0, out.length);
         return out;
     }
 
@@ -751,6 +778,37 @@ public final class CudaBackend implements Backend {
         bind();
         launcher.kernel(kernels.softmaxCrossEntropy, 1).ptr(dp).ptr(lp).ptr(y.ptr).i32(logits.dim(0)).i32(logits.dim(1))
                 .ptr(sp).i32(slot).launch();
+    }
+
+    // ---------------------------------------------------------------- feature statistics (FID), float64
+
+    /** Our kernels and DGEMM ({@link CudaFid}); a row with NaN or infinity makes the mean NaN (a kernel cannot throw). */
+    @Override
+    public void featureMoments(Tensor mean, Tensor m2, long count, Tensor rows) {
+        if (rows.rank() != 2) throw new IllegalArgumentException("featureMoments: rows must be (N, F), got " + rows);
+        int n = rows.dim(0), f = rows.dim(1);
+        Shapes.require(mean, "featureMoments mean", f);
+        Shapes.require(m2, "featureMoments m2", f, f);
+        if (count < 0) throw new IllegalArgumentException("featureMoments: count " + count);
+        long rp = f32(rows), mp = f64(mean), sp = f64(m2);
+        bind();
+        if (n == 0) return;
+        fid.featureMoments(mp, sp, count, rp, n, f);
+    }
+
+    /**
+     * NEWTON_SCHULZ (also AUTO) by DGEMM and our kernels, or EIGEN by cuSOLVER where it is found (a
+     * {@link BackendException} naming what is missing otherwise); CHOLESKY is not offered. Waits.
+     */
+    @Override
+    public SqrtTrace.Result sqrtTrace(Tensor sigma1, Tensor sigma2, SqrtTrace.Method method) {
+        if (sigma1.rank() != 2) throw new IllegalArgumentException("sqrtTrace: sigma1 must be (F, F), got " + sigma1);
+        int f = sigma1.dim(0);
+        Shapes.require(sigma1, "sqrtTrace sigma1", f, f);
+        Shapes.require(sigma2, "sqrtTrace sigma2", f, f);
+        long p1 = f64(sigma1), p2 = f64(sigma2);
+        bind();
+        return fid.sqrtTrace(p1, p2, f, method);
     }
 
     // ---------------------------------------------------------------- lifetime

@@ -35,6 +35,9 @@ final class Kernels implements AutoCloseable {
     final Kernel copyChannels;
     // resize.cu
     final Kernel resizeBilinearForward, resizeBilinearBackward;
+    // fid.cu
+    final Kernel fidBlockMean, fidCenter, fidMergeMean, fidRank1, fidSymmetrise, fidSymmetriseInPlace, fidScaledCopy, fidScale, fidIdentity,
+            fidTrace, fidSumSquares, fidScaleRows;
 
     private final Releases modules = new Releases();
     private final String image;     // what the activations module was loaded from, for the backend's description
@@ -85,6 +88,19 @@ final class Kernels implements AutoCloseable {
             CudaModules.Loaded resize = load(build, "resize", major, minor);
             resizeBilinearForward = fn(resize, "resize_bilinear_forward");
             resizeBilinearBackward = fn(resize, "resize_bilinear_backward");
+            CudaModules.Loaded fid = load(build, "fid", major, minor);
+            fidBlockMean = fn(fid, "fid_block_mean");
+            fidCenter = fn(fid, "fid_center");
+            fidMergeMean = fn(fid, "fid_merge_mean");
+            fidRank1 = fn(fid, "fid_rank1");
+            fidSymmetrise = fn(fid, "fid_symmetrise");
+            fidSymmetriseInPlace = fn(fid, "fid_symmetrise_in_place");
+            fidScaledCopy = fn(fid, "fid_scaled_copy");
+            fidScale = fn(fid, "fid_scale");
+            fidIdentity = fn(fid, "fid_identity");
+            fidTrace = fn(fid, "fid_trace");
+            fidSumSquares = fn(fid, "fid_sum_squares");
+            fidScaleRows = fn(fid, "fid_scale_rows");
         } catch (RuntimeException | Error failure) {
             modules.releaseAll(failure);
             throw failure;

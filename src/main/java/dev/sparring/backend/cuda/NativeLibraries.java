@@ -72,6 +72,16 @@ public final class NativeLibraries {
                     + "or set SPARRING_LIBCUDNN to the full path of libcudnn.so.9");
 
     /**
+     * cuSOLVER, optional: only the EIGEN method of {@code sqrtTrace} (the FID's square-root trace) needs it, and a
+     * missing one is reported when that method is asked for. It needs cuBLAS and cuSPARSE (and nvJitLink) of the
+     * same CUDA beside it or on the loader's path.
+     */
+    public static final Spec CUSOLVER = new Spec("cuSOLVER", "SPARRING_LIBCUSOLVER",
+            List.of("libcusolver.so.12", "libcusolver.so.11"), Map.of(),
+            "pip install nvidia-cusolver-cu12 (PyTorch's CUDA wheels bring it), or install the CUDA toolkit's cuSOLVER; "
+                    + "or set SPARRING_LIBCUSOLVER to the full path of libcusolver.so.12 or .11");
+
+    /**
      * Where to search: the environment (for the override variables), the folders to try after the system loader for
      * each library (computed only when needed: finding the Python site folders may start python3), and whether to
      * ask the system loader at all. {@link #standard()} is the real one; tests inject their own.

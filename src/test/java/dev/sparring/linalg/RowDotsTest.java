@@ -1,4 +1,4 @@
-package dev.sparring.eval;
+package dev.sparring.linalg;
 
 import org.junit.jupiter.api.Test;
 

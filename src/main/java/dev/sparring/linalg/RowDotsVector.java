@@ -1,4 +1,4 @@
-package dev.sparring.eval;
+package dev.sparring.linalg;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorSpecies;

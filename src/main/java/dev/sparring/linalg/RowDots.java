@@ -1,12 +1,13 @@
-package dev.sparring.eval;
+package dev.sparring.linalg;
 
 import java.util.stream.IntStream;
 
 /**
  * Dot products between the rows of two row-major float64 matrices: {@code c[i*ldc + j] += Σ_k a[i*len + k] b[j*len + k]}
- * for i < m, j < n. This one product is the covariance update of {@link FeatureMoments} (a DSYRK: the rows are the
- * features of a centred, transposed block), the kernel matrices of {@link KernelInceptionDistance} and the two
- * matrix products of {@link FrechetDistance} (Bᵀ Σ₂ B, the operands laid out so that both sides are read along rows).
+ * for i < m, j < n. This one product is the covariance update of {@link ScatterMoments} (a DSYRK: the rows are the
+ * features of a centred, transposed block), the kernel matrices of {@code eval.KernelInceptionDistance}, and the
+ * matrix products of {@link SqrtTrace} (Bᵀ Σ₂ B, the operands laid out so that both sides are read along rows) and
+ * {@link NewtonSchulz}.
  *
  * <p>Blocked for the caches: each task owns {@link #MB} rows of C; for each {@link #KC}-long slice of k it runs over
  * {@link #NB}-row blocks of B (NB × KC doubles, 128 KiB, stay in L2) and computes 4 × 4 tiles of C in vector registers
