@@ -245,6 +245,23 @@ bench_stage() {
   "$SPARRING_HOME/bin/sparring" bench --device cuda --json "$WORK/bench.jsonl" "$@" ${SESSION_BENCH_ARGS:-}
 }
 
+# The FID's square-root trace at F = 2048 (SESSION_FID_F; 48 in a rehearsal): Newton-Schulz on DGEMM and cuSOLVER's
+# EIGEN against the CPU's, on the same statistics (FidBench gpu: moments of 2F random rows made on the GPU). Each
+# measurement is a JSON line in bench.jsonl, copied to $OUT as soon as it is printed.
+fid_gpu_stage() {
+  . .gpu-kit/env.sh
+  local f="${SESSION_FID_F:-2048}"
+  if [ -n "${SESSION_SIMULATE:-}" ]; then f="${SESSION_FID_F:-48}"; fi
+  set -x
+  "$SPARRING_JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$SPARRING_HOME/lib/sparring.jar" \
+    dev.sparring.bench.FidBench gpu "$f" $((2 * f)) 5 | while IFS= read -r line; do
+      echo "$line"
+      case "$line" in
+        '{"bench"'*) echo "$line" >> "$WORK/bench.jsonl"; cp "$WORK/bench.jsonl" "$OUT/" ;;
+      esac
+    done
+}
+
 torch_bench_stage() {
   set -x
   # shellcheck disable=SC2086
@@ -273,7 +290,7 @@ golden_gpu_stage() {
 }
 
 export -f env_stage kit_stage doctor_stage run_tests selftest_stage sanitizer sanitize_stage bench_stage torch_bench_stage \
-  train_stage golden_gpu_stage
+  train_stage golden_gpu_stage fid_gpu_stage
 
 note "session: $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), budget ${BUDGET}s"
 {
@@ -300,7 +317,7 @@ if [ -n "${SESSION_SIMULATE:-}" ]; then
   # rehearsal: every Sparring stage on the host CUDA simulator (native/cudasim), to check this script and the kit
   # before spending device time; the PyTorch and nvidia-smi stages fail, as they should without a GPU
   export SPARRING_LIBCUDA="$SESSION_SIMULATE/libcuda.so.1" SPARRING_LIBCUBLAS="$SESSION_SIMULATE/libcublas.so.13" \
-    SPARRING_LIBCUDNN="$SESSION_SIMULATE/libcudnn.so.9"
+    SPARRING_LIBCUDNN="$SESSION_SIMULATE/libcudnn.so.9" SPARRING_LIBCUSOLVER="$SESSION_SIMULATE/no-cusolver-in-the-simulator"
   note "session: REHEARSAL on the host CUDA simulator in $SESSION_SIMULATE: no GPU is used, no figure is a GPU figure"
 fi
 stage doctor 60 doctor_stage
@@ -310,13 +327,15 @@ stage selftest-driver 60 selftest_stage
 
 stage test-runtime 90 run_tests runtime --select-class dev.sparring.backend.cuda.CudaRuntimeTest \
   --select-class dev.sparring.backend.cuda.NativeLibrariesTest --select-class dev.sparring.backend.cuda.NativeSignaturesTest
-stage test-parity 180 run_tests parity --select-class dev.sparring.backend.cuda.CudaParityTest --select-class dev.sparring.train.CudaTrainingTest
+stage test-parity 180 run_tests parity --select-class dev.sparring.backend.cuda.CudaParityTest --select-class dev.sparring.train.CudaTrainingTest \
+  --select-class dev.sparring.backend.cuda.CudaFidTest
 stage test-graphs 90 run_tests graphs --select-class dev.sparring.train.CudaGraphTest
 stage test-golden 60 run_tests golden --select-class dev.sparring.golden.PyTorchGoldenTest
 stage sanitize-memcheck 120 sanitize_stage memcheck
 stage sanitize-initcheck 100 sanitize_stage initcheck
 stage sanitize-racecheck 100 sanitize_stage racecheck
 stage bench 120 bench_stage
+stage fid-gpu 120 fid_gpu_stage
 stage bench-graphs 90 bench_stage --cuda-graphs --phase-iters 0
 stage bench-bn 90 bench_stage --batch-norm kernels
 stage bench-tf32 90 bench_stage --tf32

@@ -283,14 +283,14 @@ public interface Backend extends AutoCloseable {
     // ---------------------------------------------------------------- feature statistics (FID), float64
 
     /**
-     * Folds feature rows (N, F) F32 into the float64 streaming moments of {@code count} rows so far: mean (F) F64 and
+     * Folds the first n rows of rows (≥ n, F) F32 into the float64 streaming moments of {@code count} rows so far: mean (F) F64 and
      * the scatter about the mean m2 (F, F) F64, both accumulated in place (zeros for count = 0). The numerics of
      * {@link dev.sparring.linalg.ScatterMoments} (as {@code eval.FeatureMoments}): the rows are cut into blocks of
      * {@value dev.sparring.linalg.ScatterMoments#BLOCK}, each centred on its own mean, its scatter added, and merged by
      * Chan, Golub and LeVeque's pairwise update. Only m2's upper triangle (j ≥ i) is specified. The caller keeps the
-     * count (count + N afterwards). A non-finite row: the CPU twin throws, a GPU cannot and makes the mean NaN.
+     * count (count + n afterwards). A non-finite row: the CPU twin throws, a GPU cannot and makes the mean NaN.
      */
-    void featureMoments(Tensor mean, Tensor m2, long count, Tensor rows);
+    void featureMoments(Tensor mean, Tensor m2, long count, Tensor rows, int n);
 
     /**
      * tr (Σ₁Σ₂)^{1/2} of two symmetric positive semi-definite (F, F) F64 tensors (the caller symmetrises them), the

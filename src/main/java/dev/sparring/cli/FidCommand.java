@@ -5,6 +5,7 @@ import dev.sparring.backend.Backend;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.Datasets;
 import dev.sparring.data.ImageDataset;
+import dev.sparring.eval.DeviceMoments;
 import dev.sparring.eval.FeatureMoments;
 import dev.sparring.eval.FeatureStatistics;
 import dev.sparring.eval.FrechetDistance;
@@ -13,6 +14,8 @@ import dev.sparring.eval.features.MnistClassifier;
 import dev.sparring.eval.features.MnistClassifierTraining;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.linalg.SqrtTrace;
+import dev.sparring.tensor.Tensor;
 import dev.sparring.train.Checkpoint;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainingRun;
@@ -59,7 +62,7 @@ public final class FidCommand implements Callable<Integer> {
     String features;
     @Option(names = "--save-stats", paramLabel = "OUT.npz", description = "write the statistics of the one SOURCE (pytorch-fid's format, with n and the network)")
     Path saveStats;
-    @Option(names = "--json", description = "print one JSON object: fid, n_a, n_b, features")
+    @Option(names = "--json", description = "print one JSON object: fid, n_a, n_b, features, feature_size, sqrt_trace (the method), sqrt_trace_device")
     boolean json;
     @Mixin
     OverwriteOption overwrite;
@@ -77,10 +80,14 @@ public final class FidCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean needsNetwork = sources.stream().anyMatch(s -> !isNpz(s));
         FeatureStatistics[] stats = new FeatureStatistics[sources.size()];
-        if (needsNetwork) {
+        FrechetDistance.Result onDevice = null;       // on a GPU the FID is computed there (docs/metrics.md)
+        if (needsNetwork || device.name.equals("cuda")) {
             try (Backend be = device.create()) {
-                MnistClassifier net = MnistClassifier.bundled(be);
+                MnistClassifier net = needsNetwork ? MnistClassifier.bundled(be) : null;
                 for (int i = 0; i < stats.length; i++) stats[i] = statistics(sources.get(i), net);
+                if (saveStats == null && !be.name().equals("cpu")) {
+                    onDevice = FrechetDistance.between(be, stats[0], stats[1], SqrtTrace.Method.AUTO);
+                }
             }
         } else {
             for (int i = 0; i < stats.length; i++) stats[i] = StatisticsFile.read(Path.of(sources.get(i)));
@@ -96,7 +103,7 @@ public final class FidCommand implements Callable<Integer> {
             out.printf("wrote the statistics of %s (%,d images, %d features, network %s) to %s%n", stats[0].source(), stats[0].count(),
                     stats[0].features(), stats[0].network().isEmpty() ? "unknown" : stats[0].network(), saveStats);
         } else {
-            FrechetDistance.Result r = FrechetDistance.between(stats[0], stats[1]);
+            FrechetDistance.Result r = onDevice != null ? onDevice : FrechetDistance.between(stats[0], stats[1]);
             double fid = Math.max(0, r.distance());   // d^2 >= 0: a negative value is round-off of equal statistics
             String network = !stats[0].network().isEmpty() ? stats[0].network() : stats[1].network();
             if (json) {
@@ -106,11 +113,15 @@ public final class FidCommand implements Callable<Integer> {
                 m.put("n_b", stats[1].count());
                 m.put("features", network.isEmpty() ? "unknown" : network);
                 m.put("feature_size", stats[0].features());
+                m.put("sqrt_trace", r.method().label());
+                m.put("sqrt_trace_device", r.backend());
                 out.println(Json.write(m));
             } else {
                 out.printf(Locale.ROOT, "FID %.6g%n  A: %s (%,d images)%n  B: %s (%,d images)%n  features: %s, F = %d%n", fid,
                         stats[0].source(), stats[0].count(), stats[1].source(), stats[1].count(),
                         network.isEmpty() ? "unknown" : network, stats[0].features());
+                out.printf(Locale.ROOT, "  square-root trace: %s, on %s%s%n", r.method().label(), r.backend(),
+                        r.iterations() > 0 ? " (" + r.iterations() + " iterations)" : "");
             }
         }
         out.flush();
@@ -122,7 +133,12 @@ public final class FidCommand implements Callable<Integer> {
     /** The feature statistics of one source. */
     private FeatureStatistics statistics(String source, MnistClassifier net) throws IOException {
         if (isNpz(source)) return StatisticsFile.read(Path.of(source));
-        FeatureMoments moments = new FeatureMoments(net.featureSize());
+        try (Moments moments = new Moments(net)) {
+            return statistics(source, net, moments);
+        }
+    }
+
+    private FeatureStatistics statistics(String source, MnistClassifier net, Moments moments) throws IOException {
         Path path = pathOrNull(source);
         if (path != null && (Files.isDirectory(path.resolve("checkpoints")) || source.endsWith(".safetensors"))) {
             Path file = TrainingRun.findCheckpoint(path, "SOURCE");
@@ -130,14 +146,43 @@ public final class FidCommand implements Callable<Integer> {
             TrainConfig cfg = Checkpoint.config(f);
             CheckpointGenerator.requireDigits(cfg, file.toString());
             int b = Math.min(batch, n);
-            new CheckpointGenerator(net.backend(), f, cfg, b).generate(n, b, seed, (done, k, samples) -> moments.add(net.features(samples), k));
+            new CheckpointGenerator(net.backend(), f, cfg, b).generate(n, b, seed, (done, k, samples) -> moments.add(samples, k));
             return moments.statistics(net.name(), file + " (samples, --seed " + seed + ")");
         }
         Dataset ds = Datasets.open(source, MnistClassifier.SIZE, 1);
         if (!(ds instanceof ImageDataset images)) throw new UserError(source + ": not images (2-D points have no image features)");
         int[] items = java.util.stream.IntStream.range(0, Math.min(n, images.size())).toArray();
-        MnistClassifierTraining.forEachBatch(net.backend(), images, items, batch, (start, t) -> moments.add(net.features(t), t.dim(0)));
+        MnistClassifierTraining.forEachBatch(net.backend(), images, items, batch, (start, t) -> moments.add(t, t.dim(0)));
         return moments.statistics(net.name(), images.name());
+    }
+
+    /**
+     * The moments of a source's features: on the CPU {@link FeatureMoments} (rows read back), on a GPU
+     * {@link DeviceMoments} (rows stay on the device; the same float64 numerics).
+     */
+    private static final class Moments implements AutoCloseable {
+        private final MnistClassifier net;
+        private final FeatureMoments host;
+        private final DeviceMoments device;
+
+        Moments(MnistClassifier net) {
+            this.net = net;
+            boolean cpu = net.backend().name().equals("cpu");
+            host = cpu ? new FeatureMoments(net.featureSize()) : null;
+            device = cpu ? null : new DeviceMoments(net.backend(), net.featureSize());
+        }
+
+        void add(Tensor images, int n) {
+            if (host != null) host.add(net.features(images), n);
+            else device.add(net.featureTensor(images), n);
+        }
+
+        FeatureStatistics statistics(String network, String source) {
+            return host != null ? host.statistics(network, source) : device.statistics(network, source);
+        }
+
+        @Override
+        public void close() { if (device != null) device.close(); }
     }
 
     private static Path pathOrNull(String s) {

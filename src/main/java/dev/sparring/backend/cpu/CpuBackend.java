@@ -706,10 +706,11 @@ public final class CpuBackend implements Backend {
 
     /** {@link ScatterMoments}, a block of up to 256 rows at a time (the arithmetic of eval.FeatureMoments). */
     @Override
-    public void featureMoments(Tensor mean, Tensor m2, long count, Tensor rows) {
+    public void featureMoments(Tensor mean, Tensor m2, long count, Tensor rows, int n) {
         float[] x = f(rows);
         if (rows.rank() != 2) throw new IllegalArgumentException("featureMoments: rows must be (N, F), got " + rows);
-        int n = rows.dim(0), fs = rows.dim(1);
+        if (n < 0 || n > rows.dim(0)) throw new IllegalArgumentException("featureMoments: " + n + " rows of " + rows);
+        int fs = rows.dim(1);
         Shapes.require(mean, "featureMoments mean", fs);
         Shapes.require(m2, "featureMoments m2", fs, fs);
         double[] mu = d(mean), s = d(m2);

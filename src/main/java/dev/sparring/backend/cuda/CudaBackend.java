@@ -784,9 +784,10 @@ public final class CudaBackend implements Backend {
 
     /** Our kernels and DGEMM ({@link CudaFid}); a row with NaN or infinity makes the mean NaN (a kernel cannot throw). */
     @Override
-    public void featureMoments(Tensor mean, Tensor m2, long count, Tensor rows) {
+    public void featureMoments(Tensor mean, Tensor m2, long count, Tensor rows, int n) {
         if (rows.rank() != 2) throw new IllegalArgumentException("featureMoments: rows must be (N, F), got " + rows);
-        int n = rows.dim(0), f = rows.dim(1);
+        if (n < 0 || n > rows.dim(0)) throw new IllegalArgumentException("featureMoments: " + n + " rows of " + rows);
+        int f = rows.dim(1);
         Shapes.require(mean, "featureMoments mean", f);
         Shapes.require(m2, "featureMoments m2", f, f);
         if (count < 0) throw new IllegalArgumentException("featureMoments: count " + count);

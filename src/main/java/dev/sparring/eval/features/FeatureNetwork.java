@@ -33,4 +33,10 @@ public interface FeatureNetwork {
      * so a sample's features do not depend on the rest of the batch.
      */
     float[] features(Tensor images);
+
+    /**
+     * The features of a batch as a tensor (N, {@link #featureSize()}) F32 on {@link #backend()}, without a copy to the
+     * host (on a GPU, for {@code Backend.featureMoments}); owned by the network and valid until its next call.
+     */
+    Tensor featureTensor(Tensor images);
 }

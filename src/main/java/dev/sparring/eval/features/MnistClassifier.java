@@ -192,7 +192,8 @@ public final class MnistClassifier implements FeatureNetwork {
     }
 
     /** The penultimate layer's output (N, F) for images (N, 1, 28, 28), on the backend; valid until the next call. */
-    private Tensor featureTensor(Tensor images) {
+    @Override
+    public Tensor featureTensor(Tensor images) {
         requireImages(images);
         Tensor x = images;
         for (int i = 0; i < layers.size() - 1; i++) x = layers.get(i).forward(x, Pass.EVAL);

@@ -87,18 +87,19 @@ class CudaFidTest {
     @Test
     void momentsMatchTheCpuTwin() {
         int f = 24;
-        int[] batches = {700, 1, 300, 37};
+        int[] batches = {700, 1, 300, 37};      // the last is folded from a tensor of 50 rows (a partial batch)
         SplittableRandom r = new SplittableRandom(5);
         Tensor gm = gpu.zeros(DType.F64, f), gs = gpu.zeros(DType.F64, f, f);
         Tensor cm = cpu.zeros(DType.F64, f), cs = cpu.zeros(DType.F64, f, f);
         FeatureMoments reference = new FeatureMoments(f);
         long count = 0;
         for (int n : batches) {
-            float[] x = new float[n * f];
+            int rows = n == 37 ? 50 : n;
+            float[] x = new float[rows * f];
             for (int i = 0; i < x.length; i++) x[i] = (float) (1000 + (i % f) + r.nextGaussian() * (1 + (i % f) / 8.0));
-            Tensor g = gpu.upload(x, n, f), c = cpu.upload(x, n, f);
-            gpu.featureMoments(gm, gs, count, g);
-            cpu.featureMoments(cm, cs, count, c);
+            Tensor g = gpu.upload(x, rows, f), c = cpu.upload(x, rows, f);
+            gpu.featureMoments(gm, gs, count, g, n);
+            cpu.featureMoments(cm, cs, count, c, n);
             reference.add(x, n);
             count += n;
         }
@@ -127,9 +128,9 @@ class CudaFidTest {
         int f = 3;
         float[] x = {1, 2, 3, 4, Float.NaN, 6};
         Tensor gm = gpu.zeros(DType.F64, f), gs = gpu.zeros(DType.F64, f, f);
-        gpu.featureMoments(gm, gs, 0, gpu.upload(x, 2, f));
+        gpu.featureMoments(gm, gs, 0, gpu.upload(x, 2, f), 2);
         assertTrue(Double.isNaN(gpu.downloadDoubles(gm)[1]));
-        assertThrows(dev.sparring.UserError.class, () -> cpu.featureMoments(cpu.zeros(DType.F64, f), cpu.zeros(DType.F64, f, f), 0, cpu.upload(x, 2, f)));
+        assertThrows(dev.sparring.UserError.class, () -> cpu.featureMoments(cpu.zeros(DType.F64, f), cpu.zeros(DType.F64, f, f), 0, cpu.upload(x, 2, f), 2));
     }
 
     /**

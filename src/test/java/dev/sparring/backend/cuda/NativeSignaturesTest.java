@@ -83,7 +83,7 @@ class NativeSignaturesTest {
     }
 
     @ParameterizedTest(name = "{0} against {1}")
-    @CsvSource({"CudaDriver, cuda.h", "Cublas, cublas_api.h", "Cudnn, cudnn.h"})
+    @CsvSource({"CudaDriver, cuda.h", "Cublas, cublas_api.h", "Cudnn, cudnn.h", "Cusolver, cusolverDn.h"})
     void bindingsMatchTheHeader(String binding, String header, @TempDir Path tmp) throws Exception {
         Path gxx = gxx();
         assumeTrue(gxx != null, "no g++ on PATH");
