@@ -36,6 +36,8 @@
  *   <li>{@code CudaContext}: the device's primary context, the stream, the cuBLAS (with our workspace) and cuDNN
  *       handles, the device's facts and host memory of the backend's life; made and released as one.</li>
  *   <li>{@code Kernels}: the handle of every entry point of {@code kernels/*.cu}, loaded once.</li>
+ *   <li>{@code CudaFid}: the FID's float64 ops (moments; the square-root trace by Newton–Schulz on DGEMM, or by
+ *       cuSOLVER's DSYEVD through {@code Cusolver}, an optional library bound only when that method is asked for).</li>
  *   <li>{@code Launcher} and {@code KernelArgs}: the one launch path. Every kernel launch, cuBLAS/cuDNN call, copy
  *       and memset goes through it, and it alone knows step graphs: it runs the work op by op, notes it while a step
  *       is captured, checks and skips it while a step replays, and puts per-step values into the step record, so
