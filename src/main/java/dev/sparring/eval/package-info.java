@@ -13,8 +13,11 @@
  *   <li>{@link dev.sparring.eval.KernelInceptionDistance#compute}: mean and std of the unbiased MMD² over subsets.</li>
  *   <li>{@link dev.sparring.eval.StatisticsFile}: pytorch-fid's {@code .npz} statistics (mu, sigma, plus our n and
  *       network), on {@link dev.sparring.eval.Npz} and {@link dev.sparring.eval.NpyArray}.</li>
- *   <li>{@link dev.sparring.eval.RowDots}: the one matrix product they all use, dot products between rows
- *       (Vector API, blocked, two threads).</li>
+ *   <li>{@link dev.sparring.eval.DeviceMoments}: the moments kept on a backend (a GPU's feature rows never leave it);
+ *       {@link dev.sparring.eval.FrechetDistance#between(dev.sparring.backend.Backend, FeatureStatistics,
+ *       FeatureStatistics, dev.sparring.linalg.SqrtTrace.Method)} the distance with the square-root trace on it.</li>
+ *   <li>The float64 numerics themselves live in {@code dev.sparring.linalg} (RowDots, ScatterMoments, SqrtTrace,
+ *       NewtonSchulz), shared with the CPU backend, whose FID ops are their twins.</li>
  * </ul>
  *
  * Bad input (files, statistics, feature rows with NaN) is reported as a one-line {@link dev.sparring.UserError}.
