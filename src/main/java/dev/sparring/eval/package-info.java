@@ -13,6 +13,8 @@
  *   <li>{@link dev.sparring.eval.KernelInceptionDistance#compute}: mean and std of the unbiased MMD² over subsets.</li>
  *   <li>{@link dev.sparring.eval.StatisticsFile}: pytorch-fid's {@code .npz} statistics (mu, sigma, plus our n and
  *       network), on {@link dev.sparring.eval.Npz} and {@link dev.sparring.eval.NpyArray}.</li>
+ *   <li>{@link dev.sparring.eval.ImageNpz}: images as one uint8 (N, H, W, C) array in a {@code .npz}, written and
+ *       read a batch at a time ({@code sparring sample --out x.npz}, {@code sparring fid x.npz ...}).</li>
  *   <li>{@link dev.sparring.eval.RowDots}: the one matrix product they all use, dot products between rows
  *       (Vector API, blocked, two threads).</li>
  * </ul>
