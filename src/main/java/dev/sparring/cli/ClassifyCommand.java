@@ -9,6 +9,7 @@ import dev.sparring.eval.features.MnistClassifier;
 import dev.sparring.eval.features.MnistClassifierTraining;
 import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.train.Checkpoint;
+import dev.sparring.train.Progress;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainingRun;
 import picocli.CommandLine.Command;
@@ -27,7 +28,7 @@ import java.util.concurrent.Callable;
                 + "the share of each digit, the share classified with confidence >= 0.9, and an Inception-Score-style number "
                 + "exp(E KL(p(y|x) || p(y))) (1 to 10; 10 = every sample certain and the ten digits equally frequent). "
                 + "The same numbers for the classifier's held-out real digits follow, for comparison.",
-                "The samples are those `sparring sample` draws with the same --seed, --n and --batch."})
+                "The samples are those `sparring sample` draws with the same --seed, --n and --batch; a progress bar with ETA goes to stderr."})
 public final class ClassifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -42,6 +43,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--classifier", description = "weights written by `sparring features train-mnist` (default: the ones in the jar)")
     Path classifier;
+    @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
+    boolean noProgress;
     @Mixin
     DeviceOption device;
 
@@ -59,7 +62,12 @@ public final class ClassifyCommand implements Callable<Integer> {
             MnistClassifier clf = classifier == null ? MnistClassifier.bundled(be) : MnistClassifier.load(be, classifier);
             CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b);
             ClassScores.Accumulator scores = new ClassScores.Accumulator(MnistClassifier.CLASSES, ClassScores.CONFIDENCE);
-            gen.generate(n, b, seed, (done, k, samples) -> scores.add(clf.probabilities(samples)));
+            Progress progress = new Progress(System.err, n, "classifying", "img/s", !noProgress);
+            gen.generate(n, b, seed, (done, k, samples) -> {
+                scores.add(clf.probabilities(samples));
+                progress.update(done + k);
+            });
+            progress.finish();
             ClassScores s = scores.scores();
             ImageDataset digits = Datasets.mnist();
             ClassScores real = ClassScores.of(MnistClassifierTraining.probabilities(clf, digits, MnistClassifierTraining.split(digits).heldOut()),

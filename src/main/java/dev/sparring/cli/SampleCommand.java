@@ -3,8 +3,10 @@ package dev.sparring.cli;
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.data.Mixture2D;
+import dev.sparring.eval.ImageNpz;
 import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.train.Checkpoint;
+import dev.sparring.train.Progress;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainingRun;
 import dev.sparring.viz.ImageGrid;
@@ -18,9 +20,9 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-        description = {"Draw samples from a trained generator: a PNG grid (a scatter plot for 2-D models), or one PNG per "
-                + "sample with --out-dir.", "Samples are generated in batches of --batch, each normalised by its own "
-                + "batch statistics as in training."})
+        description = {"Draw samples from a trained generator: a PNG grid (a scatter plot for 2-D models), one PNG per "
+                + "sample with --out-dir, or all of them as one numpy array with --out FILE.npz.", "Samples are generated in batches of --batch, "
+                + "each normalised by its own batch statistics as in training; a progress bar with ETA goes to stderr."})
 public final class SampleCommand implements Callable<Integer> {
     /** The most images a grid shows: 64 x 64 thumbnails; more go to files (--out-dir). */
     static final int MAX_GRID = 4096;
@@ -29,7 +31,7 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Option(names = "--checkpoint", required = true, description = "a checkpoint file, or a run folder (its newest checkpoint)")
     Path checkpoint;
-    @Option(names = "--n", defaultValue = "64", description = "number of samples (a grid shows at most " + MAX_GRID + "; --out-dir takes any number)")
+    @Option(names = "--n", defaultValue = "64", description = "number of samples (a grid shows at most " + MAX_GRID + "; --out-dir and --out FILE.npz take any number)")
     int n;
     @Option(names = "--cols", defaultValue = "8", description = "grid columns")
     int cols;
@@ -37,11 +39,15 @@ public final class SampleCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--batch", defaultValue = "256", description = "samples generated at a time")
     int batch;
-    @Option(names = "--out", description = "output PNG: a grid, or a scatter plot for 2-D models (default: samples.png; "
-            + "an existing file is not replaced without --overwrite)")
+    @Option(names = "--out", description = "output file: a PNG grid, or a scatter plot for 2-D models (default: samples.png); "
+            + "or FILE.npz: all --n images as one uint8 array arr_0 of shape (N, H, W, C), the layout numpy image tools use "
+            + "(numpy.load(FILE)['arr_0']; torch-fidelity wants x.transpose(0, 3, 1, 2)), written in batches and never all in memory; "
+            + "sparring fid reads it. An existing file is not replaced without --overwrite")
     Path out;
     @Option(names = "--out-dir", description = "a new (or empty) folder for one PNG per sample, 000000.png, 000001.png, ...")
     Path outDir;
+    @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
+    boolean noProgress;
     @Mixin
     OverwriteOption overwrite;
     @Mixin
@@ -63,9 +69,14 @@ public final class SampleCommand implements Callable<Integer> {
             throw new UserError("--out-dir writes images, and " + file + " holds a 2-D model whose samples are points: use --out FILE.png "
                     + "for a scatter plot");
         }
-        if (out != null && !mlp && n > MAX_GRID) {
+        boolean npz = out != null && out.getFileName() != null && out.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npz");
+        if (npz && mlp) {
+            throw new UserError("--out " + out + ": a .npz holds images, and " + file + " holds a 2-D model whose samples are points: use --out FILE.png "
+                    + "for a scatter plot");
+        }
+        if (out != null && !npz && !mlp && n > MAX_GRID) {
             throw new UserError("--n " + n + ": a grid shows at most " + MAX_GRID + " images; write " + n
-                    + " samples as one PNG each with --out-dir DIR");
+                    + " samples as one PNG each with --out-dir DIR, or as one array with --out FILE.npz");
         }
         if (out != null && mlp && n > MAX_SCATTER) throw new UserError("--n " + n + ": a scatter plot draws at most " + MAX_SCATTER + " points");
         int b = Math.min(batch, n);
@@ -73,13 +84,29 @@ public final class SampleCommand implements Callable<Integer> {
             CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b);
             int[] s = gen.g.outputShape(1);
             int item = s[1] * (mlp ? 1 : s[2] * s[3]);   // floats per sample
+            Progress progress = new Progress(System.err, n, "sampling", "img/s", !noProgress);
+            if (npz) {
+                int c = s[1], h = s[2], w = s[3];
+                byte[] nhwc = new byte[b * item];                                  // one batch, (b, H, W, C)
+                ImageNpz.write(out, n, h, w, c, sink -> gen.generate(n, b, seed, (done, k, samples) -> {
+                    toBytesNhwc(be.download(samples), k, c, h, w, nhwc);
+                    sink.add(nhwc, k);
+                    progress.update(done + k);
+                }));
+                progress.finish();
+                System.err.println("wrote " + n + " samples from " + file + " to " + out + " (uint8 array arr_0, shape (" + n + ", " + h + ", "
+                        + w + ", " + c + "))");
+                return 0;
+            }
             Path dir = outDir == null ? null : newFolder(outDir);
             float[] all = out != null ? new float[Math.multiplyExact(n, item)] : null;
             gen.generate(n, b, seed, (done, k, samples) -> {
                 float[] x = be.download(samples);
                 if (all != null) System.arraycopy(x, 0, all, done * item, k * item);
                 else for (int i = 0; i < k; i++) ImageGrid.writeImage(dir.resolve(String.format("%06d.png", done + i)), x, i, s[1], s[2], s[3]);
+                progress.update(done + k);
             });
+            progress.finish();
             if (mlp) {
                 Mixture2D m = (Mixture2D) dev.sparring.data.Datasets.open(cfg.data(), 0, 0);
                 ScatterPlot.write(out, all, n, m.centers(), file.getFileName().toString());
@@ -89,6 +116,20 @@ public final class SampleCommand implements Callable<Integer> {
         }
         System.err.println("wrote " + n + " samples from " + file + " to " + (out != null ? out : outDir + "/"));
         return 0;
+    }
+
+    /**
+     * Images (k, C, H, W) in [-1, 1] as (k, H, W, C) uint8, with the rounding the PNGs get ({@link ImageGrid#toByte}),
+     * so that an .npz and an --out-dir folder of the same samples hold the same pixels.
+     */
+    static void toBytesNhwc(float[] nchw, int k, int c, int h, int w, byte[] nhwc) {
+        int plane = h * w;
+        for (int i = 0; i < k; i++) {
+            int src = i * c * plane, dst = i * plane * c;
+            for (int p = 0; p < plane; p++) {
+                for (int ch = 0; ch < c; ch++) nhwc[dst + p * c + ch] = (byte) ImageGrid.toByte(nchw[src + ch * plane + p]);
+            }
+        }
     }
 
     /** Creates --out-dir, or takes it when it is an empty folder; anything else is refused (nothing is overwritten). */

@@ -58,6 +58,12 @@ public final class ImageFolder {
         return s.endsWith(".png") || s.endsWith(".jpg") || s.endsWith(".jpeg");
     }
 
+    /**
+     * The channels value that keeps the images' own channels and requires them to be the same for all: a folder that
+     * mixes gray and color images is refused, naming the first image that differs from the first one.
+     */
+    public static final int SAME_CHANNELS = -1;
+
     /** How many bad files an error lists one by one; the rest are counted. */
     static final int MAX_LISTED = 20;
 
@@ -70,7 +76,8 @@ public final class ImageFolder {
     }
 
     /**
-     * Loads every image under folder as size x size with the given channels (1, 3, or &lt;= 0 for the images' own).
+     * Loads every image under folder as size x size with the given channels (1, 3, or &lt;= 0 for the images' own;
+     * {@link #SAME_CHANNELS} for the images' own when they all have the same).
      * size &lt;= 0 keeps the images' size, which then must be the same for all.
      *
      * <p>Every file is read, and those that cannot be used are collected: unreadable, not a PNG or JPEG the decoders
@@ -135,6 +142,12 @@ public final class ImageFolder {
                         + used.get(0) + " is " + wo + "x" + ho + "; images of different sizes need an image size to resize to");
             }
         }
+        for (int i = 1; channels == SAME_CHANNELS && i < n; i++) {
+            if (dims.get(i)[0] != dims.get(0)[0]) {
+                throw new DataException(used.get(i) + ": " + kind(dims.get(i)[0]) + " image, but " + used.get(0) + " is " + kind(dims.get(0)[0])
+                        + "; the images of " + folder + " must be all gray or all color");
+            }
+        }
         boolean allGray = true;
         for (int[] d : dims) allGray &= d[0] == 1;
         int cOut = channels > 0 ? channels : (allGray ? 1 : 3);
@@ -150,6 +163,8 @@ public final class ImageFolder {
         return new ImageDataset(folder.getFileName() == null ? folder.toString() : folder.getFileName().toString(),
                 pixels, n, cOut, ho, wo, null);
     }
+
+    private static String kind(int channels) { return channels == 1 ? "a gray" : "a color"; }
 
     /** A file that cannot be used, and why. */
     record Bad(Path file, String reason) { }

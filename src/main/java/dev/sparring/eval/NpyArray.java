@@ -234,13 +234,27 @@ public record NpyArray(String descr, boolean fortranOrder, long[] shape, byte[] 
     /** The bytes of a {@code .npy} file holding this array (format 1.0, or 2.0 for a header over 65535 bytes). */
     public byte[] toBytes() {
         if (descr.charAt(0) == '>' || fortranOrder) throw new IllegalArgumentException("NpyArray.toBytes writes little-endian C order only");
-        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText() + ", }";
+        byte[] header = headerBytes(descr, shape);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(header.length + data.length);
+        out.writeBytes(header);
+        out.writeBytes(data);
+        return out.toByteArray();
+    }
+
+    /**
+     * The bytes before the elements of a C-order {@code .npy} of the given dtype and shape, as {@code numpy.save}
+     * writes them: magic, version (1.0, or 2.0 for a header over 65535 bytes), length, and the header dict padded with
+     * spaces so that the elements start at a multiple of 64 bytes. A writer that streams the elements writes these first.
+     */
+    public static byte[] headerBytes(String descr, long... shape) {
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': "
+                + new NpyArray(descr, false, shape, new byte[0]).shapeText() + ", }";
         int major = dict.length() + 1 + 10 > 65535 ? 2 : 1;
         int prefix = major == 1 ? 10 : 12;
         int total = prefix + dict.length() + 1;
         int pad = (64 - total % 64) % 64;
         String header = dict + " ".repeat(pad) + "\n";
-        ByteArrayOutputStream out = new ByteArrayOutputStream(prefix + header.length() + data.length);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(prefix + header.length());
         out.writeBytes(MAGIC);
         out.write(major);
         out.write(0);
@@ -252,35 +266,98 @@ public record NpyArray(String descr, boolean fortranOrder, long[] shape, byte[] 
             out.write((hl >>> 24) & 0xff);
         }
         out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
-        out.writeBytes(data);
         return out.toByteArray();
     }
 
     /**
-     * Parses a {@code .npy} file's bytes. Errors are one-line {@link UserError}s that start with {@code where}: not a
-     * .npy (magic), an unknown format version, a malformed header, an unsupported dtype, a shape whose bytes the file
-     * does not hold.
+     * The header of a {@code .npy} array: what {@link #parse} reads before the element bytes, and all that is needed
+     * to decide what an array is, or to stream its elements, without reading them.
+     *
+     * @param descr        the dtype, with '|' and '=' read as '<'
+     * @param fortranOrder whether the elements are stored column-major
+     * @param shape        the dimensions
+     * @param dataOffset   where the element bytes start in the .npy
      */
-    public static NpyArray parse(byte[] file, String where) {
+    public record Header(String descr, boolean fortranOrder, long[] shape, long dataOffset) {
+        /** The number of elements. */
+        public long size() { return new NpyArray(descr, fortranOrder, shape, new byte[0]).size(); }
+
+        /** The bytes the elements take (Long.MAX_VALUE when beyond a long). */
+        public long dataBytes() {
+            long bytes = itemSize(descr);
+            try {
+                for (long d : shape) bytes = Math.multiplyExact(bytes, d);
+            } catch (ArithmeticException e) {
+                return Long.MAX_VALUE;
+            }
+            return bytes;
+        }
+
+        /** The shape as numpy prints it. */
+        public String shapeText() { return new NpyArray(descr, fortranOrder, shape, new byte[0]).shapeText(); }
+
+        /** The dtype as numpy names it: float64, float32, int64, uint8, &lt;U7, ... */
+        public String dtypeName() {
+            int n = itemSize(descr);
+            return switch (descr.charAt(1)) {
+                case 'f' -> "float" + 8 * n;
+                case 'i' -> "int" + 8 * n;
+                case 'u' -> "uint" + 8 * n;
+                default -> descr;
+            };
+        }
+    }
+
+    /** Headers longer than this are refused (numpy writes a few hundred bytes; a 32-dimensional shape fits easily). */
+    private static final int MAX_HEADER = 1 << 20;
+
+    /**
+     * Reads a {@code .npy} header from the start of {@code in}, leaving the stream at the first element byte. Errors
+     * are one-line {@link UserError}s that start with {@code where}, as for {@link #parse}.
+     */
+    public static Header readHeader(java.io.InputStream in, String where) throws java.io.IOException {
+        byte[] start = in.readNBytes(10);
+        if (start.length < 10 || !Arrays.equals(Arrays.copyOf(start, 6), MAGIC)) {
+            throw new UserError(where + ": not a .npy array (the file does not start with \\x93NUMPY)");
+        }
+        int major = start[6] & 0xff;
+        byte[] prefix = start;
+        if (major == 2 || major == 3) prefix = concat(start, in.readNBytes(2));
+        long len = headerLength(prefix, where);
+        if (len > MAX_HEADER) throw new UserError(where + ": the .npy header is " + len + " bytes long, more than " + MAX_HEADER);
+        byte[] text = in.readNBytes((int) len);
+        if (text.length < len) throw new UserError(where + ": the .npy header (" + len + " bytes) runs past the end of the data");
+        return header(concat(prefix, text), where);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** The header length field of the magic, version and length bytes at the start of {@code file}. */
+    private static long headerLength(byte[] file, String where) {
+        int major = file[6] & 0xff, minor = file[7] & 0xff;
+        if (major == 1) return (file[8] & 0xff) | (file[9] & 0xff) << 8;
+        if (major == 2 || major == 3) {
+            if (file.length < 12) throw new UserError(where + ": the .npy header is cut short");
+            return (file[8] & 0xffL) | (file[9] & 0xffL) << 8 | (file[10] & 0xffL) << 16 | (file[11] & 0xffL) << 24;
+        }
+        throw new UserError(where + ": .npy format version " + major + "." + minor + " is not one of 1.0, 2.0, 3.0");
+    }
+
+    /** The header at the start of {@code file}, which holds at least the whole header. */
+    private static Header header(byte[] file, String where) {
         if (file.length < 10 || !Arrays.equals(Arrays.copyOf(file, 6), MAGIC)) {
             throw new UserError(where + ": not a .npy array (the file does not start with \\x93NUMPY)");
         }
-        int major = file[6] & 0xff, minor = file[7] & 0xff;
-        long headerLen;
-        int start;
-        if (major == 1) {
-            headerLen = (file[8] & 0xff) | (file[9] & 0xff) << 8;
-            start = 10;
-        } else if (major == 2 || major == 3) {
-            if (file.length < 12) throw new UserError(where + ": the .npy header is cut short");
-            headerLen = (file[8] & 0xffL) | (file[9] & 0xffL) << 8 | (file[10] & 0xffL) << 16 | (file[11] & 0xffL) << 24;
-            start = 12;
-        } else {
-            throw new UserError(where + ": .npy format version " + major + "." + minor + " is not one of 1.0, 2.0, 3.0");
-        }
+        int major = file[6] & 0xff;
+        long headerLen = headerLength(file, where);
+        int start = major == 1 ? 10 : 12;
         if (start + headerLen > file.length) throw new UserError(where + ": the .npy header (" + headerLen + " bytes) runs past the end of the data");
-        String header = new String(file, start, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-        Map<String, Object> dict = HeaderParser.parse(header, where);
+        String text = new String(file, start, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        Map<String, Object> dict = HeaderParser.parse(text, where);
         if (!(dict.get("descr") instanceof String descr)) {
             throw new UserError(where + ": the .npy header's descr is " + (dict.containsKey("descr") ? "not a plain dtype (structured arrays are not read)" : "missing"));
         }
@@ -293,19 +370,24 @@ public record NpyArray(String descr, boolean fortranOrder, long[] shape, byte[] 
         if (item < 0) throw new UserError(where + ": dtype " + descr + " is not supported (float32/64, integers, strings)");
         // '=' (native: little-endian wherever Java runs this) and '|' (byte order irrelevant) read as little-endian
         if (descr.charAt(0) == '=' || descr.charAt(0) == '|') descr = "<" + descr.substring(1);
-        long bytes = item;
-        try {
-            for (long d : shape) bytes = Math.multiplyExact(bytes, d);
-        } catch (ArithmeticException e) {
-            bytes = Long.MAX_VALUE;
-        }
-        long available = file.length - start - headerLen;
+        return new Header(descr, fortran, shape, start + headerLen);
+    }
+
+    /**
+     * Parses a {@code .npy} file's bytes. Errors are one-line {@link UserError}s that start with {@code where}: not a
+     * .npy (magic), an unknown format version, a malformed header, an unsupported dtype, a shape whose bytes the file
+     * does not hold.
+     */
+    public static NpyArray parse(byte[] file, String where) {
+        Header h = header(file, where);
+        long bytes = h.dataBytes();
+        long available = file.length - h.dataOffset();
         if (bytes != available) {
-            throw new UserError(where + ": shape " + new NpyArray(descr, fortran, shape, new byte[0]).shapeText() + " of " + descr
+            throw new UserError(where + ": shape " + h.shapeText() + " of " + h.descr()
                     + " needs " + bytes + " bytes but the array holds " + available);
         }
-        byte[] data = Arrays.copyOfRange(file, (int) (start + headerLen), file.length);
-        return new NpyArray(descr, fortran, shape, data);
+        byte[] data = Arrays.copyOfRange(file, (int) h.dataOffset(), file.length);
+        return new NpyArray(h.descr(), h.fortranOrder(), h.shape(), data);
     }
 
     /** The .npy header: a Python dict literal of str keys and str, bool, or int-tuple values. */

@@ -65,6 +65,48 @@ public final class Npz {
     }
 
     /**
+     * The header of every array in the archive, by name, in archive order, without reading the elements: what
+     * {@code sparring fid} looks at to tell statistics (mu, sigma) from images. Errors as for {@link #read}.
+     */
+    public static Map<String, NpyArray.Header> headers(Path file) {
+        String where = file.toString();
+        if (!Files.isRegularFile(file)) {
+            throw new UserError(where + ": " + (Files.exists(file) ? "is not a regular file" : "no such file"));
+        }
+        Map<String, NpyArray.Header> out = new LinkedHashMap<>();
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
+                String name = e.getName();
+                if (e.isDirectory() || !name.endsWith(".npy")) continue;
+                String key = name.substring(0, name.length() - 4);
+                try (InputStream in = zip.getInputStream(e)) {
+                    out.put(key, NpyArray.readHeader(in, where + ": " + key));
+                }
+            }
+        } catch (NoSuchFileException e) {
+            throw new UserError(where + ": no such file");
+        } catch (ZipException e) {
+            throw new UserError(where + ": not a readable .npz (zip) archive: " + e.getMessage());
+        } catch (IOException e) {
+            throw new UserError(where + ": cannot be read: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** The arrays of a file as a message lists them: {@code a (float64, (3,)), b (uint8, (10, 28, 28, 1))}, or "no arrays". */
+    public static String describe(Map<String, NpyArray.Header> headers) {
+        if (headers.isEmpty()) return "no arrays";
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, NpyArray.Header> h : headers.entrySet()) {
+            if (!sb.isEmpty()) sb.append(", ");
+            sb.append(h.getKey()).append(" (").append(h.getValue().dtypeName()).append(", ").append(h.getValue().shapeText()).append(')');
+        }
+        return sb.toString();
+    }
+
+    /**
      * Writes the arrays as {@code NAME.npy} entries, stored uncompressed as {@code numpy.savez} does, replacing
      * {@code file} atomically.
      */

@@ -18,6 +18,8 @@
  *       FeatureStatistics, dev.sparring.linalg.SqrtTrace.Method)} the distance with the square-root trace on it.</li>
  *   <li>The float64 numerics themselves live in {@code dev.sparring.linalg} (RowDots, ScatterMoments, SqrtTrace,
  *       NewtonSchulz), shared with the CPU backend, whose FID ops are their twins.</li>
+ *   <li>{@link dev.sparring.eval.ImageNpz}: images as one uint8 (N, H, W, C) array in a {@code .npz}, written and
+ *       read a batch at a time ({@code sparring sample --out x.npz}, {@code sparring fid x.npz ...}).</li>
  * </ul>
  *
  * Bad input (files, statistics, feature rows with NaN) is reported as a one-line {@link dev.sparring.UserError}.

@@ -4,16 +4,19 @@ import java.io.PrintStream;
 
 /**
  * A one-line progress bar with ETA on a terminal ({@code \r} redraws, at most 5 per second); without a terminal,
- * or when asked, one plain line every 10 % of the run.
+ * or when asked, one plain line every 10 % of the run. Training counts steps; {@code sparring sample}, {@code fid} and
+ * {@code classify} count images through the public constructor, with a label ({@code "features of A"}) and a unit
+ * ({@code "img/s"}) of their own.
  *
  * <p>The speed and the ETA come from the recent steps (the last {@link #WINDOW_S} seconds), not from the whole run: the
  * first steps are slow while the JIT compiles the hot loops, and an average over them made the first ETA of a
  * two-minute run read 7:23. Until a second reading exists, the ETA shows as --:--.
  */
-final class Progress {
+public final class Progress {
     private final PrintStream out;
     private final long total, start;
     private final boolean bar;
+    private final String label, unit;
     private long lastDraw;
     private int lastDecile = -1;
     private boolean drawn;
@@ -23,11 +26,29 @@ final class Progress {
     static final double WINDOW_S = 30;
 
     Progress(PrintStream out, long total, long start, boolean barWanted) {
+        this(out, total, start, "", "it/s", barWanted);
+    }
+
+    /**
+     * Progress over {@code total} items counted from 0, each line starting with {@code label} (none when empty) and the
+     * speed given in {@code unit}. The bar is drawn when {@code barWanted} and the JVM runs on a terminal, as for
+     * training; otherwise a plain line every 10 %.
+     */
+    public Progress(PrintStream out, long total, String label, String unit, boolean barWanted) {
+        this(out, total, 0, label, unit, barWanted);
+    }
+
+    private Progress(PrintStream out, long total, long start, String label, String unit, boolean barWanted) {
         this.out = out;
         this.total = total;
         this.start = start;
+        this.label = label.isEmpty() ? "" : label + " ";
+        this.unit = unit;
         this.bar = barWanted && System.console() != null && System.console().isTerminal();
     }
+
+    /** Shows {@code done} of the total items. */
+    public void update(long done) { update(done, null); }
 
     /** Text shown at the end of every later line, e.g. the mode coverage of the last 2-D sample scatter; "" for none. */
     void note(String text) { this.note = text.isEmpty() ? "" : " | " + text; }
@@ -38,8 +59,8 @@ final class Progress {
         double rate = recentRate(now, step);
         double eta = rate > 0 ? (total - step) / rate : Double.NaN;
         String stats = m == null ? "" : String.format(" | D %.4f G %.4f", m.dLoss(), m.gLoss());
-        String speed = Double.isFinite(rate) ? String.format("%.1f it/s", rate) : "-- it/s";
-        String line = String.format("%s %d/%d %3.0f%%%s | %s | ETA %s%s", barText(frac), step, total, 100 * frac, stats, speed, time(eta), note);
+        String speed = Double.isFinite(rate) ? String.format("%.1f %s", rate, unit) : "-- " + unit;
+        String line = String.format("%s%s %d/%d %3.0f%%%s | %s | ETA %s%s", label, barText(frac), step, total, 100 * frac, stats, speed, time(eta), note);
         if (bar) {
             if (now - lastDraw < 200_000_000L && step != total) return;
             lastDraw = now;
@@ -73,7 +94,8 @@ final class Progress {
         return it.next();
     }
 
-    void finish() {
+    /** Ends the bar's line (after the last update); plain lines need nothing. */
+    public void finish() {
         if (bar && drawn) out.println();
         drawn = false;
     }

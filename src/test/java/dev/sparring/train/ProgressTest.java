@@ -24,4 +24,17 @@ class ProgressTest {
         q.recentRate(0, 1);
         assertEquals(10, q.recentRate(1_000_000_000L, 11), 1e-9);
     }
+
+    /** Without a terminal (as under the tests), a labelled count of images gives one plain line per tenth, in its own unit. */
+    @Test
+    void aLabelledCountPrintsAPlainLineEveryTenthWithItsUnit() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Progress p = new Progress(new PrintStream(bytes, true), 50, "features of A", "img/s", true);
+        for (int done = 5; done <= 50; done += 5) p.update(done);
+        p.finish();
+        String[] lines = bytes.toString().split("\n");
+        assertEquals(10, lines.length, bytes.toString());
+        assertTrue(lines[0].startsWith("features of A [==>") && lines[0].contains(" 5/50  10% | ") && lines[0].contains("-- img/s | ETA --:--"), lines[0]);
+        assertTrue(lines[9].startsWith("features of A [========================] 50/50 100% | ") && lines[9].contains(" img/s | ETA "), lines[9]);
+    }
 }
