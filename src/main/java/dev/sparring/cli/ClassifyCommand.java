@@ -44,6 +44,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     Path classifier;
     @Mixin
     DeviceOption device;
+    @Mixin
+    EmaOption ema;
 
     @Override
     public Integer call() throws Exception {
@@ -57,14 +59,14 @@ public final class ClassifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Backend be = device.create()) {
             MnistClassifier clf = classifier == null ? MnistClassifier.bundled(be) : MnistClassifier.load(be, classifier);
-            CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b);
+            CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b, ema.use());
             ClassScores.Accumulator scores = new ClassScores.Accumulator(MnistClassifier.CLASSES, ClassScores.CONFIDENCE);
             gen.generate(n, b, seed, (done, k, samples) -> scores.add(clf.probabilities(samples)));
             ClassScores s = scores.scores();
             ImageDataset digits = Datasets.mnist();
             ClassScores real = ClassScores.of(MnistClassifierTraining.probabilities(clf, digits, MnistClassifierTraining.split(digits).heldOut()),
                     MnistClassifier.CLASSES);
-            out.println(report(s, real, n + " samples of " + file + " (step " + Checkpoint.step(f) + ", --seed " + seed + ")",
+            out.println(report(s, real, n + " samples of " + gen.which() + " in " + file + " (step " + Checkpoint.step(f) + ", --seed " + seed + ")",
                     "the MNIST classifier " + (classifier == null ? "in the jar" : classifier.toString())));
         }
         out.flush();

@@ -68,6 +68,8 @@ public final class FidCommand implements Callable<Integer> {
     OverwriteOption overwrite;
     @Mixin
     DeviceOption device;
+    @Mixin
+    EmaOption ema;
 
     @Override
     public Integer call() throws IOException {
@@ -146,8 +148,9 @@ public final class FidCommand implements Callable<Integer> {
             TrainConfig cfg = Checkpoint.config(f);
             CheckpointGenerator.requireDigits(cfg, file.toString());
             int b = Math.min(batch, n);
-            new CheckpointGenerator(net.backend(), f, cfg, b).generate(n, b, seed, (done, k, samples) -> moments.add(samples, k));
-            return moments.statistics(net.name(), file + " (samples, --seed " + seed + ")");
+            CheckpointGenerator gen = new CheckpointGenerator(net.backend(), f, cfg, b, ema.use());
+            gen.generate(n, b, seed, (done, k, samples) -> moments.add(samples, k));
+            return moments.statistics(net.name(), file + " (samples of " + gen.which() + ", --seed " + seed + ")");
         }
         Dataset ds = Datasets.open(source, MnistClassifier.SIZE, 1);
         if (!(ds instanceof ImageDataset images)) throw new UserError(source + ": not images (2-D points have no image features)");

@@ -33,12 +33,12 @@ class ClassifyCommandTest {
         float[] p = new float[20 * 10];
         try (CpuBackend be = new CpuBackend()) {
             MnistClassifier clf = MnistClassifier.bundled(be);
-            new CheckpointGenerator(be, f, Checkpoint.config(f), 8).generate(20, 8, 3, (done, k, x) ->
+            new CheckpointGenerator(be, f, Checkpoint.config(f), 8, true).generate(20, 8, 3, (done, k, x) ->
                     System.arraycopy(clf.probabilities(x), 0, p, done * 10, k * 10));
         }
         ClassScores s = ClassScores.of(p, 10);
         String out = r.out();
-        assertTrue(out.startsWith("classified 20 samples of " + file + " (step 1, --seed 3) with the MNIST classifier in the jar"), out);
+        assertTrue(out.startsWith("classified 20 samples of G_ema in " + file + " (step 1, --seed 3) with the MNIST classifier in the jar"), out);
         assertTrue(out.contains(String.format(Locale.ROOT, "inception score (1 to 10)  %8.2f", s.inceptionScore())), out);
         assertTrue(out.contains(String.format(Locale.ROOT, "confident (p >= 0.9)       %7.1f%%", 100 * s.confidentShare())), out);
         for (int k = 0; k < 10; k++) {

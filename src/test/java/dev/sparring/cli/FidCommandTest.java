@@ -55,7 +55,7 @@ class FidCommandTest {
             Path file = TrainingRun.findCheckpoint(dir.resolve("d"), "SOURCE");
             var f = TrainingRun.open(file);
             FeatureMoments b = new FeatureMoments(net.featureSize());
-            new CheckpointGenerator(be, f, Checkpoint.config(f), 16).generate(40, 16, 2, (done, k, s) -> b.add(net.features(s), k));
+            new CheckpointGenerator(be, f, Checkpoint.config(f), 16, true).generate(40, 16, 2, (done, k, s) -> b.add(net.features(s), k));
             samples = b.statistics("mnist", "samples");
         }
         double expected = FrechetDistance.between(digits, samples).distance();
