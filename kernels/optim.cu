@@ -1,5 +1,5 @@
-// optim.cu: multi-tensor optimizer steps and weight clipping: every tensor of a network in one launch.
-// Twin of CpuBackend.adamStep/rmspropStep/sgdStep/clamp; same float operations in the same order (the files are
+// optim.cu: multi-tensor optimizer steps, weight clipping and weight averaging: every tensor of a network in one launch.
+// Twin of CpuBackend.adamStep/rmspropStep/sgdStep/clamp/emaUpdate; same float operations in the same order (the files are
 // compiled with --fmad=false), so a step matches the CPU to the last bit or within one rounding.
 //
 // Layout: slots is a device array of T TensorSlot (common.cuh): p the parameter, g its gradient, s1/s2 the
@@ -13,6 +13,8 @@
 //   rmsprop_step  sq = a sq + (1-a) g^2; p -= lr g / (sqrt(sq) + eps)
 //   sgd_step      buf = first ? g : mu buf + g; p -= lr buf (momentum != 0); p -= lr g (momentum == 0)
 //   clamp_params  p = min(hi, max(lo, p)), NaN stays NaN (as Java's Math.min/max)
+//   ema_update    tensors [0, averaged): p = g + decay (p - g); the rest: p = g (copied). Here p is the average
+//                 (G_ema's tensor, written) and g the network's tensor (read only); s1, s2 are unused
 #include "common.cuh"
 
 extern "C" __global__ void adam_step(const TensorSlot* slots, float stepSize, float beta1, float beta2, float eps,
@@ -74,5 +76,16 @@ extern "C" __global__ void clamp_params(const TensorSlot* slots, float lo, float
     for (long long i = grid_start(); i < s.n; i += grid_stride()) {
         float v = p[i];
         if (v == v) p[i] = fminf(hi, fmaxf(lo, v));
+    }
+}
+
+extern "C" __global__ void ema_update(const TensorSlot* slots, int averaged, float decay, const float* stepDecay) {
+    decay = step_value(decay, stepDecay);
+    const TensorSlot s = slots[blockIdx.y];
+    float* e = s.p; const float* src = s.g;
+    bool copy = (int) blockIdx.y >= averaged;
+    for (long long i = grid_start(); i < s.n; i += grid_stride()) {
+        float si = src[i];
+        e[i] = copy ? si : si + decay * (e[i] - si);
     }
 }

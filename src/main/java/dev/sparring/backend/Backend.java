@@ -233,6 +233,14 @@ public interface Backend extends AutoCloseable {
     /** Clamps every element of every tensor to [lo, hi] (WGAN weight clipping). */
     void clamp(List<Tensor> params, float lo, float hi);
 
+    /**
+     * The exponential moving average of a network's weights, over all its tensors in one call: for the first
+     * {@code averaged} tensors e = s + decay (e - s) (PyTorch's {@code s.lerp(e, decay)}, as StyleGAN2-ADA updates
+     * G_ema), for the rest e = s (copied: batch-norm running statistics). {@code decay} 0 copies every tensor exactly.
+     * {@code ema} is written, {@code src} only read; tensor i of both has the same size.
+     */
+    void emaUpdate(List<Tensor> ema, List<Tensor> src, int averaged, float decay);
+
     // ---------------------------------------------------------------- noise
 
     /**

@@ -28,13 +28,16 @@ final class CheckpointGenerator {
     final TrainConfig cfg;
     final boolean mlp;
     final Network g;
+    /** Whether g holds the checkpoint's G_ema (else its G). */
+    final boolean ema;
     private final Backend be;
 
     /**
      * Builds the checkpoint's generator on {@code be} and loads its weights, after checking that sampling in batches of
-     * {@code batch} fits the backend's memory.
+     * {@code batch} fits the backend's memory: G_ema when {@code useEma} and the checkpoint has it, else G (the raw
+     * generator: {@code --no-ema}, or a checkpoint of a run without EMA).
      */
-    CheckpointGenerator(Backend be, SafeTensorsFile f, TrainConfig cfg, int batch) throws IOException {
+    CheckpointGenerator(Backend be, SafeTensorsFile f, TrainConfig cfg, int batch, boolean useEma) throws IOException {
         this.be = be;
         this.cfg = cfg;
         this.mlp = cfg.model() == TrainConfig.Model.MLP;
@@ -45,8 +48,12 @@ final class CheckpointGenerator {
         NoiseStream init = new NoiseStream(0, 0);   // the builders need one; the checkpoint overwrites every weight
         this.g = mlp ? Mlp.generator(be, new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2), init)
                 : Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), init);
-        Checkpoint.loadNetwork(f, be, "G.", g);
+        this.ema = useEma && Checkpoint.hasEma(f, g);
+        Checkpoint.loadNetwork(f, be, ema ? Checkpoint.EMA_PREFIX : "G.", g);
     }
+
+    /** Which generator draws the samples, for the commands' output: "G_ema" or "G". */
+    String which() { return ema ? "G_ema" : "G"; }
 
     /**
      * Refuses a checkpoint whose generator does not draw 28 x 28 gray digits, the only images the MNIST classifier

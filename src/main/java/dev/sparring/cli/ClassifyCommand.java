@@ -47,6 +47,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     boolean noProgress;
     @Mixin
     DeviceOption device;
+    @Mixin
+    EmaOption ema;
 
     @Override
     public Integer call() throws Exception {
@@ -60,7 +62,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Backend be = device.create()) {
             MnistClassifier clf = classifier == null ? MnistClassifier.bundled(be) : MnistClassifier.load(be, classifier);
-            CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b);
+            CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b, ema.use());
             ClassScores.Accumulator scores = new ClassScores.Accumulator(MnistClassifier.CLASSES, ClassScores.CONFIDENCE);
             Progress progress = new Progress(System.err, n, "classifying", "img/s", !noProgress);
             gen.generate(n, b, seed, (done, k, samples) -> {
@@ -72,7 +74,7 @@ public final class ClassifyCommand implements Callable<Integer> {
             ImageDataset digits = Datasets.mnist();
             ClassScores real = ClassScores.of(MnistClassifierTraining.probabilities(clf, digits, MnistClassifierTraining.split(digits).heldOut()),
                     MnistClassifier.CLASSES);
-            out.println(report(s, real, n + " samples of " + file + " (step " + Checkpoint.step(f) + ", --seed " + seed + ")",
+            out.println(report(s, real, n + " samples of " + gen.which() + " in " + file + " (step " + Checkpoint.step(f) + ", --seed " + seed + ")",
                     "the MNIST classifier " + (classifier == null ? "in the jar" : classifier.toString())));
         }
         out.flush();

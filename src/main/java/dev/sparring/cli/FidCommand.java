@@ -99,6 +99,8 @@ public final class FidCommand implements Callable<Integer> {
     OverwriteOption overwrite;
     @Mixin
     DeviceOption device;
+    @Mixin
+    EmaOption ema;
 
     /** What a SOURCE is. */
     enum Kind { STATISTICS, IMAGE_NPZ, CHECKPOINT, DATA }
@@ -270,8 +272,9 @@ public final class FidCommand implements Callable<Integer> {
             CheckpointGenerator.requireDigits(cfg, file.toString());
             start(s, n, index, label, net, rows, progress);
             int b = Math.min(batch, n);
-            new CheckpointGenerator(net.backend(), f, cfg, b).generate(n, b, seed, (done, k, samples) -> feed.accept(samples, k, done + k));
-            name = file + " (samples, --seed " + seed + ")";
+            CheckpointGenerator gen = new CheckpointGenerator(net.backend(), f, cfg, b, ema.use());
+            gen.generate(n, b, seed, (done, k, samples) -> feed.accept(samples, k, done + k));
+            name = file + " (samples of " + gen.which() + ", --seed " + seed + ")";
         } else if (s.kind() == Kind.IMAGE_NPZ) {
             try (ImageNpz.Reader r = ImageNpz.open(Path.of(s.arg()), s.imageKey())) {
                 int S = MnistClassifier.SIZE;

@@ -52,6 +52,8 @@ public final class SampleCommand implements Callable<Integer> {
     OverwriteOption overwrite;
     @Mixin
     DeviceOption device;
+    @Mixin
+    EmaOption ema;
 
     @Override
     public Integer call() throws Exception {
@@ -81,7 +83,7 @@ public final class SampleCommand implements Callable<Integer> {
         if (out != null && mlp && n > MAX_SCATTER) throw new UserError("--n " + n + ": a scatter plot draws at most " + MAX_SCATTER + " points");
         int b = Math.min(batch, n);
         try (Backend be = device.create()) {
-            CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b);
+            CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b, ema.use());
             int[] s = gen.g.outputShape(1);
             int item = s[1] * (mlp ? 1 : s[2] * s[3]);   // floats per sample
             Progress progress = new Progress(System.err, n, "sampling", "img/s", !noProgress);
@@ -113,8 +115,8 @@ public final class SampleCommand implements Callable<Integer> {
             } else if (out != null) {
                 ImageGrid.write(out, all, n, s[1], s[2], s[3], cols);
             }
+            System.err.println("wrote " + n + " samples of " + gen.which() + " from " + file + " to " + (out != null ? out : outDir + "/"));
         }
-        System.err.println("wrote " + n + " samples from " + file + " to " + (out != null ? out : outDir + "/"));
         return 0;
     }
 

@@ -90,6 +90,14 @@ public final class TrainCommand implements Callable<Integer> {
     long steps;
     @Option(names = "--seed", defaultValue = "1", description = "seed for weights, noise and data order")
     long seed;
+    @Option(names = "--ema-decay", description = "keep G_ema, the exponential moving average of the generator's weights, with this "
+            + "decay, warmed up as (1 + n) / (10 + n) at its n-th step; samples and checkpoints' users (sample, classify, fid) take it "
+            + "(default: " + TrainConfig.DEFAULT_EMA_DECAY + "; 2-D data: none)")
+    Double emaDecay;
+    @Option(names = "--ema-start", defaultValue = "0", description = "generator step up to which G_ema is a copy of G")
+    long emaStart;
+    @Option(names = "--no-ema", description = "keep no G_ema: samples show the generator itself")
+    boolean noEma;
     @Option(names = "--sample-every", defaultValue = "200", description = "write a sample grid every N steps (0: at the end only)")
     int sampleEvery;
     @Option(names = "--log-every", defaultValue = "10", description = "read metrics from the device every N steps")
@@ -184,6 +192,7 @@ public final class TrainCommand implements Callable<Integer> {
                     trainer.stepsPerEpoch() > 0 ? String.format("%,d per epoch", trainer.stepsPerEpoch()) : "endless data, no epochs",
                     trainer.generator().parameterCount(), trainer.critic().parameterCount());
             System.err.println("optimizer " + cfg.describeTraining());
+            if (cfg.ema()) System.err.println("G_ema: decay " + cfg.emaDecay() + " (warmed up), a copy of G up to step " + cfg.emaStart() + "; samples show it");
             if (cudaGraphs) {
                 System.err.println(trainer.useStepGraph(true)
                         ? "steps run as a CUDA graph, captured once a step has run op by op without allocating (normally the third)"
@@ -262,6 +271,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (beta2 != null) b.beta2(beta2);
         if (dSteps != null) b.dSteps(dSteps);
         if (clip != null) b.clip(clip);
+        if (noEma && emaDecay != null) throw new UserError("--no-ema and --ema-decay: give one");
+        if (noEma) b.emaDecay(0);
+        if (emaDecay != null) b.emaDecay(emaDecay);
+        if (given("--ema-start")) b.emaStart(emaStart);
         return b.build();
     }
 

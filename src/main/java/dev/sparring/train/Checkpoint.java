@@ -18,12 +18,16 @@ import java.util.Map;
  *
  * <p>Tensors: {@code G.<name>} and {@code D.<name>} hold each network's PyTorch state_dict (parameters,
  * running_mean/var, and num_batches_tracked as an I64 scalar), so {@code G.*} with the prefix removed loads into
- * PyTorch's DCGAN example; {@code optG.<param>.<state>} and {@code optD.…} hold optimizer state (exp_avg,
+ * PyTorch's DCGAN example; {@code G_ema.<name>} (a run that keeps one, {@link TrainConfig#ema()}) holds the moving
+ * average of G's weights under the same names, with G's running statistics and counters; {@code optG.<param>.<state>} and {@code optD.…} hold optimizer state (exp_avg,
  * exp_avg_sq, square_avg, momentum_buffer). Metadata (strings): format, config (JSON), step, real_batches,
  * data_counter, z_counter, optG_step, optD_step, loss, backend. Writes are atomic (temp file + rename).
  */
 public final class Checkpoint {
     public static final String FORMAT = "sparring-checkpoint/1";
+
+    /** The prefix of G_ema's tensors. */
+    public static final String EMA_PREFIX = "G_ema.";
 
     private Checkpoint() { }
 
@@ -31,6 +35,7 @@ public final class Checkpoint {
         Backend be = t.backend();
         SafeTensors.Writer w = SafeTensors.writer();
         putNetwork(w, be, "G.", t.generator());
+        if (t.emaGenerator() != null) putNetwork(w, be, EMA_PREFIX, t.emaGenerator());
         putNetwork(w, be, "D.", t.critic());
         putOptimizer(w, be, "optG.", t.generatorOptimizer());
         putOptimizer(w, be, "optD.", t.criticOptimizer());
@@ -84,6 +89,7 @@ public final class Checkpoint {
     public static void restore(Trainer t, SafeTensorsFile f) throws IOException {
         Backend be = t.backend();
         loadNetwork(f, be, "G.", t.generator());
+        if (t.emaGenerator() != null) loadNetwork(f, be, EMA_PREFIX, t.emaGenerator());
         loadNetwork(f, be, "D.", t.critic());
         loadOptimizer(f, be, "optG.", t.generatorOptimizer());
         loadOptimizer(f, be, "optD.", t.criticOptimizer());
@@ -92,6 +98,17 @@ public final class Checkpoint {
         t.latentStream().setCounter(longMeta(f, "z_counter"));
         t.realBatches().restore(longMeta(f, "real_batches"), longMeta(f, "data_counter"));
         t.restorePosition(longMeta(f, "step"));
+    }
+
+    /**
+     * Whether a checkpoint holds G_ema with every tensor of {@code g}'s state (checkpoints of runs without EMA, and
+     * those written before it existed, hold none).
+     */
+    public static boolean hasEma(SafeTensorsFile f, Network g) {
+        for (String name : g.namedParameters().keySet()) if (!f.contains(EMA_PREFIX + name)) return false;
+        for (String name : g.namedBuffers().keySet()) if (!f.contains(EMA_PREFIX + name)) return false;
+        for (String name : g.counters().keySet()) if (!f.contains(EMA_PREFIX + name)) return false;
+        return true;
     }
 
     /** Loads only a network's state (for {@code sparring sample}). */

@@ -26,6 +26,8 @@ import java.util.function.Predicate;
  *   constant loss defaults G's clusters stay wide or the run collapses (bench/results/ring-losses.md). Equal rates
  *   rather than the critic at twice the generator's: on grid25 seed 3 (128 units) the latter kept 12 of 25 modes,
  *   equal rates all 25.</li>
+ *   <li>No G_ema (emaDecay 0): the scatters and their mode coverage show G itself, as when these defaults were
+ *   measured.</li>
  * </ul>
  * bench/results/readme-2d-examples.md records what the README's ring8 and grid25 commands reach with these, and the
  * tuning runs behind them.
@@ -45,7 +47,7 @@ public final class PointDefaults {
 
     /**
      * cfg (a fresh run's configuration, the loss's defaults filled in) with the 2-D defaults in place of every field
-     * that {@code set} says was not set: batch, nz, hidden, depth, lrD, lrG, lrDecayAt and lrDecay (the names of
+     * that {@code set} says was not set: batch, nz, hidden, depth, lrD, lrG, lrDecayAt, lrDecay and emaDecay (the names of
      * {@link TrainConfig}'s components). lrDecay alone drops the rates by that factor at the default step, except
      * lrDecay 1: constant rates, and no drop recorded; lrDecayAt alone drops them by {@value #DECAY} there.
      */
@@ -60,6 +62,7 @@ public final class PointDefaults {
         if (!set.test("lrG")) b.lrG(sixDigits(loss.lrG() * LR_SCALE));
         if (!set.test("lrDecayAt")) b.lrDecayAt(set.test("lrDecay") && cfg.lrDecay() == 1 ? List.of() : decayAt(cfg.steps()));
         if (!set.test("lrDecay")) b.lrDecay(DECAY);
+        if (!set.test("emaDecay")) b.emaDecay(0);
         return b.build();
     }
 

@@ -49,6 +49,9 @@ import java.util.function.Consumer;
  * @param epochs          passes over a finite dataset (ignored when steps > 0)
  * @param steps           generator steps to train (0: use epochs)
  * @param seed            run seed: initial weights, noise, data order
+ * @param emaDecay        keep G_ema, an exponential moving average of the generator's weights, with this decay (0: none);
+ *                        see {@link #emaDecayAfter(long)}. It only reads G: training is the same with or without it
+ * @param emaStart        the generator step up to which G_ema is a copy of G (averaging starts after it)
  * @param sampleEvery     write a fixed-noise sample grid every this many generator steps (0: only at the end)
  * @param logEvery        metrics are read from the device in blocks of this many steps
  * @param checkpointEvery write a checkpoint every this many generator steps (0: only at the end)
@@ -57,7 +60,7 @@ public record TrainConfig(
         String data, Model model, int imageSize, int channels, boolean upscale, boolean skipBadImages, int nz, int ngf, int ndf, int hidden, int depth,
         String loss, Optimizer.Kind optimizer, double lrD, double lrG, List<Long> lrDecayAt, double lrDecay,
         double beta1, double beta2, int dSteps, double clip,
-        boolean simultaneous, int batch, int epochs, long steps, long seed,
+        boolean simultaneous, int batch, int epochs, long steps, long seed, double emaDecay, long emaStart,
         int sampleEvery, int logEvery, int checkpointEvery) {
 
     public TrainConfig {
@@ -88,6 +91,8 @@ public record TrainConfig(
         require(beta2 >= 0 && beta2 < 1, "--beta2 must be in [0, 1), got " + beta2);
         require(clip >= 0 && clip < Double.POSITIVE_INFINITY, "--clip must be >= 0 and finite, got " + clip);
         require(epochs >= 0 && steps >= 0 && (epochs > 0 || steps > 0), "set --epochs or --steps to a positive number");
+        require(emaDecay >= 0 && emaDecay < 1, "--ema-decay must be in [0, 1) (0: no EMA generator), got " + emaDecay);
+        require(emaStart >= 0, "--ema-start must be >= 0, got " + emaStart);
         require(logEvery >= 1, "--log-every must be >= 1");
         require(sampleEvery >= 0 && checkpointEvery >= 0, "--sample-every and --checkpoint-every must be >= 0");
         require(nz >= 1 && ngf >= 1 && ndf >= 1 && hidden >= 1 && depth >= 1, "model sizes must be >= 1");
@@ -103,6 +108,9 @@ public record TrainConfig(
         return String.join(",", steps.stream().map(String::valueOf).toList());
     }
 
+    /** The decay of G_ema when none is given (StyleGAN2-ADA's and PyTorch-StudioGAN's order of magnitude; see {@link #emaDecayAfter}). */
+    public static final double DEFAULT_EMA_DECAY = 0.999;
+
     /** The decay factor when none is given: 0.1, as PyTorch's MultiStepLR and StepLR. */
     public static final double DEFAULT_LR_DECAY = 0.1;
 
@@ -110,7 +118,7 @@ public record TrainConfig(
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", Model.AUTO, 28, 0, false, false, 64, 32, 32, 128, 3,
                 "nsgan", Optimizer.Kind.ADAM, 2e-4, 2e-4, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
-                200, 10, 500);
+                DEFAULT_EMA_DECAY, 0, 200, 10, 500);
     }
 
     /**
@@ -154,6 +162,23 @@ public record TrainConfig(
                     : "the run's schedule lowers the rates after step " + s + " but the new total ends it at step " + totalSteps
                             + ", so that drop would never act: give a larger total, or --lr-decay-at without it");
         }
+    }
+
+    /** Whether the run keeps G_ema, the moving average of the generator's weights. */
+    public boolean ema() { return emaDecay > 0; }
+
+    /**
+     * The decay of the G_ema update that follows generator step {@code stepsDone} (steps count from 1): 0, a copy of G,
+     * up to step emaStart; after it min(emaDecay, (1 + n) / (10 + n)) at its n-th step, the warm-up of TensorFlow's
+     * {@code ExponentialMovingAverage(num_updates)}. Without it a short run's average would still hold the weights it
+     * started from (0.999^1560 = 21 % of them after the 1,560 steps of the default run); with it the average weighs
+     * roughly the last tenth of the steps until the ramp reaches emaDecay (after 9 / (1 - emaDecay) steps: 8,991 at
+     * 0.999). A pure function of the step counter, so a resumed run averages as an uninterrupted one.
+     */
+    public double emaDecayAfter(long stepsDone) {
+        if (stepsDone <= emaStart) return 0;
+        double n = stepsDone - emaStart;
+        return Math.min(emaDecay, (1 + n) / (10 + n));
     }
 
     /** The network the run trains. */
@@ -240,6 +265,8 @@ public record TrainConfig(
         m.putIfAbsent("skipBadImages", false);
         m.putIfAbsent("lrDecayAt", List.of());
         m.putIfAbsent("lrDecay", DEFAULT_LR_DECAY);
+        m.putIfAbsent("emaDecay", 0.0);   // a run from before G_ema kept none
+        m.putIfAbsent("emaStart", 0);
         if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);
         Fields f = new Fields(m);
         return builder().data(f.string("data")).model(Model.parse(f.string("model"))).imageSize(f.integer("imageSize"))
@@ -248,7 +275,8 @@ public record TrainConfig(
                 .loss(f.string("loss")).optimizer(Optimizer.Kind.parse(f.string("optimizer"))).lrD(f.number("lrD")).lrG(f.number("lrG"))
                 .lrDecayAt(f.steps("lrDecayAt")).lrDecay(f.number("lrDecay")).beta1(f.number("beta1")).beta2(f.number("beta2"))
                 .dSteps(f.integer("dSteps")).clip(f.number("clip")).simultaneous(f.bool("simultaneous")).batch(f.integer("batch"))
-                .epochs(f.integer("epochs")).steps(f.whole("steps")).seed(f.whole("seed")).sampleEvery(f.integer("sampleEvery"))
+                .epochs(f.integer("epochs")).steps(f.whole("steps")).seed(f.whole("seed"))
+                .emaDecay(f.number("emaDecay")).emaStart(f.whole("emaStart")).sampleEvery(f.integer("sampleEvery"))
                 .logEvery(f.integer("logEvery")).checkpointEvery(f.integer("checkpointEvery")).build();
     }
 
@@ -262,8 +290,8 @@ public record TrainConfig(
         private Optimizer.Kind optimizer;
         private int imageSize, channels, nz, ngf, ndf, hidden, depth, dSteps, batch, epochs, sampleEvery, logEvery, checkpointEvery;
         private boolean upscale, skipBadImages, simultaneous;
-        private double lrD, lrG, lrDecay, beta1, beta2, clip;
-        private long steps, seed;
+        private double lrD, lrG, lrDecay, beta1, beta2, clip, emaDecay;
+        private long steps, seed, emaStart;
         private List<Long> lrDecayAt;
         /** The fields set on a fresh {@link #builder()}; null for {@link #toBuilder()}, whose every field is set. */
         private final java.util.Set<String> set;
@@ -274,7 +302,8 @@ public record TrainConfig(
             skipBadImages = c.skipBadImages; nz = c.nz; ngf = c.ngf; ndf = c.ndf; hidden = c.hidden; depth = c.depth;
             loss = c.loss; optimizer = c.optimizer; lrD = c.lrD; lrG = c.lrG; lrDecayAt = c.lrDecayAt; lrDecay = c.lrDecay;
             beta1 = c.beta1; beta2 = c.beta2; dSteps = c.dSteps; clip = c.clip; simultaneous = c.simultaneous;
-            batch = c.batch; epochs = c.epochs; steps = c.steps; seed = c.seed; sampleEvery = c.sampleEvery;
+            batch = c.batch; epochs = c.epochs; steps = c.steps; seed = c.seed; emaDecay = c.emaDecay; emaStart = c.emaStart;
+            sampleEvery = c.sampleEvery;
             logEvery = c.logEvery; checkpointEvery = c.checkpointEvery;
         }
 
@@ -305,6 +334,8 @@ public record TrainConfig(
         public Builder epochs(int v) { epochs = v; return mark("epochs"); }
         public Builder steps(long v) { steps = v; return mark("steps"); }
         public Builder seed(long v) { seed = v; return mark("seed"); }
+        public Builder emaDecay(double v) { emaDecay = v; return mark("emaDecay"); }
+        public Builder emaStart(long v) { emaStart = v; return mark("emaStart"); }
         public Builder sampleEvery(int v) { sampleEvery = v; return mark("sampleEvery"); }
         public Builder logEvery(int v) { logEvery = v; return mark("logEvery"); }
         public Builder checkpointEvery(int v) { checkpointEvery = v; return mark("checkpointEvery"); }
@@ -319,7 +350,7 @@ public record TrainConfig(
 
         /** The fields a loss's or 2-D data's defaults fill in when they are left unset. */
         private static final java.util.Set<String> LOSS_AND_POINT_FIELDS = java.util.Set.of("optimizer", "lrD", "lrG", "beta1",
-                "beta2", "dSteps", "clip", "batch", "nz", "hidden", "depth", "lrDecayAt", "lrDecay");
+                "beta2", "dSteps", "clip", "batch", "nz", "hidden", "depth", "lrDecayAt", "lrDecay", "emaDecay");
 
         private Builder mark(String field) {
             if (set != null) set.add(field);
@@ -348,7 +379,7 @@ public record TrainConfig(
         private TrainConfig make() {
             return new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
                     optimizer, lrD, lrG, lrDecayAt, lrDecay, beta1, beta2, dSteps, clip, simultaneous, batch, epochs, steps, seed,
-                    sampleEvery, logEvery, checkpointEvery);
+                    emaDecay, emaStart, sampleEvery, logEvery, checkpointEvery);
         }
     }
 

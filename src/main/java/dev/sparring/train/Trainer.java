@@ -33,7 +33,11 @@ import java.util.List;
  *                 L_G, dt = generatorLoss(beta);  dx = D.backward(dt) (input only);  G.backward(dx)  ->  optG
  * </pre>
  *
- * Metrics are written on the device into a block of {@link Metrics#SLOTS} floats per step and read once per
+ * With {@link TrainConfig#ema()} the trainer also keeps G_ema, an exponential moving average of G's weights, updated
+ * after each generator step in one backend call ({@link Backend#emaUpdate}); it reads G and is read by nothing in the
+ * step, so a run trains the same with or without it, and {@link #generate} draws samples from it.
+ *
+ * <p>Metrics are written on the device into a block of {@link Metrics#SLOTS} floats per step and read once per
  * {@code logEvery} steps, so the loop itself never waits for the device.
  */
 public final class Trainer implements AutoCloseable {
@@ -42,6 +46,9 @@ public final class Trainer implements AutoCloseable {
     private final TrainLoss loss;
     private final CompiledLoss compiled;
     private final Network g, d;
+    private final Network gEma;                       // the moving average of g's weights; null without EMA
+    private final List<Tensor> emaTensors, emaSources; // gEma's parameters then buffers; g's, in the same order
+    private final int emaAveraged;                    // how many of them are parameters (averaged; the rest copied)
     private final Optimizer optG, optD;
     private final WeightClip clip;
     private final RealBatches real;
@@ -57,7 +64,7 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Told when each phase of a step ends ("data", "G forward", "zero grads", "D forward", "loss", "D backward",
-     * "grad norms", "optimizers", "clip", "G backward"); for benchmarks.
+     * "grad norms", "optimizers", "clip", "G backward", "ema"); for benchmarks.
      */
     @FunctionalInterface
     public interface PhaseListener {
@@ -104,6 +111,7 @@ public final class Trainer implements AutoCloseable {
             requireFits(ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2), cfg, be);
             this.g = Mlp.generator(be, mc, init);
             this.d = Mlp.discriminator(be, mc, init);
+            this.gEma = cfg.ema() ? Mlp.generator(be, mc, new NoiseStream(0, 0)) : null;
             this.zShape = new int[]{cfg.batch(), cfg.nz()};
             this.real = new RealBatches.Points(be, (Mixture2D) data, cfg.batch(), NoiseStream.derive(cfg.seed(), "data"));
         } else {
@@ -116,8 +124,22 @@ public final class Trainer implements AutoCloseable {
             requireFits(ModelSize.dcgan(cfg.imageSize(), img.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), cfg, be);
             this.g = Dcgan.generator(be, dc, init);
             this.d = Dcgan.discriminator(be, dc, init);
+            this.gEma = cfg.ema() ? Dcgan.generator(be, dc, new NoiseStream(0, 0)) : null;   // weights: copied from g below
             this.zShape = new int[]{cfg.batch(), cfg.nz(), 1, 1};
             this.real = new RealBatches.Images(be, img, cfg.batch(), cfg.seed(), cfg.dSteps());
+        }
+        if (gEma != null) {
+            emaTensors = new java.util.ArrayList<>();
+            emaSources = new java.util.ArrayList<>();
+            gEma.namedParameters().forEach((name, p) -> emaTensors.add(p.value()));
+            g.namedParameters().forEach((name, p) -> emaSources.add(p.value()));
+            emaAveraged = emaTensors.size();
+            emaTensors.addAll(gEma.namedBuffers().values());
+            emaSources.addAll(g.namedBuffers().values());
+            updateEma(0f);   // G_ema starts as a copy of G
+        } else {
+            emaTensors = emaSources = List.of();
+            emaAveraged = 0;
         }
         this.optG = Optimizer.create(cfg.optimizer(), g, (float) cfg.lrGAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.optD = Optimizer.create(cfg.optimizer(), d, (float) cfg.lrDAt(0), (float) cfg.beta1(), (float) cfg.beta2());
@@ -141,6 +163,7 @@ public final class Trainer implements AutoCloseable {
         String what = "to train at --batch " + cfg.batch() + (mem.javaHeap() ? " and save checkpoints" : "");
         long bytes = size.trainingBytes(cfg.batch(), slots);
         if (mem.javaHeap()) bytes = ModelSize.sat(bytes, size.checkpointBytes(slots));
+        if (cfg.ema()) bytes = ModelSize.sat(bytes, size.samplingBytes(SAMPLE_GRID));   // G_ema: its weights and a sample grid's pass
         size.require(cfg.batch(), what, bytes, mem.bytes(), mem.where());
         if (!mem.javaHeap()) {
             Backend.Memory heap = Backend.Memory.ofJavaHeap();
@@ -175,6 +198,16 @@ public final class Trainer implements AutoCloseable {
         for (int j = 0; j < alternating; j++) xFake = criticStep(row);
         if (cfg.simultaneous()) simultaneousStep(row);
         else generatorStep(xFake, row);
+        if (gEma != null) {
+            updateEma((float) cfg.emaDecayAfter(step + 1));
+            phases.ended("ema");
+        }
+    }
+
+    /** G_ema = G + decay (G_ema - G) over all of G's parameters, and G's batch-norm statistics and counters copied. */
+    private void updateEma(float decay) {
+        be.emaUpdate(emaTensors, emaSources, emaAveraged, decay);
+        g.counters().forEach(gEma::setCounter);
     }
 
     private Tensor nextReal() {
@@ -274,7 +307,13 @@ public final class Trainer implements AutoCloseable {
 
     // ---------------------------------------------------------------- samples
 
-    /** G(z) for n latent vectors drawn from the stream (seed, "fixed"): the same images at every call. */
+    /** The sample grid's size, for the memory check of G_ema (TrainingRun draws 64). */
+    private static final int SAMPLE_GRID = 64;
+
+    /**
+     * G(z) for n latent vectors drawn from the stream (seed, "fixed"): the same images at every call; from G_ema when the
+     * run keeps it.
+     */
     public float[] fixedSamples(int n) {
         NoiseStream fixed = NoiseStream.derive(cfg.seed(), "fixed-noise");
         int[] shape = zShape.clone();
@@ -293,22 +332,27 @@ public final class Trainer implements AutoCloseable {
     private Tensor fixedZ;              // the latent batch of the last fixedSamples call
 
     /**
-     * G(z) for a given latent batch, batch statistics in batch norm (as PyTorch's DCGAN example samples). Unlike
+     * G(z) for a given latent batch from {@link #sampler()} (G_ema when the run keeps it, else G), batch statistics in
+     * batch norm (as PyTorch's DCGAN example samples). Unlike
      * PyTorch, sampling leaves the generator's batch-norm running statistics and num_batches_tracked as they were: they
      * hold the training batches only, so how often a run writes samples never changes its checkpoints, and a run
      * extended with --resume (which samples at the end of each session) equals an uninterrupted one bit for bit.
      */
     public float[] generate(Tensor latent) {
-        List<Tensor> buffers = List.copyOf(g.namedBuffers().values());
+        Network net = sampler();
+        List<Tensor> buffers = List.copyOf(net.namedBuffers().values());
         List<float[]> saved = buffers.stream().map(be::download).toList();
-        java.util.Map<String, Long> counters = g.counters();
+        java.util.Map<String, Long> counters = net.counters();
         try {
-            return be.download(g.forward(latent, Pass.SAMPLE));
+            return be.download(net.forward(latent, Pass.SAMPLE));
         } finally {
             for (int i = 0; i < buffers.size(); i++) be.copyFromHost(saved.get(i), buffers.get(i));
-            counters.forEach(g::setCounter);
+            counters.forEach(net::setCounter);
         }
     }
+
+    /** The generator that samples are drawn from: G_ema when the run keeps it, else G. */
+    public Network sampler() { return gEma != null ? gEma : g; }
 
     // ---------------------------------------------------------------- state
 
@@ -321,6 +365,9 @@ public final class Trainer implements AutoCloseable {
     public Network generator() { return g; }
 
     public Network critic() { return d; }
+
+    /** G_ema, the moving average of the generator's weights ({@link TrainConfig#emaDecay()}); null when the run keeps none. */
+    public Network emaGenerator() { return gEma; }
 
     public Optimizer generatorOptimizer() { return optG; }
 

@@ -79,7 +79,7 @@ class TrainBenchTest {
             assertEquals(2, r.msPerIter().length);
             assertTrue(r.medianMs() > 0 && r.itPerSec() > 0, r.line());
             assertEquals(r.itPerSec() * 8, r.imagesPerSec(), 1e-9);
-            assertEquals(List.of("data", "G forward", "zero grads", "D forward", "loss", "D backward", "grad norms", "optimizers", "G backward"),
+            assertEquals(List.of("data", "G forward", "zero grads", "D forward", "loss", "D backward", "grad norms", "optimizers", "G backward", "ema"),
                     List.copyOf(r.phases().keySet()));
             assertTrue(r.phases().values().stream().allMatch(v -> v >= 0));
             assertEquals("skipped", r.check().status());

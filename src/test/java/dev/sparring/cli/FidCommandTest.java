@@ -70,7 +70,7 @@ class FidCommandTest {
                     (start, t) -> System.arraycopy(net.features(t), 0, digits, start * f, t.dim(0) * f));
             Path file = TrainingRun.findCheckpoint(Path.of(run), "SOURCE");
             var cp = TrainingRun.open(file);
-            new CheckpointGenerator(be, cp, Checkpoint.config(cp), 16).generate(40, 16, 2,
+            new CheckpointGenerator(be, cp, Checkpoint.config(cp), 16, true).generate(40, 16, 2,
                     (done, k, s) -> System.arraycopy(net.features(s), 0, samples, done * f, k * f));
         }
         FeatureMoments a = new FeatureMoments(f), b = new FeatureMoments(f);

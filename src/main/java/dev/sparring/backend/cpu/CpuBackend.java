@@ -594,6 +594,21 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    @Override
+    public void emaUpdate(List<Tensor> ema, List<Tensor> src, int averaged, float decay) {
+        checkLists("emaUpdate", ema, src);
+        if (averaged < 0 || averaged > ema.size()) throw new IllegalArgumentException("emaUpdate: averaged " + averaged + " of " + ema.size() + " tensors");
+        for (int t = 0; t < ema.size(); t++) {
+            float[] e = f(ema.get(t)), s = f(src.get(t));
+            if (e.length != s.length) throw new IllegalArgumentException("emaUpdate: " + ema.get(t) + " from " + src.get(t));
+            if (t < averaged) {
+                for (int i = 0; i < e.length; i++) e[i] = s[i] + decay * (e[i] - s[i]);
+            } else {
+                System.arraycopy(s, 0, e, 0, e.length);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- noise
 
     @Override

@@ -685,6 +685,17 @@ public final class CudaBackend implements Backend {
         launcher.kernel(kernels.clampParams, multiTensorBlocks(params), params.size()).ptr(slots).f32(lo).f32(hi).launch();
     }
 
+    @Override
+    public void emaUpdate(List<Tensor> ema, List<Tensor> src, int averaged, float decay) {
+        checkLists("emaUpdate", ema, src);
+        if (averaged < 0 || averaged > ema.size()) throw new IllegalArgumentException("emaUpdate: averaged " + averaged + " of " + ema.size() + " tensors");
+        bind();
+        if (ema.isEmpty()) return;
+        long slots = tables.of("emaUpdate", ema, src, null, null);
+        launcher.kernel(kernels.emaUpdate, multiTensorBlocks(ema), ema.size())
+                .ptr(slots).i32(averaged).stepF32(decay).stepValues().launch();
+    }
+
     // ---------------------------------------------------------------- noise
 
     @Override

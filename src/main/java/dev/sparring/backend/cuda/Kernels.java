@@ -20,7 +20,7 @@ final class Kernels implements AutoCloseable {
     // classifier_loss.cu
     final Kernel softmaxCrossEntropy;
     // optim.cu
-    final Kernel adamStep, rmspropStep, sgdStep, clampParams;
+    final Kernel adamStep, rmspropStep, sgdStep, clampParams, emaUpdate;
     // reduce.cu
     final Kernel sumSquares, axpy, scale;
     // noise.cu
@@ -67,6 +67,7 @@ final class Kernels implements AutoCloseable {
             rmspropStep = fn(optim, "rmsprop_step");
             sgdStep = fn(optim, "sgd_step");
             clampParams = fn(optim, "clamp_params");
+            emaUpdate = fn(optim, "ema_update");
             CudaModules.Loaded reduce = load(build, "reduce", major, minor);
             sumSquares = fn(reduce, "sum_squares");
             axpy = fn(reduce, "axpy");

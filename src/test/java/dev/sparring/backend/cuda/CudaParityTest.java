@@ -448,6 +448,22 @@ class CudaParityTest {
             o.put("p1", b.download(p.get(1)), EXACT);
         }));
 
+        cases.add(new Case("emaUpdate: 3 averaged (decay 0, 0.5, 0.999), 1 copied", (b, o) -> {
+            int[] sizes = {1, 1000, 70_000, 33};   // the last is copied (a running statistic)
+            List<Tensor> e = new ArrayList<>(), s = new ArrayList<>();
+            for (int i = 0; i < sizes.length; i++) {
+                e.add(randn(b, 102 + i, sizes[i]));
+                s.add(randn(b, 106 + i, sizes[i]));
+            }
+            b.emaUpdate(e, s, 3, 0.5f);
+            for (int i = 0; i < sizes.length; i++) o.put("e" + i + " (decay 0.5)", b.download(e.get(i)), SAME_OPS);
+            b.emaUpdate(e, s, 3, 0.999f);
+            for (int i = 0; i < sizes.length; i++) o.put("e" + i + " (then 0.999)", b.download(e.get(i)), SAME_OPS);
+            List<Tensor> s2 = List.of(randn(b, 110, 1), randn(b, 111, 1000), randn(b, 112, 70_000), randn(b, 113, 33));
+            b.emaUpdate(e, s2, 3, 0f);   // decay 0 copies every tensor
+            for (int i = 0; i < sizes.length; i++) o.put("e" + i + " (then 0: a copy)", b.download(e.get(i)), EXACT);
+        }));
+
         // ------------------------------------------------------------ noise and data
         cases.add(new Case("normal (odd size, high counter word)", (b, o) -> {
             Tensor z = b.zeros(1001);
