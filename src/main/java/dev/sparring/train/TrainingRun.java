@@ -249,13 +249,13 @@ public final class TrainingRun {
         long total = trainer.totalSteps();
         long start = trainer.stepCount();
         progress = new Progress(log, total, start, progressBar);
-        if (fid != null) {
-            log.println(fid.prepare(dir));
-            if (!fidHistory.isEmpty()) progress.note(fidNote(fidHistory.getLast()));
-        }
         Result result;
         try (BufferedWriter metricsOut = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            if (fid != null) {
+                log.println(fid.prepare(dir));
+                if (!fidHistory.isEmpty()) progress.note(fidNote(fidHistory.getLast()));
+            }
             long t0 = System.nanoTime();
             result = null;
             // a synchronous backend (the CPU) is read after every step, so that a run stops at the first non-finite metric

@@ -5,6 +5,8 @@ import dev.sparring.backend.Backend;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.ImageDataset;
 import dev.sparring.eval.FeatureStatistics;
+import dev.sparring.eval.NpyArray;
+import dev.sparring.eval.Npz;
 import dev.sparring.eval.StatisticsFile;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
@@ -142,8 +144,9 @@ class FidDuringTrainingTest {
         Path run = dir.resolve("r");
         train(tiny(3).toBuilder().steps(3).build(), run);
         Path ref = run.resolve(FidEvaluator.REFERENCE_FILE);
-        FeatureStatistics s = StatisticsFile.read(ref);
-        StatisticsFile.write(ref, new FeatureStatistics(s.features(), 10, s.mean(), s.covariance(), s.network(), ""));
+        Map<String, NpyArray> arrays = new java.util.LinkedHashMap<>(Npz.read(ref));
+        arrays.put(StatisticsFile.N, NpyArray.ofLongs(new long[] {10}));   // as if made from 10 images; all else kept
+        Npz.write(ref, arrays);
         Resume from = Resume.from(run).steps(6);
         try (Trainer t = from.trainer(be, DIGITS, TestLosses.nonSaturating())) {
             TrainingRun resumed = from.start(t, null, QUIET, null).progressBar(false);
