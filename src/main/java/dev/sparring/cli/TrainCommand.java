@@ -105,7 +105,7 @@ public final class TrainCommand implements Callable<Integer> {
     int fidEvery;
     @Option(names = "--fid-samples", defaultValue = "" + TrainConfig.DEFAULT_FID_SAMPLES, paramLabel = "M",
             description = "samples per FID measurement; the reference takes as many training images (all, when fewer). 10,000: "
-                    + "about 3 s per measurement on 2 CPU cores, KID included")
+                    + "about 5 s of CPU time per measurement with the KID, 3.3 s without (on 2 cores, a few seconds of wall time)")
     int fidSamples;
     @Option(names = "--kid", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "measure the KID beside each FID (100 subsets of 1000; --no-kid: FID only)")
