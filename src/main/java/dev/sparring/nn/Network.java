@@ -1,8 +1,10 @@
 package dev.sparring.nn;
 
 import dev.sparring.backend.Backend;
+import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.tensor.Tensor;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -91,5 +93,35 @@ public final class Network {
         long n = 0;
         for (Parameter p : params.values()) n += p.value().size();
         return n;
+    }
+
+    /**
+     * Loads this network's state (parameters, buffers, counters) from the tensors {@code prefix + name} of a safetensors
+     * file, checking each shape: a checkpoint's {@code G.}/{@code D.} part, or a feature network's weights ("").
+     */
+    public void loadState(SafeTensorsFile f, String prefix) throws IOException {
+        for (Map.Entry<String, Parameter> e : params.entrySet()) load(f, prefix + e.getKey(), e.getValue().value());
+        for (Map.Entry<String, Tensor> e : buffers.entrySet()) load(f, prefix + e.getKey(), e.getValue());
+        for (String c : counterOwners.keySet()) {
+            String key = prefix + c;
+            if (!f.contains(key)) throw missing(f, key);
+            long[] v = f.getI64(key);
+            if (v.length != 1) throw new IOException(f.path() + ": " + key + " should hold one value, has " + v.length);
+            setCounter(c, v[0]);
+        }
+    }
+
+    private void load(SafeTensorsFile f, String key, Tensor into) throws IOException {
+        if (!f.contains(key)) throw missing(f, key);
+        try {
+            backend().copyFromHost(f.getF32(key, into.shape()), into);
+        } catch (RuntimeException e) {
+            String m = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new IOException(m.startsWith(f.path().toString()) ? m : f.path() + ": tensor " + key + ": " + m, e);
+        }
+    }
+
+    private static IOException missing(SafeTensorsFile f, String key) {
+        return new IOException(f.path() + ": no tensor '" + key + "' (was it written for a different model?)");
     }
 }

@@ -111,19 +111,10 @@ public final class Checkpoint {
         return true;
     }
 
-    /** Loads only a network's state (for {@code sparring sample}). */
+    /** Loads only a network's state (for {@code sparring sample}); {@code be} is the network's backend. */
     public static void loadNetwork(SafeTensorsFile f, Backend be, String prefix, Network net) throws IOException {
-        for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
-            load(f, be, prefix + e.getKey(), e.getValue().value());
-        }
-        for (Map.Entry<String, Tensor> e : net.namedBuffers().entrySet()) load(f, be, prefix + e.getKey(), e.getValue());
-        for (String c : net.counters().keySet()) {
-            String name = prefix + c;
-            if (!f.contains(name)) throw missing(f, name);
-            long[] v = f.getI64(name);
-            if (v.length != 1) throw new IOException(f.path() + ": " + name + " should hold one value, has " + v.length);
-            net.setCounter(c, v[0]);
-        }
+        if (be != net.backend()) throw new IllegalArgumentException("loadNetwork: the network lives on " + net.backend().name() + ", not " + be.name());
+        net.loadState(f, prefix);
     }
 
     private static void loadOptimizer(SafeTensorsFile f, Backend be, String prefix, Optimizer opt) throws IOException {

@@ -21,7 +21,7 @@ import java.util.Objects;
  * ({@link TrainingRun#runFolderOf}). A resumed run keeps the configuration its checkpoint was written with, so that it
  * stays the same run; it may change only what no step it has trained depends on: the total ({@link #steps},
  * {@link #epochs}, counted from the start of the run), rate drops at or after the checkpoint's step
- * ({@link #lrDecayAt}, {@link #lrDecay}), and how often it samples, logs and checkpoints.
+ * ({@link #lrDecayAt}, {@link #lrDecay}), and how often it samples, logs, checkpoints and measures the FID.
  *
  * <pre>
  * try (Backend be = Backends.create("auto", System.err)) {
@@ -40,7 +40,7 @@ public final class Resume {
     private final TrainConfig saved;
     private final long step;
     private Long steps;                      // the changes asked for; null: as saved
-    private Integer epochs, sampleEvery, logEvery, checkpointEvery;
+    private Integer epochs, sampleEvery, logEvery, checkpointEvery, fidEvery;
     private List<Long> lrDecayAt;
     private Double lrDecay;
 
@@ -93,6 +93,9 @@ public final class Resume {
 
     public Resume checkpointEvery(int n) { checkpointEvery = n; return this; }
 
+    /** How often the FID is measured (0: never); measurements never change a trained step ({@link FidEvaluator}). */
+    public Resume fidEvery(int n) { fidEvery = n; return this; }
+
     /** The configuration the resumed run trains with: the saved one with the changes asked for. */
     public TrainConfig config() {
         TrainConfig.Builder b = saved.toBuilder();
@@ -101,6 +104,7 @@ public final class Resume {
         if (sampleEvery != null) b.sampleEvery(sampleEvery);
         if (logEvery != null) b.logEvery(logEvery);
         if (checkpointEvery != null) b.checkpointEvery(checkpointEvery);
+        if (fidEvery != null) b.fidEvery(fidEvery);
         boolean schedule = lrDecayAt != null || lrDecay != null;
         if (schedule) {
             List<Long> at = lrDecayAt != null ? lrDecayAt : saved.lrDecayAt();

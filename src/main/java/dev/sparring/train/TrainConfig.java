@@ -55,13 +55,19 @@ import java.util.function.Consumer;
  * @param sampleEvery     write a fixed-noise sample grid every this many generator steps (0: only at the end)
  * @param logEvery        metrics are read from the device in blocks of this many steps
  * @param checkpointEvery write a checkpoint every this many generator steps (0: only at the end)
+ * @param fidEvery        measure the FID of the generator's samples every this many generator steps and at the end of
+ *                        the run (0: never); see {@link FidEvaluator}
+ * @param fidSamples      samples per FID measurement; the reference statistics take as many images of the training
+ *                        data (all of them when it has fewer)
+ * @param kid             measure the KID beside each FID
  */
 public record TrainConfig(
         String data, Model model, int imageSize, int channels, boolean upscale, boolean skipBadImages, int nz, int ngf, int ndf, int hidden, int depth,
         String loss, Optimizer.Kind optimizer, double lrD, double lrG, List<Long> lrDecayAt, double lrDecay,
         double beta1, double beta2, int dSteps, double clip,
         boolean simultaneous, int batch, int epochs, long steps, long seed, double emaDecay, long emaStart,
-        int sampleEvery, int logEvery, int checkpointEvery) {
+        int sampleEvery, int logEvery, int checkpointEvery,
+        int fidEvery, int fidSamples, boolean kid) {
 
     public TrainConfig {
         require(batch >= 1, "--batch must be >= 1, got " + batch);
@@ -95,6 +101,8 @@ public record TrainConfig(
         require(emaStart >= 0, "--ema-start must be >= 0, got " + emaStart);
         require(logEvery >= 1, "--log-every must be >= 1");
         require(sampleEvery >= 0 && checkpointEvery >= 0, "--sample-every and --checkpoint-every must be >= 0");
+        require(fidEvery >= 0, "--fid-every must be >= 0 (0: no FID), got " + fidEvery);
+        require(fidSamples >= 2, "--fid-samples must be >= 2 (a covariance needs two samples), got " + fidSamples);
         require(nz >= 1 && ngf >= 1 && ndf >= 1 && hidden >= 1 && depth >= 1, "model sizes must be >= 1");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(optimizer, "optimizer");
@@ -118,8 +126,11 @@ public record TrainConfig(
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", Model.AUTO, 28, 0, false, false, 64, 32, 32, 128, 3,
                 "nsgan", Optimizer.Kind.ADAM, 2e-4, 2e-4, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
-                DEFAULT_EMA_DECAY, 0, 200, 10, 500);
+                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true);
     }
+
+    /** Samples per FID measurement when none is given: as many as the bundled MNIST digits, and sparring fid's --n. */
+    public static final int DEFAULT_FID_SAMPLES = 10_000;
 
     /**
      * A builder for a fresh run, as {@code sparring train} makes one from its flags: a field left unset takes the
@@ -267,6 +278,9 @@ public record TrainConfig(
         m.putIfAbsent("lrDecay", DEFAULT_LR_DECAY);
         m.putIfAbsent("emaDecay", 0.0);   // a run from before G_ema kept none
         m.putIfAbsent("emaStart", 0);
+        m.putIfAbsent("fidEvery", 0);
+        m.putIfAbsent("fidSamples", DEFAULT_FID_SAMPLES);
+        m.putIfAbsent("kid", true);
         if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);
         Fields f = new Fields(m);
         return builder().data(f.string("data")).model(Model.parse(f.string("model"))).imageSize(f.integer("imageSize"))
@@ -277,7 +291,8 @@ public record TrainConfig(
                 .dSteps(f.integer("dSteps")).clip(f.number("clip")).simultaneous(f.bool("simultaneous")).batch(f.integer("batch"))
                 .epochs(f.integer("epochs")).steps(f.whole("steps")).seed(f.whole("seed"))
                 .emaDecay(f.number("emaDecay")).emaStart(f.whole("emaStart")).sampleEvery(f.integer("sampleEvery"))
-                .logEvery(f.integer("logEvery")).checkpointEvery(f.integer("checkpointEvery")).build();
+                .logEvery(f.integer("logEvery")).checkpointEvery(f.integer("checkpointEvery"))
+                .fidEvery(f.integer("fidEvery")).fidSamples(f.integer("fidSamples")).kid(f.bool("kid")).build();
     }
 
     /**
@@ -289,7 +304,8 @@ public record TrainConfig(
         private Model model;
         private Optimizer.Kind optimizer;
         private int imageSize, channels, nz, ngf, ndf, hidden, depth, dSteps, batch, epochs, sampleEvery, logEvery, checkpointEvery;
-        private boolean upscale, skipBadImages, simultaneous;
+        private int fidEvery, fidSamples;
+        private boolean upscale, skipBadImages, simultaneous, kid;
         private double lrD, lrG, lrDecay, beta1, beta2, clip, emaDecay;
         private long steps, seed, emaStart;
         private List<Long> lrDecayAt;
@@ -305,6 +321,7 @@ public record TrainConfig(
             batch = c.batch; epochs = c.epochs; steps = c.steps; seed = c.seed; emaDecay = c.emaDecay; emaStart = c.emaStart;
             sampleEvery = c.sampleEvery;
             logEvery = c.logEvery; checkpointEvery = c.checkpointEvery;
+            fidEvery = c.fidEvery; fidSamples = c.fidSamples; kid = c.kid;
         }
 
         public Builder data(String v) { data = v; return mark("data"); }
@@ -339,6 +356,9 @@ public record TrainConfig(
         public Builder sampleEvery(int v) { sampleEvery = v; return mark("sampleEvery"); }
         public Builder logEvery(int v) { logEvery = v; return mark("logEvery"); }
         public Builder checkpointEvery(int v) { checkpointEvery = v; return mark("checkpointEvery"); }
+        public Builder fidEvery(int v) { fidEvery = v; return mark("fidEvery"); }
+        public Builder fidSamples(int v) { fidSamples = v; return mark("fidSamples"); }
+        public Builder kid(boolean v) { kid = v; return mark("kid"); }
 
         /**
          * A loss's trainer settings: optimizer, learning rates, beta1, beta2, critic steps and clipping (what
@@ -379,7 +399,7 @@ public record TrainConfig(
         private TrainConfig make() {
             return new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
                     optimizer, lrD, lrG, lrDecayAt, lrDecay, beta1, beta2, dSteps, clip, simultaneous, batch, epochs, steps, seed,
-                    emaDecay, emaStart, sampleEvery, logEvery, checkpointEvery);
+                    emaDecay, emaStart, sampleEvery, logEvery, checkpointEvery, fidEvery, fidSamples, kid);
         }
     }
 

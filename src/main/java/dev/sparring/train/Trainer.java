@@ -52,6 +52,7 @@ public final class Trainer implements AutoCloseable {
     private final Optimizer optG, optD;
     private final WeightClip clip;
     private final RealBatches real;
+    private final Dataset data;
     private final NoiseStream zStream;
     private final int[] zShape;                       // (B, nz[, 1, 1])
     private final Tensor z, dtReal, dtFake, dtGen;    // z: zShape; dt*: (B)
@@ -103,6 +104,7 @@ public final class Trainer implements AutoCloseable {
         this.be = be;
         this.loss = loss;
         this.compiled = loss.compiled();
+        this.data = data;
         NoiseStream init = NoiseStream.derive(cfg.seed(), "init");
         boolean points = data instanceof Mixture2D;
         if (cfg.model() == TrainConfig.Model.MLP) {
@@ -339,12 +341,58 @@ public final class Trainer implements AutoCloseable {
      * extended with --resume (which samples at the end of each session) equals an uninterrupted one bit for bit.
      */
     public float[] generate(Tensor latent) {
+        return keepingBatchNormState(() -> be.download(sampleForward(latent)));
+    }
+
+    /** Receives the samples [done, done + k) as a tensor (k, ...) on the backend, valid until the next batch. */
+    @FunctionalInterface
+    public interface SampleBatch { void accept(int done, int k, Tensor samples); }
+
+    /**
+     * n samples of {@link #sampler()} (G_ema when the run keeps it, else G) in batches of at most {@code batch}, their
+     * latent vectors drawn from {@code noise} (which advances), each batch normalised by its own batch statistics: what
+     * {@code sparring sample} draws from a checkpoint
+     * with the same stream and batch. As {@link #generate}, it leaves the batch-norm running statistics, and every other
+     * part of the training state, as they were.
+     */
+    public void samples(int n, int batch, NoiseStream noise, SampleBatch body) {
+        if (n < 1 || batch < 1) throw new IllegalArgumentException("samples: n and batch must be >= 1, got " + n + ", " + batch);
+        keepingBatchNormState(() -> {
+            Tensor latent = null;
+            try {
+                for (int done = 0; done < n; done += batch) {
+                    int k = Math.min(batch, n - done);
+                    if (latent == null || latent.dim(0) != k) {
+                        if (latent != null) latent.close();
+                        latent = null;
+                        int[] shape = zShape.clone();
+                        shape[0] = k;
+                        latent = be.zeros(shape);
+                    }
+                    be.normal(latent, noise.seed(), noise.take(latent.size()));
+                    body.accept(done, k, sampleForward(latent));
+                }
+            } finally {
+                if (latent != null) latent.close();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The one call that draws samples from the generator, for sample grids, scatters and evaluations alike (slot
+     * SAMPLE, batch statistics); callers wrap it in {@link #keepingBatchNormState}.
+     */
+    private Tensor sampleForward(Tensor latent) { return sampler().forward(latent, Pass.SAMPLE); }
+
+    /** Runs {@code body} and then puts the sampler's batch-norm running statistics and counters back as they were. */
+    private <T> T keepingBatchNormState(java.util.function.Supplier<T> body) {
         Network net = sampler();
         List<Tensor> buffers = List.copyOf(net.namedBuffers().values());
         List<float[]> saved = buffers.stream().map(be::download).toList();
         java.util.Map<String, Long> counters = net.counters();
         try {
-            return be.download(net.forward(latent, Pass.SAMPLE));
+            return body.get();
         } finally {
             for (int i = 0; i < buffers.size(); i++) be.copyFromHost(saved.get(i), buffers.get(i));
             counters.forEach(net::setCounter);
@@ -378,6 +426,9 @@ public final class Trainer implements AutoCloseable {
     public NoiseStream latentStream() { return zStream; }
 
     public RealBatches realBatches() { return real; }
+
+    /** The data the trainer trains on. */
+    public Dataset data() { return data; }
 
     /** Restores the loop position from a checkpoint (weights and optimizer state are restored by {@link Checkpoint}). */
     void restorePosition(long step) {

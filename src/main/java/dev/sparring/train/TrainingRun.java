@@ -6,6 +6,7 @@ import dev.sparring.io.AtomicFile;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensors;
 import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.viz.Figure;
 import dev.sparring.viz.ImageGrid;
 import dev.sparring.viz.LineChart;
 import dev.sparring.viz.ScatterPlot;
@@ -32,7 +33,11 @@ import java.util.stream.Stream;
  *              samples/           step_NNNNNN.png: a fixed-noise grid (a scatter plot for 2-D data)
  *              checkpoints/       step_NNNNNN.safetensors (atomic writes; also on Ctrl-C)
  *              loss_curve.png     D and G losses with the equilibrium reference lines
+ *              fid_reference.npz  with fidEvery: the training data's feature statistics ({@link FidEvaluator})
+ *              fid_curve.png      with fidEvery: FID (and KID) per measurement
  * </pre>
+ * With {@link TrainConfig#fidEvery} the run measures the FID (and KID) every fidEvery steps and at its end; the
+ * measurement goes into the metrics.jsonl line of its step ({@link FidEvaluator.Measurement#toMap}).
  * Stops with a clear message when a loss turns NaN/Inf, keeping the last good checkpoint.
  */
 public final class TrainingRun {
@@ -54,6 +59,9 @@ public final class TrainingRun {
     private Progress progress;
     private Mixture2D.Coverage lastCoverage;   // 2-D data: of the last sample scatter, at lastCoverageStep
     private long lastCoverageStep = -1;
+    private final FidEvaluator fid;      // null: the run measures no FID
+    private final List<FidEvaluator.Measurement> fidHistory = new ArrayList<>();
+    private double evaluationSeconds;    // spent measuring the FID this session, left out of img_per_s
 
     /** Fixed-noise samples in a 2-D run's scatter plots, and in the mode coverage computed from them. */
     public static final int COVERAGE_SAMPLES = 1000;
@@ -63,6 +71,7 @@ public final class TrainingRun {
         this.dir = dir;
         this.log = log;
         this.points = pointsOrNull;
+        this.fid = trainer.config().fidEvery() > 0 ? new FidEvaluator(trainer) : null;
     }
 
     public TrainingRun progressBar(boolean on) { this.progressBar = on; return this; }
@@ -76,6 +85,12 @@ public final class TrainingRun {
     public boolean awaitFinished(long seconds) throws InterruptedException { return finished.await(seconds, TimeUnit.SECONDS); }
 
     public List<Metrics> history() { return history; }
+
+    /** The FID measurements of the run so far (a resumed run's include those before the checkpoint), oldest first. */
+    public List<FidEvaluator.Measurement> fidHistory() { return fidHistory; }
+
+    /** The FID evaluator, or null when the run measures no FID. */
+    public FidEvaluator fidEvaluator() { return fid; }
 
     /**
      * Creates a new, empty run folder {@code out/name} (and {@code out} if needed) and returns it. Sparring writes a
@@ -163,6 +178,8 @@ public final class TrainingRun {
                 if (o.get("step") instanceof Number n && n.longValue() <= at) {
                     keep.add(line);
                     history.add(metricsFromJson(o));
+                    FidEvaluator.Measurement fm = FidEvaluator.Measurement.fromJson(o);
+                    if (fm != null) fidHistory.add(fm);
                 } else {
                     later.add(line);
                 }
@@ -235,6 +252,10 @@ public final class TrainingRun {
         Result result;
         try (BufferedWriter metricsOut = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            if (fid != null) {
+                log.println(fid.prepare(dir));
+                if (!fidHistory.isEmpty()) progress.note(fidNote(fidHistory.getLast()));
+            }
             long t0 = System.nanoTime();
             result = null;
             // a synchronous backend (the CPU) is read after every step, so that a run stops at the first non-finite metric
@@ -244,9 +265,10 @@ public final class TrainingRun {
                 long s = trainer.stepCount();
                 boolean dueSample = cfg.sampleEvery() > 0 && s % cfg.sampleEvery() == 0;
                 boolean dueCheckpoint = cfg.checkpointEvery() > 0 && s % cfg.checkpointEvery() == 0;
-                if (readEveryStep || s % cfg.logEvery() == 0 || dueSample || dueCheckpoint || s == total) {
+                boolean dueFid = fid != null && (s % cfg.fidEvery() == 0 || s == total);
+                if (readEveryStep || s % cfg.logEvery() == 0 || dueSample || dueCheckpoint || dueFid || s == total) {
                     double elapsed = (System.nanoTime() - t0) / 1e9;
-                    Metrics bad = drain(metricsOut, elapsed, s - start);
+                    Metrics bad = drain(metricsOut, elapsed, s - start, dueFid);
                     progress.update(s, history.isEmpty() ? null : history.get(history.size() - 1));
                     if (bad != null) {
                         progress.finish();
@@ -260,7 +282,7 @@ public final class TrainingRun {
             if (result == null) {
                 progress.finish();
                 long s = trainer.stepCount();
-                Metrics bad = drain(metricsOut, (System.nanoTime() - t0) / 1e9, s - start);
+                Metrics bad = drain(metricsOut, (System.nanoTime() - t0) / 1e9, s - start, false);
                 if (bad != null) {
                     result = diverged(bad, s);
                 } else {
@@ -268,7 +290,8 @@ public final class TrainingRun {
                     if (cfg.checkpointEvery() == 0 || s % cfg.checkpointEvery() != 0 || lastCheckpoint == null) writeCheckpoint();
                     result = stopRequested && s < total
                             ? new Result(Outcome.INTERRUPTED, s, lastCheckpoint, "interrupted at step " + s + "; resume with --resume " + dir)
-                            : new Result(Outcome.COMPLETED, s, lastCheckpoint, "finished " + s + " steps");
+                            : new Result(Outcome.COMPLETED, s, lastCheckpoint, "finished " + s + " steps"
+                                    + (!fidHistory.isEmpty() && fidHistory.getLast().step() == s ? ": " + fidHistory.getLast().describe() : ""));
                     if (lastCoverageStep == s) {
                         log.printf("samples at step %d: %s (%d fixed-noise samples; per scatter in %s)%n", s, lastCoverage,
                                 COVERAGE_SAMPLES, dir.resolve("coverage.jsonl"));
@@ -276,6 +299,7 @@ public final class TrainingRun {
                 }
             }
             writeLossCurve();
+            writeFidCurve();
         } finally {
             finished.countDown();   // after the last file: a Ctrl-C hook waits for this before the JVM exits
         }
@@ -296,16 +320,23 @@ public final class TrainingRun {
                 lastCheckpoint == null ? "none yet" : lastCheckpoint));
     }
 
-    /** Reads pending metrics, appends them to metrics.jsonl, and returns the first non-finite row, if any. */
-    private Metrics drain(BufferedWriter out, double elapsed, long stepsThisSession) throws IOException {
+    /**
+     * Reads pending metrics, appends them to metrics.jsonl, and returns the first non-finite row, if any. With
+     * {@code measureFid}, and every row finite, it first measures the FID of the generator as it is now (after the
+     * trainer's last step) and adds the measurement to that step's line.
+     */
+    private Metrics drain(BufferedWriter out, double elapsed, long stepsThisSession, boolean measureFid) throws IOException {
         List<Metrics> ms = trainer.drainMetrics();
-        double imgPerS = elapsed > 0 ? stepsThisSession * (double) trainer.config().batch() / elapsed : 0;
+        double training = elapsed - evaluationSeconds;
+        double imgPerS = training > 0 ? stepsThisSession * (double) trainer.config().batch() / training : 0;
+        FidEvaluator.Measurement measured = measureFid && ms.stream().allMatch(Metrics::finite) ? measureFid() : null;
         Metrics bad = null;
         for (Metrics m : ms) {
             var map = m.toMap();
             map.put("epoch", trainer.realBatches().epoch());
             map.put("img_per_s", Math.round(imgPerS * 10) / 10.0);
             map.put("time_s", Math.round(elapsed * 1000) / 1000.0);
+            if (measured != null && m.step() == measured.step()) map.putAll(measured.toMap());
             out.write(Json.write(nanToNull(map)));
             out.write('\n');
             if (m.finite()) history.add(m);
@@ -313,6 +344,55 @@ public final class TrainingRun {
         }
         out.flush();
         return bad;
+    }
+
+    /**
+     * Measures the FID now, records it (history, fid_curve.png, the progress line) and returns it; a measurement that
+     * fails on the samples (a generator that draws NaN) is reported and skipped, and training goes on.
+     */
+    private FidEvaluator.Measurement measureFid() throws IOException {
+        FidEvaluator.Measurement m;
+        try {
+            m = fid.measure();
+        } catch (UserError e) {
+            progress.finish();
+            log.println("FID at step " + trainer.stepCount() + " not measured: " + e.getMessage());
+            return null;
+        }
+        evaluationSeconds += m.seconds();
+        fidHistory.add(m);
+        writeFidCurve();
+        progress.note(fidNote(m));
+        return m;
+    }
+
+    private static String fidNote(FidEvaluator.Measurement m) {
+        return String.format(java.util.Locale.ROOT, "FID %.4g (step %d)", m.fid(), m.step());
+    }
+
+    /** FID per measurement (and KID beside it, when measured); nothing before the first measurement. */
+    public void writeFidCurve() throws IOException {
+        if (fidHistory.isEmpty()) return;
+        int n = fidHistory.size();
+        double[] x = new double[n], f = new double[n], k = new double[n];
+        boolean kid = false;
+        for (int i = 0; i < n; i++) {
+            FidEvaluator.Measurement m = fidHistory.get(i);
+            x[i] = m.step();
+            f[i] = m.fid();
+            k[i] = m.kid();
+            kid |= !Double.isNaN(m.kid());
+        }
+        FidEvaluator.Measurement last = fidHistory.getLast();
+        String about = String.format(java.util.Locale.ROOT, "%,d samples, %s features", last.samples(), last.features());
+        LineChart fidChart = new LineChart("FID (" + about + ")").xLabel("generator step").yLabel("FID").series("FID", x, f);
+        Path file = dir.resolve("fid_curve.png");
+        if (!kid) {
+            fidChart.write(file);
+        } else {
+            LineChart kidChart = new LineChart("KID (" + about + ")").xLabel("generator step").yLabel("KID").series("KID", x, k);
+            new Figure(2, 560, 420).add(fidChart).add(kidChart).write(file);
+        }
     }
 
     private static java.util.Map<String, Object> nanToNull(java.util.Map<String, Object> m) {

@@ -190,6 +190,38 @@ class CudaGraphTest {
         assertEquals(new StepGraph.Stats(3, 2, 3, s.operations()), s);
     }
 
+    /**
+     * FID measurements between steps (the classifier and the sampling allocate, so the graph is captured again after
+     * each) leave the training as it was: eight steps through a graph with measurements after steps 4 and 6 equal
+     * eight steps op by op without any.
+     */
+    @Test
+    void fidMeasurementsBetweenGraphStepsLeaveTheTrainingAsItWas(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws java.io.IOException {
+        Case c = cases().findFirst().orElseThrow();
+        TrainConfig cfg = c.cfg().toBuilder().steps(8).lrDecayAt(List.of()).fidEvery(4).fidSamples(6).build();
+        Run plain, measured;
+        List<Double> fids = new ArrayList<>();
+        try (CudaBackend gpu = deterministic()) {
+            plain = train(gpu, new Case(c.name(), cfg.toBuilder().fidEvery(0).build(), c.data()), false);
+            try (Trainer t = new Trainer(cfg, gpu, data(c), loss(cfg))) {
+                t.useStepGraph(true);
+                FidEvaluator fid = new FidEvaluator(t);
+                fid.prepare(dir);
+                List<Metrics> ms = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    t.step();
+                    if (t.stepCount() % cfg.logEvery() == 0) ms.addAll(t.drainMetrics());
+                    if (i == 3 || i == 5) fids.add(fid.measure().fid());
+                }
+                ms.addAll(t.drainMetrics());
+                measured = new Run(ms, state(gpu, t), t.stepGraphStats());
+            }
+        }
+        assertSameRun(plain, measured, "FID measured after steps 4 and 6");
+        assertTrue(fids.stream().allMatch(f -> Double.isFinite(f) && f > 0), fids.toString());
+        assertTrue(measured.graph().replayed() > 0, measured.graph().toString());
+    }
+
     @Test
     void aStepThatDiffersFromItsGraphIsRefused() {
         try (CudaBackend gpu = new CudaBackend(); Tensor a = gpu.zeros(8); Tensor b = gpu.zeros(8); StepGraph g = gpu.stepGraph()) {

@@ -97,6 +97,37 @@ class CudaTrainingTest {
         for (Metrics m : got) assertTrue(m.finite(), m.toString());
     }
 
+    /** A run in {@code dir} with the trainer on {@code be}; returns its FID measurements. */
+    private static List<FidEvaluator.Measurement> run(TrainConfig cfg, Backend be, ImageDataset data, Path dir) throws IOException {
+        try (Trainer t = new Trainer(cfg, be, data, TestLosses.nonSaturating())) {
+            TrainingRun r = new TrainingRun(t, dir, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), null).progressBar(false);
+            r.initFresh();
+            r.run();
+            return r.fidHistory();
+        }
+    }
+
+    /**
+     * The FID during training runs through the backend as the training does: on the GPU it measures what the CPU
+     * measures (that it leaves the training alone is CudaGraphTest's fidMeasurementsBetweenGraphStepsLeaveTheTrainingAsItWas).
+     * The FID agrees within 1e-3 relative: the two steps' weights differ by float round-off (see RTOL), and so do the
+     * samples and their features; 8 samples against 8 images make rank-deficient covariances, whose FID is defined to
+     * about 1e-7 absolute (docs/metrics.md).
+     */
+    @Test
+    void theFidDuringARunOnTheGpuIsTheCpus(@TempDir Path dir) throws IOException {
+        ImageDataset data = TrainerTest.firstDigits(8);
+        TrainConfig fid = TrainerTest.tinyDcgan().toBuilder().steps(2).sampleEvery(0).checkpointEvery(0).fidEvery(1).fidSamples(8).build();
+        List<FidEvaluator.Measurement> onGpu = run(fid, gpu, data, dir.resolve("gpu"));
+        List<FidEvaluator.Measurement> onCpu = run(fid, cpu, data, dir.resolve("cpu"));
+        assertEquals(List.of(1L, 2L), onGpu.stream().map(FidEvaluator.Measurement::step).toList());
+        for (int i = 0; i < 2; i++) {
+            double r = onCpu.get(i).fid(), g = onGpu.get(i).fid();
+            assertEquals(r, g, 1e-3 * Math.abs(r), "FID at step " + (i + 1) + ": CPU " + r + ", GPU " + g);
+            assertTrue(Double.isFinite(onGpu.get(i).kid()), onGpu.get(i).toString());
+        }
+    }
+
     @Test
     void checkpointsMoveBetweenTheGpuAndTheCpu(@TempDir Path dir) throws IOException {
         ImageDataset data = TrainerTest.firstDigits(48);     // 6 batches per epoch

@@ -17,7 +17,6 @@ import dev.sparring.nn.Reshape;
 import dev.sparring.nn.Sequential;
 import dev.sparring.random.NoiseStream;
 import dev.sparring.tensor.Tensor;
-import dev.sparring.train.Checkpoint;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,7 +141,7 @@ public final class MnistClassifier implements FeatureNetwork {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
         MnistClassifier c = new MnistClassifier(be, w);
-        Checkpoint.loadNetwork(f, be, "", c.net);
+        c.net.loadState(f, "");
         return c;
     }
 
