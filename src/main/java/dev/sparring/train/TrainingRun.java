@@ -138,8 +138,35 @@ public final class TrainingRun {
             Path typed = checkpoint.getParent() == null ? null : checkpoint.getParent().getParent();   // as the user wrote it
             return typed != null && checkpoint.getParent().getFileName().toString().equals("checkpoints") ? typed : dir;
         } catch (IOException | RuntimeException notARun) {
+            // a config.json of someone else's beside a folder named checkpoints is not a run; beside Sparring's own
+            // metrics it is a damaged run, which is reported rather than silently continued as a new run elsewhere
+            if (writesSparringMetrics(dir)) {
+                throw new UserError(dir.resolve("config.json") + ": this run's configuration does not read ("
+                        + oneLine(notARun.getMessage()) + "); restore it, or continue the checkpoint as a new run by passing a copy of it "
+                        + "kept outside the run folder to --resume");
+            }
             return null;
         }
+    }
+
+    /** Whether DIR/metrics.jsonl starts with a line of Sparring's training metrics (step, d_loss, g_loss). */
+    private static boolean writesSparringMetrics(Path dir) {
+        Path metrics = dir.resolve("metrics.jsonl");
+        if (!Files.isRegularFile(metrics)) return false;
+        try (java.io.BufferedReader r = Files.newBufferedReader(metrics)) {
+            String first = r.readLine();
+            if (first == null || first.length() > 1 << 16) return false;
+            java.util.Map<String, Object> line = Json.parseObject(first, metrics.toString());
+            return line.containsKey("step") && line.containsKey("d_loss") && line.containsKey("g_loss");
+        } catch (IOException | RuntimeException notOurs) {
+            return false;
+        }
+    }
+
+    private static String oneLine(String message) {
+        if (message == null) return "unreadable";
+        String line = message.strip().lines().findFirst().orElse("unreadable");
+        return line.length() > 160 ? line.substring(0, 157) + "..." : line;
     }
 
     /** Prepares a fresh run, or a new run continued from a checkpoint kept outside a run folder, in a new folder. */

@@ -305,6 +305,19 @@ class CliTest {
     }
 
     @Test
+    void aRunWithADamagedConfigurationIsReportedNotContinuedElsewhere(@TempDir Path dir) throws IOException {
+        assertEquals(0, run(tinyRing(dir)).code());
+        Path r = dir.resolve("r");
+        Files.writeString(r.resolve("config.json"), "{\"data\": \"ring8\", ");   // cut short
+        Map<String, Integer> before = snapshot(dir);
+        Run resumed = resume(r, "--steps", "12", "--out", dir.resolve("runs").toString());
+        assertEquals(2, resumed.code(), resumed.err());
+        String last = resumed.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.contains(r.resolve("config.json").toString()) && last.contains("does not read"), last);
+        assertEquals(before, snapshot(dir), "nothing written: no new run folder, the damaged run left as it was");
+    }
+
+    @Test
     void aRunIsWrittenOnlyIntoANewFolder(@TempDir Path dir) throws IOException {
         Path mine = usersFolder(dir.resolve("mine"));
         Files.writeString(dir.resolve("notes.txt"), "mine");
