@@ -1,0 +1,61 @@
+package dev.sparring.eval.features;
+
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+
+/**
+ * bench/inception's formula weights ({@code formula_weights.py}, README "Formula weights"): every tensor of the FID
+ * Inception's state filled from its name and element index, so that the Java network and the PyTorch reference that
+ * wrote the golden file hold the same weights without the 95 MB file.
+ *
+ * <pre>
+ *   h   = FNV-1a 64 of the name's UTF-8 bytes
+ *   u_i = the i-th SplittableRandom(h).nextLong()         (SplitMix64: mix64(h + (i + 1) * 0x9e3779b97f4a7c15))
+ *   s_i = ((u_i >>> 11) - 2^52) * 2^-52                   in [-1, 1), exact
+ *   v_i = (float) (c + w * s_i)                           (c, w) by the tensor's role
+ * </pre>
+ */
+final class FormulaWeights {
+    /** Convolution weights have std CONV_GAIN / sqrt(fan_in). */
+    static final double CONV_GAIN = 1.4;
+
+    private FormulaWeights() { }
+
+    static long fnv1a64(String name) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) h = (h ^ (b & 0xFF)) * 0x100000001b3L;
+        return h;
+    }
+
+    /** s_0 .. s_{n-1}. */
+    static double[] units(String name, int n) {
+        SplittableRandom r = new SplittableRandom(fnv1a64(name));
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) s[i] = (double) ((r.nextLong() >>> 11) - (1L << 52)) * 0x1p-52;
+        return s;
+    }
+
+    /** {c, w} of a floating-point tensor by its name's suffix. */
+    static double[] role(String name, int[] shape) {
+        if (name.endsWith(".conv.weight")) {
+            int fanIn = shape[1] * shape[2] * shape[3];
+            return new double[] {0, CONV_GAIN * Math.sqrt(3.0 / fanIn)};
+        }
+        if (name.endsWith(".bn.weight")) return new double[] {1, 0.25};
+        if (name.endsWith(".bn.bias") || name.endsWith(".bn.running_mean")) return new double[] {0, 0.25};
+        if (name.endsWith(".bn.running_var")) return new double[] {1, 0.5};
+        if (name.equals("fc.weight")) return new double[] {0, Math.sqrt(3.0 / 2048)};
+        if (name.equals("fc.bias")) return new double[] {0, 0.125};
+        throw new IllegalArgumentException("no formula role for " + name);
+    }
+
+    /** The values of tensor {@code name} of this shape. */
+    static float[] values(String name, int[] shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        double[] cw = role(name, shape), s = units(name, n);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (cw[0] + cw[1] * s[i]);
+        return v;
+    }
+}
