@@ -16,7 +16,8 @@
 #   test-runtime CudaRuntimeTest, NativeLibrariesTest, NativeSignaturesTest (FFM bindings vs the C headers)
 #   test-parity  CudaParityTest and CudaTrainingTest: every Backend op, 20 DCGAN steps and checkpoints, GPU vs CPU twin
 #   test-graphs  CudaGraphTest: training steps through a CUDA graph equal op-by-op steps bit for bit
-#   test-golden  PyTorchGoldenTest (CPU and CUDA) against the committed golden file
+#   test-golden  PyTorchGoldenTest (CPU and CUDA) against the committed golden file; CudaInceptionV3Test (the FID
+#                Inception-v3 on the GPU against bench/inception's golden pool3)
 #   sanitize-memcheck, sanitize-initcheck, sanitize-racecheck
 #                the parity tests (SESSION_SANITIZE_TESTS) under compute-sanitizer's memcheck (out-of-bounds and
 #                misaligned accesses, CUDA API errors), initcheck (reads of device memory nobody wrote) and racecheck
@@ -330,7 +331,8 @@ stage test-runtime 90 run_tests runtime --select-class dev.sparring.backend.cuda
 stage test-parity 180 run_tests parity --select-class dev.sparring.backend.cuda.CudaParityTest --select-class dev.sparring.train.CudaTrainingTest \
   --select-class dev.sparring.backend.cuda.CudaFidTest
 stage test-graphs 90 run_tests graphs --select-class dev.sparring.train.CudaGraphTest
-stage test-golden 60 run_tests golden --select-class dev.sparring.golden.PyTorchGoldenTest
+stage test-golden 60 run_tests golden --select-class dev.sparring.golden.PyTorchGoldenTest \
+  --select-class dev.sparring.eval.features.CudaInceptionV3Test
 stage sanitize-memcheck 120 sanitize_stage memcheck
 stage sanitize-initcheck 100 sanitize_stage initcheck
 stage sanitize-racecheck 100 sanitize_stage racecheck
