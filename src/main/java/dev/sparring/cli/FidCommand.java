@@ -16,6 +16,9 @@ import dev.sparring.eval.KernelInceptionDistance;
 import dev.sparring.eval.NpyArray;
 import dev.sparring.eval.Npz;
 import dev.sparring.eval.StatisticsFile;
+import dev.sparring.eval.features.FeatureNetwork;
+import dev.sparring.eval.features.ImageBatches;
+import dev.sparring.eval.features.InceptionV3;
 import dev.sparring.eval.features.MnistClassifier;
 import dev.sparring.eval.features.MnistClassifierTraining;
 import dev.sparring.io.Json;
@@ -49,18 +52,20 @@ import java.util.concurrent.Callable;
  * sets of images, each a pytorch-fid statistics file (.npz with mu and sigma), an image .npz (one uint8 array
  * (N, H, W, C), as {@code sparring sample --out x.npz} writes), a run folder or checkpoint (N samples drawn as
  * {@code sparring sample} draws them), or image data that {@code --data} takes (mnist, an IDX file, a folder), through
- * the {@code mnist} feature network. {@code --save-stats} writes one set's statistics instead. Two statistics files
- * need no feature network at all.
+ * the {@code mnist} feature network or pytorch-fid's Inception-v3 ({@code --features inception --inception-weights FILE}).
+ * {@code --save-stats} writes one set's statistics instead. Two statistics files need no feature network at all.
  *
  * <p>Memory stays bounded whatever N: each set's features go, a batch at a time, into its {@link FeatureMoments}
  * (the mean and an F × F matrix) and, with {@code --kid}, a {@link FeatureReservoir} that keeps a uniform random sample
  * of at most {@value #KID_KEEP} × {@code --kid-subset-size} rows (all of them when N is no more).
  */
 @Command(name = "fid", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-        description = {"Fréchet distance (FID; with --kid also KID) between two sets of images, through the MNIST classifier's features (F = 64).",
+        description = {"Fréchet distance (FID; with --kid also KID) between two sets of images, through the MNIST classifier's features (F = 64) "
+                + "or pytorch-fid's Inception-v3 (--features inception, F = 2048).",
                 "A and B: a .npz of statistics (pytorch-fid's mu and sigma), a .npz of images (one uint8 array (N, H, W, C), "
                         + "as sparring sample --out x.npz writes), a run folder or checkpoint (--n samples), or image data as --data "
-                        + "takes it (mnist, an IDX file, a folder); images are 28 x 28 gray.",
+                        + "takes it (mnist, an IDX file, a folder); for mnist the images are made 28 x 28 gray, for inception they are "
+                        + "taken as they are: any size, gray (repeated to RGB) or RGB.",
                 "sparring fid A --save-stats OUT.npz writes A's statistics instead. A progress bar with ETA goes to stderr."})
 public final class FidCommand implements Callable<Integer> {
     /** The seed of the KID's subsets (and of the reservoirs): the same inputs give the same KID. */
@@ -79,8 +84,12 @@ public final class FidCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--batch", defaultValue = "256", description = "images generated and passed through the feature network at a time")
     int batch;
-    @Option(names = "--features", defaultValue = "mnist", description = "feature network: mnist (the classifier in the jar)")
+    @Option(names = "--features", defaultValue = "mnist", description = "feature network: mnist (the classifier in the jar) "
+            + "or inception (pytorch-fid's FID Inception-v3; needs --inception-weights)")
     String features;
+    @Option(names = "--inception-weights", paramLabel = "FILE.safetensors", description = "pytorch-fid's Inception weights, "
+            + "converted once by bench/inception/convert_weights.py (README, FID with Inception-v3)")
+    Path inceptionWeights;
     @Option(names = "--kid", description = "also the kernel inception distance (torch-fidelity's unbiased MMD², cubic kernel), mean ± std over random subsets; "
             + "needs features, so not from a statistics .npz")
     boolean kid;
@@ -115,7 +124,8 @@ public final class FidCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (n < 2) throw new UserError("--n must be >= 2, got " + n);
         if (batch < 1) throw new UserError("--batch must be >= 1, got " + batch);
-        if (!features.equals("mnist")) throw new UserError("--features " + features + ": only mnist is available (inception is not built yet)");
+        if (!features.equals("mnist") && !features.equals(INCEPTION)) throw new UserError("--features " + features + ": expected mnist or inception");
+        if (inceptionWeights != null && !features.equals(INCEPTION)) throw new UserError("--inception-weights is for --features inception");
         if (saveStats != null && sources.size() != 1) throw new UserError("--save-stats takes one SOURCE, got " + sources.size());
         if (saveStats == null && sources.size() != 2) throw new UserError("give two SOURCEs to compare (or one with --save-stats)");
         for (String flag : List.of("--kid-subsets", "--kid-subset-size")) {
@@ -136,12 +146,18 @@ public final class FidCommand implements Callable<Integer> {
             }
             if (kidSubsetSize > n) throw new UserError(kidTooLarge("the --n " + n + " images taken from each SOURCE", n) + " or raise --n");
         }
+        boolean needsNetwork = src.stream().anyMatch(s -> s.kind() != Kind.STATISTICS);
+        if (needsNetwork && features.equals(INCEPTION) && inceptionWeights == null) {
+            throw new UserError("--features inception needs --inception-weights FILE.safetensors: pytorch-fid's weights "
+                    + "(pt_inception-2015-12-05-6726825d.pth) converted once by python3 bench/inception/convert_weights.py (README, FID with Inception-v3)");
+        }
         PrintWriter out = spec.commandLine().getOut();
         Measured[] sets = new Measured[src.size()];
         FrechetDistance.Result onDevice = null;       // on a GPU the FID is computed there (docs/metrics.md)
-        if (src.stream().anyMatch(s -> s.kind() != Kind.STATISTICS) || device.name.equals("cuda")) {
+        if (needsNetwork || device.name.equals("cuda")) {
             try (Backend be = device.create()) {
-                MnistClassifier net = src.stream().anyMatch(s -> s.kind() != Kind.STATISTICS) ? MnistClassifier.bundled(be) : null;
+                FeatureNetwork net = !needsNetwork ? null
+                        : features.equals(INCEPTION) ? InceptionV3.load(be, inceptionWeights) : MnistClassifier.bundled(be);
                 for (int i = 0; i < sets.length; i++) sets[i] = measure(src.get(i), i, net);
                 if (saveStats == null && !be.name().equals("cpu")) {
                     onDevice = FrechetDistance.between(be, sets[0].stats(), sets[1].stats(), SqrtTrace.Method.AUTO);
@@ -202,6 +218,8 @@ public final class FidCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static final String INCEPTION = "inception";
+
     private static String count(FeatureStatistics s) { return s.count() < 0 ? "unknown number of" : String.format(Locale.ROOT, "%,d", s.count()); }
 
     /** The start of the error for a --kid-subset-size above what a set has. */
@@ -240,7 +258,7 @@ public final class FidCommand implements Callable<Integer> {
     }
 
     /** The statistics of SOURCE number {@code index} (0: A, 1: B), and with --kid its feature rows. */
-    private Measured measure(Source s, int index, MnistClassifier net) throws IOException {
+    private Measured measure(Source s, int index, FeatureNetwork net) throws IOException {
         if (s.kind() == Kind.STATISTICS) {
             FeatureStatistics st = StatisticsFile.read(Path.of(s.arg()));
             if (st.count() == 0 || st.count() == 1) {
@@ -254,7 +272,7 @@ public final class FidCommand implements Callable<Integer> {
         }
     }
 
-    private Measured measure(Source s, int index, MnistClassifier net, String label, Moments moments) throws IOException {
+    private Measured measure(Source s, int index, FeatureNetwork net, String label, Moments moments) throws IOException {
         FeatureReservoir[] rows = {null};
         Progress[] progress = {null};
         // one batch of features into the moments (and the reservoir), and the bar forward to `done`
@@ -269,7 +287,8 @@ public final class FidCommand implements Callable<Integer> {
             Path file = TrainingRun.findCheckpoint(Path.of(s.arg()), "SOURCE");
             SafeTensorsFile f = TrainingRun.open(file);
             TrainConfig cfg = Checkpoint.config(f);
-            CheckpointGenerator.requireDigits(cfg, file.toString());
+            if (net instanceof MnistClassifier) CheckpointGenerator.requireDigits(cfg, file.toString());
+            else if (cfg.model() == TrainConfig.Model.MLP) throw new UserError(file + " holds a 2-D model (" + cfg.data() + "): no images to measure");
             start(s, n, index, label, net, rows, progress);
             int b = Math.min(batch, n);
             CheckpointGenerator gen = new CheckpointGenerator(net.backend(), f, cfg, b, ema.use());
@@ -277,26 +296,34 @@ public final class FidCommand implements Callable<Integer> {
             name = file + " (samples of " + gen.which() + ", --seed " + seed + ")";
         } else if (s.kind() == Kind.IMAGE_NPZ) {
             try (ImageNpz.Reader r = ImageNpz.open(Path.of(s.arg()), s.imageKey())) {
-                int S = MnistClassifier.SIZE;
-                if (r.height() != S || r.width() != S || r.channels() != 1) {
+                int H = r.height(), W = r.width(), C = r.channels(), S = H * W * C;
+                boolean inception = net instanceof InceptionV3;
+                if (!inception && (H != MnistClassifier.SIZE || W != MnistClassifier.SIZE || C != 1)) {
                     throw new UserError(s.arg() + ": its images are " + r.height() + " x " + r.width() + " with " + r.channels()
                             + " channel(s); the mnist feature network takes 28 x 28 gray images, (N, 28, 28, 1)");
                 }
+                if (inception && C != 1 && C != 3) {
+                    throw new UserError(s.arg() + ": its images have " + C + " channels; Inception-v3 takes gray (1) or RGB (3)");
+                }
                 int count = Math.min(n, r.count());
                 start(s, count, index, label, net, rows, progress);
-                int b = Math.min(batch, count);
-                byte[] px = new byte[b * S * S];
-                float[] x = new float[b * S * S];
+                int b = Math.min(inception ? Math.min(batch, ((InceptionV3) net).chunk()) : batch, count);
+                byte[] px = new byte[b * S];
+                float[] x = new float[b * S];
                 Tensor images = null;
                 try {
                     for (int done = 0; done < count; ) {
                         int k = r.read(px, Math.min(b, count - done));
-                        for (int i = 0; i < k * S * S; i++) x[i] = (px[i] & 0xFF) / 127.5f - 1f;   // the networks' [-1, 1]
+                        for (int i = 0; i < k; i++) {                    // (k, H, W, C) bytes to (k, C, H, W) in the networks' [-1, 1]
+                            for (int p = 0; p < H * W; p++) {
+                                for (int c = 0; c < C; c++) x[(i * C + c) * H * W + p] = (px[(i * H * W + p) * C + c] & 0xFF) / 127.5f - 1f;
+                            }
+                        }
                         if (images == null || images.dim(0) != k) {
                             if (images != null) images.close();
-                            images = net.backend().zeros(k, 1, S, S);
+                            images = net.backend().zeros(k, C, H, W);
                         }
-                        net.backend().copyFromHost(k == b ? x : java.util.Arrays.copyOf(x, k * S * S), images);
+                        net.backend().copyFromHost(k == b ? x : java.util.Arrays.copyOf(x, k * S), images);
                         done += k;
                         feed.accept(images, k, done);
                     }
@@ -306,11 +333,17 @@ public final class FidCommand implements Callable<Integer> {
             }
             name = s.arg();
         } else {
-            ImageDataset images = openImages(s.arg());
+            boolean inception = net instanceof InceptionV3;
+            ImageDataset images = openImages(s.arg(), inception);
             int count = Math.min(n, images.size());
             start(s, count, index, label, net, rows, progress);
-            int[] items = java.util.stream.IntStream.range(0, count).toArray();
-            MnistClassifierTraining.forEachBatch(net.backend(), images, items, batch, (first, t) -> feed.accept(t, t.dim(0), first + t.dim(0)));
+            if (inception) {
+                int b = Math.min(batch, ((InceptionV3) net).chunk());
+                ImageBatches.forEach(net.backend(), images, count, b, (first, t) -> feed.accept(t, t.dim(0), first + t.dim(0)));
+            } else {
+                int[] items = java.util.stream.IntStream.range(0, count).toArray();
+                MnistClassifierTraining.forEachBatch(net.backend(), images, items, batch, (first, t) -> feed.accept(t, t.dim(0), first + t.dim(0)));
+            }
             name = images.name();
         }
         progress[0].finish();
@@ -326,7 +359,7 @@ public final class FidCommand implements Callable<Integer> {
         private final FeatureMoments host;
         private final DeviceMoments device;
 
-        Moments(MnistClassifier net) {
+        Moments(FeatureNetwork net) {
             this.be = net.backend();
             boolean cpu = be.name().equals("cpu");
             host = cpu ? new FeatureMoments(net.featureSize()) : null;
@@ -352,14 +385,14 @@ public final class FidCommand implements Callable<Integer> {
         public void close() { if (device != null) device.close(); }
     }
 
-    /** A batch of images (k, 1, 28, 28), and how many of the set are done with it. */
+    /** A batch of images (k, C, H, W), and how many of the set are done with it. */
     private interface Feed { void accept(Tensor images, int k, int done); }
 
     /**
      * Checks that a set of {@code count} images is enough for the FID (and the KID's subsets), then sets up its
      * reservoir (with --kid) and its progress bar.
      */
-    private void start(Source s, int count, int index, String label, MnistClassifier net, FeatureReservoir[] rows, Progress[] progress) {
+    private void start(Source s, int count, int index, String label, FeatureNetwork net, FeatureReservoir[] rows, Progress[] progress) {
         if (count < 2) {
             throw new UserError(s.arg() + ": " + count + " image; the FID needs at least 2 (a covariance of one image is undefined)");
         }
@@ -369,12 +402,13 @@ public final class FidCommand implements Callable<Integer> {
     }
 
     /**
-     * Image data as --data opens it, as 28 x 28 gray digits: a folder must hold images of one kind (all gray or all
-     * color; color is made gray), and 2-D points are refused.
+     * Image data as --data opens it: a folder must hold images of one kind (all gray or all color), and 2-D points are
+     * refused. For mnist as 28 x 28 gray digits (color made gray); for inception as they are (a folder's images of one
+     * size), the network resizing them and repeating gray to RGB.
      */
-    private static ImageDataset openImages(String source) {
-        Dataset ds = Datasets.open(source, MnistClassifier.SIZE, ImageFolder.SAME_CHANNELS);
+    private static ImageDataset openImages(String source, boolean inception) {
+        Dataset ds = Datasets.open(source, inception ? 0 : MnistClassifier.SIZE, ImageFolder.SAME_CHANNELS);
         if (!(ds instanceof ImageDataset images)) throw new UserError(source + ": not images (2-D points have no image features)");
-        return images.resized(MnistClassifier.SIZE, 1);
+        return inception ? images : images.resized(MnistClassifier.SIZE, 1);
     }
 }

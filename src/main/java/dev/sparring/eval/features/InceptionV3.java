@@ -354,6 +354,7 @@ public final class InceptionV3 implements FeatureNetwork {
      * The features as a tensor (N, 2048) on the backend, owned by the network and valid until its next call. A batch
      * larger than {@link #chunk()} passes through in chunks, copied into one tensor.
      */
+    @Override
     public Tensor featureTensor(Tensor images) {
         requireImages(images);
         int n = images.dim(0);

@@ -1,6 +1,13 @@
 package dev.sparring.eval.features;
 
+import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.io.SafeTensors;
+import dev.sparring.tensor.Tensor;
+
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -15,13 +22,13 @@ import java.util.SplittableRandom;
  *   v_i = (float) (c + w * s_i)                           (c, w) by the tensor's role
  * </pre>
  */
-final class FormulaWeights {
+public final class FormulaWeights {
     /** Convolution weights have std CONV_GAIN / sqrt(fan_in). */
     static final double CONV_GAIN = 1.4;
 
     private FormulaWeights() { }
 
-    static long fnv1a64(String name) {
+    public static long fnv1a64(String name) {
         long h = 0xcbf29ce484222325L;
         for (byte b : name.getBytes(StandardCharsets.UTF_8)) h = (h ^ (b & 0xFF)) * 0x100000001b3L;
         return h;
@@ -50,12 +57,44 @@ final class FormulaWeights {
     }
 
     /** The values of tensor {@code name} of this shape. */
-    static float[] values(String name, int[] shape) {
+    public static float[] values(String name, int[] shape) {
         int n = 1;
         for (int d : shape) n *= d;
         double[] cw = role(name, shape), s = units(name, n);
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) (cw[0] + cw[1] * s[i]);
         return v;
+    }
+
+    /**
+     * Writes the formula weights of every tensor in {@code state} (names and shapes), as convert_weights.py lays a file
+     * out; with {@code extras} also what such a file may hold beside them: fc.* and the num_batches_tracked counters.
+     */
+    public static Path write(Path file, Map<String, Tensor> state, boolean extras) throws IOException {
+        SafeTensors.Writer w = SafeTensors.writer();
+        for (var e : state.entrySet()) w.putF32(e.getKey(), values(e.getKey(), e.getValue().shape()), e.getValue().shape());
+        if (extras) {
+            for (String name : state.keySet()) {
+                if (name.endsWith(".bn.running_var")) w.putI64(name.replace("running_var", "num_batches_tracked"), new long[] {0});
+            }
+            w.putF32("fc.weight", values("fc.weight", new int[] {1008, 2048}), 1008, 2048);
+            w.putF32("fc.bias", values("fc.bias", new int[] {1008}), 1008);
+        }
+        w.putMetadata("format", "sparring-inception-weights/1");
+        w.write(file);
+        return file;
+    }
+
+    /** {@link #write} for the whole FID state, with the extras. */
+    public static Path write(Path file) throws IOException {
+        try (CpuBackend be = new CpuBackend()) {
+            return write(file, InceptionV3.withWeights(be, (name, shape) -> new float[Math.toIntExact(sizeOf(shape))], 1).state(), true);
+        }
+    }
+
+    private static long sizeOf(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return n;
     }
 }

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>Time: about 4 image forwards at 299 x 299 (23 GMAC), 2 to 6 s on 2 shared cores.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class InceptionV3Test {
+public class InceptionV3Test {
     /** max|java - ref| <= TOL * max|ref| per image (float32 torch: 2.8e-7; every known fault: >= 1.1e-2). */
     static final double TOL = 1e-4;
 
@@ -55,12 +55,12 @@ class InceptionV3Test {
     @AfterAll
     void tearDown() { be.close(); }
 
-    static Path goldenPath() throws URISyntaxException {
+    public static Path goldenPath() throws URISyntaxException {
         return Path.of(InceptionV3Test.class.getResource("/dev/sparring/golden/inception-fid.safetensors").toURI());
     }
 
     /** A set's images as Sparring sees them, k / 127.5 - 1, with the file's shape; channels 1 keeps only the first. */
-    static float[] images(SafeTensorsFile g, String set, boolean gray) {
+    public static float[] images(SafeTensorsFile g, String set, boolean gray) {
         byte[] px = g.getU8(set + ".images");
         int[] s = g.shape(set + ".images");
         int n = s[0], hw = s[2] * s[3];
@@ -201,25 +201,9 @@ class InceptionV3Test {
 
     // ------------------------------------------------------------------------------------------------ loading
 
-    /** A file with the formula state, plus what the brief says may be there: fc.* and the counters. */
-    static Path writeFormulaWeights(Path file, Map<String, Tensor> state, boolean extras) throws IOException {
-        SafeTensors.Writer w = SafeTensors.writer();
-        for (var e : state.entrySet()) w.putF32(e.getKey(), FormulaWeights.values(e.getKey(), e.getValue().shape()), e.getValue().shape());
-        if (extras) {
-            for (String name : state.keySet()) {
-                if (name.endsWith(".bn.running_var")) w.putI64(name.replace("running_var", "num_batches_tracked"), new long[] {0});
-            }
-            w.putF32("fc.weight", FormulaWeights.values("fc.weight", new int[] {1008, 2048}), 1008, 2048);
-            w.putF32("fc.bias", FormulaWeights.values("fc.bias", new int[] {1008}), 1008);
-        }
-        w.putMetadata("format", "sparring-inception-weights/1");
-        w.write(file);
-        return file;
-    }
-
     @Test
     void aConvertedFileLoadsEveryTensorAndFcAndTheCountersAreIgnored(@TempDir Path dir) throws IOException {
-        Path file = writeFormulaWeights(dir.resolve("w.safetensors"), net.state(), true);
+        Path file = FormulaWeights.write(dir.resolve("w.safetensors"), net.state(), true);
         InceptionV3 loaded = InceptionV3.load(be, file);
         for (var e : loaded.state().entrySet()) {
             assertArrayEquals(FormulaWeights.values(e.getKey(), e.getValue().shape()), be.download(e.getValue()), e.getKey());
