@@ -1,8 +1,9 @@
 package dev.sparring.cli;
 
+import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.eval.FeatureStatistics;
 import dev.sparring.eval.StatisticsFile;
-import dev.sparring.eval.features.FormulaWeights;
+import dev.sparring.eval.features.InceptionFormulaWeights;
 import dev.sparring.eval.features.InceptionV3;
 import dev.sparring.eval.features.InceptionV3Test;
 import dev.sparring.io.SafeTensors;
@@ -35,7 +36,10 @@ class InceptionFidCommandTest {
 
     @BeforeAll
     static void files() throws IOException, URISyntaxException {
-        weights = FormulaWeights.write(dir.resolve("formula.safetensors"));
+        try (CpuBackend be = new CpuBackend()) {   // the state's names and shapes, for the file's
+            InceptionV3 names = InceptionV3.withWeights(be, (name, shape) -> new float[size(shape)], 1);
+            weights = InceptionFormulaWeights.write(dir.resolve("formula.safetensors"), names.state(), true);
+        }
         golden = SafeTensors.read(InceptionV3Test.goldenPath());
         rgb = Files.createDirectories(dir.resolve("rgb32"));
         byte[] px = golden.getU8("rgb32.images");                     // (3, 3, 32, 32)
@@ -55,6 +59,12 @@ class InceptionFidCommandTest {
         BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 28; y++) for (int x = 0; x < 28; x++) img.getRaster().setSample(x, y, 0, g[y * 28 + x] & 0xFF);
         for (int k = 0; k < 2; k++) ImageIO.write(img, "png", gray.resolve("digit" + k + ".png").toFile());
+    }
+
+    private static int size(int[] shape) {
+        int n = 1;
+        for (int d : shape) n *= d;
+        return n;
     }
 
     /** The mean of a golden set's pool3 rows. */

@@ -55,8 +55,8 @@ import java.util.Map;
  * left out. The weights are pytorch-fid's published file converted to safetensors by bench/inception/convert_weights.py
  * ({@link #load}); nothing is downloaded.
  *
- * <p>Images pass through the network at most {@link #chunk()} at a time (each image holds about 120 MB of activations
- * on the way), so {@link #features} takes batches of any size.
+ * <p>Images pass through the network at most {@link #chunk()} at a time (each image holds 129 MB of layer outputs on
+ * the way), so {@link #features} takes batches of any size.
  */
 public final class InceptionV3 implements FeatureNetwork {
     /** The side the input is resized to. */
@@ -65,7 +65,7 @@ public final class InceptionV3 implements FeatureNetwork {
     public static final int FEATURES = 2048;
     /** Batch norm's eps in every BasicConv2d (TensorFlow's 0.001, not PyTorch's default 1e-5). */
     public static final double BN_EPS = 1e-3;
-    /** The default number of images per pass through the network. */
+    /** The most images per pass through the network by default; fewer where memory is short ({@link #defaultChunk}). */
     public static final int DEFAULT_CHUNK = 32;
     /** How to make a weights file; every load error ends with it. */
     public static final String HOW_TO_CONVERT = "convert pytorch-fid's pt_inception-2015-12-05-6726825d.pth with "
@@ -97,9 +97,8 @@ public final class InceptionV3 implements FeatureNetwork {
     private Tensor out;                    // (N, 2048): the features of a batch larger than a chunk
 
     private InceptionV3(Backend be, int chunk) {
-        if (chunk < 1) throw new IllegalArgumentException("chunk must be >= 1, got " + chunk);
+        if (chunk < 0) throw new IllegalArgumentException("chunk must be >= 1 (or 0 for the default), got " + chunk);
         this.be = be;
-        this.chunk = chunk;
         this.resize = new BilinearResize(be, SIZE, SIZE);
         List<Layer> s = new ArrayList<>();
         s.add(basic(3, 32, 3, 3, 2, 0, 0));                       // Conv2d_1a_3x3  299 -> 149
@@ -129,6 +128,45 @@ public final class InceptionV3 implements FeatureNetwork {
             trunk.add(stateless ? null : name, s.get(i));
         }
         this.net = new Network("inception", "", trunk.build(), 3, SIZE, SIZE);
+        this.chunk = chunk > 0 ? chunk : defaultChunk(be.memoryAvailable().bytes(), outputFloatsPerImage());
+    }
+
+    /**
+     * {@link #DEFAULT_CHUNK} images, or as many as fill 40% of the memory the backend has left (measured once the weights
+     * are allocated) with their layer outputs, at least 1: on the CPU's default Java heap (a quarter of the machine's
+     * memory) a 16 GB machine passes about 12 at a time.
+     */
+    static int defaultChunk(long available, long floatsPerImage) {
+        long fit = (long) (0.4 * available / (4.0 * floatsPerImage));
+        return (int) Math.max(1, Math.min(DEFAULT_CHUNK, fit));
+    }
+
+    /**
+     * The floats of every layer's output buffer for one image at 299 x 299: what an image occupies on its way through
+     * (3.2e7, 129 MB), besides the convolutions' scratch.
+     */
+    public long outputFloatsPerImage() { return outputFloats(resize, new int[] {1, 3, SIZE, SIZE}) + outputFloats(net.root(), new int[] {1, 3, SIZE, SIZE}); }
+
+    private static long outputFloats(Layer l, int[] s) {
+        return switch (l) {
+            case Sequential q -> {                      // its last child's output: no buffer of its own
+                long m = 0;
+                int[] t = s;
+                for (Layer c : q.layers()) {
+                    m += outputFloats(c, t);
+                    t = c.outputShape(t);
+                }
+                yield m;
+            }
+            case Concat c -> size(c.outputShape(s)) + c.branches().stream().mapToLong(b -> outputFloats(b, s)).sum();
+            default -> size(l.outputShape(s));
+        };
+    }
+
+    private static long size(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return n;
     }
 
     // ------------------------------------------------------------------------------------------------ the blocks
@@ -226,10 +264,16 @@ public final class InceptionV3 implements FeatureNetwork {
 
     // ------------------------------------------------------------------------------------------------ weights
 
-    /** The network with every tensor of its state from {@code source} (formula weights in tests, a file in {@link #load}). */
-    public static InceptionV3 withWeights(Backend be, TensorSource source) { return withWeights(be, source, DEFAULT_CHUNK); }
+    /**
+     * The network with every tensor of its state from {@code source} (formula weights in tests, a file in {@link #load}),
+     * passing {@link #defaultChunk} images at a time.
+     */
+    public static InceptionV3 withWeights(Backend be, TensorSource source) { return withWeights(be, source, 0); }
 
-    /** As {@link #withWeights(Backend, TensorSource)}, passing at most {@code chunk} images through the network at a time. */
+    /**
+     * As {@link #withWeights(Backend, TensorSource)}, passing at most {@code chunk} images through the network at a time
+     * (0: {@link #defaultChunk}).
+     */
     public static InceptionV3 withWeights(Backend be, TensorSource source, int chunk) {
         InceptionV3 n = new InceptionV3(be, chunk);
         for (var e : n.state().entrySet()) {
@@ -242,8 +286,8 @@ public final class InceptionV3 implements FeatureNetwork {
         return n;
     }
 
-    /** {@link #load(Backend, Path, int)} with {@link #DEFAULT_CHUNK}. */
-    public static InceptionV3 load(Backend be, Path weights) { return load(be, weights, DEFAULT_CHUNK); }
+    /** {@link #load(Backend, Path, int)} with {@link #defaultChunk}. */
+    public static InceptionV3 load(Backend be, Path weights) { return load(be, weights, 0); }
 
     /**
      * The network with pytorch-fid's weights from a safetensors file with pytorch-fid's state_dict names (what

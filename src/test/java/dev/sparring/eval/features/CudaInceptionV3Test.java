@@ -35,7 +35,7 @@ class CudaInceptionV3Test {
         double[] ref = golden.getF64("gray28.pool3");
         try (CudaBackend gpu = new CudaBackend()) {
             long t0 = System.nanoTime();
-            InceptionV3 net = InceptionV3.withWeights(gpu, FormulaWeights::values);
+            InceptionV3 net = InceptionV3.withWeights(gpu, InceptionFormulaWeights::values);
             float[] got;
             try (Tensor t = gpu.upload(x, 1, 1, 28, 28)) {
                 got = net.features(t);

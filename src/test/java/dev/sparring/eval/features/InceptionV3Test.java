@@ -49,7 +49,7 @@ public class InceptionV3Test {
     void setUp() throws IOException, URISyntaxException {
         golden = SafeTensors.read(goldenPath());
         // chunks of 2: the 3 rgb32 images pass as 2 + 1, so the chunking is checked too
-        net = InceptionV3.withWeights(be, FormulaWeights::values, 2);
+        net = InceptionV3.withWeights(be, InceptionFormulaWeights::values, 2);
     }
 
     @AfterAll
@@ -79,12 +79,12 @@ public class InceptionV3Test {
 
     @Test
     void theFormulaIsTheReadmesWorkedExample() {
-        assertEquals(0xb233eed710c5459dL, FormulaWeights.fnv1a64("Conv2d_1a_3x3.conv.weight"));
-        float[] v = FormulaWeights.values("Conv2d_1a_3x3.conv.weight", new int[] {32, 3, 3, 3});
+        assertEquals(0xb233eed710c5459dL, InceptionFormulaWeights.fnv1a64("Conv2d_1a_3x3.conv.weight"));
+        float[] v = InceptionFormulaWeights.values("Conv2d_1a_3x3.conv.weight", new int[] {32, 3, 3, 3});
         int[] bits = {0xbe1a1160, 0x3df62c89, 0xbe9a67a1, 0x3eb0cbc2};
         for (int i = 0; i < bits.length; i++) assertEquals(bits[i], Float.floatToRawIntBits(v[i]), "element " + i);
-        assertEquals(0xf8fb51e28a77d260L, FormulaWeights.fnv1a64("Mixed_5b.branch_pool.bn.running_var"));
-        assertEquals(0x3fba1506, Float.floatToRawIntBits(FormulaWeights.values("Mixed_5b.branch_pool.bn.running_var", new int[] {32})[0]));
+        assertEquals(0xf8fb51e28a77d260L, InceptionFormulaWeights.fnv1a64("Mixed_5b.branch_pool.bn.running_var"));
+        assertEquals(0x3fba1506, Float.floatToRawIntBits(InceptionFormulaWeights.values("Mixed_5b.branch_pool.bn.running_var", new int[] {32})[0]));
     }
 
     @Test
@@ -203,10 +203,10 @@ public class InceptionV3Test {
 
     @Test
     void aConvertedFileLoadsEveryTensorAndFcAndTheCountersAreIgnored(@TempDir Path dir) throws IOException {
-        Path file = FormulaWeights.write(dir.resolve("w.safetensors"), net.state(), true);
+        Path file = InceptionFormulaWeights.write(dir.resolve("w.safetensors"), net.state(), true);
         InceptionV3 loaded = InceptionV3.load(be, file);
         for (var e : loaded.state().entrySet()) {
-            assertArrayEquals(FormulaWeights.values(e.getKey(), e.getValue().shape()), be.download(e.getValue()), e.getKey());
+            assertArrayEquals(InceptionFormulaWeights.values(e.getKey(), e.getValue().shape()), be.download(e.getValue()), e.getKey());
         }
     }
 
@@ -223,7 +223,7 @@ public class InceptionV3Test {
     @Test
     void aBadWeightsFileIsOneLineNamingTheFileAndTheFirstProblem(@TempDir Path dir) throws IOException {
         String first = "Conv2d_1a_3x3.conv.weight";
-        float[] w = FormulaWeights.values(first, new int[] {32, 3, 3, 3});
+        float[] w = InceptionFormulaWeights.values(first, new int[] {32, 3, 3, 3});
 
         Path missing = dir.resolve("missing.safetensors");
         SafeTensors.writer().putF32(first, w, 32, 3, 3, 3).write(missing);

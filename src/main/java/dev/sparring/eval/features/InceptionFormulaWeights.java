@@ -1,6 +1,5 @@
 package dev.sparring.eval.features;
 
-import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.io.SafeTensors;
 import dev.sparring.tensor.Tensor;
 
@@ -13,7 +12,8 @@ import java.util.SplittableRandom;
 /**
  * bench/inception's formula weights ({@code formula_weights.py}, README "Formula weights"): every tensor of the FID
  * Inception's state filled from its name and element index, so that the Java network and the PyTorch reference that
- * wrote the golden file hold the same weights without the 95 MB file.
+ * wrote the golden file hold the same weights without the 95 MB file. For tests and benchmarks
+ * ({@code InceptionV3.withWeights(be, InceptionFormulaWeights::values)}); their features mean nothing.
  *
  * <pre>
  *   h   = FNV-1a 64 of the name's UTF-8 bytes
@@ -22,11 +22,11 @@ import java.util.SplittableRandom;
  *   v_i = (float) (c + w * s_i)                           (c, w) by the tensor's role
  * </pre>
  */
-public final class FormulaWeights {
+public final class InceptionFormulaWeights {
     /** Convolution weights have std CONV_GAIN / sqrt(fan_in). */
-    static final double CONV_GAIN = 1.4;
+    public static final double CONV_GAIN = 1.4;
 
-    private FormulaWeights() { }
+    private InceptionFormulaWeights() { }
 
     public static long fnv1a64(String name) {
         long h = 0xcbf29ce484222325L;
@@ -35,7 +35,7 @@ public final class FormulaWeights {
     }
 
     /** s_0 .. s_{n-1}. */
-    static double[] units(String name, int n) {
+    public static double[] units(String name, int n) {
         SplittableRandom r = new SplittableRandom(fnv1a64(name));
         double[] s = new double[n];
         for (int i = 0; i < n; i++) s[i] = (double) ((r.nextLong() >>> 11) - (1L << 52)) * 0x1p-52;
@@ -43,7 +43,7 @@ public final class FormulaWeights {
     }
 
     /** {c, w} of a floating-point tensor by its name's suffix. */
-    static double[] role(String name, int[] shape) {
+    public static double[] role(String name, int[] shape) {
         if (name.endsWith(".conv.weight")) {
             int fanIn = shape[1] * shape[2] * shape[3];
             return new double[] {0, CONV_GAIN * Math.sqrt(3.0 / fanIn)};
@@ -83,18 +83,5 @@ public final class FormulaWeights {
         w.putMetadata("format", "sparring-inception-weights/1");
         w.write(file);
         return file;
-    }
-
-    /** {@link #write} for the whole FID state, with the extras. */
-    public static Path write(Path file) throws IOException {
-        try (CpuBackend be = new CpuBackend()) {
-            return write(file, InceptionV3.withWeights(be, (name, shape) -> new float[Math.toIntExact(sizeOf(shape))], 1).state(), true);
-        }
-    }
-
-    private static long sizeOf(int[] shape) {
-        long n = 1;
-        for (int d : shape) n *= d;
-        return n;
     }
 }
