@@ -103,6 +103,16 @@ public class InceptionV3Test {
     }
 
     @Test
+    void chunksFitTheMemoryLeft() {
+        long perImage = net.outputFloatsPerImage();
+        assertTrue(perImage > 32_000_000 && perImage < 33_000_000, "129 MB of layer outputs per image: " + perImage);
+        assertEquals(InceptionV3.DEFAULT_CHUNK, InceptionV3.defaultChunk(1L << 40, perImage));
+        assertEquals(13, InceptionV3.defaultChunk(4L << 30, perImage), "a 4 GiB heap: 40 % of it holds 13 images");
+        assertEquals(1, InceptionV3.defaultChunk(100_000_000, perImage), "at least one image");
+        assertEquals(2, net.chunk());
+    }
+
+    @Test
     void rgbImagesGiveTheGoldenPool3() {
         float[] x = images(golden, "rgb32", false);
         float[] got;
