@@ -2,6 +2,7 @@ package dev.sparring.cli;
 
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.eval.FeatureStatistics;
+import dev.sparring.eval.ImageNpz;
 import dev.sparring.eval.StatisticsFile;
 import dev.sparring.eval.features.InceptionFormulaWeights;
 import dev.sparring.eval.features.InceptionV3;
@@ -26,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code sparring fid --features inception}: image folders (RGB, and gray repeated to RGB) through the Inception-v3
  * under bench/inception's formula weights give statistics whose mean is the golden file's pool3 mean; the statistics
- * file records the network; the flags' errors. About 5 image forwards at 299 x 299 (3 to 6 s on 2 shared cores).
+ * file records the network; the flags' errors. About 10 image forwards at 299 x 299 (5 to 15 s on 2 shared cores).
  */
 class InceptionFidCommandTest {
     @TempDir
@@ -104,6 +105,22 @@ class InceptionFidCommandTest {
         assertCloseToGolden(goldenMean("gray28"), StatisticsFile.read(b).mean(), "gray28 mu");
 
         // (the FID of the two is left out: its F = 2048 square-root trace takes 15 to 25 s on 2 shared cores)
+    }
+
+    @Test
+    void anImageNpzIsReadAsRgbOfItsOwnSize() throws IOException {
+        byte[] px = golden.getU8("rgb32.images");                     // (3, 3, 32, 32) -> (3, 32, 32, 3)
+        byte[] nhwc = new byte[px.length];
+        for (int i = 0; i < 3; i++) {
+            for (int c = 0; c < 3; c++) for (int p = 0; p < 32 * 32; p++) nhwc[(i * 32 * 32 + p) * 3 + c] = px[(i * 3 + c) * 32 * 32 + p];
+        }
+        Path images = dir.resolve("rgb32-images.npz"), stats = dir.resolve("rgb32-from-npz.npz");
+        ImageNpz.write(images, 3, 32, 32, 3, sink -> sink.add(nhwc, 3));
+        CliTest.Run r = CliTest.run("fid", images.toString(), "--features", "inception", "--inception-weights", weights.toString(),
+                "--save-stats", stats.toString(), "--batch", "2", "--device", "cpu");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, StatisticsFile.read(stats).count());
+        assertCloseToGolden(goldenMean("rgb32"), StatisticsFile.read(stats).mean(), "rgb32 from an image .npz, mu");
     }
 
     @Test
