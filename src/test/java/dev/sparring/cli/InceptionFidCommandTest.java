@@ -138,15 +138,19 @@ class InceptionFidCommandTest {
         assertTrue(r.out().contains(", --seed 0)") && r.out().contains("2048 features, network inception"), r.out());
     }
 
+    /** Statistics of 10 rows with mean 0 and covariance I, made by the named network. */
+    private static FeatureStatistics identityStatistics(int f, String network) {
+        double[] sigma = new double[f * f];
+        for (int i = 0; i < f; i++) sigma[i * (f + 1)] = 1;
+        return new FeatureStatistics(f, 10, new double[f], sigma, network, network + " statistics");
+    }
+
     @Test
     void statisticsOfAnotherNetworkAreRefusedInOneLine() throws IOException {
         Path mnist = dir.resolve("mnist.npz"), inception = dir.resolve("inception-fake.npz");
-        CliTest.Run r = CliTest.run("fid", "mnist", "--n", "20", "--save-stats", mnist.toString(), "--device", "cpu");
-        assertEquals(0, r.code(), r.err());
-        double[] mu = new double[2048], sigma = new double[2048 * 2048];
-        for (int i = 0; i < 2048; i++) sigma[i * 2049] = 1;
-        StatisticsFile.write(inception, new FeatureStatistics(2048, 10, mu, sigma, "inception", "test"));
-        r = CliTest.run("fid", mnist.toString(), inception.toString());
+        StatisticsFile.write(mnist, identityStatistics(64, "mnist"));
+        StatisticsFile.write(inception, identityStatistics(2048, "inception"));
+        CliTest.Run r = CliTest.run("fid", mnist.toString(), inception.toString());
         assertEquals(2, r.code());
         String error = r.err().strip().lines().filter(l -> !l.startsWith("note: ")).reduce("", (x, y) -> x + y + "\n").strip();
         assertTrue(error.contains("has 64 features but " + inception + " has 2048: statistics of different feature layers cannot be compared"), r.err());
@@ -154,7 +158,7 @@ class InceptionFidCommandTest {
 
         // the same feature size from another network: the names differ
         Path other = dir.resolve("other.npz");
-        StatisticsFile.write(other, new FeatureStatistics(2048, 10, mu, sigma, "clean-fid", "test"));
+        StatisticsFile.write(other, identityStatistics(2048, "clean-fid"));
         r = CliTest.run("fid", other.toString(), inception.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("made with the feature network clean-fid but " + inception + " with inception"), r.err());
