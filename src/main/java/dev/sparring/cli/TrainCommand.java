@@ -108,8 +108,9 @@ public final class TrainCommand implements Callable<Integer> {
     int checkpointEvery;
     @Option(names = "--fid-every", defaultValue = "0", paramLabel = "N", description = "measure the FID (and KID) of --fid-samples "
             + "samples every N steps and at the end, against the training data's statistics (computed once, kept in the run "
-            + "folder as fid_reference.npz); into metrics.jsonl and fid_curve.png. Features: the MNIST classifier's (28 x 28 "
-            + "gray images only, for now). Training is the same with it as without. 0: off")
+            + "folder as fid_reference.npz); into metrics.jsonl and fid_curve.png. Features: Inception-v3's with "
+            + "--inception-weights (any images), else the MNIST classifier's (28 x 28 gray images only). Training is the same "
+            + "with it as without. 0: off")
     int fidEvery;
     @Option(names = "--fid-samples", defaultValue = "" + TrainConfig.DEFAULT_FID_SAMPLES, paramLabel = "M",
             description = "samples per FID measurement; the reference takes as many training images (all, when fewer). 10,000: "
@@ -118,13 +119,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--kid", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "measure the KID beside each FID (100 subsets of 1000; --no-kid: FID only)")
     boolean kid;
+    @Option(names = "--inception-weights", paramLabel = "FILE", description = "with --fid-every: measure through pytorch-fid's "
+            + "Inception-v3 (pool3, F = 2048; any images) with these weights, as bench/inception/convert_weights.py writes them")
+    Path inceptionWeights;
     @Option(names = "--out", defaultValue = "runs", description = "folder that holds run folders")
     Path out;
     @Option(names = "--name", description = "run folder name, a new or empty folder (default: <data>-<loss>-<date>-<time>, numbered -2, -3, ... if taken)")
     String name;
     @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file. It keeps "
             + "the run's settings (config.json); it takes only --steps/--epochs (a new total), --lr-decay-at/--lr-decay "
-            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --fid-every, --device, "
+            + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --fid-every, --inception-weights, --device, "
             + "--cuda-graphs, --no-progress and --allow-unchecked. A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
     Path resume;
     @Mixin
@@ -148,7 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
      * (model, data, loss, optimizer, rates, batch, seed, folder) is fixed by its checkpoint.
      */
     static final List<String> RESUME_FLAGS = List.of("--steps", "--epochs", "--lr-decay-at", "--lr-decay",
-            "--sample-every", "--log-every", "--checkpoint-every", "--fid-every", "--device", "--cuda-graphs", "--no-progress", "--allow-unchecked");
+            "--sample-every", "--log-every", "--checkpoint-every", "--fid-every", "--inception-weights", "--device", "--cuda-graphs", "--no-progress", "--allow-unchecked");
 
     @Override
     public Integer call() throws Exception {
@@ -277,6 +281,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .channels(channels).upscale(upscale).skipBadImages(skipBadImages).ngf(ngf).ndf(ndf).loss(loss)
                 .simultaneous(updates.equals("simultaneous")).epochs(epochs).steps(steps).seed(seed).sampleEvery(sampleEvery)
                 .logEvery(logEvery).checkpointEvery(checkpointEvery).fidEvery(fidEvery).fidSamples(fidSamples).kid(kid);
+        if (inceptionWeights != null) b.inceptionWeights(inceptionWeights.toAbsolutePath().normalize().toString());
         // what the loss and the data decide: set only when given, so that the builder fills the rest as it does for a
         // library user (the loss's TrainerDefaults, and for 2-D data PointDefaults)
         if (given("--nz")) b.nz(nz);
@@ -344,7 +349,7 @@ public final class TrainCommand implements Callable<Integer> {
         throw new UserError("--resume " + resume + " does not take " + String.join(", ", fixed) + ": a resumed run keeps the "
                 + "settings it started with (its config.json), so that it stays the same run. --resume takes only "
                 + "--steps or --epochs (a new total, counted from the start of the run), --lr-decay-at and --lr-decay "
-                + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --fid-every, --device, "
+                + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --fid-every, --inception-weights, --device, "
                 + "--cuda-graphs, --no-progress and --allow-unchecked (and --out and --name for a checkpoint kept outside a run "
                 + "folder, which continues in a new run folder). To change anything else, start a new run (--name).");
     }
@@ -362,6 +367,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (given("--log-every")) from.logEvery(logEvery);
         if (given("--checkpoint-every")) from.checkpointEvery(checkpointEvery);
         if (given("--fid-every")) from.fidEvery(fidEvery);
+        if (inceptionWeights != null) from.inceptionWeights(inceptionWeights.toAbsolutePath().normalize().toString());
         if (given("--lr-decay-at")) from.lrDecayAt(lrDecayAt);
         if (given("--lr-decay")) from.lrDecay(lrDecay);
         return from.config();

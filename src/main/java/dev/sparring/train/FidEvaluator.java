@@ -11,8 +11,11 @@ import dev.sparring.eval.NpyArray;
 import dev.sparring.eval.Npz;
 import dev.sparring.eval.StatisticsFile;
 import dev.sparring.eval.features.FeatureNetwork;
+import dev.sparring.eval.features.ImageBatches;
+import dev.sparring.eval.features.InceptionV3;
 import dev.sparring.eval.features.MnistClassifier;
-import dev.sparring.eval.features.MnistClassifierTraining;
+import dev.sparring.io.SafeTensors;
+import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.random.NoiseStream;
 
 import java.io.IOException;
@@ -20,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 /**
  * The FID (and KID) of a trainer's generator during a run ({@link TrainConfig#fidEvery}), against reference statistics
@@ -38,13 +40,16 @@ import java.util.stream.IntStream;
  *       so {@code sparring fid DATA RUN --n fidSamples} gives the FID of the run's last measurement. The stream is the
  *       evaluation's own; the training streams, the data order and the generator's batch-norm statistics are left as
  *       they were, so a run with measurements trains tensor for tensor as one without.</li>
- *   <li>Features: {@code mnist} ({@link MnistClassifier}, F = 64) for 28 x 28 gray images. Other images are refused
- *       ({@link #networkFor}) until a network for them (Inception-v3) exists.</li>
+ *   <li>Features ({@link #networkFor}): pytorch-fid's Inception-v3 ({@link InceptionV3}, F = 2048) when the run names
+ *       its weights ({@link TrainConfig#inceptionWeights()}), any images; else {@code mnist} ({@link MnistClassifier},
+ *       F = 64) for 28 x 28 gray images; other images are refused.</li>
  * </ul>
  */
 public final class FidEvaluator {
     /** The reference statistics' file in the run folder. */
     public static final String REFERENCE_FILE = "fid_reference.npz";
+    /** The name of pytorch-fid's Inception-v3 as a feature network. */
+    public static final String INCEPTION = "inception";
     /** The array of {@link #REFERENCE_FILE} that holds the reference feature rows for the KID, (rows, F) float32. */
     public static final String FEATURES = "features";
     /** The seed of the evaluation's latent stream ("sample"), as {@code sparring sample --seed 0} and {@code sparring fid}. */
@@ -112,27 +117,52 @@ public final class FidEvaluator {
      */
     public FidEvaluator(Trainer trainer) {
         TrainConfig cfg = trainer.config();
-        networkFor(cfg);
+        String network = networkFor(cfg);
         if (!(trainer.data() instanceof ImageDataset images)) throw new UserError("--fid-every needs image data, got " + trainer.data().name());
         this.trainer = trainer;
         this.data = images;
-        this.net = MnistClassifier.bundled(trainer.backend());
+        this.net = network.equals(INCEPTION) ? InceptionV3.load(trainer.backend(), Path.of(cfg.inceptionWeights()))
+                : MnistClassifier.bundled(trainer.backend());
     }
 
     /**
-     * The feature network the FID of a run with this (resolved) configuration uses: {@code mnist} for 28 x 28 gray
-     * images. Anything else is refused with a one-line {@link UserError} naming --fid-every and what would work.
+     * The feature network the FID of a run with this (resolved) configuration uses: {@code inception} when the
+     * configuration names Inception-v3 weights (any images: gray ones are repeated to RGB, all resized to 299 x 299),
+     * else {@code mnist} for 28 x 28 gray images. Anything else is refused with a one-line {@link UserError} naming
+     * --fid-every and what would work.
      */
     public static String networkFor(TrainConfig cfg) {
         if (cfg.model() == TrainConfig.Model.MLP) {
             throw new UserError("--fid-every: " + cfg.data() + " is 2-D data, which has no images for a feature network; its "
                     + "sample scatters are measured by mode coverage instead (coverage.jsonl)");
         }
+        if (!cfg.inceptionWeights().isEmpty()) {
+            Path weights = Path.of(cfg.inceptionWeights());
+            if (!Files.isRegularFile(weights)) {
+                throw new UserError("--inception-weights " + weights + ": no such file (" + InceptionV3.HOW_TO_CONVERT + ")");
+            }
+            // a first look before a run folder is made (the headers only); InceptionV3.load checks every tensor
+            try {
+                SafeTensorsFile f = SafeTensors.read(weights);
+                for (var probe : java.util.Map.of("Conv2d_1a_3x3.conv.weight", new int[] {32, 3, 3, 3},
+                        "Mixed_7c.branch_pool.conv.weight", new int[] {192, 2048, 1, 1}).entrySet()) {
+                    if (!f.contains(probe.getKey()) || !java.util.Arrays.equals(f.shape(probe.getKey()), probe.getValue())) {
+                        throw new UserError("--inception-weights " + weights + ": no tensor " + probe.getKey() + " of shape "
+                                + java.util.Arrays.toString(probe.getValue()) + "; not pytorch-fid's FID Inception weights? " + InceptionV3.HOW_TO_CONVERT);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                if (e instanceof UserError u) throw u;
+                throw new UserError("--inception-weights " + weights + ": cannot be read as Inception weights (" + e.getMessage() + "); "
+                        + InceptionV3.HOW_TO_CONVERT);
+            }
+            return INCEPTION;
+        }
         if (cfg.imageSize() != MnistClassifier.SIZE || cfg.channels() != 1) {
-            throw new UserError("--fid-every: the FID's one feature network so far, mnist, takes 28 x 28 gray images, and this "
-                    + "run's are " + cfg.imageSize() + " x " + cfg.imageSize() + " with " + cfg.channels() + " channel"
-                    + (cfg.channels() == 1 ? "" : "s") + " (Inception-v3 features, for other images, are not built yet): train "
-                    + "gray data at --image-size 28 to measure the FID, or leave --fid-every out");
+            throw new UserError("--fid-every: the MNIST classifier's features take 28 x 28 gray images, and this run's are "
+                    + cfg.imageSize() + " x " + cfg.imageSize() + " with " + cfg.channels() + " channel" + (cfg.channels() == 1 ? "" : "s")
+                    + ": give --inception-weights FILE to measure it through Inception-v3 (README, \"FID with Inception-v3\"), "
+                    + "or leave --fid-every out");
         }
         return "mnist";
     }
@@ -162,8 +192,7 @@ public final class FidEvaluator {
         int n = referenceCount();
         FeatureMoments moments = new FeatureMoments(net.featureSize());
         FeatureReservoir rows = new FeatureReservoir(net.featureSize(), KID_ROWS, KID_SEED);
-        int[] items = IntStream.range(0, n).toArray();
-        MnistClassifierTraining.forEachBatch(net.backend(), data, items, BATCH, (start, images) -> {
+        ImageBatches.forEach(net.backend(), data, n, BATCH, (start, images) -> {
             float[] f = net.features(images);
             moments.add(f, images.dim(0));
             rows.add(f, images.dim(0));

@@ -41,6 +41,7 @@ public final class Resume {
     private final long step;
     private Long steps;                      // the changes asked for; null: as saved
     private Integer epochs, sampleEvery, logEvery, checkpointEvery, fidEvery;
+    private String inceptionWeights;
     private List<Long> lrDecayAt;
     private Double lrDecay;
 
@@ -96,6 +97,12 @@ public final class Resume {
     /** How often the FID is measured (0: never); measurements never change a trained step ({@link FidEvaluator}). */
     public Resume fidEvery(int n) { fidEvery = n; return this; }
 
+    /**
+     * Where pytorch-fid's Inception-v3 weights are now (the file may have moved since the run began); the FID's network
+     * is checked against the run's fid_reference.npz, so a run measured with one network cannot go on with another.
+     */
+    public Resume inceptionWeights(String path) { inceptionWeights = path; return this; }
+
     /** The configuration the resumed run trains with: the saved one with the changes asked for. */
     public TrainConfig config() {
         TrainConfig.Builder b = saved.toBuilder();
@@ -105,6 +112,7 @@ public final class Resume {
         if (logEvery != null) b.logEvery(logEvery);
         if (checkpointEvery != null) b.checkpointEvery(checkpointEvery);
         if (fidEvery != null) b.fidEvery(fidEvery);
+        if (inceptionWeights != null) b.inceptionWeights(inceptionWeights);
         boolean schedule = lrDecayAt != null || lrDecay != null;
         if (schedule) {
             List<Long> at = lrDecayAt != null ? lrDecayAt : saved.lrDecayAt();

@@ -60,6 +60,8 @@ import java.util.function.Consumer;
  * @param fidSamples      samples per FID measurement; the reference statistics take as many images of the training
  *                        data (all of them when it has fewer)
  * @param kid             measure the KID beside each FID
+ * @param inceptionWeights with fidEvery: pytorch-fid's Inception-v3 weights as safetensors, whose pool3 features the FID
+ *                        then uses (any images); "" for the MNIST classifier's (28 x 28 gray images only)
  */
 public record TrainConfig(
         String data, Model model, int imageSize, int channels, boolean upscale, boolean skipBadImages, int nz, int ngf, int ndf, int hidden, int depth,
@@ -67,7 +69,7 @@ public record TrainConfig(
         double beta1, double beta2, int dSteps, double clip,
         boolean simultaneous, int batch, int epochs, long steps, long seed, double emaDecay, long emaStart,
         int sampleEvery, int logEvery, int checkpointEvery,
-        int fidEvery, int fidSamples, boolean kid) {
+        int fidEvery, int fidSamples, boolean kid, String inceptionWeights) {
 
     public TrainConfig {
         require(batch >= 1, "--batch must be >= 1, got " + batch);
@@ -105,6 +107,7 @@ public record TrainConfig(
         require(fidSamples >= 2, "--fid-samples must be >= 2 (a covariance needs two samples), got " + fidSamples);
         require(nz >= 1 && ngf >= 1 && ndf >= 1 && hidden >= 1 && depth >= 1, "model sizes must be >= 1");
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(inceptionWeights, "inceptionWeights");
         Objects.requireNonNull(optimizer, "optimizer");
     }
 
@@ -126,7 +129,7 @@ public record TrainConfig(
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", Model.AUTO, 28, 0, false, false, 64, 32, 32, 128, 3,
                 "nsgan", Optimizer.Kind.ADAM, 2e-4, 2e-4, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
-                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true);
+                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "");
     }
 
     /** Samples per FID measurement when none is given: as many as the bundled MNIST digits, and sparring fid's --n. */
@@ -281,6 +284,7 @@ public record TrainConfig(
         m.putIfAbsent("fidEvery", 0);
         m.putIfAbsent("fidSamples", DEFAULT_FID_SAMPLES);
         m.putIfAbsent("kid", true);
+        m.putIfAbsent("inceptionWeights", "");
         if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);
         Fields f = new Fields(m);
         return builder().data(f.string("data")).model(Model.parse(f.string("model"))).imageSize(f.integer("imageSize"))
@@ -292,7 +296,8 @@ public record TrainConfig(
                 .epochs(f.integer("epochs")).steps(f.whole("steps")).seed(f.whole("seed"))
                 .emaDecay(f.number("emaDecay")).emaStart(f.whole("emaStart")).sampleEvery(f.integer("sampleEvery"))
                 .logEvery(f.integer("logEvery")).checkpointEvery(f.integer("checkpointEvery"))
-                .fidEvery(f.integer("fidEvery")).fidSamples(f.integer("fidSamples")).kid(f.bool("kid")).build();
+                .fidEvery(f.integer("fidEvery")).fidSamples(f.integer("fidSamples")).kid(f.bool("kid"))
+                .inceptionWeights(f.string("inceptionWeights")).build();
     }
 
     /**
@@ -306,6 +311,7 @@ public record TrainConfig(
         private int imageSize, channels, nz, ngf, ndf, hidden, depth, dSteps, batch, epochs, sampleEvery, logEvery, checkpointEvery;
         private int fidEvery, fidSamples;
         private boolean upscale, skipBadImages, simultaneous, kid;
+        private String inceptionWeights;
         private double lrD, lrG, lrDecay, beta1, beta2, clip, emaDecay;
         private long steps, seed, emaStart;
         private List<Long> lrDecayAt;
@@ -322,6 +328,7 @@ public record TrainConfig(
             sampleEvery = c.sampleEvery;
             logEvery = c.logEvery; checkpointEvery = c.checkpointEvery;
             fidEvery = c.fidEvery; fidSamples = c.fidSamples; kid = c.kid;
+            inceptionWeights = c.inceptionWeights;
         }
 
         public Builder data(String v) { data = v; return mark("data"); }
@@ -359,6 +366,7 @@ public record TrainConfig(
         public Builder fidEvery(int v) { fidEvery = v; return mark("fidEvery"); }
         public Builder fidSamples(int v) { fidSamples = v; return mark("fidSamples"); }
         public Builder kid(boolean v) { kid = v; return mark("kid"); }
+        public Builder inceptionWeights(String v) { inceptionWeights = v; return mark("inceptionWeights"); }
 
         /**
          * A loss's trainer settings: optimizer, learning rates, beta1, beta2, critic steps and clipping (what
@@ -399,7 +407,7 @@ public record TrainConfig(
         private TrainConfig make() {
             return new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
                     optimizer, lrD, lrG, lrDecayAt, lrDecay, beta1, beta2, dSteps, clip, simultaneous, batch, epochs, steps, seed,
-                    emaDecay, emaStart, sampleEvery, logEvery, checkpointEvery, fidEvery, fidSamples, kid);
+                    emaDecay, emaStart, sampleEvery, logEvery, checkpointEvery, fidEvery, fidSamples, kid, inceptionWeights);
         }
     }
 

@@ -57,8 +57,8 @@ class TrainFidTest {
         CliTest.Run big = CliTest.run(train(dir, "big", "--image-size", "32", "--upscale", "--steps", "2", "--fid-every", "2"));
         assertEquals(2, big.code(), big.err());
         String line = big.err().lines().filter(l -> l.contains("--fid-every")).findFirst().orElseThrow();
-        assertTrue(line.contains("takes 28 x 28 gray images, and this run's are 32 x 32 with 1 channel"), line);
-        assertTrue(line.contains("--image-size 28"), "says what would work: " + line);
+        assertTrue(line.contains("take 28 x 28 gray images, and this run's are 32 x 32 with 1 channel: give --inception-weights FILE"), line);
+        assertTrue(line.contains("or leave --fid-every out"), "says what would work: " + line);
         assertFalse(Files.exists(dir.resolve("ring")) || Files.exists(dir.resolve("big")), "no run folder is left behind");
     }
 
@@ -83,5 +83,42 @@ class TrainFidTest {
         CliTest.Run r = CliTest.run("train", "--help");
         assertEquals(0, r.code());
         for (String s : List.of("--fid-every=N", "--fid-samples=M", "--[no-]kid", "Default: 10000")) assertTrue(r.out().contains(s), s + "\n" + r.out());
+    }
+    /**
+     * With --inception-weights the FID during training goes through Inception-v3 (bench/inception's formula weights here):
+     * on images the MNIST network cannot take, the reference and the measurement record the inception network. Refusals
+     * of a missing or foreign weights file come before any run folder. One measurement of 3 samples: a 2048 x 2048
+     * square-root trace (about 10 to 25 s on 2 shared cores).
+     */
+    @Test
+    void inceptionWeightsMeasureAnyImagesThroughInception(@TempDir Path dir) throws IOException {
+        Path weights;
+        try (dev.sparring.backend.cpu.CpuBackend be = new dev.sparring.backend.cpu.CpuBackend()) {
+            var names = dev.sparring.eval.features.InceptionV3.withWeights(be, (name, shape) -> new float[java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)], 1);
+            weights = dev.sparring.eval.features.InceptionFormulaWeights.write(dir.resolve("w.safetensors"), names.state(), true);
+        }
+        CliTest.Run missing = CliTest.run(train(dir, "m", "--image-size", "32", "--upscale", "--steps", "1", "--fid-every", "1",
+                "--inception-weights", dir.resolve("nothing.safetensors").toString()));
+        assertEquals(2, missing.code(), missing.err());
+        assertTrue(missing.err().contains("--inception-weights " + dir.resolve("nothing.safetensors") + ": no such file"), missing.err());
+        Path foreign = Files.writeString(dir.resolve("foreign.safetensors"), "not weights");
+        CliTest.Run bad = CliTest.run(train(dir, "b", "--image-size", "32", "--upscale", "--steps", "1", "--fid-every", "1",
+                "--inception-weights", foreign.toString()));
+        assertEquals(2, bad.code(), bad.err());
+        assertTrue(bad.err().contains("cannot be read as Inception weights"), bad.err());
+        assertFalse(Files.exists(dir.resolve("m")) || Files.exists(dir.resolve("b")), "no run folder for a refused run");
+
+        CliTest.Run t = CliTest.run(train(dir, "r", "--image-size", "32", "--upscale", "--steps", "1", "--fid-every", "1",
+                "--fid-samples", "3", "--no-kid", "--inception-weights", weights.toString()));
+        assertEquals(0, t.code(), t.err());
+        List<Map<String, Object>> fids = measured(dir.resolve("r"));
+        assertEquals(1, fids.size());
+        assertEquals("inception", fids.getFirst().get("fid_features"));
+        double fid = ((Number) fids.getFirst().get("fid")).doubleValue();
+        assertTrue(Double.isFinite(fid) && fid > 0, "FID " + fid);
+        var ref = dev.sparring.eval.StatisticsFile.read(dir.resolve("r").resolve(FidEvaluator.REFERENCE_FILE));
+        assertEquals("inception", ref.network());
+        assertEquals(2048, ref.features());
+        assertEquals(3, ref.count());
     }
 }
