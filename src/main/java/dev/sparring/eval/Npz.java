@@ -31,36 +31,16 @@ public final class Npz {
     /** Every array in the archive, by name (the entry name less {@code .npy}), in archive order. */
     public static Map<String, NpyArray> read(Path file) {
         String where = file.toString();
-        if (!Files.isRegularFile(file)) {
-            throw new UserError(where + ": " + (Files.exists(file) ? "is not a regular file" : "no such file"));
-        }
         Map<String, NpyArray> out = new LinkedHashMap<>();
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry e = entries.nextElement();
-                if (e.isDirectory()) continue;
-                String name = e.getName();
-                if (!name.endsWith(".npy")) continue;                       // numpy.load ignores other entries too
-                String key = name.substring(0, name.length() - 4);
-                if (e.getSize() > MAX_ENTRY_BYTES) {
-                    throw new UserError(where + ": array " + key + " is " + e.getSize() + " bytes, more than the "
-                            + MAX_ENTRY_BYTES + " this reader takes");
-                }
-                byte[] bytes;
-                try (InputStream in = zip.getInputStream(e)) {
-                    bytes = in.readNBytes((int) Math.min(MAX_ENTRY_BYTES + 1, Integer.MAX_VALUE - 8));
-                }
-                if (bytes.length > MAX_ENTRY_BYTES) throw new UserError(where + ": array " + key + " is larger than " + MAX_ENTRY_BYTES + " bytes");
-                out.put(key, NpyArray.parse(bytes, where + ": " + key));
+        forEachArray(file, (key, e, in) -> {
+            if (e.getSize() > MAX_ENTRY_BYTES) {
+                throw new UserError(where + ": array " + key + " is " + e.getSize() + " bytes, more than the "
+                        + MAX_ENTRY_BYTES + " this reader takes");
             }
-        } catch (NoSuchFileException e) {
-            throw new UserError(where + ": no such file");
-        } catch (ZipException e) {
-            throw new UserError(where + ": not a readable .npz (zip) archive: " + e.getMessage());
-        } catch (IOException e) {
-            throw new UserError(where + ": cannot be read: " + e.getMessage(), e);
-        }
+            byte[] bytes = in.readNBytes((int) Math.min(MAX_ENTRY_BYTES + 1, Integer.MAX_VALUE - 8));
+            if (bytes.length > MAX_ENTRY_BYTES) throw new UserError(where + ": array " + key + " is larger than " + MAX_ENTRY_BYTES + " bytes");
+            out.put(key, NpyArray.parse(bytes, where + ": " + key));
+        });
         return out;
     }
 
@@ -70,19 +50,28 @@ public final class Npz {
      */
     public static Map<String, NpyArray.Header> headers(Path file) {
         String where = file.toString();
+        Map<String, NpyArray.Header> out = new LinkedHashMap<>();
+        forEachArray(file, (key, e, in) -> out.put(key, NpyArray.readHeader(in, where + ": " + key)));
+        return out;
+    }
+
+    /** What is done with one array's entry: its key (the entry name less {@code .npy}), the entry and its bytes. */
+    private interface ArrayEntry { void accept(String key, ZipEntry entry, InputStream in) throws IOException; }
+
+    /** Every {@code NAME.npy} entry in archive order (numpy.load ignores other entries too); one-line errors naming the file. */
+    private static void forEachArray(Path file, ArrayEntry body) {
+        String where = file.toString();
         if (!Files.isRegularFile(file)) {
             throw new UserError(where + ": " + (Files.exists(file) ? "is not a regular file" : "no such file"));
         }
-        Map<String, NpyArray.Header> out = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
                 ZipEntry e = entries.nextElement();
                 String name = e.getName();
                 if (e.isDirectory() || !name.endsWith(".npy")) continue;
-                String key = name.substring(0, name.length() - 4);
                 try (InputStream in = zip.getInputStream(e)) {
-                    out.put(key, NpyArray.readHeader(in, where + ": " + key));
+                    body.accept(name.substring(0, name.length() - 4), e, in);
                 }
             }
         } catch (NoSuchFileException e) {
@@ -92,7 +81,6 @@ public final class Npz {
         } catch (IOException e) {
             throw new UserError(where + ": cannot be read: " + e.getMessage(), e);
         }
-        return out;
     }
 
     /** The arrays of a file as a message lists them: {@code a (float64, (3,)), b (uint8, (10, 28, 28, 1))}, or "no arrays". */
