@@ -11,6 +11,7 @@ import dev.sparring.gan.loss.CheckReport;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.optim.Optimizer;
 import dev.sparring.train.FidEvaluator;
+import dev.sparring.train.DigitDefaults;
 import dev.sparring.train.PointDefaults;
 import dev.sparring.train.Resume;
 import dev.sparring.train.TrainConfig;
@@ -63,9 +64,9 @@ public final class TrainCommand implements Callable<Integer> {
     String loss;
     @Option(names = "--optimizer", description = "adam, rmsprop or sgd (default: from the loss; adam for most, rmsprop for wgan)")
     String optimizer;
-    @Option(names = "--lr-d", description = "critic learning rate (default: from the loss; 2e-4, wgan 5e-5; 2-D data: " + PointDefaults.LR_SCALE + "x that)")
+    @Option(names = "--lr-d", description = "critic learning rate (default: from the loss; 2e-4, wgan 5e-5; the 28 px DCGAN with the loss's Adam: " + DigitDefaults.LR_SCALE + "x that; 2-D data: " + PointDefaults.LR_SCALE + "x that)")
     Double lrD;
-    @Option(names = "--lr-g", description = "generator learning rate (default: from the loss; 2e-4, wgan 5e-5; 2-D data: " + PointDefaults.LR_SCALE + "x that)")
+    @Option(names = "--lr-g", description = "generator learning rate (default: from the loss; 2e-4, wgan 5e-5; the 28 px DCGAN with the loss's Adam: " + DigitDefaults.LR_SCALE + "x that; 2-D data: " + PointDefaults.LR_SCALE + "x that)")
     Double lrG;
     @Option(names = "--lr-decay-at", split = ",", paramLabel = "STEP",
             description = "generator steps after which both learning rates are multiplied by --lr-decay: with 3000, steps 1-3000 "

@@ -125,10 +125,13 @@ public record TrainConfig(
     /** The decay factor when none is given: 0.1, as PyTorch's MultiStepLR and StepLR. */
     public static final double DEFAULT_LR_DECAY = 0.1;
 
-    /** The defaults of {@code sparring train}: the MNIST DCGAN sized to train an epoch fast on a CPU. */
+    /**
+     * The defaults of {@code sparring train}: the MNIST DCGAN sized to train an epoch fast on a CPU, at the rates of
+     * {@link DigitDefaults}.
+     */
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", Model.AUTO, 28, 0, false, false, 64, 32, 32, 128, 3,
-                "nsgan", Optimizer.Kind.ADAM, 2e-4, 2e-4, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
+                "nsgan", Optimizer.Kind.ADAM, 1.6e-3, 1.6e-3, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
                 DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "");
     }
 
@@ -138,7 +141,8 @@ public record TrainConfig(
     /**
      * A builder for a fresh run, as {@code sparring train} makes one from its flags: a field left unset takes the
      * default for what is set — the {@link #defaults()}, the loss's {@link TrainerDefaults} (optimizer, rates, betas,
-     * critic steps, clipping), and for 2-D data the {@link PointDefaults}. {@code builder().data("ring8").steps(5000)}
+     * critic steps, clipping), for the 28 px DCGAN the {@link DigitDefaults} (its Adam rates) and for 2-D data the
+     * {@link PointDefaults}. {@code builder().data("ring8").steps(5000)}
      * is the configuration of {@code sparring train --data ring8 --steps 5000}.
      */
     public static Builder builder() { return new Builder(defaults(), new java.util.HashSet<>()); }
@@ -401,7 +405,7 @@ public record TrainConfig(
             if (!set.contains("dSteps")) dSteps = d.dSteps();
             if (!set.contains("clip")) clip = d.clip();
             TrainConfig cfg = make();
-            return dev.sparring.data.Datasets.isPoints(data) ? PointDefaults.apply(cfg, d, set::contains) : cfg;
+            return dev.sparring.data.Datasets.isPoints(data) ? PointDefaults.apply(cfg, d, set::contains) : DigitDefaults.apply(cfg, d, set::contains);
         }
 
         private TrainConfig make() {

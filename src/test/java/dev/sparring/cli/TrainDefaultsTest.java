@@ -13,6 +13,7 @@ import dev.sparring.optim.RmsProp;
 import dev.sparring.optim.Sgd;
 import dev.sparring.train.Checkpoint;
 import dev.sparring.train.Resume;
+import dev.sparring.train.DigitDefaults;
 import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainLoss;
 import dev.sparring.train.Trainer;
@@ -31,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * What {@code sparring train} trains with when no optimizer flag is given: each loss's trainer defaults. Pins the
  * optimizers every built-in loss has always been trained with (Adam(0.5, 0.999) eps 1e-8 at 2e-4, one critic step, no
  * clipping; WGAN: RMSProp alpha 0.99 eps 1e-8 at 5e-5, 5 critic steps, clip 0.01), as the optimizer objects the trainer
- * builds, so that letting the loss's beta1/beta2 flow changed no built-in's training.
+ * builds, so that letting the loss's beta1/beta2 flow changed no built-in's training. The 28 px DCGAN (the MNIST
+ * default) takes the Adam losses' rates 8x ({@link DigitDefaults}).
  */
 class TrainDefaultsTest {
     /**
@@ -64,7 +66,8 @@ class TrainDefaultsTest {
         };
     }
 
-    private static final String ADAM = "adam lr 2.0E-4 betas 0.5, 0.999 eps 1.0E-8 wd 0.0 | k 1, clip 0.0";
+    /** An Adam loss's settings on the 28 px DCGAN: its 2e-4 times {@link DigitDefaults#LR_SCALE}. */
+    private static final String ADAM = "adam lr 0.0016 betas 0.5, 0.999 eps 1.0E-8 wd 0.0 | k 1, clip 0.0";
     private static final String WGAN = "rmsprop lr 5.0E-5 alpha 0.99 eps 1.0E-8 | k 5, clip 0.01";
 
     @Test
@@ -92,9 +95,9 @@ class TrainDefaultsTest {
 
     @Test
     void betaFlagsOverrideTheLoss() {
-        assertEquals("adam lr 2.0E-4 betas 0.9, 0.99 eps 1.0E-8 wd 0.0 | k 1, clip 0.0",
+        assertEquals("adam lr 0.0016 betas 0.9, 0.99 eps 1.0E-8 wd 0.0 | k 1, clip 0.0",
                 trained(resolve("--loss", "nsgan", "--beta1", "0.9", "--beta2", "0.99")));
-        assertEquals("adam lr 2.0E-4 betas 0.0, 0.999 eps 1.0E-8 wd 0.0 | k 1, clip 0.0", trained(resolve("--beta1", "0")));
+        assertEquals("adam lr 0.0016 betas 0.0, 0.999 eps 1.0E-8 wd 0.0 | k 1, clip 0.0", trained(resolve("--beta1", "0")));
         assertEquals("rmsprop lr 5.0E-5 alpha 0.9 eps 1.0E-8 | k 5, clip 0.01", trained(resolve("--loss", "wgan", "--beta2", "0.9")));
         assertEquals(0.0, resolve("--loss", "wgan", "--beta1", "0").beta1());
     }
@@ -127,9 +130,27 @@ class TrainDefaultsTest {
         // no drop where 60 % of the steps is not a step before the last
         assertEquals(List.of(), fresh("--data", "ring8", "--steps", "1").lrDecayAt());
         assertEquals(List.of(1L), fresh("--data", "ring8", "--steps", "2").lrDecayAt());
-        // image data keeps the flags' own defaults
-        assertEquals("auto batch 32 nz 64 3x128 lr 2.0E-4/2.0E-4 at [] x0.1", shape(fresh("--data", "mnist")));
-        assertEquals("auto batch 32 nz 64 3x128 lr 2.0E-4/2.0E-4 at [] x0.1", shape(fresh()));
+        // image data keeps the flags' own defaults (and the 28 px DCGAN's rates: digitsTrainAtEightTimesTheAdamRates)
+        assertEquals("auto batch 32 nz 64 3x128 lr 0.0016/0.0016 at [] x0.1", shape(fresh("--data", "mnist")));
+        assertEquals("auto batch 32 nz 64 3x128 lr 0.0016/0.0016 at [] x0.1", shape(fresh()));
+    }
+
+    @Test
+    void digitsTrainAtEightTimesTheAdamRates() {
+        // the 28 px DCGAN with the loss's Adam: 8x the loss's 2e-4; a rate typed wins, the other keeps its default
+        assertEquals(List.of(0.0016, 0.0016), List.of(fresh().lrD(), fresh().lrG()));
+        assertEquals(List.of(0.0016, 0.0016), List.of(fresh("--loss", "hinge").lrD(), fresh("--loss", "hinge").lrG()));
+        assertEquals(List.of(0.0016, 0.001), List.of(fresh("--lr-g", "1e-3").lrD(), fresh("--lr-g", "1e-3").lrG()));
+        assertEquals(List.of(2e-4, 0.0016), List.of(fresh("--lr-d", "2e-4").lrD(), fresh("--lr-d", "2e-4").lrG()));
+        assertEquals(List.of(0.0016, 0.0016), List.of(fresh("--optimizer", "adam").lrD(), fresh("--optimizer", "adam").lrG()));
+        // what was not measured keeps the loss's rates: 32 and 64 px, RMSProp (wgan), another optimizer, the MLP
+        assertEquals(2e-4, fresh("--image-size", "32", "--upscale").lrG());
+        assertEquals(2e-4, fresh("--data", "mnist", "--image-size", "64", "--upscale").lrD());
+        assertEquals(5e-5, fresh("--loss", "wgan").lrG());
+        assertEquals(5e-5, fresh("--loss", "wgan", "--optimizer", "adam").lrG());
+        assertEquals(2e-4, fresh("--optimizer", "rmsprop").lrG());
+        assertEquals(2e-4, fresh("--optimizer", "sgd").lrD());
+        assertEquals(2e-4, fresh("--model", "mlp").lrG());
     }
 
     @Test
@@ -162,6 +183,6 @@ class TrainDefaultsTest {
         new CommandLine(cmd).parseArgs("--resume", checkpoint.toString(), "--steps", "8000");
         TrainConfig resumed = cmd.resumedConfig(Resume.from(checkpoint));
         assertEquals(saved.toBuilder().steps(8000).build(), resumed);
-        assertEquals("mlp batch 32 nz 64 3x128 lr 2.0E-4/2.0E-4 at [] x0.1", shape(resumed));
+        assertEquals("mlp batch 32 nz 64 3x128 lr 0.0016/0.0016 at [] x0.1", shape(resumed));
     }
 }
