@@ -26,6 +26,13 @@ public abstract sealed class RealBatches implements AutoCloseable {
      */
     void prepare(int batches) { }
 
+    /**
+     * The values of the next {@code n} real samples the critic will be fed, in order, as {@link #next} would produce
+     * them, without moving the position or any stream: a look at the data pipeline (the run's {@code samples/real.png}).
+     * An image source shows at most the rest of the current epoch (fewer than n near its end); returns (count, ...).
+     */
+    abstract float[] upcoming(int n);
+
     /** Batches in one epoch; 0 for an endless sampler. */
     abstract long batchesPerEpoch();
 
@@ -50,11 +57,13 @@ public abstract sealed class RealBatches implements AutoCloseable {
     /**
      * Images: the uint8 dataset is uploaded once; each epoch is a permutation drawn from the stream
      * (seed, "shuffle/&lt;epoch&gt;"), so the position is fully described by the number of batches consumed.
-     * The last incomplete batch of an epoch is dropped. Pixels map to [-1, 1]: x / 127.5 - 1. The device keeps the
+     * The last incomplete batch of an epoch is dropped. Pixels map to [-1, 1]: x * {@link #SCALE} + {@link #SHIFT}
+     * = x / 127.5 - 1. The device keeps the
      * order of as many epochs as one step's batches can touch, one per slot of {@code perm}, so {@link #prepare} can
      * upload a coming epoch's order before the step while the step still reads the current one.
      */
     static final class Images extends RealBatches {
+        static final float SCALE = 1f / 127.5f, SHIFT = -1f;   // uint8 0..255 to [-1, 1]
         private final ImageDataset data;
         private final long seed;
         private final Tensor pixels;       // (N, C, H, W) U8
@@ -128,9 +137,25 @@ public abstract sealed class RealBatches implements AutoCloseable {
             long epoch = consumed / bpe;
             int slot = resident(epoch);
             int start = slot * data.size() + (int) (consumed % bpe) * batch;
-            be.gatherImages(out, pixels, perm, start, 1f / 127.5f, -1f);
+            be.gatherImages(out, pixels, perm, start, SCALE, SHIFT);
             consumed++;
             return out;
+        }
+
+        /**
+         * The same gather as {@link #next} over the next n positions of the current epoch's order, into a tensor of
+         * its own. Making the epoch's order resident is what the next call of {@link #next} does first anyway.
+         */
+        @Override
+        float[] upcoming(int n) {
+            long bpe = batchesPerEpoch();
+            int slot = resident(consumed / bpe);
+            int offset = (int) (consumed % bpe) * batch;
+            int count = (int) Math.min(n, bpe * batch - offset);
+            try (Tensor view = be.zeros(count, data.channels(), data.height(), data.width())) {   // (count, C, H, W)
+                be.gatherImages(view, pixels, perm, slot * data.size() + offset, SCALE, SHIFT);
+                return be.download(view);
+            }
         }
 
         @Override
@@ -174,6 +199,14 @@ public abstract sealed class RealBatches implements AutoCloseable {
             be.copyFromHost(host, out);
             consumed++;
             return out;
+        }
+
+        /** Drawn from a copy of the data stream at its position: the next n points, as n / B batches would draw them. */
+        @Override
+        float[] upcoming(int n) {
+            float[] xy = new float[2 * n];   // (n, 2)
+            mixture.sample(new NoiseStream(rng.seed(), rng.counter()), xy, n);
+            return xy;
         }
 
         @Override

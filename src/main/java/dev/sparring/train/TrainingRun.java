@@ -31,6 +31,7 @@ import java.util.stream.Stream;
  *              metrics.jsonl      one JSON object per generator step
  *              coverage.jsonl     2-D data: the mode coverage of each sample scatter ({@link #COVERAGE_SAMPLES} points)
  *              samples/           step_NNNNNN.png: a fixed-noise grid (a scatter plot for 2-D data)
+ *                                 real.png: the first real images the critic is fed ({@link #writeRealSamples})
  *              checkpoints/       step_NNNNNN.safetensors (atomic writes; also on Ctrl-C)
  *              loss_curve.png     D and G losses with the equilibrium reference lines
  *              fid_reference.npz  with fidEvery: the training data's feature statistics ({@link FidEvaluator})
@@ -177,6 +178,33 @@ public final class TrainingRun {
         Files.createDirectories(dir.resolve("samples"));
         Files.createDirectories(dir.resolve("checkpoints"));
         Json.writeFile(dir.resolve("config.json"), trainer.config());
+        writeRealSamples();
+    }
+
+    /** The real-data grid (or scatter) in samples/, written once when a run starts in a new folder. */
+    public static final String REAL_SAMPLES = "real.png";
+
+    /**
+     * Writes samples/real.png: the next {@link #gridSamples} real images the critic will be fed (the first ones, in a
+     * run from step 0), taken through the trainer's own gather and [-1, 1] mapping ({@link RealBatches#upcoming}), in
+     * the layout of the fake grids, so that a wrong scale, shift, channel order or size shows beside them. 2-D data:
+     * a scatter of the next {@link #COVERAGE_SAMPLES} real points, with their mode coverage as the fake scatters'
+     * reference. Neither moves the data order or any stream, so the run trains the same with it or without it. A
+     * file already there is left alone (a resumed run never calls this).
+     */
+    private void writeRealSamples() throws IOException {
+        Path file = dir.resolve("samples").resolve(REAL_SAMPLES);
+        if (Files.exists(file)) return;
+        if (points != null) {
+            float[] xy = trainer.realBatches().upcoming(COVERAGE_SAMPLES);
+            ScatterPlot.write(file, xy, COVERAGE_SAMPLES, points.centers(),
+                    "real data: " + points.coverage(xy, COVERAGE_SAMPLES));
+        } else {
+            var data = (dev.sparring.data.ImageDataset) trainer.data();
+            float[] imgs = trainer.realBatches().upcoming(gridSamples);   // (n, C, H, W)
+            int c = data.channels(), h = data.height(), w = data.width();
+            ImageGrid.write(file, imgs, imgs.length / (c * h * w), c, h, w, 8);
+        }
     }
 
     /**
