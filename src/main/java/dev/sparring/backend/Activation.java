@@ -23,4 +23,17 @@ public enum Activation {
             case SIGMOID -> y * (1 - y);
         };
     }
+
+    /**
+     * Second derivative f''(x) in terms of x and y = f(x), as the double backward uses it: 0 for ReLU and LeakyReLU
+     * (their f' is piecewise constant; at the kink x = 0 neither f' nor f'' exists and 0 is what they take),
+     * f'' = -2 y (1 - y^2) for Tanh and y (1 - y) (1 - 2y) for Sigmoid.
+     */
+    public double secondDerivative(double x, double y, double alpha) {
+        return switch (this) {
+            case RELU, LEAKY_RELU -> 0;
+            case TANH -> -2 * y * (1 - y * y);
+            case SIGMOID -> y * (1 - y) * (1 - 2 * y);
+        };
+    }
 }

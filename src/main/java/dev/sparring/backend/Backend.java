@@ -151,6 +151,15 @@ public interface Backend extends AutoCloseable {
     /** dx = dy * f'(x) written, using x and y = f(x). */
     void activationBackward(Activation act, double alpha, Tensor dx, Tensor dy, Tensor x, Tensor y);
 
+    /**
+     * Backward of {@link #activationBackward} (reverse mode through dx = dy * f'(x), for gradient penalties): given
+     * gradDx, the gradient of a scalar with respect to dx, writes gradDy = gradDx * f'(x) (what activationBackward
+     * would write for gradDx) and gradX = gradDx * dy * f''(x) (all zeros for ReLU and LeakyReLU), f' and f'' from
+     * x or y = f(x) as {@link Activation#secondDerivative} says. All six tensors have the same size.
+     */
+    void activationDoubleBackward(Activation act, double alpha, Tensor gradDy, Tensor gradX, Tensor gradDx, Tensor dy,
+                                  Tensor x, Tensor y);
+
     // ---------------------------------------------------------------- pooling (per channel plane, NCHW)
 
     /**

@@ -45,4 +45,14 @@ public final class Act extends Layer {
         be.activationBackward(kind, alpha, dx, dy, x[s], y[s]);
         return dx;
     }
+
+    /** gradDy = gradDx * f'(x), gradX = gradDx * dy * f''(x): {@link Backend#activationDoubleBackward}. */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
+        int s = pass.slot();
+        requireCached(x[s], pass, kind.name());
+        Tensor gradDy = gradDy(pass, x[s].shape()), gradX = gradX(pass, x[s].shape());
+        be.activationDoubleBackward(kind, alpha, gradDy, gradX, gradDx, dy, x[s], y[s]);
+        return new DoubleBackward.Grads(gradDy, gradX);
+    }
 }

@@ -21,12 +21,26 @@ public abstract class Layer {
     /** Per-slot output and input-gradient buffers, reallocated only when the shape changes. */
     private final Tensor[] outputs = new Tensor[Pass.SLOTS];
     private final Tensor[] inputGrads = new Tensor[Pass.SLOTS];
+    /** Per-slot buffers of {@link #doubleBackward}: gradient with respect to dy, and second-order part for x. */
+    private final Tensor[] gradDys = new Tensor[Pass.SLOTS], gradXs = new Tensor[Pass.SLOTS];
 
     protected Layer(Backend be) { this.be = be; }
 
     public abstract Tensor forward(Tensor x, Pass pass);
 
     public abstract Tensor backward(Tensor dy, Pass pass, boolean inputGrad, boolean paramGrads);
+
+    /**
+     * Second-order pass (see {@link DoubleBackward}): the backward of this layer's {@code backward(dy)} with input
+     * gradient on and parameter gradients off, for the slot's cached forward. {@code gradDx} is the gradient of a
+     * scalar P with respect to the dx that backward returned, {@code dy} the upstream gradient backward was given.
+     * Adds into {@link Parameter#grad()} P's gradient through backward's use of the parameters, and returns P's
+     * gradient with respect to dy and with respect to this layer's input x through backward's use of x (null
+     * where backward does not use x). Returned tensors are owned by the layer, valid until the next call for the slot.
+     */
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no double backward (Linear, Act and Reshape have)");
+    }
 
     /** Output shape for an input shape (batch dimension included). */
     public abstract int[] outputShape(int[] inputShape);
@@ -66,6 +80,16 @@ public abstract class Layer {
 
     protected final Tensor inputGrad(Pass pass, int... shape) {
         return inputGrads[pass.slot()] = ensure(inputGrads[pass.slot()], shape);
+    }
+
+    /** Buffer for {@link #doubleBackward}'s gradient with respect to dy. */
+    protected final Tensor gradDy(Pass pass, int... shape) {
+        return gradDys[pass.slot()] = ensure(gradDys[pass.slot()], shape);
+    }
+
+    /** Buffer for {@link #doubleBackward}'s gradient with respect to x. */
+    protected final Tensor gradX(Pass pass, int... shape) {
+        return gradXs[pass.slot()] = ensure(gradXs[pass.slot()], shape);
     }
 
     /** Returns t if it has this shape, else a new zero tensor (closing t). */

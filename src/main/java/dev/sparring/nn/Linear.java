@@ -46,6 +46,20 @@ public final class Linear extends Layer {
         return dx;
     }
 
+    /**
+     * Backward's dx = dy W is linear in dy and in W and reads neither x nor the bias, so its backward is two GEMMs
+     * and no new op: dW (F_out, F_in) += dy^T gradDx and gradDy (N, F_out) = gradDx W^T (this layer's forward
+     * without bias); nothing for x or the bias.
+     */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
+        requireCached(this.x[pass.slot()], pass, "Linear");
+        Tensor gradDy = gradDy(pass, dy.shape());
+        be.gemm(true, false, 1f, dy, gradDx, 1f, weight.grad());        // dW += dy^T gradDx
+        be.gemm(false, true, 1f, gradDx, weight.value(), 0f, gradDy);   // gradDy = gradDx W^T
+        return new DoubleBackward.Grads(gradDy, null);
+    }
+
     @Override
     public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
 }

@@ -34,4 +34,11 @@ public final class Reshape extends Layer {
         requireCached(inShape[pass.slot()] == null ? null : dy, pass, "Reshape");
         return inputGrad ? be.view(dy, inShape[pass.slot()]) : null;
     }
+
+    /** Backward is a view of dy, so its backward is a view of gradDx as dy's shape; nothing for x. */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
+        requireCached(inShape[pass.slot()] == null ? null : dy, pass, "Reshape");
+        return new DoubleBackward.Grads(be.view(gradDx, dy.shape()), null);
+    }
 }

@@ -305,6 +305,37 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    @Override
+    public void activationDoubleBackward(Activation act, double alpha, Tensor gradDy, Tensor gradX, Tensor gradDx,
+                                         Tensor dy, Tensor x, Tensor y) {
+        float[] gdy = f(gradDy), gx = f(gradX), gdx = f(gradDx), dyv = f(dy), xv = f(x), yv = f(y);
+        int n = gdx.length;
+        if (gdy.length != n || gx.length != n || dyv.length != n || xv.length != n || yv.length != n) {
+            throw new IllegalArgumentException("activationDoubleBackward: sizes differ: " + gradDy + " " + gradX + " "
+                    + gradDx + " " + dy + " " + x + " " + y);
+        }
+        float a = (float) alpha;
+        Parallel.range(n, 1 << 14, (i0, i1) -> {
+            switch (act) {
+                case RELU -> { for (int i = i0; i < i1; i++) { gdy[i] = xv[i] > 0 ? gdx[i] : 0f; gx[i] = 0f; } }
+                case LEAKY_RELU -> { for (int i = i0; i < i1; i++) { gdy[i] = xv[i] > 0 ? gdx[i] : a * gdx[i]; gx[i] = 0f; } }
+                case TANH -> {
+                    for (int i = i0; i < i1; i++) {
+                        float d1 = 1f - yv[i] * yv[i];                         // f'  = 1 - y^2
+                        gdy[i] = gdx[i] * d1;
+                        gx[i] = gdx[i] * dyv[i] * (-2f * yv[i] * d1);          // f'' = -2 y (1 - y^2)
+                    }
+                }
+                case SIGMOID -> {
+                    for (int i = i0; i < i1; i++) {
+                        gdy[i] = gdx[i] * yv[i] * (1f - yv[i]);               // f'  = y (1 - y), as backward
+                        gx[i] = gdx[i] * dyv[i] * (yv[i] * (1f - yv[i]) * (1f - 2f * yv[i]));   // f'' = f' (1 - 2y)
+                    }
+                }
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- pooling
 
     /** Sizes of one pooling: x (N,C,H,W), y (N,C,P,Q), checked against each other; planes = N*C. */

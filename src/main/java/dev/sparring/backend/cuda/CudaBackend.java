@@ -475,6 +475,24 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    @Override
+    public void activationDoubleBackward(Activation act, double alpha, Tensor gradDy, Tensor gradX, Tensor gradDx,
+                                         Tensor dy, Tensor x, Tensor y) {
+        for (Tensor t : new Tensor[] {gradX, gradDx, dy, x, y}) sameSize("activationDoubleBackward", gradDy, t);
+        long gdyp = f32(gradDy), gxp = f32(gradX), gdxp = f32(gradDx), dyp = f32(dy), xp = f32(x), yp = f32(y);
+        long n = gradDy.size();
+        bind();
+        if (n == 0) return;
+        int grid = launcher.blocksFor(n);
+        switch (act) {
+            case RELU -> launcher.kernel(kernels.reluDoubleBackward, grid).ptr(gdyp).ptr(gxp).ptr(gdxp).ptr(xp).i64(n).launch();
+            case LEAKY_RELU -> launcher.kernel(kernels.leakyReluDoubleBackward, grid).ptr(gdyp).ptr(gxp).ptr(gdxp).ptr(xp).i64(n)
+                    .f32((float) alpha).launch();
+            case TANH -> launcher.kernel(kernels.tanhDoubleBackward, grid).ptr(gdyp).ptr(gxp).ptr(gdxp).ptr(dyp).ptr(yp).i64(n).launch();
+            case SIGMOID -> launcher.kernel(kernels.sigmoidDoubleBackward, grid).ptr(gdyp).ptr(gxp).ptr(gdxp).ptr(dyp).ptr(yp).i64(n).launch();
+        }
+    }
+
     // ---------------------------------------------------------------- pooling (kernels/pool.cu)
 
     /** x (N,C,H,W) and y (N,C,P,Q) checked against each other, as CpuBackend does. */

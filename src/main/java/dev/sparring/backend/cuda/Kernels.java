@@ -14,6 +14,7 @@ final class Kernels implements AutoCloseable {
     // activations.cu
     final Kernel reluForward, leakyReluForward, tanhForward, sigmoidForward;
     final Kernel reluBackward, leakyReluBackward, tanhBackward, sigmoidBackward;
+    final Kernel reluDoubleBackward, leakyReluDoubleBackward, tanhDoubleBackward, sigmoidDoubleBackward;
     final Kernel biasAdd, biasBackward;
     // gan_losses.cu
     final Kernel criticLoss, generatorLoss;
@@ -56,6 +57,10 @@ final class Kernels implements AutoCloseable {
             leakyReluBackward = fn(act, "leaky_relu_backward");
             tanhBackward = fn(act, "tanh_backward");
             sigmoidBackward = fn(act, "sigmoid_backward");
+            reluDoubleBackward = fn(act, "relu_double_backward");
+            leakyReluDoubleBackward = fn(act, "leaky_relu_double_backward");
+            tanhDoubleBackward = fn(act, "tanh_double_backward");
+            sigmoidDoubleBackward = fn(act, "sigmoid_double_backward");
             biasAdd = fn(act, "bias_add");
             biasBackward = fn(act, "bias_backward");
             CudaModules.Loaded loss = load(build, "gan_losses", major, minor);

@@ -360,6 +360,16 @@ class CudaParityTest {
                 b.activationBackward(act, alpha, dx, dy, x, y);
                 o.put("dx", b.download(dx), EXACT);
             }));
+            Tol second = act == Activation.TANH || act == Activation.SIGMOID ? SAME_OPS : EXACT;
+            cases.add(new Case(act + " double backward", (b, o) -> {
+                float[] xs = randn(43, 1000, 0, 3), ys = new float[xs.length];
+                for (int i = 0; i < xs.length; i++) ys[i] = (float) act.apply(xs[i], alpha);   // same y on both sides
+                Tensor x = b.upload(xs, 1000), y = b.upload(ys, 1000), dy = randn(b, 44, 1000), gdx = randn(b, 45, 1000);
+                Tensor gdy = randn(b, 46, 1000), gx = randn(b, 47, 1000);    // written over: not zeros, to see it
+                b.activationDoubleBackward(act, alpha, gdy, gx, gdx, dy, x, y);
+                o.put("gradDy", b.download(gdy), EXACT);
+                o.put("gradX", b.download(gx), second);
+            }));
         }
 
         // ------------------------------------------------------------ linear algebra and elementwise

@@ -1,0 +1,256 @@
+package dev.sparring.nn;
+
+import dev.sparring.backend.Activation;
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Second-order passes proven by finite differences in float64. The CPU backend computes in float32, so the
+ * reference is plain double Java on the same weights and inputs: the penalty P = Σ_n ‖∂D/∂x_n‖² is written with
+ * the first-order formulas only (forward, then dx = dy W and dx = dy f'(x)), and its gradient with respect to every
+ * weight and bias is a central difference of P. With step 1e-5 in double the difference has O(1e-10) truncation
+ * and O(1e-11) rounding error, so the comparison measures only the float32 error of the passes under test.
+ */
+class DoubleBackwardTest {
+    private final Backend be = new CpuBackend();
+    private static final double H = 1e-5;
+    // float32 passes over at most 5 units and 4 samples: each value is a few roundings of O(1) terms, ~1e-6 relative;
+    // 1e-4 absolute + 1e-3 relative leaves a wide margin below a wrong term, which is off by O(1) of the gradient.
+    private static final double ATOL = 1e-4, RTOL = 1e-3;
+    // LeakyReLU pre-activations are kept at least this far from the kink: a step of H moves them by < 1e-4.
+    private static final double KINK = 0.05;
+
+    private static float[] randn(long seed, int n, double std) { return GradientChecker.randn(seed, n, std); }
+
+    /** Linear(2, 5) -> LeakyReLU(0.2) -> Linear(5, 1) -> Reshape: the shape of gan.Mlp's critic at depth 1. */
+    private Sequential leakyCritic() {
+        return new Sequential(be, List.of(new Linear(be, 2, 5, true), Act.leakyRelu(be, 0.2), new Linear(be, 5, 1, true),
+                new Reshape(be)));
+    }
+
+    /** Two Tanh layers: f'' is not zero, so the forward values' own path (step 4 of DoubleBackward) carries weight. */
+    private Sequential tanhCritic() {
+        return new Sequential(be, List.of(new Linear(be, 2, 4, true), Act.tanh(be), new Linear(be, 4, 3, true),
+                Act.sigmoid(be), new Linear(be, 3, 1, true), new Reshape(be)));
+    }
+
+    @Test
+    void leakyReluCriticPenaltyGradientMatchesFiniteDifferences() {
+        Sequential net = leakyCritic();
+        Ref ref = randomize(net, 11);
+        // Inputs chosen away from the kink: candidates are drawn in turn and kept only when every LeakyReLU
+        // pre-activation is at least KINK from 0, so that no central difference straddles the kink.
+        int n = 4;
+        double[][] x = new double[n][];
+        float[] cand = randn(12, 200, 1.0);
+        int kept = 0;
+        for (int c = 0; c + 1 < cand.length && kept < n; c += 2) {
+            double[] row = {cand[c], cand[c + 1]};
+            if (ref.minPreActivation(row) >= KINK) x[kept++] = row;
+        }
+        assertEquals(n, kept, "too few inputs away from the kink");
+        checkPenaltyGradient(net, ref, x);
+    }
+
+    @Test
+    void smoothCriticPenaltyGradientMatchesFiniteDifferences() {
+        Sequential net = tanhCritic();
+        Ref ref = randomize(net, 21);
+        float[] xs = randn(22, 8, 1.0);
+        double[][] x = new double[4][];
+        for (int i = 0; i < 4; i++) x[i] = new double[] {xs[2 * i], xs[2 * i + 1]};
+        checkPenaltyGradient(net, ref, x);
+    }
+
+    /** P = Σ‖g‖², gradG = 2g: the passes' dP/dθ against central differences of the double reference. */
+    private void checkPenaltyGradient(Sequential net, Ref ref, double[][] x) {
+        int n = x.length, fin = x[0].length;
+        float[] xf = new float[n * fin];
+        for (int i = 0; i < n; i++) for (int j = 0; j < fin; j++) xf[i * fin + j] = (float) x[i][j];
+        float[] one = new float[n];
+        java.util.Arrays.fill(one, 1f);
+        Tensor xt = be.upload(xf, n, fin), ones = be.upload(one, n);
+        // x rounded to float, so both sides see the same input
+        for (int i = 0; i < n; i++) for (int j = 0; j < fin; j++) x[i][j] = xf[i * fin + j];
+
+        for (Parameter p : net.parameters()) be.fill(p.grad(), 0f);
+        DoubleBackward db = new DoubleBackward(net, Pass.REAL);
+        float[] g = be.download(db.inputGradient(xt, ones));
+        double[][] gRef = ref.inputGradient(x);
+        for (int i = 0; i < n; i++) for (int j = 0; j < fin; j++) near("g[" + i + "][" + j + "]", g[i * fin + j], gRef[i][j]);
+        for (Parameter p : net.parameters()) {
+            for (float v : be.download(p.grad())) assertEquals(0f, v, "inputGradient left parameter gradients alone");
+        }
+        float[] gradG = new float[g.length];
+        for (int i = 0; i < g.length; i++) gradG[i] = 2 * g[i];
+        db.backward(be.upload(gradG, n, fin));
+
+        int checked = 0;
+        for (int k = 0; k < ref.params.size(); k++) {
+            double[] theta = ref.params.get(k);
+            float[] ours = be.download(net.parameters().get(k).grad());
+            for (int e = 0; e < theta.length; e++) {
+                double keep = theta[e];
+                theta[e] = keep + H;
+                double up = ref.penalty(x);
+                theta[e] = keep - H;
+                double down = ref.penalty(x);
+                theta[e] = keep;
+                near("dP/d" + net.parameters().get(k).name() + "[" + e + "] of parameter " + k, ours[e], (up - down) / (2 * H));
+                checked++;
+            }
+        }
+        assertTrue(checked > 20, "checked " + checked);
+    }
+
+    private static void near(String what, double ours, double ref) {
+        double tol = ATOL + RTOL * Math.abs(ref);
+        assertTrue(Math.abs(ours - ref) <= tol, what + ": ours " + ours + ", reference " + ref + ", tolerance " + tol);
+    }
+
+    /** The activation op against central differences of the first-order formula f'(x), in double. */
+    @ParameterizedTest
+    @EnumSource(Activation.class)
+    void activationDoubleBackwardIsTheDerivativeOfBackward(Activation act) {
+        double alpha = 0.2;
+        int n = 200;
+        float[] xs = randn(31, n, 2.0), dys = randn(32, n, 1.0), gdxs = randn(33, n, 1.0), ys = new float[n];
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(xs[i]) < KINK) xs[i] += (float) (2 * KINK);   // away from the kink of ReLU and LeakyReLU
+            ys[i] = (float) act.apply(xs[i], alpha);
+        }
+        Tensor gdy = be.zeros(n), gx = be.zeros(n);
+        be.activationDoubleBackward(act, alpha, gdy, gx, be.upload(gdxs, n), be.upload(dys, n), be.upload(xs, n), be.upload(ys, n));
+        float[] gdyv = be.download(gdy), gxv = be.download(gx);
+        for (int i = 0; i < n; i++) {
+            double x = xs[i];
+            double d1 = act.derivative(x, act.apply(x, alpha), alpha);
+            double d2 = (act.derivative(x + H, act.apply(x + H, alpha), alpha) - act.derivative(x - H, act.apply(x - H, alpha), alpha)) / (2 * H);
+            // float32 f' from the float y: relative 1e-6 of O(1) terms
+            assertEquals(gdxs[i] * d1, gdyv[i], 1e-6 + 1e-5 * Math.abs(gdxs[i] * d1), act + " gradDy[" + i + "] at x " + x);
+            assertEquals(gdxs[i] * dys[i] * d2, gxv[i], 1e-6 + 1e-4 * Math.abs(gdxs[i] * dys[i] * d2), act + " gradX[" + i + "] at x " + x);
+        }
+    }
+
+    @Test
+    void layersWithoutDoubleBackwardAreRefusedByName() {
+        Sequential net = new Sequential(be, List.of(new Linear(be, 2, 2, true), new MaxPool2d(be, 2, 2, 0)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DoubleBackward(net, Pass.REAL));
+        assertTrue(e.getMessage().contains("MaxPool2d"), e.getMessage());
+    }
+
+    // ------------------------------------------------------------------ the float64 reference
+
+    /** Sets every parameter of net to seeded normals (std 0.7, no zeros) and returns the double copy. */
+    private Ref randomize(Sequential net, long seed) {
+        Ref ref = new Ref();
+        long s = seed;
+        for (Layer l : net.layers()) {
+            if (l instanceof Linear lin) {
+                float[] w = randn(s++, lin.out * lin.in, 0.7), b = randn(s++, lin.out, 0.7);
+                be.copyFromHost(w, lin.weight.value());
+                be.copyFromHost(b, lin.bias.value());
+                ref.layers.add(new RefLinear(lin.in, lin.out, ref.params.size()));
+                ref.params.add(toDouble(w));
+                ref.params.add(toDouble(b));
+            } else if (l instanceof Act a) {
+                ref.layers.add(new RefAct(a.kind, a.alpha));
+            }
+        }
+        return ref;
+    }
+
+    private static double[] toDouble(float[] v) {
+        double[] d = new double[v.length];
+        for (int i = 0; i < v.length; i++) d[i] = v[i];
+        return d;
+    }
+
+    private record RefLinear(int in, int out, int param) { }
+
+    private record RefAct(Activation kind, double alpha) { }
+
+    /** The same network in double, one sample at a time, with the first-order formulas only. */
+    private static final class Ref {
+        final List<Object> layers = new ArrayList<>();
+        final List<double[]> params = new ArrayList<>();   // weight (out, in), bias (out), per Linear
+
+        /** Inputs of every layer for one sample; the last entry is the output. */
+        List<double[]> forward(double[] x) {
+            List<double[]> xs = new ArrayList<>();
+            xs.add(x);
+            for (Object l : layers) {
+                double[] v = xs.getLast(), y;
+                if (l instanceof RefLinear lin) {
+                    double[] w = params.get(lin.param), b = params.get(lin.param + 1);
+                    y = new double[lin.out];
+                    for (int o = 0; o < lin.out; o++) {
+                        double s = b[o];
+                        for (int i = 0; i < lin.in; i++) s += w[o * lin.in + i] * v[i];
+                        y[o] = s;
+                    }
+                } else {
+                    RefAct a = (RefAct) l;
+                    y = new double[v.length];
+                    for (int i = 0; i < v.length; i++) y[i] = a.kind.apply(v[i], a.alpha);
+                }
+                xs.add(y);
+            }
+            return xs;
+        }
+
+        /** dD/dx for one sample, from dD/dout = 1: dx = dy W, dx = dy f'(x). */
+        double[] inputGradient(double[] x) {
+            List<double[]> xs = forward(x);
+            double[] dy = {1};
+            for (int k = layers.size() - 1; k >= 0; k--) {
+                double[] in = xs.get(k), dx;
+                if (layers.get(k) instanceof RefLinear lin) {
+                    double[] w = params.get(lin.param);
+                    dx = new double[lin.in];
+                    for (int o = 0; o < lin.out; o++) for (int i = 0; i < lin.in; i++) dx[i] += dy[o] * w[o * lin.in + i];
+                } else {
+                    RefAct a = (RefAct) layers.get(k);
+                    dx = new double[in.length];
+                    for (int i = 0; i < in.length; i++) dx[i] = dy[i] * a.kind.derivative(in[i], a.kind.apply(in[i], a.alpha), a.alpha);
+                }
+                dy = dx;
+            }
+            return dy;
+        }
+
+        double[][] inputGradient(double[][] x) {
+            double[][] g = new double[x.length][];
+            for (int i = 0; i < x.length; i++) g[i] = inputGradient(x[i]);
+            return g;
+        }
+
+        /** P = Σ_n ‖dD/dx_n‖². */
+        double penalty(double[][] x) {
+            double p = 0;
+            for (double[] row : x) for (double v : inputGradient(row)) p += v * v;
+            return p;
+        }
+
+        /** The smallest |pre-activation| of any activation layer for one sample. */
+        double minPreActivation(double[] x) {
+            List<double[]> xs = forward(x);
+            double m = Double.POSITIVE_INFINITY;
+            for (int k = 0; k < layers.size(); k++) {
+                if (layers.get(k) instanceof RefAct) for (double v : xs.get(k)) m = Math.min(m, Math.abs(v));
+            }
+            return m;
+        }
+    }
+}
