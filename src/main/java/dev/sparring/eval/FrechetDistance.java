@@ -91,13 +91,14 @@ public final class FrechetDistance {
     private static void checkComparable(FeatureStatistics a, FeatureStatistics b) {
         a.validate();
         b.validate();
-        if (a.features() != b.features()) {
-            throw new UserError(a.source() + " has " + a.features() + " features but " + b.source() + " has " + b.features()
-                    + ": statistics of different feature layers cannot be compared");
-        }
+        // the networks first, when both files name theirs: that says more than the feature counts they lead to
         if (!a.network().isEmpty() && !b.network().isEmpty() && !a.network().equals(b.network())) {
             throw new UserError(a.source() + " was made with the feature network " + a.network() + " but " + b.source()
                     + " with " + b.network() + ": their distance means nothing");
+        }
+        if (a.features() != b.features()) {
+            throw new UserError(a.source() + " has " + a.features() + " features but " + b.source() + " has " + b.features()
+                    + ": statistics of different feature layers cannot be compared");
         }
     }
 

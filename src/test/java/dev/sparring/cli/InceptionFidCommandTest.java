@@ -153,8 +153,15 @@ class InceptionFidCommandTest {
         CliTest.Run r = CliTest.run("fid", mnist.toString(), inception.toString());
         assertEquals(2, r.code());
         String error = r.err().strip().lines().filter(l -> !l.startsWith("note: ")).reduce("", (x, y) -> x + y + "\n").strip();
-        assertTrue(error.contains("has 64 features but " + inception + " has 2048: statistics of different feature layers cannot be compared"), r.err());
+        assertTrue(error.contains("made with the feature network mnist but " + inception + " with inception"), r.err());
         assertFalse(error.contains("\n"), "one line: " + r.err());
+
+        // different feature sizes from files that do not name their network (pytorch-fid's): the sizes differ
+        Path unnamed = dir.resolve("unnamed.npz");
+        StatisticsFile.write(unnamed, identityStatistics(64, ""));
+        r = CliTest.run("fid", unnamed.toString(), inception.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("has 64 features but " + inception + " has 2048: statistics of different feature layers cannot be compared"), r.err());
 
         // the same feature size from another network: the names differ
         Path other = dir.resolve("other.npz");
