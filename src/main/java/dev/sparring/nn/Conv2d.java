@@ -63,6 +63,22 @@ public final class Conv2d extends Layer {
         return dx;
     }
 
+    /**
+     * Backward's dx = B(dy, W) (conv2dBackwardData) is bilinear in dy and W and does not read x. With
+     * F(x, W) = conv2dForward and G(x, dy) = conv2dBackwardFilter, ⟨gradDx, B(dy, W)⟩ = ⟨F(gradDx, W), dy⟩ =
+     * ⟨G(gradDx, dy), W⟩ (each is Σ gradDx[n,c,h,w] W[k,c,r,s] dy[n,k,p,q] over h = p·stride + r - pad, and the
+     * same for w), so: gradDy = conv2dForward(gradDx, W), dW += conv2dBackwardFilter(x: gradDx, dy: dy); nothing for
+     * x or the bias.
+     */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
+        requireCached(this.x[pass.slot()], pass, "Conv2d");
+        Tensor gradDy = gradDy(pass, dy.shape());
+        be.conv2dBackwardFilter(weight.grad(), gradDx, dy, spec, true);   // dW += G(gradDx, dy)
+        be.conv2dForward(gradDy, gradDx, weight.value(), spec);           // gradDy = F(gradDx, W)
+        return new DoubleBackward.Grads(gradDy, null);
+    }
+
     @Override
     public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
 }

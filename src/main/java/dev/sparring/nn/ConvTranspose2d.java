@@ -55,6 +55,22 @@ public final class ConvTranspose2d extends Layer {
         return dx;
     }
 
+    /**
+     * Backward's dx = F(dy, W) (conv2dForward, the equivalent convolution's forward with dy as its input) is bilinear
+     * in dy and W and does not read x. With B = conv2dBackwardData and G = conv2dBackwardFilter,
+     * ⟨gradDx, F(dy, W)⟩ = ⟨B(gradDx, W), dy⟩ = ⟨G(dy, gradDx), W⟩: gradDx (N, Cin, H, W) takes the place of the
+     * convolution's output gradient and dy (N, Cout, ..) that of its input. So gradDy = conv2dBackwardData(gradDx,
+     * W), dW += conv2dBackwardFilter(x: dy, dy: gradDx); nothing for x or the bias.
+     */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
+        requireCached(this.x[pass.slot()], pass, "ConvTranspose2d");
+        Tensor gradDy = gradDy(pass, dy.shape());
+        be.conv2dBackwardFilter(weight.grad(), dy, gradDx, spec, true);          // dW += G(dy, gradDx)
+        be.conv2dBackwardData(gradDy, gradDx, weight.value(), spec, false);     // gradDy = B(gradDx, W)
+        return new DoubleBackward.Grads(gradDy, null);
+    }
+
     @Override
     public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
 }

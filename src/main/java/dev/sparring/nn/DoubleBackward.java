@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Second-order backward through a {@link Sequential} of layers that have a {@link Layer#doubleBackward} (so far
- * {@link Linear}, {@link Act} and {@link Reshape}: the MLP critic of {@code gan.Mlp} for the 2-D data), for
+ * {@link Linear}, {@link Act}, {@link Reshape}, {@link Conv2d} and {@link ConvTranspose2d}: the MLP critic of
+ * {@code gan.Mlp} for the 2-D data, and a convolutional critic without batch norm), for
  * gradient penalties on the critic's input gradient: WGAN-GP's (‖∇ₓD(x)‖ - 1)², R1/R2's ‖∇ₓD(x)‖². Such a penalty
  * P needs dP/dθ, the gradient with respect to the parameters of a function of the input gradient. Training does not
  * use it yet.
@@ -23,8 +24,9 @@ import java.util.List;
  *   <li>{@link #backward} first walks the layers in forward order (the reverse of the backward that made g): layer
  *       i's double backward takes dP/d(dx_i) and returns dP/d(dy_i), which is dP/d(dx_(i+1)) for the next layer,
  *       adds into the parameter gradients what backward's use of the parameters contributes (Linear: dW += dyᵀ
- *       dP/d(dx)), and returns dP/dx_i through backward's use of the cached forward input x_i (Act: dP/d(dx) · dy ·
- *       f''(x); zero for ReLU and LeakyReLU away from the kink, none for Linear).</li>
+ *       dP/d(dx); Conv2d: dW += conv2dBackwardFilter(dP/d(dx), dy)), and returns dP/dx_i through backward's use of
+ *       the cached forward input x_i (Act: dP/d(dx) · dy · f''(x); zero for ReLU and LeakyReLU away from the kink,
+ *       none for Linear and the convolutions).</li>
  *   <li>It then runs an ordinary backward with parameter gradients on, from the top layer down, adding dP/dx_i at
  *       each layer's input: the forward values x_i that backward read depend on the parameters below them (dOut is
  *       taken as a constant, true of a critic's raw output).</li>
@@ -41,6 +43,9 @@ public final class DoubleBackward {
      */
     public record Grads(Tensor gradDy, Tensor gradX) { }
 
+    /** The layers with a double backward, for messages. */
+    static final String HAVE = "Linear, Act, Reshape, Conv2d and ConvTranspose2d";
+
     private final Sequential net;
     private final Pass pass;
     private final Backend be;
@@ -48,9 +53,10 @@ public final class DoubleBackward {
 
     public DoubleBackward(Sequential net, Pass pass) {
         for (Layer l : net.layers()) {
-            if (!(l instanceof Linear) && !(l instanceof Act) && !(l instanceof Reshape)) {
+            if (!(l instanceof Linear) && !(l instanceof Act) && !(l instanceof Reshape) && !(l instanceof Conv2d)
+                    && !(l instanceof ConvTranspose2d)) {
                 throw new IllegalArgumentException("DoubleBackward: " + l.getClass().getSimpleName()
-                        + " has no double backward (Linear, Act and Reshape have)");
+                        + " has no double backward (" + HAVE + " have)");
             }
         }
         this.net = net;

@@ -39,7 +39,7 @@ public abstract class Layer {
      * where backward does not use x). Returned tensors are owned by the layer, valid until the next call for the slot.
      */
     public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no double backward (Linear, Act and Reshape have)");
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no double backward (" + DoubleBackward.HAVE + " have)");
     }
 
     /** Output shape for an input shape (batch dimension included). */

@@ -2,6 +2,7 @@ package dev.sparring.nn;
 
 import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
+import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.tensor.Tensor;
 import org.junit.jupiter.api.Test;
@@ -18,9 +19,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Second-order passes proven by finite differences in float64. The CPU backend computes in float32, so the
  * reference is plain double Java on the same weights and inputs: the penalty P = Σ_n ‖∂D/∂x_n‖² is written with
- * the first-order formulas only (forward, then dx = dy W and dx = dy f'(x)), and its gradient with respect to every
- * weight and bias is a central difference of P. With step 1e-5 in double the difference has O(1e-10) truncation
- * and O(1e-11) rounding error, so the comparison measures only the float32 error of the passes under test.
+ * the first-order formulas only (forward, then dx = dy W, dx = dy f'(x), and a convolution's dx as the adjoint of
+ * its forward's loop), and its gradient with respect to every weight and bias is a central difference of P. With
+ * step 1e-5 in double the difference has O(1e-10) truncation and O(1e-11) rounding error, so the comparison
+ * measures only the float32 error of the passes under test.
  */
 class DoubleBackwardTest {
     private final Backend be = new CpuBackend();
@@ -48,7 +50,7 @@ class DoubleBackwardTest {
     @Test
     void leakyReluCriticPenaltyGradientMatchesFiniteDifferences() {
         Sequential net = leakyCritic();
-        Ref ref = randomize(net, 11);
+        Ref ref = randomize(net, 11, 2);
         // Inputs chosen away from the kink: candidates are drawn in turn and kept only when every LeakyReLU
         // pre-activation is at least KINK from 0, so that no central difference straddles the kink.
         int n = 4;
@@ -60,27 +62,79 @@ class DoubleBackwardTest {
             if (ref.minPreActivation(row) >= KINK) x[kept++] = row;
         }
         assertEquals(n, kept, "too few inputs away from the kink");
-        checkPenaltyGradient(net, ref, x);
+        checkPenaltyGradient(net, ref, x, 2);
     }
 
     @Test
     void smoothCriticPenaltyGradientMatchesFiniteDifferences() {
         Sequential net = tanhCritic();
-        Ref ref = randomize(net, 21);
+        Ref ref = randomize(net, 21, 2);
         float[] xs = randn(22, 8, 1.0);
         double[][] x = new double[4][];
         for (int i = 0; i < 4; i++) x[i] = new double[] {xs[2 * i], xs[2 * i + 1]};
-        checkPenaltyGradient(net, ref, x);
+        checkPenaltyGradient(net, ref, x, 2);
+    }
+
+    /**
+     * Conv2d(1→2, 3x3, stride 2, pad 1) on 6x6 images -> LeakyReLU(0.2) -> Linear(18, 1): an even size, so the
+     * padding after the last row and column is never read (the windows start at -1, 1 and 3).
+     */
+    private Sequential convCritic() {
+        return new Sequential(be, List.of(new Conv2d(be, 1, 2, 3, 2, 1, true), Act.leakyRelu(be, 0.2), new Reshape(be, 18),
+                new Linear(be, 18, 1, true), new Reshape(be)));
+    }
+
+    /**
+     * Conv2d(1→2, 3x3, stride 2, pad 1) on 5x5 -> LeakyReLU -> ConvTranspose2d(2→1, 3, stride 2, pad 1) back to 5x5
+     * -> Tanh -> Conv2d(1→2, (2, 3) kernel, stride (2, 1), pad (0, 1)) to (2, 2, 5), its input's last row outside
+     * every window -> Linear(20, 1): a transposed convolution between two others, a rectangular kernel, and a Tanh
+     * whose f'' gives the convolutions' inputs a forward path.
+     */
+    private Sequential convTransposeCritic() {
+        return new Sequential(be, List.of(new Conv2d(be, 1, 2, 3, 2, 1, true), Act.leakyRelu(be, 0.2),
+                new ConvTranspose2d(be, 2, 1, 3, 2, 1, true), Act.tanh(be),
+                new Conv2d(be, 1, 2, 2, 3, new ConvSpec(2, 1, 0, 1), true),
+                new Reshape(be, 20), new Linear(be, 20, 1, true), new Reshape(be)));
+    }
+
+    @Test
+    void convCriticPenaltyGradientMatchesFiniteDifferences() {
+        Sequential net = convCritic();
+        Ref ref = randomize(net, 41, 1, 6, 6);
+        checkPenaltyGradient(net, ref, awayFromKink(ref, 42, 3, 36), 1, 6, 6);
+    }
+
+    @Test
+    void convTransposeCriticPenaltyGradientMatchesFiniteDifferences() {
+        Sequential net = convTransposeCritic();
+        Ref ref = randomize(net, 51, 1, 5, 5);
+        checkPenaltyGradient(net, ref, awayFromKink(ref, 52, 3, 25), 1, 5, 5);
+    }
+
+    /** n samples of f normals each, drawn in turn and kept only when every LeakyReLU pre-activation is KINK from 0. */
+    private static double[][] awayFromKink(Ref ref, long seed, int n, int f) {
+        double[][] x = new double[n][];
+        int kept = 0;
+        for (int c = 0; c < 400 && kept < n; c++) {
+            float[] cand = randn(seed + 1000L * c, f, 1.0);
+            double[] row = toDouble(cand);
+            if (ref.minPreActivation(row) >= KINK) x[kept++] = row;
+        }
+        assertEquals(n, kept, "too few inputs away from the kink");
+        return x;
     }
 
     /** P = Σ‖g‖², gradG = 2g: the passes' dP/dθ against central differences of the double reference. */
-    private void checkPenaltyGradient(Sequential net, Ref ref, double[][] x) {
+    private void checkPenaltyGradient(Sequential net, Ref ref, double[][] x, int... sampleShape) {
         int n = x.length, fin = x[0].length;
+        int[] shape = new int[sampleShape.length + 1];
+        shape[0] = n;
+        System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
         float[] xf = new float[n * fin];
         for (int i = 0; i < n; i++) for (int j = 0; j < fin; j++) xf[i * fin + j] = (float) x[i][j];
         float[] one = new float[n];
         java.util.Arrays.fill(one, 1f);
-        Tensor xt = be.upload(xf, n, fin), ones = be.upload(one, n);
+        Tensor xt = be.upload(xf, shape), ones = be.upload(one, n);
         // x rounded to float, so both sides see the same input
         for (int i = 0; i < n; i++) for (int j = 0; j < fin; j++) x[i][j] = xf[i * fin + j];
 
@@ -94,7 +148,7 @@ class DoubleBackwardTest {
         }
         float[] gradG = new float[g.length];
         for (int i = 0; i < g.length; i++) gradG[i] = 2 * g[i];
-        db.backward(be.upload(gradG, n, fin));
+        db.backward(be.upload(gradG, shape));
 
         int checked = 0;
         for (int k = 0; k < ref.params.size(); k++) {
@@ -152,12 +206,36 @@ class DoubleBackwardTest {
 
     // ------------------------------------------------------------------ the float64 reference
 
-    /** Sets every parameter of net to seeded normals (std 0.7, no zeros) and returns the double copy. */
-    private Ref randomize(Sequential net, long seed) {
+    /**
+     * Sets every parameter of net to seeded normals (std 0.7, no zeros) and returns the double copy, for samples of
+     * the given shape.
+     */
+    private Ref randomize(Sequential net, long seed, int... sampleShape) {
         Ref ref = new Ref();
         long s = seed;
+        int[] shape = new int[sampleShape.length + 1];
+        shape[0] = 1;
+        System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
         for (Layer l : net.layers()) {
-            if (l instanceof Linear lin) {
+            int[] out = l.outputShape(shape);
+            if (l instanceof Conv2d conv) {
+                float[] w = randn(s++, conv.out * conv.in * conv.kernelH * conv.kernelW, 0.7), b = randn(s++, conv.out, 0.7);
+                be.copyFromHost(w, conv.weight.value());
+                be.copyFromHost(b, conv.bias.value());
+                ref.layers.add(new RefConv(false, conv.out, conv.in, conv.kernelH, conv.kernelW, conv.spec, shape[2], shape[3],
+                        out[2], out[3], ref.params.size()));
+                ref.params.add(toDouble(w));
+                ref.params.add(toDouble(b));
+            } else if (l instanceof ConvTranspose2d ct) {
+                float[] w = randn(s++, ct.in * ct.out * ct.kernel * ct.kernel, 0.7), b = randn(s++, ct.out, 0.7);
+                be.copyFromHost(w, ct.weight.value());
+                be.copyFromHost(b, ct.bias.value());
+                // the equivalent convolution: K = Cin on the small (input) side, C = Cout on the big (output) side
+                ref.layers.add(new RefConv(true, ct.in, ct.out, ct.kernel, ct.kernel, ct.spec, out[2], out[3],
+                        shape[2], shape[3], ref.params.size()));
+                ref.params.add(toDouble(w));
+                ref.params.add(toDouble(b));
+            } else if (l instanceof Linear lin) {
                 float[] w = randn(s++, lin.out * lin.in, 0.7), b = randn(s++, lin.out, 0.7);
                 be.copyFromHost(w, lin.weight.value());
                 be.copyFromHost(b, lin.bias.value());
@@ -167,6 +245,7 @@ class DoubleBackwardTest {
             } else if (l instanceof Act a) {
                 ref.layers.add(new RefAct(a.kind, a.alpha));
             }
+            shape = out;   // Reshape: the reference works on flat NCHW samples, so it has no layer of its own
         }
         return ref;
     }
@@ -181,10 +260,36 @@ class DoubleBackwardTest {
 
     private record RefAct(Activation kind, double alpha) { }
 
+    /**
+     * A convolution of the big side (C, bigH, bigW) into the small side (K, smallH, smallW) with weight (K, C, R, S):
+     * small[k,p,q] += W[k,c,r,s] · big[c, p·strideH + r - padH, q·strideW + s - padW] over the in-range big indices.
+     * For Conv2d the input is the big side; for ConvTranspose2d (weight (Cin, Cout, R, R), K = Cin) the small one.
+     */
+    private record RefConv(boolean transposed, int k, int c, int r, int s, ConvSpec spec,
+                           int bigH, int bigW, int smallH, int smallW, int param) {
+        int inSize() { return transposed ? k * smallH * smallW : c * bigH * bigW; }
+
+        int outSize() { return transposed ? c * bigH * bigW : k * smallH * smallW; }
+
+        /** to[...] += W · from[...] in the direction small <- big (bigToSmall) or big <- small. */
+        void apply(double[] w, double[] from, double[] to, boolean bigToSmall) {
+            for (int kk = 0; kk < k; kk++) for (int cc = 0; cc < c; cc++) for (int p = 0; p < smallH; p++) {
+                for (int q = 0; q < smallW; q++) for (int rr = 0; rr < r; rr++) for (int ss = 0; ss < s; ss++) {
+                    int h = p * spec.strideH() + rr - spec.padH(), ww = q * spec.strideW() + ss - spec.padW();
+                    if (h < 0 || h >= bigH || ww < 0 || ww >= bigW) continue;
+                    int small = (kk * smallH + p) * smallW + q, big = (cc * bigH + h) * bigW + ww;
+                    double wv = w[((kk * c + cc) * r + rr) * s + ss];
+                    if (bigToSmall) to[small] += wv * from[big];
+                    else to[big] += wv * from[small];
+                }
+            }
+        }
+    }
+
     /** The same network in double, one sample at a time, with the first-order formulas only. */
     private static final class Ref {
         final List<Object> layers = new ArrayList<>();
-        final List<double[]> params = new ArrayList<>();   // weight (out, in), bias (out), per Linear
+        final List<double[]> params = new ArrayList<>();   // weight, bias, per Linear and convolution
 
         /** Inputs of every layer for one sample; the last entry is the output. */
         List<double[]> forward(double[] x) {
@@ -192,7 +297,14 @@ class DoubleBackwardTest {
             xs.add(x);
             for (Object l : layers) {
                 double[] v = xs.getLast(), y;
-                if (l instanceof RefLinear lin) {
+                if (l instanceof RefConv conv) {
+                    // conv: small = W * big + b; transposed: big = W^T * small + b (b per output channel)
+                    double[] w = params.get(conv.param), b = params.get(conv.param + 1);
+                    y = new double[conv.outSize()];
+                    conv.apply(w, v, y, !conv.transposed);
+                    int plane = y.length / b.length;
+                    for (int i = 0; i < y.length; i++) y[i] += b[i / plane];
+                } else if (l instanceof RefLinear lin) {
                     double[] w = params.get(lin.param), b = params.get(lin.param + 1);
                     y = new double[lin.out];
                     for (int o = 0; o < lin.out; o++) {
@@ -216,7 +328,11 @@ class DoubleBackwardTest {
             double[] dy = {1};
             for (int k = layers.size() - 1; k >= 0; k--) {
                 double[] in = xs.get(k), dx;
-                if (layers.get(k) instanceof RefLinear lin) {
+                if (layers.get(k) instanceof RefConv conv) {
+                    // the first-order input gradient: the adjoint of the forward's direction
+                    dx = new double[conv.inSize()];
+                    conv.apply(params.get(conv.param), dy, dx, conv.transposed);
+                } else if (layers.get(k) instanceof RefLinear lin) {
                     double[] w = params.get(lin.param);
                     dx = new double[lin.in];
                     for (int o = 0; o < lin.out; o++) for (int i = 0; i < lin.in; i++) dx[i] += dy[o] * w[o * lin.in + i];
