@@ -20,7 +20,6 @@ import dev.sparring.eval.features.FeatureNetwork;
 import dev.sparring.eval.features.ImageBatches;
 import dev.sparring.eval.features.InceptionV3;
 import dev.sparring.eval.features.MnistClassifier;
-import dev.sparring.eval.features.MnistClassifierTraining;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.linalg.SqrtTrace;
@@ -307,7 +306,7 @@ public final class FidCommand implements Callable<Integer> {
                 }
                 int count = Math.min(n, r.count());
                 start(s, count, index, label, net, rows, progress);
-                int b = Math.min(inception ? Math.min(batch, ((InceptionV3) net).chunk()) : batch, count);
+                int b = Math.min(networkBatch(net), count);
                 byte[] px = new byte[b * S];
                 float[] x = new float[b * S];
                 Tensor images = null;
@@ -337,13 +336,7 @@ public final class FidCommand implements Callable<Integer> {
             ImageDataset images = openImages(s.arg(), inception);
             int count = Math.min(n, images.size());
             start(s, count, index, label, net, rows, progress);
-            if (inception) {
-                int b = Math.min(batch, ((InceptionV3) net).chunk());
-                ImageBatches.forEach(net.backend(), images, count, b, (first, t) -> feed.accept(t, t.dim(0), first + t.dim(0)));
-            } else {
-                int[] items = java.util.stream.IntStream.range(0, count).toArray();
-                MnistClassifierTraining.forEachBatch(net.backend(), images, items, batch, (first, t) -> feed.accept(t, t.dim(0), first + t.dim(0)));
-            }
+            ImageBatches.forEach(net.backend(), images, count, networkBatch(net), (first, t) -> feed.accept(t, t.dim(0), first + t.dim(0)));
             name = images.name();
         }
         progress[0].finish();
@@ -383,6 +376,11 @@ public final class FidCommand implements Callable<Integer> {
 
         @Override
         public void close() { if (device != null) device.close(); }
+    }
+
+    /** Images passed to the network at a time: --batch, and for Inception at most the chunk it takes at once. */
+    private int networkBatch(FeatureNetwork net) {
+        return net instanceof InceptionV3 inception ? Math.min(batch, inception.chunk()) : batch;
     }
 
     /** A batch of images (k, C, H, W), and how many of the set are done with it. */
