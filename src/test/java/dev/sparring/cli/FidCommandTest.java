@@ -15,7 +15,6 @@ import dev.sparring.eval.features.MnistClassifierTraining;
 import dev.sparring.io.Json;
 import dev.sparring.train.Checkpoint;
 import dev.sparring.train.TrainingRun;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,16 +139,7 @@ class FidCommandTest {
         assertEquals(20, ((Number) Json.parseObject(capped.out().strip(), "fid").get("n_a")).intValue(), "--n caps an image .npz: " + capped.err());
 
         String script = "import sys, numpy; a = numpy.load(sys.argv[1])['arr_0']; print('numpy', a.dtype, a.shape, int(a.sum(dtype=numpy.int64)))";
-        Process proc;
-        try {
-            proc = new ProcessBuilder("python3", "-c", script, npz.toString()).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            Assumptions.abort("python3 is not installed");
-            return;
-        }
-        String out = new String(proc.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(proc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
-        Assumptions.assumeFalse(out.contains("No module named 'numpy'"), "numpy is not installed");
+        String out = dev.sparring.eval.Numpy.run(script, npz);
         assertEquals("numpy uint8 (37, 28, 28, 1) " + sum, out.strip());
     }
 

@@ -1,18 +1,15 @@
 package dev.sparring.eval;
 
 import dev.sparring.UserError;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -153,18 +150,7 @@ class ImageNpzTest {
                 "assert a.dtype == np.uint8 and a.shape == (7, 3, 2, 3), (a.dtype, a.shape)",
                 "assert np.array_equal(a, want)",
                 "print('numpy read', a.dtype, a.shape)");
-        ProcessBuilder pb = new ProcessBuilder("python3", "-c", script, p.toString()).redirectErrorStream(true);
-        Process proc;
-        try {
-            proc = pb.start();
-        } catch (IOException e) {
-            Assumptions.abort("python3 is not installed");
-            return;
-        }
-        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(proc.waitFor(60, TimeUnit.SECONDS));
-        Assumptions.assumeFalse(out.contains("No module named 'numpy'"), "numpy is not installed");
-        assertEquals(0, proc.exitValue(), out);
+        String out = Numpy.run(script, p);
         assertTrue(out.contains("numpy read uint8 (7, 3, 2, 3)"), out);
     }
 

@@ -1,7 +1,6 @@
 package dev.sparring.eval;
 
 import dev.sparring.UserError;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -98,18 +96,7 @@ class StatisticsFileTest {
                 "assert np.array_equal(m, want_mu) and np.array_equal(s, want_sigma)",
                 "assert int(f['n']) == 1234 and str(f['network']) == 'net-\\u03b1', (f['n'], f['network'])",
                 "print('numpy read', sorted(f.keys()))");
-        ProcessBuilder pb = new ProcessBuilder("python3", "-c", script, p.toString()).redirectErrorStream(true);
-        Process proc;
-        try {
-            proc = pb.start();
-        } catch (IOException e) {
-            Assumptions.abort("python3 is not installed");
-            return;
-        }
-        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(proc.waitFor(60, TimeUnit.SECONDS));
-        Assumptions.assumeFalse(out.contains("No module named 'numpy'"), "numpy is not installed");
-        assertEquals(0, proc.exitValue(), out);
+        String out = Numpy.run(script, p);
         assertTrue(out.contains("numpy read ['mu', 'n', 'network', 'sigma']"), out);
     }
 
