@@ -43,6 +43,9 @@ import java.util.function.Supplier;
 public final class TrainBench {
     private TrainBench() { }
 
+    /** How often warm-up or a timed block that is still running says how far it got (tests shorten it). */
+    static long progressNanos = 10_000_000_000L;
+
     /**
      * What to train and how long to time it.
      *
@@ -75,6 +78,11 @@ public final class TrainBench {
         /** PyTorch's DCGAN example: 64 px RGB, nz 100, ngf = ndf = 64, batch 128, the non-saturating loss. */
         public static Options dcgan64() {
             return new Options(64, 3, 100, 64, 64, 128, 1024, "nsgan", 10, 50, 3, 10, 0, 1);
+        }
+
+        /** The default {@code sparring train} job: 28 px gray digits, nz 64, ngf = ndf = 32, batch 32, nsgan. */
+        public static Options defaultJob() {
+            return new Options(28, 1, 64, 32, 32, 32, 1024, "nsgan", 10, 50, 3, 10, 0, 1);
         }
     }
 
@@ -191,14 +199,14 @@ public final class TrainBench {
         try (Trainer t = new Trainer(cfg, be, data, loss)) {
             if (graphs && !t.useStepGraph(true)) log.println("bench: the " + be.name() + " backend has no step graphs; steps run op by op");
             log.printf("bench: %d warm-up step(s) ...%n", warmup);
-            for (int i = 0; i < warmup; i++) t.step();
+            steps(t, warmup, "warm-up", log);
             requireFinite(t.drainMetrics(), "warm-up");
             double[] ms = new double[o.repeats()];
             Metrics last = null;
             for (int r = 0; r < o.repeats(); r++) {
                 be.synchronize();
                 long t0 = System.nanoTime();
-                for (int i = 0; i < o.iters(); i++) t.step();
+                steps(t, o.iters(), "block " + (r + 1) + "/" + o.repeats(), log);
                 be.synchronize();
                 ms[r] = (System.nanoTime() - t0) / 1e6 / o.iters();
                 List<Metrics> ms2 = t.drainMetrics();
@@ -210,6 +218,22 @@ public final class TrainBench {
             StepGraph.Stats graph = t.stepGraphStats();
             return new Result(o, be.name(), be.description(), cfg.dSteps(), t.generator().parameterCount(),
                     t.critic().parameterCount(), ms, phases, check, last, graph);
+        }
+    }
+
+    /**
+     * Runs n steps; every {@link #progressNanos} a line says how many were issued, so that a slow block (a GPU-sized
+     * job on the CPU) shows it is moving. Reading the clock costs nothing beside a step.
+     */
+    private static void steps(Trainer t, int n, String what, PrintStream log) {
+        long t0 = System.nanoTime(), shown = t0;
+        for (int i = 0; i < n; i++) {
+            t.step();
+            long now = System.nanoTime();
+            if (now - shown >= progressNanos && i + 1 < n) {
+                log.printf(Locale.ROOT, "bench: %s: %d/%d steps issued, %.0f s%n", what, i + 1, n, (now - t0) / 1e9);
+                shown = now;
+            }
         }
     }
 

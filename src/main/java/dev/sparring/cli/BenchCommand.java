@@ -21,8 +21,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-        description = {"Time DCGAN training steps on synthetic images kept on the device (defaults: PyTorch's DCGAN example, "
-                + "64 px RGB, nz 100, ngf = ndf = 64, batch 128).",
+        description = {"Time DCGAN training steps on synthetic images kept on the device. Sizes left unset are, on a GPU, "
+                + "PyTorch's DCGAN example (64 px RGB, nz 100, ngf = ndf = 64, batch 128) and, on the CPU, the default "
+                + "`sparring train` job (28 px gray, nz 64, ngf = ndf = 32, batch 32).",
                 "Prints one result line, the per-phase breakdown, and one JSON line (starting with {\"bench\").",
                 "An option given twice takes its last value, so that scripts can append overrides."})
 public final class BenchCommand implements Callable<Integer> {
@@ -31,18 +32,18 @@ public final class BenchCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     DeviceOption device;
-    @Option(names = "--image-size", defaultValue = "64", description = "DCGAN image side: 28, 32 or 64")
-    int imageSize;
-    @Option(names = "--channels", defaultValue = "3", description = "image channels")
-    int channels;
-    @Option(names = "--nz", defaultValue = "100", description = "latent size")
-    int nz;
-    @Option(names = "--ngf", defaultValue = "64", description = "generator width")
-    int ngf;
-    @Option(names = "--ndf", defaultValue = "64", description = "critic width")
-    int ndf;
-    @Option(names = "--batch", defaultValue = "128", description = "batch size")
-    int batch;
+    @Option(names = "--image-size", description = "DCGAN image side: 28, 32 or 64 (default: 64 on a GPU, 28 on the CPU)")
+    Integer imageSize;
+    @Option(names = "--channels", description = "image channels (default: 3 on a GPU, 1 on the CPU)")
+    Integer channels;
+    @Option(names = "--nz", description = "latent size (default: 100 on a GPU, 64 on the CPU)")
+    Integer nz;
+    @Option(names = "--ngf", description = "generator width (default: 64 on a GPU, 32 on the CPU)")
+    Integer ngf;
+    @Option(names = "--ndf", description = "critic width (default: 64 on a GPU, 32 on the CPU)")
+    Integer ndf;
+    @Option(names = "--batch", description = "batch size (default: 128 on a GPU, 32 on the CPU)")
+    Integer batch;
     @Option(names = "--images", defaultValue = "1024", description = "random images kept on the device")
     int images;
     @Option(names = "--loss", defaultValue = "nsgan", description = "loss NAME[:params] or a formula (its defaults give the optimizer and critic steps)")
@@ -73,11 +74,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        TrainBench.Options o = new TrainBench.Options(imageSize, channels, nz, ngf, ndf, batch, images, Losses.parse(loss, "--loss").spec(),
-                warmup, iters, repeats, phaseIters, checkSteps, seed);
+        String lossSpec = Losses.parse(loss, "--loss").spec();
         PrintWriter out = spec.commandLine().getOut();
         TrainBench.Result r;
         try (Backend be = backend()) {
+            TrainBench.Options o = options(be instanceof CpuBackend ? TrainBench.Options.defaultJob() : TrainBench.Options.dcgan64(), lossSpec);
             boolean reference = checkSteps > 0 && !(be instanceof CpuBackend);
             r = TrainBench.run(be, o, reference ? CpuBackend::new : null, System.err, cudaGraphs);
         }
@@ -98,6 +99,15 @@ public final class BenchCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    /** The sizes given on the command line over {@code base} (the device's defaults), with the other flags. */
+    private TrainBench.Options options(TrainBench.Options base, String lossSpec) {
+        return new TrainBench.Options(or(imageSize, base.imageSize()), or(channels, base.channels()), or(nz, base.nz()),
+                or(ngf, base.ngf()), or(ndf, base.ndf()), or(batch, base.batch()), images, lossSpec, warmup, iters, repeats,
+                phaseIters, checkSteps, seed);
+    }
+
+    private static int or(Integer given, int otherwise) { return given != null ? given : otherwise; }
 
     /** The backend --device asks for; with --tf32 or --batch-norm kernels a CUDA backend with those options. */
     private Backend backend() {

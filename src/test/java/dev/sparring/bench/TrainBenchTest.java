@@ -106,4 +106,21 @@ class TrainBenchTest {
         e = assertThrows(dev.sparring.UserError.class, () -> new TrainBench.Options(48, 3, 100, 64, 64, 8, 64, "nsgan", 1, 1, 1, 0, 0, 1));
         assertTrue(e.getMessage().contains("48"), e.getMessage());
     }
+
+    @Test
+    void aSlowBlockSaysHowFarItGot() {
+        TrainBench.Options o = new TrainBench.Options(28, 1, 8, 8, 8, 4, 8, "nsgan", 2, 3, 1, 0, 0, 5);
+        long was = TrainBench.progressNanos;
+        TrainBench.progressNanos = 0;   // every step is "slow"
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (CpuBackend be = new CpuBackend()) {
+            TrainBench.run(be, o, null, new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        } finally {
+            TrainBench.progressNanos = was;
+        }
+        String log = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(log.contains("bench: warm-up: 1/2 steps issued"), log);
+        assertTrue(log.contains("bench: block 1/1: 1/3 steps issued") && log.contains("bench: block 1/1: 2/3 steps issued"), log);
+        assertTrue(!log.contains("3/3 steps issued"), "the block's own line reports its end: " + log);
+    }
 }

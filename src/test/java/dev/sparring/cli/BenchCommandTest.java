@@ -49,4 +49,16 @@ class BenchCommandTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--steps"), r.err());
     }
+
+    @Test
+    void onTheCpuUnsetSizesAreTheDefaultTrainingJob() {
+        CliTest.Run r = CliTest.run("bench", "--device", "cpu", "--warmup", "1", "--iters", "1", "--repeats", "1",
+                "--phase-iters", "0", "--images", "32");
+        assertEquals(0, r.code(), r.err());
+        for (String kv : new String[] {"\"image_size\":28", "\"channels\":1", "\"nz\":64", "\"ngf\":32", "\"ndf\":32", "\"batch\":32"}) {
+            assertTrue(r.out().contains(kv), kv + " in " + r.out());
+        }
+        r = CliTest.run(with("--batch", "4"));   // a size given wins
+        assertTrue(r.out().contains("\"image_size\":28") && r.out().contains("\"nz\":8") && r.out().contains("\"batch\":4"), r.out());
+    }
 }
