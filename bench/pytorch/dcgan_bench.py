@@ -18,6 +18,8 @@ Configurations (--configs, comma-separated; each is run in turn, and a failure i
     bf16cl   channels_last memory format + bfloat16 autocast for the forward passes and losses
     compile  torch.compile(G), torch.compile(D) (default mode), float32 as `eager`; compile time is reported apart
     compile-ro  the same with mode="reduce-overhead" (CUDA graphs)
+On a PyTorch without torch.compile (1.x) the compile configurations are skipped with a notice. --threads sets
+torch.set_num_threads (default: every core; Debian's PyTorch 1.13 uses 1 thread here unless told).
 Timing: --warmup iterations, then --repeats blocks of --iters iterations, each block between CUDA events (on the CPU,
 perf_counter around a block); the median block gives ms/iteration, it/s and images/s (= it/s x batch). GFLOP/s counts
 the convolution multiply-adds of the passes one iteration needs (as TrainBench.convFlopsPerIteration in Java counts
@@ -218,7 +220,7 @@ def table(results):
             rows.append(f"| {r['config']} | {r['ms_per_it']:.3f} | {r['it_per_s']:.2f} | {r['img_per_s']:.0f} | "
                         f"{r['conv_gflop_per_s']:.0f} | {r['first_iter_s']:.1f} | ok |")
         else:
-            rows.append(f"| {r['config']} | | | | | | FAILED: {r['error'].splitlines()[-1][:120]} |")
+            rows.append(f"| {r['config']} | | | | | | {r['status'].upper()}: {r['error'].splitlines()[-1][:120]} |")
     return "\n".join(rows)
 
 
@@ -237,20 +239,28 @@ def main():
     ap.add_argument("--iters", type=int, default=50)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=os.cpu_count(),
+                    help="torch.set_num_threads (default: every core; PyTorch may default to 1, which is not its best)")
     ap.add_argument("--json", help="also write every result to this file (one JSON document)")
     args = ap.parse_args()
     names = [c.strip() for c in args.configs.split(",") if c.strip()]
     unknown = [c for c in names if c not in CONFIGS]
     if unknown:
         raise SystemExit(f"dcgan_bench.py: unknown config(s) {unknown}; choose from {CONFIGS}")
-    if args.images < args.batch or args.warmup < 1 or args.iters < 1 or args.repeats < 1:
-        raise SystemExit("dcgan_bench.py: need --images >= --batch and --warmup, --iters, --repeats >= 1")
+    if args.images < args.batch or args.warmup < 1 or args.iters < 1 or args.repeats < 1 or args.threads < 1:
+        raise SystemExit("dcgan_bench.py: need --images >= --batch and --warmup, --iters, --repeats, --threads >= 1")
+    torch.set_num_threads(args.threads)
     stages(args.image_size)
     device = torch.device(args.device)
-    log(f"dcgan_bench: torch {torch.__version__} on {describe(device)}; configs {names}")
+    log(f"dcgan_bench: torch {torch.__version__} on {describe(device)}, {torch.get_num_threads()} thread(s); configs {names}")
 
     results = []
     for name in names:
+        if name.startswith("compile") and not hasattr(torch, "compile"):
+            log(f"dcgan_bench: {name} skipped: torch {torch.__version__} has no torch.compile (it needs PyTorch >= 2.0)")
+            results.append({"bench": "pytorch-dcgan", "config": name, "status": "skipped", "device": describe(device),
+                            "torch": torch.__version__, "error": "no torch.compile before PyTorch 2.0"})
+            continue
         log(f"dcgan_bench: {name} ...")
         try:
             results.append(run_config(name, args, device))
