@@ -18,6 +18,10 @@ Configurations (--configs, comma-separated; each is run in turn, and a failure i
     bf16cl   channels_last memory format + bfloat16 autocast for the forward passes and losses
     compile  torch.compile(G), torch.compile(D) (default mode), float32 as `eager`; compile time is reported apart
     compile-ro  the same with mode="reduce-overhead" (CUDA graphs)
+    cpu-best  float32 with D's parameters frozen (requires_grad False) during the G step, so that G's backward through
+             D computes no weight gradients for D: what a PyTorch user tuning for the CPU does (Sparring's G step
+             computes none either)
+    cpu-best-cl  the same in channels_last memory format (oneDNN's blocked layouts; faster for some shapes)
 On a PyTorch without torch.compile (1.x) the compile configurations are skipped with a notice. --threads sets
 torch.set_num_threads (default: every core; Debian's PyTorch 1.13 uses 1 thread here unless told).
 Timing: --warmup iterations, then --repeats blocks of --iters iterations, each block between CUDA events (on the CPU,
@@ -43,7 +47,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from golden import Discriminator, Generator, stages, weights_init  # noqa: E402  (same folder)
 
-CONFIGS = ["eager", "strict", "bf16cl", "compile", "compile-ro"]
+CONFIGS = ["eager", "strict", "bf16cl", "compile", "compile-ro", "cpu-best", "cpu-best-cl"]
 DEFAULT_CONFIGS = "eager,strict,bf16cl,compile"
 
 
@@ -106,7 +110,8 @@ def run_config(name, args, device):
     tf32 = name != "strict"
     torch.backends.cudnn.allow_tf32 = tf32
     torch.backends.cuda.matmul.allow_tf32 = False      # PyTorch's default; DCGAN has no matmul anyway
-    channels_last = name == "bf16cl"
+    channels_last = name in ("bf16cl", "cpu-best-cl")
+    freeze_d = name.startswith("cpu-best")
     autocast_dtype = torch.bfloat16 if name == "bf16cl" else None
 
     gen = torch.Generator().manual_seed(args.seed)
@@ -160,9 +165,15 @@ def run_config(name, args, device):
         err_fake.backward()
         opt_d.step()
         G.zero_grad()
+        if freeze_d:
+            for p in D.parameters():
+                p.requires_grad_(False)
         with autocast():
             err_g = F.binary_cross_entropy_with_logits(d_fwd(fake).float(), ones)
         err_g.backward()
+        if freeze_d:
+            for p in D.parameters():
+                p.requires_grad_(True)
         opt_g.step()
         return err_real + err_fake, err_g
 
@@ -193,7 +204,7 @@ def run_config(name, args, device):
     flops = conv_flops_per_iteration(S, C, args.nz, args.ngf, args.ndf, B)
     result = {"bench": "pytorch-dcgan", "config": name, "status": "ok", "device": describe(device),
               "torch": torch.__version__, "image_size": S, "channels": C, "nz": args.nz, "ngf": args.ngf, "ndf": args.ndf,
-              "batch": B, "tf32": tf32 and device.type == "cuda", "channels_last": channels_last,
+              "batch": B, "tf32": tf32 and device.type == "cuda", "channels_last": channels_last, "freeze_d": freeze_d,
               "autocast": str(autocast_dtype).replace("torch.", "") if autocast_dtype else None,
               "warmup": args.warmup, "iters": args.iters, "repeats": args.repeats,
               "ms_per_it": ms, "ms_per_it_blocks": blocks, "it_per_s": 1000 / ms, "img_per_s": 1000 / ms * B,
