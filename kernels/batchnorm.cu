@@ -6,6 +6,9 @@
 //                      runVar with the unbiased variance (as PyTorch and cuDNN)
 //   bn_forward_eval    y from the running statistics
 //   bn_backward        dx written; dgamma, dbeta accumulated, from the statistics the forward saved
+//   bn_double_backward the backward of bn_backward's dx for gradient penalties (CpuBackend.batchNormDoubleBackward):
+//                      given gdx = dQ/d(dx), gdy and gx written, dgamma accumulated; also used beside cuDNN's batch
+//                      norm (cuDNN has no double backward; its saved inverse deviation is the same 1/sqrt(var + eps))
 //
 // The training kernels run one block per channel (grid C, SPARRING_BLOCK threads): the block's threads stride over
 // the channel's N * HW elements, so a channel's sums are combined in an order that depends only on the sizes.
@@ -94,5 +97,41 @@ extern "C" __global__ void bn_backward(float* dx, float* dgamma, float* dbeta, c
         const double xh = (x[k] - mean) * inv;
         // (float)m * dy: a float product, as the CPU twin's long * float
         dx[k] = (float)(kc * ((float)m * dy[k] - sdy - xh * sdyxh));
+    }
+}
+
+// With G = gdx, x̂ = (x - mean) s, a = mean(dy), b = mean(dy x̂), gA = Σ G, gB = Σ G x̂, T = Σ G (dy - a - x̂ b):
+// gdy = γ s/m (m G - gA - x̂ gB), gx = -(γ s²/m) (x̂ T + gB (dy - a - x̂ b) + b (m G - gA - x̂ gB)), dgamma += s T.
+extern "C" __global__ void bn_double_backward(float* gdy, float* gx, float* dgamma, const float* gdx, const float* dy,
+                                              const float* x, const float* gamma, const float* saveMean,
+                                              const float* saveInvStd, int N, int C, int HW) {
+    const int c = blockIdx.x;
+    const unsigned int m = (unsigned int)N * (unsigned int)HW;
+    const double mean = saveMean[c], s = saveInvStd[c];
+    double sdy = 0.0, sdyxh = 0.0, ga = 0.0, gb = 0.0, sgdy = 0.0;
+    for (unsigned int i = threadIdx.x; i < m; i += blockDim.x) {
+        const long long k = bn_index(i, HW, C, c);
+        const double xh = (x[k] - mean) * s;
+        sdy += dy[k];
+        sdyxh += dy[k] * xh;
+        ga += gdx[k];
+        gb += gdx[k] * xh;
+        sgdy += (double)gdx[k] * dy[k];
+    }
+    sdy = bn_block_total(sdy);
+    sdyxh = bn_block_total(sdyxh);
+    ga = bn_block_total(ga);
+    gb = bn_block_total(gb);
+    sgdy = bn_block_total(sgdy);
+    const double a = sdy / m, b = sdyxh / m;
+    const double t = sgdy - a * ga - b * gb;
+    if (threadIdx.x == 0) dgamma[c] += (float)(s * t);
+    const double k1 = gamma[c] * s / m, k2 = gamma[c] * s * s / m;
+    for (unsigned int i = threadIdx.x; i < m; i += blockDim.x) {
+        const long long k = bn_index(i, HW, C, c);
+        const double xh = (x[k] - mean) * s;
+        const double back = (double)m * gdx[k] - ga - xh * gb;
+        gdy[k] = (float)(k1 * back);
+        gx[k] = (float)(-k2 * (xh * t + gb * (dy[k] - a - xh * b) + b * back));
     }
 }

@@ -12,6 +12,9 @@
 //                  accuracy of the two double math libraries (log, sqrt, sin, cos: 1 ulp of double), which
 //                  rounds to the same float but for rare ties.
 //   philox_words   out[i] = the raw uint32 word i of the draw (tests and integer sampling)
+//   philox_interpolate  WGAN-GP's random interpolates (CpuBackend.interpolate): row r of out (n rows of `row`
+//                  floats) = e a + (1 - e) b in float with e = (float)((w_r + 0.5) / 2^32), w_r word r of the draw;
+//                  eps[r] = e. Each thread recomputes the Philox block of its element's row.
 #include "common.cuh"
 
 #define PHILOX_M0 0xD2511F53u
@@ -60,5 +63,20 @@ extern "C" __global__ void philox_words(unsigned int* out, long long n, unsigned
         unsigned int z[4] = {w.x, w.y, w.z, w.w};
         const long long i0 = b * 4;
         for (int j = 0; j < 4 && i0 + j < n; j++) out[i0 + j] = z[j];
+    }
+}
+
+extern "C" __global__ void philox_interpolate(float* out, float* eps, const float* a, const float* b, long long rows,
+                                              long long row, unsigned long long seed, unsigned long long counter,
+                                              const unsigned long long* stepCounter) {
+    counter = step_value(counter, stepCounter);
+    const long long total = rows * row;
+    for (long long i = grid_start(); i < total; i += grid_stride()) {
+        const long long r = i / row;
+        const uint4 w = philox4x32_10(seed, counter + (unsigned long long)(r / 4));
+        const unsigned int words[4] = {w.x, w.y, w.z, w.w};
+        const float e = (float)uniform_open(words[r % 4]), u = 1.0f - e;
+        out[i] = e * a[i] + u * b[i];
+        if (i - r * row == 0) eps[r] = e;
     }
 }

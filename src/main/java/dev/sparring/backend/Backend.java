@@ -143,6 +143,18 @@ public interface Backend extends AutoCloseable {
     void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
                            Tensor saveMean, Tensor saveInvStd, double eps);
 
+    /**
+     * Backward of {@link #batchNormBackward}'s dx (reverse mode through it, for gradient penalties), per channel over
+     * its m = N*H*W elements, with x̂ = (x - saveMean) saveInvStd and dx = γ s (dy - mean(dy) - x̂ mean(dy x̂)), s =
+     * saveInvStd. Given gradDx, the gradient of a scalar Q with respect to dx, writes gradDy = dQ/d(dy) = γ s/m
+     * (m gradDx - Σ gradDx - x̂ Σ gradDx x̂) (what batchNormBackward writes for gradDx) and gradX = dQ/dx through x̂ and
+     * the batch statistics, and accumulates dgamma (C) += dQ/dγ = s T with T = Σ gradDx (dy - mean(dy) - x̂ mean(dy x̂)).
+     * With a = mean(dy), b = mean(dy x̂), gA = Σ gradDx, gB = Σ gradDx x̂: gradX = -(γ s²/m) (x̂ T + gB (dy - a - x̂ b)
+     * + b (m gradDx - gA - x̂ gB)). Sums in double. Uses what batchNormTrain saved.
+     */
+    void batchNormDoubleBackward(Tensor gradDy, Tensor gradX, Tensor dgamma, Tensor gradDx, Tensor dy, Tensor x, Tensor gamma,
+                                 Tensor saveMean, Tensor saveInvStd);
+
     // ---------------------------------------------------------------- activations
 
     /** y = f(x) elementwise; {@code alpha} is LeakyReLU's negative slope. y may be x (in place). */
@@ -258,6 +270,23 @@ public interface Backend extends AutoCloseable {
      * Uses ceil(size/4) blocks: the caller advances its counter by that many.
      */
     void normal(Tensor out, long seed, long counter);
+
+    /**
+     * Random interpolates of two batches, as WGAN-GP takes its penalty points: for each row n of a, b and out (N, ...),
+     * ε_n = (w_n + 0.5) / 2^32 in (0, 1) from the Philox4x32-10 words w of the stream {@code seed} from block
+     * {@code counter} (word n % 4 of block counter + n / 4, the words behind {@link #normal}), written into eps (N), and
+     * out_n = ε_n a_n + (1 - ε_n) b_n in float. Uses ceil(N/4) blocks: the caller advances its counter by that many.
+     */
+    void interpolate(Tensor out, Tensor eps, Tensor a, Tensor b, long seed, long counter);
+
+    /**
+     * An input-gradient penalty and its gradient (WGAN-GP, R1, R2): g (N, F...) holds the critic's input gradients, row n
+     * = ∇ₓD at sample n. With P = weight (1/N) Σ_n (‖g_n‖ - target)², writes gradG = gradScale dP/dg, row n = gradScale
+     * weight (2/N) (1 - target/‖g_n‖) g_n (target 0: gradScale weight (2/N) g_n; a zero row with target ≠ 0: zeros),
+     * and {@code stats[slot]} = P, {@code stats[slot+1]} = the mean of ‖g_n‖. Norms and sums in double, rounded to float.
+     * gradScale is the factor of lazy regularisation (a penalty applied every k steps counts k times); P is unscaled.
+     */
+    void gradientPenalty(Tensor gradG, Tensor g, double target, float weight, float gradScale, Tensor stats, int slot);
 
     // ---------------------------------------------------------------- data
 

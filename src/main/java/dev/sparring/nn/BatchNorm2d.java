@@ -71,6 +71,22 @@ public final class BatchNorm2d extends Layer {
         return inputGrad ? dx : null;
     }
 
+    /**
+     * Training mode only: backward's dx depends on dy, γ and x (through x̂ and the batch statistics), and on the batch as
+     * a whole, so one op gives all three ({@link Backend#batchNormDoubleBackward}): gradDy (the batch-norm backward of
+     * gradDx), gradX, and dγ += the part of P's gradient through backward's use of γ; nothing for β, which backward does
+     * not read.
+     */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
+        int s = pass.slot();
+        requireCached(x[s], pass, "BatchNorm2d");
+        if (!pass.training()) throw new IllegalStateException("BatchNorm2d.doubleBackward after an eval-mode forward is not supported");
+        Tensor gradDy = gradDy(pass, x[s].shape()), gradX = gradX(pass, x[s].shape());
+        be.batchNormDoubleBackward(gradDy, gradX, weight.grad(), gradDx, dy, x[s], weight.value(), saveMean[s], saveInvStd[s]);
+        return new DoubleBackward.Grads(gradDy, gradX);
+    }
+
     private final Tensor[] scratch = new Tensor[2];
 
     private Tensor scratch(int i) {

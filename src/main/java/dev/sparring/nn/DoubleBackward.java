@@ -8,11 +8,10 @@ import java.util.List;
 
 /**
  * Second-order backward through a {@link Sequential} of layers that have a {@link Layer#doubleBackward} (so far
- * {@link Linear}, {@link Act}, {@link Reshape}, {@link Conv2d} and {@link ConvTranspose2d}: the MLP critic of
- * {@code gan.Mlp} for the 2-D data, and a convolutional critic without batch norm), for
- * gradient penalties on the critic's input gradient: WGAN-GP's (‖∇ₓD(x)‖ - 1)², R1/R2's ‖∇ₓD(x)‖². Such a penalty
- * P needs dP/dθ, the gradient with respect to the parameters of a function of the input gradient. Training does not
- * use it yet.
+ * {@link Linear}, {@link Act}, {@link Reshape}, {@link Conv2d}, {@link ConvTranspose2d} and {@link BatchNorm2d} in
+ * training mode: the MLP critic of {@code gan.Mlp} for the 2-D data and the DCGAN critic), for gradient penalties on
+ * the critic's input gradient: WGAN-GP's (‖∇ₓD(x)‖ - 1)², R1/R2's ‖∇ₓD(x)‖² ({@code train.GradientPenalties}). Such
+ * a penalty P needs dP/dθ, the gradient with respect to the parameters of a function of the input gradient.
  *
  * <p>How a penalty uses it, in four steps:
  * <ol>
@@ -26,7 +25,8 @@ import java.util.List;
  *       adds into the parameter gradients what backward's use of the parameters contributes (Linear: dW += dyᵀ
  *       dP/d(dx); Conv2d: dW += conv2dBackwardFilter(dP/d(dx), dy)), and returns dP/dx_i through backward's use of
  *       the cached forward input x_i (Act: dP/d(dx) · dy · f''(x); zero for ReLU and LeakyReLU away from the kink,
- *       none for Linear and the convolutions).</li>
+ *       none for Linear and the convolutions; BatchNorm2d: through x̂ and the batch statistics, which couple the
+ *       samples).</li>
  *   <li>It then runs an ordinary backward with parameter gradients on, from the top layer down, adding dP/dx_i at
  *       each layer's input: the forward values x_i that backward read depend on the parameters below them (dOut is
  *       taken as a constant, true of a critic's raw output).</li>
@@ -44,7 +44,7 @@ public final class DoubleBackward {
     public record Grads(Tensor gradDy, Tensor gradX) { }
 
     /** The layers with a double backward, for messages. */
-    static final String HAVE = "Linear, Act, Reshape, Conv2d and ConvTranspose2d";
+    static final String HAVE = "Linear, Act, Reshape, Conv2d, ConvTranspose2d and BatchNorm2d";
 
     private final Sequential net;
     private final Pass pass;
@@ -54,7 +54,7 @@ public final class DoubleBackward {
     public DoubleBackward(Sequential net, Pass pass) {
         for (Layer l : net.layers()) {
             if (!(l instanceof Linear) && !(l instanceof Act) && !(l instanceof Reshape) && !(l instanceof Conv2d)
-                    && !(l instanceof ConvTranspose2d)) {
+                    && !(l instanceof ConvTranspose2d) && !(l instanceof BatchNorm2d)) {
                 throw new IllegalArgumentException("DoubleBackward: " + l.getClass().getSimpleName()
                         + " has no double backward (" + HAVE + " have)");
             }
@@ -70,6 +70,15 @@ public final class DoubleBackward {
      */
     public Tensor inputGradient(Tensor x, Tensor dOut) {
         net.forward(x, pass);
+        return inputGradient(dOut);
+    }
+
+    /**
+     * Step 1 for the network's last forward in this pass's slot (the input it cached, e.g. the batch a critic loss was
+     * just computed on), without a new forward: batch norm's running statistics and counter move only once. As
+     * {@link #inputGradient(Tensor, Tensor)} otherwise.
+     */
+    public Tensor inputGradient(Tensor dOut) {
         List<Layer> layers = net.layers();
         dys.clear();
         for (int i = 0; i < layers.size(); i++) dys.add(null);

@@ -4,6 +4,7 @@ import dev.sparring.backend.Activation;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.tensor.Shapes;
 import dev.sparring.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -109,6 +110,82 @@ class DoubleBackwardTest {
         Sequential net = convTransposeCritic();
         Ref ref = randomize(net, 51, 1, 5, 5);
         checkPenaltyGradient(net, ref, awayFromKink(ref, 52, 3, 25), 1, 5, 5);
+    }
+
+    /**
+     * The DCGAN critic's middle block: Conv2d(1→2, 3x3, stride 2, pad 1) on 6x6 -> BatchNorm2d(2) in training mode ->
+     * LeakyReLU(0.2) -> Linear(18, 1). Batch norm couples the samples: each one's input gradient depends on the others.
+     */
+    private Sequential batchNormCritic() {
+        return new Sequential(be, List.of(new Conv2d(be, 1, 2, 3, 2, 1, true), new BatchNorm2d(be, 2), Act.leakyRelu(be, 0.2),
+                new Reshape(be, 18), new Linear(be, 18, 1, true), new Reshape(be)));
+    }
+
+    @Test
+    void batchNormCriticPenaltyGradientMatchesFiniteDifferences() {
+        Sequential net = batchNormCritic();
+        Ref ref = randomize(net, 61, 1, 6, 6);
+        // a batch whose every LeakyReLU pre-activation (after batch norm, so a property of the whole batch) is KINK from 0
+        double[][] x = null;
+        for (int c = 0; c < 2000 && x == null; c++) {
+            double[][] cand = new double[4][];
+            for (int n = 0; n < 4; n++) cand[n] = toDouble(randn(62 + 1000L * c + n, 36, 1.0));
+            if (ref.minPreActivation(cand) >= KINK) x = cand;
+        }
+        assertTrue(x != null, "no batch away from the kink");
+        checkPenaltyGradient(net, ref, x, 1, 6, 6);
+    }
+
+    /**
+     * The batch-norm op against central differences, in double, of Q = Σ gradDx · dx with the first-order dx of
+     * batch norm: its x, dy and γ derivatives are gradX, gradDy and dγ.
+     */
+    @Test
+    void batchNormDoubleBackwardIsTheDerivativeOfBackward() {
+        int n = 3, c = 2, hw = 5, size = n * c * hw;
+        float[] xs = randn(71, size, 1.5), dys = randn(72, size, 1.0), gdxs = randn(73, size, 1.0), gs = randn(74, c, 0.7);
+        for (int i = 0; i < c; i++) gs[i] += 1f;
+        Tensor x = be.upload(xs, n, c, hw, 1), y = be.zeros(n, c, hw, 1), mean = be.zeros(c), inv = be.zeros(c);
+        Tensor gamma = be.upload(gs, c), beta = be.zeros(c), rm = be.zeros(c), rv = be.zeros(c);
+        be.batchNormTrain(y, mean, inv, x, gamma, beta, rm, rv, 0.1, RefBn.EPS);
+        Tensor gdy = be.zeros(n, c, hw, 1), gx = be.zeros(n, c, hw, 1), dg = be.upload(new float[] {0.25f, -0.5f}, c);
+        be.batchNormDoubleBackward(gdy, gx, dg, be.upload(gdxs, n, c, hw, 1), be.upload(dys, n, c, hw, 1), x, gamma, mean, inv);
+        float[] gdyv = be.download(gdy), gxv = be.download(gx), dgv = be.download(dg);
+
+        double[][] xd = rows(xs, n), dyd = rows(dys, n), gd = rows(gdxs, n);
+        List<double[]> params = new ArrayList<>(List.of(toDouble(gs), new double[c]));
+        RefBn bn = new RefBn(c, hw, 0);
+        java.util.function.Supplier<Double> q = () -> {
+            double[][] dx = bn.backward(xd, dyd, params);
+            double sum = 0;
+            for (int i = 0; i < n; i++) for (int j = 0; j < c * hw; j++) sum += gd[i][j] * dx[i][j];
+            return sum;
+        };
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < c * hw; j++) {
+                near("gradX[" + i + "][" + j + "]", gxv[i * c * hw + j], central(xd[i], j, q));
+                near("gradDy[" + i + "][" + j + "]", gdyv[i * c * hw + j], central(dyd[i], j, q));
+            }
+        }
+        float[] before = {0.25f, -0.5f};
+        for (int ch = 0; ch < c; ch++) near("dgamma[" + ch + "] (accumulated)", dgv[ch] - before[ch], central(params.get(0), ch, q));
+    }
+
+    private static double[][] rows(float[] v, int n) {
+        double[][] r = new double[n][v.length / n];
+        for (int i = 0; i < n; i++) for (int j = 0; j < r[i].length; j++) r[i][j] = v[i * r[i].length + j];
+        return r;
+    }
+
+    /** The central difference of q in v[j]. */
+    private static double central(double[] v, int j, java.util.function.Supplier<Double> q) {
+        double keep = v[j];
+        v[j] = keep + H;
+        double up = q.get();
+        v[j] = keep - H;
+        double down = q.get();
+        v[j] = keep;
+        return (up - down) / (2 * H);
     }
 
     /** n samples of f normals each, drawn in turn and kept only when every LeakyReLU pre-activation is KINK from 0. */
@@ -242,6 +319,14 @@ class DoubleBackwardTest {
                 ref.layers.add(new RefLinear(lin.in, lin.out, ref.params.size()));
                 ref.params.add(toDouble(w));
                 ref.params.add(toDouble(b));
+            } else if (l instanceof BatchNorm2d bn) {
+                float[] g = randn(s++, bn.channels, 0.7), b = randn(s++, bn.channels, 0.7);
+                for (int i = 0; i < g.length; i++) g[i] += 1f;   // γ around 1, as trained batch norms have it
+                be.copyFromHost(g, bn.weight.value());
+                be.copyFromHost(b, bn.bias.value());
+                ref.layers.add(new RefBn(bn.channels, (int) (Shapes.size(shape) / shape[0] / bn.channels), ref.params.size()));
+                ref.params.add(toDouble(g));
+                ref.params.add(toDouble(b));
             } else if (l instanceof Act a) {
                 ref.layers.add(new RefAct(a.kind, a.alpha));
             }
@@ -286,87 +371,159 @@ class DoubleBackwardTest {
         }
     }
 
-    /** The same network in double, one sample at a time, with the first-order formulas only. */
+    /**
+     * Batch norm in training mode over a batch of flat samples (C planes of `plane` values each), γ and β at
+     * params[param], params[param + 1], with PyTorch's eps.
+     */
+    private record RefBn(int c, int plane, int param) {
+        static final double EPS = 1e-5;
+
+        /** Per channel: mean and 1/sqrt(var + eps) over the batch's N * plane values. */
+        double[][] stats(double[][] x) {
+            double[][] st = new double[c][2];
+            int m = x.length * plane;
+            for (int ch = 0; ch < c; ch++) {
+                double sum = 0, sq = 0;
+                for (double[] row : x) for (int j = ch * plane; j < (ch + 1) * plane; j++) sum += row[j];
+                double mean = sum / m;
+                for (double[] row : x) for (int j = ch * plane; j < (ch + 1) * plane; j++) sq += (row[j] - mean) * (row[j] - mean);
+                st[ch][0] = mean;
+                st[ch][1] = 1 / Math.sqrt(sq / m + EPS);
+            }
+            return st;
+        }
+
+        double[][] forward(double[][] x, List<double[]> params) {
+            double[] g = params.get(param), b = params.get(param + 1);
+            double[][] st = stats(x), y = new double[x.length][x[0].length];
+            for (int n = 0; n < x.length; n++) {
+                for (int j = 0; j < x[n].length; j++) {
+                    int ch = j / plane;
+                    y[n][j] = g[ch] * (x[n][j] - st[ch][0]) * st[ch][1] + b[ch];
+                }
+            }
+            return y;
+        }
+
+        /** The first-order input gradient: dx = γ s/m (m dy - Σ dy - x̂ Σ dy x̂). */
+        double[][] backward(double[][] x, double[][] dy, List<double[]> params) {
+            double[] g = params.get(param);
+            double[][] st = stats(x), dx = new double[x.length][x[0].length];
+            int m = x.length * plane;
+            for (int ch = 0; ch < c; ch++) {
+                double sdy = 0, sdyxh = 0;
+                for (int n = 0; n < x.length; n++) {
+                    for (int j = ch * plane; j < (ch + 1) * plane; j++) {
+                        sdy += dy[n][j];
+                        sdyxh += dy[n][j] * (x[n][j] - st[ch][0]) * st[ch][1];
+                    }
+                }
+                for (int n = 0; n < x.length; n++) {
+                    for (int j = ch * plane; j < (ch + 1) * plane; j++) {
+                        double xh = (x[n][j] - st[ch][0]) * st[ch][1];
+                        dx[n][j] = g[ch] * st[ch][1] / m * (m * dy[n][j] - sdy - xh * sdyxh);
+                    }
+                }
+            }
+            return dx;
+        }
+    }
+
+    /**
+     * The same network in double with the first-order formulas only: sample by sample, except batch norm, which sees
+     * the batch.
+     */
     private static final class Ref {
         final List<Object> layers = new ArrayList<>();
-        final List<double[]> params = new ArrayList<>();   // weight, bias, per Linear and convolution
+        final List<double[]> params = new ArrayList<>();   // weight, bias, per Linear, convolution and batch norm
 
-        /** Inputs of every layer for one sample; the last entry is the output. */
-        List<double[]> forward(double[] x) {
-            List<double[]> xs = new ArrayList<>();
+        /** Inputs of every layer for a batch; the last entry is the output. */
+        List<double[][]> forward(double[][] x) {
+            List<double[][]> xs = new ArrayList<>();
             xs.add(x);
             for (Object l : layers) {
-                double[] v = xs.getLast(), y;
-                if (l instanceof RefConv conv) {
-                    // conv: small = W * big + b; transposed: big = W^T * small + b (b per output channel)
-                    double[] w = params.get(conv.param), b = params.get(conv.param + 1);
-                    y = new double[conv.outSize()];
-                    conv.apply(w, v, y, !conv.transposed);
-                    int plane = y.length / b.length;
-                    for (int i = 0; i < y.length; i++) y[i] += b[i / plane];
-                } else if (l instanceof RefLinear lin) {
-                    double[] w = params.get(lin.param), b = params.get(lin.param + 1);
-                    y = new double[lin.out];
-                    for (int o = 0; o < lin.out; o++) {
-                        double s = b[o];
-                        for (int i = 0; i < lin.in; i++) s += w[o * lin.in + i] * v[i];
-                        y[o] = s;
-                    }
-                } else {
-                    RefAct a = (RefAct) l;
-                    y = new double[v.length];
-                    for (int i = 0; i < v.length; i++) y[i] = a.kind.apply(v[i], a.alpha);
-                }
+                double[][] v = xs.getLast(), y = new double[v.length][];
+                if (l instanceof RefBn bn) y = bn.forward(v, params);
+                else for (int n = 0; n < v.length; n++) y[n] = forwardOne(l, v[n]);
                 xs.add(y);
             }
             return xs;
         }
 
-        /** dD/dx for one sample, from dD/dout = 1: dx = dy W, dx = dy f'(x). */
-        double[] inputGradient(double[] x) {
-            List<double[]> xs = forward(x);
-            double[] dy = {1};
-            for (int k = layers.size() - 1; k >= 0; k--) {
-                double[] in = xs.get(k), dx;
-                if (layers.get(k) instanceof RefConv conv) {
-                    // the first-order input gradient: the adjoint of the forward's direction
-                    dx = new double[conv.inSize()];
-                    conv.apply(params.get(conv.param), dy, dx, conv.transposed);
-                } else if (layers.get(k) instanceof RefLinear lin) {
-                    double[] w = params.get(lin.param);
-                    dx = new double[lin.in];
-                    for (int o = 0; o < lin.out; o++) for (int i = 0; i < lin.in; i++) dx[i] += dy[o] * w[o * lin.in + i];
-                } else {
-                    RefAct a = (RefAct) layers.get(k);
-                    dx = new double[in.length];
-                    for (int i = 0; i < in.length; i++) dx[i] = dy[i] * a.kind.derivative(in[i], a.kind.apply(in[i], a.alpha), a.alpha);
+        private double[] forwardOne(Object l, double[] v) {
+            double[] y;
+            if (l instanceof RefConv conv) {
+                // conv: small = W * big + b; transposed: big = W^T * small + b (b per output channel)
+                double[] w = params.get(conv.param), b = params.get(conv.param + 1);
+                y = new double[conv.outSize()];
+                conv.apply(w, v, y, !conv.transposed);
+                int plane = y.length / b.length;
+                for (int i = 0; i < y.length; i++) y[i] += b[i / plane];
+            } else if (l instanceof RefLinear lin) {
+                double[] w = params.get(lin.param), b = params.get(lin.param + 1);
+                y = new double[lin.out];
+                for (int o = 0; o < lin.out; o++) {
+                    double s = b[o];
+                    for (int i = 0; i < lin.in; i++) s += w[o * lin.in + i] * v[i];
+                    y[o] = s;
                 }
+            } else {
+                RefAct a = (RefAct) l;
+                y = new double[v.length];
+                for (int i = 0; i < v.length; i++) y[i] = a.kind.apply(v[i], a.alpha);
+            }
+            return y;
+        }
+
+        private double[] backwardOne(Object l, double[] in, double[] dy) {
+            double[] dx;
+            if (l instanceof RefConv conv) {
+                // the first-order input gradient: the adjoint of the forward's direction
+                dx = new double[conv.inSize()];
+                conv.apply(params.get(conv.param), dy, dx, conv.transposed);
+            } else if (l instanceof RefLinear lin) {
+                double[] w = params.get(lin.param);
+                dx = new double[lin.in];
+                for (int o = 0; o < lin.out; o++) for (int i = 0; i < lin.in; i++) dx[i] += dy[o] * w[o * lin.in + i];
+            } else {
+                RefAct a = (RefAct) l;
+                dx = new double[in.length];
+                for (int i = 0; i < in.length; i++) dx[i] = dy[i] * a.kind.derivative(in[i], a.kind.apply(in[i], a.alpha), a.alpha);
+            }
+            return dx;
+        }
+
+        /** d(Σ_n D(x_n))/dx for a batch, from dD/dout = 1: dx = dy W, dx = dy f'(x), batch norm's dx. */
+        double[][] inputGradient(double[][] x) {
+            List<double[][]> xs = forward(x);
+            double[][] dy = new double[x.length][];
+            for (int n = 0; n < x.length; n++) dy[n] = new double[] {1};
+            for (int k = layers.size() - 1; k >= 0; k--) {
+                double[][] in = xs.get(k), dx = new double[x.length][];
+                if (layers.get(k) instanceof RefBn bn) dx = bn.backward(in, dy, params);
+                else for (int n = 0; n < x.length; n++) dx[n] = backwardOne(layers.get(k), in[n], dy[n]);
                 dy = dx;
             }
             return dy;
         }
 
-        double[][] inputGradient(double[][] x) {
-            double[][] g = new double[x.length][];
-            for (int i = 0; i < x.length; i++) g[i] = inputGradient(x[i]);
-            return g;
-        }
-
         /** P = Σ_n ‖dD/dx_n‖². */
         double penalty(double[][] x) {
             double p = 0;
-            for (double[] row : x) for (double v : inputGradient(row)) p += v * v;
+            for (double[] row : inputGradient(x)) for (double v : row) p += v * v;
             return p;
         }
 
-        /** The smallest |pre-activation| of any activation layer for one sample. */
-        double minPreActivation(double[] x) {
-            List<double[]> xs = forward(x);
+        /** The smallest |pre-activation| of any activation layer over a batch. */
+        double minPreActivation(double[][] x) {
+            List<double[][]> xs = forward(x);
             double m = Double.POSITIVE_INFINITY;
             for (int k = 0; k < layers.size(); k++) {
-                if (layers.get(k) instanceof RefAct) for (double v : xs.get(k)) m = Math.min(m, Math.abs(v));
+                if (layers.get(k) instanceof RefAct) for (double[] row : xs.get(k)) for (double v : row) m = Math.min(m, Math.abs(v));
             }
             return m;
         }
+
+        double minPreActivation(double[] x) { return minPreActivation(new double[][] {x}); }
     }
 }

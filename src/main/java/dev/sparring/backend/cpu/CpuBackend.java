@@ -274,6 +274,46 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    @Override
+    public void batchNormDoubleBackward(Tensor gradDy, Tensor gradX, Tensor dgamma, Tensor gradDx, Tensor dy, Tensor x, Tensor gamma,
+                                        Tensor saveMean, Tensor saveInvStd) {
+        for (Tensor t : new Tensor[] {gradDy, gradX, gradDx, dy}) {
+            if (t.size() != x.size()) throw new IllegalArgumentException("batchNormDoubleBackward: " + t + " for x " + x);
+        }
+        float[] gdy = f(gradDy), gx = f(gradX), dg = f(dgamma), gdx = f(gradDx), dyv = f(dy), xv = f(x), g = f(gamma);
+        float[] sm = f(saveMean), si = f(saveInvStd);
+        int N = x.dim(0), C = x.dim(1), HW = inner(x);
+        long m = (long) N * HW;
+        Parallel.range(C, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                double mean = sm[c], s = si[c];
+                double sdy = 0, sdyxh = 0, gA = 0, gB = 0, sgdy = 0;   // Σ dy, Σ dy x̂, Σ G, Σ G x̂, Σ G dy (G = gradDx)
+                for (int n = 0; n < N; n++) {
+                    for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) {
+                        double xh = (xv[j] - mean) * s;
+                        sdy += dyv[j];
+                        sdyxh += dyv[j] * xh;
+                        gA += gdx[j];
+                        gB += gdx[j] * xh;
+                        sgdy += (double) gdx[j] * dyv[j];
+                    }
+                }
+                double a = sdy / m, b = sdyxh / m;
+                double t = sgdy - a * gA - b * gB;         // Σ G (dy - a - x̂ b) = Σ G dx / (γ s)
+                dg[c] += (float) (s * t);
+                double k = g[c] * s / m, k2 = g[c] * s * s / m;
+                for (int n = 0; n < N; n++) {
+                    for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) {
+                        double xh = (xv[j] - mean) * s;
+                        double back = m * (double) gdx[j] - gA - xh * gB;   // what batchNormBackward makes of G, over γ s/m
+                        gdy[j] = (float) (k * back);
+                        gx[j] = (float) (-k2 * (xh * t + gB * (dyv[j] - a - xh * b) + b * back));
+                    }
+                }
+            }
+        });
+    }
+
     // ---------------------------------------------------------------- activations
 
     @Override
@@ -650,6 +690,47 @@ public final class CpuBackend implements Backend {
             int from = b0 * 4, to = Math.min(o.length, b1 * 4);
             Philox.normals(seed, counter + b0, o, from, to - from);
         });
+    }
+
+    @Override
+    public void interpolate(Tensor out, Tensor eps, Tensor a, Tensor b, long seed, long counter) {
+        if (a.size() != out.size() || b.size() != out.size() || eps.size() != out.dim(0)) {
+            throw new IllegalArgumentException("interpolate: out " + out + ", eps " + eps + ", a " + a + ", b " + b);
+        }
+        float[] o = f(out), e = f(eps), av = f(a), bv = f(b);
+        int n = out.dim(0), row = n == 0 ? 0 : o.length / n;
+        int[] w = new int[4];
+        for (int i = 0; i < n; i++) {
+            if (i % 4 == 0) Philox.block(seed, counter + i / 4, w, 0);
+            e[i] = (float) Philox.uniform(w[i % 4]);
+        }
+        Parallel.range(n, 1, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                float t = e[i], u = 1f - t;
+                for (int j = i * row, end = j + row; j < end; j++) o[j] = t * av[j] + u * bv[j];
+            }
+        });
+    }
+
+    @Override
+    public void gradientPenalty(Tensor gradG, Tensor g, double target, float weight, float gradScale, Tensor stats, int slot) {
+        if (gradG.size() != g.size() || g.rank() < 2) throw new IllegalArgumentException("gradientPenalty: gradG " + gradG + ", g " + g);
+        if (slot < 0 || slot + 2 > stats.size()) throw new IllegalArgumentException("gradientPenalty: slots " + slot + ".." + (slot + 1) + " of " + stats);
+        float[] gg = f(gradG), gv = f(g), st = f(stats);
+        int n = g.dim(0), row = gv.length / n;
+        double p = 0, norms = 0;
+        for (int i = 0; i < n; i++) {
+            double ss = 0;
+            for (int j = i * row, e = j + row; j < e; j++) ss += (double) gv[j] * gv[j];
+            double norm = Math.sqrt(ss), d = norm - target;
+            p += d * d;
+            norms += norm;
+            double k = target == 0 ? 1 : norm > 0 ? 1 - target / norm : 0;
+            double c = (double) gradScale * weight * 2.0 / n * k;
+            for (int j = i * row, e = j + row; j < e; j++) gg[j] = (float) (c * gv[j]);
+        }
+        st[slot] = (float) (weight * p / n);
+        st[slot + 1] = (float) (norms / n);
     }
 
     // ---------------------------------------------------------------- data

@@ -439,6 +439,24 @@ public final class CudaBackend implements Backend {
         batchNorm.backward(s, dxp, dgp, dbp, dyp, xp, gp, smp, sip, eps);
     }
 
+    /** Our kernel whichever batch norm runs (cuDNN has no double backward): kernels/batchnorm.cu's bn_double_backward. */
+    @Override
+    public void batchNormDoubleBackward(Tensor gradDy, Tensor gradX, Tensor dgamma, Tensor gradDx, Tensor dy, Tensor x, Tensor gamma,
+                                        Tensor saveMean, Tensor saveInvStd) {
+        for (Tensor t : new Tensor[] {gradDy, gradX, gradDx, dy}) sameSize("batchNormDoubleBackward", x, t);
+        long gdyp = f32(gradDy), gxp = f32(gradX), dgp = f32(dgamma), gdxp = f32(gradDx), dyp = f32(dy), xp = f32(x), gp = f32(gamma);
+        long smp = f32(saveMean), sip = f32(saveInvStd);
+        bind();
+        BatchNormOps.Shape s = bnShape(x, "batchNormDoubleBackward", dgamma, gamma, saveMean, saveInvStd);
+        if (s.size() == 0) return;
+        long m = s.inner() * s.n();
+        if (s.inner() > Integer.MAX_VALUE || m >= 1L << 32) {
+            throw new IllegalArgumentException("batchNormDoubleBackward: x of " + s + ": N*H*W = " + m + " is too large for the batch-norm kernels");
+        }
+        launcher.kernel(kernels.bnDoubleBackward, s.c()).ptr(gdyp).ptr(gxp).ptr(dgp).ptr(gdxp).ptr(dyp).ptr(xp).ptr(gp).ptr(smp).ptr(sip)
+                .i32(s.n()).i32(s.c()).i32((int) s.inner()).launch();
+    }
+
     // ---------------------------------------------------------------- activations
 
     @Override
@@ -725,6 +743,19 @@ public final class CudaBackend implements Backend {
         launcher.kernel(kernels.philoxNormal, launcher.blocksFor((n + 3) / 4)).ptr(p).i64(n).i64(seed).stepI64(counter).stepValues().launch();
     }
 
+    @Override
+    public void interpolate(Tensor out, Tensor eps, Tensor a, Tensor b, long seed, long counter) {
+        sameSize("interpolate", out, a);
+        sameSize("interpolate", out, b);
+        if (out.rank() < 1 || eps.size() != out.dim(0)) throw new IllegalArgumentException("interpolate: eps " + eps + " for out " + out);
+        long op = f32(out), ep = f32(eps), ap = f32(a), bp = f32(b);
+        bind();
+        long rows = out.dim(0), total = out.size();
+        if (total == 0) return;
+        launcher.kernel(kernels.philoxInterpolate, launcher.blocksFor(total)).ptr(op).ptr(ep).ptr(ap).ptr(bp).i64(rows).i64(total / rows)
+                .i64(seed).stepI64(counter).stepValues().launch();
+    }
+
     /**
      * Fills an I32 tensor with the raw Philox4x32-10 words of the stream {@code seed} from block {@code counter}
      * (element i is word i % 4 of block counter + i / 4): the uint32 stream behind {@link #normal}, bit for bit the
@@ -778,6 +809,18 @@ public final class CudaBackend implements Backend {
         MemorySegment psi = programs.of(loss.psi(), loss.name(), "psi"), dpsi = programs.of(loss.dpsi(), loss.name(), "dpsi");
         launcher.kernel(kernels.criticLoss, 1).struct(phi).struct(dphi).struct(psi).struct(dpsi)
                 .ptr(drp).ptr(dfp).ptr(trp).ptr(tfp).i32(tReal.sizeInt()).i32(tFake.sizeInt()).ptr(sp).stepI32(slot).stepValues().launch();
+    }
+
+    @Override
+    public void gradientPenalty(Tensor gradG, Tensor g, double target, float weight, float gradScale, Tensor stats, int slot) {
+        sameSize("gradientPenalty", gradG, g);
+        if (g.rank() < 2 || g.dim(0) == 0) throw new IllegalArgumentException("gradientPenalty: g must be (N, F...) with N >= 1, got " + g);
+        statsSlots("gradientPenalty", stats, slot, 2);
+        long gp = f32(gradG), xp = f32(g), sp = f32(stats);
+        bind();
+        long n = g.dim(0);
+        launcher.kernel(kernels.gradientPenalty, 1).ptr(gp).ptr(xp).i64(n).i64(g.size() / n).f64(target).f32(weight).f32(gradScale)
+                .ptr(sp).stepI32(slot).stepValues().launch();
     }
 
     @Override

@@ -25,11 +25,13 @@ final class Kernels implements AutoCloseable {
     // reduce.cu
     final Kernel sumSquares, axpy, scale;
     // noise.cu
-    final Kernel philoxNormal, philoxWords;
+    final Kernel philoxNormal, philoxWords, philoxInterpolate;
     // data.cu
     final Kernel gatherImages;
     // batchnorm.cu
-    final Kernel bnForwardTrain, bnForwardEval, bnBackward;
+    final Kernel bnForwardTrain, bnForwardEval, bnBackward, bnDoubleBackward;
+    // penalty.cu
+    final Kernel gradientPenalty;
     // pool.cu
     final Kernel maxPool2dForward, maxPool2dBackward, avgPool2dForward, avgPool2dBackward;
     // concat.cu
@@ -80,11 +82,14 @@ final class Kernels implements AutoCloseable {
             CudaModules.Loaded noise = load(build, "noise", major, minor);
             philoxNormal = fn(noise, "philox_normal");
             philoxWords = fn(noise, "philox_words");
+            philoxInterpolate = fn(noise, "philox_interpolate");
             gatherImages = fn(load(build, "data", major, minor), "gather_images");
             CudaModules.Loaded bn = load(build, "batchnorm", major, minor);
             bnForwardTrain = fn(bn, "bn_forward_train");
             bnForwardEval = fn(bn, "bn_forward_eval");
             bnBackward = fn(bn, "bn_backward");
+            bnDoubleBackward = fn(bn, "bn_double_backward");
+            gradientPenalty = fn(load(build, "penalty", major, minor), "gradient_penalty");
             CudaModules.Loaded pool = load(build, "pool", major, minor);
             maxPool2dForward = fn(pool, "max_pool2d_forward");
             maxPool2dBackward = fn(pool, "max_pool2d_backward");

@@ -337,6 +337,20 @@ class CudaParityTest {
                 o.put("dgamma accumulated", b.download(dg), CUDNN_BN);
                 o.put("dbeta accumulated", b.download(dbt), CUDNN_BN);
             }));
+            cases.add(new Case("batchNormDoubleBackward " + shape, (b, o) -> {
+                // the saved statistics given, not computed (cuDNN's would differ in the last bits): the op alone is compared
+                Tensor x = b.upload(randn(36, (int) dev.sparring.tensor.Shapes.size(s), 0.5, 1.5), s);
+                Tensor gamma = b.upload(randn(31, C, 1, 0.3), C), sm = b.upload(randn(40, C, 0.5, 0.2), C);
+                Tensor si = b.upload(randn(41, C, 0.8, 0.1), C);
+                Tensor dy = randn(b, 37, s), gdx = randn(b, 42, s), dg = randn(b, 38, C);
+                Tensor gdy = randn(b, 43, s), gx = randn(b, 44, s);   // written over: not zeros, to see it
+                b.batchNormDoubleBackward(gdy, gx, dg, gdx, dy, x, gamma, sm, si);
+                Tol sums = new Tol(1e-6, 1e-5, "five double sums per channel in another order, rounded to float; gradX subtracts "
+                        + "terms of the size of those sums, so its small values carry their rounding");
+                o.put("gradDy", b.download(gdy), sums);
+                o.put("gradX", b.download(gx), sums);
+                o.put("dgamma accumulated", b.download(dg), sums);
+            }));
         }
 
         // ------------------------------------------------------------ activations
@@ -483,6 +497,22 @@ class CudaParityTest {
             b.normal(z2, -42, (1L << 33) + 5);
             o.put("z2", b.download(z2), DOUBLE_ROUNDED);
         }));
+        cases.add(new Case("interpolate (rows not a multiple of 4, high counter word)", (b, o) -> {
+            Tensor a = randn(b, 120, 9, 3, 4), c = randn(b, 121, 9, 3, 4), out = randn(b, 122, 9, 3, 4), eps = b.zeros(9);
+            b.interpolate(out, eps, a, c, 0x0FED_CBA9_8765_4321L, (1L << 32) + 3);
+            o.put("eps", b.download(eps), EXACT);
+            o.put("out", b.download(out), EXACT);
+        }));
+        for (double target : new double[] {1, 0}) {
+            cases.add(new Case("gradientPenalty, target " + target, (b, o) -> {
+                float[] gv = randn(123, 7 * 300, 0, 0.1);
+                java.util.Arrays.fill(gv, 2 * 300, 3 * 300, 0f);   // a zero row: no direction to push (target 1)
+                Tensor g = b.upload(gv, 7, 3, 10, 10), gradG = randn(b, 124, 7, 3, 10, 10), stats = randn(b, 125, 6);
+                b.gradientPenalty(gradG, g, target, 10f, 4f, stats, 3);
+                o.put("gradG", b.download(gradG), DOUBLE_ROUNDED);
+                o.put("stats (P and the mean norm at 3, 4)", b.download(stats), DOUBLE_ROUNDED);
+            }));
+        }
         cases.add(new Case("gatherImages", (b, o) -> {
             byte[] img = new byte[10 * 16];
             for (int i = 0; i < img.length; i++) img[i] = (byte) (i * 37 + 11);
