@@ -83,6 +83,16 @@ public final class TrainCommand implements Callable<Integer> {
     Integer dSteps;
     @Option(names = "--clip", description = "critic weight clipping c, 0 for none (default: from the loss; 0, wgan 0.01)")
     Double clip;
+    @Option(names = "--gp", paramLabel = "LAMBDA", description = "WGAN-GP's gradient penalty: LAMBDA (||grad_x D(x^)|| - 1)^2 at random "
+            + "interpolates x^ of the real and fake batch, with any loss; 0 for none (default: from the loss; 0, wgan-gp 10)")
+    Double gp;
+    @Option(names = "--r1", paramLabel = "GAMMA", defaultValue = "0", description = "R1 penalty (GAMMA/2) ||grad_x D(x)||^2 on the real batch; 0 for none")
+    double r1;
+    @Option(names = "--r2", paramLabel = "GAMMA", defaultValue = "0", description = "R2 penalty (GAMMA/2) ||grad_x D(x)||^2 on the fake batch; 0 for none")
+    double r2;
+    @Option(names = "--reg-every", paramLabel = "K", defaultValue = "1", description = "lazy regularisation: the penalties act at "
+            + "every K-th critic step, their gradient scaled by K (StyleGAN2 takes 16 for R1)")
+    int regEvery;
     @Option(names = "--updates", defaultValue = "alternating", description = "alternating or simultaneous")
     String updates;
     @Option(names = "--batch", defaultValue = "32", description = "batch size (2-D data: " + PointDefaults.BATCH + ")")
@@ -298,6 +308,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (beta2 != null) b.beta2(beta2);
         if (dSteps != null) b.dSteps(dSteps);
         if (clip != null) b.clip(clip);
+        if (gp != null) b.gp(gp);
+        if (given("--r1")) b.r1(r1);
+        if (given("--r2")) b.r2(r2);
+        if (given("--reg-every")) b.regEvery(regEvery);
         if (noEma && emaDecay != null) throw new UserError("--no-ema and --ema-decay: give one");
         if (noEma) b.emaDecay(0);
         if (emaDecay != null) b.emaDecay(emaDecay);

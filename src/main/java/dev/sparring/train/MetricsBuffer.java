@@ -29,7 +29,8 @@ final class MetricsBuffer {
         float[] s = be.download(stats);
         for (long st = firstUnread; st < recorded; st++) {
             int row = (int) (st % rows) * Metrics.SLOTS;
-            out.add(Metrics.fromRow(st + 1, s, row, loss.equilibriumCriticLoss(), (float) cfg.lrDAt(st), (float) cfg.lrGAt(st)));
+            out.add(Metrics.fromRow(st + 1, s, row, loss.equilibriumCriticLoss(), (float) cfg.lrDAt(st), (float) cfg.lrGAt(st),
+                    GradientPenalties.metrics(cfg, st, s, row)));
         }
         firstUnread = recorded;
         return out;

@@ -62,6 +62,12 @@ import java.util.function.Consumer;
  * @param kid             measure the KID beside each FID
  * @param inceptionWeights with fidEvery: pytorch-fid's Inception-v3 weights as safetensors, whose pool3 features the FID
  *                        then uses (any images); "" for the MNIST classifier's (28 x 28 gray images only)
+ * @param gp              WGAN-GP's gradient penalty weight lambda: lambda E(‖∇ₓD(x̂)‖ - 1)² at random interpolates x̂ of the
+ *                        real and fake batch (0: none); see {@link GradientPenalties}
+ * @param r1              R1's weight gamma: (gamma/2) E‖∇ₓD(x)‖² on the real batch (0: none)
+ * @param r2              R2's weight gamma: (gamma/2) E‖∇ₓD(x)‖² on the fake batch (0: none)
+ * @param regEvery        the penalties are applied at every regEvery-th critic step, their gradient scaled by regEvery
+ *                        (StyleGAN2's lazy regularisation); 1: at every critic step
  */
 public record TrainConfig(
         String data, Model model, int imageSize, int channels, boolean upscale, boolean skipBadImages, int nz, int ngf, int ndf, int hidden, int depth,
@@ -69,7 +75,8 @@ public record TrainConfig(
         double beta1, double beta2, int dSteps, double clip,
         boolean simultaneous, int batch, int epochs, long steps, long seed, double emaDecay, long emaStart,
         int sampleEvery, int logEvery, int checkpointEvery,
-        int fidEvery, int fidSamples, boolean kid, String inceptionWeights) {
+        int fidEvery, int fidSamples, boolean kid, String inceptionWeights,
+        double gp, double r1, double r2, int regEvery) {
 
     public TrainConfig {
         require(batch >= 1, "--batch must be >= 1, got " + batch);
@@ -106,6 +113,10 @@ public record TrainConfig(
         require(fidEvery >= 0, "--fid-every must be >= 0 (0: no FID), got " + fidEvery);
         require(fidSamples >= 2, "--fid-samples must be >= 2 (a covariance needs two samples), got " + fidSamples);
         require(nz >= 1 && ngf >= 1 && ndf >= 1 && hidden >= 1 && depth >= 1, "model sizes must be >= 1");
+        require(gp >= 0 && gp < Double.POSITIVE_INFINITY, "--gp must be >= 0 and finite (the gradient penalty's lambda; 0: none), got " + gp);
+        require(r1 >= 0 && r1 < Double.POSITIVE_INFINITY, "--r1 must be >= 0 and finite (R1's gamma; 0: none), got " + r1);
+        require(r2 >= 0 && r2 < Double.POSITIVE_INFINITY, "--r2 must be >= 0 and finite (R2's gamma; 0: none), got " + r2);
+        require(regEvery >= 1, "--reg-every must be >= 1 (the penalties act at every k-th critic step), got " + regEvery);
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(inceptionWeights, "inceptionWeights");
         Objects.requireNonNull(optimizer, "optimizer");
@@ -132,7 +143,7 @@ public record TrainConfig(
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", Model.AUTO, 28, 0, false, false, 64, 32, 32, 128, 3,
                 "nsgan", Optimizer.Kind.ADAM, 1.6e-3, 1.6e-3, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
-                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "");
+                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "", 0, 0, 0, 1);
     }
 
     /** Samples per FID measurement when none is given: as many as the bundled MNIST digits, and sparring fid's --n. */
@@ -181,6 +192,9 @@ public record TrainConfig(
                             + ", so that drop would never act: give a larger total, or --lr-decay-at without it");
         }
     }
+
+    /** Whether any gradient penalty (WGAN-GP, R1, R2) acts on the critic. */
+    public boolean penalized() { return gp > 0 || r1 > 0 || r2 > 0; }
 
     /** Whether the run keeps G_ema, the moving average of the generator's weights. */
     public boolean ema() { return emaDecay > 0; }
@@ -264,7 +278,17 @@ public record TrainConfig(
         };
         return optimizer + betas + ", " + describeLearningRates() + "; " + dSteps + " critic step" + (dSteps == 1 ? "" : "s")
                 + " per generator step, " + (clip > 0 ? "weights clipped to [-" + plain(clip) + ", " + plain(clip) + "]" : "no weight clipping")
-                + ", " + (simultaneous ? "simultaneous" : "alternating") + " updates, batch " + batch;
+                + ", " + (simultaneous ? "simultaneous" : "alternating") + " updates, batch " + batch + describePenalties();
+    }
+
+    /** The gradient penalties in words for {@link #describeTraining}: "; gradient penalty 10, R1 gamma 1 every 16 critic steps" or "". */
+    private String describePenalties() {
+        if (!penalized()) return "";
+        List<String> p = new ArrayList<>();
+        if (gp > 0) p.add("gradient penalty " + plain(gp));
+        if (r1 > 0) p.add("R1 gamma " + plain(r1));
+        if (r2 > 0) p.add("R2 gamma " + plain(r2));
+        return "; " + String.join(", ", p) + (regEvery == 1 ? " at every critic step" : " every " + regEvery + " critic steps (gradients x" + regEvery + ")");
     }
 
     private static String plain(double v) { return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString(); }
@@ -289,6 +313,10 @@ public record TrainConfig(
         m.putIfAbsent("fidSamples", DEFAULT_FID_SAMPLES);
         m.putIfAbsent("kid", true);
         m.putIfAbsent("inceptionWeights", "");
+        m.putIfAbsent("gp", 0.0);   // a run from before the gradient penalties had none
+        m.putIfAbsent("r1", 0.0);
+        m.putIfAbsent("r2", 0.0);
+        m.putIfAbsent("regEvery", 1);
         if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);
         Fields f = new Fields(m);
         return builder().data(f.string("data")).model(Model.parse(f.string("model"))).imageSize(f.integer("imageSize"))
@@ -301,7 +329,8 @@ public record TrainConfig(
                 .emaDecay(f.number("emaDecay")).emaStart(f.whole("emaStart")).sampleEvery(f.integer("sampleEvery"))
                 .logEvery(f.integer("logEvery")).checkpointEvery(f.integer("checkpointEvery"))
                 .fidEvery(f.integer("fidEvery")).fidSamples(f.integer("fidSamples")).kid(f.bool("kid"))
-                .inceptionWeights(f.string("inceptionWeights")).build();
+                .inceptionWeights(f.string("inceptionWeights"))
+                .gp(f.number("gp")).r1(f.number("r1")).r2(f.number("r2")).regEvery(f.integer("regEvery")).build();
     }
 
     /**
@@ -316,6 +345,8 @@ public record TrainConfig(
         private int fidEvery, fidSamples;
         private boolean upscale, skipBadImages, simultaneous, kid;
         private String inceptionWeights;
+        private double gp, r1, r2;
+        private int regEvery;
         private double lrD, lrG, lrDecay, beta1, beta2, clip, emaDecay;
         private long steps, seed, emaStart;
         private List<Long> lrDecayAt;
@@ -333,6 +364,7 @@ public record TrainConfig(
             logEvery = c.logEvery; checkpointEvery = c.checkpointEvery;
             fidEvery = c.fidEvery; fidSamples = c.fidSamples; kid = c.kid;
             inceptionWeights = c.inceptionWeights;
+            gp = c.gp; r1 = c.r1; r2 = c.r2; regEvery = c.regEvery;
         }
 
         public Builder data(String v) { data = v; return mark("data"); }
@@ -371,18 +403,23 @@ public record TrainConfig(
         public Builder fidSamples(int v) { fidSamples = v; return mark("fidSamples"); }
         public Builder kid(boolean v) { kid = v; return mark("kid"); }
         public Builder inceptionWeights(String v) { inceptionWeights = v; return mark("inceptionWeights"); }
+        public Builder gp(double v) { gp = v; return mark("gp"); }
+        public Builder r1(double v) { r1 = v; return mark("r1"); }
+        public Builder r2(double v) { r2 = v; return mark("r2"); }
+        public Builder regEvery(int v) { regEvery = v; return mark("regEvery"); }
 
         /**
-         * A loss's trainer settings: optimizer, learning rates, beta1, beta2, critic steps and clipping (what
-         * {@code sparring train --loss NAME} uses when no flag overrides them).
+         * A loss's trainer settings: optimizer, learning rates, beta1, beta2, critic steps, clipping and gradient penalty
+         * (what {@code sparring train --loss NAME} uses when no flag overrides them).
          */
         public Builder trainerDefaults(TrainerDefaults d) {
-            return optimizer(d.optimizer()).lrD(d.lrD()).lrG(d.lrG()).beta1(d.beta1()).beta2(d.beta2()).dSteps(d.dSteps()).clip(d.clip());
+            return optimizer(d.optimizer()).lrD(d.lrD()).lrG(d.lrG()).beta1(d.beta1()).beta2(d.beta2()).dSteps(d.dSteps()).clip(d.clip())
+                    .gp(d.gp());
         }
 
         /** The fields a loss's or 2-D data's defaults fill in when they are left unset. */
         private static final java.util.Set<String> LOSS_AND_POINT_FIELDS = java.util.Set.of("optimizer", "lrD", "lrG", "beta1",
-                "beta2", "dSteps", "clip", "batch", "nz", "hidden", "depth", "lrDecayAt", "lrDecay", "emaDecay");
+                "beta2", "dSteps", "clip", "gp", "batch", "nz", "hidden", "depth", "lrDecayAt", "lrDecay", "emaDecay");
 
         private Builder mark(String field) {
             if (set != null) set.add(field);
@@ -404,6 +441,7 @@ public record TrainConfig(
             if (!set.contains("beta2")) beta2 = betas.beta2();
             if (!set.contains("dSteps")) dSteps = d.dSteps();
             if (!set.contains("clip")) clip = d.clip();
+            if (!set.contains("gp")) gp = d.gp();
             TrainConfig cfg = make();
             return dev.sparring.data.Datasets.isPoints(data) ? PointDefaults.apply(cfg, d, set::contains) : DigitDefaults.apply(cfg, d, set::contains);
         }
@@ -411,7 +449,8 @@ public record TrainConfig(
         private TrainConfig make() {
             return new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
                     optimizer, lrD, lrG, lrDecayAt, lrDecay, beta1, beta2, dSteps, clip, simultaneous, batch, epochs, steps, seed,
-                    emaDecay, emaStart, sampleEvery, logEvery, checkpointEvery, fidEvery, fidSamples, kid, inceptionWeights);
+                    emaDecay, emaStart, sampleEvery, logEvery, checkpointEvery, fidEvery, fidSamples, kid, inceptionWeights,
+                    gp, r1, r2, regEvery);
         }
     }
 

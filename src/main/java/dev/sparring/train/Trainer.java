@@ -51,6 +51,7 @@ public final class Trainer implements AutoCloseable {
     private final int emaAveraged;                    // how many of them are parameters (averaged; the rest copied)
     private final Optimizer optG, optD;
     private final WeightClip clip;
+    private final GradientPenalties penalties;        // null without --gp, --r1, --r2
     private final RealBatches real;
     private final Dataset data;
     private final NoiseStream zStream;
@@ -65,7 +66,7 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Told when each phase of a step ends ("data", "G forward", "zero grads", "D forward", "loss", "D backward",
-     * "grad norms", "optimizers", "clip", "G backward", "ema"); for benchmarks.
+     * "grad norms", "optimizers", "clip", "G backward", "ema"; with gradient penalties also "penalties"); for benchmarks.
      */
     @FunctionalInterface
     public interface PhaseListener {
@@ -86,6 +87,11 @@ public final class Trainer implements AutoCloseable {
      * checkpoint.
      */
     public boolean useStepGraph(boolean on) {
+        if (on && penalties != null && !penalties.sameEveryStep()) {
+            throw new UserError("--cuda-graphs replays one step, but with --reg-every " + cfg.regEvery() + " and --d-steps "
+                    + cfg.dSteps() + " the penalties act in some generator steps and not in others: give a --reg-every that "
+                    + "divides --d-steps, or leave out --cuda-graphs");
+        }
         if (on && graph == null) graph = be.stepGraph();
         if (!on && graph != null) {
             graph.close();
@@ -146,6 +152,7 @@ public final class Trainer implements AutoCloseable {
         this.optG = Optimizer.create(cfg.optimizer(), g, (float) cfg.lrGAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.optD = Optimizer.create(cfg.optimizer(), d, (float) cfg.lrDAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.clip = cfg.clip() > 0 ? new WeightClip(d, (float) cfg.clip()) : null;
+        this.penalties = GradientPenalties.of(cfg, d, be);
         this.zStream = NoiseStream.derive(cfg.seed(), "z");
         this.z = be.zeros(zShape);
         this.dtReal = be.zeros(cfg.batch());
@@ -197,8 +204,8 @@ public final class Trainer implements AutoCloseable {
         int k = cfg.dSteps();
         int alternating = cfg.simultaneous() ? k - 1 : k;
         Tensor xFake = null;
-        for (int j = 0; j < alternating; j++) xFake = criticStep(row);
-        if (cfg.simultaneous()) simultaneousStep(row);
+        for (int j = 0; j < alternating; j++) xFake = criticStep(row, step * k + j);
+        if (cfg.simultaneous()) simultaneousStep(row, step * k + k - 1);
         else generatorStep(xFake, row);
         if (gEma != null) {
             updateEma((float) cfg.emaDecayAfter(step + 1));
@@ -225,7 +232,8 @@ public final class Trainer implements AutoCloseable {
         return x;
     }
 
-    private Tensor criticStep(int row) {
+    /** Critic step {@code criticStep} of the run (0-based, dSteps per generator step). */
+    private Tensor criticStep(int row, long criticStep) {
         Tensor xReal = nextReal();
         Tensor xFake = sampleFake();
         d.zeroGrad();
@@ -238,6 +246,10 @@ public final class Trainer implements AutoCloseable {
         d.backward(dtReal, Pass.REAL, false, true);
         d.backward(dtFake, Pass.FAKE, false, true);
         phases.ended("D backward");
+        if (penalties != null) {
+            penalties.apply(xReal, xFake, stats, row, criticStep);
+            phases.ended("penalties");
+        }
         be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
         phases.ended("grad norms");
         optD.step();
@@ -266,7 +278,7 @@ public final class Trainer implements AutoCloseable {
         phases.ended("optimizers");
     }
 
-    private void simultaneousStep(int row) {
+    private void simultaneousStep(int row, long criticStep) {
         Tensor xReal = nextReal();
         Tensor xFake = sampleFake();
         d.zeroGrad();
@@ -284,6 +296,10 @@ public final class Trainer implements AutoCloseable {
         d.backward(dtReal, Pass.REAL, false, true);
         d.backward(dtFake, Pass.FAKE, false, true);
         phases.ended("D backward");
+        if (penalties != null) {
+            penalties.apply(xReal, xFake, stats, row, criticStep);
+            phases.ended("penalties");
+        }
         be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
         be.sumSquares(g.grads(), stats, row + Metrics.GRAD_G);
         phases.ended("grad norms");
@@ -455,6 +471,7 @@ public final class Trainer implements AutoCloseable {
     public void close() {
         if (graph != null) graph.close();
         if (fixedZ != null) fixedZ.close();
+        if (penalties != null) penalties.close();
         for (Tensor t : new Tensor[]{z, dtReal, dtFake, dtGen, stats}) t.close();
         real.close();
     }

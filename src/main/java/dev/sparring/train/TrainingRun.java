@@ -293,7 +293,15 @@ public final class TrainingRun {
         return new Metrics(((Number) o.get("step")).longValue(), num(o.get("d_loss")), num(o.get("g_loss")),
                 num(o.get("sigma_real")), num(o.get("sigma_fake")), num(o.get("t_real")), num(o.get("t_fake")),
                 num(o.get("grad_norm_d")), num(o.get("grad_norm_g")), num(o.get("d_loss_eq_distance")),
-                (float) num(o.get("lr_d")), (float) num(o.get("lr_g")));   // NaN in metrics written before the rates were logged
+                (float) num(o.get("lr_d")), (float) num(o.get("lr_g")),   // NaN in metrics written before the rates were logged
+                penalties(o));
+    }
+
+    /** The gradient penalties' metrics a metrics.jsonl line holds. */
+    private static java.util.Map<String, Double> penalties(java.util.Map<String, Object> o) {
+        java.util.Map<String, Double> m = new java.util.LinkedHashMap<>();
+        for (String name : GradientPenalties.METRICS) if (o.get(name) instanceof Number n) m.put(name, n.doubleValue());
+        return m;
     }
 
     private static double num(Object o) { return o instanceof Number n ? n.doubleValue() : Double.NaN; }

@@ -11,11 +11,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class TrainerDefaultsTest {
     @Test
     void wganTrainsWithWgansRecipeAndEveryOtherBuiltinWithDcgans() {
+        // WGAN-GP (Gulrajani et al. 2017, Algorithm 1): Adam(0, 0.9), lr 1e-4, 5 critic steps, lambda 10, no clipping
+        assertEquals(new TrainerDefaults(Optimizer.Kind.ADAM, 1e-4, 1e-4, 0, 0.9, 5, 0, 10), TrainerDefaults.of(GanLosses.get("wgan-gp")));
         TrainerDefaults w = TrainerDefaults.of(GanLosses.get("wgan"));
         assertEquals(new TrainerDefaults(Optimizer.Kind.RMSPROP, 5e-5, 5e-5, 0, 0.99, 5, 0.01), w);
         assertEquals(TrainerDefaults.WGAN, w);
         for (String n : GanLosses.names()) {
-            if (n.equals("wgan")) continue;
+            if (n.startsWith("wgan")) continue;
             assertEquals(new TrainerDefaults(Optimizer.Kind.ADAM, 2e-4, 2e-4, 0.5, 0.999, 1, 0), TrainerDefaults.of(GanLosses.get(n)), n);
         }
         // a formula loss gets WGAN's settings exactly when the checker classifies it as an IPM design

@@ -112,6 +112,14 @@ public final class GanLosses {
                 "W1(P, Q) for a 1-Lipschitz critic (an integral probability metric, not an f-divergence)",
                 "all of R; bounded only through the Lipschitz constraint (weight clipping)",
                 "Arjovsky, Chintala & Bottou, Wasserstein GAN, ICML 2017 (Algorithm 1)", true, ANY));
+        l.add(new Builtin("wgan-gp", "Wasserstein GAN with gradient penalty",
+                "WGAN's phi, psi and beta; the critic is kept near 1-Lipschitz by the penalty lambda (||grad_x D(x^)|| - 1)^2 "
+                        + "at random interpolates x^ of real and fake samples instead of clipping; trained with Adam(beta1 0, "
+                        + "beta2 0.9), lr 1e-4, 5 critic steps, lambda = 10 (--gp)",
+                List.of(), "phi=t; psi=-t; beta=-t",
+                "W1(P, Q) for a 1-Lipschitz critic (an integral probability metric, not an f-divergence)",
+                "all of R; bounded only through the gradient penalty",
+                "Gulrajani et al., Improved Training of Wasserstein GANs, NeurIPS 2017 (Algorithm 1)", true, ANY));
         l.add(new Builtin("lsgan", "Least-squares GAN",
                 "the critic regresses real samples to b and fakes to a; the generator pulls fakes to c "
                         + "(1/2 factors as in the paper); a=-1,b=1,c=0 minimises a Pearson chi2, a=0,b=1,c=1 is the common 0-1 coding",

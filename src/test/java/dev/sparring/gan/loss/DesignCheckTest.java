@@ -40,7 +40,7 @@ class DesignCheckTest {
             assertTrue(r.passed(), n + ":\n" + r.text());
             assertEquals(-1, r.orientation(), n + " must score real samples high (Sparring's orientation)");
             CheckReport.Kind want = switch (n) {
-                case "wgan" -> CheckReport.Kind.IPM;
+                case "wgan", "wgan-gp" -> CheckReport.Kind.IPM;
                 case "hinge", "fgan-tv", "fgan-tv-sat", "lr-tv" -> CheckReport.Kind.BOUNDARY;
                 default -> CheckReport.Kind.REGULAR;
             };

@@ -80,7 +80,7 @@ class TheoryTest {
     void criticObjectiveAtThePointwiseOptimumIsTheStatedDivergence() {
         Map<String, BiFunction<double[], double[], Double>> stated = stated();
         for (String n : GanLosses.names()) {
-            if (!n.equals("wgan")) assertTrue(stated.containsKey(n), "no stated divergence for " + n);
+            if (!n.startsWith("wgan")) assertTrue(stated.containsKey(n), "no stated divergence for " + n);
         }
         for (var e : stated.entrySet()) {
             GanLoss loss = GanLoss.parse(e.getKey());
