@@ -120,7 +120,12 @@ class CliTest {
                 new Case(new String[]{"--lr-decay-at", "6"}, "--lr-decay-at 6: the run ends at step 6"),
                 new Case(new String[]{"--beta1", "1"}, "--beta1 must be in [0, 1)"),
                 new Case(new String[]{"--beta2", "-0.1"}, "--beta2 must be in [0, 1)"),
-                new Case(new String[]{"--loss", "wgan", "--beta1", "0.5"}, "--beta1 0.5: RMSProp here has no momentum"))) {
+                new Case(new String[]{"--loss", "wgan", "--beta1", "0.5"}, "--beta1 0.5: RMSProp here has no momentum"),
+                new Case(new String[]{"--gp", "-1"}, "--gp must be >= 0 and finite"),
+                new Case(new String[]{"--loss", "wgan-gp", "--gp", "-10"}, "--gp must be >= 0 and finite"),
+                new Case(new String[]{"--r1", "-1"}, "--r1 must be >= 0 and finite"),
+                new Case(new String[]{"--r2", "-0.5"}, "--r2 must be >= 0 and finite"),
+                new Case(new String[]{"--r1", "1", "--reg-every", "0"}, "--reg-every must be >= 1"))) {
             Run r = run(tinyRing(dir, c.args()));
             assertEquals(2, r.code(), String.join(" ", c.args()) + ": " + r.err());
             assertTrue(r.err().contains(c.message()), String.join(" ", c.args()) + ": " + r.err());
@@ -686,7 +691,8 @@ class CliTest {
         assertFalse(r.err().contains("\tat "), r.err());
 
         for (String[] flags : List.of(new String[]{"--seed", "2"}, new String[]{"--name", "other"}, new String[]{"--loss", "wgan"},
-                new String[]{"--data", "grid25"}, new String[]{"--upscale"}, new String[]{"--updates", "simultaneous"})) {
+                new String[]{"--data", "grid25"}, new String[]{"--upscale"}, new String[]{"--updates", "simultaneous"},
+                new String[]{"--gp", "10"}, new String[]{"--reg-every", "4"})) {
             Run x = resume(run, flags);
             assertEquals(2, x.code(), flags[0] + ": " + x.err());
             assertTrue(x.err().contains("does not take " + flags[0] + ":"), x.err());

@@ -27,6 +27,16 @@ class LibraryDefaultsTest {
         assertEquals(Optimizer.Kind.RMSPROP, wgan.optimizer());
         assertEquals(5, wgan.dSteps());
         assertEquals(0.01, wgan.clip());
+        // WGAN-GP: the paper's Adam(0, 0.9), lr 1e-4, 5 critic steps and lambda 10; --gp with any loss
+        TrainConfig gp = TrainConfig.builder().loss("wgan-gp").build();
+        assertEquals(TrainCommand.freshConfig("--loss", "wgan-gp"), gp);
+        assertEquals(List.of(Optimizer.Kind.ADAM, 0.0, 0.9, 5, 0.0, 10.0),
+                List.of(gp.optimizer(), gp.beta1(), gp.beta2(), gp.dSteps(), gp.clip(), gp.gp()));
+        assertEquals(1e-4, TrainConfig.builder().loss("wgan-gp").imageSize(64).build().lrD(), "the paper's rate (28 px: DigitDefaults' scale)");
+        assertEquals(TrainCommand.freshConfig("--loss", "wgan-gp", "--gp", "5"), TrainConfig.builder().loss("wgan-gp").gp(5).build());
+        assertEquals(TrainCommand.freshConfig("--gp", "1", "--r1", "0.5", "--r2", "2", "--reg-every", "4"),
+                TrainConfig.builder().gp(1).r1(0.5).r2(2).regEvery(4).build());
+        assertEquals(0.0, TrainConfig.builder().build().gp(), "no penalty unless asked for");
         // another optimizer than the loss's: that optimizer's usual betas
         assertEquals(TrainCommand.freshConfig("--loss", "wgan", "--optimizer", "adam"),
                 TrainConfig.builder().loss("wgan").optimizer(Optimizer.Kind.ADAM).build());
@@ -57,5 +67,10 @@ class LibraryDefaultsTest {
         assertEquals(64, longer.batch());
         assertEquals(ring.lrDecayAt(), longer.lrDecayAt(), "toBuilder does not re-apply defaults");
         assertEquals(ring, TrainConfig.fromMap(ring.toMap()), "config.json reads back what ran");
+        TrainConfig penalized = ring.toBuilder().gp(10).r1(0.25).r2(3).regEvery(16).build();
+        assertEquals(penalized, TrainConfig.fromMap(penalized.toMap()), "the penalties read back");
+        java.util.Map<String, Object> old = new java.util.LinkedHashMap<>(ring.toMap());
+        for (String k : List.of("gp", "r1", "r2", "regEvery")) old.remove(k);
+        assertEquals(ring, TrainConfig.fromMap(old), "a config.json from before the penalties: none");
     }
 }
