@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** A chart that can stand alone ({@link #render()}, {@link #write}) or be a panel of a {@link Figure}. */
-public sealed interface Chart permits LineChart, ScatterPlot {
+public sealed interface Chart permits LineChart, ScatterPlot, FieldPlot {
     /** Draws the chart into {@code area} of g, white background included, and says where its data went. */
     Rendered.Panel draw(Graphics2D g, Rectangle2D area);
 
