@@ -60,7 +60,7 @@ public final class Games {
      * f(x, y) = x^4/4 - 2x^3/3 + x^2/20 + x y - y^2/2: a saddle at (0, 0) (f_xx = 1/10 &gt; 0 for the minimiser,
      * f_yy = -1 &lt; 0 for the maximiser) and no other zero of v (v = 0 means y = x and x ((x - 1)^2 + 1/10) = 0), but near
      * x = 1 the minimiser's gradient almost vanishes: L = |v|^2 / 2 has a spurious local minimum there, and for gamma
-     * above about 1.7 the consensus field v - gamma grad L gets two extra zeros, one of them attracting.
+     * above about 1.63 the consensus field v - gamma grad L gets two extra zeros, one of them attracting.
      */
     public static final Game SADDLE = new Game() {
         public String name() { return "saddle"; }

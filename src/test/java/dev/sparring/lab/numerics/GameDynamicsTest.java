@@ -78,7 +78,7 @@ class GameDynamicsTest {
             assertEquals(1, zeros.size(), "gamma " + gamma + ": " + zeros);
             assertTrue(zeros.getFirst().equilibrium() && zeros.getFirst().attractsStep(), zeros.toString());
         }
-        // above gamma ~ 1.7 two more appear: a saddle point of w, and an attracting one where v != 0
+        // above gamma = 1.6297 (where they are born together at (2/3, 0.6128)) two more appear: a saddle point of w, and an attracting one where v != 0
         for (double gamma : new double[] {1.8, 5, 20}) {
             List<StationaryPoints.Point> zeros = StationaryPoints.find(SADDLE, StationaryPoints.consensus(SADDLE, gamma), h, -1, 2, -1, 2);
             assertEquals(3, zeros.size(), "gamma " + gamma + ": " + zeros);
