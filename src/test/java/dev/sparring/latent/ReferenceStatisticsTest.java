@@ -29,7 +29,8 @@ class ReferenceStatisticsTest {
             float[] fixed = be.download(g.forward(ref, Pass.EVAL));
             float max = 0;
             for (int i = 0; i < train.length; i++) max = Math.max(max, Math.abs(train[i] - fixed[i]));
-            assertEquals(0, max, 2e-5, "eval with the reference statistics is training mode over the reference batch");
+            // float rounding gives about 3e-8; the unbiased variance instead of the biased one gives 5e-5
+            assertEquals(0, max, 1e-6, "eval with the reference statistics is training mode over the reference batch");
 
             // an image depends on its own latent only: the same first latent beside different batch-mates
             Tensor z1 = be.zeros(3, NZ, 1, 1), z2 = be.zeros(3, NZ, 1, 1);
