@@ -307,8 +307,7 @@ public final class LatentCommand implements Callable<Integer> {
         Common common;
         @Option(names = "--dims", defaultValue = "all", description = "the dimensions: all, or a list i,j,... (0-based)")
         String dims;
-        @Option(names = "--range", defaultValue = "-3,3", paramLabel = "LOW,HIGH", description = "the values each dimension takes (write --range=-3,3 "
-                + "when LOW is negative)")
+        @Option(names = "--range", defaultValue = "-3,3", paramLabel = "LOW,HIGH", description = "the values each dimension takes")
         String range;
         @Option(names = "--steps", defaultValue = "9", description = "values from LOW to HIGH, evenly spaced (both ends included)")
         int steps;
@@ -447,7 +446,7 @@ public final class LatentCommand implements Callable<Integer> {
                 }
             }
             if (!Double.isFinite(lo) || !Double.isFinite(hi) || !(lo < hi)) {
-                throw new UserError("--range " + text + ": write LOW,HIGH, two numbers with LOW < HIGH (e.g. --range=-3,3)");
+                throw new UserError("--range " + text + ": write LOW,HIGH, two numbers with LOW < HIGH (e.g. -3,3)");
             }
             return new double[] {lo, hi};
         }
@@ -477,10 +476,10 @@ public final class LatentCommand implements Callable<Integer> {
     // ================================================================ arithmetic
 
     @Command(name = "arithmetic", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-            description = {"Latent vector arithmetic (Radford et al. 2016, section 6.3): each term of --expr is a mean latent, the sum is "
+            description = {"Latent vector arithmetic (Radford et al. 2016, section 6.3.2): each term of --expr is a mean latent, the sum is "
                     + "decoded, with --variants - 1 copies of it with uniform noise in [-noise, noise] added per coordinate, and (for 28 x 28 digits) "
-                    + "classified again. A digit 0 to 9 is the mean latent of the --n samples that the MNIST classifier puts in that class with "
-                    + "confidence >= --confidence; a name is the mean of a saved latent set (--z NAME=FILE[:ROWS], from sparring sample --save-z).",
+                    + "classified again. A digit 0 to 9 is the mean latent of the first --per-class of the --n samples that the MNIST classifier "
+                    + "puts in that class with confidence >= --confidence; a name is the mean of a saved latent set (--z NAME=FILE[:ROWS], from sparring sample --save-z).",
                     "arithmetic.png shows one row per term (its mean's image, then samples of it) and the result row; summary.json the numbers."})
     static final class Arithmetic implements Callable<Integer> {
         @Spec
