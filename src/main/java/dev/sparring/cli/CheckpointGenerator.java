@@ -68,7 +68,10 @@ final class CheckpointGenerator {
     }
 
     /** Draws n samples in batches of at most {@code batch} from the latent stream of {@code seed}. */
-    void generate(int n, int batch, long seed, Batch body) throws IOException {
+    void generate(int n, int batch, long seed, Batch body) throws IOException { generate(n, batch, seed, null, body); }
+
+    /** As {@link #generate(int, int, long, Batch)}, handing each batch's latents (k, nz, ...) to {@code latents} first (when not null). */
+    void generate(int n, int batch, long seed, Batch latents, Batch body) throws IOException {
         NoiseStream rng = NoiseStream.derive(seed, "sample");
         Tensor z = null;
         try {
@@ -79,6 +82,7 @@ final class CheckpointGenerator {
                     z = be.zeros(mlp ? new int[]{k, cfg.nz()} : new int[]{k, cfg.nz(), 1, 1});
                 }
                 be.normal(z, rng.seed(), rng.take(z.size()));
+                if (latents != null) latents.accept(done, k, z);
                 body.accept(done, k, g.forward(z, Pass.TRAIN));
             }
         } finally {

@@ -46,6 +46,10 @@ public final class SampleCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--out-dir", description = "a new (or empty) folder for one PNG per sample, 000000.png, 000001.png, ...")
     Path outDir;
+    @Option(names = "--save-z", paramLabel = "FILE.npy", description = "also write the samples' latents, in the samples' order, as one float32 "
+            + "array of shape (N, nz) (numpy.load(FILE)); `sparring latent arithmetic --z NAME=FILE[:ROWS]` takes them. An existing file "
+            + "is not replaced without --overwrite")
+    Path saveZ;
     @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
     boolean noProgress;
     @Mixin
@@ -63,6 +67,10 @@ public final class SampleCommand implements Callable<Integer> {
         if (out != null && outDir != null) throw new UserError("--out and --out-dir: give one (a grid file, or a folder of images)");
         if (outDir == null && out == null) out = Path.of("samples.png");
         overwrite.check("--out", out);
+        overwrite.check("--save-z", saveZ);
+        if (saveZ != null && !saveZ.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".npy")) {
+            throw new UserError("--save-z " + saveZ + ": latents are written as a numpy .npy file; name it FILE.npy");
+        }
         Path file = TrainingRun.findCheckpoint(checkpoint, "--checkpoint");
         SafeTensorsFile f = TrainingRun.open(file);
         TrainConfig cfg = Checkpoint.config(f);
@@ -85,24 +93,26 @@ public final class SampleCommand implements Callable<Integer> {
         try (Backend be = device.create()) {
             CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b, ema.use());
             int[] s = gen.g.outputShape(1);
+            LatentRows zs = saveZ == null ? null : new LatentRows(be, n, cfg.nz());
             int item = s[1] * (mlp ? 1 : s[2] * s[3]);   // floats per sample
             Progress progress = new Progress(System.err, n, "sampling", "img/s", !noProgress);
             if (npz) {
                 int c = s[1], h = s[2], w = s[3];
                 byte[] nhwc = new byte[b * item];                                  // one batch, (b, H, W, C)
-                ImageNpz.write(out, n, h, w, c, sink -> gen.generate(n, b, seed, (done, k, samples) -> {
+                ImageNpz.write(out, n, h, w, c, sink -> gen.generate(n, b, seed, zs, (done, k, samples) -> {
                     toBytesNhwc(be.download(samples), k, c, h, w, nhwc);
                     sink.add(nhwc, k);
                     progress.update(done + k);
                 }));
                 progress.finish();
+                if (zs != null) zs.write(saveZ);
                 System.err.println("wrote " + n + " samples from " + file + " to " + out + " (uint8 array arr_0, shape (" + n + ", " + h + ", "
-                        + w + ", " + c + "))");
+                        + w + ", " + c + "))" + (zs == null ? "" : ", their latents to " + saveZ));
                 return 0;
             }
             Path dir = outDir == null ? null : newFolder(outDir);
             float[] all = out != null ? new float[Math.multiplyExact(n, item)] : null;
-            gen.generate(n, b, seed, (done, k, samples) -> {
+            gen.generate(n, b, seed, zs, (done, k, samples) -> {
                 float[] x = be.download(samples);
                 if (all != null) System.arraycopy(x, 0, all, done * item, k * item);
                 else for (int i = 0; i < k; i++) ImageGrid.writeImage(dir.resolve(String.format("%06d.png", done + i)), x, i, s[1], s[2], s[3]);
@@ -115,9 +125,34 @@ public final class SampleCommand implements Callable<Integer> {
             } else if (out != null) {
                 ImageGrid.write(out, all, n, s[1], s[2], s[3], cols);
             }
-            System.err.println("wrote " + n + " samples of " + gen.which() + " from " + file + " to " + (out != null ? out : outDir + "/"));
+            if (zs != null) zs.write(saveZ);
+            System.err.println("wrote " + n + " samples of " + gen.which() + " from " + file + " to " + (out != null ? out : outDir + "/")
+                    + (zs == null ? "" : ", their latents to " + saveZ));
         }
         return 0;
+    }
+
+    /** The latents of --save-z, gathered in sample order (N x nz floats in memory) and written as one .npy (N, nz). */
+    private static final class LatentRows implements CheckpointGenerator.Batch {
+        private final Backend be;
+        private final int nz;
+        private final float[] rows;
+
+        LatentRows(Backend be, int n, int nz) {
+            if ((long) n * nz > Integer.MAX_VALUE - 8) throw new UserError("--save-z: " + n + " latents of " + nz + " values are more than one file holds here; sample fewer");
+            this.be = be;
+            this.nz = nz;
+            this.rows = new float[n * nz];
+        }
+
+        @Override
+        public void accept(int done, int k, dev.sparring.tensor.Tensor z) {
+            System.arraycopy(be.download(z), 0, rows, done * nz, k * nz);
+        }
+
+        void write(Path file) throws java.io.IOException {
+            dev.sparring.io.AtomicFile.write(file, dev.sparring.eval.NpyArray.ofFloats(rows, rows.length / nz, nz).toBytes());
+        }
     }
 
     /**

@@ -207,4 +207,12 @@ public final class MnistClassifier implements FeatureNetwork {
 
     /** p(y | x): the softmax of {@link #logits}, (N, 10) row-major, each row summing to 1 (to float rounding). */
     public float[] probabilities(Tensor images) { return ClassScores.softmax(logits(images), CLASSES); }
+
+    /**
+     * p(y | x) from the features (N, F) that {@link #featureTensor} returned for x: the last layer alone, for a caller that
+     * wants both an image's features and its class without running the network twice.
+     */
+    public float[] probabilitiesOfFeatures(Tensor features) {
+        return ClassScores.softmax(be.download(layers.getLast().forward(features, Pass.EVAL)), CLASSES);
+    }
 }

@@ -1,0 +1,186 @@
+package dev.sparring.cli;
+
+import dev.sparring.UserError;
+import dev.sparring.backend.Backend;
+import dev.sparring.eval.features.MnistClassifier;
+import dev.sparring.io.SafeTensorsFile;
+import dev.sparring.latent.ReferenceStatistics;
+import dev.sparring.nn.Pass;
+import dev.sparring.random.NoiseStream;
+import dev.sparring.tensor.Tensor;
+import dev.sparring.train.Checkpoint;
+import dev.sparring.train.Progress;
+import dev.sparring.train.TrainConfig;
+import dev.sparring.train.TrainingRun;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * The generator of a checkpoint as the latent commands use it: images of latents given on the host, each a function of
+ * its own latent alone ({@link ReferenceStatistics}: batch norm with the statistics of a fixed reference batch of
+ * {@link #REFERENCE} latents, the same for every command and seed), and, for a generator of 28 x 28 gray digits, the
+ * MNIST classifier's class probabilities and 64 features of each image.
+ */
+final class LatentGenerator {
+    /** Latents decoded at a time; the images do not depend on it. */
+    static final int BATCH = 256;
+    /** The reference batch whose batch-norm statistics every image is normalised by. */
+    static final int REFERENCE = 512;
+    /** The reference batch's latents: this stream's first REFERENCE x nz normal values. */
+    static final long REFERENCE_SEED = 0;
+    static final String REFERENCE_STREAM = "latent-reference";
+
+    /** A checkpoint opened and checked before a backend or an output folder exists. */
+    record Source(Path file, SafeTensorsFile f, TrainConfig cfg) {
+        boolean digits() {
+            return cfg.imageSize() == MnistClassifier.SIZE && cfg.channels() == 1;
+        }
+    }
+
+    /** Opens --checkpoint and refuses a 2-D model, whose samples are points, not images. */
+    static Source open(Path checkpoint) throws IOException {
+        Path file = TrainingRun.findCheckpoint(checkpoint, "--checkpoint");
+        SafeTensorsFile f = TrainingRun.open(file);
+        TrainConfig cfg = Checkpoint.config(f);
+        if (cfg.model() == TrainConfig.Model.MLP) {
+            throw new UserError("--checkpoint " + file + " holds a 2-D model (" + cfg.data() + ") whose samples are points; the latent commands "
+                    + "draw images: give a checkpoint of a DCGAN");
+        }
+        return new Source(file, f, cfg);
+    }
+
+    /** Receives decoded latents [done, done + k): images (k, C, H, W), and for digits probabilities (k, 10) and features (k, 64), else null. */
+    interface Decoded { void accept(int done, int k, float[] images, float[] probabilities, float[] features) throws IOException; }
+
+    final Source src;
+    final Backend be;
+    final CheckpointGenerator gen;
+    final int nz, c, h, w, item;
+    /** The MNIST classifier, for a generator of 28 x 28 gray digits; else null. */
+    final MnistClassifier classifier;
+
+    LatentGenerator(Backend be, Source src, boolean useEma) throws IOException {
+        this.src = src;
+        this.be = be;
+        this.gen = new CheckpointGenerator(be, src.f(), src.cfg(), Math.max(BATCH, REFERENCE), useEma);
+        this.nz = src.cfg().nz();
+        int[] s = gen.g.outputShape(1);
+        this.c = s[1];
+        this.h = s[2];
+        this.w = s[3];
+        this.item = c * h * w;
+        try (Tensor ref = be.zeros(REFERENCE, nz, 1, 1)) {
+            NoiseStream rs = NoiseStream.derive(REFERENCE_SEED, REFERENCE_STREAM);
+            be.normal(ref, rs.seed(), rs.take(ref.size()));
+            ReferenceStatistics.fix(be, gen.g, ref);
+        }
+        this.classifier = src.digits() ? MnistClassifier.bundled(be) : null;
+    }
+
+    boolean digits() { return classifier != null; }
+
+    /** "G_ema" or "G". */
+    String which() { return gen.which(); }
+
+    /** n normal latents (n x nz) from the stream (seed, purpose), drawn on the backend in chunks of BATCH latents. */
+    float[] latents(int n, long seed, String purpose) {
+        NoiseStream rng = NoiseStream.derive(seed, purpose);
+        float[] z = new float[Math.multiplyExact(n, nz)];
+        for (int done = 0; done < n; done += BATCH) {
+            int k = Math.min(BATCH, n - done);
+            try (Tensor t = be.zeros(k, nz, 1, 1)) {
+                be.normal(t, rng.seed(), rng.take(t.size()));
+                System.arraycopy(be.download(t), 0, z, done * nz, k * nz);
+            }
+        }
+        return z;
+    }
+
+    /** Decodes the n latents of {@code z} (n x nz) in batches, classifying digits; progress (may be null) counts latents. */
+    void decode(float[] z, int n, Progress progress, Decoded body) throws IOException {
+        Tensor t = null;
+        try {
+            for (int done = 0; done < n; done += BATCH) {
+                int k = Math.min(BATCH, n - done);
+                if (t == null || t.dim(0) != k) {
+                    if (t != null) t.close();
+                    t = be.zeros(k, nz, 1, 1);
+                }
+                be.copyFromHost(java.util.Arrays.copyOfRange(z, done * nz, (done + k) * nz), t);
+                Tensor x = gen.g.forward(t, Pass.EVAL);
+                float[] images = be.download(x);
+                float[] p = null, f = null;
+                if (classifier != null) {
+                    Tensor ft = classifier.featureTensor(x);
+                    f = be.download(ft);
+                    p = classifier.probabilitiesOfFeatures(ft);
+                }
+                body.accept(done, k, images, p, f);
+                if (progress != null) progress.update(done + k);
+            }
+        } finally {
+            if (t != null) t.close();
+        }
+        if (progress != null) progress.finish();
+    }
+
+    /** All images of n latents, (n, C, H, W); for small sets (figures). */
+    float[] images(float[] z, int n) throws IOException {
+        float[] all = new float[Math.multiplyExact(n, item)];
+        decode(z, n, null, (done, k, x, p, f) -> System.arraycopy(x, 0, all, done * item, k * item));
+        return all;
+    }
+
+    /** The most probable class of each row of (k, 10) probabilities. */
+    static int[] classes(float[] p, int k) {
+        int[] y = new int[k];
+        for (int i = 0; i < k; i++) {
+            int best = 0;
+            for (int j = 1; j < MnistClassifier.CLASSES; j++) if (p[i * MnistClassifier.CLASSES + j] > p[i * MnistClassifier.CLASSES + best]) best = j;
+            y[i] = best;
+        }
+        return y;
+    }
+
+    /**
+     * The output folder: --out when given (created, or taken when it is an empty folder; anything else is refused), else
+     * {@code name} in the working folder, numbered {@code name-2}, {@code name-3}, ... when taken.
+     */
+    static Path outputFolder(Path out, String name) throws IOException {
+        if (out == null) {
+            for (int k = 1; ; k++) {
+                Path dir = Path.of(k == 1 ? name : name + "-" + k);
+                try {
+                    return Files.createDirectory(dir);
+                } catch (java.nio.file.FileAlreadyExistsException taken) {
+                    // the next number
+                }
+            }
+        }
+        if (Files.isDirectory(out)) {
+            try (Stream<Path> s = Files.list(out)) {
+                if (s.findAny().isPresent()) throw new UserError("--out " + out + " is not empty; the figures go into a new or empty folder");
+            }
+            return out;
+        }
+        if (Files.exists(out)) throw new UserError("--out " + out + " is a file; give a new or empty folder");
+        return Files.createDirectories(out);
+    }
+
+    /** The checkpoint part of every summary.json. */
+    java.util.Map<String, Object> describe(long seed) throws IOException {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("checkpoint", src.file().toString());
+        m.put("step", Checkpoint.step(src.f()));
+        m.put("generator", which());
+        m.put("nz", nz);
+        m.put("image", new int[] {c, h, w});
+        m.put("seed", seed);
+        m.put("batch_norm", "statistics of a fixed reference batch of " + REFERENCE + " latents (every image depends on its own latent only)");
+        m.put("classifier", digits() ? "mnist (the classifier in the jar)" : null);
+        return m;
+    }
+}
