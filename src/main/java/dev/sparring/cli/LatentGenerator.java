@@ -4,7 +4,7 @@ import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.eval.features.MnistClassifier;
 import dev.sparring.io.SafeTensorsFile;
-import dev.sparring.latent.ReferenceStatistics;
+import dev.sparring.lab.latent.ReferenceStatistics;
 import dev.sparring.nn.Pass;
 import dev.sparring.random.NoiseStream;
 import dev.sparring.tensor.Tensor;

@@ -1,4 +1,4 @@
-package dev.sparring.latent;
+package dev.sparring.lab.latent;
 
 import dev.sparring.UserError;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.sparring.latent;
+package dev.sparring.lab.latent;
 
 import java.util.Arrays;
 

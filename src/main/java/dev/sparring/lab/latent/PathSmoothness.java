@@ -1,4 +1,4 @@
-package dev.sparring.latent;
+package dev.sparring.lab.latent;
 
 /**
  * How evenly a strip of images changes: the distance between each image and the next, and its mean, largest and sum.

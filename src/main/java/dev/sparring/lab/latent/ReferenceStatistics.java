@@ -1,4 +1,4 @@
-package dev.sparring.latent;
+package dev.sparring.lab.latent;
 
 import dev.sparring.backend.Backend;
 import dev.sparring.nn.BatchNorm2d;

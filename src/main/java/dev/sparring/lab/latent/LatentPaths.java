@@ -1,4 +1,4 @@
-package dev.sparring.latent;
+package dev.sparring.lab.latent;
 
 /**
  * Paths between two latent vectors a and b, t in [0, 1]: linear ({@link #lerp}) and spherical ({@link #slerp}).

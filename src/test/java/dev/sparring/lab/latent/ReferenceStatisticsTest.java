@@ -1,4 +1,4 @@
-package dev.sparring.latent;
+package dev.sparring.lab.latent;
 
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.gan.Dcgan;
