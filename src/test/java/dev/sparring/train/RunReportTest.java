@@ -293,7 +293,10 @@ class RunReportTest {
             @Override
             public void write(int b) throws IOException {
                 if (b != '\n') { line.write(b); return; }
-                if (line.toString(StandardCharsets.UTF_8).startsWith("samples at step 6")) beforeTheEnd.add(RunFolders.embedded(dir.resolve("report.html")));
+                if (line.toString(StandardCharsets.UTF_8).startsWith("samples at step 6")) {
+                    Path page = dir.resolve("report.html");
+                    beforeTheEnd.add(Files.exists(page) ? RunFolders.embedded(page) : Map.of());
+                }
                 line.reset();
             }
         }, true);
@@ -303,6 +306,7 @@ class RunReportTest {
             assertEquals(TrainingRun.Outcome.COMPLETED, run.run().outcome());
         }
         assertEquals(1, beforeTheEnd.size(), "the run printed its coverage line once");
+        assertFalse(beforeTheEnd.getFirst().isEmpty(), "no report.html before the end of the run: the checkpoint of step 4 wrote none");
         Map<String, Object> atCheckpoint = ((List<Map<String, Object>>) beforeTheEnd.getFirst().get("runs")).getFirst();
         assertEquals(4, ((Number) get(atCheckpoint, "summary", "last_step")).intValue());
         Map<String, Object> atEnd = ((List<Map<String, Object>>) RunFolders.embedded(dir.resolve("report.html")).get("runs")).getFirst();
