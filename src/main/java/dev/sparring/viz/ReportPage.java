@@ -76,8 +76,12 @@ public final class ReportPage {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    /** A text resource of report/; a missing one is a broken build. */
-    static String resource(String name) {
+    private static final Map<String, String> RESOURCES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** A text resource of report/ (read once); a missing one is a broken build. */
+    static String resource(String name) { return RESOURCES.computeIfAbsent(name, ReportPage::read); }
+
+    private static String read(String name) {
         try (InputStream in = ReportPage.class.getResourceAsStream("report/" + name)) {
             if (in == null) throw new IllegalStateException("resource dev/sparring/viz/report/" + name + " is missing from the build");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
