@@ -493,6 +493,7 @@ public final class RunReport {
         page.put("featured", featured.size());
         page.put("charts", charts);
         page.put("differing", compare ? differingKeys(runs) : List.of());
+        runs.forEach(r -> r.remove("density"));   // used for the chart list only
         page.put("runs", runs);
         return page;
     }
