@@ -36,6 +36,7 @@ import java.util.stream.Stream;
  *              loss_curve.png     D and G losses with the equilibrium reference lines
  *              fid_reference.npz  with fidEvery: the training data's feature statistics ({@link FidEvaluator})
  *              fid_curve.png      with fidEvery: FID (and KID) per measurement
+ *              report.html        all of the above on one self-contained page ({@link RunReport}), at each checkpoint and at the end
  * </pre>
  * With {@link TrainConfig#fidEvery} the run measures the FID (and KID) every fidEvery steps and at its end; the
  * measurement goes into the metrics.jsonl line of its step ({@link FidEvaluator.Measurement#toMap}).
@@ -340,7 +341,10 @@ public final class TrainingRun {
                     }
                 }
                 if (dueSample) writeSamples(s);
-                if (dueCheckpoint) writeCheckpoint();
+                if (dueCheckpoint) {
+                    writeCheckpoint();
+                    writeReport();
+                }
             }
             if (result == null) {
                 progress.finish();
@@ -363,6 +367,7 @@ public final class TrainingRun {
             }
             writeLossCurve();
             writeFidCurve();
+            writeReport();
         } finally {
             finished.countDown();   // after the last file: a Ctrl-C hook waits for this before the JVM exits
         }
@@ -496,6 +501,18 @@ public final class TrainingRun {
         if (progress != null) {
             progress.note(String.format(java.util.Locale.ROOT, "modes %d/%d, HQ %.1f%% (step %d)", c.modesCovered(), c.modes(),
                     100 * c.highQualityShare(), step));
+        }
+    }
+
+    /**
+     * Writes report.html ({@link RunReport}), at each checkpoint and when the run ends, so that an interrupted or
+     * crashed run has one; a report that cannot be written is said on the log and the run goes on.
+     */
+    private void writeReport() {
+        try {
+            RunReport.write(dir, trainer.loss());
+        } catch (IOException | RuntimeException e) {
+            log.println(dir.resolve(RunReport.FILE) + " not written: " + e.getMessage());
         }
     }
 
