@@ -230,6 +230,19 @@ public interface Backend extends AutoCloseable {
     void scale(Tensor x, float alpha);
 
     /**
+     * The row-wise dot product, the projection discriminator's inner product: out (N) = Σ_f a[n, f] b[n, f] for a and b
+     * (N, F) (any shape of N rows), the products and their sum in double (in any order), rounded to float; written, or
+     * added to out with {@code accumulate}.
+     */
+    void rowDot(Tensor out, Tensor a, Tensor b, boolean accumulate);
+
+    /**
+     * Rows scaled by a vector, the backward of {@link #rowDot}: out[n, f] = s[n] x[n, f] (a float product) for s (N)
+     * and x, out (N, F) (any shape of N rows); written, or added to out with {@code accumulate}.
+     */
+    void scaleRows(Tensor out, Tensor s, Tensor x, boolean accumulate);
+
+    /**
      * out[slot] = the sum of squares of every element of every tensor in xs, in double precision, rounded to
      * float. Written into a small metrics tensor so that it can be read later without a sync in the loop.
      */

@@ -30,6 +30,16 @@ public record ModelSize(String description, long generatorParams, long criticPar
 
     /** The sizes of a DCGAN (see {@link Dcgan}'s class comment for the layers). */
     public static ModelSize dcgan(int imageSize, int channels, int nz, int ngf, int ndf) {
+        return dcgan(imageSize, channels, nz, ngf, ndf, 0);
+    }
+
+    /**
+     * The sizes of a DCGAN pair conditioned on {@code classes} labels ({@link Dcgan}; 0: unconditional): G takes nz +
+     * classes input channels, and the projection critic holds a classes x F class embedding and two (N, F) buffers per
+     * pass, F its last features' size.
+     */
+    public static ModelSize dcgan(int imageSize, int channels, int nz, int ngf, int ndf, int classes) {
+        nz += classes;
         int stages = imageSize == 28 ? 2 : Integer.numberOfTrailingZeros(imageSize) - 2;
         long base = imageSize == 28 ? 7 : 4;
         Sizes g = new Sizes(), d = new Sizes();
@@ -61,6 +71,10 @@ public record ModelSize(String description, long generatorParams, long criticPar
             d.outputs(mul(w, side * side));
         }
         d.conv(w, 1, base, 1, 1);
+        if (classes > 0) {
+            d.linear(classes, mul(w, base * base));                  // the embedding E and Y E
+            d.outputs(mul(w, base * base));                          // the gradient of Y E
+        }
         return of(String.format(Locale.ROOT, "DCGAN --nz %d --ngf %d --ndf %d, %d px, %d channel(s)", nz, ngf, ndf, imageSize, channels), g, d);
     }
 

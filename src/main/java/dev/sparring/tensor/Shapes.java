@@ -22,4 +22,15 @@ public final class Shapes {
             throw new IllegalArgumentException(what + ": expected shape " + str(shape) + " but got " + str(t.shape()));
         }
     }
+
+    /**
+     * The rows N of a row-wise op ({@code Backend.rowDot}, {@code scaleRows}): v (N) and a, b (N, ...) of one shape;
+     * else an error naming op.
+     */
+    public static int rows(String op, Tensor v, Tensor a, Tensor b) {
+        if (v.rank() != 1 || a.rank() < 1 || !Arrays.equals(a.shape(), b.shape()) || a.dim(0) != v.dim(0)) {
+            throw new IllegalArgumentException(op + ": expected (N) and two (N, ...) of one shape, got " + v + ", " + a + ", " + b);
+        }
+        return v.dim(0);
+    }
 }

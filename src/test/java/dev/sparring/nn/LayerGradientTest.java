@@ -214,4 +214,50 @@ class LayerGradientTest {
         checkNetwork(Mlp.generator(be, c, new NoiseStream(5, 0)), randn(35, 1, 5, 4), true);
         checkNetwork(Mlp.discriminator(be, c, new NoiseStream(6, 0)), randn(36, 1, 5, 2), true);
     }
+
+    /** One-hot rows (N, K) of the given labels. */
+    private Tensor onehot(int k, int... labels) {
+        float[] y = new float[labels.length * k];
+        for (int i = 0; i < labels.length; i++) y[i * k + labels[i]] = 1f;
+        return be.upload(y, labels.length, k);
+    }
+
+    @Test
+    void projection() {
+        // features: conv + LeakyReLU to (N, 3, 3, 3), F = 27; head: a conv over the whole map to (N, 1, 1, 1), viewed as (N)
+        Sequential features = new Sequential(be, List.of(new Conv2d(be, 2, 3, 3, 2, 1, true), Act.leakyRelu(be, 0.2)));
+        Sequential head = new Sequential(be, List.of(new Conv2d(be, 3, 1, 3, 1, 0, false), new Reshape(be)));
+        Projection p = new Projection(be, features, head, 27, 4);
+        p.labels(new Pass(0, true), onehot(4, 2, 0, 3, 2));
+        checkLayer("Projection", p, randn(41, 1, 4, 2, 6, 5), true);
+    }
+
+    @Test
+    void projectionUsesTheLabels() {
+        Sequential features = new Sequential(be, List.of(new Conv2d(be, 1, 2, 3, 1, 1, false)));
+        Sequential head = new Sequential(be, List.of(new Conv2d(be, 2, 1, 4, 1, 0, false), new Reshape(be)));
+        Projection p = new Projection(be, features, head, 32, 3);
+        randomize(p.parameters(), 3);
+        Tensor x = randn(42, 1, 2, 1, 4, 4);
+        p.labels(Pass.TRAIN, onehot(3, 0, 1));
+        float[] a = be.download(p.forward(x, Pass.TRAIN));
+        p.labels(Pass.TRAIN, onehot(3, 2, 1));
+        float[] b = be.download(p.forward(x, Pass.TRAIN));
+        assertFalse(a[0] == b[0], "another label, another output");
+        assertEquals(a[1], b[1], "the same label, the same output");
+    }
+
+    @Test
+    void conditionalDcganGeneratorAndCritic28() {
+        Dcgan.Config c = new Dcgan.Config(28, 1, 6, 4, 4, 3);
+        Network g = Dcgan.generator(be, c, new NoiseStream(1, 0));
+        assertArrayEquals(new int[] {9, 1, 1}, g.inputShape(), "z and the one-hot label");
+        checkNetwork(g, randn(31, 1, 3, 9, 1, 1), true);
+        Network d = Dcgan.discriminator(be, c, new NoiseStream(2, 0));
+        assertEquals(List.of("main.0.weight", "main.2.weight", "main.3.weight", "main.3.bias", "main.5.weight", "embedding.weight"),
+                List.copyOf(d.namedParameters().keySet()), "the unconditional critic's names, and the embedding");
+        assertArrayEquals(new int[] {3, 8 * 7 * 7}, d.namedParameters().get("embedding.weight").value().shape());
+        Dcgan.projection(d).labels(Pass.TRAIN, onehot(3, 1, 2, 1));
+        checkNetwork(d, randn(32, 1, 3, 1, 28, 28), true);
+    }
 }

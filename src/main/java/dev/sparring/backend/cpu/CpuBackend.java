@@ -596,6 +596,28 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void rowDot(Tensor out, Tensor a, Tensor b, boolean accumulate) {
+        float[] o = f(out), av = f(a), bv = f(b);
+        int n = Shapes.rows("rowDot", out, a, b);
+        int len = n == 0 ? 0 : av.length / n;
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int j = i * len; j < (i + 1) * len; j++) s += (double) av[j] * bv[j];
+            o[i] = accumulate ? o[i] + (float) s : (float) s;
+        }
+    }
+
+    @Override
+    public void scaleRows(Tensor out, Tensor s, Tensor x, boolean accumulate) {
+        float[] o = f(out), sv = f(s), xv = f(x);
+        int n = Shapes.rows("scaleRows", s, out, x);
+        int len = n == 0 ? 0 : xv.length / n;
+        for (int i = 0; i < n; i++) {
+            for (int j = i * len; j < (i + 1) * len; j++) o[j] = accumulate ? o[j] + sv[i] * xv[j] : sv[i] * xv[j];
+        }
+    }
+
+    @Override
     public void sumSquares(List<Tensor> xs, Tensor out, int slot) {
         double s = 0;
         for (Tensor x : xs) for (float v : f(x)) s += (double) v * v;

@@ -649,6 +649,25 @@ public final class CudaBackend implements Backend {
         launcher.kernel(kernels.scale, launcher.blocksFor(x.size())).ptr(xp).f32(alpha).i64(x.size()).launch();
     }
 
+    @Override
+    public void rowDot(Tensor out, Tensor a, Tensor b, boolean accumulate) {
+        int n = Shapes.rows("rowDot", out, a, b);
+        long op = f32(out), ap = f32(a), bp = f32(b);
+        bind();
+        if (n == 0) return;
+        launcher.kernel(kernels.rowDot, n).ptr(op).ptr(ap).ptr(bp).i64(a.size() / n).i32(accumulate ? 1 : 0).launch();
+    }
+
+    @Override
+    public void scaleRows(Tensor out, Tensor s, Tensor x, boolean accumulate) {
+        int n = Shapes.rows("scaleRows", s, out, x);
+        long op = f32(out), sp = f32(s), xp = f32(x);
+        bind();
+        if (x.size() == 0) return;
+        launcher.kernel(kernels.scaleRows, launcher.blocksFor(x.size())).ptr(op).ptr(sp).ptr(xp).i64(x.size() / n).i64(x.size())
+                .i32(accumulate ? 1 : 0).launch();
+    }
+
     // ---------------------------------------------------------------- multi-tensor operations
 
     private static void checkLists(String op, List<Tensor> params, List<?>... others) {

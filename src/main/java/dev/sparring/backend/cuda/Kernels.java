@@ -23,7 +23,7 @@ final class Kernels implements AutoCloseable {
     // optim.cu
     final Kernel adamStep, rmspropStep, sgdStep, clampParams, emaUpdate;
     // reduce.cu
-    final Kernel sumSquares, axpy, scale;
+    final Kernel sumSquares, axpy, scale, rowDot, scaleRows;
     // noise.cu
     final Kernel philoxNormal, philoxWords, philoxInterpolate;
     // data.cu
@@ -79,6 +79,8 @@ final class Kernels implements AutoCloseable {
             sumSquares = fn(reduce, "sum_squares");
             axpy = fn(reduce, "axpy");
             scale = fn(reduce, "scale");
+            rowDot = fn(reduce, "row_dot");
+            scaleRows = fn(reduce, "scale_rows");
             CudaModules.Loaded noise = load(build, "noise", major, minor);
             philoxNormal = fn(noise, "philox_normal");
             philoxWords = fn(noise, "philox_words");

@@ -415,6 +415,21 @@ class CudaParityTest {
             b.scale(x, 1.7f);
             o.put("scale", b.download(x), EXACT);
         }));
+        cases.add(new Case("rowDot, scaleRows (the projection critic's inner product)", (b, o) -> {
+            Tensor a = randn(b, 61, 33, 64, 7, 7), x = randn(b, 62, 33, 64, 7, 7), s = randn(b, 63, 33);
+            Tensor t = randn(b, 64, 33), t1 = b.zeros(5), a1 = randn(b, 65, 5, 1), x1 = randn(b, 66, 5, 1);
+            b.rowDot(t, a, x, true);                          // F = 3136, added to what t holds
+            o.put("rowDot accumulated", b.download(t), DOUBLE_ROUNDED);
+            b.rowDot(t, a, x, false);
+            o.put("rowDot written", b.download(t), DOUBLE_ROUNDED);
+            b.rowDot(t1, a1, x1, false);                      // F = 1: a row of one product
+            o.put("rowDot F = 1", b.download(t1), DOUBLE_ROUNDED);
+            Tensor out = randn(b, 67, 33, 64, 7, 7);
+            b.scaleRows(out, s, a, true);
+            o.put("scaleRows accumulated", b.download(out), EXACT);
+            b.scaleRows(out, s, x, false);
+            o.put("scaleRows written", b.download(out), EXACT);
+        }));
         cases.add(new Case("sumSquares", (b, o) -> {
             List<Tensor> xs = List.of(randn(b, 57, 3, 4), randn(b, 58, 1), randn(b, 59, 100_000), randn(b, 60, 70_001));
             Tensor stats = b.upload(new float[] {1, 2, 3, 4, 5, 6, 7, 8}, 8);

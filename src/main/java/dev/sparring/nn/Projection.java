@@ -1,0 +1,111 @@
+package dev.sparring.nn;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.tensor.Tensor;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The projection discriminator of Miyato &amp; Koyama (2018), "cGANs with Projection Discriminator":
+ * D(x, y) = ψ(φ(x)) + ⟨E[y], φ(x)⟩, as PyTorch-StudioGAN's {@code d_cond_mtd: "PD"}
+ * ({@code adv_output + torch.sum(torch.mul(self.embedding(label), h), 1)}).
+ *
+ * <p>{@code features} maps x to h (N, ...), φ(x) = h flattened to F = h's size per sample; {@code head} maps h to the
+ * unconditional output ψ (N); E (K, F) is the class embedding, named {@code embedding.weight} (nn.Embedding's weight,
+ * StudioGAN's name). The labels come as one-hot rows Y (N, K) given per slot before the forward ({@link #labels}), so
+ * that E[y] = Y E is one GEMM (a one-hot row picks E's row exactly) and the inner product one {@link Backend#rowDot}:
+ * <pre>
+ * forward:   h = features(x);  t = head(h) (copied);  e = Y E (N, F);  t += rowDot(e, h)
+ * backward:  dh = head.backward(dt) + scaleRows(dt, e);  dE += Yᵀ scaleRows(dt, h);  features.backward(dh)
+ * </pre>
+ * The state of {@code features} and {@code head} is named under {@code main.} (as the unconditional critic's, one
+ * Sequential there), E as {@code embedding.weight}.
+ */
+public final class Projection extends Layer {
+    private final Layer features, head;
+    public final int classes, featureSize;
+    public final Parameter embedding;                           // E (K, F)
+    private final Tensor[] y = new Tensor[Pass.SLOTS];          // per slot: the one-hot labels Y (N, K) of the next forward
+    private final Tensor[] h = new Tensor[Pass.SLOTS];          // per slot: φ(x) as features returned it (N, ...)
+    private final Tensor[] e = new Tensor[Pass.SLOTS];          // per slot: E[y] = Y E (N, F)
+    private final Tensor[] de = new Tensor[Pass.SLOTS];         // per slot: the gradient of e, dt[n] h[n] (N, F)
+
+    /**
+     * @param features    x to h, the critic's body
+     * @param head        h to (N), ψ
+     * @param featureSize F, h's size per sample
+     * @param classes     K
+     */
+    public Projection(Backend be, Layer features, Layer head, int featureSize, int classes) {
+        super(be);
+        if (classes < 1 || featureSize < 1) throw new IllegalArgumentException("Projection: classes and featureSize must be >= 1");
+        this.features = features;
+        this.head = head;
+        this.classes = classes;
+        this.featureSize = featureSize;
+        this.embedding = param("weight", classes, featureSize);
+    }
+
+    /** Sets the one-hot labels Y (N, K) of the next forward in {@code pass}'s slot; read again by its backward. */
+    public void labels(Pass pass, Tensor onehot) {
+        if (onehot.rank() != 2 || onehot.dim(1) != classes) throw badInput("Projection labels", onehot, "(N, " + classes + ")");
+        y[pass.slot()] = onehot;
+    }
+
+    @Override
+    public int[] outputShape(int[] s) { return head.outputShape(features.outputShape(s)); }
+
+    @Override
+    public Tensor forward(Tensor x, Pass pass) {
+        int slot = pass.slot();
+        Tensor labels = y[slot];
+        if (labels == null || labels.dim(0) != x.dim(0)) {
+            throw new IllegalStateException("Projection.forward for slot " + slot + " without labels for its " + x.dim(0) + " rows");
+        }
+        Tensor hs = features.forward(x, pass);
+        if (hs.size() != (long) x.dim(0) * featureSize) throw badInput("Projection features", hs, "(N, ...) of " + featureSize + " per row");
+        Tensor psi = head.forward(hs, pass);
+        Tensor t = output(pass, psi.shape());
+        be.copy(psi, t);
+        Tensor es = e[slot] = ensure(e[slot], x.dim(0), featureSize);
+        be.gemm(false, false, 1f, labels, embedding.value(), 0f, es);        // e = Y E
+        be.rowDot(t, es, be.view(hs, x.dim(0), featureSize), true);            // t += <e, h>
+        h[slot] = hs;
+        return t;
+    }
+
+    @Override
+    public Tensor backward(Tensor dt, Pass pass, boolean inputGrad, boolean paramGrads) {
+        int slot = pass.slot();
+        requireCached(h[slot], pass, "Projection");
+        int n = dt.dim(0);
+        Tensor flat = be.view(h[slot], n, featureSize);
+        if (paramGrads) {
+            Tensor des = de[slot] = ensure(de[slot], n, featureSize);
+            be.scaleRows(des, dt, flat, false);                                 // de = dt h
+            be.gemm(true, false, 1f, y[slot], des, 1f, embedding.grad());       // dE += Yᵀ de
+        }
+        Tensor dh = head.backward(dt, pass, true, paramGrads);
+        be.scaleRows(be.view(dh, n, featureSize), dt, e[slot], true);           // dh += dt e
+        return features.backward(dh, pass, inputGrad, paramGrads);
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> all = new java.util.ArrayList<>(features.parameters());
+        all.addAll(head.parameters());
+        all.add(embedding);
+        return all;
+    }
+
+    /** features' and head's state under {@code main.}, E as {@code embedding.weight}. */
+    @Override
+    public void collect(String prefix, Map<String, Parameter> params, Map<String, Tensor> buffers, Map<String, Layer> counterOwners) {
+        features.collect(prefix + "main.", params, buffers, counterOwners);
+        head.collect(prefix + "main.", params, buffers, counterOwners);
+        if (params.putIfAbsent(prefix + "embedding.weight", embedding) != null) {
+            throw new IllegalArgumentException("two tensors of a network are named " + prefix + "embedding.weight");
+        }
+    }
+}
