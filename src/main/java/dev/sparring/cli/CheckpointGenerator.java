@@ -12,6 +12,7 @@ import dev.sparring.nn.Pass;
 import dev.sparring.random.NoiseStream;
 import dev.sparring.tensor.Tensor;
 import dev.sparring.train.Checkpoint;
+import dev.sparring.train.Conditioning;
 import dev.sparring.train.TrainConfig;
 
 import java.io.IOException;
@@ -42,12 +43,12 @@ final class CheckpointGenerator {
         this.cfg = cfg;
         this.mlp = cfg.model() == TrainConfig.Model.MLP;
         ModelSize size = mlp ? ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2)
-                : ModelSize.dcgan(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf());
+                : ModelSize.dcgan(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), cfg.classes());
         Backend.Memory mem = be.memoryAvailable();
         size.require(batch, "to sample in batches of " + batch + " (--batch)", size.samplingBytes(batch), mem.bytes(), mem.where());
         NoiseStream init = new NoiseStream(0, 0);   // the builders need one; the checkpoint overwrites every weight
         this.g = mlp ? Mlp.generator(be, new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2), init)
-                : Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), init);
+                : Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), cfg.classes()), init);
         this.ema = useEma && Checkpoint.hasEma(f, g);
         Checkpoint.loadNetwork(f, be, ema ? Checkpoint.EMA_PREFIX : "G.", g);
     }
@@ -67,26 +68,56 @@ final class CheckpointGenerator {
         }
     }
 
-    /** Draws n samples in batches of at most {@code batch} from the latent stream of {@code seed}. */
-    void generate(int n, int batch, long seed, Batch body) throws IOException { generate(n, batch, seed, null, body); }
+    /** The number of classes of a conditional generator; 0 for an unconditional one. */
+    int classes() { return cfg.classes(); }
+
+    /**
+     * The class of sample i of {@link #generate} for a conditional generator: {@code only} when it is >= 0 (sample
+     * --class), else {@link Conditioning#balanced} (i mod K).
+     */
+    static int label(long i, int classes, int only) { return only >= 0 ? only : Conditioning.balanced(i, classes); }
+
+    /** Draws n samples in batches of at most {@code batch} from the latent stream of {@code seed}; balanced classes. */
+    void generate(int n, int batch, long seed, Batch body) throws IOException { generate(n, batch, seed, -1, null, body); }
 
     /** As {@link #generate(int, int, long, Batch)}, handing each batch's latents (k, nz, ...) to {@code latents} first (when not null). */
-    void generate(int n, int batch, long seed, Batch latents, Batch body) throws IOException {
+    void generate(int n, int batch, long seed, Batch latents, Batch body) throws IOException { generate(n, batch, seed, -1, latents, body); }
+
+    /**
+     * Draws n samples in batches of at most {@code batch} from the latent stream of {@code seed}; a conditional
+     * generator's of class {@code only} (>= 0), or of class i mod K for sample i (-1). The latent stream is the same
+     * either way: z of sample i does not depend on its class. Each batch's latents z (k, nz, ...), without the labels,
+     * go to {@code latents} first (when not null).
+     */
+    void generate(int n, int batch, long seed, int only, Batch latents, Batch body) throws IOException {
         NoiseStream rng = NoiseStream.derive(seed, "sample");
-        Tensor z = null;
+        int classes = cfg.classes();
+        Tensor z = null, input = null;
         try {
             for (int done = 0; done < n; done += batch) {
                 int k = Math.min(batch, n - done);
                 if (z == null || z.dim(0) != k) {
                     if (z != null) z.close();
+                    if (input != null) input.close();
+                    z = input = null;
                     z = be.zeros(mlp ? new int[]{k, cfg.nz()} : new int[]{k, cfg.nz(), 1, 1});
+                    if (classes > 0) input = be.zeros(k, cfg.nz() + classes, 1, 1);
                 }
                 be.normal(z, rng.seed(), rng.take(z.size()));
                 if (latents != null) latents.accept(done, k, z);
-                body.accept(done, k, g.forward(z, Pass.TRAIN));
+                if (classes > 0) {
+                    float[] onehot = new float[k * classes];                       // (k, K)
+                    for (int i = 0; i < k; i++) onehot[i * classes + label(done + i, classes, only)] = 1f;
+                    try (Tensor y = be.upload(onehot, k, classes, 1, 1)) {
+                        be.copyChannels(input, 0, z, 0, cfg.nz());
+                        be.copyChannels(input, cfg.nz(), y, 0, classes);
+                    }
+                }
+                body.accept(done, k, g.forward(classes > 0 ? input : z, Pass.TRAIN));
             }
         } finally {
             if (z != null) z.close();
+            if (input != null) input.close();
         }
     }
 }

@@ -28,7 +28,9 @@ import java.util.concurrent.Callable;
                 + "the share of each digit, the share classified with confidence >= 0.9, and an Inception-Score-style number "
                 + "exp(E KL(p(y|x) || p(y))) (1 to 10; 10 = every sample certain and the ten digits equally frequent). "
                 + "The same numbers for the classifier's held-out real digits follow, for comparison.",
-                "The samples are those `sparring sample` draws with the same --seed, --n and --batch; a progress bar with ETA goes to stderr."})
+                "The samples are those `sparring sample` draws with the same --seed, --n and --batch; a progress bar with ETA goes to stderr.",
+                "A conditional generator (train --conditional) of 10 classes draws balanced labels (sample i of class i mod 10), and the "
+                        + "report adds the share of samples that show the class they were drawn for, overall and per class."})
 public final class ClassifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -64,9 +66,17 @@ public final class ClassifyCommand implements Callable<Integer> {
             MnistClassifier clf = classifier == null ? MnistClassifier.bundled(be) : MnistClassifier.load(be, classifier);
             CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b, ema.use());
             ClassScores.Accumulator scores = new ClassScores.Accumulator(MnistClassifier.CLASSES, ClassScores.CONFIDENCE);
+            int classes = gen.classes();
+            if (classes > 0 && classes != MnistClassifier.CLASSES) {
+                throw new UserError("--checkpoint " + file + " is conditioned on " + classes + " classes; the MNIST classifier knows "
+                        + MnistClassifier.CLASSES + " digits");
+            }
+            Requested requested = classes > 0 ? new Requested(classes) : null;
             Progress progress = new Progress(System.err, n, "classifying", "img/s", !noProgress);
             gen.generate(n, b, seed, (done, k, samples) -> {
-                scores.add(clf.probabilities(samples));
+                float[] p = clf.probabilities(samples);
+                scores.add(p);
+                if (requested != null) requested.add(p, done);
                 progress.update(done + k);
             });
             progress.finish();
@@ -76,9 +86,58 @@ public final class ClassifyCommand implements Callable<Integer> {
                     MnistClassifier.CLASSES);
             out.println(report(s, real, n + " samples of " + gen.which() + " in " + file + " (step " + Checkpoint.step(f) + ", --seed " + seed + ")",
                     "the MNIST classifier " + (classifier == null ? "in the jar" : classifier.toString())));
+            if (requested != null) out.println(requested.report());
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * How often the samples of a conditional generator show the class they were drawn for (balanced labels: sample i
+     * of class i mod K): the share whose most probable class is the requested one, and the share that is that and
+     * confident, overall and per requested class.
+     */
+    static final class Requested {
+        final int classes;
+        final long[] drawn, shown, shownConfident;
+
+        Requested(int classes) {
+            this.classes = classes;
+            drawn = new long[classes];
+            shown = new long[classes];
+            shownConfident = new long[classes];
+        }
+
+        /** Adds rows of K probabilities of samples first, first + 1, ... */
+        void add(float[] probabilities, long first) {
+            int[] assigned = ClassScores.assignments(probabilities, classes);
+            for (int i = 0; i < assigned.length; i++) {
+                int want = CheckpointGenerator.label(first + i, classes, -1);
+                drawn[want]++;
+                if (assigned[i] == want) {
+                    shown[want]++;
+                    if (probabilities[i * classes + want] >= ClassScores.CONFIDENCE) shownConfident[want]++;
+                }
+            }
+        }
+
+        String report() {
+            long n = 0, s = 0, sc = 0;
+            StringBuilder r = new StringBuilder("conditional: each sample drawn for one class (sample i of class i mod " + classes + ")\n");
+            r.append(String.format(Locale.ROOT, "%-26s %8s %11s%n", "", "shown", "+confident"));
+            for (int k = 0; k < classes; k++) {
+                n += drawn[k];
+                s += shown[k];
+                sc += shownConfident[k];
+            }
+            r.append(String.format(Locale.ROOT, "%-26s %7.1f%% %10.1f%%%n", "requested class", 100.0 * s / n, 100.0 * sc / n));
+            for (int k = 0; k < classes; k++) {
+                r.append(String.format(Locale.ROOT, "%-26s %7.1f%% %10.1f%%%n", "requested digit " + k, 100.0 * shown[k] / drawn[k],
+                        100.0 * shownConfident[k] / drawn[k]));
+            }
+            r.append("(shown: the classifier's most probable class is the requested one; +confident: and with p >= " + ClassScores.CONFIDENCE + ")");
+            return r.toString();
+        }
     }
 
     /** The report: the samples' scores, then the held-out real digits' for comparison. */

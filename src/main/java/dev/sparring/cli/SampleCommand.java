@@ -22,10 +22,15 @@ import java.util.concurrent.Callable;
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
         description = {"Draw samples from a trained generator: a PNG grid (a scatter plot for 2-D models), one PNG per "
                 + "sample with --out-dir, or all of them as one numpy array with --out FILE.npz.", "Samples are generated in batches of --batch, "
-                + "each normalised by its own batch statistics as in training; a progress bar with ETA goes to stderr."})
+                + "each normalised by its own batch statistics as in training; a progress bar with ETA goes to stderr.",
+                "A conditional generator (train --conditional) draws balanced classes, sample i of class i mod K (or all of --class), "
+                        + "its grid shows one row per class, and .npz and --out-dir files record each sample's class."})
 public final class SampleCommand implements Callable<Integer> {
     /** The most images a grid shows: 64 x 64 thumbnails; more go to files (--out-dir). */
     static final int MAX_GRID = 4096;
+    /** The file of an --out-dir folder of a conditional generator's samples that gives each image's class. */
+    static final String LABELS_CSV = "labels.csv";
+
     /** The most points a scatter plot draws. */
     static final int MAX_SCATTER = 1_000_000;
 
@@ -50,8 +55,13 @@ public final class SampleCommand implements Callable<Integer> {
             + "array of shape (N, nz) (numpy.load(FILE)); `sparring latent arithmetic --z NAME=FILE[:ROWS]` takes them. An existing file "
             + "is not replaced without --overwrite")
     Path saveZ;
+    @Option(names = "--class", paramLabel = "K", description = "a conditional generator's samples all of class K (0 to classes - 1); "
+            + "default: sample i of class i mod classes, and a grid of one row of --cols per class")
+    Integer only;
     @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
     boolean noProgress;
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
     @Mixin
     OverwriteOption overwrite;
     @Mixin
@@ -89,6 +99,26 @@ public final class SampleCommand implements Callable<Integer> {
                     + " samples as one PNG each with --out-dir DIR, or as one array with --out FILE.npz");
         }
         if (out != null && mlp && n > MAX_SCATTER) throw new UserError("--n " + n + ": a scatter plot draws at most " + MAX_SCATTER + " points");
+        int classes = cfg.classes();
+        if (only != null && classes == 0) throw new UserError("--class " + only + ": " + file + " holds an unconditional generator (train --conditional makes one)");
+        if (only != null && (only < 0 || only >= classes)) {
+            throw new UserError("--class " + only + " is out of range: " + file + " is conditioned on " + classes + " classes, 0 to " + (classes - 1));
+        }
+        boolean classRows = classes > 0 && only == null && out != null && !npz;   // a grid of one row per class
+        if (classRows) {
+            if (!spec.commandLine().getParseResult().hasMatchedOption("--n")) n = Math.min(classes, SampleCommand.MAX_GRID / cols) * cols;
+            if (n % classes != 0) {
+                throw new UserError("--n " + n + ": the grid of a conditional generator shows one row per class, so --n must be a multiple of its "
+                        + classes + " classes (or give --class K)");
+            }
+            if (n > MAX_GRID) throw new UserError("--n " + n + ": a grid shows at most " + MAX_GRID + " images");
+        }
+        int label = only == null ? -1 : only;
+        long[] labels = null;
+        if (classes > 0) {
+            labels = new long[n];
+            for (int i = 0; i < n; i++) labels[i] = CheckpointGenerator.label(i, classes, label);
+        }
         int b = Math.min(batch, n);
         try (Backend be = device.create()) {
             CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, b, ema.use());
@@ -99,7 +129,7 @@ public final class SampleCommand implements Callable<Integer> {
             if (npz) {
                 int c = s[1], h = s[2], w = s[3];
                 byte[] nhwc = new byte[b * item];                                  // one batch, (b, H, W, C)
-                ImageNpz.write(out, n, h, w, c, sink -> gen.generate(n, b, seed, zs, (done, k, samples) -> {
+                ImageNpz.write(out, n, h, w, c, labels, sink -> gen.generate(n, b, seed, label, zs, (done, k, samples) -> {
                     toBytesNhwc(be.download(samples), k, c, h, w, nhwc);
                     sink.add(nhwc, k);
                     progress.update(done + k);
@@ -107,12 +137,13 @@ public final class SampleCommand implements Callable<Integer> {
                 progress.finish();
                 if (zs != null) zs.write(saveZ);
                 System.err.println("wrote " + n + " samples from " + file + " to " + out + " (uint8 array arr_0, shape (" + n + ", " + h + ", "
-                        + w + ", " + c + "))" + (zs == null ? "" : ", their latents to " + saveZ));
+                        + w + ", " + c + ")" + (labels != null ? ", and their classes as int64 array labels, shape (" + n + ")" : "") + ")"
+                        + (zs == null ? "" : ", their latents to " + saveZ));
                 return 0;
             }
             Path dir = outDir == null ? null : newFolder(outDir);
             float[] all = out != null ? new float[Math.multiplyExact(n, item)] : null;
-            gen.generate(n, b, seed, zs, (done, k, samples) -> {
+            gen.generate(n, b, seed, label, zs, (done, k, samples) -> {
                 float[] x = be.download(samples);
                 if (all != null) System.arraycopy(x, 0, all, done * item, k * item);
                 else for (int i = 0; i < k; i++) ImageGrid.writeImage(dir.resolve(String.format("%06d.png", done + i)), x, i, s[1], s[2], s[3]);
@@ -122,8 +153,14 @@ public final class SampleCommand implements Callable<Integer> {
             if (mlp) {
                 Mixture2D m = (Mixture2D) dev.sparring.data.Datasets.open(cfg.data(), 0, 0);
                 ScatterPlot.write(out, all, n, m.centers(), file.getFileName().toString());
+            } else if (classRows) {
+                ImageGrid.write(out, dev.sparring.train.Conditioning.byClassRows(all, n, classes, item), n, s[1], s[2], s[3], n / classes);
             } else if (out != null) {
                 ImageGrid.write(out, all, n, s[1], s[2], s[3], cols);
+            } else if (labels != null) {
+                StringBuilder csv = new StringBuilder("file,class\n");
+                for (int i = 0; i < n; i++) csv.append(String.format("%06d.png", i)).append(',').append(labels[i]).append('\n');
+                Files.writeString(dir.resolve(LABELS_CSV), csv.toString());
             }
             if (zs != null) zs.write(saveZ);
             System.err.println("wrote " + n + " samples of " + gen.which() + " from " + file + " to " + (out != null ? out : outDir + "/")

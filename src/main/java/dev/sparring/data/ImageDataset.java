@@ -9,9 +9,15 @@ public final class ImageDataset implements Dataset {
     private final String name;
     private final byte[] pixels;   // (N, C, H, W) uint8
     private final int[] labels;    // (N) or null
+    private final java.util.List<String> classNames;   // (K) the name of each label (a folder's class subfolders), or null
     private final int n, c, h, w;
 
     public ImageDataset(String name, byte[] pixels, int n, int c, int h, int w, int[] labelsOrNull) {
+        this(name, pixels, n, c, h, w, labelsOrNull, null);
+    }
+
+    /** A dataset whose label k is named {@code classNames.get(k)} (the class subfolders of a folder); null: unnamed. */
+    public ImageDataset(String name, byte[] pixels, int n, int c, int h, int w, int[] labelsOrNull, java.util.List<String> classNames) {
         if (n < 0 || c <= 0 || h <= 0 || w <= 0) {
             throw new IllegalArgumentException("ImageDataset " + name + ": bad shape (N, C, H, W) = ("
                     + n + ", " + c + ", " + h + ", " + w + ")");
@@ -27,6 +33,7 @@ public final class ImageDataset implements Dataset {
         this.name = name;
         this.pixels = pixels;
         this.labels = labelsOrNull;
+        this.classNames = classNames == null ? null : java.util.List.copyOf(classNames);
         this.n = n;
         this.c = c;
         this.h = h;
@@ -44,6 +51,9 @@ public final class ImageDataset implements Dataset {
 
     /** (N) labels, or null when the dataset has none; not a copy. */
     public int[] labels() { return labels; }
+
+    /** The name of each label (a folder's class subfolders, sorted), or null when the labels are plain numbers or absent. */
+    public java.util.List<String> classNames() { return classNames; }
 
     public int channels() { return c; }
 
@@ -88,7 +98,7 @@ public final class ImageDataset implements Dataset {
                 Resample.channels(one, 0, c, out, i * cOut * ho * wo, cOut, ho * wo);
             }
         }
-        return new ImageDataset(name, out, n, cOut, ho, wo, labels);
+        return new ImageDataset(name, out, n, cOut, ho, wo, labels, classNames);
     }
 
     @Override

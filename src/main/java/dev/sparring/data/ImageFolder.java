@@ -21,8 +21,11 @@ import javax.imageio.stream.ImageInputStream;
 
 /**
  * Loads a folder of PNG and JPEG images (searched recursively; files ending in .png, .jpg or .jpeg in any case) into an
- * unlabelled {@link ImageDataset}. Files are taken in the order of their paths relative to the folder, compared as
- * strings with '/' separators, so the item order is the same on every machine.
+ * {@link ImageDataset}. Files are taken in the order of their paths relative to the folder, compared as
+ * strings with '/' separators, so the item order is the same on every machine. When every image lies in a subfolder,
+ * the images are labelled by their top subfolder, as torchvision's {@code ImageFolder} labels them: the subfolders'
+ * names sorted are the classes 0, 1, ... ({@link ImageDataset#classNames}); an image directly in the folder leaves the
+ * whole set unlabelled.
  *
  * <p>Each image is center-cropped to its central square and resampled to size x size ({@link Resample}). An image
  * whose short side is smaller than size is refused, never upscaled. A gray image (a gray color space: 8- or 16-bit
@@ -160,8 +163,31 @@ public final class ImageFolder {
         for (int i = 0; i < n; i++) {
             Resample.channels(items.get(i), 0, dims.get(i)[0], pixels, i * cOut * ho * wo, cOut, ho * wo);
         }
+        List<String> classes = new ArrayList<>();
+        int[] labels = classLabels(folder, used, classes);
         return new ImageDataset(folder.getFileName() == null ? folder.toString() : folder.getFileName().toString(),
-                pixels, n, cOut, ho, wo, null);
+                pixels, n, cOut, ho, wo, labels, labels == null ? null : classes);
+    }
+
+    /**
+     * The label of each file: the index of its top subfolder among the sorted names of all of them, which are added to
+     * {@code classes}; null when a file lies directly in the folder.
+     */
+    static int[] classLabels(Path folder, List<Path> files, List<String> classes) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        String[] top = new String[files.size()];
+        for (int i = 0; i < files.size(); i++) {
+            Path rel = folder.relativize(files.get(i));
+            if (rel.getNameCount() < 2) return null;
+            top[i] = rel.getName(0).toString();
+            names.add(top[i]);
+        }
+        classes.addAll(names);
+        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        for (String name : classes) index.put(name, index.size());
+        int[] labels = new int[files.size()];
+        for (int i = 0; i < files.size(); i++) labels[i] = index.get(top[i]);
+        return labels;
     }
 
     private static String kind(int channels) { return channels == 1 ? "a gray" : "a color"; }

@@ -48,6 +48,18 @@ public final class ImageNpz {
      * atomically (nothing is left at {@code file} if the producer fails). The producer must give exactly n images.
      */
     public static void write(Path file, int n, int h, int w, int c, Producer producer) throws IOException {
+        write(file, n, h, w, c, null, producer);
+    }
+
+    /** The name of the int64 array (N) of a conditional generator's samples' classes, beside {@link #KEY}. */
+    public static final String LABELS = "labels";
+
+    /**
+     * {@link #write(Path, int, int, int, int, Producer)}, and with {@code labels} (N) not null also the int64 array
+     * {@link #LABELS}: the class each image was drawn for ({@code numpy.load(f)["labels"]}).
+     */
+    public static void write(Path file, int n, int h, int w, int c, long[] labels, Producer producer) throws IOException {
+        if (labels != null && labels.length != n) throw new IllegalArgumentException("ImageNpz.write: " + labels.length + " labels for " + n + " images");
         if (n < 0 || h < 1 || w < 1 || c < 1) throw new IllegalArgumentException("ImageNpz.write: shape (" + n + ", " + h + ", " + w + ", " + c + ")");
         long item = (long) h * w * c;
         AtomicFile.write(file, out -> {
@@ -68,6 +80,11 @@ public final class ImageNpz {
             });
             if (written[0] != n) throw new IllegalStateException("ImageNpz.write: the producer gave " + written[0] + " of " + n + " images");
             zip.closeEntry();
+            if (labels != null) {
+                zip.putNextEntry(new ZipEntry(LABELS + ".npy"));
+                zip.write(NpyArray.ofLongs(labels, n).toBytes());
+                zip.closeEntry();
+            }
             zip.finish();                                                   // AtomicFile closes the stream
         });
     }

@@ -21,7 +21,7 @@ import java.util.Map;
  * PyTorch's DCGAN example; {@code G_ema.<name>} (a run that keeps one, {@link TrainConfig#ema()}) holds the moving
  * average of G's weights under the same names, with G's running statistics and counters; {@code optG.<param>.<state>} and {@code optD.…} hold optimizer state (exp_avg,
  * exp_avg_sq, square_avg, momentum_buffer). Metadata (strings): format, config (JSON), step, real_batches,
- * data_counter, z_counter, optG_step, optD_step, loss, backend. Writes are atomic (temp file + rename).
+ * data_counter, z_counter (and label_counter, a conditional run's fake-label stream), optG_step, optD_step, loss, backend. Writes are atomic (temp file + rename).
  */
 public final class Checkpoint {
     public static final String FORMAT = "sparring-checkpoint/1";
@@ -45,6 +45,7 @@ public final class Checkpoint {
         w.putMetadata("real_batches", Long.toString(t.realBatches().consumed()));
         w.putMetadata("data_counter", Long.toString(t.realBatches().streamCounter()));
         w.putMetadata("z_counter", Long.toString(t.latentStream().counter()));
+        if (t.labelStream() != null) w.putMetadata("label_counter", Long.toString(t.labelStream().counter()));
         w.putMetadata("optG_step", Long.toString(t.generatorOptimizer().stepCount()));
         w.putMetadata("optD_step", Long.toString(t.criticOptimizer().stepCount()));
         w.putMetadata("loss", t.loss().spec());
@@ -96,6 +97,7 @@ public final class Checkpoint {
         t.generatorOptimizer().setStepCount(longMeta(f, "optG_step"));
         t.criticOptimizer().setStepCount(longMeta(f, "optD_step"));
         t.latentStream().setCounter(longMeta(f, "z_counter"));
+        if (t.labelStream() != null) t.labelStream().setCounter(longMeta(f, "label_counter"));
         t.realBatches().restore(longMeta(f, "real_batches"), longMeta(f, "data_counter"));
         t.restorePosition(longMeta(f, "step"));
     }

@@ -20,6 +20,12 @@ public abstract sealed class RealBatches implements AutoCloseable {
     abstract Tensor next();
 
     /**
+     * The one-hot labels (B, K) of the batch the last {@link #next} returned, for a conditional run (a tensor owned by
+     * this source, overwritten by the next call); null when this source carries no labels.
+     */
+    Tensor labels() { return null; }
+
+    /**
      * Does, before a step, the host-to-device work that the step's next {@code batches} calls of {@link #next} would
      * otherwise do (a new epoch's order), so that the step itself runs the same operations every time (a step run
      * through a {@link dev.sparring.backend.StepGraph}). Optional: {@link #next} does it itself when needed.
@@ -73,9 +79,16 @@ public abstract sealed class RealBatches implements AutoCloseable {
         private final long[] slotEpoch;    // the epoch each slot holds; -1: none
         private int[] orders;              // host copy of perm: copyFromHost writes a whole tensor
         private long orderUploads;         // for tests: after prepare(k), k batches upload nothing
+        private final Tensor onehots;      // (N, K, 1, 1) U8: each image's one-hot label; null without labels
+        private final Tensor labelsOut;    // (B, K) F32: the labels of the last batch, gathered as the images are
 
         /** {@code batchesPerStep}: the most batches one step draws (k critic steps), for {@link #prepare}. */
         Images(Backend be, ImageDataset data, int batch, long seed, int batchesPerStep) {
+            this(be, data, batch, seed, batchesPerStep, 0);
+        }
+
+        /** With {@code classes} K > 0, each batch also carries its images' one-hot labels ({@link #labels()}). */
+        Images(Backend be, ImageDataset data, int batch, long seed, int batchesPerStep, int classes) {
             super(be, batch);
             if (data.size() < batch) {
                 throw new UserError("dataset " + data.name() + " has " + data.size() + " images, fewer than --batch " + batch);
@@ -89,6 +102,8 @@ public abstract sealed class RealBatches implements AutoCloseable {
             java.util.Arrays.fill(slotEpoch, -1);
             this.pixels = be.upload(data.pixels(), data.size(), data.channels(), data.height(), data.width());
             this.out = be.zeros(batch, data.channels(), data.height(), data.width());
+            this.onehots = classes > 0 ? be.upload(Conditioning.onehotTable(data.labels(), classes), data.size(), classes, 1, 1) : null;
+            this.labelsOut = classes > 0 ? be.zeros(batch, classes) : null;
         }
 
         static int[] permutation(long seed, long epoch, int n) {
@@ -138,9 +153,13 @@ public abstract sealed class RealBatches implements AutoCloseable {
             int slot = resident(epoch);
             int start = slot * data.size() + (int) (consumed % bpe) * batch;
             be.gatherImages(out, pixels, perm, start, SCALE, SHIFT);
+            if (onehots != null) be.gatherImages(be.view(labelsOut, batch, onehots.dim(1), 1, 1), onehots, perm, start, 1f, 0f);
             consumed++;
             return out;
         }
+
+        @Override
+        Tensor labels() { return labelsOut; }
 
         /**
          * The same gather as {@link #next} over the next n positions of the current epoch's order, into a tensor of
@@ -175,6 +194,8 @@ public abstract sealed class RealBatches implements AutoCloseable {
             pixels.close();
             out.close();
             if (perm != null) perm.close();
+            if (onehots != null) onehots.close();
+            if (labelsOut != null) labelsOut.close();
         }
     }
 

@@ -68,6 +68,10 @@ import java.util.function.Consumer;
  * @param r2              R2's weight gamma: (gamma/2) E‖∇ₓD(x)‖² on the fake batch (0: none)
  * @param regEvery        the penalties are applied at every regEvery-th critic step, their gradient scaled by regEvery
  *                        (StyleGAN2's lazy regularisation); 1: at every critic step
+ * @param conditional     train a class-conditional DCGAN on the data's labels: G takes [z, onehot(y)], the critic is a
+ *                        projection discriminator (see {@link dev.sparring.gan.Dcgan})
+ * @param classes         the number of classes of a conditional run (0: unconditional, or not yet resolved: a
+ *                        {@link Trainer} sets it from the data's labels, see {@link #resolvedFor})
  */
 public record TrainConfig(
         String data, Model model, int imageSize, int channels, boolean upscale, boolean skipBadImages, int nz, int ngf, int ndf, int hidden, int depth,
@@ -76,7 +80,7 @@ public record TrainConfig(
         boolean simultaneous, int batch, int epochs, long steps, long seed, double emaDecay, long emaStart,
         int sampleEvery, int logEvery, int checkpointEvery,
         int fidEvery, int fidSamples, boolean kid, String inceptionWeights,
-        double gp, double r1, double r2, int regEvery) {
+        double gp, double r1, double r2, int regEvery, boolean conditional, int classes) {
 
     public TrainConfig {
         require(batch >= 1, "--batch must be >= 1, got " + batch);
@@ -120,6 +124,7 @@ public record TrainConfig(
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(inceptionWeights, "inceptionWeights");
         Objects.requireNonNull(optimizer, "optimizer");
+        require(classes >= 0 && (conditional || classes == 0), "classes must be 0 without --conditional and >= 0 with it, got " + classes);
     }
 
     private static void require(boolean ok, String message) {
@@ -143,7 +148,7 @@ public record TrainConfig(
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", Model.AUTO, 28, 0, false, false, 64, 32, 32, 128, 3,
                 "nsgan", Optimizer.Kind.ADAM, 1.6e-3, 1.6e-3, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
-                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "", 0, 0, 0, 1);
+                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "", 0, 0, 0, 1, false, 0);
     }
 
     /** Samples per FID measurement when none is given: as many as the bundled MNIST digits, and sparring fid's --n. */
@@ -163,13 +168,15 @@ public record TrainConfig(
 
     /**
      * This configuration with its automatic choices made for {@code data}, as a {@link Trainer} makes them (so that
-     * config.json and checkpoints say what ran): model AUTO becomes the MLP for 2-D data and the DCGAN for images, and
-     * channels 0 the images' own.
+     * config.json and checkpoints say what ran): model AUTO becomes the MLP for 2-D data and the DCGAN for images,
+     * channels 0 the images' own, and a conditional run's classes 0 the number of classes of the data's labels
+     * ({@link Conditioning#classes}, which refuses data that cannot be trained on conditionally).
      */
     public TrainConfig resolvedFor(Dataset data) {
         Builder b = toBuilder();
         if (model == Model.AUTO) b.model(data instanceof Mixture2D ? Model.MLP : Model.DCGAN);
         if (channels == 0 && data instanceof ImageDataset images) b.channels(images.channels());
+        if (conditional) b.classes(Conditioning.classes(data, this));
         return b.build();
     }
 
@@ -317,6 +324,8 @@ public record TrainConfig(
         m.putIfAbsent("r1", 0.0);
         m.putIfAbsent("r2", 0.0);
         m.putIfAbsent("regEvery", 1);
+        m.putIfAbsent("conditional", false);
+        m.putIfAbsent("classes", 0);
         if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);
         Fields f = new Fields(m);
         return builder().data(f.string("data")).model(Model.parse(f.string("model"))).imageSize(f.integer("imageSize"))
@@ -330,7 +339,8 @@ public record TrainConfig(
                 .logEvery(f.integer("logEvery")).checkpointEvery(f.integer("checkpointEvery"))
                 .fidEvery(f.integer("fidEvery")).fidSamples(f.integer("fidSamples")).kid(f.bool("kid"))
                 .inceptionWeights(f.string("inceptionWeights"))
-                .gp(f.number("gp")).r1(f.number("r1")).r2(f.number("r2")).regEvery(f.integer("regEvery")).build();
+                .gp(f.number("gp")).r1(f.number("r1")).r2(f.number("r2")).regEvery(f.integer("regEvery"))
+                .conditional(f.bool("conditional")).classes(f.integer("classes")).build();
     }
 
     /**
@@ -343,7 +353,8 @@ public record TrainConfig(
         private Optimizer.Kind optimizer;
         private int imageSize, channels, nz, ngf, ndf, hidden, depth, dSteps, batch, epochs, sampleEvery, logEvery, checkpointEvery;
         private int fidEvery, fidSamples;
-        private boolean upscale, skipBadImages, simultaneous, kid;
+        private boolean upscale, skipBadImages, simultaneous, kid, conditional;
+        private int classes;
         private String inceptionWeights;
         private double gp, r1, r2;
         private int regEvery;
@@ -365,6 +376,7 @@ public record TrainConfig(
             fidEvery = c.fidEvery; fidSamples = c.fidSamples; kid = c.kid;
             inceptionWeights = c.inceptionWeights;
             gp = c.gp; r1 = c.r1; r2 = c.r2; regEvery = c.regEvery;
+            conditional = c.conditional; classes = c.classes;
         }
 
         public Builder data(String v) { data = v; return mark("data"); }
@@ -407,6 +419,8 @@ public record TrainConfig(
         public Builder r1(double v) { r1 = v; return mark("r1"); }
         public Builder r2(double v) { r2 = v; return mark("r2"); }
         public Builder regEvery(int v) { regEvery = v; return mark("regEvery"); }
+        public Builder conditional(boolean v) { conditional = v; return mark("conditional"); }
+        public Builder classes(int v) { classes = v; return mark("classes"); }
 
         /**
          * A loss's trainer settings: optimizer, learning rates, beta1, beta2, critic steps, clipping and gradient penalty
@@ -450,7 +464,7 @@ public record TrainConfig(
             return new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
                     optimizer, lrD, lrG, lrDecayAt, lrDecay, beta1, beta2, dSteps, clip, simultaneous, batch, epochs, steps, seed,
                     emaDecay, emaStart, sampleEvery, logEvery, checkpointEvery, fidEvery, fidSamples, kid, inceptionWeights,
-                    gp, r1, r2, regEvery);
+                    gp, r1, r2, regEvery, conditional, classes);
         }
     }
 

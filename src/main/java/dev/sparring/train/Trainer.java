@@ -58,6 +58,13 @@ public final class Trainer implements AutoCloseable {
     private final int[] zShape;                       // (B, nz[, 1, 1])
     private final Tensor z, dtReal, dtFake, dtGen;    // z: zShape; dt*: (B)
     private final Tensor stats;                       // (logEvery, Metrics.SLOTS), read in blocks
+    private final int classes;                        // K of a conditional run; 0: unconditional
+    private final dev.sparring.nn.Projection projection;   // the conditional critic's head, given labels; null: unconditional
+    private final NoiseStream labelStream;            // fake labels of a conditional run: (seed, "labels"), one block each
+    private final int[] fakeLabels;                   // (B) the last fake batch's labels, on the host
+    private final float[] fakeOnehotHost;             // (B, K)
+    private final Tensor fakeOnehot;                  // (B, K): the labels of the last fake batch, for G and the critic
+    private final Tensor gInput;                      // (B, nz + K, 1, 1): [z, onehot(y)], G's input; null: unconditional
     private long step;                                // generator steps done
     private final MetricsBuffer metrics;
     private static final PhaseListener NO_PHASES = phase -> { };
@@ -114,6 +121,7 @@ public final class Trainer implements AutoCloseable {
         NoiseStream init = NoiseStream.derive(cfg.seed(), "init");
         boolean points = data instanceof Mixture2D;
         if (cfg.model() == TrainConfig.Model.MLP) {
+            if (cfg.conditional()) throw new UserError("--conditional needs the DCGAN (--model dcgan) and labelled images");
             if (!points) throw new UserError("--model mlp needs 2-D data (ring8, grid25), got " + data.name());
             Mlp.Config mc = new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2);
             requireFits(ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2), cfg, be);
@@ -124,18 +132,25 @@ public final class Trainer implements AutoCloseable {
             this.real = new RealBatches.Points(be, (Mixture2D) data, cfg.batch(), NoiseStream.derive(cfg.seed(), "data"));
         } else {
             if (!(data instanceof ImageDataset img)) throw new UserError("--model dcgan needs image data, got " + data.name());
-            Dcgan.Config dc = new Dcgan.Config(cfg.imageSize(), img.channels(), cfg.nz(), cfg.ngf(), cfg.ndf());
+            Dcgan.Config dc = new Dcgan.Config(cfg.imageSize(), img.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), cfg.classes());
             if (img.height() != cfg.imageSize() || img.width() != cfg.imageSize()) {
                 throw new UserError("dataset " + data.name() + " has " + img.height() + "x" + img.width()
                         + " images but the model is " + cfg.imageSize() + " px");
             }
-            requireFits(ModelSize.dcgan(cfg.imageSize(), img.channels(), cfg.nz(), cfg.ngf(), cfg.ndf()), cfg, be);
+            requireFits(ModelSize.dcgan(cfg.imageSize(), img.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), cfg.classes()), cfg, be);
             this.g = Dcgan.generator(be, dc, init);
             this.d = Dcgan.discriminator(be, dc, init);
             this.gEma = cfg.ema() ? Dcgan.generator(be, dc, new NoiseStream(0, 0)) : null;   // weights: copied from g below
             this.zShape = new int[]{cfg.batch(), cfg.nz(), 1, 1};
-            this.real = new RealBatches.Images(be, img, cfg.batch(), cfg.seed(), cfg.dSteps());
+            this.real = new RealBatches.Images(be, img, cfg.batch(), cfg.seed(), cfg.dSteps(), cfg.classes());
         }
+        this.classes = cfg.classes();
+        this.projection = classes > 0 ? Dcgan.projection(d) : null;
+        this.labelStream = classes > 0 ? NoiseStream.derive(cfg.seed(), "labels") : null;
+        this.fakeLabels = classes > 0 ? new int[cfg.batch()] : null;
+        this.fakeOnehotHost = classes > 0 ? new float[cfg.batch() * classes] : null;
+        this.fakeOnehot = classes > 0 ? be.zeros(cfg.batch(), classes) : null;
+        this.gInput = classes > 0 ? be.zeros(cfg.batch(), cfg.nz() + classes, 1, 1) : null;
         if (gEma != null) {
             emaTensors = new java.util.ArrayList<>();
             emaSources = new java.util.ArrayList<>();
@@ -152,6 +167,10 @@ public final class Trainer implements AutoCloseable {
         this.optG = Optimizer.create(cfg.optimizer(), g, (float) cfg.lrGAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.optD = Optimizer.create(cfg.optimizer(), d, (float) cfg.lrDAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.clip = cfg.clip() > 0 ? new WeightClip(d, (float) cfg.clip()) : null;
+        if (cfg.conditional() && cfg.penalized()) {
+            throw new UserError("--conditional with a gradient penalty (--gp, --r1, --r2, --loss wgan-gp): the penalties' second-order "
+                    + "pass does not take the projection critic yet; train the conditional run without them");
+        }
         this.penalties = GradientPenalties.of(cfg, d, be);
         this.zStream = NoiseStream.derive(cfg.seed(), "z");
         this.z = be.zeros(zShape);
@@ -227,9 +246,32 @@ public final class Trainer implements AutoCloseable {
 
     private Tensor sampleFake() {
         be.normal(z, zStream.seed(), zStream.take(z.size()));
-        Tensor x = g.forward(z, Pass.TRAIN);
+        Tensor x;
+        if (classes > 0) {
+            for (int i = 0; i < fakeLabels.length; i++) fakeLabels[i] = labelStream.nextInt(classes);
+            Conditioning.onehot(fakeLabels, fakeLabels.length, classes, fakeOnehotHost);
+            be.copyFromHost(fakeOnehotHost, fakeOnehot);
+            x = g.forward(withLabels(z, fakeOnehot, gInput), Pass.TRAIN);
+        } else {
+            x = g.forward(z, Pass.TRAIN);
+        }
         phases.ended("G forward");
         return x;
+    }
+
+    /** G's input [z, onehot(y)] (N, nz + K, 1, 1) written into {@code into}, for z (N, nz, 1, 1) and labels (N, K). */
+    private Tensor withLabels(Tensor latent, Tensor onehot, Tensor into) {
+        int n = latent.dim(0), nz = latent.dim(1);
+        be.copyChannels(into, 0, latent, 0, nz);
+        be.copyChannels(into, nz, be.view(onehot, n, classes, 1, 1), 0, classes);
+        return into;
+    }
+
+    /** Gives the conditional critic the labels of the real batch and of the fake one (nothing when unconditional). */
+    private void criticLabels() {
+        if (projection == null) return;
+        projection.labels(Pass.REAL, real.labels());
+        projection.labels(Pass.FAKE, fakeOnehot);
     }
 
     /** Critic step {@code criticStep} of the run (0-based, dSteps per generator step). */
@@ -238,6 +280,7 @@ public final class Trainer implements AutoCloseable {
         Tensor xFake = sampleFake();
         d.zeroGrad();
         phases.ended("zero grads");
+        criticLabels();
         Tensor tReal = d.forward(xReal, Pass.REAL);
         Tensor tFake = d.forward(xFake, Pass.FAKE);
         phases.ended("D forward");
@@ -284,6 +327,7 @@ public final class Trainer implements AutoCloseable {
         d.zeroGrad();
         g.zeroGrad();
         phases.ended("zero grads");
+        criticLabels();
         Tensor tReal = d.forward(xReal, Pass.REAL);
         Tensor tFake = d.forward(xFake, Pass.FAKE);
         phases.ended("D forward");
@@ -330,7 +374,7 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * G(z) for n latent vectors drawn from the stream (seed, "fixed"): the same images at every call; from G_ema when the
-     * run keeps it.
+     * run keeps it. A conditional run's sample i has class i mod K ({@link Conditioning#balanced}).
      */
     public float[] fixedSamples(int n) {
         NoiseStream fixed = NoiseStream.derive(cfg.seed(), "fixed-noise");
@@ -344,13 +388,38 @@ public final class Trainer implements AutoCloseable {
             fixedZ = be.zeros(shape);
         }
         be.normal(fixedZ, fixed.seed(), fixed.take(fixedZ.size()));
-        return generate(fixedZ);
+        if (classes == 0) return generate(fixedZ);
+        if (fixedInput == null || fixedInput.dim(0) != n) {
+            if (fixedInput != null) fixedInput.close();
+            fixedInput = null;
+            fixedInput = be.zeros(n, cfg.nz() + classes, 1, 1);
+        }
+        return generate(balancedInput(fixedZ, 0, fixedInput));
     }
 
     private Tensor fixedZ;              // the latent batch of the last fixedSamples call
+    private Tensor fixedInput;          // a conditional run's G input for it: [fixedZ, onehot(i mod K)]
 
     /**
-     * G(z) for a given latent batch from {@link #sampler()} (G_ema when the run keeps it, else G), batch statistics in
+     * [z, onehot(y)] into {@code into} (N, nz + K, 1, 1) for z (N, nz, 1, 1), with the {@link Conditioning#balanced} labels
+     * of samples first .. first + N - 1 (uploaded through a temporary tensor: this runs between steps, never inside one).
+     */
+    private Tensor balancedInput(Tensor latent, long first, Tensor into) {
+        int n = latent.dim(0);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) labels[i] = Conditioning.balanced(first + i, classes);
+        float[] host = new float[n * classes];
+        Conditioning.onehot(labels, n, classes, host);
+        try (Tensor onehot = be.upload(host, n, classes)) {
+            return withLabels(latent, onehot, into);
+        }
+    }
+
+    /** The number of classes of a conditional run; 0 for an unconditional one. */
+    public int classes() { return classes; }
+
+    /**
+     * G(z) for a given latent batch (a conditional run's: [z, onehot(y)]) from {@link #sampler()} (G_ema when the run keeps it, else G), batch statistics in
      * batch norm (as PyTorch's DCGAN example samples). Unlike
      * PyTorch, sampling leaves the generator's batch-norm running statistics and num_batches_tracked as they were: they
      * hold the training batches only, so how often a run writes samples never changes its checkpoints, and a run
@@ -366,7 +435,8 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * n samples of {@link #sampler()} (G_ema when the run keeps it, else G) in batches of at most {@code batch}, their
-     * latent vectors drawn from {@code noise} (which advances), each batch normalised by its own batch statistics: what
+     * latent vectors drawn from {@code noise} (which advances), a conditional run's labels {@link Conditioning#balanced}
+     * (sample i of class i mod K), each batch normalised by its own batch statistics: what
      * {@code sparring sample} draws from a checkpoint
      * with the same stream and batch. As {@link #generate}, it leaves the batch-norm running statistics, and every other
      * part of the training state, as they were.
@@ -374,22 +444,25 @@ public final class Trainer implements AutoCloseable {
     public void samples(int n, int batch, NoiseStream noise, SampleBatch body) {
         if (n < 1 || batch < 1) throw new IllegalArgumentException("samples: n and batch must be >= 1, got " + n + ", " + batch);
         keepingBatchNormState(() -> {
-            Tensor latent = null;
+            Tensor latent = null, input = null;
             try {
                 for (int done = 0; done < n; done += batch) {
                     int k = Math.min(batch, n - done);
                     if (latent == null || latent.dim(0) != k) {
                         if (latent != null) latent.close();
-                        latent = null;
+                        if (input != null) input.close();
+                        latent = input = null;
                         int[] shape = zShape.clone();
                         shape[0] = k;
                         latent = be.zeros(shape);
+                        if (classes > 0) input = be.zeros(k, cfg.nz() + classes, 1, 1);
                     }
                     be.normal(latent, noise.seed(), noise.take(latent.size()));
-                    body.accept(done, k, sampleForward(latent));
+                    body.accept(done, k, sampleForward(classes > 0 ? balancedInput(latent, done, input) : latent));
                 }
             } finally {
                 if (latent != null) latent.close();
+                if (input != null) input.close();
             }
             return null;
         });
@@ -441,6 +514,9 @@ public final class Trainer implements AutoCloseable {
 
     public NoiseStream latentStream() { return zStream; }
 
+    /** The stream of a conditional run's fake labels; null for an unconditional run. */
+    public NoiseStream labelStream() { return labelStream; }
+
     public RealBatches realBatches() { return real; }
 
     /** The data the trainer trains on. */
@@ -472,7 +548,8 @@ public final class Trainer implements AutoCloseable {
         if (graph != null) graph.close();
         if (fixedZ != null) fixedZ.close();
         if (penalties != null) penalties.close();
-        for (Tensor t : new Tensor[]{z, dtReal, dtFake, dtGen, stats}) t.close();
+        if (fixedInput != null) fixedInput.close();
+        for (Tensor t : new Tensor[]{z, dtReal, dtFake, dtGen, stats, fakeOnehot, gInput}) if (t != null) t.close();
         real.close();
     }
 }

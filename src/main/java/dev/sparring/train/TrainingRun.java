@@ -65,6 +65,9 @@ public final class TrainingRun {
     private final List<FidEvaluator.Measurement> fidHistory = new ArrayList<>();
     private double evaluationSeconds;    // spent measuring the FID this session, left out of img_per_s
 
+    /** The most classes a conditional run's sample grids show, a row of 8 each. */
+    static final int CLASS_ROWS = 64;
+
     /** Fixed-noise samples in a 2-D run's scatter plots, and in the mode coverage computed from them. */
     public static final int COVERAGE_SAMPLES = 1000;
 
@@ -477,8 +480,16 @@ public final class TrainingRun {
             recordCoverage(step, c);
         } else {
             int[] s = trainer.sampleShape();
-            float[] imgs = trainer.fixedSamples(gridSamples);
-            ImageGrid.write(file, imgs, gridSamples, s[1], s[2], s[3], 8);
+            int k = trainer.classes();
+            if (k == 0) {
+                float[] imgs = trainer.fixedSamples(gridSamples);
+                ImageGrid.write(file, imgs, gridSamples, s[1], s[2], s[3], 8);
+            } else {
+                // one row of 8 per class (the first CLASS_ROWS classes): sample i has class i mod K
+                int rows = Math.min(k, CLASS_ROWS), n = k * 8;
+                float[] imgs = Conditioning.byClassRows(trainer.fixedSamples(n), n, k, s[1] * s[2] * s[3]);
+                ImageGrid.write(file, imgs, rows * 8, s[1], s[2], s[3], 8);
+            }
         }
     }
 
