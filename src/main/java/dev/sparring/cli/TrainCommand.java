@@ -189,6 +189,7 @@ public final class TrainCommand implements Callable<Integer> {
         // before the data: an image size no model takes is the error to report, not the data's size
         if (cfg.model() != TrainConfig.Model.MLP && !Datasets.isPoints(cfg.data())) Dcgan.requireImageSize(cfg.imageSize());
         Dataset ds = cfg.openData(System.err::println);
+        if (cfg.conditional()) cfg.resolvedFor(ds);   // refuses data without usable labels before a backend starts
         TrainLoss loss = Losses.trainLoss(cfg.loss(), "--loss");
         try (Backend be = device.create();
              Trainer trainer = from != null ? from.trainer(be, ds, loss) : new Trainer(cfg, be, ds, loss)) {
