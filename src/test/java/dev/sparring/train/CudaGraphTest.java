@@ -77,6 +77,9 @@ class CudaGraphTest {
                 new Case("dcgan sgd, rate drop", dcgan.toBuilder().optimizer(Optimizer.Kind.SGD).lrD(1e-3).lrG(1e-3).steps(7)
                         .lrDecayAt(4).build(), "digits"),
                 new Case("dcgan, batch norm by our kernels", dcgan.toBuilder().steps(5).build(), "digits", CudaBackend.BatchNorm.KERNELS),
+                // a conditional run: each critic step's fake labels travel in the step record, the real ones are
+                // gathered with the images (24 images of 4 classes)
+                new Case("dcgan conditional k=2, labels", dcgan.toBuilder().conditional(true).dSteps(2).steps(6).build(), "quadrants"),
                 // 2-D batches drawn on the host: each critic step's batch travels in the step record
                 new Case("mlp ring8 k=2, host batches", ring.toBuilder().dSteps(2).steps(6).build(), "ring8"));
     }
@@ -85,6 +88,7 @@ class CudaGraphTest {
         return switch (c.data()) {
             case "digits" -> TrainerTest.firstDigits(24);
             case "digits8" -> TrainerTest.firstDigits(8);
+            case "quadrants" -> ConditionalTrainingTest.quadrants(24, 1);
             default -> Datasets.open("ring8", 0, 0);
         };
     }

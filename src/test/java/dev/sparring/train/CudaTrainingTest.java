@@ -97,6 +97,15 @@ class CudaTrainingTest {
         for (Metrics m : got) assertTrue(m.finite(), m.toString());
     }
 
+    @Test
+    void conditionalStepsMatchTheCpu() {
+        ImageDataset data = ConditionalTrainingTest.quadrants(16, 2);
+        TrainConfig cfg = TrainerTest.tinyDcgan().toBuilder().conditional(true).steps(4).logEvery(1).build();
+        List<Metrics> ref = train(cfg, cpu, data, 4);
+        List<Metrics> got = train(cfg, gpu, data, 4);
+        assertClose(ref, got, "4 conditional DCGAN steps");
+    }
+
     /** A run in {@code dir} with the trainer on {@code be}; returns its FID measurements. */
     private static List<FidEvaluator.Measurement> run(TrainConfig cfg, Backend be, ImageDataset data, Path dir) throws IOException {
         try (Trainer t = new Trainer(cfg, be, data, TestLosses.nonSaturating())) {
