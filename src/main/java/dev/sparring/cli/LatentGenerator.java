@@ -49,6 +49,10 @@ final class LatentGenerator {
             throw new UserError("--checkpoint " + file + " holds a 2-D model (" + cfg.data() + ") whose samples are points; the latent commands "
                     + "draw images: give a checkpoint of a DCGAN");
         }
+        if (cfg.conditional()) {
+            throw new UserError("--checkpoint " + file + " holds a class-conditional generator (train --conditional), whose input is [z, one-hot "
+                    + "label]; the latent commands walk z alone: give a checkpoint of an unconditional run");
+        }
         return new Source(file, f, cfg);
     }
 
