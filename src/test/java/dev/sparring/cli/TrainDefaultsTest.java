@@ -69,13 +69,20 @@ class TrainDefaultsTest {
     /** An Adam loss's settings on the 28 px DCGAN: its 2e-4 times {@link DigitDefaults#LR_SCALE}. */
     private static final String ADAM = "adam lr 0.0016 betas 0.5, 0.999 eps 1.0E-8 wd 0.0 | k 1, clip 0.0";
     private static final String WGAN = "rmsprop lr 5.0E-5 alpha 0.99 eps 1.0E-8 | k 5, clip 0.01";
+    /** WGAN-GP's paper settings (Adam 1e-4, betas (0, 0.9), 5 critic steps, no clipping), the rate scaled as Adam's. */
+    private static final String WGAN_GP = "adam lr 8.0E-4 betas 0.0, 0.9 eps 1.0E-8 wd 0.0 | k 5, clip 0.0";
 
     @Test
     void everyBuiltInLossTrainsWithTheOptimizerItAlwaysHad() {
         List<String> names = GanLosses.names();
         assertTrue(names.size() >= 26, "the catalogue: " + names);
         for (String loss : names) {
-            assertEquals(loss.equals("wgan") ? WGAN : ADAM, trained(resolve("--loss", loss)), loss);
+            String expected = switch (loss) {
+                case "wgan" -> WGAN;
+                case "wgan-gp" -> WGAN_GP;
+                default -> ADAM;
+            };
+            assertEquals(expected, trained(resolve("--loss", loss)), loss);
         }
         // a formula: an IPM critic gets WGAN's settings, any other Adam's
         assertEquals(WGAN, trained(resolve("--loss", "phi=t; psi=-t; beta=-t")));
