@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
         description = {"Train a GAN. Defaults: a DCGAN on the bundled 10,000 MNIST digits, non-saturating loss.",
                 "2-D data (ring8, grid25): an MLP, with the \"2-D data\" defaults below for flags left unset.",
                 "Output: <out>/<name>/ with config.json, metrics.jsonl, samples/, checkpoints/, loss_curve.png",
-                "(with --fid-every also fid_reference.npz and fid_curve.png)."})
+                "(with --fid-every also fid_reference.npz and fid_curve.png) and a TensorBoard event file."})
 public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "mnist", description = "mnist (bundled), ring8, grid25, an IDX image file (idx:<images>[,<labels>]) or a folder of PNG/JPEG images")
     String data;
@@ -144,12 +144,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file. It keeps "
             + "the run's settings (config.json); it takes only --steps/--epochs (a new total), --lr-decay-at/--lr-decay "
             + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --fid-every, --inception-weights, --device, "
-            + "--cuda-graphs, --no-progress and --allow-unchecked. A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
+            + "--cuda-graphs, --no-progress, --[no-]tensorboard and --allow-unchecked. A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
     Path resume;
     @Mixin
     DeviceOption device;
     @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
     boolean noProgress;
+    @Option(names = "--tensorboard", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "write the metrics, sample grids and configuration into an event file in the run folder for "
+                    + "`tensorboard --logdir runs/` (a new file per session; --no-tensorboard: none)")
+    boolean tensorBoard;
     @Option(names = "--cuda-graphs", description = "CUDA: run each training step as a CUDA graph (captured once warm, then "
             + "replayed; same results). Not yet measured on a GPU, so off by default; ignored on the CPU")
     boolean cudaGraphs;
@@ -167,7 +171,7 @@ public final class TrainCommand implements Callable<Integer> {
      * (model, data, loss, optimizer, rates, batch, seed, folder) is fixed by its checkpoint.
      */
     static final List<String> RESUME_FLAGS = List.of("--steps", "--epochs", "--lr-decay-at", "--lr-decay",
-            "--sample-every", "--log-every", "--checkpoint-every", "--fid-every", "--inception-weights", "--device", "--cuda-graphs", "--no-progress", "--allow-unchecked");
+            "--sample-every", "--log-every", "--checkpoint-every", "--fid-every", "--inception-weights", "--device", "--cuda-graphs", "--no-progress", "--tensorboard", "--allow-unchecked");
 
     @Override
     public Integer call() throws Exception {
@@ -221,7 +225,7 @@ public final class TrainCommand implements Callable<Integer> {
                 run = new TrainingRun(trainer, runDir, System.err, points);
                 run.initFresh();
             }
-            run.progressBar(!noProgress);
+            run.progressBar(!noProgress).tensorBoard(tensorBoard);
             System.err.printf("run %s: %s on %s, loss %s, %,d steps (%s), G %,d / D %,d parameters%n", runDir,
                     cfg.model(), ds.name(), cfg.loss(), trainer.totalSteps(),
                     trainer.stepsPerEpoch() > 0 ? String.format("%,d per epoch", trainer.stepsPerEpoch()) : "endless data, no epochs",
@@ -266,6 +270,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (r.lastCheckpoint() != null) System.err.println("checkpoint: " + r.lastCheckpoint());
             System.err.println("samples: " + runDir.resolve("samples") + "   loss curve: " + runDir.resolve("loss_curve.png")
                     + (run.fidHistory().isEmpty() ? "" : "   FID curve: " + runDir.resolve("fid_curve.png")));
+            if (run.tensorBoardFile() != null) System.err.println("TensorBoard: tensorboard --logdir " + (runDir.getParent() == null ? "." : runDir.getParent()) + "   (" + run.tensorBoardFile().getFileName() + ")");
             return switch (r.outcome()) {
                 case COMPLETED -> 0;
                 case INTERRUPTED -> 130;
@@ -374,7 +379,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + "settings it started with (its config.json), so that it stays the same run. --resume takes only "
                 + "--steps or --epochs (a new total, counted from the start of the run), --lr-decay-at and --lr-decay "
                 + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --fid-every, --inception-weights, --device, "
-                + "--cuda-graphs, --no-progress and --allow-unchecked (and --out and --name for a checkpoint kept outside a run "
+                + "--cuda-graphs, --no-progress, --[no-]tensorboard and --allow-unchecked (and --out and --name for a checkpoint kept outside a run "
                 + "folder, which continues in a new run folder). To change anything else, start a new run (--name).");
     }
 

@@ -37,6 +37,7 @@ import java.util.stream.Stream;
  *              fid_reference.npz  with fidEvery: the training data's feature statistics ({@link FidEvaluator})
  *              fid_curve.png      with fidEvery: FID (and KID) per measurement
  *              report.html        all of the above on one self-contained page ({@link RunReport}), at each checkpoint and at the end
+ *              events.out.tfevents.*  with {@link #tensorBoard}: the metrics, grids and configuration for TensorBoard, a file per session
  * </pre>
  * With {@link TrainConfig#fidEvery} the run measures the FID (and KID) every fidEvery steps and at its end; the
  * measurement goes into the metrics.jsonl line of its step ({@link FidEvaluator.Measurement#toMap}).
@@ -64,6 +65,9 @@ public final class TrainingRun {
     private final FidEvaluator fid;      // null: the run measures no FID
     private final List<FidEvaluator.Measurement> fidHistory = new ArrayList<>();
     private double evaluationSeconds;    // spent measuring the FID this session, left out of img_per_s
+    private boolean tensorBoard;         // write a TensorBoard event file ({@link TensorBoardLog})
+    private TensorBoardLog tb;           // open while run() runs, when tensorBoard
+    private boolean realSamplesWritten;  // samples/real.png was written this session (a fresh run)
 
     /** The most classes a conditional run's sample grids show, a row of 8 each. */
     static final int CLASS_ROWS = 64;
@@ -80,6 +84,12 @@ public final class TrainingRun {
     }
 
     public TrainingRun progressBar(boolean on) { this.progressBar = on; return this; }
+
+    /** Whether {@link #run()} also writes what it logs into a new TensorBoard event file in the run folder ({@link TensorBoardLog}). */
+    public TrainingRun tensorBoard(boolean on) { this.tensorBoard = on; return this; }
+
+    /** The event file of the last {@link #run()} with {@link #tensorBoard}, or null. */
+    public Path tensorBoardFile() { return tb == null ? null : tb.file(); }
 
     public Path dir() { return dir; }
 
@@ -209,6 +219,7 @@ public final class TrainingRun {
             int c = data.channels(), h = data.height(), w = data.width();
             ImageGrid.write(file, imgs, imgs.length / (c * h * w), c, h, w, 8);
         }
+        realSamplesWritten = true;
     }
 
     /**
@@ -319,6 +330,10 @@ public final class TrainingRun {
         Result result;
         try (BufferedWriter metricsOut = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            if (tensorBoard) {
+                tb = TensorBoardLog.open(dir, cfg, start);
+                if (realSamplesWritten) tb.image(TensorBoardLog.REAL, start, dir.resolve("samples").resolve(REAL_SAMPLES));
+            }
             if (fid != null) {
                 log.println(fid.prepare(dir));
                 if (!fidHistory.isEmpty()) progress.note(fidNote(fidHistory.getLast()));
@@ -372,7 +387,11 @@ public final class TrainingRun {
             writeFidCurve();
             writeReport();
         } finally {
-            finished.countDown();   // after the last file: a Ctrl-C hook waits for this before the JVM exits
+            try {
+                if (tb != null) tb.close();
+            } finally {
+                finished.countDown();   // after the last file: a Ctrl-C hook waits for this before the JVM exits
+            }
         }
         return result;
     }
@@ -408,12 +427,14 @@ public final class TrainingRun {
             map.put("img_per_s", Math.round(imgPerS * 10) / 10.0);
             map.put("time_s", Math.round(elapsed * 1000) / 1000.0);
             if (measured != null && m.step() == measured.step()) map.putAll(measured.toMap());
+            if (tb != null) tb.metrics(map);   // before nanToNull: TensorBoard takes NaN and infinities
             out.write(Json.write(nanToNull(map)));
             out.write('\n');
             if (m.finite()) history.add(m);
             else if (bad == null) bad = m;
         }
         out.flush();
+        if (tb != null) tb.flush();
         return bad;
     }
 
@@ -491,6 +512,7 @@ public final class TrainingRun {
                 ImageGrid.write(file, imgs, rows * 8, s[1], s[2], s[3], 8);
             }
         }
+        if (tb != null) tb.image(TensorBoardLog.GENERATED, step, file);
     }
 
     /**
@@ -507,6 +529,7 @@ public final class TrainingRun {
         m.put("samples", COVERAGE_SAMPLES);
         Files.writeString(dir.resolve("coverage.jsonl"), Json.write(m) + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        if (tb != null) tb.coverage(m);
         lastCoverage = c;
         lastCoverageStep = step;
         if (progress != null) {
