@@ -123,6 +123,43 @@ public final class EventFileWriter implements Closeable {
     @Override
     public void close() throws IOException { out.close(); }
 
+    /**
+     * Cuts an event file after {@code step}: when it holds an event of a later step, or ends in a damaged or partly
+     * written record (a run killed while writing), the file is moved into the folder {@code aside} (created if needed)
+     * and replaced by a copy of its whole records up to the first damaged one whose step is at most {@code step}, byte
+     * for byte. Returns how many records the copy left out; 0: the file was left as it was.
+     */
+    public static int keepUpTo(Path file, long step, Path aside) throws IOException {
+        byte[] f = Files.readAllBytes(file);
+        ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
+        java.io.ByteArrayOutputStream kept = new java.io.ByteArrayOutputStream(f.length);
+        int dropped = 0;
+        while (b.remaining() > 0) {
+            int at = b.position();
+            long length = b.remaining() >= 12 ? b.getLong(at) : -1;
+            if (length < 0 || length > b.remaining() - 16 || b.getInt(at + 8) != maskedCrc32c(f, at, 8)
+                    || b.getInt(at + 12 + (int) length) != maskedCrc32c(f, at + 12, (int) length)) {
+                dropped++;   // a damaged or partly written record, and everything after it
+                break;
+            }
+            Event e;
+            try {
+                e = Event.parseFrom(ByteBuffer.wrap(f, at + 12, (int) length));
+            } catch (com.google.protobuf.InvalidProtocolBufferException notAnEvent) {
+                dropped++;
+                break;
+            }
+            if (e.getStep() <= step) kept.write(f, at, 16 + (int) length);
+            else dropped++;
+            b.position(at + 16 + (int) length);
+        }
+        if (dropped == 0) return 0;
+        Files.createDirectories(aside);
+        Files.move(file, aside.resolve(file.getFileName().toString()), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(file, kept.toByteArray());
+        return dropped;
+    }
+
     /** The CRC-32C of {@code b[off, off + len)}, rotated right by 15 bits plus 0xa282ead8, as TFRecord stores it. */
     public static int maskedCrc32c(byte[] b, int off, int len) {
         CRC32C crc = new CRC32C();

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * What a run writes for TensorBoard, into one new event file in the run folder per session ({@link EventFileWriter};
@@ -39,6 +41,21 @@ final class TensorBoardLog implements Closeable {
     }
 
     Path file() { return events.file(); }
+
+    /**
+     * Cuts the event files of {@code dir} after step {@code at}, for a run resumed there ({@link TrainingRun#initResumed}):
+     * a file that holds later events (or ends in a damaged record) is moved to {@code aside} whole and replaced by its
+     * events up to {@code at} ({@link EventFileWriter#keepUpTo}). Returns how many files were cut.
+     */
+    static int keepUpTo(Path dir, long at, Path aside) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.getFileName().toString().startsWith(EventFileWriter.PREFIX) && Files.isRegularFile(p)).sorted().toList();
+        }
+        int cut = 0;
+        for (Path f : files) if (EventFileWriter.keepUpTo(f, at, aside) > 0) cut++;
+        return cut;
+    }
 
     /** The numbers of a metrics.jsonl line as metrics/KEY scalars at its step. */
     void metrics(Map<String, Object> line) throws IOException { scalars("metrics/", line); }

@@ -261,11 +261,13 @@ public final class TrainingRun {
             AtomicFile.write(m, keep.isEmpty() ? new byte[0] : (String.join("\n", keep) + "\n").getBytes(StandardCharsets.UTF_8));
         }
         moveLaterLines(dir.resolve("coverage.jsonl"), at, aside);
-        if (movedCheckpoints + movedSamples + later.size() > 0) {
+        int cutEventFiles = TensorBoardLog.keepUpTo(dir, at, aside);
+        if (movedCheckpoints + movedSamples + later.size() + cutEventFiles > 0) {
             Path config = dir.resolve("config.json");
             if (Files.exists(config)) Files.copy(config, aside.resolve("config.json"));
             log.printf("resuming at step %d: moved what the run held beyond it (%d checkpoint(s), %d sample grid(s), %d metrics "
-                    + "line(s)) to %s%n", at, movedCheckpoints, movedSamples, later.size(), aside);
+                    + "line(s)) to %s%s%n", at, movedCheckpoints, movedSamples, later.size(), aside, cutEventFiles == 0 ? ""
+                    : "; " + cutEventFiles + " TensorBoard event file(s) now end at step " + at + " (whole copies moved there too)");
         }
         Json.writeFile(dir.resolve("config.json"), trainer.config());
     }

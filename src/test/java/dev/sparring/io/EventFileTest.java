@@ -123,6 +123,27 @@ class EventFileTest {
     }
 
     @Test
+    void aFileIsCutAfterAStepOrAtItsFirstDamagedRecordWithTheWholeMovedAside(@TempDir Path dir) throws IOException {
+        Path file = writeTheFourEvents(dir);
+        byte[] whole = Files.readAllBytes(file);
+        assertEquals(0, EventFileWriter.keepUpTo(file, 9, dir.resolve("aside")), "nothing after step 9");
+        assertArrayEquals(whole, Files.readAllBytes(file));
+        assertFalse(Files.exists(dir.resolve("aside")));
+
+        assertEquals(2, EventFileWriter.keepUpTo(file, 7, dir.resolve("aside")), "the events of steps 8 and 9");
+        assertArrayEquals(whole, Files.readAllBytes(dir.resolve("aside").resolve(file.getFileName())));
+        List<Event> kept = TfRecords.events(file);
+        assertEquals(List.of(0L, 7L), kept.stream().map(Event::getStep).toList());
+        int two = 16 + 0x24 + 16 + 0x3b;   // the first two records, byte for byte
+        assertArrayEquals(java.util.Arrays.copyOf(whole, two), Files.readAllBytes(file));
+
+        // a run killed while writing: the last record is cut short
+        Files.write(file, java.util.Arrays.copyOf(whole, whole.length - 5));
+        assertEquals(1, EventFileWriter.keepUpTo(file, 100, dir.resolve("aside2")));
+        assertEquals(List.of(0L, 7L, 8L), TfRecords.events(file).stream().map(Event::getStep).toList());
+    }
+
+    @Test
     void theImageHeaderGivesSizeAndColorspace() {
         assertArrayEquals(new int[]{1, 2, 1}, EventFileWriter.pngHeader(PNG));
         byte[] rgba = PNG.clone();

@@ -199,6 +199,38 @@ class TensorBoardRunTest {
     }
 
     @Test
+    void resumingFromAnOlderCheckpointCutsTheEventFileThere(@TempDir Path dir) throws IOException {
+        train(tiny(), dir, 0);
+        Path original = TfRecords.eventFiles(dir).getFirst();
+        byte[] whole = Files.readAllBytes(original);
+        Resume from = Resume.from(dir.resolve("checkpoints").resolve("step_000004.safetensors"));
+        try (Trainer t = from.trainer(new CpuBackend(), DIGITS, TrainLoss.of(GanLoss.parse("nsgan")))) {
+            TrainingRun run = from.start(t, dir, QUIET, null).progressBar(false).tensorBoard(true);
+            assertEquals(TrainingRun.Outcome.COMPLETED, run.run().outcome());
+        }
+        List<Path> files = TfRecords.eventFiles(dir);
+        assertEquals(2, files.size(), files.toString());
+        assertEquals(original, files.getFirst());
+        List<Event> first = TfRecords.events(files.get(0)), second = TfRecords.events(files.get(1));
+        assertEquals(List.of(1L, 2L, 3L, 4L), List.copyOf(scalars(first, "metrics/").keySet()), "the first file now ends at step 4");
+        assertEquals(List.of(3L), List.copyOf(images(first, TensorBoardLog.GENERATED).keySet()));
+        assertEquals(List.of(5L, 6L, 7L), List.copyOf(scalars(second, "metrics/").keySet()));
+        Map<Long, Map<String, Float>> both = new LinkedHashMap<>(scalars(first, "metrics/"));
+        both.putAll(scalars(second, "metrics/"));
+        assertEquals(expectedScalars(dir.resolve("metrics.jsonl"), "metrics/"), both, "the file as metrics.jsonl: the continued run's steps");
+
+        Path aside;
+        try (Stream<Path> s = Files.list(dir.resolve("rewound"))) {
+            aside = s.findFirst().orElseThrow();
+        }
+        assertArrayEquals(whole, Files.readAllBytes(aside.resolve(original.getFileName())), "the whole file, moved aside");
+        assertEquals(expectedScalars(aside.resolve("metrics.jsonl"), "metrics/").keySet(),
+                scalars(TfRecords.events(aside.resolve(original.getFileName())), "metrics/").keySet().stream().filter(st -> st > 4)
+                        .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new)),
+                "the later steps, beside the later metrics lines");
+    }
+
+    @Test
     void withoutTheOptionNoEventFileIsWritten(@TempDir Path dir) throws IOException {
         try (Trainer t = trainer(tiny().toBuilder().steps(2).build())) {
             TrainingRun run = new TrainingRun(t, dir, QUIET, null).progressBar(false);
