@@ -270,7 +270,10 @@ public final class TrainCommand implements Callable<Integer> {
             if (r.lastCheckpoint() != null) System.err.println("checkpoint: " + r.lastCheckpoint());
             System.err.println("samples: " + runDir.resolve("samples") + "   loss curve: " + runDir.resolve("loss_curve.png")
                     + (run.fidHistory().isEmpty() ? "" : "   FID curve: " + runDir.resolve("fid_curve.png")));
-            if (run.tensorBoardFile() != null) System.err.println("TensorBoard: tensorboard --logdir " + (runDir.getParent() == null ? "." : runDir.getParent()) + "   (" + run.tensorBoardFile().getFileName() + ")");
+            if (run.tensorBoardFile() != null) {
+                System.err.println("TensorBoard: tensorboard --logdir " + (runDir.getParent() == null ? "." : runDir.getParent())
+                        + "   (" + run.tensorBoardFile().getFileName() + ")");
+            }
             return switch (r.outcome()) {
                 case COMPLETED -> 0;
                 case INTERRUPTED -> 130;
