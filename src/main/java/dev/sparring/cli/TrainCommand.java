@@ -144,7 +144,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue a run: its folder (newest checkpoint) or a checkpoint file. It keeps "
             + "the run's settings (config.json); it takes only --steps/--epochs (a new total), --lr-decay-at/--lr-decay "
             + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --fid-every, --inception-weights, --device, "
-            + "--cuda-graphs, --no-progress, --[no-]tensorboard and --allow-unchecked. A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
+            + "--cuda-graphs, --no-progress, --tensorboard/--no-tensorboard and --allow-unchecked. A checkpoint kept outside a run's checkpoints/ folder continues as a new run under --out (--name allowed)")
     Path resume;
     @Mixin
     DeviceOption device;
@@ -382,7 +382,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + "settings it started with (its config.json), so that it stays the same run. --resume takes only "
                 + "--steps or --epochs (a new total, counted from the start of the run), --lr-decay-at and --lr-decay "
                 + "(rate drops at or after the checkpoint's step), --sample-every, --log-every, --checkpoint-every, --fid-every, --inception-weights, --device, "
-                + "--cuda-graphs, --no-progress, --[no-]tensorboard and --allow-unchecked (and --out and --name for a checkpoint kept outside a run "
+                + "--cuda-graphs, --no-progress, --tensorboard/--no-tensorboard and --allow-unchecked (and --out and --name for a checkpoint kept outside a run "
                 + "folder, which continues in a new run folder). To change anything else, start a new run (--name).");
     }
 
