@@ -13,7 +13,9 @@
 //                   stats[slot .. slot+4] = L_D = -(mean phi(tReal) + mean psi(tFake)), mean sigmoid(tReal),
 //                   mean sigmoid(tFake), mean tReal, mean tFake
 //   generator_loss  dtFake[i] = dbeta(tFake[i]) / B, stats[slot] = mean beta(tFake), stats[slot+1] = mean sigmoid(tFake)
-// Launch: ONE block of SPARRING_BLOCK threads (the batch is small; one block keeps the sums in a fixed order,
+//   loss_curvature  gradT[i] (= or +=) scale * gradDt[i] * f(t[i]), f a second derivative (phi'', psi'', beta'');
+//                   one thread per element, any grid (twin of CpuBackend.lossCurvature)
+// Launch of critic_loss and generator_loss: ONE block of SPARRING_BLOCK threads (the batch is small; one block keeps the sums in a fixed order,
 // so the result is deterministic, and needs no second pass).
 #include "common.cuh"
 
@@ -142,5 +144,13 @@ extern "C" __global__ void generator_loss(const __grid_constant__ Program beta, 
     if (threadIdx.x == 0) {
         stats[slot] = (float)(s / b);
         stats[slot + 1] = (float)(sig / b);
+    }
+}
+
+extern "C" __global__ void loss_curvature(const __grid_constant__ Program f, float* gradT, const float* gradDt,
+                                          const float* t, int n, float scale, int accumulate) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+        float v = (float)((double)scale * (double)gradDt[i] * eval(f, (double)t[i]));
+        gradT[i] = accumulate ? gradT[i] + v : v;
     }
 }

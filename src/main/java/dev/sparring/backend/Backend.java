@@ -326,6 +326,14 @@ public interface Backend extends AutoCloseable {
      */
     void generatorLoss(CompiledLoss loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot);
 
+    /**
+     * A loss's curvature along a second-order pass (consensus optimization's ∇½‖v‖²): with f a second derivative of
+     * the loss (φ'', ψ'' or β'', a {@link ScalarProgram}), gradT[i] = scale · gradDt[i] · f(t[i]), computed in double
+     * and rounded to float once; added to gradT when {@code accumulate}, else written. gradDt is a scalar's gradient
+     * with respect to a loss gradient dt = c f'(t), so scale = c gives that scalar's gradient with respect to t.
+     */
+    void lossCurvature(ScalarProgram f, Tensor gradT, Tensor gradDt, Tensor t, float scale, boolean accumulate);
+
     // ---------------------------------------------------------------- classifier loss
 
     /**

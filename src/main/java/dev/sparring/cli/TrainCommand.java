@@ -99,6 +99,12 @@ public final class TrainCommand implements Callable<Integer> {
     int regEvery;
     @Option(names = "--updates", defaultValue = "alternating", description = "alternating or simultaneous")
     String updates;
+    @Option(names = "--consensus", paramLabel = "GAMMA", defaultValue = "0", description = "consensus optimization: both players "
+            + "step along v + GAMMA grad(1/2 ||v||^2) of the joint gradient field v (needs --updates simultaneous; MLP models); 0 for none")
+    double consensus;
+    @Option(names = "--consensus-estimator", defaultValue = "biased", description = "how --consensus estimates grad(1/2 ||v||^2): "
+            + "biased (the whole batch, as the paper) or unbiased (1/2 v1.v2 of two independent half batches)")
+    String consensusEstimator;
     @Option(names = "--batch", defaultValue = "32", description = "batch size (2-D data: " + PointDefaults.BATCH + ")")
     int batch;
     @Option(names = "--epochs", defaultValue = "5", description = "passes over the data (finite datasets)")
@@ -329,6 +335,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (given("--r1")) b.r1(r1);
         if (given("--r2")) b.r2(r2);
         if (given("--reg-every")) b.regEvery(regEvery);
+        if (given("--consensus")) b.consensus(consensus);
+        if (given("--consensus-estimator")) b.consensusEstimator(TrainConfig.ConsensusEstimator.parse(consensusEstimator));
         if (noEma && emaDecay != null) throw new UserError("--no-ema and --ema-decay: give one");
         if (noEma) b.emaDecay(0);
         if (emaDecay != null) b.emaDecay(emaDecay);

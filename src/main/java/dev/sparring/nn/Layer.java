@@ -42,6 +42,18 @@ public abstract class Layer {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no double backward (" + DoubleBackward.HAVE + " have)");
     }
 
+    /**
+     * The second-order pass of a backward that also computed parameter gradients: as {@link #doubleBackward(Tensor,
+     * Tensor, Pass)}, where P also depends on the parameter gradients that backward added, with {@code gradDParams}
+     * = dP/d(dθ), one per {@link #parameters()} in order (null or empty: P does not depend on them). {@code gradDx}
+     * must be given (zeros where P does not depend on dx). Consensus optimization ({@code train.GameJacobian}) uses
+     * it; layers without parameters inherit the first-order-only pass.
+     */
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass, List<Tensor> gradDParams) {
+        if (gradDParams == null || gradDParams.isEmpty()) return doubleBackward(gradDx, dy, pass);
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no double backward through its parameter gradients");
+    }
+
     /** Output shape for an input shape (batch dimension included). */
     public abstract int[] outputShape(int[] inputShape);
 

@@ -60,6 +60,23 @@ public final class Linear extends Layer {
         return new DoubleBackward.Grads(gradDy, null);
     }
 
+    /**
+     * With P also a function of backward's dW = dy^T x and db = Σ_n dy (G_W = dP/d(dW) (F_out, F_in), G_b = dP/d(db)
+     * (F_out)): dP/d(dy) gains x G_W^T + G_b on every row, and backward's use of x gives gradX (N, F_in) = dy G_W.
+     */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass, List<Tensor> gradDParams) {
+        if (gradDParams == null || gradDParams.isEmpty()) return doubleBackward(gradDx, dy, pass);
+        Tensor x = this.x[pass.slot()];
+        Tensor gradDy = doubleBackward(gradDx, dy, pass).gradDy();
+        Tensor gW = gradDParams.get(0);
+        be.gemm(false, true, 1f, x, gW, 1f, gradDy);                 // gradDy += x G_W^T
+        if (bias != null) be.addBias(gradDy, gradDParams.get(1));    // gradDy += G_b
+        Tensor gradX = gradX(pass, x.shape());
+        be.gemm(false, false, 1f, dy, gW, 0f, gradX);                // gradX = dy G_W
+        return new DoubleBackward.Grads(gradDy, gradX);
+    }
+
     @Override
     public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
  * learning rates this step's critic and generator updates used (the optimizers' float values; see
  * {@link TrainConfig#lrDAt(long)}). penalties holds, by their metrics.jsonl names, each gradient penalty of the run and the
  * mean ‖∇ₓD‖ at its points ("gp", "gp_grad_norm", "r1", ...; {@link GradientPenalties}), from the step's last regularised
- * critic step; empty for a run without penalties or a step without a regularised critic step (lazy regularisation).
+ * critic step; empty for a run without penalties or a step without a regularised critic step (lazy regularisation). With
+ * --consensus it also holds "consensus_norm_v", ‖v‖² of the joint gradient field ({@link Consensus}).
  */
 public record Metrics(long step, double dLoss, double gLoss, double sigmaReal, double sigmaFake, double tReal, double tFake,
                       double gradNormD, double gradNormG, double dLossEqDistance, float lrD, float lrG, Map<String, Double> penalties) {
@@ -33,7 +34,10 @@ public record Metrics(long step, double dLoss, double gLoss, double sigmaReal, d
     static final int GP = 9;            // WGAN-GP's penalty and the mean gradient norm at its points (gradientPenalty writes 2)
     static final int R1 = 11;           // R1's, likewise
     static final int R2 = 13;           // R2's, likewise
-    static final int SLOTS = 15;
+    static final int CONSENSUS = 15;    // ‖v‖² of consensus optimization's joint gradient field (Consensus)
+    static final int SLOTS = 16;
+    /** The metrics.jsonl name of {@link #CONSENSUS}, in {@link #penalties()} for a run with --consensus. */
+    static final String CONSENSUS_NORM_V = "consensus_norm_v";
 
     static Metrics fromRow(long step, float[] s, int o, double eqCritic, float lrD, float lrG, Map<String, Double> penalties) {
         return new Metrics(step, s[o + D_LOSS], s[o + G_LOSS], s[o + D_LOSS + 1], s[o + D_LOSS + 2], s[o + D_LOSS + 3],
@@ -68,6 +72,7 @@ public record Metrics(long step, double dLoss, double gLoss, double sigmaReal, d
         m.put("lr_d", lrD);   // a Float: written as the shortest decimal that identifies it (4.0E-4, not 4.000000189989805E-4)
         m.put("lr_g", lrG);
         for (String name : GradientPenalties.METRICS) if (penalties.containsKey(name)) m.put(name, penalties.get(name));
+        if (penalties.containsKey(CONSENSUS_NORM_V)) m.put(CONSENSUS_NORM_V, penalties.get(CONSENSUS_NORM_V));
         return m;
     }
 }

@@ -29,8 +29,12 @@ final class MetricsBuffer {
         float[] s = be.download(stats);
         for (long st = firstUnread; st < recorded; st++) {
             int row = (int) (st % rows) * Metrics.SLOTS;
-            out.add(Metrics.fromRow(st + 1, s, row, loss.equilibriumCriticLoss(), (float) cfg.lrDAt(st), (float) cfg.lrGAt(st),
-                    GradientPenalties.metrics(cfg, st, s, row)));
+            java.util.Map<String, Double> extra = GradientPenalties.metrics(cfg, st, s, row);
+            if (cfg.consensusOn()) {
+                extra = new java.util.LinkedHashMap<>(extra);
+                extra.put(Metrics.CONSENSUS_NORM_V, (double) s[row + Metrics.CONSENSUS]);
+            }
+            out.add(Metrics.fromRow(st + 1, s, row, loss.equilibriumCriticLoss(), (float) cfg.lrDAt(st), (float) cfg.lrGAt(st), extra));
         }
         firstUnread = recorded;
         return out;

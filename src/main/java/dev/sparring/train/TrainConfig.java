@@ -72,6 +72,10 @@ import java.util.function.Consumer;
  *                        projection discriminator (see {@link dev.sparring.gan.Dcgan})
  * @param classes         the number of classes of a conditional run (0: unconditional, or not yet resolved: a
  *                        {@link Trainer} sets it from the data's labels, see {@link #resolvedFor})
+ * @param consensus       consensus optimization's gamma: both players step along v + gamma ∇(½‖v‖²) of the joint gradient
+ *                        field v, updated simultaneously (0: none); see {@link GameJacobian}
+ * @param consensusEstimator how ∇(½‖v‖²) is estimated from a batch: BIASED from the whole batch, UNBIASED as ∇(½ v₁·v₂)
+ *                        from two independent half batches
  */
 public record TrainConfig(
         String data, Model model, int imageSize, int channels, boolean upscale, boolean skipBadImages, int nz, int ngf, int ndf, int hidden, int depth,
@@ -80,7 +84,8 @@ public record TrainConfig(
         boolean simultaneous, int batch, int epochs, long steps, long seed, double emaDecay, long emaStart,
         int sampleEvery, int logEvery, int checkpointEvery,
         int fidEvery, int fidSamples, boolean kid, String inceptionWeights,
-        double gp, double r1, double r2, int regEvery, boolean conditional, int classes) {
+        double gp, double r1, double r2, int regEvery, boolean conditional, int classes,
+        double consensus, ConsensusEstimator consensusEstimator) {
 
     public TrainConfig {
         require(batch >= 1, "--batch must be >= 1, got " + batch);
@@ -121,6 +126,17 @@ public record TrainConfig(
         require(r1 >= 0 && r1 < Double.POSITIVE_INFINITY, "--r1 must be >= 0 and finite (R1's gamma; 0: none), got " + r1);
         require(r2 >= 0 && r2 < Double.POSITIVE_INFINITY, "--r2 must be >= 0 and finite (R2's gamma; 0: none), got " + r2);
         require(regEvery >= 1, "--reg-every must be >= 1 (the penalties act at every k-th critic step), got " + regEvery);
+        require(consensus >= 0 && consensus < Double.POSITIVE_INFINITY,
+                "--consensus must be >= 0 and finite (consensus optimization's gamma; 0: none), got " + consensus);
+        Objects.requireNonNull(consensusEstimator, "consensusEstimator");
+        if (consensus > 0) {
+            require(simultaneous, "--consensus needs --updates simultaneous: consensus optimization is defined on the "
+                    + "simultaneous update of the joint gradient field, which alternating updates do not follow");
+            require(!(gp > 0 || r1 > 0 || r2 > 0), "--consensus with --gp, --r1 or --r2 is not supported: the penalties' "
+                    + "gradients are not part of the field v whose Jacobian consensus optimization differentiates");
+            require(consensusEstimator != ConsensusEstimator.UNBIASED || batch % 2 == 0,
+                    "--consensus-estimator unbiased splits the batch in two halves: --batch must be even, got " + batch);
+        }
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(inceptionWeights, "inceptionWeights");
         Objects.requireNonNull(optimizer, "optimizer");
@@ -148,7 +164,7 @@ public record TrainConfig(
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", Model.AUTO, 28, 0, false, false, 64, 32, 32, 128, 3,
                 "nsgan", Optimizer.Kind.ADAM, 1.6e-3, 1.6e-3, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
-                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "", 0, 0, 0, 1, false, 0);
+                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "", 0, 0, 0, 1, false, 0, 0, ConsensusEstimator.BIASED);
     }
 
     /** Samples per FID measurement when none is given: as many as the bundled MNIST digits, and sparring fid's --n. */
@@ -202,6 +218,23 @@ public record TrainConfig(
 
     /** Whether any gradient penalty (WGAN-GP, R1, R2) acts on the critic. */
     public boolean penalized() { return gp > 0 || r1 > 0 || r2 > 0; }
+
+    /** How consensus optimization estimates ∇(½‖v‖²): from the whole batch, or from two independent half batches. */
+    public enum ConsensusEstimator {
+        BIASED, UNBIASED;
+
+        /** "biased" or "unbiased", as the flag and config.json write it. */
+        public static ConsensusEstimator parse(String s) {
+            for (ConsensusEstimator e : values()) if (e.name().equalsIgnoreCase(s)) return e;
+            throw new UserError("--consensus-estimator must be biased or unbiased, got " + s);
+        }
+
+        @Override
+        public String toString() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
+
+    /** Whether the run uses consensus optimization. */
+    public boolean consensusOn() { return consensus > 0; }
 
     /** Whether the run keeps G_ema, the moving average of the generator's weights. */
     public boolean ema() { return emaDecay > 0; }
@@ -285,7 +318,8 @@ public record TrainConfig(
         };
         return optimizer + betas + ", " + describeLearningRates() + "; " + dSteps + " critic step" + (dSteps == 1 ? "" : "s")
                 + " per generator step, " + (clip > 0 ? "weights clipped to [-" + plain(clip) + ", " + plain(clip) + "]" : "no weight clipping")
-                + ", " + (simultaneous ? "simultaneous" : "alternating") + " updates, batch " + batch + describePenalties();
+                + ", " + (simultaneous ? "simultaneous" : "alternating") + " updates, batch " + batch + describePenalties()
+                + (consensusOn() ? "; consensus optimization gamma " + plain(consensus) + " (" + consensusEstimator + " estimator)" : "");
     }
 
     /** The gradient penalties in words for {@link #describeTraining}: "; gradient penalty 10, R1 gamma 1 every 16 critic steps" or "". */
@@ -326,6 +360,8 @@ public record TrainConfig(
         m.putIfAbsent("regEvery", 1);
         m.putIfAbsent("conditional", false);
         m.putIfAbsent("classes", 0);
+        m.putIfAbsent("consensus", 0.0);   // a run from before consensus optimization had none
+        m.putIfAbsent("consensusEstimator", "biased");
         if (!m.containsKey("beta2")) m.put("beta2", "rmsprop".equals(m.get("optimizer")) ? 0.99 : 0.999);
         Fields f = new Fields(m);
         return builder().data(f.string("data")).model(Model.parse(f.string("model"))).imageSize(f.integer("imageSize"))
@@ -340,7 +376,8 @@ public record TrainConfig(
                 .fidEvery(f.integer("fidEvery")).fidSamples(f.integer("fidSamples")).kid(f.bool("kid"))
                 .inceptionWeights(f.string("inceptionWeights"))
                 .gp(f.number("gp")).r1(f.number("r1")).r2(f.number("r2")).regEvery(f.integer("regEvery"))
-                .conditional(f.bool("conditional")).classes(f.integer("classes")).build();
+                .conditional(f.bool("conditional")).classes(f.integer("classes"))
+                .consensus(f.number("consensus")).consensusEstimator(ConsensusEstimator.parse(f.string("consensusEstimator"))).build();
     }
 
     /**
@@ -358,6 +395,8 @@ public record TrainConfig(
         private String inceptionWeights;
         private double gp, r1, r2;
         private int regEvery;
+        private double consensus;
+        private ConsensusEstimator consensusEstimator;
         private double lrD, lrG, lrDecay, beta1, beta2, clip, emaDecay;
         private long steps, seed, emaStart;
         private List<Long> lrDecayAt;
@@ -377,6 +416,7 @@ public record TrainConfig(
             inceptionWeights = c.inceptionWeights;
             gp = c.gp; r1 = c.r1; r2 = c.r2; regEvery = c.regEvery;
             conditional = c.conditional; classes = c.classes;
+            consensus = c.consensus; consensusEstimator = c.consensusEstimator;
         }
 
         public Builder data(String v) { data = v; return mark("data"); }
@@ -421,6 +461,8 @@ public record TrainConfig(
         public Builder regEvery(int v) { regEvery = v; return mark("regEvery"); }
         public Builder conditional(boolean v) { conditional = v; return mark("conditional"); }
         public Builder classes(int v) { classes = v; return mark("classes"); }
+        public Builder consensus(double v) { consensus = v; return mark("consensus"); }
+        public Builder consensusEstimator(ConsensusEstimator v) { consensusEstimator = v; return mark("consensusEstimator"); }
 
         /**
          * A loss's trainer settings: optimizer, learning rates, beta1, beta2, critic steps, clipping and gradient penalty
@@ -464,7 +506,7 @@ public record TrainConfig(
             return new TrainConfig(data, model, imageSize, channels, upscale, skipBadImages, nz, ngf, ndf, hidden, depth, loss,
                     optimizer, lrD, lrG, lrDecayAt, lrDecay, beta1, beta2, dSteps, clip, simultaneous, batch, epochs, steps, seed,
                     emaDecay, emaStart, sampleEvery, logEvery, checkpointEvery, fidEvery, fidSamples, kid, inceptionWeights,
-                    gp, r1, r2, regEvery, conditional, classes);
+                    gp, r1, r2, regEvery, conditional, classes, consensus, consensusEstimator);
         }
     }
 

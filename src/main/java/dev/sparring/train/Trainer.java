@@ -52,6 +52,7 @@ public final class Trainer implements AutoCloseable {
     private final Optimizer optG, optD;
     private final WeightClip clip;
     private final GradientPenalties penalties;        // null without --gp, --r1, --r2
+    private final Consensus consensus;                // null without --consensus
     private final RealBatches real;
     private final Dataset data;
     private final NoiseStream zStream;
@@ -99,6 +100,9 @@ public final class Trainer implements AutoCloseable {
                     + cfg.dSteps() + " the penalties act in some generator steps and not in others: give a --reg-every that "
                     + "divides --d-steps, or leave out --cuda-graphs");
         }
+        if (on && consensus != null) {
+            throw new UserError("--cuda-graphs with --consensus is not supported yet: leave out --cuda-graphs");
+        }
         if (on && graph == null) graph = be.stepGraph();
         if (!on && graph != null) {
             graph.close();
@@ -129,7 +133,7 @@ public final class Trainer implements AutoCloseable {
             this.d = Mlp.discriminator(be, mc, init);
             this.gEma = cfg.ema() ? Mlp.generator(be, mc, new NoiseStream(0, 0)) : null;
             this.zShape = new int[]{cfg.batch(), cfg.nz()};
-            this.real = new RealBatches.Points(be, (Mixture2D) data, cfg.batch(), NoiseStream.derive(cfg.seed(), "data"));
+            this.real = new RealBatches.Points(be, (Mixture2D) data, Consensus.dataBatch(cfg), NoiseStream.derive(cfg.seed(), "data"));
         } else {
             if (!(data instanceof ImageDataset img)) throw new UserError("--model dcgan needs image data, got " + data.name());
             Dcgan.Config dc = new Dcgan.Config(cfg.imageSize(), img.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), cfg.classes());
@@ -172,6 +176,8 @@ public final class Trainer implements AutoCloseable {
                     + "pass does not take the projection critic yet; train the conditional run without them");
         }
         this.penalties = GradientPenalties.of(cfg, d, be);
+        if (cfg.consensusOn()) GameJacobian.requireSupported(g, d, "--consensus");
+        this.consensus = cfg.consensusOn() ? new Consensus(cfg, be, g, d, loss) : null;
         this.zStream = NoiseStream.derive(cfg.seed(), "z");
         this.z = be.zeros(zShape);
         this.dtReal = be.zeros(cfg.batch());
@@ -224,7 +230,8 @@ public final class Trainer implements AutoCloseable {
         int alternating = cfg.simultaneous() ? k - 1 : k;
         Tensor xFake = null;
         for (int j = 0; j < alternating; j++) xFake = criticStep(row, step * k + j);
-        if (cfg.simultaneous()) simultaneousStep(row, step * k + k - 1);
+        if (consensus != null) consensus.step(real, zStream, stats, row, optD, optG, clip, phases);
+        else if (cfg.simultaneous()) simultaneousStep(row, step * k + k - 1);
         else generatorStep(xFake, row);
         if (gEma != null) {
             updateEma((float) cfg.emaDecayAfter(step + 1));
@@ -550,6 +557,7 @@ public final class Trainer implements AutoCloseable {
         if (penalties != null) penalties.close();
         if (fixedInput != null) fixedInput.close();
         for (Tensor t : new Tensor[]{z, dtReal, dtFake, dtGen, stats, fakeOnehot, gInput}) if (t != null) t.close();
+        if (consensus != null) consensus.close();
         real.close();
     }
 }

@@ -7,6 +7,7 @@ import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
 import dev.sparring.backend.PoolSpec;
+import dev.sparring.backend.ScalarProgram;
 import dev.sparring.linalg.ScatterMoments;
 import dev.sparring.linalg.SqrtTrace;
 import dev.sparring.random.Philox;
@@ -818,6 +819,18 @@ public final class CpuBackend implements Backend {
         }
         st[slot] = (float) (s / b);
         st[slot + 1] = (float) (sig / b);
+    }
+
+    @Override
+    public void lossCurvature(ScalarProgram f, Tensor gradT, Tensor gradDt, Tensor t, float scale, boolean accumulate) {
+        float[] out = f(gradT), g = f(gradDt), tv = f(t);
+        if (out.length != g.length || out.length != tv.length) {
+            throw new IllegalArgumentException("lossCurvature: " + gradT + ", " + gradDt + ", " + t);
+        }
+        for (int i = 0; i < tv.length; i++) {
+            float v = (float) ((double) scale * g[i] * f.eval(tv[i]));
+            out[i] = accumulate ? out[i] + v : v;
+        }
     }
 
     // ---------------------------------------------------------------- classifier loss

@@ -7,6 +7,7 @@ import dev.sparring.backend.CompiledLoss;
 import dev.sparring.backend.ConvSpec;
 import dev.sparring.backend.GemmDims;
 import dev.sparring.backend.PoolSpec;
+import dev.sparring.backend.ScalarProgram;
 import dev.sparring.backend.StepGraph;
 import dev.sparring.linalg.SqrtTrace;
 import dev.sparring.tensor.DType;
@@ -851,6 +852,18 @@ public final class CudaBackend implements Backend {
         MemorySegment beta = programs.of(loss.beta(), loss.name(), "beta"), dbeta = programs.of(loss.dbeta(), loss.name(), "dbeta");
         launcher.kernel(kernels.generatorLoss, 1).struct(beta).struct(dbeta)
                 .ptr(dfp).ptr(tfp).i32(tFake.sizeInt()).ptr(sp).stepI32(slot).stepValues().launch();
+    }
+
+    @Override
+    public void lossCurvature(ScalarProgram f, Tensor gradT, Tensor gradDt, Tensor t, float scale, boolean accumulate) {
+        sameSize("lossCurvature", gradT, t);
+        sameSize("lossCurvature", gradDt, t);
+        long op = f32(gradT), gp = f32(gradDt), tp = f32(t);
+        bind();
+        if (t.size() == 0) return;
+        MemorySegment prog = programs.of(f, "a loss's curvature", "f");
+        launcher.kernel(kernels.lossCurvature, launcher.blocksFor(t.size())).struct(prog)
+                .ptr(op).ptr(gp).ptr(tp).i32(t.sizeInt()).f32(scale).i32(accumulate ? 1 : 0).launch();
     }
 
     // ---------------------------------------------------------------- classifier loss

@@ -17,7 +17,7 @@ final class Kernels implements AutoCloseable {
     final Kernel reluDoubleBackward, leakyReluDoubleBackward, tanhDoubleBackward, sigmoidDoubleBackward;
     final Kernel biasAdd, biasBackward;
     // gan_losses.cu
-    final Kernel criticLoss, generatorLoss;
+    final Kernel criticLoss, generatorLoss, lossCurvature;
     // classifier_loss.cu
     final Kernel softmaxCrossEntropy;
     // optim.cu
@@ -68,6 +68,7 @@ final class Kernels implements AutoCloseable {
             CudaModules.Loaded loss = load(build, "gan_losses", major, minor);
             criticLoss = fn(loss, "critic_loss");
             generatorLoss = fn(loss, "generator_loss");
+            lossCurvature = fn(loss, "loss_curvature");
             softmaxCrossEntropy = fn(load(build, "classifier_loss", major, minor), "softmax_cross_entropy");
             CudaModules.Loaded optim = load(build, "optim", major, minor);
             adamStep = fn(optim, "adam_step");

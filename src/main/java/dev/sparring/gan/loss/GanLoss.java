@@ -1,6 +1,7 @@
 package dev.sparring.gan.loss;
 
 import dev.sparring.backend.CompiledLoss;
+import dev.sparring.backend.LossCurvature;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,6 +40,7 @@ public final class GanLoss {
     private final Boolean lipschitz;
     private final Expr phi, psi, beta, dphi, dpsi, dbeta;
     private CompiledLoss compiled;
+    private LossCurvature curvature;
     private CheckReport report;
 
     /**
@@ -221,6 +223,16 @@ public final class GanLoss {
                     Compile.program(beta, "beta of " + spec), Compile.program(dbeta, "beta' of " + spec));
         }
         return compiled;
+    }
+
+    /** φ'', ψ'', β'': the derivatives of φ', ψ', β' ({@link Derivative}), compiled once, for second-order passes. */
+    public synchronized LossCurvature curvature() {
+        if (curvature == null) {
+            curvature = new LossCurvature(spec,
+                    Compile.program(Derivative.of(dphi), "phi'' of " + spec), Compile.program(Derivative.of(dpsi), "psi'' of " + spec),
+                    Compile.program(Derivative.of(dbeta), "beta'' of " + spec));
+        }
+        return curvature;
     }
 
     /** The design check (computed once): verdict, divergence, equilibrium values. */

@@ -555,6 +555,18 @@ class CudaParityTest {
             }));
         }
 
+        // {9}: fewer elements than a block; {3000}: several blocks. "t sigmoid": a loss's second derivative, EVERY_OP the rest
+        for (int n : new int[] {9, 3000}) {
+            cases.add(new Case("lossCurvature, " + n + " elements", (b, o) -> {
+                Tensor t = b.upload(randn(112, n, 0.2, 2.5), n), gradDt = b.upload(randn(113, n, 0.0, 1.0), n);
+                Tensor out = b.upload(randn(114, n, 0.0, 1.0), n);
+                b.lossCurvature(postfix(EVERY_OP), out, gradDt, t, -0.125f, true);
+                o.put("accumulated", b.download(out), DOUBLE_ROUNDED);
+                b.lossCurvature(postfix("t sigmoid t neg sigmoid *"), out, gradDt, t, 1f / n, false);
+                o.put("written", b.download(out), DOUBLE_ROUNDED);
+            }));
+        }
+
         // ------------------------------------------------------------ classifier loss
         // {3, 10}: fewer rows than threads; {600, 10}: rows go round the block twice; {5, 1}: a single class
         for (int[] bk : new int[][] {{3, 10}, {600, 10}, {5, 1}}) {

@@ -1,0 +1,132 @@
+package dev.sparring.train;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.nn.Network;
+import dev.sparring.optim.Optimizer;
+import dev.sparring.optim.WeightClip;
+import dev.sparring.random.NoiseStream;
+import dev.sparring.tensor.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Consensus optimization (Mescheder, Nowozin and Geiger, "The Numerics of GANs", NeurIPS 2017): both players step
+ * together along the joint gradient field v = (∇_θD L_D, ∇_θG L_G) plus γ ∇(½‖v‖²) = γ Jᵀv, which damps the rotation
+ * of the field around an equilibrium. Each optimizer gets its part of v + γ Jᵀv in place of its gradient; the update is
+ * simultaneous by definition (v and Jᵀv at the same parameters).
+ *
+ * <p>Two estimators of ∇(½‖v‖²) from a batch ({@code --consensus-estimator}):
+ * <ul>
+ *   <li>biased (the paper's): v and Jᵀv from the same batch. E[Jᵀv] ≠ (E J)ᵀ(E v): the batch's noise adds
+ *       ∇ of the field's variance;</li>
+ *   <li>unbiased: two independent half batches give v₁ and v₂ with E[v₁ · v₂] = ‖E v‖², so
+ *       ∇(½ v₁ · v₂) = ½ (J₁ᵀv₂ + J₂ᵀv₁) is unbiased; the step uses v = (v₁ + v₂)/2, the whole batch's field. It costs one
+ *       more first-order pass (the first half's, run again for its second-order pass).</li>
+ * </ul>
+ * Metrics: the step's losses (of the whole batch; with the unbiased estimator, of the first half batch), the
+ * gradient norms of v + γ Jᵀv, and ‖v‖² as {@code consensus_norm_v}.
+ */
+final class Consensus implements AutoCloseable {
+    private final Backend be;
+    private final float gamma;
+    private final boolean unbiased;
+    private final GameJacobian jac;
+    private final List<Tensor> grads;            // D's then G's parameter gradients (the optimizers read these)
+    private final List<Tensor> v, v2, other;     // copies: v (or v₁), v₂, and J₂ᵀv₁
+    private final Tensor z, z1, x1;              // the latent batch (B or B/2, nz); the first half's z and x_real kept
+    private final Tensor scratch;                // stats of the first half's second pass
+
+    Consensus(TrainConfig cfg, Backend be, Network g, Network d, TrainLoss loss) {
+        this.be = be;
+        this.gamma = (float) cfg.consensus();
+        this.unbiased = cfg.consensusEstimator() == TrainConfig.ConsensusEstimator.UNBIASED;
+        this.jac = new GameJacobian(g, d, loss);
+        this.grads = jac.grads();
+        this.v = zerosLike(grads);
+        this.v2 = unbiased ? zerosLike(grads) : List.of();
+        this.other = unbiased ? zerosLike(grads) : List.of();
+        int b = dataBatch(cfg);
+        this.z = be.zeros(b, cfg.nz());
+        this.z1 = unbiased ? be.zeros(b, cfg.nz()) : null;
+        this.x1 = unbiased ? be.zeros(b, 2) : null;
+        this.scratch = be.zeros(Metrics.SLOTS);
+    }
+
+    /** The batch that one draw of real data takes: the whole batch, or half of it for the unbiased estimator. */
+    static int dataBatch(TrainConfig cfg) {
+        return cfg.consensusOn() && cfg.consensusEstimator() == TrainConfig.ConsensusEstimator.UNBIASED ? cfg.batch() / 2 : cfg.batch();
+    }
+
+    private List<Tensor> zerosLike(List<Tensor> ts) {
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor t : ts) out.add(be.zeros(t.shape()));
+        return out;
+    }
+
+    private void copy(List<Tensor> from, List<Tensor> to) {
+        for (int i = 0; i < from.size(); i++) be.copy(from.get(i), to.get(i));
+    }
+
+    private void drawZ(NoiseStream zStream, Tensor into) {
+        be.normal(into, zStream.seed(), zStream.take(into.size()));
+    }
+
+    /** One joint update: the optimizers step with v + γ Jᵀv; metrics into {@code stats} row {@code row}. */
+    void step(RealBatches real, NoiseStream zStream, Tensor stats, int row, Optimizer optD, Optimizer optG, WeightClip clip,
+              Trainer.PhaseListener phases) {
+        if (!unbiased) {
+            Tensor xReal = real.next();
+            drawZ(zStream, z);
+            jac.field(xReal, z, stats, row + Metrics.D_LOSS, row + Metrics.G_LOSS);
+            copy(grads, v);
+            jac.transposeTimes(v);                                    // grads = Jᵀv
+            for (int i = 0; i < grads.size(); i++) {
+                be.scale(grads.get(i), gamma);
+                be.axpy(1f, v.get(i), grads.get(i));                  // grads = v + γ Jᵀv
+            }
+        } else {
+            be.copy(real.next(), x1);
+            drawZ(zStream, z1);
+            jac.field(x1, z1, stats, row + Metrics.D_LOSS, row + Metrics.G_LOSS);
+            copy(grads, v);                                           // v₁
+            Tensor x2 = real.next();
+            drawZ(zStream, z);
+            jac.field(x2, z, scratch, 0, Metrics.G_LOSS);
+            copy(grads, v2);                                          // v₂
+            jac.transposeTimes(v);                                    // J₂ᵀv₁
+            copy(grads, other);
+            jac.field(x1, z1, scratch, 0, Metrics.G_LOSS);            // the first half again, for its second-order pass
+            jac.transposeTimes(v2);                                   // J₁ᵀv₂
+            for (int i = 0; i < grads.size(); i++) {
+                Tensor gr = grads.get(i);
+                be.axpy(1f, other.get(i), gr);
+                be.scale(gr, gamma / 2);                              // γ ½ (J₁ᵀv₂ + J₂ᵀv₁)
+                be.axpy(1f, v.get(i), v2.get(i));
+                be.scale(v2.get(i), 0.5f);                            // v = (v₁ + v₂)/2
+                be.axpy(1f, v2.get(i), gr);
+            }
+        }
+        phases.ended("consensus");
+        be.sumSquares(unbiased ? v2 : v, stats, row + Metrics.CONSENSUS);
+        int nD = jac.criticParameters();
+        be.sumSquares(grads.subList(0, nD), stats, row + Metrics.GRAD_D);
+        be.sumSquares(grads.subList(nD, grads.size()), stats, row + Metrics.GRAD_G);
+        phases.ended("grad norms");
+        optD.step();
+        if (clip != null) {
+            phases.ended("optimizers");
+            clip.apply();
+            phases.ended("clip");
+        }
+        optG.step();
+        phases.ended("optimizers");
+    }
+
+    @Override
+    public void close() {
+        jac.close();
+        for (List<Tensor> l : List.of(v, v2, other)) for (Tensor t : l) t.close();
+        for (Tensor t : new Tensor[] {z, z1, x1, scratch}) if (t != null) t.close();
+    }
+}
