@@ -125,7 +125,13 @@ class CliTest {
                 new Case(new String[]{"--loss", "wgan-gp", "--gp", "-10"}, "--gp must be >= 0 and finite"),
                 new Case(new String[]{"--r1", "-1"}, "--r1 must be >= 0 and finite"),
                 new Case(new String[]{"--r2", "-0.5"}, "--r2 must be >= 0 and finite"),
-                new Case(new String[]{"--r1", "1", "--reg-every", "0"}, "--reg-every must be >= 1"))) {
+                new Case(new String[]{"--r1", "1", "--reg-every", "0"}, "--reg-every must be >= 1"),
+                new Case(new String[]{"--consensus", "1"}, "--consensus needs --updates simultaneous: consensus optimization is defined on the simultaneous update"),
+                new Case(new String[]{"--updates", "simultaneous", "--consensus", "-1"}, "--consensus must be >= 0"),
+                new Case(new String[]{"--updates", "simultaneous", "--consensus", "1", "--consensus-estimator", "exact"},
+                        "--consensus-estimator must be biased or unbiased, got exact"),
+                new Case(new String[]{"--updates", "simultaneous", "--consensus", "1", "--data", "mnist", "--steps", "2", "--lr-decay-at", "1"},
+                        "--consensus works for --model mlp only"))) {
             Run r = run(tinyRing(dir, c.args()));
             assertEquals(2, r.code(), String.join(" ", c.args()) + ": " + r.err());
             assertTrue(r.err().contains(c.message()), String.join(" ", c.args()) + ": " + r.err());

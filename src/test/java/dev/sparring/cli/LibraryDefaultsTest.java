@@ -37,6 +37,9 @@ class LibraryDefaultsTest {
         assertEquals(TrainCommand.freshConfig("--gp", "1", "--r1", "0.5", "--r2", "2", "--reg-every", "4"),
                 TrainConfig.builder().gp(1).r1(0.5).r2(2).regEvery(4).build());
         assertEquals(0.0, TrainConfig.builder().build().gp(), "no penalty unless asked for");
+        assertEquals(TrainCommand.freshConfig("--updates", "simultaneous", "--consensus", "10", "--consensus-estimator", "unbiased"),
+                TrainConfig.builder().simultaneous(true).consensus(10).consensusEstimator(TrainConfig.ConsensusEstimator.UNBIASED).build());
+        assertEquals(0.0, TrainConfig.builder().build().consensus(), "no consensus optimization unless asked for");
         // another optimizer than the loss's: that optimizer's usual betas
         assertEquals(TrainCommand.freshConfig("--loss", "wgan", "--optimizer", "adam"),
                 TrainConfig.builder().loss("wgan").optimizer(Optimizer.Kind.ADAM).build());
@@ -72,5 +75,12 @@ class LibraryDefaultsTest {
         java.util.Map<String, Object> old = new java.util.LinkedHashMap<>(ring.toMap());
         for (String k : List.of("gp", "r1", "r2", "regEvery")) old.remove(k);
         assertEquals(ring, TrainConfig.fromMap(old), "a config.json from before the penalties: none");
+        TrainConfig consensus = ring.toBuilder().simultaneous(true).consensus(0.5)
+                .consensusEstimator(TrainConfig.ConsensusEstimator.UNBIASED).build();
+        assertEquals(consensus, TrainConfig.fromMap(consensus.toMap()), "consensus optimization reads back");
+        assertEquals("unbiased", consensus.toMap().get("consensusEstimator"));
+        old = new java.util.LinkedHashMap<>(ring.toMap());
+        for (String k : List.of("consensus", "consensusEstimator")) old.remove(k);
+        assertEquals(ring, TrainConfig.fromMap(old), "a config.json from before consensus optimization: none");
     }
 }
