@@ -99,6 +99,8 @@ public final class GameJacobian implements AutoCloseable {
     /** D's parameter gradients then G's: where {@link #field} and {@link #transposeTimes} leave their results. */
     public List<Tensor> grads() { return grads; }
 
+    public Backend backend() { return be; }
+
     /** How many of {@link #grads()} are the critic's (they come first). */
     public int criticParameters() { return criticParameters; }
 
