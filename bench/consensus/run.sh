@@ -5,7 +5,7 @@
 # one. Writes a markdown table of every run's final mode coverage (the last line of its coverage.jsonl), the mean
 # ‖v‖² (consensus_norm_v) over the last 500 steps and the wall time per generator step, and copies each final scatter.
 #   bench/consensus/run.sh                                  seeds 1-5, gamma 1 -> bench/results/consensus-ring8.md (+ .../consensus-ring8/*.png)
-#   bench/consensus/run.sh --seeds "1 2" --steps 2000 --gamma 0.1 --name quick --out /tmp
+#   bench/consensus/run.sh --seeds "1 2" --steps 2000 --gamma 0.1 --methods consensus-biased --name quick --out /tmp
 # The bar: >= 7 of 8 modes with >= 70 % high-quality samples.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -13,6 +13,7 @@ root="$(dirname "$(dirname "$here")")"
 seeds="1 2 3 4 5"
 steps=5000
 gamma=1
+methods_arg="simultaneous consensus-biased consensus-unbiased"
 out="$root/bench/results"
 name="consensus-ring8"
 command="bench/consensus/run.sh${*:+ $*}"
@@ -21,9 +22,10 @@ while [ $# -gt 0 ]; do
     --seeds) seeds="$2"; shift 2 ;;
     --steps) steps="$2"; shift 2 ;;
     --gamma) gamma="$2"; shift 2 ;;
+    --methods) methods_arg="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --name) name="$2"; shift 2 ;;
-    *) echo "usage: $0 [--seeds \"1 2 3 4 5\"] [--steps N] [--gamma G] [--out DIR] [--name BASE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--seeds \"1 2 3 4 5\"] [--steps N] [--gamma G] [--methods "simultaneous consensus-biased consensus-unbiased"] [--out DIR] [--name BASE]" >&2; exit 2 ;;
   esac
 done
 . "$root/scripts/jdk.sh"
@@ -33,7 +35,7 @@ cd "$root"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out/$name"
-methods=("simultaneous" "consensus-biased" "consensus-unbiased")
+read -r -a methods <<< "$methods_arg"
 flags() {
   case "$1" in
     simultaneous) echo "--updates simultaneous" ;;

@@ -11,6 +11,7 @@ import dev.sparring.lab.numerics.Trajectory;
 import dev.sparring.train.Progress;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,7 +36,10 @@ import java.util.concurrent.Callable;
                 + "stability at the equilibrium is read from, with its stability region) and summary.json into a new folder. "
                 + "docs/lab.md explains each.",
                 "Games: bilinear (f = x y), dirac (the Dirac GAN, f = phi(x y), phi(t) = -log(1 + e^-t)), "
-                + "saddle (f = x^4/4 - 2x^3/3 + x^2/20 + x y - y^2/2). A flag left out takes the game's default (in brackets below)."})
+                + "saddle (f = x^4/4 - 2x^3/3 + x^2/20 + x y - y^2/2). A flag left out takes the game's default (in brackets below).",
+                "With --checkpoint RUN --eigs K instead of --game: the K largest-magnitude eigenvalues of a trained MLP game's Jacobian "
+                + "J = dv/dtheta (v: both players' loss gradients) at the checkpoint, on one batch, by Arnoldi's method on "
+                + "Jacobian-vector products, printed and drawn in the complex plane (--out FILE.png, default eigenvalues.png)."})
 public final class NumericsCommand implements Callable<Integer> {
     /** Stop rather than run past this many steps per method (a few seconds of work each 10^8). */
     static final long MAX_STEPS = 1_000_000_000L;
@@ -45,10 +49,13 @@ public final class NumericsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** What to analyse: a game by name (a trained model's spectrum is meant to join here as an exclusive alternative). */
+    /** What to analyse: a game by name, or a trained model's checkpoint (its Jacobian's spectrum). */
     static final class Source {
         @Option(names = "--game", required = true, description = "bilinear, dirac or saddle")
         String game;
+        @Option(names = "--checkpoint", required = true, description = "a checkpoint file, or a run folder (its newest checkpoint): "
+                + "the eigenvalues of its game Jacobian (MLP models)")
+        Path checkpoint;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -66,13 +73,33 @@ public final class NumericsCommand implements Callable<Integer> {
     Long steps;
     @Option(names = "--start", description = "start point x,y of every method [1,1; saddle 1.5,1.5]")
     String start;
-    @Option(names = "--out", description = "a new (or empty) folder for the figures and summary.json (default: numerics-<game>-<date>-<time>)")
+    @Option(names = "--out", description = "with --game: a new (or empty) folder for the figures and summary.json (default: "
+            + "numerics-<game>-<date>-<time>); with --checkpoint: the eigenvalues' PNG (default: eigenvalues.png)")
     Path out;
+    @Option(names = "--eigs", paramLabel = "K", description = "with --checkpoint: how many eigenvalues, largest magnitude first [10]")
+    Integer eigs;
+    @Option(names = "--krylov", paramLabel = "M", description = "with --checkpoint: Arnoldi steps, one second-order pass each "
+            + "[max(4K, 60), at most the parameter count, which gives every eigenvalue exactly]")
+    Integer krylov;
+    @Option(names = "--batch", description = "with --checkpoint: points of real data and latent vectors in the batch [the run's --batch]")
+    Integer batch;
+    @Option(names = "--seed", description = "with --checkpoint: seed of the batch and of Arnoldi's start vector [0]")
+    Long seed;
+    @Mixin
+    OverwriteOption overwrite;
+    @Mixin
+    DeviceOption device;
     @Option(names = "--no-progress", description = "plain progress lines instead of a live bar (shown from " + PROGRESS_FROM + " steps in all)")
     boolean noProgress;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
+        if (source.checkpoint != null) {
+            refuseWith("--checkpoint", "--method", "--lr", "--gamma", "--steps", "--start");
+            return CheckpointSpectrum.run(source.checkpoint, eigs == null ? 10 : eigs, krylov, batch, seed == null ? 0 : seed,
+                    out == null ? Path.of("eigenvalues.png") : out, overwrite, device, spec.commandLine().getOut());
+        }
+        refuseWith("--game", "--eigs", "--krylov", "--batch", "--seed", "--device");
         Game g = Games.byName(source.game);
         GameNumerics.Settings d = GameNumerics.Settings.defaults(g);
         List<Method> ms = new ArrayList<>();
@@ -113,6 +140,14 @@ public final class NumericsCommand implements Callable<Integer> {
         o.println("wrote " + String.join(", ", NumericsFigures.FILES) + " and summary.json to " + dir);
         o.flush();
         return 0;
+    }
+
+    /** Refuses the flags of the other source. */
+    private void refuseWith(String source, String... others) {
+        var parsed = spec.commandLine().getParseResult();
+        for (String o : others) {
+            if (parsed.hasMatchedOption(o)) throw new UserError(o + " does not go with " + source + " (numerics --help says which flags go with which)");
+        }
     }
 
     /** "x,y" as two finite numbers. */

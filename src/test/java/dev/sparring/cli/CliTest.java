@@ -141,6 +141,27 @@ class CliTest {
     }
 
     @Test
+    void numericsPrintsAndDrawsTheLargestEigenvaluesOfTheGameJacobian(@TempDir Path dir) throws IOException {
+        Run r = run(tinyRing(dir, "--updates", "simultaneous", "--consensus", "1"));
+        assertEquals(0, r.code(), r.err());
+        Path png = dir.resolve("eig.png");
+        Run n = run("numerics", "--checkpoint", dir.resolve("r").toString(), "--eigs", "4", "--batch", "8", "--out", png.toString(),
+                "--device", "cpu");
+        assertEquals(0, n.code(), n.err());
+        List<String> rows = n.out().lines().filter(l -> l.matches("\\s*[1-4]\\s+\\S+\\s+\\S+\\s+\\S+")).toList();
+        assertEquals(4, rows.size(), n.out());
+        double[] mags = rows.stream().mapToDouble(l -> Double.parseDouble(l.trim().split("\\s+")[3])).toArray();
+        for (int i = 1; i < mags.length; i++) assertTrue(mags[i] <= mags[i - 1], "largest magnitude first: " + n.out());
+        assertTrue(ImageIO.read(png.toFile()).getWidth() > 0);
+        Run again = run("numerics", "--checkpoint", dir.resolve("r").toString(), "--out", png.toString(), "--device", "cpu");
+        assertEquals(2, again.code(), again.err());
+        assertTrue(again.err().contains("--out " + png + " exists"), again.err());
+        Run bad = run("numerics", "--checkpoint", dir.resolve("r").toString(), "--eigs", "0", "--device", "cpu");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--eigs must be >= 1"), bad.err());
+    }
+
+    @Test
     void trainWritesTheRunFolderAndResumeContinuesIt(@TempDir Path dir) throws IOException {
         Run r = run(tinyRing(dir));
         assertEquals(0, r.code(), r.err());
