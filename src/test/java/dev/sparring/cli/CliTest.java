@@ -159,6 +159,12 @@ class CliTest {
         Run bad = run("numerics", "--checkpoint", dir.resolve("r").toString(), "--eigs", "0", "--device", "cpu");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--eigs must be >= 1"), bad.err());
+        Run mixed = run("numerics", "--game", "bilinear", "--eigs", "3", "--out", dir.resolve("g").toString());
+        assertEquals(2, mixed.code());
+        assertTrue(mixed.err().contains("--eigs does not go with --game"), mixed.err());
+        Run mixed2 = run("numerics", "--checkpoint", dir.resolve("r").toString(), "--lr", "0.1");
+        assertEquals(2, mixed2.code());
+        assertTrue(mixed2.err().contains("--lr does not go with --checkpoint"), mixed2.err());
     }
 
     @Test
