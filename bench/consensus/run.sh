@@ -4,7 +4,7 @@
 # several seeds: without consensus (the baseline), --consensus GAMMA with the biased estimator and with the unbiased
 # one. Writes a markdown table of every run's final mode coverage (the last line of its coverage.jsonl), the mean
 # ‖v‖² (consensus_norm_v) over the last 500 steps and the wall time per generator step, and copies each final scatter.
-#   bench/consensus/run.sh                                  seeds 1-5, gamma 1 -> bench/results/consensus-ring8.md (+ .../consensus-ring8/*.png)
+#   bench/consensus/run.sh                                  seeds 1-5, gamma 0.1 -> bench/results/consensus-ring8-gamma0.1.md (+ .../consensus-ring8-gamma0.1/*.png)
 #   bench/consensus/run.sh --seeds "1 2" --steps 2000 --gamma 0.1 --methods consensus-biased --name quick --out /tmp
 # The bar: >= 7 of 8 modes with >= 70 % high-quality samples.
 set -euo pipefail
@@ -12,10 +12,10 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$(dirname "$here")")"
 seeds="1 2 3 4 5"
 steps=5000
-gamma=1
+gamma=0.1
 methods_arg="simultaneous consensus-biased consensus-unbiased"
 out="$root/bench/results"
-name="consensus-ring8"
+name=""
 command="bench/consensus/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--seeds \"1 2 3 4 5\"] [--steps N] [--gamma G] [--methods "simultaneous consensus-biased consensus-unbiased"] [--out DIR] [--name BASE]" >&2; exit 2 ;;
   esac
 done
+[ -n "$name" ] || name="consensus-ring8-gamma$gamma"
 . "$root/scripts/jdk.sh"
 sparring_find_jdk || exit 1
 cd "$root"
