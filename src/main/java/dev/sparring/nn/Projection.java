@@ -53,6 +53,32 @@ public final class Projection extends Layer {
         y[pass.slot()] = onehot;
     }
 
+    /** The one-hot labels Y (N, K) set for {@code pass}'s slot (null before any). */
+    public Tensor labels(Pass pass) { return y[pass.slot()]; }
+
+    /** φ, the critic's body (x to h). */
+    Layer features() { return features; }
+
+    /** ψ, the unconditional head (h to (N)). */
+    Layer head() { return head; }
+
+    /** Backward's projection term of dh: dh[n] += dt[n] e[n], with e = Y E of the last forward in this slot (dh: (N, ...) of F per row). */
+    void addProjectionGradient(Tensor dh, Tensor dt, Pass pass) {
+        be.scaleRows(be.view(dh, dt.dim(0), featureSize), dt, e[pass.slot()], true);
+    }
+
+    /**
+     * The double backward of that term for {@link DoubleBackward}: dh depends on E through e = Y E, so given
+     * gradDh = dP/d(dh), dP/dE = Yᵀ (dt gradDh) is added into E's gradient. (Its dependence on dt, dP/d(dt)[n] =
+     * ⟨gradDh[n], e[n]⟩, is not needed: a penalty's dt is a constant.)
+     */
+    void projectionDoubleBackward(Tensor gradDh, Tensor dt, Pass pass) {
+        int slot = pass.slot(), n = dt.dim(0);
+        Tensor des = de[slot] = ensure(de[slot], n, featureSize);
+        be.scaleRows(des, dt, be.view(gradDh, n, featureSize), false);       // dt gradDh
+        be.gemm(true, false, 1f, y[slot], des, 1f, embedding.grad());        // dE += Yᵀ (dt gradDh)
+    }
+
     @Override
     public int[] outputShape(int[] s) { return head.outputShape(features.outputShape(s)); }
 
@@ -87,7 +113,7 @@ public final class Projection extends Layer {
             be.gemm(true, false, 1f, y[slot], des, 1f, embedding.grad());       // dE += Yᵀ de
         }
         Tensor dh = head.backward(dt, pass, true, paramGrads);
-        be.scaleRows(be.view(dh, n, featureSize), dt, e[slot], true);           // dh += dt e
+        addProjectionGradient(dh, dt, pass);                                    // dh += dt e
         return features.backward(dh, pass, inputGrad, paramGrads);
     }
 

@@ -4,7 +4,7 @@ import dev.sparring.backend.Backend;
 import dev.sparring.nn.DoubleBackward;
 import dev.sparring.nn.Network;
 import dev.sparring.nn.Pass;
-import dev.sparring.nn.Sequential;
+import dev.sparring.nn.Projection;
 import dev.sparring.random.NoiseStream;
 import dev.sparring.random.Philox;
 import dev.sparring.tensor.Tensor;
@@ -25,7 +25,9 @@ import java.util.Map;
  * ∇ₓD is the gradient of Σ_n D(x)_n with respect to the batch, as PyTorch's {@code autograd.grad(D(x).sum(), x)}: with
  * batch norm in training mode it includes the coupling through the batch statistics. R1 and R2 use the critic's forward
  * of the loss (slots REAL and FAKE, so no batch norm statistic moves twice); WGAN-GP runs a forward of its own on x̂ in
- * slot FAKE, after R2 is done with it.
+ * slot FAKE, after R2 is done with it. A class-conditional critic ({@link Projection}) is differentiated with the labels
+ * of each batch: R1 at the real images with their labels, R2 at the fakes with the labels they were drawn for, and
+ * WGAN-GP at x̂ with the real batch's labels, as PyTorch-StudioGAN does.
  *
  * <p>Lazy regularisation (StyleGAN2, {@link TrainConfig#regEvery()} = k): the penalties act at critic steps 0, k, 2k, ...
  * of the run (counted over all critic steps, k per generator step's {@code dSteps}) with their gradients scaled by k.
@@ -42,6 +44,7 @@ final class GradientPenalties implements AutoCloseable {
     private final Backend be;
     private final TrainConfig cfg;
     private final DoubleBackward real, fake;      // through D in slots REAL and FAKE
+    private final Projection projection;          // a conditional critic's head, given labels; null: unconditional
     private final long epsSeed;
     private final Tensor ones, eps, xHat, gradG;  // ones, eps: (B); xHat, gradG: the critic's input shape (B, ...)
 
@@ -51,13 +54,11 @@ final class GradientPenalties implements AutoCloseable {
     }
 
     private GradientPenalties(TrainConfig cfg, Network d, Backend be) {
-        if (!(d.root() instanceof Sequential seq)) {
-            throw new IllegalArgumentException("gradient penalties need a Sequential critic, got " + d.root().getClass().getSimpleName());
-        }
         this.be = be;
         this.cfg = cfg;
-        this.real = new DoubleBackward(seq, Pass.REAL);
-        this.fake = new DoubleBackward(seq, Pass.FAKE);
+        this.real = new DoubleBackward(d.root(), Pass.REAL);
+        this.fake = new DoubleBackward(d.root(), Pass.FAKE);
+        this.projection = d.root() instanceof Projection p ? p : null;
         this.epsSeed = NoiseStream.derive(cfg.seed(), "gp-interpolates").seed();
         int[] shape = new int[d.inputShape().length + 1];
         shape[0] = cfg.batch();
@@ -100,9 +101,14 @@ final class GradientPenalties implements AutoCloseable {
             fake.backward(gradG);
         }
         if (cfg.gp() > 0) {
+            // a conditional critic sees x̂ with the real batch's labels (PyTorch-StudioGAN's cal_grad_penalty), in slot
+            // FAKE, whose fake labels the generator step reads again: they are given back after
+            Tensor fakeLabels = projection == null ? null : projection.labels(Pass.FAKE);
+            if (projection != null) projection.labels(Pass.FAKE, projection.labels(Pass.REAL));
             be.interpolate(xHat, eps, xReal, xFake, epsSeed, criticStep * Philox.blocks(cfg.batch()));
             be.gradientPenalty(gradG, fake.inputGradient(xHat, ones), 1, (float) cfg.gp(), scale, stats, row + Metrics.GP);
             fake.backward(gradG);
+            if (projection != null) projection.labels(Pass.FAKE, fakeLabels);
         }
     }
 

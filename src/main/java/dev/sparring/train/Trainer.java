@@ -171,10 +171,6 @@ public final class Trainer implements AutoCloseable {
         this.optG = Optimizer.create(cfg.optimizer(), g, (float) cfg.lrGAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.optD = Optimizer.create(cfg.optimizer(), d, (float) cfg.lrDAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.clip = cfg.clip() > 0 ? new WeightClip(d, (float) cfg.clip()) : null;
-        if (cfg.conditional() && cfg.penalized()) {
-            throw new UserError("--conditional with a gradient penalty (--gp, --r1, --r2, --loss wgan-gp): the penalties' second-order "
-                    + "pass does not take the projection critic yet; train the conditional run without them");
-        }
         this.penalties = GradientPenalties.of(cfg, d, be);
         if (cfg.consensusOn()) GameJacobian.requireSupported(g, d, "--consensus");
         this.consensus = cfg.consensusOn() ? new Consensus(cfg, be, g, d, loss) : null;

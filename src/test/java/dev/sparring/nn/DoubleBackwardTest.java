@@ -201,8 +201,41 @@ class DoubleBackwardTest {
         return x;
     }
 
+    /**
+     * The projection critic of the conditional DCGAN, small: φ = Conv2d(1→2, 3x3, stride 2, pad 1) on 6x6 -> BatchNorm2d(2)
+     * -> Tanh, h (N, 2, 3, 3), F = 18; ψ = Conv2d(2→1, 3x3) -> Reshape, as the DCGAN's last convolution; E (3, 18).
+     * D(x, y) = ψ(φ(x)) + ⟨E[y], φ(x)⟩: the penalty's gradient reaches E through g, and ψ's weights and h through ψ's
+     * backward.
+     */
+    @Test
+    void projectionCriticPenaltyGradientMatchesFiniteDifferences() {
+        int k = 3;
+        Sequential features = new Sequential(be, List.of(new Conv2d(be, 1, 2, 3, 2, 1, true), new BatchNorm2d(be, 2), Act.tanh(be)));
+        Sequential head = new Sequential(be, List.of(new Conv2d(be, 2, 1, 3, 1, 0, true), new Reshape(be)));
+        Projection net = new Projection(be, features, head, 18, k);
+        Ref body = randomize(features, 81, 1, 6, 6), psi = randomize(head, 82, 2, 3, 3);
+        float[] e = randn(83, k * 18, 0.7);
+        be.copyFromHost(e, net.embedding.value());
+        int[] labels = {0, 2, 1, 2};
+        float[] onehot = new float[labels.length * k];
+        for (int i = 0; i < labels.length; i++) onehot[i * k + labels[i]] = 1f;
+        net.labels(Pass.REAL, be.upload(onehot, labels.length, k));
+        RefProjection ref = new RefProjection(body, psi, toDouble(e), labels, 18);
+        double[][] x = new double[labels.length][];
+        for (int n = 0; n < labels.length; n++) x[n] = toDouble(randn(84 + n, 36, 1.0));
+        checkPenaltyGradient(net, ref, x, 1, 6, 6);
+    }
+
+    @Test
+    void aProjectionWhoseHeadIsNotASequentialIsRefused() {
+        Sequential features = new Sequential(be, List.of(new Reshape(be, 2)));
+        Projection p = new Projection(be, features, new Linear(be, 2, 1, true), 2, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DoubleBackward(p, Pass.REAL));
+        assertTrue(e.getMessage().contains("head is a Linear"), e.getMessage());
+    }
+
     /** P = Σ‖g‖², gradG = 2g: the passes' dP/dθ against central differences of the double reference. */
-    private void checkPenaltyGradient(Sequential net, Ref ref, double[][] x, int... sampleShape) {
+    private void checkPenaltyGradient(Layer net, RefCritic ref, double[][] x, int... sampleShape) {
         int n = x.length, fin = x[0].length;
         int[] shape = new int[sampleShape.length + 1];
         shape[0] = n;
@@ -228,8 +261,10 @@ class DoubleBackwardTest {
         db.backward(be.upload(gradG, shape));
 
         int checked = 0;
-        for (int k = 0; k < ref.params.size(); k++) {
-            double[] theta = ref.params.get(k);
+        List<double[]> refParams = ref.params();
+        assertEquals(net.parameters().size(), refParams.size(), "parameters of the reference");
+        for (int k = 0; k < refParams.size(); k++) {
+            double[] theta = refParams.get(k);
             float[] ours = be.download(net.parameters().get(k).grad());
             for (int e = 0; e < theta.length; e++) {
                 double keep = theta[e];
@@ -433,9 +468,48 @@ class DoubleBackwardTest {
      * The same network in double with the first-order formulas only: sample by sample, except batch norm, which sees
      * the batch.
      */
-    private static final class Ref {
+    /** A critic in double: its input gradient d(Σ_n D(x_n))/dx, its parameters (in the order of the network's), P = Σ‖g‖². */
+    private interface RefCritic {
+        double[][] inputGradient(double[][] x);
+
+        List<double[]> params();
+
+        default double penalty(double[][] x) {
+            double p = 0;
+            for (double[] row : inputGradient(x)) for (double v : row) p += v * v;
+            return p;
+        }
+    }
+
+    /**
+     * The projection critic in double: g = φ.backward(ψ.backward(1) + E[y]) at h = φ(x), with the first-order formulas
+     * of {@link Ref} for φ and ψ.
+     */
+    private record RefProjection(Ref body, Ref head, double[] e, int[] labels, int f) implements RefCritic {
+        @Override
+        public double[][] inputGradient(double[][] x) {
+            List<double[][]> xs = body.forward(x);
+            double[][] h = xs.getLast();
+            double[][] dh = head.inputGradient(h);
+            for (int n = 0; n < x.length; n++) for (int j = 0; j < f; j++) dh[n][j] += e[labels[n] * f + j];
+            return body.backwardFrom(xs, dh);
+        }
+
+        @Override
+        public List<double[]> params() {
+            List<double[]> all = new ArrayList<>(body.params);
+            all.addAll(head.params);
+            all.add(e);
+            return all;
+        }
+    }
+
+    private static final class Ref implements RefCritic {
         final List<Object> layers = new ArrayList<>();
         final List<double[]> params = new ArrayList<>();   // weight, bias, per Linear, convolution and batch norm
+
+        @Override
+        public List<double[]> params() { return params; }
 
         /** Inputs of every layer for a batch; the last entry is the output. */
         List<double[][]> forward(double[][] x) {
@@ -494,24 +568,23 @@ class DoubleBackwardTest {
         }
 
         /** d(Σ_n D(x_n))/dx for a batch, from dD/dout = 1: dx = dy W, dx = dy f'(x), batch norm's dx. */
-        double[][] inputGradient(double[][] x) {
-            List<double[][]> xs = forward(x);
+        @Override
+        public double[][] inputGradient(double[][] x) {
             double[][] dy = new double[x.length][];
             for (int n = 0; n < x.length; n++) dy[n] = new double[] {1};
+            return backwardFrom(forward(x), dy);
+        }
+
+        /** The input gradient from dy at the output, given the layers' inputs xs of {@link #forward}. */
+        double[][] backwardFrom(List<double[][]> xs, double[][] dy) {
+            int batch = xs.getFirst().length;
             for (int k = layers.size() - 1; k >= 0; k--) {
-                double[][] in = xs.get(k), dx = new double[x.length][];
+                double[][] in = xs.get(k), dx = new double[batch][];
                 if (layers.get(k) instanceof RefBn bn) dx = bn.backward(in, dy, params);
-                else for (int n = 0; n < x.length; n++) dx[n] = backwardOne(layers.get(k), in[n], dy[n]);
+                else for (int n = 0; n < batch; n++) dx[n] = backwardOne(layers.get(k), in[n], dy[n]);
                 dy = dx;
             }
             return dy;
-        }
-
-        /** P = Σ_n ‖dD/dx_n‖². */
-        double penalty(double[][] x) {
-            double p = 0;
-            for (double[] row : inputGradient(x)) for (double v : row) p += v * v;
-            return p;
         }
 
         /** The smallest |pre-activation| of any activation layer over a batch. */

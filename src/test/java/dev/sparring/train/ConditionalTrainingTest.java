@@ -101,6 +101,29 @@ class ConditionalTrainingTest {
         }
     }
 
+    /**
+     * The gradient penalties on the projection critic (their gradient is proven in nn.DoubleBackwardTest): a conditional
+     * run with WGAN-GP, R1 and R2 trains with finite metrics, and WGAN-GP, which differentiates x̂ with the real labels in
+     * the fake batch's slot, gives that slot its fake labels back for the generator step.
+     */
+    @Test
+    void aConditionalRunTrainsWithGradientPenalties() {
+        TrainConfig cfg = small().toBuilder().gp(10).r1(1).r2(1).steps(4).logEvery(4).build();
+        try (Trainer t = new Trainer(cfg, be, quadrants(64, 3), TestLosses.nonSaturating())) {
+            dev.sparring.nn.Projection p = dev.sparring.gan.Dcgan.projection(t.critic());
+            for (int s = 0; s < 4; s++) {
+                t.step();
+                assertNotSame(p.labels(dev.sparring.nn.Pass.REAL), p.labels(dev.sparring.nn.Pass.FAKE), "the fake labels are back in slot FAKE");
+            }
+            for (Metrics m : t.drainMetrics()) {
+                assertTrue(Double.isFinite(m.dLoss()) && Double.isFinite(m.gLoss()), m.toString());
+                for (String k : java.util.List.of("gp", "gp_grad_norm", "r1", "r1_grad_norm", "r2", "r2_grad_norm")) {
+                    assertTrue(Double.isFinite(m.penalties().get(k)) && m.penalties().get(k) > 0, k + " " + m.penalties());
+                }
+            }
+        }
+    }
+
     @Test
     void dataThatCannotBeTrainedConditionallyIsRefusedInOneLine() {
         TrainConfig cfg = small().toBuilder().data("idx:digits-idx3-ubyte").build();
