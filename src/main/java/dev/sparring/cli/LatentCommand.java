@@ -66,6 +66,10 @@ public final class LatentCommand implements Callable<Integer> {
         Path out;
         @Option(names = "--seed", defaultValue = "0", description = "seed of the latents drawn")
         long seed;
+        @Option(names = "--class", paramLabel = "K", description = "a class-conditional generator (the default run's): every image drawn "
+                + "for class K (0 to classes - 1). Default: interpolate gives pair i the class i mod K and traverse start i the class "
+                + "i mod K (shown in the row labels); arithmetic needs --class")
+        Integer only;
         @Option(names = "--no-progress", description = "plain progress lines instead of a live bar")
         boolean noProgress;
         @Mixin
@@ -114,6 +118,7 @@ public final class LatentCommand implements Callable<Integer> {
             List<LatentPaths.Kind> kinds = slerp ? List.of(LatentPaths.Kind.SLERP) : lerp ? List.of(LatentPaths.Kind.LERP)
                     : List.of(LatentPaths.Kind.LERP, LatentPaths.Kind.SLERP);
             LatentGenerator.Source src = LatentGenerator.open(common.checkpoint);
+            int only = LatentGenerator.classOption(common.only, src);
             PrintWriter out = spec.commandLine().getOut();
             try (Backend be = common.device.create()) {
                 LatentGenerator lg = new LatentGenerator(be, src, common.ema.use());
@@ -131,11 +136,13 @@ public final class LatentCommand implements Callable<Integer> {
                 int row = 0;
                 for (int p = 0; p < pairs; p++) {
                     double[] a = row(ends, 2 * p, nz), b = row(ends, 2 * p + 1, nz);
+                    int cls = classOf(lg, only, p);
                     for (LatentPaths.Kind kind : kinds) {
-                        Strip s = strip(lg, kind, a, b, steps);
-                        System.arraycopy(lg.images(path(kind, a, b, show), show), 0, figure, row * show * item, show * item);
+                        Strip s = strip(lg, kind, a, b, steps, cls);
+                        System.arraycopy(lg.images(path(kind, a, b, show), labelsOf(lg, show, cls), show), 0, figure, row * show * item, show * item);
                         Map<String, Object> m = new LinkedHashMap<>();
                         m.put("pair", p + 1);
+                        if (lg.conditional()) m.put("class", cls);
                         m.put("path", kind.key);
                         m.put("angle_deg", Math.toDegrees(LatentPaths.angle(a, b)));
                         m.put("pixels", numbers(s.pixels));
@@ -145,7 +152,8 @@ public final class LatentCommand implements Callable<Integer> {
                             m.put("class_changes", s.changes());
                         }
                         strips.add(m);
-                        labels[row] = String.format(Locale.ROOT, "%d %s  %.3f/%.3f%s", p + 1, kind.key, s.pixels.mean(), s.pixels.max(),
+                        labels[row] = String.format(Locale.ROOT, "%d %s%s  %.3f/%.3f%s", p + 1, kind.key, lg.conditional() ? " class " + cls : "",
+                                s.pixels.mean(), s.pixels.max(),
                                 s.classes == null ? "" : String.format(Locale.ROOT, "  %d>%d, %d change%s", s.classes[0], s.classes[steps],
                                         s.changes(), s.changes() == 1 ? "" : "s"));
                         chart.series((p + 1) + " " + kind.key, mids, s.pixels.steps());
@@ -164,7 +172,7 @@ public final class LatentCommand implements Callable<Integer> {
                     Progress progress = new Progress(System.err, (long) kinds.size() * 2 * pplSamples, "path length", "img/s", !common.noProgress);
                     long base = 0;
                     for (LatentPaths.Kind kind : kinds) {
-                        ppl.put(kind.key, pathLength(lg, kind, z12, t, progress, base));
+                        ppl.put(kind.key, pathLength(lg, kind, z12, t, progress, base, only));
                         base += 2L * pplSamples;
                     }
                     progress.finish();
@@ -175,6 +183,7 @@ public final class LatentCommand implements Callable<Integer> {
                 summary.put("pairs", pairs);
                 summary.put("steps", steps);
                 summary.put("paths", kinds.stream().map(k -> k.key).toList());
+                if (lg.conditional()) summary.put("class_of_pair", only >= 0 ? "all of class " + only : "pair i of class i mod " + lg.classes);
                 summary.put("strips", strips);
                 summary.put("ppl_epsilon", PerceptualPathLength.EPSILON);
                 summary.put("ppl_samples", pplSamples);
@@ -184,6 +193,7 @@ public final class LatentCommand implements Callable<Integer> {
 
                 out.printf(Locale.ROOT, "%d pair%s of %s in %s, %d steps each (smoothness: mean/largest RMS pixel change between neighbours%s)%n",
                         pairs, pairs == 1 ? "" : "s", lg.which(), src.file(), steps, lg.digits() ? "; digit changes" : "");
+                if (lg.conditional()) out.println(conditionalNote(lg, only, "pair"));
                 for (int r = 0; r < rows; r++) out.println("  " + labels[r]);
                 for (var e : ppl.entrySet()) {
                     @SuppressWarnings("unchecked") Map<String, Object> v = (Map<String, Object>) e.getValue();
@@ -212,11 +222,11 @@ public final class LatentCommand implements Callable<Integer> {
             }
         }
 
-        private static Strip strip(LatentGenerator lg, LatentPaths.Kind kind, double[] a, double[] b, int steps) throws IOException {
+        private static Strip strip(LatentGenerator lg, LatentPaths.Kind kind, double[] a, double[] b, int steps, int cls) throws IOException {
             int n = steps + 1, item = lg.item, f = lg.digits() ? lg.classifier.featureSize() : 0;
             float[] x = new float[n * item], feats = lg.digits() ? new float[n * f] : null;
             int[] classes = lg.digits() ? new int[n] : null;
-            lg.decode(path(kind, a, b, n), n, null, (done, k, img, p, ft) -> {
+            lg.decode(path(kind, a, b, n), labelsOf(lg, n, cls), n, null, (done, k, img, p, ft) -> {
                 System.arraycopy(img, 0, x, done * item, k * item);
                 if (p != null) {
                     System.arraycopy(ft, 0, feats, done * f, k * f);
@@ -227,9 +237,11 @@ public final class LatentCommand implements Callable<Integer> {
         }
 
         /** The PPL of one path kind, in feature space (digits) and pixel space. */
-        private static Map<String, Object> pathLength(LatentGenerator lg, LatentPaths.Kind kind, float[] z12, double[] t, Progress progress, long base)
-                throws IOException {
+        private static Map<String, Object> pathLength(LatentGenerator lg, LatentPaths.Kind kind, float[] z12, double[] t, Progress progress, long base,
+                int only) throws IOException {
             int n = t.length, nz = lg.nz;
+            int[] labels = lg.conditional() ? new int[2 * n] : null;   // both ends of pair i: its class
+            if (labels != null) for (int i = 0; i < 2 * n; i++) labels[i] = classOf(lg, only, i / 2);
             double eps = PerceptualPathLength.EPSILON;
             float[] z = new float[2 * n * nz];   // (2n, nz): p(t_i) and p(t_i + eps) side by side
             for (int i = 0; i < n; i++) {
@@ -239,7 +251,7 @@ public final class LatentCommand implements Callable<Integer> {
             }
             PerceptualPathLength features = new PerceptualPathLength(), pixels = new PerceptualPathLength();
             int item = lg.item;
-            lg.decode(z, 2 * n, null, (done, k, img, p, ft) -> {
+            lg.decode(z, labels, 2 * n, null, (done, k, img, p, ft) -> {
                 for (int i = 0; i < k; i += 2) {   // BATCH is even: a pair never straddles two batches
                     pixels.add(PerceptualPathLength.squaredDistance(img, i * item, (i + 1) * item, item) / item, eps);
                     if (ft != null) {
@@ -320,6 +332,7 @@ public final class LatentCommand implements Callable<Integer> {
             if (starts < 1) throw new UserError("--starts must be >= 1, got " + starts);
             double[] lohi = parseRange(range);
             LatentGenerator.Source src = LatentGenerator.open(common.checkpoint);
+            int only = LatentGenerator.classOption(common.only, src);
             int nz = src.cfg().nz();
             int[] d = parseDims(dims, nz);
             long total = (long) starts * d.length * steps;
@@ -334,7 +347,12 @@ public final class LatentCommand implements Callable<Integer> {
                 float[] z0 = lg.latents(starts, common.seed, "latent-traverse");
                 float[] startImages = new float[starts * item];
                 int[] startClasses = new int[starts];
-                lg.decode(z0, starts, null, (done, k, img, p, f) -> {
+                int[] startLabels = null;   // a conditional generator's class of each start
+                if (lg.conditional()) {
+                    startLabels = new int[starts];
+                    for (int s = 0; s < starts; s++) startLabels[s] = classOf(lg, only, s);
+                }
+                lg.decode(z0, startLabels, starts, null, (done, k, img, p, f) -> {
                     System.arraycopy(img, 0, startImages, done * item, k * item);
                     if (p != null) System.arraycopy(LatentGenerator.classes(p, k), 0, startClasses, done, k);
                 });
@@ -355,7 +373,7 @@ public final class LatentCommand implements Callable<Integer> {
                     }
                     int start = s;
                     long before = (long) s * per;
-                    lg.decode(z, per, null, (done, k, img, p, f) -> {
+                    lg.decode(z, startLabels == null ? null : LatentGenerator.labels(per, startLabels[s]), per, null, (done, k, img, p, f) -> {
                         int[] y = p == null ? null : LatentGenerator.classes(p, k);
                         for (int i = 0; i < k; i++) {
                             int r = (done + i) / steps;
@@ -374,8 +392,8 @@ public final class LatentCommand implements Callable<Integer> {
                     share[r] = (double) changes[r] / ((long) starts * steps);
                     pixelChange[r] /= (long) starts * steps;
                     dimAxis[r] = d[r];
-                    labels[r] = lg.digits() ? String.format(Locale.ROOT, "z%d  %.0f%%", d[r], 100 * share[r])
-                            : String.format(Locale.ROOT, "z%d  %.3f", d[r], pixelChange[r]);
+                    labels[r] = (lg.digits() ? String.format(Locale.ROOT, "z%d  %.0f%%", d[r], 100 * share[r])
+                            : String.format(Locale.ROOT, "z%d  %.3f", d[r], pixelChange[r])) + (startLabels == null ? "" : "  class " + startLabels[0]);
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("dim", d[r]);
                     if (lg.digits()) m.put("class_change_share", share[r]);
@@ -397,6 +415,7 @@ public final class LatentCommand implements Callable<Integer> {
                 summary.put("range", lohi);
                 summary.put("values", values);
                 summary.put("starts", starts);
+                if (startLabels != null) summary.put("start_labels", startLabels);
                 if (lg.digits()) {
                     summary.put("start_classes", startClasses);
                     summary.put("mean_class_change_share", mean(share));
@@ -408,6 +427,7 @@ public final class LatentCommand implements Callable<Integer> {
 
                 out.printf(Locale.ROOT, "%d dimension%s of %s in %s, each from %s to %s in %d values, from %d start%s%n", d.length, d.length == 1 ? "" : "s",
                         lg.which(), src.file(), num(lohi[0]), num(lohi[1]), steps, starts, starts == 1 ? "" : "s");
+                if (lg.conditional()) out.println(conditionalNote(lg, only, "start"));
                 if (lg.digits()) {
                     Integer[] order = new Integer[d.length];
                     for (int r = 0; r < d.length; r++) order[r] = r;
@@ -525,6 +545,16 @@ public final class LatentCommand implements Callable<Integer> {
                 if (!named.containsKey(name)) throw new UserError("--expr \"" + expr + "\" names " + name + ", but no --z " + name + "=FILE.npy gives it");
             }
             LatentGenerator.Source src = LatentGenerator.open(common.checkpoint);
+            int only = LatentGenerator.classOption(common.only, src);
+            if (src.cfg().conditional() && !e.classes().isEmpty()) {
+                throw new UserError("--expr \"" + expr + "\" names class " + e.classes().iterator().next() + ", but --checkpoint " + src.file()
+                        + " holds a class-conditional generator: its digit is the label it is given, not a direction in z, so there is no "
+                        + "class mean to add; combine saved latents (--z NAME=FILE) and draw them for one class with --class K");
+            }
+            if (src.cfg().conditional() && only < 0) {
+                throw new UserError("--checkpoint " + src.file() + " holds a class-conditional generator: give --class K (0 to "
+                        + (src.cfg().classes() - 1) + "), the class every image of the sum and its terms is drawn for");
+            }
             int nz = src.cfg().nz();
             for (LatentSet s : named.values()) {
                 if (s.nz() != nz) throw new UserError("--z " + s.name() + "=" + s.file() + ": latents of " + s.nz() + " values; the generator takes " + nz);
@@ -547,7 +577,7 @@ public final class LatentCommand implements Callable<Integer> {
                 if (!e.classes().isEmpty()) {
                     z = lg.latents(n, common.seed, "sample");
                     Progress progress = new Progress(System.err, n, "classifying", "img/s", !common.noProgress);
-                    lg.decode(z, n, progress, (done, k, img, p, f) -> {
+                    lg.decode(z, null, n, progress, (done, k, img, p, f) -> {   // unconditional: refused above otherwise
                         int[] ys = LatentGenerator.classes(p, k);
                         for (int i = 0; i < k; i++) {
                             int y = ys[i];
@@ -581,7 +611,7 @@ public final class LatentCommand implements Callable<Integer> {
                 int[] resultClasses = lg.digits() ? new int[variants] : null;
                 float[] resultP = lg.digits() ? new float[variants] : null;
                 float[] resultImages = new float[variants * lg.item];
-                lg.decode(zr, variants, null, (done, k, img, p, f) -> {
+                lg.decode(zr, labelsOf(lg, variants, only), variants, null, (done, k, img, p, f) -> {
                     System.arraycopy(img, 0, resultImages, done * lg.item, k * lg.item);
                     if (p != null) {
                         int[] y = LatentGenerator.classes(p, k);
@@ -636,7 +666,7 @@ public final class LatentCommand implements Callable<Integer> {
                     int k = zrow.length / nz;
                     float[] img = new float[k * lg.item];
                     int[][] y = new int[1][];
-                    lg.decode(zrow, k, null, (done, kk, x, p, f) -> {
+                    lg.decode(zrow, labelsOf(lg, k, only), k, null, (done, kk, x, p, f) -> {
                         System.arraycopy(x, 0, img, done * lg.item, kk * lg.item);
                         if (done == 0 && p != null) y[0] = LatentGenerator.classes(p, kk);
                     });
@@ -667,6 +697,7 @@ public final class LatentCommand implements Callable<Integer> {
                 summary.put("command", "arithmetic");
                 summary.put("expr", expr);
                 summary.put("canonical", e.canonical());
+                if (lg.conditional()) summary.put("class", only);
                 if (!e.classes().isEmpty()) {
                     summary.put("n", n);
                     summary.put("confidence", confidence);
@@ -691,6 +722,7 @@ public final class LatentCommand implements Callable<Integer> {
                     out.println("class means of " + (perClass == 0 ? "all confident samples" : "the first " + perClass + " confident samples")
                             + " of " + n + " from " + lg.which() + " (confident: " + found(count) + ")");
                 }
+                if (lg.conditional()) out.println("class-conditional generator: every image drawn for class " + only);
                 out.println("wrote " + dir.resolve("arithmetic.png") + " and summary.json");
             }
             out.flush();
@@ -705,6 +737,20 @@ public final class LatentCommand implements Callable<Integer> {
     }
 
     // ================================================================ helpers
+
+    /** The class of pair or start i of a conditional generator: --class when given (>= 0), else i mod K; -1 when unconditional. */
+    static int classOf(LatentGenerator lg, int only, long i) {
+        return !lg.conditional() ? -1 : only >= 0 ? only : dev.sparring.train.Conditioning.balanced(i, lg.classes);
+    }
+
+    /** n labels of class cls for a conditional generator; null for an unconditional one. */
+    static int[] labelsOf(LatentGenerator lg, int n, int cls) { return lg.conditional() ? LatentGenerator.labels(n, cls) : null; }
+
+    /** What a conditional generator's images were drawn for, one line. */
+    static String conditionalNote(LatentGenerator lg, int only, String what) {
+        return "class-conditional generator: " + (only >= 0 ? "every image drawn for class " + only
+                : what + " i drawn for class i mod " + lg.classes + " (--class K: all of class K)") + "; the class is the label, z the style";
+    }
 
     static double[] row(float[] rows, int i, int size) {
         double[] r = new double[size];

@@ -16,6 +16,7 @@ import dev.sparring.train.TrainingRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +24,10 @@ import java.util.stream.Stream;
  * its own latent alone ({@link ReferenceStatistics}: batch norm with the statistics of a fixed reference batch of
  * {@link #REFERENCE} latents, the same for every command and seed), and, for a generator of 28 x 28 gray digits, the
  * MNIST classifier's class probabilities and 64 features of each image.
+ *
+ * <p>A class-conditional generator (train --conditional, the default on the bundled digits) takes [z, one-hot label]:
+ * every latent is decoded with a label the command gives ({@link #decode}), and the reference batch's latent i has
+ * label i mod K, balanced as the samples of {@code sparring sample}.
  */
 final class LatentGenerator {
     /** Latents decoded at a time; the images do not depend on it. */
@@ -49,11 +54,19 @@ final class LatentGenerator {
             throw new UserError("--checkpoint " + file + " holds a 2-D model (" + cfg.data() + ") whose samples are points; the latent commands "
                     + "draw images: give a checkpoint of a DCGAN");
         }
-        if (cfg.conditional()) {
-            throw new UserError("--checkpoint " + file + " holds a class-conditional generator (train --conditional), whose input is [z, one-hot "
-                    + "label]; the latent commands walk z alone: give a checkpoint of an unconditional run");
-        }
         return new Source(file, f, cfg);
+    }
+
+    /**
+     * The class every image is drawn for, from --class (null: not given, -1), checked against the checkpoint: an
+     * unconditional generator takes none, a conditional one a class in [0, K).
+     */
+    static int classOption(Integer only, Source src) {
+        if (only == null) return -1;
+        int k = src.cfg().classes();
+        if (k == 0) throw new UserError("--class " + only + ": " + src.file() + " holds an unconditional generator (train --conditional makes one)");
+        if (only < 0 || only >= k) throw new UserError("--class " + only + ": the generator of " + src.file() + " has classes 0 to " + (k - 1));
+        return only;
     }
 
     /** Receives decoded latents [done, done + k): images (k, C, H, W), and for digits probabilities (k, 10) and features (k, 64), else null. */
@@ -63,6 +76,8 @@ final class LatentGenerator {
     final Backend be;
     final CheckpointGenerator gen;
     final int nz, c, h, w, item;
+    /** K of a class-conditional generator; 0 for an unconditional one. */
+    final int classes;
     /** The MNIST classifier, for a generator of 28 x 28 gray digits; else null. */
     final MnistClassifier classifier;
 
@@ -71,6 +86,7 @@ final class LatentGenerator {
         this.be = be;
         this.gen = new CheckpointGenerator(be, src.f(), src.cfg(), Math.max(BATCH, REFERENCE), useEma);
         this.nz = src.cfg().nz();
+        this.classes = src.cfg().classes();
         int[] s = gen.g.outputShape(1);
         this.c = s[1];
         this.h = s[2];
@@ -79,12 +95,39 @@ final class LatentGenerator {
         try (Tensor ref = be.zeros(REFERENCE, nz, 1, 1)) {
             NoiseStream rs = NoiseStream.derive(REFERENCE_SEED, REFERENCE_STREAM);
             be.normal(ref, rs.seed(), rs.take(ref.size()));
-            ReferenceStatistics.fix(be, gen.g, ref);
+            if (classes == 0) {
+                ReferenceStatistics.fix(be, gen.g, ref);
+            } else {
+                int[] balanced = new int[REFERENCE];
+                for (int i = 0; i < REFERENCE; i++) balanced[i] = dev.sparring.train.Conditioning.balanced(i, classes);
+                try (Tensor input = be.upload(withLabels(be.download(ref), balanced, 0, REFERENCE), REFERENCE, nz + classes, 1, 1)) {
+                    ReferenceStatistics.fix(be, gen.g, input);
+                }
+            }
         }
         this.classifier = src.digits() ? MnistClassifier.bundled(be) : null;
     }
 
     boolean digits() { return classifier != null; }
+
+    boolean conditional() { return classes > 0; }
+
+    /** n labels, all {@code label}: what a conditional generator is given for n latents of one class. */
+    static int[] labels(int n, int label) {
+        int[] y = new int[n];
+        Arrays.fill(y, label);
+        return y;
+    }
+
+    /** The rows [from, from + k) of z (n x nz) each followed by the one-hot row of its label: (k, nz + K). */
+    private float[] withLabels(float[] z, int[] labels, int from, int k) {
+        float[] in = new float[k * (nz + classes)];
+        for (int i = 0; i < k; i++) {
+            System.arraycopy(z, (from + i) * nz, in, i * (nz + classes), nz);
+            in[i * (nz + classes) + nz + labels[from + i]] = 1f;
+        }
+        return in;
+    }
 
     /** "G_ema" or "G". */
     String which() { return gen.which(); }
@@ -103,17 +146,23 @@ final class LatentGenerator {
         return z;
     }
 
-    /** Decodes the n latents of {@code z} (n x nz) in batches, classifying digits; progress (may be null) counts latents. */
-    void decode(float[] z, int n, Progress progress, Decoded body) throws IOException {
+    /**
+     * Decodes the n latents of {@code z} (n x nz) in batches, classifying digits; progress (may be null) counts latents.
+     * {@code labels} (n) gives a conditional generator each latent's class; null for an unconditional one.
+     */
+    void decode(float[] z, int[] labels, int n, Progress progress, Decoded body) throws IOException {
+        if ((labels != null) != conditional()) {
+            throw new IllegalArgumentException(conditional() ? "a conditional generator needs a label per latent" : "an unconditional generator takes no labels");
+        }
         Tensor t = null;
         try {
             for (int done = 0; done < n; done += BATCH) {
                 int k = Math.min(BATCH, n - done);
                 if (t == null || t.dim(0) != k) {
                     if (t != null) t.close();
-                    t = be.zeros(k, nz, 1, 1);
+                    t = be.zeros(k, nz + classes, 1, 1);
                 }
-                be.copyFromHost(java.util.Arrays.copyOfRange(z, done * nz, (done + k) * nz), t);
+                be.copyFromHost(labels == null ? Arrays.copyOfRange(z, done * nz, (done + k) * nz) : withLabels(z, labels, done, k), t);
                 Tensor x = gen.g.forward(t, Pass.EVAL);
                 float[] images = be.download(x);
                 float[] p = null, f = null;
@@ -131,10 +180,10 @@ final class LatentGenerator {
         if (progress != null) progress.finish();
     }
 
-    /** All images of n latents, (n, C, H, W); for small sets (figures). */
-    float[] images(float[] z, int n) throws IOException {
+    /** All images of n latents (labels as for {@link #decode}), (n, C, H, W); for small sets (figures). */
+    float[] images(float[] z, int[] labels, int n) throws IOException {
         float[] all = new float[Math.multiplyExact(n, item)];
-        decode(z, n, null, (done, k, x, p, f) -> System.arraycopy(x, 0, all, done * item, k * item));
+        decode(z, labels, n, null, (done, k, x, p, f) -> System.arraycopy(x, 0, all, done * item, k * item));
         return all;
     }
 
@@ -185,6 +234,7 @@ final class LatentGenerator {
         m.put("seed", seed);
         m.put("batch_norm", "statistics of a fixed reference batch of " + REFERENCE + " latents (every image depends on its own latent only)");
         m.put("classifier", digits() ? "mnist (the classifier in the jar)" : null);
+        m.put("classes", classes);
         return m;
     }
 }

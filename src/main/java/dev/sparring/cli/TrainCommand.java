@@ -50,10 +50,11 @@ public final class TrainCommand implements Callable<Integer> {
     boolean upscale;
     @Option(names = "--skip-bad-images", description = "image folders: leave out files that cannot be used (corrupt, truncated, not images, too small) with a warning, instead of refusing the folder")
     boolean skipBadImages;
-    @Option(names = "--conditional", description = "train a class-conditional DCGAN on the data's labels (mnist; IDX with its labels file; "
-            + "a folder with one subfolder of images per class): G takes [z, one-hot label], the critic is a projection discriminator "
-            + "(Miyato & Koyama 2018); sample grids show one row per class")
-    boolean conditional;
+    @Option(names = "--conditional", negatable = true, description = "train a class-conditional DCGAN on the data's labels (mnist; IDX with its "
+            + "labels file; a folder with one subfolder of images per class): G takes [z, one-hot label], the critic is a projection "
+            + "discriminator (Miyato & Koyama 2018); sample grids show one row per class. Default: on for the bundled digits "
+            + "(--data mnist, where it was measured), off for any other data; --no-conditional: an unconditional run")
+    Boolean conditional;
     @Option(names = "--nz", defaultValue = "64", description = "latent size (2-D data: " + PointDefaults.NZ + ", grid25 " + PointDefaults.NZ_GRID25 + ")")
     int nz;
     @Option(names = "--ngf", defaultValue = "32", description = "generator width (DCGAN)")
@@ -238,8 +239,9 @@ public final class TrainCommand implements Callable<Integer> {
                     trainer.generator().parameterCount(), trainer.critic().parameterCount());
             System.err.println("optimizer " + cfg.describeTraining());
             if (cfg.conditional()) {
-                System.err.println("conditioned on " + cfg.classes() + " classes: G takes [z, one-hot label] (fake labels uniform), "
-                        + "the critic projects its features on a class embedding; sample grids show one row per class");
+                System.err.println("class-conditional" + (from == null && conditional == null ? " (the default on the bundled digits; "
+                        + "--no-conditional for an unconditional run)" : "") + ": " + cfg.classes() + " classes, G takes [z, one-hot label] "
+                        + "(fake labels uniform), the critic projects its features on a class embedding; sample grids show one row per class");
             }
             if (cfg.ema()) System.err.println("G_ema: decay " + cfg.emaDecay() + " (warmed up), a copy of G up to step " + cfg.emaStart() + "; samples show it");
             if (cfg.fidEvery() > 0) {
@@ -312,10 +314,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserError("--lr-decay " + lrDecay + " needs --lr-decay-at STEP[,STEP...]: the steps after which the rates drop");
         }
         TrainConfig.Builder b = TrainConfig.builder().data(data).model(TrainConfig.Model.parse(model)).imageSize(imageSize)
-                .channels(channels).upscale(upscale).skipBadImages(skipBadImages).ngf(ngf).ndf(ndf).loss(loss).conditional(conditional)
+                .channels(channels).upscale(upscale).skipBadImages(skipBadImages).ngf(ngf).ndf(ndf).loss(loss)
                 .simultaneous(updates.equals("simultaneous")).epochs(epochs).steps(steps).seed(seed).sampleEvery(sampleEvery)
                 .logEvery(logEvery).checkpointEvery(checkpointEvery).fidEvery(fidEvery).fidSamples(fidSamples).kid(kid);
         if (inceptionWeights != null) b.inceptionWeights(inceptionWeights.toAbsolutePath().normalize().toString());
+        if (conditional != null) b.conditional(conditional);   // unset: DigitDefaults decides (conditional on the bundled digits)
         // what the loss and the data decide: set only when given, so that the builder fills the rest as it does for a
         // library user (the loss's TrainerDefaults, and for 2-D data PointDefaults)
         if (given("--nz")) b.nz(nz);

@@ -69,7 +69,9 @@ import java.util.function.Consumer;
  * @param regEvery        the penalties are applied at every regEvery-th critic step, their gradient scaled by regEvery
  *                        (StyleGAN2's lazy regularisation); 1: at every critic step
  * @param conditional     train a class-conditional DCGAN on the data's labels: G takes [z, onehot(y)], the critic is a
- *                        projection discriminator (see {@link dev.sparring.gan.Dcgan})
+ *                        projection discriminator (see {@link dev.sparring.gan.Dcgan}). Left unset on a fresh
+ *                        {@link #builder()}, it is true on the bundled digits and false on every other data
+ *                        ({@link DigitDefaults#conditional}); a config.json without it (written before it existed) is false
  * @param classes         the number of classes of a conditional run (0: unconditional, or not yet resolved: a
  *                        {@link Trainer} sets it from the data's labels, see {@link #resolvedFor})
  * @param consensus       consensus optimization's gamma: both players step along v + gamma ∇(½‖v‖²) of the joint gradient
@@ -158,13 +160,13 @@ public record TrainConfig(
     public static final double DEFAULT_LR_DECAY = 0.1;
 
     /**
-     * The defaults of {@code sparring train}: the MNIST DCGAN sized to train an epoch fast on a CPU, at the rates of
-     * {@link DigitDefaults}.
+     * The defaults of {@code sparring train}: the class-conditional MNIST DCGAN sized to train an epoch fast on a CPU, at
+     * the rates of {@link DigitDefaults}.
      */
     public static TrainConfig defaults() {
         return new TrainConfig("mnist", Model.AUTO, 28, 0, false, false, 64, 32, 32, 128, 3,
                 "nsgan", Optimizer.Kind.ADAM, 1.6e-3, 1.6e-3, List.of(), DEFAULT_LR_DECAY, 0.5, 0.999, 1, 0, false, 32, 5, 0, 1,
-                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "", 0, 0, 0, 1, false, 0, 0, ConsensusEstimator.BIASED);
+                DEFAULT_EMA_DECAY, 0, 200, 10, 500, 0, DEFAULT_FID_SAMPLES, true, "", 0, 0, 0, 1, true, 0, 0, ConsensusEstimator.BIASED);
     }
 
     /** Samples per FID measurement when none is given: as many as the bundled MNIST digits, and sparring fid's --n. */
@@ -173,8 +175,8 @@ public record TrainConfig(
     /**
      * A builder for a fresh run, as {@code sparring train} makes one from its flags: a field left unset takes the
      * default for what is set — the {@link #defaults()}, the loss's {@link TrainerDefaults} (optimizer, rates, betas,
-     * critic steps, clipping), for the 28 px DCGAN the {@link DigitDefaults} (its Adam rates) and for 2-D data the
-     * {@link PointDefaults}. {@code builder().data("ring8").steps(5000)}
+     * critic steps, clipping), for the 28 px DCGAN the {@link DigitDefaults} (its Adam rates; on the bundled digits a
+     * class-conditional run) and for 2-D data the {@link PointDefaults}. {@code builder().data("ring8").steps(5000)}
      * is the configuration of {@code sparring train --data ring8 --steps 5000}.
      */
     public static Builder builder() { return new Builder(defaults(), new java.util.HashSet<>()); }
@@ -487,6 +489,7 @@ public record TrainConfig(
          * the fields left unset take the loss's and the data's defaults first.
          */
         public TrainConfig build() {
+            if (set != null && !set.contains("conditional")) conditional = DigitDefaults.conditional(data, model);
             if (set == null || set.containsAll(LOSS_AND_POINT_FIELDS)) return make();
             TrainerDefaults d = TrainerDefaults.of(dev.sparring.gan.loss.GanLoss.parse(loss));
             if (!set.contains("optimizer")) optimizer = d.optimizer();

@@ -28,14 +28,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LatentCommandTest {
     @TempDir
     static Path runs;
-    static String digits, ring;
+    static String digits, ring, cond;
 
     @BeforeAll
     static void train() {
-        CliTest.Run t = CliTest.run("train", "--steps", "1", "--batch", "8", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", runs.toString(),
+        // the class means of arithmetic and the digit changes along paths are an unconditional generator's
+        CliTest.Run t = CliTest.run("train", "--no-conditional", "--steps", "1", "--batch", "8", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", runs.toString(),
                 "--name", "d", "--device", "cpu", "--no-progress");
         assertEquals(0, t.code(), t.err());
         digits = runs.resolve("d").toString();
+        // the default run on the bundled digits: class-conditional
+        CliTest.Run c = CliTest.run("train", "--steps", "1", "--batch", "10", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", runs.toString(),
+                "--name", "c", "--device", "cpu", "--no-progress");
+        assertEquals(0, c.code(), c.err());
+        cond = runs.resolve("c").toString();
         CliTest.Run r = CliTest.run("train", "--data", "ring8", "--steps", "2", "--batch", "16", "--hidden", "8", "--depth", "1", "--nz", "2",
                 "--out", runs.toString(), "--name", "r", "--device", "cpu", "--no-progress");
         assertEquals(0, r.code(), r.err());
@@ -78,7 +84,7 @@ class LatentCommandTest {
             double[] a = LatentCommand.row(ends, 0, 4), b = LatentCommand.row(ends, 1, 4);
             float[] z = new float[7 * 4];
             for (int i = 0; i <= 6; i++) LatentCommand.put(z, i, LatentPaths.lerp(a, b, i / 6.0));
-            float[] x = lg.images(z, 7);
+            float[] x = lg.images(z, null, 7);
             PathSmoothness ps = PathSmoothness.of(x, 7, lg.item);
             Map<String, Object> first = map(strips.get(0)), px = map(first.get("pixels"));
             assertEquals("lerp", first.get("path"));
@@ -138,7 +144,7 @@ class LatentCommandTest {
                 }
             }
             int[] y = new int[8];
-            lg.decode(z, 8, null, (done, k, x, p, f) -> System.arraycopy(LatentGenerator.classes(p, k), 0, y, done, k));
+            lg.decode(z, null, 8, null, (done, k, x, p, f) -> System.arraycopy(LatentGenerator.classes(p, k), 0, y, done, k));
             int changed = 0;
             for (int st = 0; st < 2; st++) for (int j = 0; j < 3; j++) if (y[st * 4 + 1 + j] != y[st * 4]) changed++;
             assertEquals(changed / 6.0, num(map(per.get(1)).get("class_change_share")), 1e-12);
@@ -157,7 +163,7 @@ class LatentCommandTest {
         try (CpuBackend be = new CpuBackend()) {
             LatentGenerator lg = new LatentGenerator(be, LatentGenerator.open(Path.of(digits)), true);
             z16 = lg.latents(16, 0, "sample");
-            lg.decode(z16, 16, null, (done, k, x, p, f) -> System.arraycopy(LatentGenerator.classes(p, k), 0, y, done, k));
+            lg.decode(z16, null, 16, null, (done, k, x, p, f) -> System.arraycopy(LatentGenerator.classes(p, k), 0, y, done, k));
         }
         int present = y[0], absent = -1;
         for (int k = 0; k < 10 && absent < 0; k++) {
@@ -209,6 +215,84 @@ class LatentCommandTest {
         assertFalse(s2.containsKey("class_counts"), "no class was named, so nothing was classified for means");
     }
 
+    /**
+     * A class-conditional generator (the default run's): interpolate gives pair i the class i mod 10, or every pair
+     * --class K; its strips are the images of [z, one-hot label] for that label.
+     */
+    @Test
+    void interpolateOnAConditionalGeneratorDrawsEachPairForAClass(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("i");
+        CliTest.Run r = latent("interpolate", "--checkpoint", cond, "--pairs", "2", "--steps", "3", "--show", "3", "--ppl-samples", "4", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("pair i drawn for class i mod 10"), r.out());
+        assertTrue(r.out().contains("1 lerp class 0") && r.out().contains("2 slerp class 1"), r.out());
+        Map<String, Object> s = Json.readObject(out.resolve("summary.json"));
+        assertEquals(10, ((Number) s.get("classes")).intValue());
+        assertEquals(List.of(0, 0, 1, 1), list(s.get("strips")).stream().map(m -> ((Number) map(m).get("class")).intValue()).toList());
+
+        Path seven = dir.resolve("seven");
+        CliTest.Run r7 = latent("interpolate", "--checkpoint", cond, "--class", "7", "--pairs", "1", "--steps", "3", "--ppl-samples", "0", "--lerp",
+                "--out", seven.toString());
+        assertEquals(0, r7.code(), r7.err());
+        Map<String, Object> first = map(list(Json.readObject(seven.resolve("summary.json")).get("strips")).get(0));
+        assertEquals(7, ((Number) first.get("class")).intValue());
+        // the strip's numbers are those of its latents decoded with label 7 (and not with another label)
+        try (CpuBackend be = new CpuBackend()) {
+            LatentGenerator lg = new LatentGenerator(be, LatentGenerator.open(Path.of(cond)), true);
+            float[] ends = lg.latents(2, 0, "latent-pairs");
+            double[] a = LatentCommand.row(ends, 0, 4), b = LatentCommand.row(ends, 1, 4);
+            float[] z = new float[4 * 4];
+            for (int i = 0; i <= 3; i++) LatentCommand.put(z, i, LatentPaths.lerp(a, b, i / 3.0));
+            double mean7 = PathSmoothness.of(lg.images(z, LatentGenerator.labels(4, 7), 4), 4, lg.item).mean();
+            double mean2 = PathSmoothness.of(lg.images(z, LatentGenerator.labels(4, 2), 4), 4, lg.item).mean();
+            assertEquals(mean7, num(map(first.get("pixels")).get("mean_step")), 1e-9);
+            assertTrue(Math.abs(mean7 - mean2) > 1e-9, "the label changes the images");
+        }
+    }
+
+    @Test
+    void traverseOnAConditionalGeneratorDrawsEachStartForAClass(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("t");
+        CliTest.Run r = latent("traverse", "--checkpoint", cond, "--dims", "0,2", "--steps", "3", "--starts", "3", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("start i drawn for class i mod 10"), r.out());
+        assertEquals(List.of(0, 1, 2), Json.readObject(out.resolve("summary.json")).get("start_labels"));
+        Path three = dir.resolve("three");
+        CliTest.Run r3 = latent("traverse", "--checkpoint", cond, "--class", "3", "--dims", "1", "--steps", "2", "--starts", "2", "--out", three.toString());
+        assertEquals(0, r3.code(), r3.err());
+        assertEquals(List.of(3, 3), Json.readObject(three.resolve("summary.json")).get("start_labels"));
+    }
+
+    /** Arithmetic on a conditional generator: saved latent sets for one --class; class names in --expr are refused. */
+    @Test
+    void arithmeticOnAConditionalGeneratorTakesSavedSetsForOneClass(@TempDir Path dir) throws IOException {
+        Path zfile = dir.resolve("z.npy");
+        CliTest.Run sm = CliTest.run("sample", "--checkpoint", cond, "--n", "10", "--out", dir.resolve("s.png").toString(), "--save-z", zfile.toString(),
+                "--device", "cpu", "--no-progress");
+        assertEquals(0, sm.code(), sm.err());
+        Path out = dir.resolve("a");
+        CliTest.Run r = latent("arithmetic", "--checkpoint", cond, "--class", "4", "--z", "a=" + zfile + ":0-2", "--z", "b=" + zfile + ":5",
+                "--expr", "a - b", "--variants", "2", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("every image drawn for class 4"), r.out());
+        Map<String, Object> s = Json.readObject(out.resolve("summary.json"));
+        assertEquals(4, ((Number) s.get("class")).intValue());
+        float[] z = NpyArray.parse(Files.readAllBytes(zfile), "z.npy").toFloats("z.npy");
+        double[] want = new double[4];
+        for (int j = 0; j < 4; j++) want[j] = (z[j] + z[4 + j] + z[8 + j]) / 3.0 - z[20 + j];
+        assertEquals(LatentPaths.norm(want), num(map(s.get("result")).get("norm")), 1e-5);
+
+        String o = dir.resolve("x").toString();
+        CliTest.Run named = latent("arithmetic", "--checkpoint", cond, "--class", "4", "--expr", "7 - 1", "--out", o);
+        assertEquals(2, named.code());
+        assertTrue(named.err().contains("names class 7, but --checkpoint") && named.err().contains("not a direction in z"), named.err());
+        CliTest.Run noClass = latent("arithmetic", "--checkpoint", cond, "--z", "a=" + zfile, "--expr", "a", "--out", o);
+        assertEquals(2, noClass.code());
+        assertTrue(noClass.err().contains("holds a class-conditional generator: give --class K (0 to 9)"), noClass.err());
+        for (CliTest.Run e : List.of(named, noClass)) assertEquals(1, e.err().strip().lines().count(), e.err());
+        assertFalse(Files.exists(Path.of(o)));
+    }
+
     @Test
     void badInputIsOneLineNamingTheFlag(@TempDir Path dir) throws IOException {
         String o = dir.resolve("x").toString();
@@ -227,6 +311,9 @@ class LatentCommandTest {
                 {"arithmetic --checkpoint " + digits + " --expr 7+", "--expr \"7+\" ends after a sign"},
                 {"arithmetic --checkpoint " + digits + " --expr a-b", "--expr \"a-b\" names a, but no --z a=FILE.npy gives it"},
                 {"arithmetic --checkpoint " + digits + " --expr a --z a=" + dir.resolve("no.npy"), "does not exist"},
+                {"interpolate --checkpoint " + digits + " --class 3", "--class 3: " + digits},
+                {"traverse --checkpoint " + cond + " --class 10", "--class 10: the generator of "},
+                {"interpolate --checkpoint " + cond + " --class -1", "has classes 0 to 9"},
         };
         for (String[] c : cases) {
             List<String> args = new ArrayList<>(List.of(c[0].split(" ")));
@@ -248,7 +335,7 @@ class LatentCommandTest {
     /** A generator of other images: the figures are written, the classifier's numbers are left out, and classes are refused. */
     @Test
     void otherImagesGetFiguresWithoutTheClassifiersNumbers(@TempDir Path dir) throws IOException {
-        CliTest.Run t = CliTest.run("train", "--image-size", "32", "--upscale", "--steps", "1", "--batch", "8", "--ngf", "4", "--ndf", "4", "--nz", "4",
+        CliTest.Run t = CliTest.run("train", "--no-conditional", "--image-size", "32", "--upscale", "--steps", "1", "--batch", "8", "--ngf", "4", "--ndf", "4", "--nz", "4",
                 "--out", dir.toString(), "--name", "p", "--device", "cpu", "--no-progress");
         assertEquals(0, t.code(), t.err());
         String run = dir.resolve("p").toString();

@@ -7,10 +7,13 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A library user's {@code TrainConfig.builder()} gives the configuration {@code sparring train} gives for the same
- * settings: a field left unset takes the loss's defaults and, for 2-D data, the 2-D defaults, as a flag left unset does.
+ * settings: a field left unset takes the loss's defaults and, for 2-D data, the 2-D defaults, as a flag left unset does;
+ * on the bundled digits both train class-conditionally unless told not to.
  */
 class LibraryDefaultsTest {
 
@@ -43,6 +46,36 @@ class LibraryDefaultsTest {
         // another optimizer than the loss's: that optimizer's usual betas
         assertEquals(TrainCommand.freshConfig("--loss", "wgan", "--optimizer", "adam"),
                 TrainConfig.builder().loss("wgan").optimizer(Optimizer.Kind.ADAM).build());
+    }
+
+    @Test
+    void theBundledDigitsTrainClassConditionallyAndOtherDataOnlyWhenAsked() {
+        assertTrue(TrainConfig.builder().build().conditional(), "the default run is class-conditional");
+        assertTrue(TrainConfig.builder().loss("wgan-gp").build().conditional(), "with a gradient penalty too");
+        TrainConfig unconditional = TrainConfig.builder().conditional(false).build();
+        assertEquals(TrainCommand.freshConfig("--no-conditional"), unconditional);
+        assertFalse(unconditional.conditional());
+        assertEquals(TrainCommand.freshConfig("--conditional"), TrainConfig.builder().conditional(true).build());
+        // every other data source: unconditional unless asked
+        for (String data : List.of("idx:images.gz,labels.gz", "some/folder", "ring8")) {
+            TrainConfig b = TrainConfig.builder().data(data).steps(100).build();
+            assertEquals(TrainCommand.freshConfig("--data", data, "--steps", "100"), b, data);
+            assertFalse(b.conditional(), data);
+        }
+        TrainConfig asked = TrainConfig.builder().data("some/folder").conditional(true).build();
+        assertEquals(TrainCommand.freshConfig("--data", "some/folder", "--conditional"), asked);
+        assertTrue(asked.conditional());
+        // the MLP on the digits: the conditional model is the DCGAN's
+        TrainConfig mlp = TrainConfig.builder().model(TrainConfig.Model.MLP).build();
+        assertEquals(TrainCommand.freshConfig("--model", "mlp"), mlp);
+        assertFalse(mlp.conditional());
+        // a configuration keeps what it has: toBuilder and config.json do not decide again
+        assertFalse(unconditional.toBuilder().steps(10).build().conditional());
+        assertTrue(TrainConfig.fromMap(TrainConfig.builder().build().toMap()).conditional());
+        java.util.Map<String, Object> old = new java.util.LinkedHashMap<>(unconditional.toMap());
+        old.remove("conditional");
+        old.remove("classes");
+        assertFalse(TrainConfig.fromMap(old).conditional(), "a config.json from before --conditional: an unconditional run");
     }
 
     @Test

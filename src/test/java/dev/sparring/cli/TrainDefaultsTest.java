@@ -45,7 +45,7 @@ class TrainDefaultsTest {
         args.addAll(List.of(flags));
         TrainCommand cmd = new TrainCommand();
         new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-        return cmd.freshConfig().toBuilder().data("ring8").model(TrainConfig.Model.MLP).build();
+        return cmd.freshConfig().toBuilder().data("ring8").model(TrainConfig.Model.MLP).conditional(false).build();
     }
 
     /** The optimizers the trainer builds for this configuration, as "name lr ... | critic steps, clip". */
@@ -182,7 +182,7 @@ class TrainDefaultsTest {
     @Test
     void aResumedRunKeepsItsSavedConfigurationOnTwoDData(@TempDir Path dir) throws IOException {
         // a ring8 run saved with other values than today's 2-D defaults (as every ring8 run made before them)
-        TrainConfig saved = TrainConfig.defaults().toBuilder().data("ring8").model(TrainConfig.Model.MLP).steps(5000).build();
+        TrainConfig saved = TrainConfig.defaults().toBuilder().data("ring8").model(TrainConfig.Model.MLP).conditional(false).steps(5000).build();
         Path checkpoint = dir.resolve("step_005000.safetensors");   // the metadata --resume reads, without tensors
         SafeTensors.writer().putMetadata("format", Checkpoint.FORMAT).putMetadata("config", Json.write(saved))
                 .putMetadata("step", "5000").write(checkpoint);

@@ -31,9 +31,12 @@ class TrainerTest {
     private final Backend be = new CpuBackend();
     private static final PrintStream QUIET = new PrintStream(PrintStream.nullOutputStream());
 
-    /** A small DCGAN on the first 96 MNIST digits: fast enough for many steps in a test. */
+    /**
+     * A small unconditional DCGAN on the first 96 MNIST digits: fast enough for many steps in a test (the tests of the
+     * class-conditional one, the default on these digits, add {@code conditional(true)}).
+     */
     static TrainConfig smallDcgan() {
-        return TrainConfig.builder().ngf(8).ndf(8).nz(8).batch(16)
+        return TrainConfig.builder().ngf(8).ndf(8).nz(8).batch(16).conditional(false)
                 .model(TrainConfig.Model.DCGAN).channels(1).steps(8).logEvery(3)
                 .sampleEvery(0).checkpointEvery(0).build();
     }
