@@ -33,7 +33,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-        description = {"Train a GAN. Defaults: a DCGAN on the bundled 10,000 MNIST digits, non-saturating loss.",
+        description = {"Train a GAN. Defaults: a class-conditional DCGAN on the bundled 10,000 MNIST digits (--no-conditional: unconditional), non-saturating loss.",
                 "2-D data (ring8, grid25): an MLP, with the \"2-D data\" defaults below for flags left unset.",
                 "Output: <out>/<name>/ with config.json, metrics.jsonl, samples/, checkpoints/, loss_curve.png",
                 "(with --fid-every also fid_reference.npz and fid_curve.png) and a TensorBoard event file."})

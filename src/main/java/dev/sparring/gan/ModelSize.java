@@ -39,14 +39,14 @@ public record ModelSize(String description, long generatorParams, long criticPar
      * pass, F its last features' size.
      */
     public static ModelSize dcgan(int imageSize, int channels, int nz, int ngf, int ndf, int classes) {
-        nz += classes;
+        long in = (long) nz + classes;                                  // G's input channels, [z, one-hot(y)] (long: nz may be huge)
         int stages = imageSize == 28 ? 2 : Integer.numberOfTrailingZeros(imageSize) - 2;
         long base = imageSize == 28 ? 7 : 4;
         Sizes g = new Sizes(), d = new Sizes();
         // G: ConvT(nz, w0, base) + BN + ReLU, then [ConvT(4, 2, 1) + BN + ReLU] halving the width, then ConvT to C + Tanh;
         // a transposed convolution's column matrix spans its input grid
         long w = (long) ngf << (stages - 1), side = base;
-        g.conv(nz, w, base, 1, side);
+        g.conv(in, w, base, 1, side);
         g.batchNorm(w, side);
         g.outputs(mul(w, side * side));
         for (int i = 1; i < stages; i++) {
@@ -75,7 +75,8 @@ public record ModelSize(String description, long generatorParams, long criticPar
             d.linear(classes, mul(w, base * base));                  // the embedding E and Y E
             d.outputs(mul(w, base * base));                          // the gradient of Y E
         }
-        return of(String.format(Locale.ROOT, "DCGAN --nz %d --ngf %d --ndf %d, %d px, %d channel(s)", nz, ngf, ndf, imageSize, channels), g, d);
+        return of(String.format(Locale.ROOT, "DCGAN --nz %d --ngf %d --ndf %d, %d px, %d channel(s)%s", nz, ngf, ndf, imageSize, channels,
+                classes > 0 ? ", " + classes + " classes" : ""), g, d);
     }
 
     /** The sizes of the MLP pair for 2-D data (see {@link Mlp}). */

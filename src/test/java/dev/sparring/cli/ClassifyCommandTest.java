@@ -64,7 +64,7 @@ class ClassifyCommandTest {
     /** G_ema is what sample, classify and fid draw by default; --no-ema, or a run that kept none, gives G. */
     @Test
     void commandsSampleGEmaUnlessToldOrTheCheckpointHasNone(@TempDir Path dir) throws IOException {
-        String[] train = {"train", "--steps", "2", "--batch", "8", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", dir.toString(),
+        String[] train = {"train", "--no-conditional", "--steps", "2", "--batch", "8", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", dir.toString(),
                 "--device", "cpu", "--no-progress"};
         assertEquals(0, CliTest.run(cat(train, "--name", "ema")).code());
         CliTest.Run plain = CliTest.run(cat(train, "--name", "plain", "--no-ema"));

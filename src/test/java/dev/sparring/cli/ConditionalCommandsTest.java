@@ -30,7 +30,7 @@ class ConditionalCommandsTest {
     void aConditionalRunRecordsItsClassesResumesAsOneAndSamplesByClass(@TempDir Path dir) throws IOException {
         CliTest.Run t = CliTest.run(cat(new String[]{"train", "--conditional", "--steps", "2", "--out", dir.toString(), "--name", "c"}, TINY));
         assertEquals(0, t.code(), t.err());
-        assertTrue(t.err().contains("conditioned on 10 classes"), t.err());
+        assertTrue(t.err().contains("class-conditional: 10 classes, G takes [z, one-hot label]"), t.err());
         Path run = dir.resolve("c");
         Map<String, Object> cfg = Json.parseObject(Files.readString(run.resolve("config.json")), "config.json");
         assertEquals(true, cfg.get("conditional"));
@@ -41,7 +41,22 @@ class ConditionalCommandsTest {
 
         CliTest.Run r = CliTest.run(cat(new String[]{"train", "--resume", run.toString(), "--steps", "3"}, "--device", "cpu", "--no-progress"));
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("conditioned on 10 classes"), "--resume keeps the run conditional: " + r.err());
+        assertTrue(r.err().contains("class-conditional: 10 classes"), "--resume keeps the run conditional: " + r.err());
+
+        // an unconditional run on the bundled digits (--no-conditional, or one recorded before the conditional default)
+        // resumes unconditional: --resume keeps what the run recorded
+        CliTest.Run u = CliTest.run(cat(new String[]{"train", "--no-conditional", "--steps", "1", "--out", dir.toString(), "--name", "u"}, TINY));
+        assertEquals(0, u.code(), u.err());
+        assertFalse(u.err().contains("class-conditional"), u.err());
+        Path uc = dir.resolve("u"), ucfg = uc.resolve("config.json");
+        Map<String, Object> old = Json.parseObject(Files.readString(ucfg), "config.json");
+        assertEquals(false, old.get("conditional"));
+        CliTest.Run ur = CliTest.run(cat(new String[]{"train", "--resume", uc.toString(), "--steps", "2"}, "--device", "cpu", "--no-progress"));
+        assertEquals(0, ur.code(), ur.err());
+        assertFalse(ur.err().contains("class-conditional"), ur.err());
+        CliTest.Run flag = CliTest.run("train", "--resume", uc.toString(), "--steps", "3", "--conditional");
+        assertEquals(2, flag.code());
+        assertTrue(flag.err().contains("does not take --conditional"), flag.err());
 
         Path npz = dir.resolve("s.npz");
         CliTest.Run s = CliTest.run("sample", "--checkpoint", run.toString(), "--n", "13", "--out", npz.toString(), "--device", "cpu");
