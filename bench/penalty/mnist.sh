@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # WGAN-GP against WGAN with weight clipping on MNIST with the default 28 px DCGAN (issue "Second-order training",
-# item 5): the same seed and number of steps (--epochs, default the default run's 5: with 5 critic steps each, 312
+# item 5): the same seed and number of steps (--epochs, default the default run's 5: with 5 critic steps each, 310
 # generator steps on the bundled 10,000 digits), each loss with its own defaults (wgan: RMSProp 5e-5, clip 0.01;
 # wgan-gp: Adam(0, 0.9) at 8 x 1e-4 on this network, lambda 10); both keep G_ema (the default). Then, for each run,
 # `sparring fid mnist RUN` (the MNIST classifier's features, 10,000 samples against the 10,000 bundled digits) and
 # `sparring classify --checkpoint RUN`.
-#   bench/penalty/mnist.sh                       -> bench/results/wgan-gp-mnist-<date>.md (+ .../wgan-gp-mnist/*.png)
+#   bench/penalty/mnist.sh                       -> bench/results/wgan-gp-mnist-<date>.md (+ .../wgan-gp-mnist-<date>/*.png)
 #   bench/penalty/mnist.sh --epochs 1 --out /tmp/m.md
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -53,8 +53,8 @@ for m in wgan-gp wgan; do
   final="$(ls "$work/$run/samples/" | grep '^step_' | sort | tail -n 1)"
   cp "$work/$run/samples/$final" "$pngs/$run.png"
   rows+=("| $m | $(echo "$settings" | tr -d '"') | $step | $((t1 - t0)) | $fid | $conf | $score | [$run.png]($(basename "$pngs")/$run.png) |")
-  details+=("### $m" "" "\`sparring fid mnist RUN\`:" "" '```' "$(grep -v WARNING "$work/$run.fid")" '```' "" \
-    "\`sparring classify --checkpoint RUN\`:" "" '```' "$(grep -v WARNING "$work/$run.classify")" '```' "")
+  details+=("### $m" "" "\`sparring fid mnist RUN\`:" "" '```' "$(grep -v -e WARNING -e '%' "$work/$run.fid")" '```' "" \
+    "\`sparring classify --checkpoint RUN\`:" "" '```' "$(grep -v -e WARNING -e '^[a-z ]* \[' "$work/$run.classify")" '```' "")
   echo "$run: $step steps, FID $fid, $((t1 - t0)) s" >&2
 done
 {
