@@ -53,8 +53,8 @@ for m in wgan-gp wgan; do
   final="$(ls "$work/$run/samples/" | grep '^step_' | sort | tail -n 1)"
   cp "$work/$run/samples/$final" "$pngs/$run.png"
   rows+=("| $m | $(echo "$settings" | tr -d '"') | $step | $((t1 - t0)) | $fid | $conf | $score | [$run.png]($(basename "$pngs")/$run.png) |")
-  details+=("### $m" "" "\`sparring fid mnist RUN\`:" "" '```' "$(grep -v -e WARNING -e '%' "$work/$run.fid")" '```' "" \
-    "\`sparring classify --checkpoint RUN\`:" "" '```' "$(grep -v -e WARNING -e '^[a-z ]* \[' "$work/$run.classify")" '```' "")
+  details+=("### $m" "" "\`sparring fid mnist RUN\`:" "" '```' "$(grep -v -e WARNING -e ' ETA ' "$work/$run.fid")" '```' "" \
+    "\`sparring classify --checkpoint RUN\`:" "" '```' "$(grep -v -e WARNING -e ' ETA ' "$work/$run.classify")" '```' "")
   echo "$run: $step steps, FID $fid, $((t1 - t0)) s" >&2
 done
 {
