@@ -6,6 +6,7 @@
 # line of its coverage.jsonl) and the wall time per generator step, and copies each final scatter next to it.
 #   bench/penalty/run.sh                                   seeds 1-5 -> bench/results/wgan-gp-ring8.md (+ .../wgan-gp-ring8/*.png)
 #   bench/penalty/run.sh --seeds "1 2" --steps 2000 --name quick --out /tmp
+#   bench/penalty/run.sh --methods wgan-gp --wgan-gp-args "--gp 1" --name wgan-gp1-ring8   (flags added to the wgan-gp runs)
 # The bar: >= 7 of 8 modes with >= 70 % high-quality samples.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,6 +15,8 @@ seeds="1 2 3 4 5"
 steps=5000
 out="$root/bench/results"
 name="wgan-gp-ring8"
+methods=("wgan-gp" "wgan")
+gp_args=""
 command="bench/penalty/run.sh${*:+ $*}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -21,7 +24,9 @@ while [ $# -gt 0 ]; do
     --steps) steps="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --name) name="$2"; shift 2 ;;
-    *) echo "usage: $0 [--seeds \"1 2 3 4 5\"] [--steps N] [--out DIR] [--name BASE]" >&2; exit 2 ;;
+    --methods) read -r -a methods <<< "$2"; shift 2 ;;
+    --wgan-gp-args) gp_args="$2"; shift 2 ;;
+    *) echo "usage: $0 [--seeds \"1 2 3 4 5\"] [--steps N] [--out DIR] [--name BASE] [--methods \"wgan-gp wgan\"] [--wgan-gp-args \"FLAGS\"]" >&2; exit 2 ;;
   esac
 done
 . "$root/scripts/jdk.sh"
@@ -31,7 +36,6 @@ cd "$root"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out/$name"
-methods=("wgan-gp" "wgan")
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kernels bench/penalty || echo ' + uncommitted changes')"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') ($(nproc) CPUs visible)"
@@ -45,8 +49,10 @@ for m in "${methods[@]}"; do
   for s in $seeds; do
     run="$m-seed$s"
     t0=$(date +%s.%N)
+    extra=()
+    [ "$m" = wgan-gp ] && [ -n "$gp_args" ] && read -r -a extra <<< "$gp_args"
     nice -n 10 ./sparring train --data ring8 --steps "$steps" --loss "$m" --seed "$s" --device cpu --no-progress \
-      --out "$work" --name "$run" > "$work/$run.log" 2>&1 || { cat "$work/$run.log" >&2; exit 1; }
+      --out "$work" --name "$run" "${extra[@]}" > "$work/$run.log" 2>&1 || { cat "$work/$run.log" >&2; exit 1; }
     t1=$(date +%s.%N)
     last="$(tail -n 1 "$work/$run/coverage.jsonl")"
     field() { echo "$last" | sed "s/.*\"$1\":\([^,}]*\).*/\1/"; }
@@ -77,7 +83,7 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- machine: $cpu; JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1 || true)"
   echo "- load average (1, 5, 15 min) before: $load_before; after: $load_after (the machine is shared: wall times are indicative only)"
   echo "- command: \`$command\` (total $(( $(date +%s) - t_all )) s)"
-  echo "- each run: \`./sparring train --data ring8 --steps $steps --loss METHOD --seed S\` with \`--device cpu --no-progress --out DIR --name NAME\`, which change nothing in the training; the same MLP (2 x 128, latent size 4), batch and budget for both methods, every other setting the loss's and the 2-D data's defaults"
+  echo "- each run: \`./sparring train --data ring8 --steps $steps --loss METHOD --seed S\`${gp_args:+ (wgan-gp: and \`$gp_args\`)} with \`--device cpu --no-progress --out DIR --name NAME\`, which change nothing in the training; the same MLP (2 x 128, latent size 4), batch and budget for both methods, every other setting the loss's and the 2-D data's defaults"
   printf '%s\n' "${settings[@]}"
   echo "- metrics: the run's final line, over the 1000 fixed-noise samples of its last scatter plot: a sample is high quality (HQ) within 3 sigma of its nearest mode, a mode is covered when it holds at least a quarter of its fair share of HQ samples; ‖∇D‖ at x^: the mean of metrics.jsonl's gp_grad_norm over the last 500 steps (the penalty pulls it to 1)"
   echo "- bar: >= 7/8 modes with >= 70 % HQ"

@@ -89,7 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--clip", description = "critic weight clipping c, 0 for none (default: from the loss; 0, wgan 0.01)")
     Double clip;
     @Option(names = "--gp", paramLabel = "LAMBDA", description = "WGAN-GP's gradient penalty: LAMBDA (||grad_x D(x^)|| - 1)^2 at random "
-            + "interpolates x^ of the real and fake batch, with any loss; 0 for none (default: from the loss; 0, wgan-gp 10)")
+            + "interpolates x^ of the real and fake batch, with any loss; 0 for none (default: from the loss; 0, wgan-gp 10; 2-D data: wgan-gp " + PointDefaults.GP + ")")
     Double gp;
     @Option(names = "--r1", paramLabel = "GAMMA", defaultValue = "0", description = "R1 penalty (GAMMA/2) ||grad_x D(x)||^2 on the real batch; 0 for none")
     double r1;

@@ -28,6 +28,11 @@ import java.util.function.Predicate;
  *   equal rates all 25.</li>
  *   <li>No G_ema (emaDecay 0): the scatters and their mode coverage show G itself, as when these defaults were
  *   measured.</li>
+ *   <li>WGAN-GP's penalty weight {@value #GP} in place of the paper's 10 (for the loss wgan-gp; a --gp typed, or
+ *   --gp with another loss, is kept): on ring8 at --steps 5000 (these defaults otherwise) lambda 10 covered 7-8 modes
+ *   at seeds 1-5 but left only 50-64 % of the samples high quality (a third or more on arcs between the modes),
+ *   lambda 1 8/8 modes with 85-89 % (bench/results/wgan-gp-ring8-20261203.md). With lambda 10, lower final rates
+ *   and G_ema stayed below 66 %, and 2e-4 from the start left G unconverged. grid25 takes it too, unmeasured.</li>
  * </ul>
  * bench/results/readme-2d-examples.md records what the README's ring8 and grid25 commands reach with these, and the
  * tuning runs behind them.
@@ -44,11 +49,12 @@ public final class PointDefaults {
     public static final int LR_SCALE = 10;
     public static final int DECAY_PERCENT = 60;
     public static final double DECAY = 0.2;
+    public static final double GP = 1;
 
     /**
      * cfg (a fresh run's configuration, the loss's defaults filled in) with the 2-D defaults in place of every field
-     * that {@code set} says was not set: batch, nz, hidden, depth, lrD, lrG, lrDecayAt, lrDecay and emaDecay (the names of
-     * {@link TrainConfig}'s components). lrDecay alone drops the rates by that factor at the default step, except
+     * that {@code set} says was not set: batch, nz, hidden, depth, lrD, lrG, lrDecayAt, lrDecay, emaDecay and, for a loss
+     * with a gradient penalty of its own (wgan-gp), gp (the names of {@link TrainConfig}'s components). lrDecay alone drops the rates by that factor at the default step, except
      * lrDecay 1: constant rates, and no drop recorded; lrDecayAt alone drops them by {@value #DECAY} there.
      */
     public static TrainConfig apply(TrainConfig cfg, TrainerDefaults loss, Predicate<String> set) {
@@ -63,6 +69,7 @@ public final class PointDefaults {
         if (!set.test("lrDecayAt")) b.lrDecayAt(set.test("lrDecay") && cfg.lrDecay() == 1 ? List.of() : decayAt(cfg.steps()));
         if (!set.test("lrDecay")) b.lrDecay(DECAY);
         if (!set.test("emaDecay")) b.emaDecay(0);
+        if (!set.test("gp") && loss.gp() > 0) b.gp(GP);
         return b.build();
     }
 

@@ -94,6 +94,11 @@ class LibraryDefaultsTest {
                 TrainConfig.builder().data("ring8").steps(5000).lrDecay(1).build());
         assertEquals(TrainCommand.freshConfig("--data", "ring8", "--steps", "5000", "--loss", "wgan"),
                 TrainConfig.builder().data("ring8").steps(5000).loss("wgan").build());
+        TrainConfig gp = TrainConfig.builder().data("ring8").steps(5000).loss("wgan-gp").build();
+        assertEquals(TrainCommand.freshConfig("--data", "ring8", "--steps", "5000", "--loss", "wgan-gp"), gp);
+        assertEquals(1.0, gp.gp(), "WGAN-GP's lambda on 2-D data: PointDefaults.GP");
+        assertEquals(TrainCommand.freshConfig("--data", "ring8", "--steps", "5000", "--loss", "wgan-gp", "--gp", "10"),
+                TrainConfig.builder().data("ring8").steps(5000).loss("wgan-gp").gp(10).build());
     }
 
     @Test

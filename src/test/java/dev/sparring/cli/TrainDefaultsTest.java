@@ -134,6 +134,13 @@ class TrainDefaultsTest {
         assertEquals("auto batch 128 nz 4 2x128 lr 5.0E-4/5.0E-4 at [600] x0.2", shape(fresh("--data", "RING8", "--steps", "1000", "--loss", "wgan")));
         TrainConfig w = fresh("--data", "grid25", "--steps", "10", "--loss", "wgan");
         assertEquals(List.of(Optimizer.Kind.RMSPROP, 5, 0.01), List.of(w.optimizer(), w.dSteps(), w.clip()), "the loss's other defaults stay");
+        // WGAN-GP: lambda 1 in place of the paper's 10 on 2-D data (PointDefaults.GP); a typed --gp, and --gp on another loss, stay
+        TrainConfig gp = fresh("--data", "ring8", "--steps", "5000", "--loss", "wgan-gp");
+        assertEquals(List.of(1.0, 0.001, Optimizer.Kind.ADAM, 5), List.of(gp.gp(), gp.lrD(), gp.optimizer(), gp.dSteps()));
+        assertEquals(10.0, fresh("--data", "ring8", "--steps", "5000", "--loss", "wgan-gp", "--gp", "10").gp());
+        assertEquals(3.0, fresh("--data", "grid25", "--steps", "5000", "--gp", "3").gp());
+        assertEquals(0.0, fresh("--data", "ring8", "--steps", "5000").gp(), "no penalty on a loss without one");
+        assertEquals(10.0, fresh("--loss", "wgan-gp").gp(), "image data: the paper's lambda");
         // no drop where 60 % of the steps is not a step before the last
         assertEquals(List.of(), fresh("--data", "ring8", "--steps", "1").lrDecayAt());
         assertEquals(List.of(1L), fresh("--data", "ring8", "--steps", "2").lrDecayAt());
