@@ -37,7 +37,7 @@ details=()
 for m in wgan-gp wgan; do
   run="$m-seed$seed"
   t0=$(date +%s)
-  nice -n 10 ./sparring train --loss "$m" --epochs "$epochs" --seed "$seed" --device cpu --no-progress \
+  nice -n 10 ./sparring train --loss "$m" --epochs "$epochs" --seed "$seed" --no-conditional --device cpu --no-progress \
     --out "$work" --name "$run" > "$work/$run.log" 2>&1 || { cat "$work/$run.log" >&2; exit 1; }
   t1=$(date +%s)
   nice -n 10 ./sparring fid mnist "$work/$run" --device cpu --no-progress > "$work/$run.fid" 2>&1 || { cat "$work/$run.fid" >&2; exit 1; }
@@ -64,7 +64,7 @@ done
   echo "- commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kernels || echo ' + uncommitted changes')"
   echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') ($(nproc) CPUs visible); JDK: $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1)"
   echo "- load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (shared machine: wall times are indicative only)"
-  echo "- command: \`$command\` (total $(( $(date +%s) - t_all )) s); each run \`./sparring train --loss METHOD --epochs $epochs --seed $seed\` with \`--device cpu --no-progress --out DIR --name NAME\`, everything else the defaults (the default 28 px DCGAN on the bundled 10,000 digits, batch 32, G_ema)"
+  echo "- command: \`$command\` (total $(( $(date +%s) - t_all )) s); each run \`./sparring train --loss METHOD --epochs $epochs --seed $seed\` with \`--no-conditional --device cpu --no-progress --out DIR --name NAME\`, everything else the defaults (the unconditional 28 px DCGAN on the bundled 10,000 digits, batch 32, G_ema)"
   echo "- FID: \`sparring fid mnist RUN\` (the MNIST classifier's 64 features; 10,000 samples of G_ema, latent seed 0, against the 10,000 digits; lower is better; the default nsgan run scores 14.5, fid-default-run-20261203.md); classify: \`sparring classify --checkpoint RUN\` (10,000 samples of G_ema)"
   echo
   echo "| method | settings (config.json) | generator steps | training wall time (s) | FID (mnist features) | confident (p >= 0.9) | classifier score (1 to 10) | final samples |"
