@@ -25,6 +25,13 @@ if ! "$torch_py" -c 'import torch' 2>/dev/null; then
   echo "cpu-vs-pytorch: no PyTorch for $torch_py (apt-get install python3-torch); timing Sparring alone" >&2
   torch_py=""
 fi
+# Debian's PyTorch runs ConvTranspose2d (slow_conv_transpose2d) on the system BLAS: with the reference libblas3 behind
+# libblas.so.3 its generator is 10x slower than with OpenBLAS, which is not PyTorch at its best.
+blas="$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)"
+if [ -n "$torch_py" ] && [ -n "$blas" ] && ! printf '%s' "$blas" | grep -qi -e openblas -e blis -e mkl; then
+  echo "cpu-vs-pytorch: libblas.so.3 is $blas, the reference BLAS, under PyTorch's transposed convolutions;" \
+    "install libopenblas0-pthread (apt-get) to give PyTorch its best, or read its figures as a lower bound" >&2
+fi
 tmp="$root/bench/results/tmp/cpu-vs-pytorch"
 mkdir -p "$tmp"
 log="$tmp/run-$(date -u +%Y%m%d-%H%M%S).log"
@@ -79,5 +86,5 @@ out="$root/bench/results/cpu-vs-pytorch-$(date -u +%Y%m%d-%H%M).md"
 commit="$(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet HEAD -- src bench || echo ' + uncommitted changes')"
 torch_v="$([ -n "$torch_py" ] && "$torch_py" -c 'import torch; print(torch.__version__)' || echo none)"
 python3 "$here/summarize.py" "$log" "$out" "$commit" "$load_before" "$load_after" "bench/cpu-vs-pytorch/run.sh $*" \
-  "$("$JAVA_HOME/bin/java" -version 2>&1 | head -1)" "$torch_v" "$threads"
+  "$("$JAVA_HOME/bin/java" -version 2>&1 | head -1)" "$torch_v" "$threads" "${blas:-unknown}"
 echo "wrote $out" >&2

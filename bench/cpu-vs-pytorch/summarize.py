@@ -12,6 +12,7 @@ WORKLOADS = {"default": "default job: 28 px gray, nz 64, ngf = ndf = 32, batch 3
 
 def main():
     log, out, commit, load_before, load_after, command, jdk, torch_v, threads = sys.argv[1:10]
+    blas = sys.argv[10] if len(sys.argv) > 10 else "unknown"
     sp = defaultdict(dict)      # workload -> round -> (it/s, rss KiB)
     pt = defaultdict(dict)      # workload -> round -> (best it/s, config, rss KiB, first iter s)
     gemm = defaultdict(lambda: defaultdict(dict))   # shape -> side -> round -> gflops
@@ -62,7 +63,7 @@ def main():
 - machine: {cpu}, {threads} threads for each side
 - load average (1, 5, 15 min) before: {load_before}; after: {load_after}
 - JDK: {jdk}; PyTorch {torch_v} (oneDNN), OPENBLAS_NUM_THREADS=1, D frozen during the G step, contiguous and
-  channels_last (the faster per round)
+  channels_last (the faster per round); the system BLAS under PyTorch's transposed convolutions: {blas}
 - command: `{command}`; code: {commit}
 - {rounds} rounds, each: every workload in Sparring then in PyTorch (fresh processes), then the sgemm shapes in Sparring then
   numpy; steady-state it/s after the warm-up (one timed block per process); ratios > 1: Sparring faster
