@@ -32,6 +32,7 @@ done
 . "$root/scripts/jdk.sh"
 sparring_find_jdk || exit 1
 cd "$root"
+. "$root/bench/lib/ring8-runs.sh"
 "$root/build" -q package -DskipTests
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -45,7 +46,7 @@ flags() {
   esac
 }
 
-commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kernels bench/consensus || echo ' + uncommitted changes')"
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kernels bench/consensus bench/lib || echo ' + uncommitted changes')"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') ($(nproc) CPUs visible)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 t_all=$(date +%s)
@@ -56,25 +57,15 @@ for m in "${methods[@]}"; do
   met=0
   for s in $seeds; do
     run="$m-seed$s"
-    t0=$(date +%s.%N)
     # shellcheck disable=SC2046
-    nice -n 10 ./sparring train --data ring8 --steps "$steps" $(flags "$m") --seed "$s" --device cpu --no-progress \
-      --out "$work" --name "$run" > "$work/$run.log" 2>&1 || { cat "$work/$run.log" >&2; exit 1; }
-    t1=$(date +%s.%N)
-    last="$(tail -n 1 "$work/$run/coverage.jsonl")"
-    field() { echo "$last" | sed "s/.*\"$1\":\([^,}]*\).*/\1/"; }
-    covered="$(field modes_covered)"; modes="$(field modes)"; hq="$(field hq_share)"; step="$(field step)"
-    hqpct="$(awk -v h="$hq" 'BEGIN { printf "%.1f", 100 * h }')"
-    ok="$(awk -v c="$covered" -v h="$hq" 'BEGIN { print (c >= 7 && h >= 0.70) ? "yes" : "no" }')"
+    ring8_train "$work" "$run" "$steps" "$s" $(flags "$m")
+    ring8_outcome "$work/$run"
     [ "$ok" = yes ] && met=$((met + 1))
-    normv="$(tail -n 500 "$work/$run/metrics.jsonl" | awk -F'"consensus_norm_v":' 'NF > 1 { split($2, a, /[,}]/); s += a[1]; n++ }
-      END { if (n) printf "%.2e", s / n; else printf "-" }')"
+    normv="$(ring8_tail_mean "$work/$run" consensus_norm_v "%.2e")"
     cp "$work/$run/samples/$(printf 'step_%06d.png' "$step")" "$out/$name/$run.png"
-    c() { tr -d '\n ' < "$work/$run/config.json" | sed "s/.*\"$1\":\([^,}]*\).*/\1/"; }
+    c() { ring8_config "$work/$run" "$1"; }
     line="$(c optimizer) beta1 $(c beta1) beta2 $(c beta2), lr D $(c lrD) / G $(c lrG), x$(c lrDecay) after step(s) $(c lrDecayAt), $(c dSteps) critic step, simultaneous $(c simultaneous), consensus $(c consensus) ($(c consensusEstimator)), batch $(c batch), $(c steps) steps"
     [ "$s" = "$(echo $seeds | cut -d' ' -f1)" ] && settings+=("- $m settings (config.json): $(echo "$line" | tr -d '"[]')")
-    wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')"
-    perstep="$(awk -v a="$t0" -v b="$t1" -v n="$steps" 'BEGIN { printf "%.1f", 1000 * (b - a) / n }')"
     rows+=("| $m | $s | $covered/$modes | $hqpct % | $ok | $normv | $wall | $perstep | [$run.png]($name/$run.png) |")
     echo "$run: $covered/$modes modes, $hqpct % HQ, ${wall} s" >&2
   done

@@ -32,12 +32,13 @@ done
 . "$root/scripts/jdk.sh"
 sparring_find_jdk || exit 1
 cd "$root"
+. "$root/bench/lib/ring8-runs.sh"
 "$root/build" -q package -DskipTests
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out/$name"
 
-commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kernels bench/penalty || echo ' + uncommitted changes')"
+commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src kernels bench/penalty bench/lib || echo ' + uncommitted changes')"
 cpu="$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //') ($(nproc) CPUs visible)"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 t_all=$(date +%s)
@@ -48,27 +49,17 @@ for m in "${methods[@]}"; do
   met=0
   for s in $seeds; do
     run="$m-seed$s"
-    t0=$(date +%s.%N)
     extra=()
     [ "$m" = wgan-gp ] && [ -n "$gp_args" ] && read -r -a extra <<< "$gp_args"
-    nice -n 10 ./sparring train --data ring8 --steps "$steps" --loss "$m" --seed "$s" --device cpu --no-progress \
-      --out "$work" --name "$run" "${extra[@]}" > "$work/$run.log" 2>&1 || { cat "$work/$run.log" >&2; exit 1; }
-    t1=$(date +%s.%N)
-    last="$(tail -n 1 "$work/$run/coverage.jsonl")"
-    field() { echo "$last" | sed "s/.*\"$1\":\([^,}]*\).*/\1/"; }
-    covered="$(field modes_covered)"; modes="$(field modes)"; hq="$(field hq_share)"; step="$(field step)"
-    hqpct="$(awk -v h="$hq" 'BEGIN { printf "%.1f", 100 * h }')"
-    ok="$(awk -v c="$covered" -v h="$hq" 'BEGIN { print (c >= 7 && h >= 0.70) ? "yes" : "no" }')"
+    ring8_train "$work" "$run" "$steps" "$s" --loss "$m" "${extra[@]}"
+    ring8_outcome "$work/$run"
     [ "$ok" = yes ] && met=$((met + 1))
-    # the mean penalty and gradient norm at the penalty points over the last 500 steps (WGAN-GP only)
-    gpcol="$(tail -n 500 "$work/$run/metrics.jsonl" | awk -F'"gp_grad_norm":' 'NF > 1 { split($2, a, /[,}]/); s += a[1]; n++ }
-      END { if (n) printf "%.3f", s / n; else printf "-" }')"
+    # the mean gradient norm at the penalty points over the last 500 steps (WGAN-GP only)
+    gpcol="$(ring8_tail_mean "$work/$run" gp_grad_norm "%.3f")"
     cp "$work/$run/samples/$(printf 'step_%06d.png' "$step")" "$out/$name/$run.png"
-    c() { tr -d '\n ' < "$work/$run/config.json" | sed "s/.*\"$1\":\([^,}]*\).*/\1/"; }
+    c() { ring8_config "$work/$run" "$1"; }
     line="$(c optimizer) beta1 $(c beta1) beta2 $(c beta2), lr D $(c lrD) / G $(c lrG), x$(c lrDecay) after step(s) $(c lrDecayAt), $(c dSteps) critic steps, clip $(c clip), gp $(c gp), batch $(c batch), $(c steps) steps"
     [ "$s" = "$(echo $seeds | cut -d' ' -f1)" ] && settings+=("- $m settings (config.json): $(echo "$line" | tr -d '"[]')")
-    wall="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')"
-    perstep="$(awk -v a="$t0" -v b="$t1" -v n="$steps" 'BEGIN { printf "%.1f", 1000 * (b - a) / n }')"
     rows+=("| $m | $s | $covered/$modes | $hqpct % | $ok | $gpcol | $wall | $perstep | [$run.png]($name/$run.png) |")
     echo "$run: $covered/$modes modes, $hqpct % HQ, ${wall} s" >&2
   done
