@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code sparring} command line. */
 @Command(name = "sparring", mixinStandardHelpOptions = true, version = "sparring 0.1.0",
         description = "A GPU-native GAN training engine for the JVM.",
-        subcommands = {TrainCommand.class, SampleCommand.class, ClassifyCommand.class, FidCommand.class, LatentCommand.class, NumericsCommand.class, ReportCommand.class, LossCommand.class, FeaturesCommand.class, DoctorCommand.class,
+        subcommands = {TrainCommand.class, SampleCommand.class, ClassifyCommand.class, FidCommand.class, LatentCommand.class, CriticFeaturesCommand.class, NumericsCommand.class, ReportCommand.class, LossCommand.class, FeaturesCommand.class, DoctorCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -56,11 +56,11 @@ public final class Projection extends Layer {
     /** The one-hot labels Y (N, K) set for {@code pass}'s slot (null before any). */
     public Tensor labels(Pass pass) { return y[pass.slot()]; }
 
-    /** φ, the critic's body (x to h). */
-    Layer features() { return features; }
+    /** φ, the critic's body (x to h); the lab reads its layers' outputs (lab.features.CriticTaps). */
+    public Layer features() { return features; }
 
     /** ψ, the unconditional head (h to (N)). */
-    Layer head() { return head; }
+    public Layer head() { return head; }
 
     /** Backward's projection term of dh: dh[n] += dt[n] e[n], with e = Y E of the last forward in this slot (dh: (N, ...) of F per row). */
     void addProjectionGradient(Tensor dh, Tensor dt, Pass pass) {

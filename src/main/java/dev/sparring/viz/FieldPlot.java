@@ -51,7 +51,13 @@ import java.util.List;
  */
 public final class FieldPlot implements Chart {
     /** How a point is marked. */
-    public enum Marker { DOT, CROSS, RING, DIAMOND }
+    public enum Marker {
+        DOT, CROSS, RING, DIAMOND,
+        /** A small filled disc (4 px), for hundreds of points. */
+        SPECK;
+
+        boolean filled() { return this == DOT || this == DIAMOND || this == SPECK; }
+    }
 
     static final Color ARROW = new Color(120, 130, 150);
     /** Pixels for the tick labels left of and below the plot, and for an axis label beside them. */
@@ -235,9 +241,9 @@ public final class FieldPlot implements Chart {
             int k = marks.getSeriesCount();
             mr.setSeriesPaint(k, p.color);
             mr.setSeriesShape(k, shape(p.marker));
-            mr.setSeriesShapesFilled(k, p.marker == Marker.DOT || p.marker == Marker.DIAMOND);
+            mr.setSeriesShapesFilled(k, p.marker.filled());
             mr.setSeriesOutlinePaint(k, p.color);
-            mr.setSeriesOutlineStroke(k, new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+            mr.setSeriesOutlineStroke(k, new BasicStroke(p.marker == Marker.SPECK ? 0.5f : 2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
             marks.addSeries(s);
         }
         mr.setUseOutlinePaint(true);
@@ -257,6 +263,7 @@ public final class FieldPlot implements Chart {
     static Shape shape(Marker m) {
         return switch (m) {
             case DOT -> new Ellipse2D.Double(-4, -4, 8, 8);
+            case SPECK -> new Ellipse2D.Double(-2, -2, 4, 4);
             case RING -> new Ellipse2D.Double(-5, -5, 10, 10);
             case DIAMOND -> {
                 Path2D.Double d = new Path2D.Double();
@@ -297,7 +304,7 @@ public final class FieldPlot implements Chart {
         for (PathLayer p : paths) if (p.name != null) items.add(new LegendItem(p.name, null, null, null, swatch, new BasicStroke(2f), p.color));
         for (Points p : points) {
             if (p.name == null) continue;
-            boolean filled = p.marker == Marker.DOT || p.marker == Marker.DIAMOND;
+            boolean filled = p.marker.filled();
             items.add(new LegendItem(p.name, null, null, null, true, shape(p.marker), filled, p.color, true, p.color,
                     new BasicStroke(2f), false, swatch, new BasicStroke(1f), p.color));
         }
