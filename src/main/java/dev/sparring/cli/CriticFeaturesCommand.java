@@ -49,7 +49,7 @@ import java.util.concurrent.Callable;
                 "--n real images of the run's data and --n images of its generator G go through the critic in eval mode (batch norm with the "
                         + "checkpoint's running statistics; --batch-norm batch: as in training); each convolution block's output (after its activation) is projected to 2-D by PCA "
                         + "and by exact t-SNE, real in red and fake in blue (features.png), and a linear probe (logistic regression on the "
-                        + "block's top " + LinearProbe.COMPONENTS + " principal components, standardised, C = 1) tells real from fake on held-out "
+                        + "block's top --components principal components, standardised, C = 1) tells real from fake on held-out "
                         + "images (" + LinearProbe.FOLDS + "-fold cross-validation): its accuracy is the block's separability, 0.5 when the "
                         + "block cannot tell them apart. The critic's own score gets the same probe.",
                 "A conditional run's critic scores real images with their labels and fakes with the labels they were generated for (i mod K).",
@@ -67,6 +67,9 @@ public final class CriticFeaturesCommand implements Callable<Integer> {
     int n;
     @Option(names = "--perplexity", defaultValue = "30", description = "t-SNE's perplexity, the effective number of neighbours (at most (2n - 1) / 3)")
     double perplexity;
+    @Option(names = "--components", defaultValue = "" + LinearProbe.COMPONENTS, description = "principal components of a block the probe "
+            + "is fitted on (fewer when its training images span fewer)")
+    int components;
     @Option(names = "--seed", defaultValue = "0", description = "seed of the real images picked, the generator's latents, t-SNE's start and the probe's folds")
     long seed;
     @Option(names = "--ema", description = "generate with G_ema (when the checkpoint has it) instead of G, the generator the critic trained against")
@@ -97,6 +100,7 @@ public final class CriticFeaturesCommand implements Callable<Integer> {
         }
         if (!batchNorm.equals("running") && !batchNorm.equals("batch")) throw new UserError("--batch-norm " + batchNorm + ": running or batch");
         Pass pass = batchNorm.equals("batch") ? Pass.TRAIN : Pass.EVAL;
+        if (components < 1) throw new UserError("--components " + components + ": must be >= 1");
         Path file = TrainingRun.findCheckpoint(checkpoint, "--checkpoint");
         SafeTensorsFile f = TrainingRun.open(file);
         TrainConfig cfg = Checkpoint.config(f);
@@ -161,7 +165,7 @@ public final class CriticFeaturesCommand implements Callable<Integer> {
             List<LayerAnalysis> analyses = new ArrayList<>();
             for (int t = 0; t < tapList.size(); t++) {
                 long base = (long) t * Tsne.ITERATIONS;
-                analyses.add(LayerAnalysis.of(rows[t], total, tapList.get(t).size(), real, perplexity, seed, it -> tsneProgress.update(base + it)));
+                analyses.add(LayerAnalysis.of(rows[t], total, tapList.get(t).size(), real, perplexity, components, seed, it -> tsneProgress.update(base + it)));
                 rows[t] = null;
             }
             tsneProgress.finish();
@@ -312,7 +316,7 @@ public final class CriticFeaturesCommand implements Callable<Integer> {
         s.put("perplexity", perplexity);
         s.put("tsne_iterations", Tsne.ITERATIONS);
         s.put("probe", String.format(Locale.ROOT, "logistic regression (C = %s) on the top %d principal components, standardised; %d-fold "
-                + "stratified cross-validation", num(LinearProbe.C), LinearProbe.COMPONENTS, LinearProbe.FOLDS));
+                + "stratified cross-validation", num(LinearProbe.C), components, LinearProbe.FOLDS));
         List<Map<String, Object>> layers = new ArrayList<>();
         for (int t = 0; t < tapList.size(); t++) {
             CriticTaps.Tap tap = tapList.get(t);

@@ -115,6 +115,9 @@ class CriticFeaturesCommandTest {
         CliTest.Run bn = features("--checkpoint", cond, "--batch-norm", "frozen", "--out", out.toString());
         assertEquals(2, bn.code());
         assertOneLine(bn, "--batch-norm frozen: running or batch");
+        CliTest.Run none = features("--checkpoint", cond, "--components", "0", "--out", out.toString());
+        assertEquals(2, none.code());
+        assertOneLine(none, "--components 0: must be >= 1");
         assertFalse(Files.exists(out), "a refused command makes no folder");
         Path file = dir.resolve("taken");
         Files.writeString(file, "mine");

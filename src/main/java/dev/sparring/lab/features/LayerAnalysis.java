@@ -20,10 +20,11 @@ public record LayerAnalysis(double[] pca, double[] explained, Tsne.Result tsne, 
     public static final int NEIGHBOURS = 5;
 
     /**
-     * Analyses n rows of d features (row-major, n x d) labelled {@code real}; {@code tsneProgress} (may be null) is told
-     * each t-SNE iteration. {@code perplexity} must be at most {@link Tsne#maxPerplexity}(n).
+     * Analyses n rows of d features (row-major, n x d) labelled {@code real}, the probe on at most {@code components}
+     * principal components; {@code tsneProgress} (may be null) is told each t-SNE iteration. {@code perplexity} must be at
+     * most {@link Tsne#maxPerplexity}(n).
      */
-    public static LayerAnalysis of(float[] rows, int n, int d, boolean[] real, double perplexity, long seed, IntConsumer tsneProgress) {
+    public static LayerAnalysis of(float[] rows, int n, int d, boolean[] real, double perplexity, int components, long seed, IntConsumer tsneProgress) {
         double[][] g = GramPca.gram(rows, n, d);
         GramPca pca = GramPca.fit(g, 2);
         double[] xy = new double[2 * n];
@@ -36,7 +37,7 @@ public record LayerAnalysis(double[] pca, double[] explained, Tsne.Result tsne, 
         double[][] d2 = GramPca.squaredDistances(g);
         Tsne.Result tsne = Tsne.embed(d2, perplexity, seed, tsneProgress);
         double trust = Tsne.trustworthiness(d2, tsne.y(), n, NEIGHBOURS);
-        LinearProbe.Result probe = LinearProbe.crossValidate(g, real, LinearProbe.FOLDS, LinearProbe.COMPONENTS, seed);
+        LinearProbe.Result probe = LinearProbe.crossValidate(g, real, LinearProbe.FOLDS, components, seed);
         return new LayerAnalysis(xy, explained, tsne, trust, probe);
     }
 
