@@ -102,7 +102,7 @@ public final class Tsne {
 
     /** Embeds n points given by their squared distances in 2-D with the defaults (1000 iterations). */
     public static Result embed(double[][] d2, double perplexity, long seed, IntConsumer progress) {
-        return embed(joint(d2, perplexity), ITERATIONS, seed, progress);
+        return descend(joint(d2, perplexity), ITERATIONS, seed, progress);
     }
 
     /**
@@ -110,7 +110,7 @@ public final class Tsne {
      * (may be null) is told each finished iteration. {@code klHistory} holds KL(P ‖ Q) every 50 iterations and at the
      * end, with P as given (also during exaggeration).
      */
-    public static Result embed(double[][] p, int iterations, long seed, IntConsumer progress) {
+    public static Result descend(double[][] p, int iterations, long seed, IntConsumer progress) {
         int n = p.length;
         if (n < 2) throw new IllegalArgumentException("Tsne: need at least 2 points, got " + n);
         double[] y = new double[2 * n], update = new double[2 * n], gains = new double[2 * n], grad = new double[2 * n];

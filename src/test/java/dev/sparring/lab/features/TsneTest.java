@@ -112,7 +112,7 @@ class TsneTest {
     void seededAndChecked() {
         double[][] small = new double[12][12];
         for (int i = 0; i < 12; i++) for (int j = 0; j < 12; j++) small[i][j] = (i - j) * (i - j);
-        Tsne.Result a = Tsne.embed(small, 3, 7, null), b = Tsne.embed(small, 3, 7, null), c = Tsne.embed(small, 3, 8, null);
+        Tsne.Result a = Tsne.embed(small, 3.0, 7, null), b = Tsne.embed(small, 3.0, 7, null), c = Tsne.embed(small, 3.0, 8, null);
         assertArrayEquals(a.y(), b.y(), 0);
         assertFalse(java.util.Arrays.equals(a.y(), c.y()));
         assertEquals(11 / 3.0, Tsne.maxPerplexity(12), 0);
