@@ -114,6 +114,60 @@ public final class CheckReport {
     /** L_D* = -(phi(t*) + psi(t*)) at p = q; NaN when the design failed. */
     public double criticLossAtEquilibrium() { return passed() ? criticEq : Double.NaN; }
 
+    /**
+     * The lowest critic loss any critic reaches: inf L_D = -(sup_t phi(t) + sup_t psi(t)), a critic that gives every
+     * real sample the best phi and every fake one the best psi (it tells them apart perfectly). 0 for the minimax and
+     * non-saturating GAN, LSGAN and hinge; minus infinity where phi or psi has no upper bound (WGAN, most f-GANs): such
+     * a critic can always lower its loss further. The suprema are taken numerically over t in [-1e4, 1e4] (0 and
+     * 20 points per decade of |t| from 1e-4); a function still rising at |t| = 1e4 by at least half of its rise over
+     * the decade before counts as unbounded. NaN when the design failed.
+     */
+    public double criticLossInfimum() {
+        if (!passed()) return Double.NaN;
+        return -(supremum(check::phi) + supremum(check::psi));
+    }
+
+    /**
+     * sup_t f(t) on the grid of {@link #criticLossInfimum}, refined by a golden-section search between the neighbours
+     * of the best grid point (an LSGAN target of 0.7 lies between two grid points); +infinity when f is +infinite on
+     * the grid or still rising at its ends.
+     */
+    static double supremum(java.util.function.DoubleUnaryOperator f) {
+        double[] t = new double[161 * 2 + 1];   // ascending: -1e4 ... -1e-4, 0, 1e-4 ... 1e4
+        for (int k = -80; k <= 80; k++) {
+            double a = Math.pow(10, k / 20.0);
+            t[80 - k] = -a;
+            t[242 + k] = a;
+        }
+        double best = Double.NEGATIVE_INFINITY;
+        int at = -1;
+        for (int i = 0; i < t.length; i++) {
+            double v = f.applyAsDouble(t[i]);
+            if (v == Double.POSITIVE_INFINITY) return v;
+            if (Double.isFinite(v) && v > best) {
+                best = v;
+                at = i;
+            }
+        }
+        for (double s : new double[] {1, -1}) {
+            double a = f.applyAsDouble(s * 1e2), b = f.applyAsDouble(s * 1e3), c = f.applyAsDouble(s * 1e4);
+            if (!Double.isFinite(a) || !Double.isFinite(b) || !Double.isFinite(c)) continue;
+            double late = c - b, early = b - a;
+            if (late > 1e-9 * (1 + Math.abs(c)) && late > 0.5 * early) return Double.POSITIVE_INFINITY;
+        }
+        if (at < 0) return best;
+        double lo = t[Math.max(0, at - 1)], hi = t[Math.min(t.length - 1, at + 1)], g = (Math.sqrt(5) - 1) / 2;
+        for (int it = 0; it < 100 && hi - lo > 1e-12 * (1 + Math.abs(lo)); it++) {
+            double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
+            double f1 = f.applyAsDouble(x1), f2 = f.applyAsDouble(x2);
+            if (Double.isFinite(f1) && f1 > best) best = f1;
+            if (Double.isFinite(f2) && f2 > best) best = f2;
+            if (!(f1 < f2)) hi = x2;
+            else lo = x1;
+        }
+        return best;
+    }
+
     /** L_G* = beta(t*) at p = q; NaN when undetermined (linear designs) or when the design failed. */
     public double generatorLossAtEquilibrium() { return passed() ? generatorEq : Double.NaN; }
 

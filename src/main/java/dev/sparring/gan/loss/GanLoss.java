@@ -254,6 +254,13 @@ public final class GanLoss {
      */
     public double equilibriumGeneratorLoss() { return check().generatorLossAtEquilibrium(); }
 
+    /**
+     * The lowest critic loss L_D any critic can reach, -(sup phi + sup psi): the loss of a critic that tells real and
+     * fake samples apart perfectly (0 for nsgan, lsgan, hinge). Minus infinity for a critic loss without a lower bound
+     * (wgan, most f-GANs); NaN when the design fails the check. See {@link CheckReport#criticLossInfimum()}.
+     */
+    public double minimumCriticLoss() { return check().criticLossInfimum(); }
+
     @Override
     public String toString() { return spec; }
 }

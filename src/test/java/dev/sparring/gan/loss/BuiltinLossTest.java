@@ -241,4 +241,24 @@ class BuiltinLossTest {
         assertEquals(1.0, ls.equilibriumCriticLoss(), 1e-9);
         assertEquals(0.0, ls.equilibriumGeneratorLoss(), 1e-9);
     }
+
+    @Test
+    void minimumCriticLosses() {
+        // -(sup phi + sup psi): the D loss of a critic that separates real from fake perfectly
+        double ninf = Double.NEGATIVE_INFINITY;
+        Object[][] expect = {
+                {"minimax", 0.0}, {"nsgan", 0.0}, {"wgan", ninf}, {"wgan-gp", ninf}, {"lsgan", 0.0}, {"hinge", 0.0},
+                {"fgan-kl", ninf}, {"fgan-kl-sat", ninf}, {"fgan-rkl", ninf}, {"fgan-rkl-sat", ninf},
+                {"fgan-pearson", ninf}, {"fgan-pearson-sat", ninf}, {"fgan-neyman", ninf}, {"fgan-neyman-sat", ninf},
+                {"fgan-hellinger", -2.0}, {"fgan-hellinger-sat", -2.0}, {"fgan-js", -2 * LN2}, {"fgan-js-sat", -2 * LN2},
+                {"fgan-gan", 0.0}, {"fgan-gan-sat", 0.0}, {"fgan-tv", -1.0}, {"fgan-tv-sat", -1.0},
+                {"lr-tv", -2.0}, {"lr-exp", 0.0}, {"lr-01", 0.0}, {"lr-logistic", 0.0}, {"lr-lsgan", 0.0}};
+        assertEquals(GanLosses.names().size(), expect.length);
+        for (Object[] e : expect) assertEquals((double) e[1], GanLosses.get((String) e[0]).minimumCriticLoss(), 1e-9, (String) e[0]);
+        // an optimum between grid points (targets 0.7 and -0.3), and bounded functions that approach their bound slowly
+        assertEquals(0.0, GanLoss.parse("lsgan:a=-0.3,b=0.7,c=0.7").minimumCriticLoss(), 1e-12);
+        assertEquals(0.0, CheckReport.supremum(t -> -1 / (1 + t * t)) - 0.0, 1e-7);
+        assertEquals(Double.POSITIVE_INFINITY, CheckReport.supremum(t -> Math.log1p(Math.abs(t))));
+        assertEquals(1.0, CheckReport.supremum(t -> 1 - 1 / Math.sqrt(1 + Math.abs(t))), 0.011);
+    }
 }
