@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code sparring} command line. */
 @Command(name = "sparring", mixinStandardHelpOptions = true, version = "sparring 0.1.0",
         description = "A GPU-native GAN training engine for the JVM.",
-        subcommands = {TrainCommand.class, SampleCommand.class, ClassifyCommand.class, FidCommand.class, LatentCommand.class, CriticFeaturesCommand.class, NumericsCommand.class, ReportCommand.class, LossCommand.class, FeaturesCommand.class, DoctorCommand.class,
+        subcommands = {TrainCommand.class, SampleCommand.class, ClassifyCommand.class, FidCommand.class, LatentCommand.class, CriticFeaturesCommand.class, NumericsCommand.class, SweepCommand.class, ReportCommand.class, LossCommand.class, FeaturesCommand.class, DoctorCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
@@ -17,7 +17,7 @@ public final class Main implements Runnable {
     /** {@code sparring} alone: the usage on stderr and exit code 2, as for any incomplete command line. */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "sparring: give a command (train, sample, classify, fid, latent, numerics, report, loss, features, doctor, bench); "
+        throw new CommandLine.ParameterException(spec.commandLine(), "sparring: give a command (train, sample, classify, fid, latent, numerics, sweep, report, loss, features, doctor, bench); "
                 + "'sparring <command> --help' says more");
     }
 

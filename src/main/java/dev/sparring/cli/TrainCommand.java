@@ -172,6 +172,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;   // set by picocli: which flags were typed
 
+    // set by `sparring sweep` (SweepCommand), which runs this command once per cell of its grid
+    /** Stop after every check a fresh run makes, before a run folder is made; {@link #checkedTotalSteps} then holds its length. */
+    boolean checkOnly;
+    long checkedTotalSteps;
+    TrainConfig checkedConfig;   // with "auto" model and channels resolved for the data
+    /**
+     * Called with the run just before it trains. When set, the command installs no Ctrl-C hook of its own: the caller
+     * stops the run ({@link TrainingRun#requestStop}) and waits for it.
+     */
+    java.util.function.Consumer<TrainingRun> onStart;
+    /** How the run ended, once it has. */
+    TrainingRun.Result result;
+
     /**
      * The flags {@code --resume} takes besides itself: none changes a step the checkpoint has already trained, so the
      * continued run is the run it would have been with these settings from the start. Everything else about a run
@@ -215,6 +228,11 @@ public final class TrainCommand implements Callable<Integer> {
             }
             cfg.requireDecaysWithin(total, from == null || given("--lr-decay-at"));
             if (cfg.fidEvery() > 0) FidEvaluator.networkFor(cfg);   // refused before a run folder is made
+            if (checkOnly) {
+                checkedTotalSteps = total;
+                checkedConfig = cfg;
+                return 0;
+            }
             Path runDir = from != null ? from.runFolder() : null;
             if (runDir == null) {
                 runDir = TrainingRun.createFolder(out, name != null ? name : defaultName(cfg), name == null);
@@ -254,7 +272,7 @@ public final class TrainCommand implements Callable<Integer> {
                         ? "steps run as a CUDA graph, captured once a step has run op by op without allocating (normally the third)"
                         : "--cuda-graphs: the " + be.name() + " backend has no graphs; steps run op by op");
             }
-            Thread hook = new Thread(() -> {
+            Thread hook = onStart != null ? null : new Thread(() -> {
                 run.requestStop();
                 try {
                     if (!run.awaitFinished(120)) System.err.println("sparring: gave up waiting for the checkpoint");
@@ -262,10 +280,12 @@ public final class TrainCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                 }
             }, "sparring-interrupt");
-            Runtime.getRuntime().addShutdownHook(hook);
+            if (hook != null) Runtime.getRuntime().addShutdownHook(hook);
+            if (onStart != null) onStart.accept(run);
             TrainingRun.Result r = run.run();
+            result = r;
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
+                if (hook != null) Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 // the JVM is exiting (Ctrl-C): the hook is waiting for us, and the checkpoint is written
             }

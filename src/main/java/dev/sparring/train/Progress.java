@@ -105,7 +105,8 @@ public final class Progress {
         return "[" + "=".repeat(full) + (full < w ? ">" + " ".repeat(w - full - 1) : "") + "]";
     }
 
-    static String time(double s) {
+    /** Seconds as m:ss or h:mm:ss; --:-- when not finite. */
+    public static String time(double s) {
         if (!Double.isFinite(s)) return "--:--";
         long t = Math.round(s);
         return t >= 3600 ? String.format("%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String.format("%d:%02d", t / 60, t % 60);
