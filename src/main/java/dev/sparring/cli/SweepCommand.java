@@ -41,7 +41,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
-        description = {"Train a grid of critic and generator learning rates, one run after another, and compare the runs.",
+        description = {"Train a grid of critic and generator learning rates, one run after another, and compare the runs. Example: "
+                        + "sparring sweep --data ring8 --steps 3000 --lr-d 5e-4,2e-3,8e-3 --lr-g 5e-4,2e-3,8e-3",
                 "Every other flag goes to each run as `sparring train` takes it (--data, --loss, --steps, --seed, ...; see sparring train "
                         + "--help); the runs differ only in their rates. Each run trains in a folder of its own inside the sweep's folder, "
                         + "named by its rates (lrd2e-3-lrg1e-3), as `sparring train` writes a run.",
