@@ -117,6 +117,7 @@ public final class SweepCommand implements Callable<Integer> {
         List<Grid.Cell> cells = grid.cells();
         List<TrainConfig> configs = new ArrayList<>();
         for (Grid.Cell c : cells) configs.add(configOf(cellArgs(common, c)));
+        List<String> names = runNames(configs);
         TrainCommand check = parse(cellArgs(common, cells.getFirst()));
         check.checkOnly = true;
         check.call();
@@ -187,7 +188,7 @@ public final class SweepCommand implements Callable<Integer> {
         try {
             for (int i = 0; i < cells.size() && !stopRequested; i++) {
                 TrainConfig cfg = configs.get(i);
-                String runName = "lrd" + Grid.rate(cfg.lrD()) + "-lrg" + Grid.rate(cfg.lrG());
+                String runName = names.get(i);
                 double elapsed = (System.nanoTime() - t0) / 1e9;
                 String eta = stepsDone == 0 ? "" : "; about " + Progress.time(elapsed / stepsDone * total * (cells.size() - i)) + " left";
                 log.printf("%nsweep: run %d of %d, lr_d %s, lr_g %s -> %s (%s so far%s)%n", i + 1, cells.size(), Grid.rate(cfg.lrD()),
@@ -252,6 +253,13 @@ public final class SweepCommand implements Callable<Integer> {
         log.printf("sweep %s: %d of %d runs%s in %s; losses.png, table.md, table.csv, summary.json, report.html%n", dir, rows.size(), cells.size(),
                 stopRequested ? " (interrupted)" : "", Progress.time((System.nanoTime() - t0) / 1e9));
         return stopRequested ? 130 : 0;
+    }
+
+    /** lrd2e-3-lrg1e-3 per cell; rates that differ only beyond four digits are written in full (lrd0.0010001-lrg0.001). */
+    static List<String> runNames(List<TrainConfig> configs) {
+        List<String> shortNames = configs.stream().map(c -> "lrd" + Grid.rate(c.lrD()) + "-lrg" + Grid.rate(c.lrG())).toList();
+        if (shortNames.stream().distinct().count() == shortNames.size()) return shortNames;
+        return configs.stream().map(c -> "lrd" + c.lrD() + "-lrg" + c.lrG()).toList();
     }
 
     private static String ratesText(Object rates) {

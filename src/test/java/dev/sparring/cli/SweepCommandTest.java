@@ -38,7 +38,7 @@ class SweepCommandTest {
     @Test
     void aGridOfRunsWithTheirTableFigureAndADivergingRun(@TempDir Path dir) throws IOException {
         // SGD at a critic rate of 100 blows up within a few steps; the sweep records it and goes on
-        CliTest.Run r = sweep(dir, "--steps", "24", "--win-window", "4", "--optimizer", "sgd", "--lr-d", "1e-3,100", "--lr-g", "1e-3,2e-3", "--name", "s");
+        CliTest.Run r = sweep(dir, "--steps", "12", "--win-window", "4", "--optimizer", "sgd", "--lr-d", "1e-3,100", "--lr-g", "1e-3,2e-3", "--name", "s");
         assertEquals(0, r.code(), r.err());
         Path s = dir.resolve("s");
         List<String> runs = List.of("lrd1e-3-lrg1e-3", "lrd1e-3-lrg2e-3", "lrd1e2-lrg1e-3", "lrd1e2-lrg2e-3");
@@ -51,7 +51,7 @@ class SweepCommandTest {
             assertEquals(run.contains("lrd1e-3") ? 1e-3 : 100.0, ((Number) cfg.get("lrD")).doubleValue(), 1e-9, run);
             assertEquals(run.endsWith("lrg1e-3") ? 1e-3 : 2e-3, ((Number) cfg.get("lrG")).doubleValue(), 1e-12, run);
             assertEquals("sgd", cfg.get("optimizer").toString().toLowerCase(), run);
-            assertEquals(24, ((Number) cfg.get("steps")).intValue(), run);
+            assertEquals(12, ((Number) cfg.get("steps")).intValue(), run);
         }
         Map<String, Object> summary = Json.readObject(s.resolve("summary.json"));
         assertEquals("ring8", summary.get("data"));
@@ -67,16 +67,16 @@ class SweepCommandTest {
             boolean diverges = i >= 2;
             assertEquals(diverges ? "diverged" : "completed", row.get("outcome"), row.toString());
             if (diverges) {
-                assertTrue(((Number) row.get("steps")).longValue() < 24, row.toString());
+                assertTrue(((Number) row.get("steps")).longValue() < 12, row.toString());
                 assertTrue(row.get("note").toString().contains("became non-finite"), row.toString());
                 assertNull(row.get("coverage"), "no coverage for a run that diverged");
             } else {
-                assertEquals(24L, ((Number) row.get("steps")).longValue());
+                assertEquals(12L, ((Number) row.get("steps")).longValue());
                 assertEquals("modes", row.get("coverage"));
                 assertEquals(8, ((Number) row.get("of")).intValue());
                 // the final D loss is the mean of the last 4 lines of metrics.jsonl, and its distance is from 2 ln 2
                 List<String> lines = Files.readAllLines(s.resolve(runs.get(i)).resolve("metrics.jsonl"));
-                double mean = lines.subList(20, 24).stream().mapToDouble(x -> ((Number) Json.parseObject(x, "m").get("d_loss")).doubleValue()).average().orElseThrow();
+                double mean = lines.subList(8, 12).stream().mapToDouble(x -> ((Number) Json.parseObject(x, "m").get("d_loss")).doubleValue()).average().orElseThrow();
                 assertEquals(mean, ((Number) row.get("d_loss_final")).doubleValue(), 1e-12);
                 assertEquals(mean - 2 * Math.log(2), ((Number) row.get("d_loss_eq_distance")).doubleValue(), 1e-12);
                 // and the mode coverage that of the run's last scatter
@@ -182,5 +182,13 @@ class SweepCommandTest {
         // the FID is the run's own end-of-run measurement, in its last metrics line
         List<String> lines = Files.readAllLines(dir.resolve("d/lrd1e-3-lrg1.6e-3/metrics.jsonl"));
         assertEquals(row.get("fid"), Json.parseObject(lines.getLast(), "m").get("fid"));
+    }
+
+    @Test
+    void runsAreNamedByTheirRatesInFullWhenShortNamesWouldClash() {
+        var b = dev.sparring.train.TrainConfig.builder().data("ring8").steps(10);
+        var a = b.lrD(1e-3).lrG(2e-3).build();
+        assertEquals(List.of("lrd1e-3-lrg2e-3", "lrd4e-3-lrg2e-3"), SweepCommand.runNames(List.of(a, b.lrD(4e-3).build())));
+        assertEquals(List.of("lrd0.001-lrg0.002", "lrd0.0010001-lrg0.002"), SweepCommand.runNames(List.of(a, b.lrD(1.0001e-3).build())));
     }
 }
