@@ -17,7 +17,7 @@ public final class Main implements Runnable {
     /** {@code sparring} alone: the usage on stderr and exit code 2, as for any incomplete command line. */
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "sparring: give a command (train, sample, classify, fid, latent, numerics, sweep, report, loss, features, doctor, bench); "
+        throw new CommandLine.ParameterException(spec.commandLine(), "sparring: give a command (train, sample, classify, fid, latent, critic-features, numerics, sweep, report, loss, features, doctor, bench); "
                 + "'sparring <command> --help' says more");
     }
 
