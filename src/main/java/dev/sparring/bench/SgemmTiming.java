@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
  * (numpy_sgemm.py) on the same shapes. {@code SgemmTiming REPS MxNxK ...}: C (M, N) = A (M, K) B (K, N), row-major, no
  * transposes, beta 0, operands uniform in [-1, 1); per shape about a second of warm-up (the JIT), then REPS timed
  * products. The result is checked first on a few entries against a double-precision dot product, so a wrong kernel is
- * never timed. Prints one line per shape: {@code RESULT shape=MxNxK ms=<median> gflops=<2MNK / median>}.
+ * never timed. Prints the micro-kernel ({@code KERNEL VECTOR_512 (8 x 32)}), then one line per shape:
+ * {@code RESULT shape=MxNxK ms=<median> gflops=<2MNK / median>}.
  */
 public final class SgemmTiming {
     private SgemmTiming() { }
@@ -23,6 +24,7 @@ public final class SgemmTiming {
             System.exit(2);
         }
         int reps = Integer.parseInt(args[0]);
+        System.out.println("KERNEL " + Sgemm.kernelName());
         for (int s = 1; s < args.length; s++) {
             String[] p = args[s].split("x");
             int m = Integer.parseInt(p[0]), n = Integer.parseInt(p[1]), k = Integer.parseInt(p[2]);

@@ -55,7 +55,7 @@ public final class Conv {
 
     static void forward(float[] y, float[] x, float[] w, Geometry g, Sgemm.Config cfg) {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
-        Sgemm.Packed wp = Sgemm.pack(new Sgemm.Dense(w, 0, 1, CRS), K, 0, CRS, Sgemm.MR, cfg);    // w as (CRS, K)
+        Sgemm.Packed wp = Sgemm.pack(new Sgemm.Dense(w, 0, 1, CRS), K, 0, CRS, cfg.kernel().mr, cfg);    // w as (CRS, K)
         try {
             groups(g, cfg, (n0, nb) -> {
                 int cols = nb * PQ;
@@ -63,7 +63,7 @@ public final class Conv {
                 for (int i = 0; i < nb; i++) im2col(x, n0 + i, g, 0, CRS, col, i * PQ, cols);
                 // y_n0 .. is (nb, K, PQ): one image is written in place, a group through (K, nb*PQ) scratch
                 float[] yk = nb == 1 ? y : Scratch.group(K * cols);
-                Sgemm.multiply(wp, null, new Sgemm.Dense(col, 0, cols, 1), cols, 1f, 0f, yk, nb == 1 ? n0 * K * PQ : 0, cols, 0, K, 0, cols, cfg.vector());
+                Sgemm.multiply(wp, null, new Sgemm.Dense(col, 0, cols, 1), cols, 1f, 0f, yk, nb == 1 ? n0 * K * PQ : 0, cols, 0, K, 0, cols, cfg.kernel());
                 for (int i = 0; i < nb && nb > 1; i++) {
                     for (int k = 0; k < K; k++) System.arraycopy(yk, k * cols + i * PQ, y, ((n0 + i) * K + k) * PQ, PQ);
                 }
@@ -75,7 +75,7 @@ public final class Conv {
 
     static void backwardData(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate, Sgemm.Config cfg) {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
-        Sgemm.Packed wtp = Sgemm.pack(new Sgemm.Dense(w, 0, CRS, 1), CRS, 0, K, Sgemm.MR, cfg);   // w^T as (K, CRS)
+        Sgemm.Packed wtp = Sgemm.pack(new Sgemm.Dense(w, 0, CRS, 1), CRS, 0, K, cfg.kernel().mr, cfg);   // w^T as (K, CRS)
         try {
             groups(g, cfg, (n0, nb) -> {
                 int cols = nb * PQ;
@@ -85,7 +85,7 @@ public final class Conv {
                     for (int k = 0; k < K; k++) System.arraycopy(dy, ((n0 + i) * K + k) * PQ, dyk, k * cols + i * PQ, PQ);
                 }
                 float[] col = Scratch.columns(CRS * cols);                                // (CRS, nb*PQ)
-                Sgemm.multiply(wtp, null, new Sgemm.Dense(dyk, nb == 1 ? n0 * K * PQ : 0, cols, 1), cols, 1f, 0f, col, 0, cols, 0, CRS, 0, cols, cfg.vector());
+                Sgemm.multiply(wtp, null, new Sgemm.Dense(dyk, nb == 1 ? n0 * K * PQ : 0, cols, 1), cols, 1f, 0f, col, 0, cols, 0, CRS, 0, cols, cfg.kernel());
                 for (int i = 0; i < nb; i++) col2im(col, i * PQ, cols, dx, n0 + i, g, accumulate);
             });
         } finally {

@@ -15,7 +15,7 @@ final class Scratch {
     /** Up to two borrowable arrays per thread: a GEMM may hold a packed A and a packed B at once. */
     private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[2][]);
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[Sgemm.MR * Sgemm.NR]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[Sgemm.MAX_TILE]);
     private static final ThreadLocal<float[]> COLUMNS = new ThreadLocal<>();
     private static final ThreadLocal<float[]> DOT_STATE = new ThreadLocal<>();
     private static final ThreadLocal<float[]> GROUP = new ThreadLocal<>();

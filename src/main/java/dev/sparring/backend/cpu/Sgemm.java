@@ -1,5 +1,6 @@
 package dev.sparring.backend.cpu;
 
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -7,9 +8,10 @@ import java.util.stream.IntStream;
  * C (M x N). lda, ldb, ldc are row strides. beta == 0 writes C without reading it (BLAS semantics).
  *
  * <p>Blocked in the usual way (Goto / BLIS): op(A) is packed once into panels of MR rows, op(B) into panels of
- * NR columns, KC deep; a micro-kernel keeps an MR x NR tile of C in registers and walks K. The micro-kernel is
- * {@link SgemmVector} (Vector API, FMA on 8-float vectors) when the machine has 256-bit vectors, else
- * {@link #plainTile}, the same arithmetic one float at a time.
+ * NR columns, KC deep; a micro-kernel keeps an MR x NR tile of C in registers and walks K. The micro-kernel
+ * ({@link Kernel}) is chosen once at start-up: {@link SgemmVector#tile512} (8 x 32, FMA on 16-float vectors) where the
+ * CPU has AVX-512, {@link SgemmVector#tile256} (6 x 16 on 8-float vectors) where it has AVX2, else
+ * {@link #plainTile}, the same arithmetic one float at a time (tests force each one).
  *
  * <p>Determinism: every C element is computed by exactly one task, and its value depends on nothing but its
  * row of A, its column of B and the fixed block depth KC:
@@ -17,43 +19,80 @@ import java.util.stream.IntStream;
  *   s_b = fma(a[p], b[p], ... fma(a[p0], b[p0], 0))      for each K block b = [p0, p0 + KC), p in order
  *   C   = alpha s_0 + beta C,  then  C = alpha s_b + C   for b = 1, 2, ...
  * </pre>
- * So results do not depend on the thread count, the task split or the tile an element falls in, and the vector
- * and plain micro-kernels agree bit for bit.
+ * So results do not depend on the thread count, the task split or the tile an element falls in, and the three
+ * micro-kernels agree bit for bit.
  */
 public final class Sgemm {
     private Sgemm() { }
 
-    /** Tile of C held in registers: MR rows by NR columns (12 of the 16 AVX2 registers hold it). */
-    static final int MR = 6, NR = 16;
-    /** Block depth (a KC x NR panel of B, 16 KiB, stays in L1), rows of A per L2 block, columns per B block. */
-    static final int KC = 256, MC = 144, NC = 2048;
+    /**
+     * Block depth (a KC x NR panel of B stays in L1), rows of A per L2 block (MC x KC, 144 KiB), columns per B block
+     * (KC x NC, 256 KiB: packed, it stays in a Zen 4 core's 1 MiB L2 while the A block's tiles use it). KC is part of
+     * the summation order (see above); MC and NC are not.
+     */
+    static final int KC = 256, MC = 144, NC = 256;
     /** Floats of packed A plus packed B per K chunk of {@link #gemm} (4 MiB: a share of L3). */
     static final int CHUNK_FLOATS = 1 << 20;
 
-    /** Whether the Vector API micro-kernel runs; false when the module is absent or vectors are narrower than 8 floats. */
-    static final boolean VECTOR = vectorAvailable();
+    /**
+     * A micro-kernel and its tile of C, MR rows by NR columns, held in registers. All of them sum in the same order
+     * (see above), so they give the same bits; the tile only changes the blocking.
+     */
+    enum Kernel {
+        /** {@link #plainTile}, one float at a time: without the Vector API. */
+        PLAIN(6, 16),
+        /** {@link SgemmVector#tile256}: 6 x 16 in twelve 8-float vectors (of AVX2's 16 registers). */
+        VECTOR_256(6, 16),
+        /** {@link SgemmVector#tile512}: 8 x 32 in sixteen 16-float vectors (of AVX-512's 32 registers). */
+        VECTOR_512(8, 32);
+
+        final int mr, nr;
+
+        Kernel(int mr, int nr) {
+            this.mr = mr;
+            this.nr = nr;
+        }
+
+        /** Whether this JVM and CPU run it: the Vector API module, and vectors at least as wide as it uses. */
+        boolean available() { return this == PLAIN || VECTOR_BITS >= (this == VECTOR_512 ? 512 : 256); }
+    }
+
+    /** The largest tile of any kernel, in floats (the edge scratch, {@link Scratch#tile}). */
+    static final int MAX_TILE = 8 * 32;
+
+    /** The CPU's preferred vector width in bits through the Vector API; 0 when the module is absent. */
+    static final int VECTOR_BITS = vectorBits();
+
+    /** The widest kernel this machine runs, chosen once at start-up. */
+    static final Kernel BEST = Kernel.VECTOR_512.available() ? Kernel.VECTOR_512 : Kernel.VECTOR_256.available() ? Kernel.VECTOR_256 : Kernel.PLAIN;
 
     /** Checks the module first: SgemmVector cannot even be initialised without it. */
-    private static boolean vectorAvailable() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return false;
+    private static int vectorBits() {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return 0;
         try {
-            return SgemmVector.preferredBits() >= 256;
+            return SgemmVector.preferredBits();
         } catch (LinkageError e) {
-            return false;
+            return 0;
         }
     }
+
+    /** The micro-kernel that runs by default, for benchmark reports: "VECTOR_512 (8 x 32)". */
+    public static String kernelName() { return BEST + " (" + BEST.mr + " x " + BEST.nr + ")"; }
 
     /**
      * How a call runs: the micro-kernel, the number of static tasks, and the least work per task (multiply-adds; a
      * packed float counts as 8) below which fewer tasks are used. Tests force all three; results must not change.
      */
-    record Config(boolean vector, int tasks, int grain) {
-        static final Config DEFAULT = new Config(VECTOR, 2 * Parallel.THREADS, 1 << 19);    // 2^19 multiply-adds: ~10 us
+    record Config(Kernel kernel, int tasks, int grain) {
+        static final Config DEFAULT = new Config(BEST, 2 * Parallel.THREADS, 1 << 19);    // 2^19 multiply-adds: ~10 us
 
         Config {
-            if (vector && !VECTOR) throw new IllegalArgumentException("Sgemm: the Vector API micro-kernel is not available on this JVM (run with --add-modules jdk.incubator.vector)");
+            if (!kernel.available()) throw new IllegalArgumentException("Sgemm: the " + kernel + " micro-kernel does not run here (vectors of " + VECTOR_BITS + " bits; run with --add-modules jdk.incubator.vector)");
             if (tasks < 1 || grain < 1) throw new IllegalArgumentException("Sgemm: tasks and grain must be >= 1, got " + tasks + ", " + grain);
         }
+
+        /** Whether a Vector API kernel runs (ConvDot's dot kernel goes with it). */
+        boolean vector() { return kernel != Kernel.PLAIN; }
 
         /** Tasks for this much work: at most {@link #tasks}, at most one per grain, at least 1. */
         int tasksFor(long work) { return (int) Math.max(1, Math.min(tasks, work / grain)); }
@@ -66,6 +105,14 @@ public final class Sgemm {
      */
     interface Panels {
         void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width);
+
+        /**
+         * The panels of count >= 1 columns from x0 side by side, panel q at off + q*width*kc (the last one zero-padded);
+         * vector: the Vector API may be used (the copy is the same).
+         */
+        default void packPanels(float[] dst, int off, int p0, int kc, int x0, int count, int width, boolean vector) {
+            for (int x = 0; x < count; x += width) pack(dst, off + x * kc, p0, kc, x0 + x, Math.min(width, count - x), width);
+        }
     }
 
     /** Element (p, x) = arr[off + p*strideK + x*strideX]: a row-major matrix, transposed or not. */
@@ -92,6 +139,28 @@ public final class Sgemm {
                     for (int x = 0; x < count; x++) dst[d + x] = arr[src + x * strideX];
                 }
                 for (int x = count; x < width; x++) dst[d + x] = 0f;
+            }
+        }
+
+        /**
+         * When rows are contiguous in X (B not transposed): row by row, left to right, which the prefetcher follows
+         * (panel by panel, each row's few floats are a cache miss of their own); whole panels with vector copies.
+         */
+        @Override
+        public void packPanels(float[] dst, int off, int p0, int kc, int x0, int count, int width, boolean vector) {
+            if (strideX != 1) {
+                Panels.super.packPanels(dst, off, p0, kc, x0, count, width, vector);
+                return;
+            }
+            int full = vector ? count / width * width : 0;
+            if (full > 0) SgemmVector.packPanels(arr, this.off + p0 * strideK + x0, strideK, kc, full, width, dst, off);
+            for (int p = 0; p < kc && full < count; p++) {
+                int src = this.off + (p0 + p) * strideK + x0;
+                for (int x = full; x < count; x += width) {
+                    int d = off + x * kc + p * width, w = Math.min(width, count - x);
+                    System.arraycopy(arr, src + x, dst, d, w);
+                    if (w < width) Arrays.fill(dst, d + w, d + width, 0f);
+                }
             }
         }
     }
@@ -136,7 +205,7 @@ public final class Sgemm {
         }
         // A static grid of tasks: N is split (each task packs its own B blocks), and M too when N has too few panels;
         // then all tasks need all of B, which is packed up front like A.
-        int nPanels = ceil(n, NR), mPanels = ceil(m, MR);
+        int MR = cfg.kernel().mr, NR = cfg.kernel().nr, nPanels = ceil(n, NR), mPanels = ceil(m, MR);
         int tasks = cfg.tasksFor((long) m * n * k);
         int gridN = Math.min(tasks, nPanels), gridM = Math.min(mPanels, ceil(tasks, gridN));
         // K in chunks, a multiple of KC (K blocks, hence results, do not move): the packed operands of a chunk take
@@ -150,7 +219,7 @@ public final class Sgemm {
                     int tm = t / gridN, tn = t % gridN;
                     int i0 = split(mPanels, gridM, tm) * MR, i1 = Math.min(m, split(mPanels, gridM, tm + 1) * MR);
                     int j0 = split(nPanels, gridN, tn) * NR, j1 = Math.min(n, split(nPanels, gridN, tn + 1) * NR);
-                    multiply(pa, pb, b, n, alpha, betaChunk, c, offC, ldc, i0, i1, j0, j1, cfg.vector());
+                    multiply(pa, pb, b, n, alpha, betaChunk, c, offC, ldc, i0, i1, j0, j1, cfg.kernel());
                 });
             } finally {
                 Scratch.giveBack(pa.data());
@@ -179,11 +248,11 @@ public final class Sgemm {
     /**
      * One task: C rows [i0, i1) x columns [j0, j1) (i0 a multiple of MR, j0 of NR), the whole K, sequentially.
      * n is the full width of op(B); K is pa's. B comes packed (pb, the same K rows as pa), or, when pb is null, its
-     * blocks are packed from b into this thread's scratch.
+     * blocks are packed from b into this thread's scratch. The panels are the kernel's: pa MR wide, pb NR wide.
      */
     static void multiply(Packed pa, Packed pb, Panels b, int n, float alpha, float beta, float[] c, int offC, int ldc,
-                         int i0, int i1, int j0, int j1, boolean vector) {
-        int k = pa.k();
+                         int i0, int i1, int j0, int j1, Kernel kernel) {
+        int k = pa.k(), MR = kernel.mr, NR = kernel.nr;
         float[] bp = pb != null ? pb.data() : Scratch.packedB(KC * Math.min(NC, ceil(n, NR) * NR));
         float[] tile = Scratch.tile();
         for (int jc = j0; jc < j1; jc += NC) {
@@ -191,9 +260,7 @@ public final class Sgemm {
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
                 int bo = pb != null ? pb.offset(p0, kc, jc) : 0;     // panel jr of this block is at bo + jr*kc
-                if (pb == null) {
-                    for (int jr = 0; jr < nc; jr += NR) b.pack(bp, jr * kc, pa.k0() + p0, kc, jc + jr, Math.min(NR, nc - jr), NR);
-                }
+                if (pb == null) b.packPanels(bp, 0, pa.k0() + p0, kc, jc, nc, NR, kernel != Kernel.PLAIN);
                 float betaBlock = p0 == 0 ? beta : 1f;           // later K blocks add to what the first one wrote
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
@@ -202,12 +269,12 @@ public final class Sgemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int rows = Math.min(MR, mc - ir), ao = pa.offset(p0, kc, ic + ir), co = offC + (ic + ir) * ldc + jc + jr;
                             if (rows == MR && cols == NR) {
-                                tile(vector, kc, pa.data(), ao, bp, bo + jr * kc, alpha, betaBlock, c, co, ldc);
+                                tile(kernel, kc, pa.data(), ao, bp, bo + jr * kc, alpha, betaBlock, c, co, ldc);
                             } else {                          // edge: the same tile on a copy, then the valid part back
                                 if (betaBlock != 0f) {
                                     for (int i = 0; i < rows; i++) System.arraycopy(c, co + i * ldc, tile, i * NR, cols);
                                 }
-                                tile(vector, kc, pa.data(), ao, bp, bo + jr * kc, alpha, betaBlock, tile, 0, NR);
+                                tile(kernel, kc, pa.data(), ao, bp, bo + jr * kc, alpha, betaBlock, tile, 0, NR);
                                 for (int i = 0; i < rows; i++) System.arraycopy(tile, i * NR, c, co + i * ldc, cols);
                             }
                         }
@@ -217,17 +284,21 @@ public final class Sgemm {
         }
     }
 
-    private static void tile(boolean vector, int kc, float[] a, int ao, float[] b, int bo, float alpha, float beta,
+    private static void tile(Kernel kernel, int kc, float[] a, int ao, float[] b, int bo, float alpha, float beta,
                              float[] c, int co, int ldc) {
-        if (vector) SgemmVector.tile(kc, a, ao, b, bo, alpha, beta, c, co, ldc);
-        else plainTile(kc, a, ao, b, bo, alpha, beta, c, co, ldc);
+        switch (kernel) {
+            case VECTOR_512 -> SgemmVector.tile512(kc, a, ao, b, bo, alpha, beta, c, co, ldc);
+            case VECTOR_256 -> SgemmVector.tile256(kc, a, ao, b, bo, alpha, beta, c, co, ldc);
+            case PLAIN -> plainTile(kc, a, ao, b, bo, alpha, beta, c, co, ldc);
+        }
     }
 
     /**
      * The fallback micro-kernel: C tile (MR, NR) = alpha A panel (kc, MR)^T x B panel (kc, NR) + beta C tile, one
-     * element at a time, with the same fma order as the vector kernel. beta == 0 does not read C.
+     * element at a time, with the same fma order as the vector kernels. beta == 0 does not read C.
      */
     static void plainTile(int kc, float[] a, int ao, float[] b, int bo, float alpha, float beta, float[] c, int co, int ldc) {
+        int MR = Kernel.PLAIN.mr, NR = Kernel.PLAIN.nr;
         for (int i = 0; i < MR; i++) {
             for (int j = 0; j < NR; j++) {
                 float s = 0f;

@@ -131,17 +131,16 @@ class ConvTest {
             float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
             float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
             float[][] first = null;
-            boolean[] kernels = Sgemm.VECTOR ? new boolean[] {true, false} : new boolean[] {false};
-            for (boolean vector : kernels) {
+            for (Sgemm.Kernel kernel : SgemmTest.kernels()) {
                 for (int tasks : new int[] {1, 2, 3, 4, 7}) {
-                    Sgemm.Config cfg = new Sgemm.Config(vector, tasks, 1);
+                    Sgemm.Config cfg = new Sgemm.Config(kernel, tasks, 1);
                     float[] y = new float[dy.length], dx = dx0.clone(), dw = dw0.clone();
                     Conv.forward(y, x, w, g, cfg);
                     Conv.backwardData(dx, dy, w, g, true, cfg);
                     Conv.backwardFilter(dw, x, dy, g, true, cfg);
                     float[][] out = {y, dx, dw};
                     if (first == null) first = out;
-                    for (int i = 0; i < 3; i++) assertArrayEquals(first[i], out[i], "output " + i + " of " + g + " with vector=" + vector + " tasks=" + tasks);
+                    for (int i = 0; i < 3; i++) assertArrayEquals(first[i], out[i], "output " + i + " of " + g + " with " + kernel + " tasks=" + tasks);
                 }
             }
         }

@@ -10,13 +10,21 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 class SgemmTest {
 
-    /** (m, n, k): 1s, sizes just around the tile (6 x 16), the block depth (256) and the M block (144). */
+    /**
+     * (m, n, k): 1s, sizes just around the tiles (6 x 16 and 8 x 32), the block depth (256), the M block (144) and the
+     * N block (256).
+     */
     static final int[][] SHAPES = {
-            {1, 1, 1}, {1, 17, 3}, {7, 1, 5}, {6, 16, 1}, {5, 15, 300}, {13, 33, 257}, {150, 40, 20},
-            {31, 100, 513}, {64, 48, 16}, {2, 2100, 7}, {145, 17, 64},
+            {1, 1, 1}, {1, 17, 3}, {7, 1, 5}, {6, 16, 1}, {8, 32, 1}, {5, 15, 300}, {9, 33, 257}, {13, 33, 257}, {150, 40, 20},
+            {31, 100, 513}, {64, 48, 16}, {16, 288, 9}, {17, 257, 31}, {2, 2100, 7}, {145, 17, 64},
             {2, 4100, 600},                 // N split across tasks, each packing its own B blocks
             {4100, 3, 520},                 // M split: B packed up front, and m + n > 4096: K in chunks of one block
     };
+
+    /** The micro-kernels this JVM and CPU run: the plain one always, the 256- and 512-bit ones where vectors are that wide. */
+    static java.util.List<Sgemm.Kernel> kernels() {
+        return java.util.Arrays.stream(Sgemm.Kernel.values()).filter(Sgemm.Kernel::available).toList();
+    }
 
     static float[] random(SplittableRandom rnd, int n) {
         float[] a = new float[n];
@@ -58,16 +66,20 @@ class SgemmTest {
                     float[] c = random(rnd, offC + m * ldc);
                     if (ab[1] == 0f) java.util.Arrays.fill(c, Float.NaN);   // beta = 0 must not read C
                     double[] ref = reference(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], c, offC, ldc);
-                    float[] before = c.clone(), plain = c.clone();
+                    float[] before = c.clone();
                     Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], c, offC, ldc);
-                    // the plain micro-kernel, on another task split, gives the same bits
-                    Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], plain, offC, ldc, new Sgemm.Config(false, 3, 1));
                     String what = "sgemm m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb + " alpha=" + ab[0] + " beta=" + ab[1];
                     // Inputs in [-1, 1]: each of the k float roundings is at most 2^-24 of a partial sum of at most
                     // k |alpha| + |beta|, so 1e-6 k is a wide margin over the worst case; a wrong index is off by O(1).
                     double atol = 1e-6 * (k + 1), rtol = 1e-5;
-                    check(what, ref, c, offC, ldc, m, n, atol, rtol);
-                    assertArrayEquals(plain, c, what + ": the plain micro-kernel differs from the default one");
+                    check(what + " (" + Sgemm.BEST + ")", ref, c, offC, ldc, m, n, atol, rtol);
+                    // every other micro-kernel this machine runs, on another task split, gives the same bits
+                    for (Sgemm.Kernel kernel : kernels()) {
+                        float[] other = before.clone();
+                        Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, offA, lda, b, offB, ldb, ab[1], other, offC, ldc, new Sgemm.Config(kernel, 3, 1));
+                        check(what + " (" + kernel + ")", ref, other, offC, ldc, m, n, atol, rtol);
+                        assertArrayEquals(other, c, what + ": the " + kernel + " micro-kernel differs from the default one (" + Sgemm.BEST + ")");
+                    }
                     // padding between rows (ld > n) and before the offset is untouched
                     for (int i = 0; i < c.length; i++) {
                         int r = (i - offC) / ldc, col = (i - offC) % ldc;
@@ -117,14 +129,13 @@ class SgemmTest {
             int m = sh[0], n = sh[1], k = sh[2];
             float[] a = random(rnd, k * m), b = random(rnd, n * k), c0 = random(rnd, m * n);
             float[] first = null;
-            boolean[] kernels = Sgemm.VECTOR ? new boolean[] {true, false} : new boolean[] {false};
-            for (boolean vector : kernels) {
+            for (Sgemm.Kernel kernel : kernels()) {
                 for (int tasks : new int[] {1, 2, 3, 5, 8, 13}) {
                     for (int repeat = 0; repeat < 2; repeat++) {
                         float[] c = c0.clone();
-                        Sgemm.sgemm(true, true, m, n, k, 0.9f, a, 0, m, b, 0, k, 0.3f, c, 0, n, new Sgemm.Config(vector, tasks, 1));
+                        Sgemm.sgemm(true, true, m, n, k, 0.9f, a, 0, m, b, 0, k, 0.3f, c, 0, n, new Sgemm.Config(kernel, tasks, 1));
                         if (first == null) first = c;
-                        else assertArrayEquals(first, c, m + "x" + n + "x" + k + ": vector=" + vector + " tasks=" + tasks + " differs from the first run");
+                        else assertArrayEquals(first, c, m + "x" + n + "x" + k + ": " + kernel + " tasks=" + tasks + " differs from the first run");
                     }
                 }
             }
