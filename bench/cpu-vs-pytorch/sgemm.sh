@@ -16,7 +16,7 @@ job_rounds="${JOB_ROUNDS:-$rounds}"
 threads="${THREADS:-$(nproc)}"
 shapes="${SGEMM_SHAPES:-32x12544x16 64x3136x512 128x16384x1024 256x4096x2048}"
 base="${BASE_JAR:-}"
-base_name="${BASE_NAME:-base}"
+base_name="$(printf %s "${BASE_NAME:-base}" | tr -s " " "-")"   # one word: the log is split on spaces
 if [ -n "$base" ] && [ ! -f "$base" ]; then echo "sgemm.sh: BASE_JAR $base is not a file" >&2; exit 2; fi
 . "$root/scripts/jdk.sh"
 sparring_find_jdk || exit 1
