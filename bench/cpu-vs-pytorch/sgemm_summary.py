@@ -11,7 +11,7 @@ def med(xs):
 
 
 def main():
-    log, out, commit, load_before, load_after, command, jdk, threads, base, base_name, numpy_v = sys.argv[1:12]
+    log, out, commit, load_before, load_after, command, jdk, threads, base, base_name, clock, numpy_v = sys.argv[1:13]
     gemm = defaultdict(lambda: defaultdict(dict))   # shape -> side -> round -> gflops
     job = defaultdict(dict)                         # side -> round -> it/s
     kernels = defaultdict(set)                      # side -> micro-kernel names printed
@@ -48,7 +48,8 @@ def main():
     isa = ", ".join(x for x in ("avx2", "fma", "avx512f") if x in flags)
     rounds = max((r for by in gemm.values() for rs in by.values() for r in rs), default=0)
     with open(out, "w") as o:
-        o.write("# Sparring's CPU sgemm against numpy's OpenBLAS, interleaved\n\n")
+        o.write("# Sparring's CPU sgemm against numpy's OpenBLAS, interleaved"
+                + (" (CPU time, one thread each)" if clock == "cpu" else "") + "\n\n")
         o.write(f"- machine: {cpu} ({isa}), {threads} threads for each side\n")
         o.write(f"- load average (1, 5, 15 min) before: {load_before}; after: {load_after}\n")
         kern = "; ".join(k + ": " + ", ".join(sorted(v)) for k, v in kernels.items()) or "not printed"
@@ -56,7 +57,10 @@ def main():
         o.write(f"- command: `{command}`{f' with BASE_JAR={base} ({base_name})' if base else ''}; code: {commit}\n")
         o.write(f"- {rounds} rounds, each: every shape in Sparring, then in {numpy_v} (OPENBLAS_NUM_THREADS={threads})"
                 f"{f', then in {base_name}' if base else ''}, fresh processes; GFLOP/s = 2MNK / the median of 15 "
-                "products after a second of warm-up; ratios > 1: Sparring faster\n\n")
+                "products after a second of warm-up, "
+                + ("timed by the process's CPU time (one thread: -XX:ActiveProcessorCount=1, OPENBLAS_NUM_THREADS=1)"
+                   if clock == "cpu" else "timed by the wall clock")
+                + "; ratios > 1: Sparring faster\n\n")
         o.write("\n".join(rows) + "\n")
         if job:
             s, b = job.get("sparring", {}), job.get(base_name, {})

@@ -12,15 +12,19 @@ import java.util.SplittableRandom;
  * transposes, beta 0, operands uniform in [-1, 1); per shape about a second of warm-up (the JIT), then REPS timed
  * products. The result is checked first on a few entries against a double-precision dot product, so a wrong kernel is
  * never timed. Prints the micro-kernel ({@code KERNEL VECTOR_512 (8 x 32)}), then one line per shape:
- * {@code RESULT shape=MxNxK ms=<median> gflops=<2MNK / median>}.
+ * {@code RESULT shape=MxNxK ms=<median> gflops=<2MNK / median>}. {@code SgemmTiming --cpu REPS ...} times the process's
+ * CPU time instead of the wall clock: with one thread ({@code -XX:ActiveProcessorCount=1}) that is the cost of a product
+ * on one core, which other jobs on the machine change much less than its wall time.
  */
 public final class SgemmTiming {
     private SgemmTiming() { }
 
     public static void main(String[] args) {
         Locale.setDefault(Locale.ROOT);
+        boolean cpu = args.length > 0 && args[0].equals("--cpu");
+        if (cpu) args = Arrays.copyOfRange(args, 1, args.length);
         if (args.length < 2) {
-            System.err.println("usage: SgemmTiming REPS MxNxK [MxNxK ...]");
+            System.err.println("usage: SgemmTiming [--cpu] REPS MxNxK [MxNxK ...]");
             System.exit(2);
         }
         int reps = Integer.parseInt(args[0]);
@@ -35,14 +39,22 @@ public final class SgemmTiming {
             while (System.nanoTime() < warmEnd) Sgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
             double[] ms = new double[reps];
             for (int r = 0; r < reps; r++) {
-                long t0 = System.nanoTime();
+                long t0 = cpu ? cpuTime() : System.nanoTime();
                 Sgemm.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
-                ms[r] = (System.nanoTime() - t0) / 1e6;
+                ms[r] = ((cpu ? cpuTime() : System.nanoTime()) - t0) / 1e6;
             }
             Arrays.sort(ms);
             double med = ms[reps / 2];
             System.out.printf("RESULT shape=%s ms=%.4f gflops=%.2f%n", args[s], med, 2.0 * m * n * k / (med * 1e6));
         }
+    }
+
+    /** CPU time of all the JVM's threads, in ns (the process clock of the management bean ticks in 10 ms). */
+    private static long cpuTime() {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long id : threads.getAllThreadIds()) sum += Math.max(0, threads.getThreadCpuTime(id));
+        return sum;
     }
 
     private static float[] random(long seed, int n) {

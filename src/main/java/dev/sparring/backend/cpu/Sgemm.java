@@ -84,7 +84,8 @@ public final class Sgemm {
      * packed float counts as 8) below which fewer tasks are used. Tests force all three; results must not change.
      */
     record Config(Kernel kernel, int tasks, int grain) {
-        static final Config DEFAULT = new Config(BEST, 2 * Parallel.THREADS, 1 << 19);    // 2^19 multiply-adds: ~10 us
+        // 2 tasks a thread even out the load; one core runs 1 task, with no hand-off to the pool. 2^19 multiply-adds: ~10 us
+        static final Config DEFAULT = new Config(BEST, Parallel.THREADS == 1 ? 1 : 2 * Parallel.THREADS, 1 << 19);
 
         Config {
             if (!kernel.available()) throw new IllegalArgumentException("Sgemm: the " + kernel + " micro-kernel does not run here (vectors of " + VECTOR_BITS + " bits; run with --add-modules jdk.incubator.vector)");
