@@ -12,9 +12,9 @@ import java.util.SplittableRandom;
  * transposes, beta 0, operands uniform in [-1, 1); per shape about a second of warm-up (the JIT), then REPS timed
  * products. The result is checked first on a few entries against a double-precision dot product, so a wrong kernel is
  * never timed. Prints the micro-kernel ({@code KERNEL VECTOR_512 (8 x 32)}), then one line per shape:
- * {@code RESULT shape=MxNxK ms=<median> gflops=<2MNK / median>}. {@code SgemmTiming --cpu REPS ...} times the process's
- * CPU time instead of the wall clock: with one thread ({@code -XX:ActiveProcessorCount=1}) that is the cost of a product
- * on one core, which other jobs on the machine change much less than its wall time.
+ * {@code RESULT shape=MxNxK ms=<median> gflops=<2MNK / median>}. {@code SgemmTiming --cpu REPS ...} times the CPU time
+ * of the calling thread instead of the wall clock; run with {@code -XX:ActiveProcessorCount=1}, so that Sgemm runs there
+ * alone, it is the cost of a product on one core, which other jobs on the machine change much less than its wall time.
  */
 public final class SgemmTiming {
     private SgemmTiming() { }
@@ -49,13 +49,11 @@ public final class SgemmTiming {
         }
     }
 
-    /** CPU time of all the JVM's threads, in ns (the process clock of the management bean ticks in 10 ms). */
-    private static long cpuTime() {
-        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        long sum = 0;
-        for (long id : threads.getAllThreadIds()) sum += Math.max(0, threads.getThreadCpuTime(id));
-        return sum;
-    }
+    /**
+     * This thread's CPU time in ns: with one processor Sgemm runs on the calling thread alone, and the JVM's other
+     * threads (the JIT, still compiling now and then) are not counted.
+     */
+    private static long cpuTime() { return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime(); }
 
     private static float[] random(long seed, int n) {
         SplittableRandom rnd = new SplittableRandom(seed);
