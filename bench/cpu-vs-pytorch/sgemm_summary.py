@@ -50,7 +50,7 @@ def main():
     with open(out, "w") as o:
         o.write("# Sparring's CPU sgemm against numpy's OpenBLAS, interleaved"
                 + (" (CPU time, one thread each)" if clock == "cpu" else "") + "\n\n")
-        o.write(f"- machine: {cpu} ({isa}), {threads} threads for each side\n")
+        o.write(f"- machine: {cpu} ({isa}), {threads} thread{'' if threads == '1' else 's'} for each side\n")
         o.write(f"- load average (1, 5, 15 min) before: {load_before}; after: {load_after}\n")
         kern = "; ".join(k + ": " + ", ".join(sorted(v)) for k, v in kernels.items()) or "not printed"
         o.write(f"- JDK: {jdk}; micro-kernel: {kern} (older builds do not print it)\n")
