@@ -26,9 +26,9 @@ public final class Sgemm {
     private Sgemm() { }
 
     /**
-     * Block depth (a KC x NR panel of B stays in L1), rows of A per L2 block (MC x KC, 144 KiB), columns per B block
-     * (KC x NC, 256 KiB: packed, it stays in a Zen 4 core's 1 MiB L2 while the A block's tiles use it). KC is part of
-     * the summation order (see above); MC and NC are not.
+     * Block depth (a KC x NR panel of B, 16 or 32 KiB, is what L1 holds), rows of A per L2 block (MC x KC, 144 KiB),
+     * columns per B block (KC x NC, 256 KiB: packed, it stays in a Zen 4 core's 1 MiB L2 while the A block's tiles use
+     * it). KC is part of the summation order (see above); MC and NC are not.
      */
     static final int KC = 256, MC = 144, NC = 256;
     /** Floats of packed A plus packed B per K chunk of {@link #gemm} (4 MiB: a share of L3). */
