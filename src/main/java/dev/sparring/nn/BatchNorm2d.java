@@ -87,7 +87,31 @@ public final class BatchNorm2d extends Layer {
         return new DoubleBackward.Grads(gradDy, gradX);
     }
 
-    private final Tensor[] scratch = new Tensor[2];
+    /**
+     * Training mode, with P also a function of backward's dγ = Σ dy x̂ and dβ = Σ dy (G_γ = dP/d(dγ), G_β = dP/d(dβ),
+     * (C)): dP/d(dy) gains G_γ x̂ + G_β, which is this layer's training forward of the same x with weight G_γ and bias
+     * G_β (the batch statistics computed again from x, into scratch: the running statistics stay as they are); and
+     * backward's use of x in dγ gives gradX += G_γ s (dy - mean(dy) - x̂ mean(dy x̂)) (s = 1/σ, per channel over N, H,
+     * W), which is this layer's backward of dy with weight G_γ. No new op: two existing ones with other weights.
+     */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass, List<Tensor> gradDParams) {
+        if (gradDParams == null || gradDParams.isEmpty()) return doubleBackward(gradDx, dy, pass);
+        int s = pass.slot();
+        DoubleBackward.Grads first = doubleBackward(gradDx, dy, pass);
+        Tensor gG = gradDParams.get(0), gB = gradDParams.get(1);
+        Tensor t = affine = ensure(affine, x[s].shape());
+        be.batchNormTrain(t, scratch(2), scratch(3), x[s], gG, gB, scratch(4), scratch(5), momentum, eps);   // G_γ x̂ + G_β
+        be.axpy(1f, t, first.gradDy());
+        be.batchNormBackward(t, scratch(0), scratch(1), dy, x[s], gG, saveMean[s], saveInvStd[s], eps);     // G_γ s (dy - ...)
+        be.axpy(1f, t, first.gradX());
+        return first;
+    }
+
+    private Tensor affine;   // x's shape: one term of the pass above before it is added
+
+    // scratch (C): 0, 1 discarded parameter gradients; 2, 3 the recomputed batch statistics; 4, 5 running statistics
+    private final Tensor[] scratch = new Tensor[6];
 
     private Tensor scratch(int i) {
         if (scratch[i] == null) scratch[i] = be.zeros(channels);

@@ -79,6 +79,28 @@ public final class Conv2d extends Layer {
         return new DoubleBackward.Grads(gradDy, null);
     }
 
+    /**
+     * With P also a function of backward's dW = G(x, dy) and db = Σ dy (G_W = dP/d(dW) (K, C, R, S), G_b = dP/d(db)
+     * (K)): by the same identity ⟨G_W, G(x, dy)⟩ = ⟨F(x, G_W), dy⟩ = ⟨x, B(dy, G_W)⟩, dP/d(dy) gains F(x, G_W) (this
+     * layer's forward with G_W as its weight) plus G_b on every channel, and backward's use of x gives gradX = B(dy, G_W).
+     */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass, List<Tensor> gradDParams) {
+        if (gradDParams == null || gradDParams.isEmpty()) return doubleBackward(gradDx, dy, pass);
+        Tensor x = this.x[pass.slot()];
+        Tensor gradDy = doubleBackward(gradDx, dy, pass).gradDy();
+        Tensor gW = gradDParams.get(0);
+        Tensor fx = scratch = ensure(scratch, dy.shape());
+        be.conv2dForward(fx, x, gW, spec);                                // F(x, G_W)
+        be.axpy(1f, fx, gradDy);
+        if (bias != null) be.addBias(gradDy, gradDParams.get(1));         // gradDy += G_b
+        Tensor gradX = gradX(pass, x.shape());
+        be.conv2dBackwardData(gradX, dy, gW, spec, false);                // gradX = B(dy, G_W)
+        return new DoubleBackward.Grads(gradDy, gradX);
+    }
+
+    private Tensor scratch;   // (N, K, P, Q): F(x, G_W) before it is added
+
     @Override
     public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
 }

@@ -71,6 +71,24 @@ public final class ConvTranspose2d extends Layer {
         return new DoubleBackward.Grads(gradDy, null);
     }
 
+    /**
+     * With P also a function of backward's dW = G(dy, x) and db = Σ dy (G_W = dP/d(dW) (Cin, Cout, R, R), G_b =
+     * dP/d(db) (Cout)): ⟨G_W, G(dy, x)⟩ = ⟨F(dy, G_W), x⟩ = ⟨dy, B(x, G_W)⟩, so dP/d(dy) gains B(x, G_W) (this layer's
+     * forward with G_W as its weight) plus G_b on every channel, and backward's use of x gives gradX = F(dy, G_W).
+     */
+    @Override
+    public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass, List<Tensor> gradDParams) {
+        if (gradDParams == null || gradDParams.isEmpty()) return doubleBackward(gradDx, dy, pass);
+        Tensor x = this.x[pass.slot()];
+        Tensor gradDy = doubleBackward(gradDx, dy, pass).gradDy();
+        Tensor gW = gradDParams.get(0);
+        be.conv2dBackwardData(gradDy, x, gW, spec, true);                 // gradDy += B(x, G_W)
+        if (bias != null) be.addBias(gradDy, gradDParams.get(1));         // gradDy += G_b
+        Tensor gradX = gradX(pass, x.shape());
+        be.conv2dForward(gradX, dy, gW, spec);                            // gradX = F(dy, G_W)
+        return new DoubleBackward.Grads(gradDy, gradX);
+    }
+
     @Override
     public List<Parameter> parameters() { return bias == null ? List.of(weight) : List.of(weight, bias); }
 }

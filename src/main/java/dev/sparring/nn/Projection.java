@@ -63,7 +63,7 @@ public final class Projection extends Layer {
     public Layer head() { return head; }
 
     /** Backward's projection term of dh: dh[n] += dt[n] e[n], with e = Y E of the last forward in this slot (dh: (N, ...) of F per row). */
-    void addProjectionGradient(Tensor dh, Tensor dt, Pass pass) {
+    public void addProjectionGradient(Tensor dh, Tensor dt, Pass pass) {
         be.scaleRows(be.view(dh, dt.dim(0), featureSize), dt, e[pass.slot()], true);
     }
 
@@ -78,6 +78,41 @@ public final class Projection extends Layer {
         be.scaleRows(des, dt, be.view(gradDh, n, featureSize), false);       // dt gradDh
         be.gemm(true, false, 1f, y[slot], des, 1f, embedding.grad());        // dE += Yᵀ (dt gradDh)
     }
+
+    /** Backward's embedding gradient: dE += Yᵀ (dt h), with h and Y of the last forward in this slot. */
+    public void addEmbeddingGradient(Tensor dt, Pass pass) {
+        int slot = pass.slot(), n = dt.dim(0);
+        Tensor des = de[slot] = ensure(de[slot], n, featureSize);
+        be.scaleRows(des, dt, be.view(h[slot], n, featureSize), false);       // de = dt h
+        be.gemm(true, false, 1f, y[slot], des, 1f, embedding.grad());        // dE += Yᵀ de
+    }
+
+    /**
+     * The double backward of backward's projection terms where P may also depend on dt and on dE ({@code
+     * train.GameJacobian}): backward made dh = ψ.backward(dt) + dt e and, with parameter gradients, dE = Yᵀ (dt h).
+     * Given gradDh = dP/d(dh) and gradDE = dP/d(dE) (null: P does not depend on dE), adds dP/dE = Yᵀ (dt gradDh) into
+     * E's gradient and returns gradDy = dP/d(dt) through these terms, ⟨gradDh[n], e[n]⟩ + ⟨(Y gradDE)[n], h[n]⟩ (N),
+     * and gradX = dP/dh through dE's use of h, dt[n] (Y gradDE)[n] (N, F), or null without gradDE. ψ's own part of
+     * dP/d(dt) comes from ψ's double backward given gradDh.
+     */
+    public DoubleBackward.Grads gameDoubleBackward(Tensor gradDh, Tensor dt, Tensor gradDE, Pass pass) {
+        int slot = pass.slot(), n = dt.dim(0);
+        Tensor flatDh = be.view(gradDh, n, featureSize);
+        projectionDoubleBackward(gradDh, dt, pass);                              // dE += Yᵀ (dt gradDh)
+        Tensor gradDt = gradDts[slot] = ensure(gradDts[slot], n);
+        be.rowDot(gradDt, flatDh, e[slot], false);                               // ⟨gradDh, e⟩
+        if (gradDE == null) return new DoubleBackward.Grads(gradDt, null);
+        Tensor ye = yGradDE[slot] = ensure(yGradDE[slot], n, featureSize);
+        be.gemm(false, false, 1f, y[slot], gradDE, 0f, ye);                      // Y gradDE
+        be.rowDot(gradDt, ye, be.view(h[slot], n, featureSize), true);           // + ⟨Y gradDE, h⟩
+        Tensor gradH = gradHs[slot] = ensure(gradHs[slot], n, featureSize);
+        be.scaleRows(gradH, dt, ye, false);                                      // dt (Y gradDE)
+        return new DoubleBackward.Grads(gradDt, gradH);
+    }
+
+    private final Tensor[] gradDts = new Tensor[Pass.SLOTS];     // per slot (N): gameDoubleBackward's dP/d(dt)
+    private final Tensor[] yGradDE = new Tensor[Pass.SLOTS];     // per slot (N, F): Y dP/d(dE)
+    private final Tensor[] gradHs = new Tensor[Pass.SLOTS];      // per slot (N, F): its dP/dh
 
     @Override
     public int[] outputShape(int[] s) { return head.outputShape(features.outputShape(s)); }
@@ -105,13 +140,7 @@ public final class Projection extends Layer {
     public Tensor backward(Tensor dt, Pass pass, boolean inputGrad, boolean paramGrads) {
         int slot = pass.slot();
         requireCached(h[slot], pass, "Projection");
-        int n = dt.dim(0);
-        Tensor flat = be.view(h[slot], n, featureSize);
-        if (paramGrads) {
-            Tensor des = de[slot] = ensure(de[slot], n, featureSize);
-            be.scaleRows(des, dt, flat, false);                                 // de = dt h
-            be.gemm(true, false, 1f, y[slot], des, 1f, embedding.grad());       // dE += Yᵀ de
-        }
+        if (paramGrads) addEmbeddingGradient(dt, pass);                         // dE += Yᵀ (dt h)
         Tensor dh = head.backward(dt, pass, true, paramGrads);
         addProjectionGradient(dh, dt, pass);                                    // dh += dt e
         return features.backward(dh, pass, inputGrad, paramGrads);
