@@ -4,7 +4,6 @@ import dev.sparring.backend.Backend;
 import dev.sparring.nn.Network;
 import dev.sparring.optim.Optimizer;
 import dev.sparring.optim.WeightClip;
-import dev.sparring.random.NoiseStream;
 import dev.sparring.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -32,24 +31,65 @@ final class Consensus implements AutoCloseable {
     private final float gamma;
     private final boolean unbiased;
     private final GameJacobian jac;
+    private final FakeInputs fakes;
     private final List<Tensor> grads;            // D's then G's parameter gradients (the optimizers read these)
     private final List<Tensor> v, v2, other;     // copies: v (or v₁), v₂, and J₂ᵀv₁
-    private final Tensor z, z1, x1;              // the latent batch (B or B/2, nz); the first half's z and x_real kept
+    private final Fake fake, fake1;              // the fake batch's inputs (B or B/2); the first half's, kept
+    private final Tensor x1, y1;                 // the first half's real batch and its one-hot labels (y1: conditional only), kept
     private final Tensor scratch;                // stats of the first half's second pass
 
-    Consensus(TrainConfig cfg, Backend be, Network g, Network d, TrainLoss loss) {
+    /**
+     * Draws a fake batch's inputs from the run's streams: z into {@code z}, and for a conditional run one label per row
+     * (into {@code labels}, one-hot through {@code onehotHost} into {@code onehot}); returns G's input (z, or [z, onehot]
+     * written into {@code gIn}).
+     */
+    @FunctionalInterface
+    interface FakeInputs {
+        Tensor draw(Tensor z, int[] labels, float[] onehotHost, Tensor onehot, Tensor gIn);
+    }
+
+    /** One fake batch's buffers: z (n, nz[, 1, 1]), and for K classes its labels, one-hot rows (n, K) and G's input. */
+    private final class Fake implements AutoCloseable {
+        final Tensor z, onehot, gIn;
+        final int[] labels;
+        final float[] host;
+        Tensor input;                            // G's input of the last draw
+
+        Fake(int[] zShape, int classes) {
+            z = be.zeros(zShape);
+            int n = zShape[0];
+            labels = classes > 0 ? new int[n] : null;
+            host = classes > 0 ? new float[n * classes] : null;
+            onehot = classes > 0 ? be.zeros(n, classes) : null;
+            gIn = classes > 0 ? be.zeros(n, zShape[1] + classes, 1, 1) : null;
+        }
+
+        void draw() { input = fakes.draw(z, labels, host, onehot, gIn); }
+
+        @Override
+        public void close() { for (Tensor t : new Tensor[] {z, onehot, gIn}) if (t != null) t.close(); }
+    }
+
+    /**
+     * @param zShape    one draw's latent batch, (n, nz) or (n, nz, 1, 1), n = {@link #dataBatch}
+     * @param realShape one draw's real batch
+     * @param classes   K of a conditional run (0: unconditional)
+     */
+    Consensus(TrainConfig cfg, Backend be, Network g, Network d, TrainLoss loss, int[] zShape, int[] realShape, int classes,
+              FakeInputs fakes) {
         this.be = be;
         this.gamma = (float) cfg.consensus();
         this.unbiased = cfg.consensusEstimator() == TrainConfig.ConsensusEstimator.UNBIASED;
         this.jac = new GameJacobian(g, d, loss);
+        this.fakes = fakes;
         this.grads = jac.grads();
         this.v = zerosLike(grads);
         this.v2 = unbiased ? zerosLike(grads) : List.of();
         this.other = unbiased ? zerosLike(grads) : List.of();
-        int b = dataBatch(cfg);
-        this.z = be.zeros(b, cfg.nz());
-        this.z1 = unbiased ? be.zeros(b, cfg.nz()) : null;
-        this.x1 = unbiased ? be.zeros(b, 2) : null;
+        this.fake = new Fake(zShape, classes);
+        this.fake1 = unbiased ? new Fake(zShape, classes) : null;
+        this.x1 = unbiased ? be.zeros(realShape) : null;
+        this.y1 = unbiased && classes > 0 ? be.zeros(realShape[0], classes) : null;
         this.scratch = be.zeros(Metrics.SLOTS);
     }
 
@@ -68,17 +108,12 @@ final class Consensus implements AutoCloseable {
         for (int i = 0; i < from.size(); i++) be.copy(from.get(i), to.get(i));
     }
 
-    private void drawZ(NoiseStream zStream, Tensor into) {
-        be.normal(into, zStream.seed(), zStream.take(into.size()));
-    }
-
     /** One joint update: the optimizers step with v + γ Jᵀv; metrics into {@code stats} row {@code row}. */
-    void step(RealBatches real, NoiseStream zStream, Tensor stats, int row, Optimizer optD, Optimizer optG, WeightClip clip,
-              Trainer.PhaseListener phases) {
+    void step(RealBatches real, Tensor stats, int row, Optimizer optD, Optimizer optG, WeightClip clip, Trainer.PhaseListener phases) {
         if (!unbiased) {
             Tensor xReal = real.next();
-            drawZ(zStream, z);
-            jac.field(xReal, z, stats, row + Metrics.D_LOSS, row + Metrics.G_LOSS);
+            fake.draw();
+            jac.field(xReal, real.labels(), fake.input, fake.onehot, stats, row + Metrics.D_LOSS, row + Metrics.G_LOSS);
             copy(grads, v);
             jac.transposeTimes(v);                                    // grads = Jᵀv
             for (int i = 0; i < grads.size(); i++) {
@@ -87,16 +122,17 @@ final class Consensus implements AutoCloseable {
             }
         } else {
             be.copy(real.next(), x1);
-            drawZ(zStream, z1);
-            jac.field(x1, z1, stats, row + Metrics.D_LOSS, row + Metrics.G_LOSS);
+            if (y1 != null) be.copy(real.labels(), y1);
+            fake1.draw();
+            jac.field(x1, y1, fake1.input, fake1.onehot, stats, row + Metrics.D_LOSS, row + Metrics.G_LOSS);
             copy(grads, v);                                           // v₁
             Tensor x2 = real.next();
-            drawZ(zStream, z);
-            jac.field(x2, z, scratch, 0, Metrics.G_LOSS);
+            fake.draw();
+            jac.field(x2, real.labels(), fake.input, fake.onehot, scratch, 0, Metrics.G_LOSS);
             copy(grads, v2);                                          // v₂
             jac.transposeTimes(v);                                    // J₂ᵀv₁
             copy(grads, other);
-            jac.field(x1, z1, scratch, 0, Metrics.G_LOSS);            // the first half again, for its second-order pass
+            jac.field(x1, y1, fake1.input, fake1.onehot, scratch, 0, Metrics.G_LOSS);   // the first half again, for its second-order pass
             jac.transposeTimes(v2);                                   // J₁ᵀv₂
             for (int i = 0; i < grads.size(); i++) {
                 Tensor gr = grads.get(i);
@@ -127,6 +163,8 @@ final class Consensus implements AutoCloseable {
     public void close() {
         jac.close();
         for (List<Tensor> l : List.of(v, v2, other)) for (Tensor t : l) t.close();
-        for (Tensor t : new Tensor[] {z, z1, x1, scratch}) if (t != null) t.close();
+        fake.close();
+        if (fake1 != null) fake1.close();
+        for (Tensor t : new Tensor[] {x1, y1, scratch}) if (t != null) t.close();
     }
 }

@@ -100,9 +100,6 @@ public final class Trainer implements AutoCloseable {
                     + cfg.dSteps() + " the penalties act in some generator steps and not in others: give a --reg-every that "
                     + "divides --d-steps, or leave out --cuda-graphs");
         }
-        if (on && consensus != null) {
-            throw new UserError("--cuda-graphs with --consensus is not supported yet: leave out --cuda-graphs");
-        }
         if (on && graph == null) graph = be.stepGraph();
         if (!on && graph != null) {
             graph.close();
@@ -146,7 +143,7 @@ public final class Trainer implements AutoCloseable {
             this.d = Dcgan.discriminator(be, dc, init);
             this.gEma = cfg.ema() ? Dcgan.generator(be, dc, new NoiseStream(0, 0)) : null;   // weights: copied from g below
             this.zShape = new int[]{cfg.batch(), cfg.nz(), 1, 1};
-            this.real = new RealBatches.Images(be, img, cfg.batch(), cfg.seed(), cfg.dSteps(), cfg.classes());
+            this.real = new RealBatches.Images(be, img, Consensus.dataBatch(cfg), cfg.seed(), batchesPerStep(cfg), cfg.classes());
         }
         this.classes = cfg.classes();
         this.projection = classes > 0 ? Dcgan.projection(d) : null;
@@ -172,9 +169,17 @@ public final class Trainer implements AutoCloseable {
         this.optD = Optimizer.create(cfg.optimizer(), d, (float) cfg.lrDAt(0), (float) cfg.beta1(), (float) cfg.beta2());
         this.clip = cfg.clip() > 0 ? new WeightClip(d, (float) cfg.clip()) : null;
         this.penalties = GradientPenalties.of(cfg, d, be);
-        if (cfg.consensusOn()) GameJacobian.requireSupported(g, d, "--consensus");
-        this.consensus = cfg.consensusOn() ? new Consensus(cfg, be, g, d, loss) : null;
         this.zStream = NoiseStream.derive(cfg.seed(), "z");
+        if (cfg.consensusOn()) {
+            GameJacobian.requireSupported(g, d, "--consensus");
+            int n = Consensus.dataBatch(cfg);
+            int[] zHalf = zShape.clone(), realShape = zShape.length == 2 ? new int[]{n, 2}
+                    : new int[]{n, ((ImageDataset) data).channels(), cfg.imageSize(), cfg.imageSize()};
+            zHalf[0] = n;
+            this.consensus = new Consensus(cfg, be, g, d, loss, zHalf, realShape, classes, this::drawFake);
+        } else {
+            this.consensus = null;
+        }
         this.z = be.zeros(zShape);
         this.dtReal = be.zeros(cfg.batch());
         this.dtFake = be.zeros(cfg.batch());
@@ -212,7 +217,7 @@ public final class Trainer implements AutoCloseable {
         optG.setLearningRate((float) cfg.lrGAt(step));
         int row = (int) (step % cfg.logEvery()) * Metrics.SLOTS;
         if (graph != null && phases == NO_PHASES) {
-            real.prepare(cfg.dSteps());
+            real.prepare(batchesPerStep(cfg));
             graph.run(() -> stepBody(row));
         } else {
             stepBody(row);
@@ -226,7 +231,7 @@ public final class Trainer implements AutoCloseable {
         int alternating = cfg.simultaneous() ? k - 1 : k;
         Tensor xFake = null;
         for (int j = 0; j < alternating; j++) xFake = criticStep(row, step * k + j);
-        if (consensus != null) consensus.step(real, zStream, stats, row, optD, optG, clip, phases);
+        if (consensus != null) consensus.step(real, stats, row, optD, optG, clip, phases);
         else if (cfg.simultaneous()) simultaneousStep(row, step * k + k - 1);
         else generatorStep(xFake, row);
         if (gEma != null) {
@@ -248,18 +253,29 @@ public final class Trainer implements AutoCloseable {
     }
 
     private Tensor sampleFake() {
-        be.normal(z, zStream.seed(), zStream.take(z.size()));
-        Tensor x;
-        if (classes > 0) {
-            for (int i = 0; i < fakeLabels.length; i++) fakeLabels[i] = labelStream.nextInt(classes);
-            Conditioning.onehot(fakeLabels, fakeLabels.length, classes, fakeOnehotHost);
-            be.copyFromHost(fakeOnehotHost, fakeOnehot);
-            x = g.forward(withLabels(z, fakeOnehot, gInput), Pass.TRAIN);
-        } else {
-            x = g.forward(z, Pass.TRAIN);
-        }
+        Tensor x = g.forward(drawFake(z, fakeLabels, fakeOnehotHost, fakeOnehot, gInput), Pass.TRAIN);
         phases.ended("G forward");
         return x;
+    }
+
+    /**
+     * A fake batch's inputs from the run's streams: z (n, ...) from (seed, "z"), and for a conditional run n labels from
+     * (seed, "labels"), one-hot through {@code onehotHost} into {@code onehot} (n, K); returns G's input, z or
+     * [z, onehot(y)] written into {@code gIn}.
+     */
+    private Tensor drawFake(Tensor latent, int[] labels, float[] onehotHost, Tensor onehot, Tensor gIn) {
+        be.normal(latent, zStream.seed(), zStream.take(latent.size()));
+        if (classes == 0) return latent;
+        int n = latent.dim(0);
+        for (int i = 0; i < n; i++) labels[i] = labelStream.nextInt(classes);
+        Conditioning.onehot(labels, n, classes, onehotHost);
+        be.copyFromHost(onehotHost, onehot);
+        return withLabels(latent, onehot, gIn);
+    }
+
+    /** The real batches one step draws: k (k - 1 critic steps and the joint one), one more for consensus' unbiased estimator. */
+    private static int batchesPerStep(TrainConfig cfg) {
+        return cfg.dSteps() + (Consensus.dataBatch(cfg) < cfg.batch() ? 1 : 0);
     }
 
     /** G's input [z, onehot(y)] (N, nz + K, 1, 1) written into {@code into}, for z (N, nz, 1, 1) and labels (N, K). */
