@@ -4,6 +4,8 @@ import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
 import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.data.Datasets;
+import dev.sparring.data.ImageDataset;
+import dev.sparring.gan.Dcgan;
 import dev.sparring.data.Mixture2D;
 import dev.sparring.gan.Mlp;
 import dev.sparring.gan.loss.GanLoss;
@@ -78,6 +80,99 @@ class ConsensusTest {
             assertTrue(m.penalties().get("consensus_norm_v") > 0, m.toString());
             assertTrue(m.toMap().containsKey("consensus_norm_v"));
         }
+    }
+
+    /**
+     * The same on the class-conditional DCGAN: the trainer's real batch, its labels, the fake batch's z and labels (G fed
+     * [z, onehot(y)], the projection critic given both label sets) are those a GameJacobian of its own gets from the
+     * same streams.
+     */
+    @Test
+    void theBiasedStepOnTheConditionalDcganIsTheFieldPlusGammaTimesJTransposeV() {
+        double gamma = 0.5;
+        ImageDataset data = ConditionalTrainingTest.quadrants(8, 1);
+        TrainConfig cfg = TrainerTest.tinyDcgan().toBuilder().conditional(true).simultaneous(true).consensus(gamma)
+                .optimizer(Optimizer.Kind.SGD).lrD(1).lrG(1).lrDecay(1).steps(1).logEvery(1).build().resolvedFor(data);
+        int k = cfg.classes(), b = cfg.batch();
+        Dcgan.Config dc = new Dcgan.Config(cfg.imageSize(), 1, cfg.nz(), cfg.ngf(), cfg.ndf(), k);
+        NoiseStream init = NoiseStream.derive(cfg.seed(), "init");
+        Network g = Dcgan.generator(be, dc, init), d = Dcgan.discriminator(be, dc, init);
+        List<float[]> expected = new ArrayList<>();
+        try (GameJacobian jac = new GameJacobian(g, d, nsgan);
+             RealBatches.Images real = new RealBatches.Images(be, data, b, cfg.seed(), 1, k)) {
+            Tensor xReal = real.next();
+            Tensor z = be.zeros(b, cfg.nz(), 1, 1);
+            NoiseStream zs = NoiseStream.derive(cfg.seed(), "z"), ls = NoiseStream.derive(cfg.seed(), "labels");
+            be.normal(z, zs.seed(), zs.take(z.size()));
+            int[] labels = new int[b];
+            for (int i = 0; i < b; i++) labels[i] = ls.nextInt(k);
+            float[] onehot = new float[b * k], gIn = new float[b * (cfg.nz() + k)];
+            Conditioning.onehot(labels, b, k, onehot);
+            float[] zh = be.download(z);
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(zh, i * cfg.nz(), gIn, i * (cfg.nz() + k), cfg.nz());
+                gIn[i * (cfg.nz() + k) + cfg.nz() + labels[i]] = 1;
+            }
+            jac.field(xReal, real.labels(), be.upload(gIn, b, cfg.nz() + k, 1, 1), be.upload(onehot, b, k), be.zeros(16), 0, 5);
+            List<Tensor> v = new ArrayList<>();
+            for (Tensor t : jac.grads()) v.add(be.upload(be.download(t), t.shape()));
+            jac.transposeTimes(v);
+            List<Tensor> params = new ArrayList<>(d.values());
+            params.addAll(g.values());
+            for (int i = 0; i < v.size(); i++) {
+                float[] p = be.download(params.get(i)), vi = be.download(v.get(i)), jtv = be.download(jac.grads().get(i));
+                for (int j = 0; j < p.length; j++) p[j] -= (float) (vi[j] + gamma * jtv[j]);
+                expected.add(p);
+            }
+        }
+        try (Trainer t = new Trainer(cfg, be, data, nsgan)) {
+            t.step();
+            List<Tensor> params = new ArrayList<>(t.critic().values());
+            params.addAll(t.generator().values());
+            assertEquals(expected.size(), params.size());
+            for (int i = 0; i < params.size(); i++) {
+                float[] got = be.download(params.get(i)), want = expected.get(i);
+                for (int j = 0; j < got.length; j++) {
+                    assertEquals(want[j], got[j], 1e-5 + 1e-4 * Math.abs(want[j]), "parameter tensor " + i + "[" + j + "]");
+                }
+            }
+            assertTrue(t.drainMetrics().getFirst().penalties().get("consensus_norm_v") > 0);
+        }
+    }
+
+    /** The unbiased estimator's half batches on the conditional DCGAN: each half's images with its own labels, resumed bit for bit. */
+    @Test
+    void anUnbiasedConditionalDcganRunResumesBitIdentically(@TempDir Path dir) throws IOException {
+        ImageDataset data = ConditionalTrainingTest.quadrants(16, 1);
+        TrainConfig cfg = TrainerTest.tinyDcgan().toBuilder().conditional(true).simultaneous(true).consensus(0.3)
+                .consensusEstimator(TrainConfig.ConsensusEstimator.UNBIASED).batch(8).steps(4).logEvery(1).build();
+        float[] straight;
+        List<Metrics> straightMetrics = new ArrayList<>(), resumedMetrics = new ArrayList<>();
+        try (Trainer t = new Trainer(cfg, be, data, nsgan)) {
+            for (int i = 0; i < 4; i++) {
+                t.step();
+                straightMetrics.addAll(t.drainMetrics());
+            }
+            straight = values(t);
+        }
+        Path file = dir.resolve("cp.safetensors");
+        try (Trainer t = new Trainer(cfg, be, data, nsgan)) {
+            for (int i = 0; i < 2; i++) {
+                t.step();
+                resumedMetrics.addAll(t.drainMetrics());
+            }
+            Checkpoint.save(t, file);
+        }
+        try (Trainer t = new Trainer(cfg, be, data, nsgan)) {
+            Checkpoint.restore(t, TrainingRun.open(file));
+            for (int i = 0; i < 2; i++) {
+                t.step();
+                resumedMetrics.addAll(t.drainMetrics());
+            }
+            assertArrayEquals(straight, values(t));
+        }
+        assertEquals(straightMetrics, resumedMetrics);
+        for (Metrics m : straightMetrics) assertTrue(Double.isFinite(m.penalties().get("consensus_norm_v")), m.toString());
     }
 
     @Test
