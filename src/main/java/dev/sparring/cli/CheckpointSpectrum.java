@@ -41,8 +41,8 @@ final class CheckpointSpectrum {
         SafeTensorsFile f = TrainingRun.open(file);
         TrainConfig cfg = Checkpoint.config(f);
         if (cfg.model() != TrainConfig.Model.MLP) {
-            throw new UserError("--eigs works for MLP models only (2-D data): " + file + " holds a " + cfg.model() + ", whose convolutions "
-                    + "and batch norm have no second-order pass through their parameter gradients yet");
+            throw new UserError("--eigs works for MLP models only (2-D data): " + file + " holds a " + cfg.model()
+                    + " (its game Jacobian exists, --consensus uses it; --eigs does not build image games yet)");
         }
         int b = batch == null ? cfg.batch() : batch;
         TrainLoss loss = TrainLoss.of(GanLoss.parse(cfg.loss()));

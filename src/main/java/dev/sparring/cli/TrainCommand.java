@@ -101,7 +101,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--updates", defaultValue = "alternating", description = "alternating or simultaneous")
     String updates;
     @Option(names = "--consensus", paramLabel = "GAMMA", defaultValue = "0", description = "consensus optimization: both players "
-            + "step along v + GAMMA grad(1/2 ||v||^2) of the joint gradient field v (needs --updates simultaneous; MLP models); 0 for none")
+            + "step along v + GAMMA grad(1/2 ||v||^2) of the joint gradient field v (needs --updates simultaneous); 0 for none")
     double consensus;
     @Option(names = "--consensus-estimator", defaultValue = "biased", description = "how --consensus estimates grad(1/2 ||v||^2): "
             + "biased (the whole batch, as the paper) or unbiased (1/2 v1.v2 of two independent half batches)")

@@ -138,6 +138,8 @@ public record TrainConfig(
                     + "gradients are not part of the field v whose Jacobian consensus optimization differentiates");
             require(consensusEstimator != ConsensusEstimator.UNBIASED || batch % 2 == 0,
                     "--consensus-estimator unbiased splits the batch in two halves: --batch must be even, got " + batch);
+            require(consensusEstimator != ConsensusEstimator.UNBIASED || dSteps == 1, "--consensus-estimator unbiased draws "
+                    + "half batches of real data, which critic steps before the joint step cannot take: give --d-steps 1, got " + dSteps);
         }
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(inceptionWeights, "inceptionWeights");

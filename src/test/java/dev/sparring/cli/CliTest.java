@@ -130,8 +130,8 @@ class CliTest {
                 new Case(new String[]{"--updates", "simultaneous", "--consensus", "-1"}, "--consensus must be >= 0"),
                 new Case(new String[]{"--updates", "simultaneous", "--consensus", "1", "--consensus-estimator", "exact"},
                         "--consensus-estimator must be biased or unbiased, got exact"),
-                new Case(new String[]{"--updates", "simultaneous", "--consensus", "1", "--data", "mnist", "--steps", "2", "--lr-decay-at", "1"},
-                        "--consensus works for --model mlp only"))) {
+                new Case(new String[]{"--updates", "simultaneous", "--consensus", "1", "--consensus-estimator", "unbiased", "--d-steps", "2"},
+                        "--consensus-estimator unbiased draws half batches of real data, which critic steps before the joint step cannot take: give --d-steps 1, got 2"))) {
             Run r = run(tinyRing(dir, c.args()));
             assertEquals(2, r.code(), String.join(" ", c.args()) + ": " + r.err());
             assertTrue(r.err().contains(c.message()), String.join(" ", c.args()) + ": " + r.err());
