@@ -106,6 +106,22 @@ class CudaTrainingTest {
         assertClose(ref, got, "4 conditional DCGAN steps");
     }
 
+    /** Consensus optimization's joint steps (the game Jacobian through convolutions, batch norm and the projection critic). */
+    @Test
+    void conditionalConsensusStepsMatchTheCpu() {
+        ImageDataset data = ConditionalTrainingTest.quadrants(16, 2);
+        TrainConfig cfg = TrainerTest.tinyDcgan().toBuilder().conditional(true).simultaneous(true).consensus(0.5).steps(2).logEvery(1).build();
+        TrainLoss nsgan = TrainLoss.of(dev.sparring.gan.loss.GanLoss.parse("nsgan"));
+        List<Metrics> ref, got;
+        try (Trainer t = new Trainer(cfg, cpu, data, nsgan)) { ref = steps(t, 2); }
+        try (Trainer t = new Trainer(cfg, gpu, data, nsgan)) { got = steps(t, 2); }
+        assertClose(ref, got, "2 conditional DCGAN consensus steps");
+        for (int i = 0; i < ref.size(); i++) {
+            double r = ref.get(i).penalties().get("consensus_norm_v"), g = got.get(i).penalties().get("consensus_norm_v");
+            assertTrue(Math.abs(r - g) <= ATOL + RTOL * Math.abs(r), "step " + (i + 1) + " consensus_norm_v CPU " + r + " vs CUDA " + g);
+        }
+    }
+
     /** A run in {@code dir} with the trainer on {@code be}; returns its FID measurements. */
     private static List<FidEvaluator.Measurement> run(TrainConfig cfg, Backend be, ImageDataset data, Path dir) throws IOException {
         try (Trainer t = new Trainer(cfg, be, data, TestLosses.nonSaturating())) {
