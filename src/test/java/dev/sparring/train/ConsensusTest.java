@@ -140,6 +140,26 @@ class ConsensusTest {
         }
     }
 
+    /**
+     * With γ so small that γ Jᵀv vanishes in float32, consensus steps are the simultaneous steps: the same batches, labels
+     * and field v, in the same order of operations, so the weights agree bit for bit after a few steps.
+     */
+    @Test
+    void aVanishingGammaOnTheConditionalDcganIsTheSimultaneousStep() {
+        ImageDataset data = ConditionalTrainingTest.quadrants(16, 1);
+        TrainConfig plain = TrainerTest.tinyDcgan().toBuilder().conditional(true).simultaneous(true).steps(3).logEvery(1).build();
+        float[] a, b;
+        try (Trainer t = new Trainer(plain, be, data, nsgan)) {
+            for (int i = 0; i < 3; i++) t.step();
+            a = values(t);
+        }
+        try (Trainer t = new Trainer(plain.toBuilder().consensus(1e-30).build(), be, data, nsgan)) {
+            for (int i = 0; i < 3; i++) t.step();
+            b = values(t);
+        }
+        assertArrayEquals(a, b);
+    }
+
     /** The unbiased estimator's half batches on the conditional DCGAN: each half's images with its own labels, resumed bit for bit. */
     @Test
     void anUnbiasedConditionalDcganRunResumesBitIdentically(@TempDir Path dir) throws IOException {
