@@ -15,7 +15,8 @@ import java.util.Arrays;
  *   backward data    col_n (CRS, PQ) = w^T x dy_n,  dx_n (+)= col2im(col_n)  per group of images, parallel over groups
  *   backward filter  dw (K, CRS)   (+)= dy' (K, N*PQ) x col^T (N*PQ, CRS)    one GEMM over the batch, parallel over dw
  * </pre>
- * (the filter gradient of a layer with few taps, C*R*S <= 64, takes {@link ConvDot} instead). A group is one image,
+ * (the filter gradient of a layer with few taps, C*R*S <= 64, takes {@link ConvDot} instead, and a kernel that covers
+ * the whole unpadded image, a dense layer, takes {@link ConvDense} for all three). A group is one image,
  * or several side by side when P*Q is small (see {@link #groups}); w (or w^T) is packed once per call and shared by
  * the group tasks. Every output element is written by one task with a fixed summation order (see {@link Sgemm}), so
  * results do not depend on the thread count. Scratch arrays are per thread and reused ({@link Scratch}); once they
@@ -54,6 +55,57 @@ public final class Conv {
     }
 
     static void forward(float[] y, float[] x, float[] w, Geometry g, Sgemm.Config cfg) {
+        if (ConvDense.applies(g)) ConvDense.forward(y, x, w, g, cfg);
+        else forwardImplicit(y, x, w, g, cfg);
+    }
+
+    static void backwardData(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate, Sgemm.Config cfg) {
+        if (ConvDense.applies(g)) ConvDense.backwardData(dx, dy, w, g, accumulate, cfg);
+        else backwardDataIm2col(dx, dy, w, g, accumulate, cfg);
+    }
+
+    static void backwardFilter(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate, Sgemm.Config cfg) {
+        if (ConvDense.applies(g)) ConvDense.backwardFilter(dw, x, dy, g, accumulate, cfg);
+        else if (g.crs() <= ConvDot.MAX_CRS) ConvDot.backwardFilter(dw, x, dy, g, accumulate, cfg);
+        else backwardFilterGemm(dw, x, dy, g, accumulate, cfg);
+    }
+
+    /** Floats of a slice's output (K, nb*PQ) in {@link #forwardImplicit}: 1 MiB. */
+    static final int SLICE_FLOATS = 1 << 18;
+
+    /**
+     * The forward as implicit GEMMs: y (K, nb*PQ) = w (K, CRS) x col (CRS, nb*PQ) over slices of nb images, with col
+     * never built: the GEMM packs its B panels straight from x ({@link Im2col}). A slice of one image is written in
+     * place; a larger one, through a borrowed (K, nb*PQ) ({@link Scratch#borrow}: the GEMM's tasks write it on other
+     * threads), is copied into y image by image. nb is fixed by the geometry
+     * (the slice's output within {@link #SLICE_FLOATS}); each slice is one GEMM, parallel over its columns. Same bits as
+     * {@link #forwardIm2col}: the same products in the same KC blocks ({@link Sgemm}'s result depends only on an
+     * element's row, column and KC).
+     */
+    static void forwardImplicit(float[] y, float[] x, float[] w, Geometry g, Sgemm.Config cfg) {
+        int K = g.k(), CRS = g.crs(), PQ = g.pq();
+        int nb = Math.max(1, Math.min(g.n(), SLICE_FLOATS / Math.max(1, K * PQ)));
+        Sgemm.Dense a = new Sgemm.Dense(w, 0, 1, CRS);                                 // w as (CRS, K)
+        for (int n0 = 0; n0 < g.n(); n0 += nb) {
+            int count = Math.min(nb, g.n() - n0), cols = count * PQ;
+            if (count == 1) {
+                Sgemm.gemm(K, cols, CRS, 1f, a, new Im2col(x, g, n0), 0f, y, n0 * K * PQ, cols, cfg);
+                continue;
+            }
+            float[] yk = Scratch.borrow(K * cols);                                       // (K, count*PQ)
+            try {
+                Sgemm.gemm(K, cols, CRS, 1f, a, new Im2col(x, g, n0), 0f, yk, 0, cols, cfg);
+                for (int i = 0; i < count; i++) {
+                    for (int k = 0; k < K; k++) System.arraycopy(yk, k * cols + i * PQ, y, ((n0 + i) * K + k) * PQ, PQ);
+                }
+            } finally {
+                Scratch.giveBack(yk);
+            }
+        }
+    }
+
+    /** The forward of every geometry, the reference of the fast paths: im2col of a group of images, then a GEMM. */
+    static void forwardIm2col(float[] y, float[] x, float[] w, Geometry g, Sgemm.Config cfg) {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
         Sgemm.Packed wp = Sgemm.pack(new Sgemm.Dense(w, 0, 1, CRS), K, 0, CRS, cfg.kernel().mr, cfg);    // w as (CRS, K)
         try {
@@ -73,7 +125,8 @@ public final class Conv {
         }
     }
 
-    static void backwardData(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate, Sgemm.Config cfg) {
+    /** The backward data of every geometry: a GEMM into col of a group of images, then col2im. */
+    static void backwardDataIm2col(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate, Sgemm.Config cfg) {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
         Sgemm.Packed wtp = Sgemm.pack(new Sgemm.Dense(w, 0, CRS, 1), CRS, 0, K, cfg.kernel().mr, cfg);   // w^T as (K, CRS)
         try {
@@ -93,11 +146,8 @@ public final class Conv {
         }
     }
 
-    static void backwardFilter(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate, Sgemm.Config cfg) {
-        if (g.crs() <= ConvDot.MAX_CRS) {
-            ConvDot.backwardFilter(dw, x, dy, g, accumulate, cfg);
-            return;
-        }
+    /** The filter gradient of every geometry: one GEMM over the batch, col^T packed straight from x. */
+    static void backwardFilterGemm(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate, Sgemm.Config cfg) {
         Sgemm.gemm(g.k(), g.crs(), g.n() * g.pq(), 1f, new Dy(dy, g), new Im2colT(x, g), accumulate ? 1f : 0f, dw, 0, g.crs(), cfg);
     }
 
@@ -116,6 +166,48 @@ public final class Conv {
                 group.run(i * nb, Math.min(nb, g.n() - i * nb));
             }
         });
+    }
+
+    /**
+     * col of images n0, n0 + 1, ... side by side as (CRS, nb*PQ): element (p = (c, r, s), x = (n - n0, oh, ow)) =
+     * x[n, c, oh*strideH - padH + r, ow*strideW - padW + s] (0 outside the image), the GEMM's B seen as K x X. Packed
+     * one run of columns within an output row (n, oh) at a time; along a run the reads walk an input row with the
+     * stride.
+     */
+    record Im2col(float[] x, Geometry g, int n0) implements Sgemm.Panels {
+        @Override
+        public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
+            int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), R = g.r(), S = g.s();
+            int stH = g.strideH(), padH = g.padH(), st = g.strideW(), pad = g.padW();
+            java.util.Arrays.fill(dst, off, off + kc * width, 0f);              // padding, out-of-image taps, columns past count
+            for (int j = 0; j < count; ) {                                      // j .. j + run: output row (n, oh), from ow0
+                int col = x0 + j, n = n0 + col / PQ, oh = col % PQ / Q, ow0 = col % Q;
+                int run = Math.min(Q - ow0, count - j), xn = n * g.c() * H * W;
+                int c = p0 / (R * S), r = p0 / S % R, s = p0 % S;
+                for (int p = 0; p < kc; p++) {
+                    int ih = oh * stH - padH + r;
+                    if (ih >= 0 && ih < H) {
+                        // output columns whose input column ow*st - pad + s lies in [0, W)
+                        int owLo = Math.max(ow0, s < pad ? (pad - s + st - 1) / st : 0);
+                        int owHi = Math.min(ow0 + run, (W + pad - s + st - 1) / st);
+                        int src = xn + (c * H + ih) * W - pad + s, d = off + p * width + j - ow0;
+                        if (st == 2) {                                           // the DCGAN case, a constant stride
+                            for (int ow = owLo; ow < owHi; ow++) dst[d + ow] = x[src + 2 * ow];
+                        } else {
+                            for (int ow = owLo; ow < owHi; ow++) dst[d + ow] = x[src + ow * st];
+                        }
+                    }
+                    if (++s == S) {
+                        s = 0;
+                        if (++r == R) {
+                            r = 0;
+                            c++;
+                        }
+                    }
+                }
+                j += run;
+            }
+        }
     }
 
     /**

@@ -6,19 +6,23 @@ package dev.sparring.backend.cpu;
  *
  * <p>Leaf buffers (B panels, the edge tile, a convolution's columns, group and dot state) are used by code that
  * never waits for other tasks, so a plain thread-local is safe. Packed operands are read by other threads while their owner may help run
- * unrelated pool tasks, so they are borrowed (taken out of the thread's slots) and given back: a nested call on the
+ * unrelated pool tasks (and so is a convolution's output slice, written by the GEMM's tasks), so they are borrowed (taken out of the thread's slots) and given back: a nested call on the
  * same thread gets a fresh array instead of overwriting one in use.
  */
 final class Scratch {
     private Scratch() { }
 
-    /** Up to two borrowable arrays per thread: a GEMM may hold a packed A and a packed B at once. */
-    private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[2][]);
+    /**
+     * Up to three borrowable arrays per thread: a GEMM may hold a packed A and a packed B at once, inside a convolution
+     * that holds its output slice ({@link Conv#forwardImplicit}).
+     */
+    private static final ThreadLocal<float[][]> PACKED = ThreadLocal.withInitial(() -> new float[3][]);
     private static final ThreadLocal<float[]> PACKED_B = new ThreadLocal<>();
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[Sgemm.MAX_TILE]);
     private static final ThreadLocal<float[]> COLUMNS = new ThreadLocal<>();
     private static final ThreadLocal<float[]> DOT_STATE = new ThreadLocal<>();
     private static final ThreadLocal<float[]> GROUP = new ThreadLocal<>();
+
 
     /** An array of at least size floats for a packed operand; return it with {@link #giveBack}. */
     static float[] borrow(int size) {

@@ -26,7 +26,26 @@ class ConvTest {
             new Conv.Geometry(2, 12, 8, 9, 6, 7, 1, 1, 1, 3, 0), // and 7x1, padding (3, 0): C*R*S = 84, the GEMM path
             new Conv.Geometry(2, 5, 11, 12, 4, 3, 1, 2, 1, 1, 0), // 3x1, stride (2, 1), padding (1, 0)
             new Conv.Geometry(3, 4, 9, 13, 3, 2, 3, 1, 3, 0, 2), // stride (1, 3), padding (0, 2): the W stride's general path
+            new Conv.Geometry(3, 5, 7, 7, 1, 7, 7, 1, 0),        // DCGAN D's last conv (K = 1): ConvDense
+            new Conv.Geometry(1, 70, 5, 3, 9, 5, 3, 2, 0),       // dense, batch 1, non-square, C*R*S = 1050 spans K blocks
+            new Conv.Geometry(4, 1, 3, 3, 2, 3, 3, 1, 0),        // dense, C = 1, C*R*S = 9
+            new Conv.Geometry(5, 2, 30, 30, 120, 3, 3, 1, 1),    // implicit forward in slices of 2, 2, 1 images
+            new Conv.Geometry(2, 2, 40, 40, 200, 3, 3, 1, 1),    // implicit forward one image at a time, in place
     };
+
+    /** Geometries of the fast paths, for the bit-for-bit checks against the im2col paths: GEOMETRIES and the DCGAN's. */
+    static Conv.Geometry[] fastPathGeometries() {
+        Conv.Geometry[] dcgan = {
+                new Conv.Geometry(32, 1, 28, 28, 32, 4, 4, 2, 1),    // D conv1, G's last convT
+                new Conv.Geometry(32, 32, 14, 14, 64, 4, 4, 2, 1),   // D conv2, G's middle convT
+                new Conv.Geometry(32, 64, 7, 7, 1, 7, 7, 1, 0),      // D's last conv
+                new Conv.Geometry(32, 64, 7, 7, 74, 7, 7, 1, 0),     // G's first convT (conditional: nz 64 + 10 classes)
+                new Conv.Geometry(1, 32, 14, 14, 64, 4, 4, 2, 1),    // batch 1
+        };
+        Conv.Geometry[] all = java.util.Arrays.copyOf(GEOMETRIES, GEOMETRIES.length + dcgan.length);
+        System.arraycopy(dcgan, 0, all, GEOMETRIES.length, dcgan.length);
+        return all;
+    }
 
     static float[] random(SplittableRandom rnd, int n) {
         float[] a = new float[n];
@@ -119,15 +138,47 @@ class ConvTest {
     }
 
     /**
+     * The fast paths (the implicit-GEMM forward, ConvDense's three passes) give the bits of the im2col paths they stand
+     * beside, which the tests above check against the direct convolution: same products, same order, same K blocks.
+     */
+    @Test
+    void fastPathsGiveTheBitsOfTheIm2colPaths() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (Conv.Geometry g : fastPathGeometries()) {
+            float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
+            float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
+            for (Sgemm.Config cfg : new Sgemm.Config[] {Sgemm.Config.DEFAULT, new Sgemm.Config(Sgemm.VECTOR, 3, 1)}) {
+                float[] want = new float[dy.length], got = new float[dy.length];
+                Conv.forwardIm2col(want, x, w, g, cfg);
+                Conv.forwardImplicit(got, x, w, g, cfg);
+                assertArrayEquals(want, got, "implicit forward " + g + " " + cfg);
+                if (!ConvDense.applies(g)) continue;
+                ConvDense.forward(got, x, w, g, cfg);
+                assertArrayEquals(want, got, "dense forward " + g + " " + cfg);
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    float[] dxWant = dx0.clone(), dxGot = dx0.clone(), dwWant = dw0.clone(), dwGot = dw0.clone();
+                    Conv.backwardDataIm2col(dxWant, dy, w, g, accumulate, cfg);
+                    ConvDense.backwardData(dxGot, dy, w, g, accumulate, cfg);
+                    assertArrayEquals(dxWant, dxGot, "dense backwardData accumulate=" + accumulate + " " + g + " " + cfg);
+                    Conv.backwardFilterGemm(dwWant, x, dy, g, accumulate, cfg);
+                    ConvDense.backwardFilter(dwGot, x, dy, g, accumulate, cfg);
+                    assertArrayEquals(dwWant, dwGot, "dense backwardFilter accumulate=" + accumulate + " " + g + " " + cfg);
+                }
+            }
+        }
+    }
+
+    /**
      * The three ops give the same bits for every task count and with either micro-kernel: on a geometry whose filter
-     * gradient is a packed GEMM (and whose images go in groups of 7: 7, 7, 6), and on two where it is ConvDot's
-     * (C*R*S = 48, PQ = 729 not a multiple of 8; C*R*S = 4, tasks split the filters too).
+     * gradient is a packed GEMM (and whose images go in groups of 7: 7, 7, 6), on two where it is ConvDot's
+     * (C*R*S = 48, PQ = 729 not a multiple of 8; C*R*S = 4, tasks split the filters too), and on a dense one (ConvDense).
      */
     @Test
     void deterministicAcrossTaskCountsAndKernels() {
         SplittableRandom rnd = new SplittableRandom(4);
         for (Conv.Geometry g : new Conv.Geometry[] {new Conv.Geometry(20, 6, 15, 13, 11, 4, 4, 2, 1),
-                new Conv.Geometry(3, 3, 54, 54, 7, 4, 4, 2, 1), new Conv.Geometry(2, 1, 20, 20, 9, 2, 2, 2, 0)}) {
+                new Conv.Geometry(3, 3, 54, 54, 7, 4, 4, 2, 1), new Conv.Geometry(2, 1, 20, 20, 9, 2, 2, 2, 0),
+                new Conv.Geometry(9, 20, 7, 7, 3, 7, 7, 1, 0)}) {
             float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
             float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
             float[][] first = null;
