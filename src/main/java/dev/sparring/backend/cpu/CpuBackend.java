@@ -322,28 +322,45 @@ public final class CpuBackend implements Backend {
         float[] xv = f(x), yv = f(y);
         if (xv.length != yv.length) throw new IllegalArgumentException("activationForward: " + x + " -> " + y);
         float a = (float) alpha;
+        boolean vector = vectorActivation(act);
         Parallel.range(xv.length, 1 << 14, (i0, i1) -> {
-            switch (act) {
-                case RELU -> { for (int i = i0; i < i1; i++) yv[i] = xv[i] > 0 ? xv[i] : 0f; }
-                case LEAKY_RELU -> { for (int i = i0; i < i1; i++) yv[i] = xv[i] > 0 ? xv[i] : a * xv[i]; }
-                case TANH -> { for (int i = i0; i < i1; i++) yv[i] = (float) Math.tanh(xv[i]); }
-                case SIGMOID -> { for (int i = i0; i < i1; i++) yv[i] = (float) act.apply(xv[i], 0); }
-            }
+            if (vector) ActivationVector.forward(act, a, yv, xv, i0, i1);
+            else activationForwardPlain(act, a, yv, xv, i0, i1);
         });
+    }
+
+    /** Whether {@link ActivationVector} computes act: ReLU and LeakyReLU, when the Vector API micro-kernels run. */
+    static boolean vectorActivation(Activation act) { return Sgemm.VECTOR && (act == Activation.RELU || act == Activation.LEAKY_RELU); }
+
+    /** y[i] = act(x[i]) for i in [i0, i1): the reference of {@link ActivationVector#forward}. */
+    static void activationForwardPlain(Activation act, float a, float[] yv, float[] xv, int i0, int i1) {
+        switch (act) {
+            case RELU -> { for (int i = i0; i < i1; i++) yv[i] = xv[i] > 0 ? xv[i] : 0f; }
+            case LEAKY_RELU -> { for (int i = i0; i < i1; i++) yv[i] = xv[i] > 0 ? xv[i] : a * xv[i]; }
+            case TANH -> { for (int i = i0; i < i1; i++) yv[i] = (float) Math.tanh(xv[i]); }
+            case SIGMOID -> { for (int i = i0; i < i1; i++) yv[i] = (float) act.apply(xv[i], 0); }
+        }
     }
 
     @Override
     public void activationBackward(Activation act, double alpha, Tensor dx, Tensor dy, Tensor x, Tensor y) {
         float[] dxv = f(dx), dyv = f(dy), xv = f(x), yv = f(y);
         float a = (float) alpha;
+        boolean vector = vectorActivation(act);
         Parallel.range(dxv.length, 1 << 14, (i0, i1) -> {
-            switch (act) {
-                case RELU -> { for (int i = i0; i < i1; i++) dxv[i] = xv[i] > 0 ? dyv[i] : 0f; }
-                case LEAKY_RELU -> { for (int i = i0; i < i1; i++) dxv[i] = xv[i] > 0 ? dyv[i] : a * dyv[i]; }
-                case TANH -> { for (int i = i0; i < i1; i++) dxv[i] = dyv[i] * (1f - yv[i] * yv[i]); }
-                case SIGMOID -> { for (int i = i0; i < i1; i++) dxv[i] = dyv[i] * yv[i] * (1f - yv[i]); }
-            }
+            if (vector) ActivationVector.backward(act, a, dxv, dyv, xv, i0, i1);
+            else activationBackwardPlain(act, a, dxv, dyv, xv, yv, i0, i1);
         });
+    }
+
+    /** dx[i] = act'(x[i]) dy[i] for i in [i0, i1) (from y for Tanh and Sigmoid): the reference of {@link ActivationVector#backward}. */
+    static void activationBackwardPlain(Activation act, float a, float[] dxv, float[] dyv, float[] xv, float[] yv, int i0, int i1) {
+        switch (act) {
+            case RELU -> { for (int i = i0; i < i1; i++) dxv[i] = xv[i] > 0 ? dyv[i] : 0f; }
+            case LEAKY_RELU -> { for (int i = i0; i < i1; i++) dxv[i] = xv[i] > 0 ? dyv[i] : a * dyv[i]; }
+            case TANH -> { for (int i = i0; i < i1; i++) dxv[i] = dyv[i] * (1f - yv[i] * yv[i]); }
+            case SIGMOID -> { for (int i = i0; i < i1; i++) dxv[i] = dyv[i] * yv[i] * (1f - yv[i]); }
+        }
     }
 
     @Override
