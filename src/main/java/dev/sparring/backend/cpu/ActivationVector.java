@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * it, the same float product, so the bits agree, NaN inputs included (x > 0 is false for NaN, as in the plain loops).
  * The tail past the last whole vector runs the plain formula.
  *
- * <p>Used (hence loaded) only when {@link Sgemm#VECTOR} holds, the jdk.incubator.vector module being there and vectors
- * 8 floats wide: {@code CpuBackend.vectorActivation} checks that first.
+ * <p>Used (hence loaded) only when {@link Sgemm#VECTOR_BITS} is at least 256, the jdk.incubator.vector module being there and vectors
+ * at least 8 floats wide: {@code CpuBackend.vectorActivation} checks that first.
  */
 final class ActivationVector {
     private ActivationVector() { }

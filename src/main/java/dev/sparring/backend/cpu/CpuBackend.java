@@ -330,7 +330,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Whether {@link ActivationVector} computes act: ReLU and LeakyReLU, when the Vector API micro-kernels run. */
-    static boolean vectorActivation(Activation act) { return Sgemm.VECTOR && (act == Activation.RELU || act == Activation.LEAKY_RELU); }
+    static boolean vectorActivation(Activation act) { return Sgemm.VECTOR_BITS >= 256 && (act == Activation.RELU || act == Activation.LEAKY_RELU); }
 
     /** y[i] = act(x[i]) for i in [i0, i1): the reference of {@link ActivationVector#forward}. */
     static void activationForwardPlain(Activation act, float a, float[] yv, float[] xv, int i0, int i1) {

@@ -25,7 +25,7 @@ class ActivationVectorTest {
     /** The vector path gives the plain loops' bits, forward and backward, on ranges that start and end off the vector width. */
     @Test
     void vectorPathGivesThePlainLoopsBits() {
-        Assumptions.assumeTrue(Sgemm.VECTOR, "no Vector API micro-kernels on this JVM: the plain loops run");
+        Assumptions.assumeTrue(Sgemm.VECTOR_BITS >= 256, "no Vector API micro-kernels on this JVM: the plain loops run");
         SplittableRandom rnd = new SplittableRandom(7);
         int n = 203;
         for (Activation act : new Activation[] {Activation.RELU, Activation.LEAKY_RELU}) {

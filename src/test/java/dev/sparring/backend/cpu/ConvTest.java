@@ -147,7 +147,7 @@ class ConvTest {
         for (Conv.Geometry g : fastPathGeometries()) {
             float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
             float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
-            for (Sgemm.Config cfg : new Sgemm.Config[] {Sgemm.Config.DEFAULT, new Sgemm.Config(Sgemm.VECTOR, 3, 1)}) {
+            for (Sgemm.Config cfg : new Sgemm.Config[] {Sgemm.Config.DEFAULT, new Sgemm.Config(Sgemm.BEST, 3, 1), new Sgemm.Config(Sgemm.Kernel.PLAIN, 2, 1)}) {
                 float[] want = new float[dy.length], got = new float[dy.length];
                 Conv.forwardIm2col(want, x, w, g, cfg);
                 Conv.forwardImplicit(got, x, w, g, cfg);
