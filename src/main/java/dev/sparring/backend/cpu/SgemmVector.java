@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * update inline: a helper taking the accumulators would box them. On Zen 4 (AVX-512 on 256-bit units) tile512 does
  * the same FMAs in half the instructions: alone on one core about 100 GFLOP/s against tile256's 85.
  *
- * <p>The only class that touches {@code jdk.incubator.vector}: without that module it is never loaded
- * ({@link Sgemm#VECTOR_BITS} checks for the module before calling it).
+ * <p>With {@link ActivationVector}, the only classes that touch {@code jdk.incubator.vector}: without that module
+ * neither is ever loaded ({@link Sgemm#VECTOR_BITS} checks for the module before calling them).
  */
 final class SgemmVector {
     private SgemmVector() { }
