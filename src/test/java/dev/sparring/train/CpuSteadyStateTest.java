@@ -40,7 +40,7 @@ class CpuSteadyStateTest {
                 report = steps + " steps (round " + (round + 1) + "): " + outside + " bytes allocated outside the backend, "
                         + be.insideBytes() + " inside its " + be.calls() + " operations (at most " + be.largestCall() + " in one)";
                 t.drainMetrics();   // between the rounds: what TrainingRun does after every step (it builds the metrics lines)
-                if (outside == 0 && be.largestCall() <= 2048 && be.insideBytes() <= 256L * be.calls()) {
+                if (outside == 0 && be.largestCall() <= 4096 && be.insideBytes() <= 512L * be.calls()) {
                     System.out.println(report);
                     return;
                 }
@@ -63,8 +63,8 @@ class CpuSteadyStateTest {
             for (int i = 0; i < steps; i++) t.step();
             long perStep = (AllocationMeter.THREADS.getTotalThreadAllocatedBytes() - before) / steps;
             System.out.println("the default model: " + perStep + " bytes allocated per warm step, all threads");
-            // the kernels' small objects take some 20 KB; a buffer of the data's size made per call takes megabytes
-            assertTrue(perStep <= 64 * 1024, perStep + " bytes per step");
+            // the parallel loops' and the kernels' small objects take some 70 KB; scratch arrays made per call took 11 MB
+            assertTrue(perStep <= 256 * 1024, perStep + " bytes per step");
         }
     }
 }
