@@ -77,8 +77,10 @@ public final class ScalarProgram {
     }
 
     /** Evaluates the program at t, in double precision. */
-    public double eval(double t) {
-        double[] s = new double[MAX_STACK];
+    public double eval(double t) { return eval(t, new double[MAX_STACK]); }
+
+    /** As {@link #eval(double)}, on a stack of at least {@link #MAX_STACK} doubles given by the caller (a loop over a batch allocates nothing). */
+    public double eval(double t, double[] s) {
         int sp = 0;
         for (int pc = 0; pc < code.length; pc++) {
             int op = code[pc];

@@ -215,6 +215,7 @@ public final class TrainCommand implements Callable<Integer> {
         Dataset ds = cfg.openData(System.err::println);
         if (cfg.conditional()) cfg.resolvedFor(ds);   // refuses data without usable labels before a backend starts
         TrainLoss loss = Losses.trainLoss(cfg.loss(), "--loss");
+        JitWarmup warmup = device.cpu() ? JitWarmup.start(cfg, ds, loss) : null;   // until the first step: see JitWarmup
         try (Backend be = device.create();
              Trainer trainer = from != null ? from.trainer(be, ds, loss) : new Trainer(cfg, be, ds, loss)) {
             cfg = trainer.config();   // "auto" model and channels resolved for the data
@@ -282,6 +283,7 @@ public final class TrainCommand implements Callable<Integer> {
             }, "sparring-interrupt");
             if (hook != null) Runtime.getRuntime().addShutdownHook(hook);
             if (onStart != null) onStart.accept(run);
+            if (warmup != null) warmup.close();
             TrainingRun.Result r = run.run();
             result = r;
             try {

@@ -29,7 +29,7 @@ public final class Act extends Layer {
 
     @Override
     public Tensor forward(Tensor x, Pass pass) {
-        Tensor y = output(pass, x.shape());
+        Tensor y = outputLike(pass, x);
         be.activationForward(kind, alpha, y, x);
         this.x[pass.slot()] = x;
         this.y[pass.slot()] = y;
@@ -41,7 +41,7 @@ public final class Act extends Layer {
         int s = pass.slot();
         requireCached(x[s], pass, kind.name());
         if (!inputGrad) return null;
-        Tensor dx = inputGrad(pass, x[s].shape());
+        Tensor dx = inputGradLike(pass, x[s]);
         be.activationBackward(kind, alpha, dx, dy, x[s], y[s]);
         return dx;
     }
@@ -51,7 +51,7 @@ public final class Act extends Layer {
     public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
         int s = pass.slot();
         requireCached(x[s], pass, kind.name());
-        Tensor gradDy = gradDy(pass, x[s].shape()), gradX = gradX(pass, x[s].shape());
+        Tensor gradDy = gradDyLike(pass, x[s]), gradX = gradXLike(pass, x[s]);
         be.activationDoubleBackward(kind, alpha, gradDy, gradX, gradDx, dy, x[s], y[s]);
         return new DoubleBackward.Grads(gradDy, gradX);
     }

@@ -43,7 +43,7 @@ public final class BatchNorm2d extends Layer {
     @Override
     public Tensor forward(Tensor x, Pass pass) {
         if ((x.rank() != 4 && x.rank() != 2) || x.dim(1) != channels) throw badInput("BatchNorm2d", x, "(N, " + channels + ", H, W)");
-        Tensor y = output(pass, x.shape());
+        Tensor y = outputLike(pass, x);
         if (pass.training()) {
             int s = pass.slot();
             be.batchNormTrain(y, saveMean[s], saveInvStd[s], x, weight.value(), bias.value(), runningMean, runningVar, momentum, eps);
@@ -60,7 +60,7 @@ public final class BatchNorm2d extends Layer {
         int s = pass.slot();
         requireCached(x[s], pass, "BatchNorm2d");
         if (!pass.training()) throw new IllegalStateException("BatchNorm2d.backward after an eval-mode forward is not supported");
-        Tensor dx = inputGrad(pass, x[s].shape());
+        Tensor dx = inputGradLike(pass, x[s]);
         // One fused call computes dx and the parameter gradients; when the caller wants no parameter
         // gradients we still need dx, so gradients go to scratch that is discarded.
         if (paramGrads) {
@@ -82,7 +82,7 @@ public final class BatchNorm2d extends Layer {
         int s = pass.slot();
         requireCached(x[s], pass, "BatchNorm2d");
         if (!pass.training()) throw new IllegalStateException("BatchNorm2d.doubleBackward after an eval-mode forward is not supported");
-        Tensor gradDy = gradDy(pass, x[s].shape()), gradX = gradX(pass, x[s].shape());
+        Tensor gradDy = gradDyLike(pass, x[s]), gradX = gradXLike(pass, x[s]);
         be.batchNormDoubleBackward(gradDy, gradX, weight.grad(), gradDx, dy, x[s], weight.value(), saveMean[s], saveInvStd[s]);
         return new DoubleBackward.Grads(gradDy, gradX);
     }
@@ -126,6 +126,12 @@ public final class BatchNorm2d extends Layer {
 
     @Override
     public Map<String, Long> counters() { return Map.of("num_batches_tracked", numBatchesTracked); }
+
+    @Override
+    public long counter(String name) {
+        if (!name.equals("num_batches_tracked")) return super.counter(name);
+        return numBatchesTracked;
+    }
 
     @Override
     public void setCounter(String name, long value) {

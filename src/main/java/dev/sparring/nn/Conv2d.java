@@ -42,7 +42,7 @@ public final class Conv2d extends Layer {
     @Override
     public Tensor forward(Tensor x, Pass pass) {
         if (x.rank() != 4 || x.dim(1) != in) throw badInput("Conv2d", x, "(N, " + in + ", H, W)");
-        Tensor y = output(pass, outputShape(x.shape()));
+        Tensor y = output(pass, x.dim(0), out, spec.outH(x.dim(2), kernelH), spec.outW(x.dim(3), kernelW));
         be.conv2dForward(y, x, weight.value(), spec);
         if (bias != null) be.addBias(y, bias.value());
         this.x[pass.slot()] = x;
@@ -58,7 +58,7 @@ public final class Conv2d extends Layer {
             if (bias != null) be.biasBackward(bias.grad(), dy);
         }
         if (!inputGrad) return null;
-        Tensor dx = inputGrad(pass, x.shape());
+        Tensor dx = inputGradLike(pass, x);
         be.conv2dBackwardData(dx, dy, weight.value(), spec, false);
         return dx;
     }
@@ -73,7 +73,7 @@ public final class Conv2d extends Layer {
     @Override
     public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
         requireCached(this.x[pass.slot()], pass, "Conv2d");
-        Tensor gradDy = gradDy(pass, dy.shape());
+        Tensor gradDy = gradDyLike(pass, dy);
         be.conv2dBackwardFilter(weight.grad(), gradDx, dy, spec, true);   // dW += G(gradDx, dy)
         be.conv2dForward(gradDy, gradDx, weight.value(), spec);           // gradDy = F(gradDx, W)
         return new DoubleBackward.Grads(gradDy, null);

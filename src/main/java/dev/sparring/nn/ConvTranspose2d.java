@@ -34,7 +34,7 @@ public final class ConvTranspose2d extends Layer {
     @Override
     public Tensor forward(Tensor x, Pass pass) {
         if (x.rank() != 4 || x.dim(1) != in) throw badInput("ConvTranspose2d", x, "(N, " + in + ", H, W)");
-        Tensor y = output(pass, outputShape(x.shape()));
+        Tensor y = output(pass, x.dim(0), out, spec.transposedOutH(x.dim(2), kernel), spec.transposedOutW(x.dim(3), kernel));
         be.conv2dBackwardData(y, x, weight.value(), spec, false);
         if (bias != null) be.addBias(y, bias.value());
         this.x[pass.slot()] = x;
@@ -50,7 +50,7 @@ public final class ConvTranspose2d extends Layer {
             if (bias != null) be.biasBackward(bias.grad(), dy);
         }
         if (!inputGrad) return null;
-        Tensor dx = inputGrad(pass, x.shape());
+        Tensor dx = inputGradLike(pass, x);
         be.conv2dForward(dx, dy, weight.value(), spec);
         return dx;
     }
@@ -65,7 +65,7 @@ public final class ConvTranspose2d extends Layer {
     @Override
     public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
         requireCached(this.x[pass.slot()], pass, "ConvTranspose2d");
-        Tensor gradDy = gradDy(pass, dy.shape());
+        Tensor gradDy = gradDyLike(pass, dy);
         be.conv2dBackwardFilter(weight.grad(), dy, gradDx, spec, true);          // dW += G(dy, gradDx)
         be.conv2dBackwardData(gradDy, gradDx, weight.value(), spec, false);     // gradDy = B(gradDx, W)
         return new DoubleBackward.Grads(gradDy, null);

@@ -66,6 +66,13 @@ public abstract class Layer {
     /** Host-side counters saved in checkpoints (BatchNorm's num_batches_tracked). */
     public Map<String, Long> counters() { return Map.of(); }
 
+    /** The value of one of {@link #counters()}. */
+    public long counter(String name) {
+        Long v = counters().get(name);
+        if (v == null) throw new IllegalArgumentException(getClass().getSimpleName() + " has no counter " + name);
+        return v;
+    }
+
     public void setCounter(String name, long value) {
         throw new IllegalArgumentException(getClass().getSimpleName() + " has no counter " + name);
     }
@@ -104,11 +111,89 @@ public abstract class Layer {
         return gradXs[pass.slot()] = ensure(gradXs[pass.slot()], shape);
     }
 
+    /** The output buffer of x's shape: {@link #output} without making a shape array when the buffer is kept. */
+    protected final Tensor outputLike(Pass pass, Tensor x) {
+        return outputs[pass.slot()] = like(outputs[pass.slot()], x);
+    }
+
+    /** The output buffer (n, c, h, w): {@link #output} without making a shape array when the buffer is kept. */
+    protected final Tensor output(Pass pass, int n, int c, int h, int w) {
+        Tensor y = outputs[pass.slot()];
+        if (y != null && y.rank() == 4 && y.dim(0) == n && y.dim(1) == c && y.dim(2) == h && y.dim(3) == w) return y;
+        return outputs[pass.slot()] = ensure(y, n, c, h, w);
+    }
+
+    /** The output buffer (n, c): {@link #output} without making a shape array when the buffer is kept. */
+    protected final Tensor output(Pass pass, int n, int c) {
+        return outputs[pass.slot()] = ensure(outputs[pass.slot()], n, c);
+    }
+
+    /** The input-gradient buffer of x's shape (see {@link #outputLike}). */
+    protected final Tensor inputGradLike(Pass pass, Tensor x) {
+        return inputGrads[pass.slot()] = like(inputGrads[pass.slot()], x);
+    }
+
+    /** {@link #gradDy} of dy's shape (see {@link #outputLike}). */
+    protected final Tensor gradDyLike(Pass pass, Tensor dy) {
+        return gradDys[pass.slot()] = like(gradDys[pass.slot()], dy);
+    }
+
+    /** {@link #gradX} of x's shape (see {@link #outputLike}). */
+    protected final Tensor gradXLike(Pass pass, Tensor x) {
+        return gradXs[pass.slot()] = like(gradXs[pass.slot()], x);
+    }
+
+    /** t if it has the shape of {@code shapeOf}, else a new zero tensor of that shape (closing t). */
+    protected final Tensor like(Tensor t, Tensor shapeOf) {
+        return t != null && t.sameShape(shapeOf) ? t : ensure(t, shapeOf.shape());
+    }
+
+    /** {@link #ensure(Tensor, int...)} for a matrix (rows, cols), without making a shape array when t is kept. */
+    protected final Tensor ensure(Tensor t, int rows, int cols) {
+        if (t != null && t.rank() == 2 && t.dim(0) == rows && t.dim(1) == cols) return t;
+        return ensure(t, new int[] {rows, cols});
+    }
+
     /** Returns t if it has this shape, else a new zero tensor (closing t). */
     protected final Tensor ensure(Tensor t, int... shape) {
         if (t != null && t.sameShape(shape)) return t;
         if (t != null) t.close();
         return be.zeros(shape);
+    }
+
+    /**
+     * Views of tensors a layer is given, the last two per slot (a slot's backward may alternate between two upstream
+     * gradients, as the critic's fake slot does between the critic's and the generator's loss), made again only when
+     * the base tensor or the shape changes: a step that sees the same buffers as the last ones makes none (a view holds
+     * no memory of its own).
+     */
+    protected final class Views {
+        private final Tensor[] bases = new Tensor[2 * Pass.SLOTS], views = new Tensor[2 * Pass.SLOTS];
+        private final int[] older = new int[Pass.SLOTS];   // per slot: which of its two entries to replace next
+
+        /** base seen as (rows, cols). */
+        public Tensor of(Pass pass, Tensor base, int rows, int cols) {
+            int s = pass.slot();
+            for (int i = 2 * s; i < 2 * s + 2; i++) {
+                Tensor v = views[i];
+                if (bases[i] == base && v.rank() == 2 && v.dim(0) == rows && v.dim(1) == cols) return v;
+            }
+            return keep(s, base, be.view(base, rows, cols));
+        }
+
+        /** base seen with this shape (an array the caller keeps: it is compared, not copied, when the view is kept). */
+        public Tensor of(Pass pass, Tensor base, int[] shape) {
+            int s = pass.slot();
+            for (int i = 2 * s; i < 2 * s + 2; i++) if (bases[i] == base && views[i].sameShape(shape)) return views[i];
+            return keep(s, base, be.view(base, shape));
+        }
+
+        private Tensor keep(int slot, Tensor base, Tensor view) {
+            int i = 2 * slot + older[slot];
+            older[slot] ^= 1;
+            bases[i] = base;
+            return views[i] = view;
+        }
     }
 
     protected static void requireCached(Tensor x, Pass pass, String layer) {

@@ -41,7 +41,7 @@ public final class Linear extends Layer {
             if (bias != null) be.biasBackward(bias.grad(), dy);
         }
         if (!inputGrad) return null;
-        Tensor dx = inputGrad(pass, x.shape());
+        Tensor dx = inputGradLike(pass, x);
         be.gemm(false, false, 1f, dy, weight.value(), 0f, dx);     // dx = dy W
         return dx;
     }
@@ -54,7 +54,7 @@ public final class Linear extends Layer {
     @Override
     public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
         requireCached(this.x[pass.slot()], pass, "Linear");
-        Tensor gradDy = gradDy(pass, dy.shape());
+        Tensor gradDy = gradDyLike(pass, dy);
         be.gemm(true, false, 1f, dy, gradDx, 1f, weight.grad());        // dW += dy^T gradDx
         be.gemm(false, true, 1f, gradDx, weight.value(), 0f, gradDy);   // gradDy = gradDx W^T
         return new DoubleBackward.Grads(gradDy, null);
@@ -72,7 +72,7 @@ public final class Linear extends Layer {
         Tensor gW = gradDParams.get(0);
         be.gemm(false, true, 1f, x, gW, 1f, gradDy);                 // gradDy += x G_W^T
         if (bias != null) be.addBias(gradDy, gradDParams.get(1));    // gradDy += G_b
-        Tensor gradX = gradX(pass, x.shape());
+        Tensor gradX = gradXLike(pass, x);
         be.gemm(false, false, 1f, dy, gW, 0f, gradX);                // gradX = dy G_W
         return new DoubleBackward.Grads(gradDy, gradX);
     }

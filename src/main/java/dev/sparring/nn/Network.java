@@ -6,6 +6,7 @@ import dev.sparring.tensor.Tensor;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,12 +23,29 @@ public final class Network {
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Layer> counterOwners = new LinkedHashMap<>();
+    private final List<Tensor> values, grads;        // the parameters' values and gradients, in registration order
+    private final String[] counterNames, counterLocal;   // each counter's full name and its name in its layer
+    private final Layer[] counterLayers;
 
     public Network(String name, String prefix, Layer root, int... inputShape) {
         this.name = name;
         this.root = root;
         this.inputShape = inputShape.clone();
         root.collect(prefix.isEmpty() ? "" : prefix + ".", params, buffers, counterOwners);
+        List<Tensor> v = new ArrayList<>(), g = new ArrayList<>();
+        for (Parameter p : params.values()) {
+            v.add(p.value());
+            g.add(p.grad());
+        }
+        this.values = Collections.unmodifiableList(v);
+        this.grads = Collections.unmodifiableList(g);
+        this.counterNames = counterOwners.keySet().toArray(new String[0]);
+        this.counterLocal = new String[counterNames.length];
+        this.counterLayers = new Layer[counterNames.length];
+        for (int i = 0; i < counterNames.length; i++) {
+            counterLocal[i] = counterNames[i].substring(counterNames[i].lastIndexOf('.') + 1);
+            counterLayers[i] = counterOwners.get(counterNames[i]);
+        }
     }
 
     public String name() { return name; }
@@ -73,20 +91,25 @@ public final class Network {
         owner.setCounter(name.substring(name.lastIndexOf('.') + 1), value);
     }
 
-    public List<Tensor> values() {
-        List<Tensor> l = new ArrayList<>();
-        for (Parameter p : params.values()) l.add(p.value());
-        return l;
-    }
+    /** The parameters' values in registration order (one unmodifiable list, made once). */
+    public List<Tensor> values() { return values; }
 
-    public List<Tensor> grads() {
-        List<Tensor> l = new ArrayList<>();
-        for (Parameter p : params.values()) l.add(p.grad());
-        return l;
-    }
+    /** The parameters' gradients in registration order (one unmodifiable list, made once). */
+    public List<Tensor> grads() { return grads; }
 
     public void zeroGrad() {
-        for (Parameter p : params.values()) backend().fill(p.grad(), 0f);
+        for (int i = 0; i < grads.size(); i++) backend().fill(grads.get(i), 0f);
+    }
+
+    /**
+     * Sets every counter to the value of the counter of the same name in {@code src}, a network of the same
+     * architecture (G_ema from G after each step), without building the {@link #counters()} map.
+     */
+    public void copyCountersFrom(Network src) {
+        if (!Arrays.equals(counterNames, src.counterNames)) {
+            throw new IllegalArgumentException(name + " and " + src.name + " have different counters");
+        }
+        for (int i = 0; i < counterNames.length; i++) counterLayers[i].setCounter(counterLocal[i], src.counterLayers[i].counter(counterLocal[i]));
     }
 
     public long parameterCount() {

@@ -30,6 +30,7 @@ public final class Projection extends Layer {
     private final Tensor[] h = new Tensor[Pass.SLOTS];          // per slot: φ(x) as features returned it (N, ...)
     private final Tensor[] e = new Tensor[Pass.SLOTS];          // per slot: E[y] = Y E (N, F)
     private final Tensor[] de = new Tensor[Pass.SLOTS];         // per slot: the gradient of e, dt[n] h[n] (N, F)
+    private final Views hFlat = new Views(), dhFlat = new Views();   // per slot: h and dh seen as (N, F)
 
     /**
      * @param features    x to h, the critic's body
@@ -64,7 +65,7 @@ public final class Projection extends Layer {
 
     /** Backward's projection term of dh: dh[n] += dt[n] e[n], with e = Y E of the last forward in this slot (dh: (N, ...) of F per row). */
     public void addProjectionGradient(Tensor dh, Tensor dt, Pass pass) {
-        be.scaleRows(be.view(dh, dt.dim(0), featureSize), dt, e[pass.slot()], true);
+        be.scaleRows(dhFlat.of(pass, dh, dt.dim(0), featureSize), dt, e[pass.slot()], true);
     }
 
     /**
@@ -83,7 +84,7 @@ public final class Projection extends Layer {
     public void addEmbeddingGradient(Tensor dt, Pass pass) {
         int slot = pass.slot(), n = dt.dim(0);
         Tensor des = de[slot] = ensure(de[slot], n, featureSize);
-        be.scaleRows(des, dt, be.view(h[slot], n, featureSize), false);       // de = dt h
+        be.scaleRows(des, dt, hFlat.of(pass, h[slot], n, featureSize), false);   // de = dt h
         be.gemm(true, false, 1f, y[slot], des, 1f, embedding.grad());        // dE += Yᵀ de
     }
 
@@ -127,11 +128,11 @@ public final class Projection extends Layer {
         Tensor hs = features.forward(x, pass);
         if (hs.size() != (long) x.dim(0) * featureSize) throw badInput("Projection features", hs, "(N, ...) of " + featureSize + " per row");
         Tensor psi = head.forward(hs, pass);
-        Tensor t = output(pass, psi.shape());
+        Tensor t = outputLike(pass, psi);
         be.copy(psi, t);
         Tensor es = e[slot] = ensure(e[slot], x.dim(0), featureSize);
         be.gemm(false, false, 1f, labels, embedding.value(), 0f, es);        // e = Y E
-        be.rowDot(t, es, be.view(hs, x.dim(0), featureSize), true);            // t += <e, h>
+        be.rowDot(t, es, hFlat.of(pass, hs, x.dim(0), featureSize), true);     // t += <e, h>
         h[slot] = hs;
         return t;
     }

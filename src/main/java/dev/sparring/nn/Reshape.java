@@ -8,6 +8,8 @@ import dev.sparring.tensor.Tensor;
 public final class Reshape extends Layer {
     private final int[] shape;   // per-sample shape
     private final int[][] inShape = new int[Pass.SLOTS][];
+    private final int[][] outShape = new int[Pass.SLOTS][];
+    private final Views views = new Views(), gradViews = new Views();
 
     public Reshape(Backend be, int... shape) {
         super(be);
@@ -25,14 +27,18 @@ public final class Reshape extends Layer {
 
     @Override
     public Tensor forward(Tensor x, Pass pass) {
-        inShape[pass.slot()] = x.shape();
-        return be.view(x, outputShape(x.shape()));
+        int s = pass.slot();
+        if (inShape[s] == null || !x.sameShape(inShape[s])) {
+            inShape[s] = x.shape();
+            outShape[s] = outputShape(inShape[s]);
+        }
+        return views.of(pass, x, outShape[s]);
     }
 
     @Override
     public Tensor backward(Tensor dy, Pass pass, boolean inputGrad, boolean paramGrads) {
         requireCached(inShape[pass.slot()] == null ? null : dy, pass, "Reshape");
-        return inputGrad ? be.view(dy, inShape[pass.slot()]) : null;
+        return inputGrad ? gradViews.of(pass, dy, inShape[pass.slot()]) : null;
     }
 
     /** Backward is a view of dy, so its backward is a view of gradDx as dy's shape; nothing for x. */

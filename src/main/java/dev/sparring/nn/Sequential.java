@@ -82,7 +82,7 @@ public final class Sequential extends Layer {
 
     @Override
     public Tensor forward(Tensor x, Pass pass) {
-        for (Layer l : layers) x = l.forward(x, pass);
+        for (int i = 0; i < layers.size(); i++) x = layers.get(i).forward(x, pass);
         return x;
     }
 

@@ -7,6 +7,7 @@ package dev.sparring.random;
 public final class NoiseStream {
     private final long seed;
     private long counter;
+    private final int[] block = new int[4];   // the last block drawn by nextInt or nextDouble (so that they allocate nothing)
 
     public NoiseStream(long seed, long counter) {
         this.seed = seed;
@@ -36,7 +37,7 @@ public final class NoiseStream {
 
     /** A uniform integer in [0, bound), consuming one block (for shuffles on the host). */
     public int nextInt(int bound) {
-        int[] w = new int[4];
+        int[] w = block;
         Philox.block(seed, counter++, w, 0);
         long x = ((long) w[1] << 32 | (w[0] & 0xFFFFFFFFL)) >>> 1;
         return (int) (x % bound);
@@ -44,7 +45,7 @@ public final class NoiseStream {
 
     /** A uniform double in (0, 1), consuming one block. */
     public double nextDouble() {
-        int[] w = new int[4];
+        int[] w = block;
         Philox.block(seed, counter++, w, 0);
         return Philox.uniform(w[0]);
     }

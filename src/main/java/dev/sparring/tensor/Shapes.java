@@ -28,7 +28,7 @@ public final class Shapes {
      * else an error naming op.
      */
     public static int rows(String op, Tensor v, Tensor a, Tensor b) {
-        if (v.rank() != 1 || a.rank() < 1 || !Arrays.equals(a.shape(), b.shape()) || a.dim(0) != v.dim(0)) {
+        if (v.rank() != 1 || a.rank() < 1 || !a.sameShape(b) || a.dim(0) != v.dim(0)) {
             throw new IllegalArgumentException(op + ": expected (N) and two (N, ...) of one shape, got " + v + ", " + a + ", " + b);
         }
         return v.dim(0);

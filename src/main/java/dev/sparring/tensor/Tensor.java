@@ -43,6 +43,9 @@ public abstract class Tensor implements AutoCloseable {
 
     public final boolean sameShape(int... other) { return Arrays.equals(shape, other); }
 
+    /** Whether other has this tensor's shape (without copying either shape). */
+    public final boolean sameShape(Tensor other) { return Arrays.equals(shape, other.shape); }
+
     /** Releases backend memory (a no-op on the CPU). Views share storage and must not outlive their base. */
     @Override
     public void close() { }

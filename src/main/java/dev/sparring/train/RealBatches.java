@@ -81,6 +81,7 @@ public abstract sealed class RealBatches implements AutoCloseable {
         private long orderUploads;         // for tests: after prepare(k), k batches upload nothing
         private final Tensor onehots;      // (N, K, 1, 1) U8: each image's one-hot label; null without labels
         private final Tensor labelsOut;    // (B, K) F32: the labels of the last batch, gathered as the images are
+        private final Tensor labelsImage;  // labelsOut seen as (B, K, 1, 1), the shape gatherImages writes
 
         /** {@code batchesPerStep}: the most batches one step draws (k critic steps), for {@link #prepare}. */
         Images(Backend be, ImageDataset data, int batch, long seed, int batchesPerStep) {
@@ -104,6 +105,7 @@ public abstract sealed class RealBatches implements AutoCloseable {
             this.out = be.zeros(batch, data.channels(), data.height(), data.width());
             this.onehots = classes > 0 ? be.upload(Conditioning.onehotTable(data.labels(), classes), data.size(), classes, 1, 1) : null;
             this.labelsOut = classes > 0 ? be.zeros(batch, classes) : null;
+            this.labelsImage = classes > 0 ? be.view(labelsOut, batch, classes, 1, 1) : null;
         }
 
         static int[] permutation(long seed, long epoch, int n) {
@@ -153,7 +155,7 @@ public abstract sealed class RealBatches implements AutoCloseable {
             int slot = resident(epoch);
             int start = slot * data.size() + (int) (consumed % bpe) * batch;
             be.gatherImages(out, pixels, perm, start, SCALE, SHIFT);
-            if (onehots != null) be.gatherImages(be.view(labelsOut, batch, onehots.dim(1), 1, 1), onehots, perm, start, 1f, 0f);
+            if (onehots != null) be.gatherImages(labelsImage, onehots, perm, start, 1f, 0f);
             consumed++;
             return out;
         }

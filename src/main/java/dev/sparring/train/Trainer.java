@@ -65,6 +65,7 @@ public final class Trainer implements AutoCloseable {
     private final int[] fakeLabels;                   // (B) the last fake batch's labels, on the host
     private final float[] fakeOnehotHost;             // (B, K)
     private final Tensor fakeOnehot;                  // (B, K): the labels of the last fake batch, for G and the critic
+    private final Tensor fakeOnehotImage;             // fakeOnehot seen as (B, K, 1, 1), to copy into G's input
     private final Tensor gInput;                      // (B, nz + K, 1, 1): [z, onehot(y)], G's input; null: unconditional
     private long step;                                // generator steps done
     private final MetricsBuffer metrics;
@@ -151,6 +152,7 @@ public final class Trainer implements AutoCloseable {
         this.fakeLabels = classes > 0 ? new int[cfg.batch()] : null;
         this.fakeOnehotHost = classes > 0 ? new float[cfg.batch() * classes] : null;
         this.fakeOnehot = classes > 0 ? be.zeros(cfg.batch(), classes) : null;
+        this.fakeOnehotImage = classes > 0 ? be.view(fakeOnehot, cfg.batch(), classes, 1, 1) : null;
         this.gInput = classes > 0 ? be.zeros(cfg.batch(), cfg.nz() + classes, 1, 1) : null;
         if (gEma != null) {
             emaTensors = new java.util.ArrayList<>();
@@ -243,7 +245,7 @@ public final class Trainer implements AutoCloseable {
     /** G_ema = G + decay (G_ema - G) over all of G's parameters, and G's batch-norm statistics and counters copied. */
     private void updateEma(float decay) {
         be.emaUpdate(emaTensors, emaSources, emaAveraged, decay);
-        g.counters().forEach(gEma::setCounter);
+        gEma.copyCountersFrom(g);
     }
 
     private Tensor nextReal() {
@@ -282,7 +284,8 @@ public final class Trainer implements AutoCloseable {
     private Tensor withLabels(Tensor latent, Tensor onehot, Tensor into) {
         int n = latent.dim(0), nz = latent.dim(1);
         be.copyChannels(into, 0, latent, 0, nz);
-        be.copyChannels(into, nz, be.view(onehot, n, classes, 1, 1), 0, classes);
+        // the training batch's labels through the view kept for them (a step makes no view)
+        be.copyChannels(into, nz, onehot == fakeOnehot ? fakeOnehotImage : be.view(onehot, n, classes, 1, 1), 0, classes);
         return into;
     }
 

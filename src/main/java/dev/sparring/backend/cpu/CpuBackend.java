@@ -148,7 +148,9 @@ public final class CpuBackend implements Backend {
         Conv.Geometry g = new Conv.Geometry(x.dim(0), x.dim(1), x.dim(2), x.dim(3), w.dim(0), w.dim(2), w.dim(3),
                 spec.strideH(), spec.strideW(), spec.padH(), spec.padW());
         if (w.dim(1) != g.c()) throw new IllegalArgumentException(op + ": weight " + w + " does not match input " + x);
-        Shapes.require(y, op + " output", g.n(), g.k(), g.p(), g.q());
+        if (y.dim(0) != g.n() || y.dim(1) != g.k() || y.dim(2) != g.p() || y.dim(3) != g.q()) {
+            Shapes.require(y, op + " output", g.n(), g.k(), g.p(), g.q());   // throws, naming both shapes
+        }
         return g;
     }
 
@@ -638,7 +640,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void sumSquares(List<Tensor> xs, Tensor out, int slot) {
         double s = 0;
-        for (Tensor x : xs) for (float v : f(x)) s += (double) v * v;
+        for (int i = 0; i < xs.size(); i++) for (float v : f(xs.get(i))) s += (double) v * v;
         f(out)[slot] = (float) s;
     }
 
@@ -801,18 +803,19 @@ public final class CpuBackend implements Backend {
     public void criticLoss(CompiledLoss loss, Tensor dtReal, Tensor dtFake, Tensor tReal, Tensor tFake, Tensor stats, int slot) {
         float[] tr = f(tReal), tf = f(tFake), dr = f(dtReal), df = f(dtFake), st = f(stats);
         int br = tr.length, bf = tf.length;
+        double[] stack = Scratch.programStack();
         double sPhi = 0, sPsi = 0, sigR = 0, sigF = 0, sR = 0, sF = 0;
         for (int i = 0; i < br; i++) {
             double t = tr[i];
-            sPhi += loss.phi().eval(t);
-            dr[i] = (float) (-loss.dphi().eval(t) / br);
+            sPhi += loss.phi().eval(t, stack);
+            dr[i] = (float) (-loss.dphi().eval(t, stack) / br);
             sigR += sigmoid(t);
             sR += t;
         }
         for (int i = 0; i < bf; i++) {
             double t = tf[i];
-            sPsi += loss.psi().eval(t);
-            df[i] = (float) (-loss.dpsi().eval(t) / bf);
+            sPsi += loss.psi().eval(t, stack);
+            df[i] = (float) (-loss.dpsi().eval(t, stack) / bf);
             sigF += sigmoid(t);
             sF += t;
         }
@@ -827,11 +830,12 @@ public final class CpuBackend implements Backend {
     public void generatorLoss(CompiledLoss loss, Tensor dtFake, Tensor tFake, Tensor stats, int slot) {
         float[] tf = f(tFake), df = f(dtFake), st = f(stats);
         int b = tf.length;
+        double[] stack = Scratch.programStack();
         double s = 0, sig = 0;
         for (int i = 0; i < b; i++) {
             double t = tf[i];
-            s += loss.beta().eval(t);
-            df[i] = (float) (loss.dbeta().eval(t) / b);
+            s += loss.beta().eval(t, stack);
+            df[i] = (float) (loss.dbeta().eval(t, stack) / b);
             sig += sigmoid(t);
         }
         st[slot] = (float) (s / b);
@@ -844,8 +848,9 @@ public final class CpuBackend implements Backend {
         if (out.length != g.length || out.length != tv.length) {
             throw new IllegalArgumentException("lossCurvature: " + gradT + ", " + gradDt + ", " + t);
         }
+        double[] stack = Scratch.programStack();
         for (int i = 0; i < tv.length; i++) {
-            float v = (float) ((double) scale * g[i] * f.eval(tv[i]));
+            float v = (float) ((double) scale * g[i] * f.eval(tv[i], stack));
             out[i] = accumulate ? out[i] + v : v;
         }
     }

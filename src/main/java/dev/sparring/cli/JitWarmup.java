@@ -1,0 +1,71 @@
+package dev.sparring.cli;
+
+import dev.sparring.backend.Backend;
+import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.data.Dataset;
+import dev.sparring.data.ImageDataset;
+import dev.sparring.train.TrainConfig;
+import dev.sparring.train.TrainLoss;
+import dev.sparring.train.Trainer;
+
+import java.util.Arrays;
+
+/**
+ * Warms up the JIT for a run on the CPU: while the run builds its model and folder, a daemon thread trains the same
+ * model (the run's configuration with a batch of at most 8) on the first images of the run's data, on a backend of its
+ * own, until the run's first step starts. The CPU kernels use the Vector API, which boxes every vector until C2 has
+ * compiled them; this moves part of that cost off the first steps, onto the other core (see README, "Start-up").
+ * It changes nothing in the run: its own weights, noise and data stream, and no file.
+ */
+final class JitWarmup implements AutoCloseable {
+    private final Thread thread;
+    private volatile boolean stop;
+    private volatile int steps;
+
+    private JitWarmup(TrainConfig cfg, Dataset data, TrainLoss loss) {
+        thread = new Thread(() -> run(cfg, data, loss), "sparring-warmup");
+        thread.setDaemon(true);
+        thread.setPriority(Thread.MIN_PRIORITY);
+        thread.start();
+    }
+
+    /** Starts warming up for a run of cfg on data (resolved for it), or returns null when there is nothing to warm up. */
+    static JitWarmup start(TrainConfig cfg, Dataset data, TrainLoss loss) {
+        if (Boolean.getBoolean("sparring.noWarmup")) return null;
+        try {
+            cfg = cfg.resolvedFor(data);
+        } catch (RuntimeException e) {
+            return null;   // the run itself reports what is wrong
+        }
+        int batch = Math.min(cfg.batch(), 8);
+        Dataset small = data;
+        if (data instanceof ImageDataset img) {
+            int n = Math.min(img.size(), 4 * batch);
+            if (n < batch) return null;
+            int item = img.channels() * img.height() * img.width();
+            small = new ImageDataset(img.name(), Arrays.copyOf(img.pixels(), n * item), n, img.channels(), img.height(), img.width(),
+                    img.labels() == null ? null : Arrays.copyOf(img.labels(), n));
+        }
+        TrainConfig w = cfg.toBuilder().batch(batch).steps(Long.MAX_VALUE / 4).logEvery(1).sampleEvery(0).checkpointEvery(0).fidEvery(0).build();
+        return new JitWarmup(w, small, loss);
+    }
+
+    private void run(TrainConfig cfg, Dataset data, TrainLoss loss) {
+        try (Backend be = new CpuBackend(); Trainer t = new Trainer(cfg, be, data, loss)) {
+            while (!stop) {
+                t.step();
+                t.drainMetrics();
+                steps++;
+            }
+        } catch (RuntimeException e) {
+            // a warm-up that fails costs the run nothing but its speed at the start
+        }
+    }
+
+    /** Steps the warm-up has trained so far. */
+    int steps() { return steps; }
+
+    /** Stops after the warm-up's current step, without waiting for it. */
+    @Override
+    public void close() { stop = true; }
+}

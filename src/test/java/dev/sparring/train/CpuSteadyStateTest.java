@@ -1,0 +1,70 @@
+package dev.sparring.train;
+
+import dev.sparring.backend.cpu.CpuBackend;
+import dev.sparring.data.ImageDataset;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What a warm training step allocates on the CPU, the twin of {@link CudaSteadyStateTest}: layers keep their buffers,
+ * optimizers their lists, the trainer its views, so the Java code around the backend allocates nothing; the backend's
+ * operations allocate only a few small objects per call (the kernels' records and lambdas, see
+ * bench/results/cpu-step-allocation-20261203.md), never arrays of the data's size. The default run (class-conditional,
+ * with G_ema) is what both tests train.
+ */
+class CpuSteadyStateTest {
+    private static final int BATCHES = 100;   // per epoch (a new epoch's order is made on the host, once in 100 steps)
+
+    /**
+     * "Warm": once the JIT has compiled the step (the Vector API kernels box every vector until C2 compiles them), which
+     * takes a number of steps that depends on the machine's load. So the steps are measured in rounds until one round
+     * meets the bounds; an allocation that the code makes in every step fails every round.
+     */
+    @Test
+    void aWarmStepAllocatesNothingOutsideTheBackendAndLittleInside() {
+        ImageDataset data = TrainerTest.firstDigits(4 * BATCHES);
+        int rounds = 60, steps = 10;
+        TrainConfig cfg = TrainerTest.tinyDcgan().toBuilder().conditional(true).steps((long) (rounds + 1) * steps).logEvery(steps).build();
+        try (AllocationMeter be = new AllocationMeter(new CpuBackend()); Trainer t = new Trainer(cfg, be, data, TestLosses.nonSaturating())) {
+            assertTrue(t.config().ema() && t.config().classes() > 0, "the default run's features: G_ema and the projection critic");
+            for (int i = 0; i < steps; i++) t.step();   // the first sets up the buffers
+            t.drainMetrics();
+            String report = "";
+            for (int round = 0; round < rounds; round++) {
+                be.reset();
+                long before = AllocationMeter.allocated();
+                for (int i = 0; i < steps; i++) t.step();
+                long outside = AllocationMeter.allocated() - before - be.insideBytes();
+                report = steps + " steps (round " + (round + 1) + "): " + outside + " bytes allocated outside the backend, "
+                        + be.insideBytes() + " inside its " + be.calls() + " operations (at most " + be.largestCall() + " in one)";
+                t.drainMetrics();   // between the rounds: what TrainingRun does after every step (it builds the metrics lines)
+                if (outside == 0 && be.largestCall() <= 4096 && be.insideBytes() <= 512L * be.calls()) {
+                    System.out.println(report);
+                    return;
+                }
+            }
+            fail("layers, optimizers and the trainer should allocate nothing in a warm step, and each backend operation no "
+                    + "more than a few small objects; the last of " + rounds + " rounds: " + report);
+        }
+    }
+
+    @Test
+    void aWarmStepOfTheDefaultModelAllocatesLittleOnAnyThread() {
+        ImageDataset data = TrainerTest.firstDigits(32 * 20);
+        int warmup = 8, steps = 6;
+        TrainConfig cfg = TrainConfig.builder().data("mnist").model(TrainConfig.Model.DCGAN).channels(1).steps(20)
+                .logEvery(warmup + steps).sampleEvery(0).checkpointEvery(0).build();   // the default run's model and batch
+        try (CpuBackend be = new CpuBackend(); Trainer t = new Trainer(cfg, be, data, TestLosses.nonSaturating())) {
+            assertTrue(t.config().ema() && t.config().classes() > 0 && t.config().ngf() == 32 && t.config().batch() == 32, t.config().toString());
+            for (int i = 0; i < warmup; i++) t.step();
+            long before = AllocationMeter.THREADS.getTotalThreadAllocatedBytes();
+            for (int i = 0; i < steps; i++) t.step();
+            long perStep = (AllocationMeter.THREADS.getTotalThreadAllocatedBytes() - before) / steps;
+            System.out.println("the default model: " + perStep + " bytes allocated per warm step, all threads");
+            // the parallel loops' and the kernels' small objects take some 70 KB; scratch arrays made per call took 11 MB
+            assertTrue(perStep <= 256 * 1024, perStep + " bytes per step");
+        }
+    }
+}
