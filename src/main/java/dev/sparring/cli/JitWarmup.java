@@ -62,6 +62,12 @@ final class JitWarmup implements AutoCloseable {
         }
     }
 
+    /** Whether the warm-up's thread has ended within millis ms (after {@link #close}, once its current step is done). */
+    boolean ended(long millis) throws InterruptedException {
+        thread.join(millis);
+        return !thread.isAlive();
+    }
+
     /** Steps the warm-up has trained so far. */
     int steps() { return steps; }
 

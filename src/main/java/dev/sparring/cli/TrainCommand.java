@@ -216,7 +216,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (cfg.conditional()) cfg.resolvedFor(ds);   // refuses data without usable labels before a backend starts
         TrainLoss loss = Losses.trainLoss(cfg.loss(), "--loss");
         JitWarmup warmup = device.cpu() ? JitWarmup.start(cfg, ds, loss) : null;   // until the first step: see JitWarmup
-        try (Backend be = device.create();
+        try (JitWarmup stopsWarmup = warmup;   // also when the run is refused before its first step
+             Backend be = device.create();
              Trainer trainer = from != null ? from.trainer(be, ds, loss) : new Trainer(cfg, be, ds, loss)) {
             cfg = trainer.config();   // "auto" model and channels resolved for the data
             long total = trainer.totalSteps();
