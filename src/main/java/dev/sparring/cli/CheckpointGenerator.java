@@ -2,6 +2,8 @@ package dev.sparring.cli;
 
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
+import dev.sparring.data.Dataset;
+import dev.sparring.data.ImageDataset;
 import dev.sparring.eval.features.MnistClassifier;
 import dev.sparring.gan.Dcgan;
 import dev.sparring.gan.Mlp;
@@ -16,6 +18,7 @@ import dev.sparring.train.Conditioning;
 import dev.sparring.train.TrainConfig;
 
 import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * The generator of a checkpoint, and the samples it draws for {@code sparring sample} and {@code sparring classify}:
@@ -42,8 +45,7 @@ final class CheckpointGenerator {
         this.be = be;
         this.cfg = cfg;
         this.mlp = cfg.model() == TrainConfig.Model.MLP;
-        ModelSize size = mlp ? ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2)
-                : ModelSize.dcgan(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), cfg.classes());
+        ModelSize size = size(cfg);
         Backend.Memory mem = be.memoryAvailable();
         size.require(batch, "to sample in batches of " + batch + " (--batch)", size.samplingBytes(batch), mem.bytes(), mem.where());
         NoiseStream init = new NoiseStream(0, 0);   // the builders need one; the checkpoint overwrites every weight
@@ -51,6 +53,62 @@ final class CheckpointGenerator {
                 : Dcgan.generator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), cfg.classes()), init);
         this.ema = useEma && Checkpoint.hasEma(f, g);
         Checkpoint.loadNetwork(f, be, ema ? Checkpoint.EMA_PREFIX : "G.", g);
+    }
+
+    /** The size of a checkpoint's networks. */
+    static ModelSize size(TrainConfig cfg) {
+        return cfg.model() == TrainConfig.Model.MLP ? ModelSize.mlp(cfg.nz(), cfg.hidden(), cfg.depth(), 2)
+                : ModelSize.dcgan(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), cfg.classes());
+    }
+
+    /** The checkpoint's critic D (an MLP's or a DCGAN's, a projection critic for a conditional run), built on be and loaded. */
+    static Network critic(Backend be, SafeTensorsFile f, TrainConfig cfg) throws IOException {
+        NoiseStream init = new NoiseStream(0, 0);   // the builders need one; the checkpoint overwrites every weight
+        Network d = cfg.model() == TrainConfig.Model.MLP ? Mlp.discriminator(be, new Mlp.Config(cfg.nz(), cfg.hidden(), cfg.depth(), 2), init)
+                : Dcgan.discriminator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), cfg.classes()), init);
+        Checkpoint.loadNetwork(f, be, "D.", d);
+        return d;
+    }
+
+    /**
+     * The images a DCGAN checkpoint's run trained on, opened again from its config; refused in one line naming the
+     * checkpoint when they no longer open as its images, or, for a conditional run, no longer have labels.
+     * {@code command} prefixes the data's warnings.
+     */
+    static ImageDataset trainingImages(Path file, TrainConfig cfg, String command) {
+        Dataset data = cfg.openData(w -> System.err.println(command + ": " + w));
+        if (!(data instanceof ImageDataset images) || images.channels() != cfg.channels() || images.height() != cfg.imageSize()
+                || images.width() != cfg.imageSize()) {
+            throw new UserError("--checkpoint " + file + ": its data (" + cfg.data() + ") no longer opens as the " + cfg.imageSize() + " x "
+                    + cfg.imageSize() + " images the run trained on");
+        }
+        if (cfg.classes() > 0 && images.labels() == null) throw new UserError("--checkpoint " + file + ": a conditional run, but its data has no labels now");
+        return images;
+    }
+
+    /** Images {@code idx[from .. from + k)} of {@code images} in the networks' [-1, 1] convention (k, C, H, W), as training gathers them. */
+    static float[] pixels(ImageDataset images, int[] idx, int from, int k) {
+        int item = images.channels() * images.height() * images.width();
+        byte[] px = images.pixels();
+        float[] x = new float[k * item];
+        for (int i = 0; i < k; i++) {
+            int src = idx[from + i];
+            for (int j = 0; j < item; j++) x[i * item + j] = (px[src * item + j] & 0xFF) / 127.5f - 1f;
+        }
+        return x;
+    }
+
+    /** n distinct indices of [0, size): the first n of a Fisher–Yates shuffle drawn from {@code rng}. */
+    static int[] pick(int size, int n, NoiseStream rng) {
+        int[] all = new int[size];
+        for (int i = 0; i < size; i++) all[i] = i;
+        for (int i = 0; i < n; i++) {
+            int j = i + rng.nextInt(size - i);
+            int t = all[i];
+            all[i] = all[j];
+            all[j] = t;
+        }
+        return java.util.Arrays.copyOf(all, n);
     }
 
     /** Which generator draws the samples, for the commands' output: "G_ema" or "G". */

@@ -2,9 +2,7 @@ package dev.sparring.cli;
 
 import dev.sparring.UserError;
 import dev.sparring.backend.Backend;
-import dev.sparring.data.Dataset;
 import dev.sparring.data.ImageDataset;
-import dev.sparring.gan.Dcgan;
 import dev.sparring.io.Json;
 import dev.sparring.io.SafeTensorsFile;
 import dev.sparring.lab.features.CriticTaps;
@@ -108,26 +106,18 @@ public final class CriticFeaturesCommand implements Callable<Integer> {
             throw new UserError("--checkpoint " + file + " holds a 2-D model (" + cfg.data() + ") whose critic sees points; critic-features "
                     + "needs the critic of a DCGAN, which sees images");
         }
-        Dataset data = cfg.openData(w -> System.err.println("critic-features: " + w));
-        if (!(data instanceof ImageDataset images) || images.channels() != cfg.channels() || images.height() != cfg.imageSize()
-                || images.width() != cfg.imageSize()) {
-            throw new UserError("--checkpoint " + file + ": its data (" + cfg.data() + ") no longer opens as the " + cfg.imageSize() + " x "
-                    + cfg.imageSize() + " images the run trained on");
-        }
+        ImageDataset images = CheckpointGenerator.trainingImages(file, cfg, "critic-features");
         if (images.size() < n) throw new UserError("--n " + n + ": the run's data (" + cfg.data() + ") has " + images.size() + " images");
         int classes = cfg.classes();
-        if (classes > 0 && images.labels() == null) throw new UserError("--checkpoint " + file + ": a conditional run, but its data has no labels now");
         Path dir = LatentGenerator.outputFolder(out, "critic-features");
         PrintWriter stdout = spec.commandLine().getOut();
 
         try (Backend be = device.create()) {
-            Network critic = Dcgan.discriminator(be, new Dcgan.Config(cfg.imageSize(), cfg.channels(), cfg.nz(), cfg.ngf(), cfg.ndf(), classes),
-                    new NoiseStream(0, 0));
-            Checkpoint.loadNetwork(f, be, "D.", critic);
+            Network critic = CheckpointGenerator.critic(be, f, cfg);
             CriticTaps taps = new CriticTaps(critic);
             List<CriticTaps.Tap> tapList = taps.taps();
             CheckpointGenerator gen = new CheckpointGenerator(be, f, cfg, cfg.batch(), ema);
-            int total = 2 * n, item = cfg.channels() * cfg.imageSize() * cfg.imageSize();
+            int total = 2 * n;
             float[][] rows = new float[tapList.size()][];
             for (int t = 0; t < rows.length; t++) rows[t] = new float[Math.multiplyExact(total, tapList.get(t).size())];
             float[] scores = new float[total];
@@ -140,13 +130,9 @@ public final class CriticFeaturesCommand implements Callable<Integer> {
             int chunk = pass.training() ? cfg.batch() : BATCH;        // training mode: batches of the run's size
             for (int done = 0; done < n; done += chunk) {
                 int k = Math.min(chunk, n - done);
-                float[] x = new float[k * item];
+                float[] x = CheckpointGenerator.pixels(images, picked, done, k);
                 int[] labels = new int[k];
-                for (int i = 0; i < k; i++) {
-                    int src = picked[done + i];
-                    for (int j = 0; j < item; j++) x[i * item + j] = (images.pixels()[src * item + j] & 0xFF) / 127.5f - 1f;
-                    if (classes > 0) labels[i] = images.labels()[src];
-                }
+                if (classes > 0) for (int i = 0; i < k; i++) labels[i] = images.labels()[picked[done + i]];
                 try (Tensor xt = be.upload(x, k, cfg.channels(), cfg.imageSize(), cfg.imageSize())) {
                     keep(taps, xt, classes > 0 ? labels : null, classes, be, rows, scores, done, tapList, pass);
                 }
@@ -218,16 +204,7 @@ public final class CriticFeaturesCommand implements Callable<Integer> {
 
     /** n distinct indices of [0, size): the first n of a Fisher–Yates shuffle on the stream (seed, "critic-features-real"). */
     static int[] pick(int size, int n, long seed) {
-        int[] all = new int[size];
-        for (int i = 0; i < size; i++) all[i] = i;
-        NoiseStream rng = NoiseStream.derive(seed, "critic-features-real");
-        for (int i = 0; i < n; i++) {
-            int j = i + rng.nextInt(size - i);
-            int t = all[i];
-            all[i] = all[j];
-            all[j] = t;
-        }
-        return java.util.Arrays.copyOf(all, n);
+        return CheckpointGenerator.pick(size, n, NoiseStream.derive(seed, "critic-features-real"));
     }
 
     /** 30, 2.5: a flag's number as typed. */

@@ -37,9 +37,11 @@ import java.util.concurrent.Callable;
                 + "docs/lab.md explains each.",
                 "Games: bilinear (f = x y), dirac (the Dirac GAN, f = phi(x y), phi(t) = -log(1 + e^-t)), "
                 + "saddle (f = x^4/4 - 2x^3/3 + x^2/20 + x y - y^2/2). A flag left out takes the game's default (in brackets below).",
-                "With --checkpoint RUN --eigs K instead of --game: the K largest-magnitude eigenvalues of a trained MLP game's Jacobian "
-                + "J = dv/dtheta (v: both players' loss gradients) at the checkpoint, on one batch, by Arnoldi's method on "
-                + "Jacobian-vector products, printed and drawn in the complex plane (--out FILE.png, default eigenvalues.png)."})
+                "With --checkpoint RUN --eigs K instead of --game: the K largest-magnitude eigenvalues of a trained game's Jacobian "
+                + "J = dv/dtheta (v: both players' loss gradients) at the checkpoint, an MLP's or a DCGAN's (unconditional or "
+                + "class-conditional), on one batch of real data (with its labels) and of G's samples (with labels drawn uniformly), "
+                + "by Arnoldi's method on Jacobian-vector products, printed and drawn in the complex plane (--out FILE.png, default "
+                + "eigenvalues.png). Each Arnoldi step is one second-order pass; the progress shows step j of M with its ETA."})
 public final class NumericsCommand implements Callable<Integer> {
     /** Stop rather than run past this many steps per method (a few seconds of work each 10^8). */
     static final long MAX_STEPS = 1_000_000_000L;
@@ -54,7 +56,7 @@ public final class NumericsCommand implements Callable<Integer> {
         @Option(names = "--game", required = true, description = "bilinear, dirac or saddle")
         String game;
         @Option(names = "--checkpoint", required = true, description = "a checkpoint file, or a run folder (its newest checkpoint): "
-                + "the eigenvalues of its game Jacobian (MLP models)")
+                + "the eigenvalues of its game Jacobian (MLP and DCGAN models)")
         Path checkpoint;
     }
 
@@ -81,7 +83,7 @@ public final class NumericsCommand implements Callable<Integer> {
     @Option(names = "--krylov", paramLabel = "M", description = "with --checkpoint: Arnoldi steps, one second-order pass each "
             + "[max(4K, 60), at most the parameter count, which gives every eigenvalue exactly]")
     Integer krylov;
-    @Option(names = "--batch", description = "with --checkpoint: points of real data and latent vectors in the batch [the run's --batch]")
+    @Option(names = "--batch", description = "with --checkpoint: real points or images and latent vectors in the batch [the run's --batch]")
     Integer batch;
     @Option(names = "--seed", description = "with --checkpoint: seed of the batch and of Arnoldi's start vector [0]")
     Long seed;
@@ -89,7 +91,8 @@ public final class NumericsCommand implements Callable<Integer> {
     OverwriteOption overwrite;
     @Mixin
     DeviceOption device;
-    @Option(names = "--no-progress", description = "plain progress lines instead of a live bar (shown from " + PROGRESS_FROM + " steps in all)")
+    @Option(names = "--no-progress", description = "plain progress lines instead of a live bar (with --game shown from " + PROGRESS_FROM
+            + " steps in all; with --checkpoint over the Arnoldi steps)")
     boolean noProgress;
 
     @Override
@@ -97,7 +100,7 @@ public final class NumericsCommand implements Callable<Integer> {
         if (source.checkpoint != null) {
             refuseWith("--checkpoint", "--method", "--lr", "--gamma", "--steps", "--start");
             return CheckpointSpectrum.run(source.checkpoint, eigs == null ? 10 : eigs, krylov, batch, seed == null ? 0 : seed,
-                    out == null ? Path.of("eigenvalues.png") : out, overwrite, device, spec.commandLine().getOut());
+                    out == null ? Path.of("eigenvalues.png") : out, overwrite, device, !noProgress, spec.commandLine().getOut());
         }
         refuseWith("--game", "--eigs", "--krylov", "--batch", "--seed", "--device");
         Game g = Games.byName(source.game);

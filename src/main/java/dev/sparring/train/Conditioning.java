@@ -1,8 +1,10 @@
 package dev.sparring.train;
 
 import dev.sparring.UserError;
+import dev.sparring.backend.Backend;
 import dev.sparring.data.Dataset;
 import dev.sparring.data.ImageDataset;
+import dev.sparring.tensor.Tensor;
 
 /**
  * The labels of a class-conditional run ({@link TrainConfig#conditional()}): which data can be trained on, and the
@@ -81,6 +83,14 @@ public final class Conditioning {
     public static void onehot(int[] labels, int n, int k, float[] out) {
         java.util.Arrays.fill(out, 0, n * k, 0f);
         for (int i = 0; i < n; i++) out[i * k + labels[i]] = 1f;
+    }
+
+    /** G's input [z, onehot(y)] (N, nz + K, 1, 1) written into {@code into}, for z (N, nz, 1, 1) and one-hot labels (N, K). */
+    public static Tensor generatorInput(Backend be, Tensor z, Tensor onehot, Tensor into) {
+        int n = z.dim(0), nz = z.dim(1), k = onehot.dim(1);
+        be.copyChannels(into, 0, z, 0, nz);
+        be.copyChannels(into, nz, be.view(onehot, n, k, 1, 1), 0, k);
+        return into;
     }
 
     /** The label of the i-th sample drawn for a grid or an evaluation: i mod K (balanced classes). */

@@ -8,6 +8,7 @@ import dev.sparring.linalg.Eigenvalues.Eigenvalue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
 
 /**
  * The largest-magnitude eigenvalues of the game Jacobian J = ∂v/∂θ at one batch, by Arnoldi's method on products Jᵀu
@@ -15,13 +16,24 @@ import java.util.SplittableRandom;
  * the Krylov space of Jᵀ from a random start and the m x m Hessenberg matrix H = QᵀJᵀQ (modified Gram-Schmidt, in
  * double on the host, reorthogonalised once); the eigenvalues of H ({@link Eigenvalues}) are the Ritz values, of which the
  * largest in magnitude converge first. With m = the parameter count (and no breakdown) they are J's eigenvalues.
- * Each step is one second-order pass and two transfers of θ-sized vectors.
+ * Each step is one second-order pass and two transfers of θ-sized vectors; the host keeps m + 1 double vectors of the
+ * parameter count (8 (m + 1) n bytes) and spends about 4 j n multiply-adds on step j's Gram-Schmidt.
  */
 public final class JacobianSpectrum {
     private JacobianSpectrum() { }
 
     /** The k Ritz values of largest magnitude after m Arnoldi steps (m ≥ k, at most the parameter count), largest first. */
     public static List<Eigenvalue> largest(GameJacobian jac, int k, int m, long seed) {
+        return largest(jac, k, m, seed, j -> { });
+    }
+
+    /**
+     * As {@link #largest(GameJacobian, int, int, long)}, telling {@code stepsDone} the number of Arnoldi steps done after
+     * each one (fewer than m in all when the Krylov space closes early: an invariant subspace, whose Ritz values are
+     * exact eigenvalues; J's other eigenvalues are then 0 when the start vector had a part along each of their
+     * eigenvectors, which a random one has).
+     */
+    public static List<Eigenvalue> largest(GameJacobian jac, int k, int m, long seed, IntConsumer stepsDone) {
         Backend be = jac.backend();
         List<Tensor> grads = jac.grads();
         int n = 0;
@@ -46,6 +58,7 @@ public final class JacobianSpectrum {
                         for (int x = 0; x < n; x++) w[x] -= c * q[i][x];
                     }
                 }
+                stepsDone.accept(j + 1);
                 double beta = norm(w);
                 if (j + 1 < m) h[(j + 1) * m + j] = beta;
                 if (beta < 1e-12 * (1 + Math.abs(h[j * m + j]))) { steps = j + 1; break; }   // an invariant subspace: exact
