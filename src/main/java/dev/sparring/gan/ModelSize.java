@@ -72,7 +72,7 @@ public record ModelSize(String description, long generatorParams, long criticPar
         }
         d.conv(w, 1, base, 1, 1);
         if (classes > 0) {
-            d.linear(classes, mul(w, base * base));                  // the embedding E and Y E
+            d.embedding(classes, mul(w, base * base));               // the embedding E (no bias) and Y E
             d.outputs(mul(w, base * base));                          // the gradient of Y E
         }
         return of(String.format(Locale.ROOT, "DCGAN --nz %d --ngf %d --ndf %d, %d px, %d channel(s)%s", nz, ngf, ndf, imageSize, channels,
@@ -189,6 +189,14 @@ public record ModelSize(String description, long generatorParams, long criticPar
         void batchNorm(long channels, long side) {
             params = sat(params, mul(2, channels));
             outputs(mul(channels, side * side));
+        }
+
+        /** A table of in x out weights without a bias (the projection critic's class embedding). */
+        void embedding(long in, long out) {
+            long weight = mul(in, out);
+            params = sat(params, weight);
+            fixed = Math.max(fixed, weight);
+            outputs(out);
         }
 
         void linear(long in, long out) {
