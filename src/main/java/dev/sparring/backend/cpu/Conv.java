@@ -177,20 +177,20 @@ public final class Conv {
     record Im2col(float[] x, Geometry g, int n0) implements Sgemm.Panels {
         @Override
         public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
-            int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), R = g.r(), S = g.s();
+            int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), PQ = g.pq(), R = g.r(), S = g.s(), CHW = g.c() * H * W;
             int stH = g.strideH(), padH = g.padH(), st = g.strideW(), pad = g.padW();
+            int[] lo = owLo(g), hi = owHi(g);
             java.util.Arrays.fill(dst, off, off + kc * width, 0f);              // padding, out-of-image taps, columns past count
+            int c0 = p0 / (R * S), r0 = p0 / S % R, s0 = p0 % S;
+            int n = n0 + x0 / PQ, oh = x0 % PQ / Q, ow0 = x0 % Q;
             for (int j = 0; j < count; ) {                                      // j .. j + run: output row (n, oh), from ow0
-                int col = x0 + j, n = n0 + col / PQ, oh = col % PQ / Q, ow0 = col % Q;
-                int run = Math.min(Q - ow0, count - j), xn = n * g.c() * H * W;
-                int c = p0 / (R * S), r = p0 / S % R, s = p0 % S;
-                for (int p = 0; p < kc; p++) {
-                    int ih = oh * stH - padH + r;
+                int run = Math.min(Q - ow0, count - j), owEnd = ow0 + run, xn = n * CHW, ih0 = oh * stH - padH;
+                int c = c0, r = r0, s = s0;
+                for (int p = 0, d = off + j - ow0; p < kc; p++, d += width) {
+                    int ih = ih0 + r;
                     if (ih >= 0 && ih < H) {
-                        // output columns whose input column ow*st - pad + s lies in [0, W)
-                        int owLo = Math.max(ow0, s < pad ? (pad - s + st - 1) / st : 0);
-                        int owHi = Math.min(ow0 + run, (W + pad - s + st - 1) / st);
-                        int src = xn + (c * H + ih) * W - pad + s, d = off + p * width + j - ow0;
+                        int owLo = Math.max(ow0, lo[s]), owHi = Math.min(owEnd, hi[s]);
+                        int src = xn + (c * H + ih) * W - pad + s;
                         if (st == 2) {                                           // the DCGAN case, a constant stride
                             for (int ow = owLo; ow < owHi; ow++) dst[d + ow] = x[src + 2 * ow];
                         } else {
@@ -206,6 +206,11 @@ public final class Conv {
                     }
                 }
                 j += run;
+                ow0 = 0;
+                if (++oh == P) {
+                    oh = 0;
+                    n++;
+                }
             }
         }
     }
@@ -219,6 +224,7 @@ public final class Conv {
         @Override
         public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
             int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), stH = g.strideH(), padH = g.padH(), st = g.strideW(), pad = g.padW();
+            int[] lo = owLo(g), hi = owHi(g);
             Arrays.fill(dst, off, off + kc * width, 0f);                  // padding and out-of-image taps stay 0
             int n = p0 / PQ, oh = p0 % PQ / Q, ow0 = p0 % Q;
             for (int p = 0; p < kc; ) {                                  // p .. p + run: output row (n, oh), from ow0
@@ -227,9 +233,7 @@ public final class Conv {
                 for (int j = 0; j < count; j++) {
                     int ih = oh * stH - padH + r;
                     if (ih >= 0 && ih < H) {
-                        // output columns whose input column ow*st - pad + s lies in [0, W)
-                        int owLo = Math.max(ow0, s < pad ? (pad - s + st - 1) / st : 0);
-                        int owHi = Math.min(ow0 + run, (W + pad - s + st - 1) / st);
+                        int owLo = Math.max(ow0, lo[s]), owHi = Math.min(ow0 + run, hi[s]);
                         int src = xn + (c * H + ih) * W - pad + s, d = off + (p - ow0) * width + j;
                         if (st == 2) {                                    // the DCGAN case, a constant stride
                             for (int ow = owLo; ow < owHi; ow++) dst[d + ow * width] = x[src + 2 * ow];
@@ -253,6 +257,20 @@ public final class Conv {
                 }
             }
         }
+    }
+
+    /** Per tap s: the first output column ow whose input column ow*strideW - padW + s is in the image (>= 0). */
+    static int[] owLo(Geometry g) {
+        int[] lo = new int[g.s()];
+        for (int s = 0; s < g.s(); s++) lo[s] = s < g.padW() ? (g.padW() - s + g.strideW() - 1) / g.strideW() : 0;
+        return lo;
+    }
+
+    /** Per tap s: one past the last output column whose input column ow*strideW - padW + s is in the image (< W). */
+    static int[] owHi(Geometry g) {
+        int[] hi = new int[g.s()];
+        for (int s = 0; s < g.s(); s++) hi[s] = (g.w() + g.padW() - s + g.strideW() - 1) / g.strideW();
+        return hi;
     }
 
     /** dy (N, K, PQ) as (N*PQ, K): element (p = (n, pq), x = k) = dy[n, k, pq]. Packed in runs of one image. */
