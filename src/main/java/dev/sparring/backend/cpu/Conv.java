@@ -154,12 +154,24 @@ public final class Conv {
     interface Group { void run(int n0, int nb); }
 
     /**
-     * Runs group(n0, nb) over the batch in groups of nb images, fixed by the geometry: enough for 256 GEMM columns when
-     * the images are small, but a group's col (CRS, nb*PQ) within 1 MiB (about L2); the groups are split into static
-     * chunks.
+     * Runs group(n0, nb) over the batch in groups of nb images: enough for 256 GEMM columns when the images are small,
+     * but a group's col (CRS, nb*PQ) within 1 MiB (about L2); the groups are split into static chunks. When the groups
+     * do not divide evenly among the tasks, fewer and larger ones are taken if they fit that 1 MiB and do (32 images of
+     * 7 x 7 on 4 tasks: 4 groups of 8, not 6, 6, 6, 6, 6, 2, which gave two tasks twice the images of the others). Which
+     * group an image falls in changes no result: each col element is one GEMM element, and col2im runs image by image.
      */
+    static int groupSize(Geometry g, int tasks) {
+        int cap = Math.max(1, Math.min(g.n(), (1 << 18) / (g.crs() * g.pq())));
+        int nb = Math.min(Sgemm.ceil(256, g.pq()), cap), count = Sgemm.ceil(g.n(), nb);
+        if (count > tasks && count % tasks != 0) {
+            int larger = Sgemm.ceil(g.n(), count / tasks * tasks);
+            if (larger <= cap && Sgemm.ceil(g.n(), larger) % tasks == 0) nb = larger;
+        }
+        return nb;
+    }
+
     private static void groups(Geometry g, Sgemm.Config cfg, Group group) {
-        int nb = Math.max(1, Math.min(Math.min(g.n(), Sgemm.ceil(256, g.pq())), (1 << 18) / (g.crs() * g.pq())));
+        int nb = groupSize(g, cfg.tasks());
         int count = Sgemm.ceil(g.n(), nb), tasks = Math.min(cfg.tasks(), count);
         Sgemm.tasks(tasks, cfg, t -> {
             for (int i = Sgemm.split(count, tasks, t); i < Sgemm.split(count, tasks, t + 1); i++) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 class ConvTest {
@@ -169,8 +170,25 @@ class ConvTest {
     }
 
     /**
+     * Backward data's image groups divide evenly among the tasks where 1 MiB of col allows: the default job's 32 -> 64
+     * layer (32 images of 7 x 7, C*R*S = 512) in 4 groups of 8 on 4 tasks, not 6, 6, 6, 6, 6, 2; 6 on one task; and
+     * never past the 1 MiB.
+     */
+    @Test
+    void imageGroupsDivideEvenlyAmongTasks() {
+        Conv.Geometry layer = new Conv.Geometry(32, 32, 14, 14, 64, 4, 4, 2, 1);
+        assertEquals(8, Conv.groupSize(layer, 4));
+        assertEquals(6, Conv.groupSize(layer, 1));
+        assertEquals(6, Conv.groupSize(layer, 6));
+        assertEquals(10, Conv.groupSize(new Conv.Geometry(20, 6, 15, 13, 11, 4, 4, 2, 1), 2));
+        assertEquals(1, Conv.groupSize(new Conv.Geometry(6, 64, 56, 56, 8, 4, 4, 2, 1), 4));
+        // 8 x 8 outputs, C*R*S = 768: 5 images fill the 1 MiB, so 24 images on 4 tasks stay in groups of 4, not 6
+        assertEquals(4, Conv.groupSize(new Conv.Geometry(24, 48, 16, 16, 8, 4, 4, 2, 1), 4));
+    }
+
+    /**
      * The three ops give the same bits for every task count and with either micro-kernel: on a geometry whose filter
-     * gradient is a packed GEMM (and whose images go in groups of 7: 7, 7, 6), on two where it is ConvDot's
+     * gradient is a packed GEMM (and whose images go in groups of 7, 7, 6, or of 10, 10 on 2 tasks), on two where it is ConvDot's
      * (C*R*S = 48, PQ = 729 not a multiple of 8; C*R*S = 4, tasks split the filters too), and on a dense one (ConvDense).
      */
     @Test
