@@ -26,7 +26,7 @@ def main():
                 best = pt[w].get(r)
                 if best is None or j["it_per_s"] > best[0]:
                     pt[w][r] = (j["it_per_s"], j["config"], kib, j["first_iter_s"])
-        elif f[0] == "sgemm":
+        elif f[0] == "sgemm" and line.split()[3] == "RESULT":   # SgemmTiming also names its micro-kernel (KERNEL)
             side, r = f[1], int(f[2])
             kv = dict(p.split("=") for p in line.split()[4:])
             gemm[kv["shape"]][side][r] = float(kv["gflops"])
