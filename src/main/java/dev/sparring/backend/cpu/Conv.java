@@ -86,15 +86,16 @@ public final class Conv {
         int K = g.k(), CRS = g.crs(), PQ = g.pq();
         int nb = Math.max(1, Math.min(g.n(), SLICE_FLOATS / Math.max(1, K * PQ)));
         Sgemm.Dense a = new Sgemm.Dense(w, 0, 1, CRS);                                 // w as (CRS, K)
+        int[] lo = owLo(g), hi = owHi(g);
         for (int n0 = 0; n0 < g.n(); n0 += nb) {
             int count = Math.min(nb, g.n() - n0), cols = count * PQ;
             if (count == 1) {
-                Sgemm.gemm(K, cols, CRS, 1f, a, new Im2col(x, g, n0), 0f, y, n0 * K * PQ, cols, cfg);
+                Sgemm.gemm(K, cols, CRS, 1f, a, new Im2col(x, g, n0, lo, hi), 0f, y, n0 * K * PQ, cols, cfg);
                 continue;
             }
             float[] yk = Scratch.borrow(K * cols);                                       // (K, count*PQ)
             try {
-                Sgemm.gemm(K, cols, CRS, 1f, a, new Im2col(x, g, n0), 0f, yk, 0, cols, cfg);
+                Sgemm.gemm(K, cols, CRS, 1f, a, new Im2col(x, g, n0, lo, hi), 0f, yk, 0, cols, cfg);
                 for (int i = 0; i < count; i++) {
                     for (int k = 0; k < K; k++) System.arraycopy(yk, k * cols + i * PQ, y, ((n0 + i) * K + k) * PQ, PQ);
                 }
@@ -148,7 +149,7 @@ public final class Conv {
 
     /** The filter gradient of every geometry: one GEMM over the batch, col^T packed straight from x. */
     static void backwardFilterGemm(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate, Sgemm.Config cfg) {
-        Sgemm.gemm(g.k(), g.crs(), g.n() * g.pq(), 1f, new Dy(dy, g), new Im2colT(x, g), accumulate ? 1f : 0f, dw, 0, g.crs(), cfg);
+        Sgemm.gemm(g.k(), g.crs(), g.n() * g.pq(), 1f, new Dy(dy, g), new Im2colT(x, g, owLo(g), owHi(g)), accumulate ? 1f : 0f, dw, 0, g.crs(), cfg);
     }
 
     interface Group { void run(int n0, int nb); }
@@ -184,14 +185,13 @@ public final class Conv {
      * col of images n0, n0 + 1, ... side by side as (CRS, nb*PQ): element (p = (c, r, s), x = (n - n0, oh, ow)) =
      * x[n, c, oh*strideH - padH + r, ow*strideW - padW + s] (0 outside the image), the GEMM's B seen as K x X. Packed
      * one run of columns within an output row (n, oh) at a time; along a run the reads walk an input row with the
-     * stride.
+     * stride. lo and hi: {@link #owLo} and {@link #owHi} of g, made once per call rather than per packed panel.
      */
-    record Im2col(float[] x, Geometry g, int n0) implements Sgemm.Panels {
+    record Im2col(float[] x, Geometry g, int n0, int[] lo, int[] hi) implements Sgemm.Panels {
         @Override
         public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
             int H = g.h(), W = g.w(), P = g.p(), Q = g.q(), PQ = g.pq(), R = g.r(), S = g.s(), CHW = g.c() * H * W;
             int stH = g.strideH(), padH = g.padH(), st = g.strideW(), pad = g.padW();
-            int[] lo = owLo(g), hi = owHi(g);
             java.util.Arrays.fill(dst, off, off + kc * width, 0f);              // padding, out-of-image taps, columns past count
             int c0 = p0 / (R * S), r0 = p0 / S % R, s0 = p0 % S;
             int n = n0 + x0 / PQ, oh = x0 % PQ / Q, ow0 = x0 % Q;
@@ -230,13 +230,12 @@ public final class Conv {
     /**
      * col^T over the batch as (N*PQ, CRS): element (p = (n, oh, ow), x = (c, r, s)) = x[n, c, oh*strideH - padH + r,
      * ow*strideW - padW + s], the transpose of the per-image col_n. Packed one output row (n, oh) at a time: for each
-     * column the reads walk an input row with the stride.
+     * column the reads walk an input row with the stride. lo and hi as in {@link Im2col}.
      */
-    record Im2colT(float[] x, Geometry g) implements Sgemm.Panels {
+    record Im2colT(float[] x, Geometry g, int[] lo, int[] hi) implements Sgemm.Panels {
         @Override
         public void pack(float[] dst, int off, int p0, int kc, int x0, int count, int width) {
             int H = g.h(), W = g.w(), Q = g.q(), PQ = g.pq(), stH = g.strideH(), padH = g.padH(), st = g.strideW(), pad = g.padW();
-            int[] lo = owLo(g), hi = owHi(g);
             Arrays.fill(dst, off, off + kc * width, 0f);                  // padding and out-of-image taps stay 0
             int n = p0 / PQ, oh = p0 % PQ / Q, ow0 = p0 % Q;
             for (int p = 0; p < kc; ) {                                  // p .. p + run: output row (n, oh), from ow0
