@@ -215,7 +215,8 @@ public final class TrainCommand implements Callable<Integer> {
         Dataset ds = cfg.openData(System.err::println);
         if (cfg.conditional()) cfg.resolvedFor(ds);   // refuses data without usable labels before a backend starts
         TrainLoss loss = Losses.trainLoss(cfg.loss(), "--loss");
-        JitWarmup warmup = device.cpu() ? JitWarmup.start(cfg, ds, loss) : null;   // until the first step: see JitWarmup
+        // until the first step (see JitWarmup); a check-only call (sparring sweep's checks) trains no step to warm up for
+        JitWarmup warmup = device.cpu() && !checkOnly ? JitWarmup.start(cfg, ds, loss) : null;
         try (JitWarmup stopsWarmup = warmup;   // also when the run is refused before its first step
              Backend be = device.create();
              Trainer trainer = from != null ? from.trainer(be, ds, loss) : new Trainer(cfg, be, ds, loss)) {
