@@ -109,7 +109,7 @@ public final class CriticFeaturesCommand implements Callable<Integer> {
         ImageDataset images = CheckpointGenerator.trainingImages(file, cfg, "critic-features");
         if (images.size() < n) throw new UserError("--n " + n + ": the run's data (" + cfg.data() + ") has " + images.size() + " images");
         int classes = cfg.classes();
-        Path dir = LatentGenerator.outputFolder(out, "critic-features");
+        Path dir = OutputFolder.of(out, "critic-features");
         PrintWriter stdout = spec.commandLine().getOut();
 
         try (Backend be = device.create()) {

@@ -122,7 +122,7 @@ public final class LatentCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             try (Backend be = common.device.create()) {
                 LatentGenerator lg = new LatentGenerator(be, src, common.ema.use());
-                Path dir = LatentGenerator.outputFolder(common.out, "latent-interpolate");
+                Path dir = OutputFolder.of(common.out, "latent-interpolate");
                 int nz = lg.nz, item = lg.item;
                 float[] ends = lg.latents(2 * pairs, common.seed, "latent-pairs");
                 int rows = pairs * kinds.size();
@@ -342,7 +342,7 @@ public final class LatentCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             try (Backend be = common.device.create()) {
                 LatentGenerator lg = new LatentGenerator(be, src, common.ema.use());
-                Path dir = LatentGenerator.outputFolder(common.out, "latent-traverse");
+                Path dir = OutputFolder.of(common.out, "latent-traverse");
                 int item = lg.item;
                 float[] z0 = lg.latents(starts, common.seed, "latent-traverse");
                 float[] startImages = new float[starts * item];
@@ -600,7 +600,7 @@ public final class LatentCommand implements Callable<Integer> {
                         for (int j = 0; j < nz; j++) classMean[k][j] /= averaged[k];
                     }
                 }
-                Path dir = LatentGenerator.outputFolder(common.out, "latent-arithmetic");
+                Path dir = OutputFolder.of(common.out, "latent-arithmetic");
                 double[] r = e.evaluate(t -> t.isClass() ? classMean[t.digit()] : named.get(t.name()).mean());
                 // the result and its noisy copies
                 float[] zr = new float[variants * nz];

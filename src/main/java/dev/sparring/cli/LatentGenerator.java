@@ -14,10 +14,8 @@ import dev.sparring.train.TrainConfig;
 import dev.sparring.train.TrainingRun;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.stream.Stream;
 
 /**
  * The generator of a checkpoint as the latent commands use it: images of latents given on the host, each a function of
@@ -196,31 +194,6 @@ final class LatentGenerator {
             y[i] = best;
         }
         return y;
-    }
-
-    /**
-     * The output folder: --out when given (created, or taken when it is an empty folder; anything else is refused), else
-     * {@code name} in the working folder, numbered {@code name-2}, {@code name-3}, ... when taken.
-     */
-    static Path outputFolder(Path out, String name) throws IOException {
-        if (out == null) {
-            for (int k = 1; ; k++) {
-                Path dir = Path.of(k == 1 ? name : name + "-" + k);
-                try {
-                    return Files.createDirectory(dir);
-                } catch (java.nio.file.FileAlreadyExistsException taken) {
-                    // the next number
-                }
-            }
-        }
-        if (Files.isDirectory(out)) {
-            try (Stream<Path> s = Files.list(out)) {
-                if (s.findAny().isPresent()) throw new UserError("--out " + out + " is not empty; the figures go into a new or empty folder");
-            }
-            return out;
-        }
-        if (Files.exists(out)) throw new UserError("--out " + out + " is a file; give a new or empty folder");
-        return Files.createDirectories(out);
     }
 
     /** The checkpoint part of every summary.json. */

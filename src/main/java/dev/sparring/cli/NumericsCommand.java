@@ -16,10 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -118,7 +115,7 @@ public final class NumericsCommand implements Callable<Integer> {
         if (n < 1 || n > MAX_STEPS) throw new UserError("--steps must be between 1 and " + MAX_STEPS + ", got " + n);
         double[] z0 = start == null ? new double[] {d.startX(), d.startY()} : point(start);
         GameNumerics.Settings s = new GameNumerics.Settings(g, List.copyOf(ms), h, gm, n, z0[0], z0[1], d.xMin(), d.xMax(), d.yMin(), d.yMax());
-        Path dir = out != null ? newOrEmpty(out) : numbered("numerics-" + g.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Path dir = OutputFolder.of(out, "numerics-" + g.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
 
         long total = ms.size() * n;
         Progress progress = total >= PROGRESS_FROM ? new Progress(System.err, total, "stepping", "steps/s", !noProgress) : null;
@@ -165,28 +162,5 @@ public final class NumericsCommand implements Callable<Integer> {
             // refused below
         }
         throw new UserError("--start " + text + ": give two finite numbers x,y, e.g. --start 1,0.5");
-    }
-
-    /** {@code --out}: created, or taken when it is an empty folder; anything else is refused (nothing is overwritten). */
-    static Path newOrEmpty(Path dir) throws IOException {
-        if (Files.isDirectory(dir)) {
-            try (var s = Files.list(dir)) {
-                if (s.findAny().isPresent()) throw new UserError("--out " + dir + " is not empty; give a new or empty folder");
-            }
-            return dir;
-        }
-        if (Files.exists(dir)) throw new UserError("--out " + dir + " is a file; give a new or empty folder");
-        return Files.createDirectories(dir);
-    }
-
-    /** A new folder {@code name} in the working directory, or name-2, name-3, ... when taken. */
-    static Path numbered(String name) throws IOException {
-        for (int k = 1; ; k++) {
-            try {
-                return Files.createDirectory(Path.of(k == 1 ? name : name + "-" + k));
-            } catch (FileAlreadyExistsException taken) {
-                // try the next number
-            }
-        }
     }
 }

@@ -141,7 +141,7 @@ public final class SampleCommand implements Callable<Integer> {
                         + (zs == null ? "" : ", their latents to " + saveZ));
                 return 0;
             }
-            Path dir = outDir == null ? null : newFolder(outDir);
+            Path dir = outDir == null ? null : OutputFolder.newOrEmpty(outDir, "--out-dir");
             float[] all = out != null ? new float[Math.multiplyExact(n, item)] : null;
             gen.generate(n, b, seed, label, zs, (done, k, samples) -> {
                 float[] x = be.download(samples);
@@ -206,15 +206,4 @@ public final class SampleCommand implements Callable<Integer> {
         }
     }
 
-    /** Creates --out-dir, or takes it when it is an empty folder; anything else is refused (nothing is overwritten). */
-    private static Path newFolder(Path dir) throws java.io.IOException {
-        if (Files.isDirectory(dir)) {
-            try (var s = Files.list(dir)) {
-                if (s.findAny().isPresent()) throw new UserError("--out-dir " + dir + " is not empty; give a new or empty folder");
-            }
-            return dir;
-        }
-        if (Files.exists(dir)) throw new UserError("--out-dir " + dir + " is a file; give a new or empty folder");
-        return Files.createDirectories(dir);
-    }
 }
