@@ -41,6 +41,22 @@ class CliTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /** Trains a one-step class-conditional DCGAN (the default on the bundled digits, ngf = ndf = nz = 4) into out/name. */
+    static Run trainTinyDigits(Path out, String name) {
+        Run r = run("train", "--steps", "1", "--batch", "10", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", out.toString(),
+                "--name", name, "--device", "cpu", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        return r;
+    }
+
+    /** Trains a two-step ring8 MLP (hidden 8, depth 1, nz 2) into out/name. */
+    static Run trainTinyRing(Path out, String name) {
+        Run r = run("train", "--data", "ring8", "--steps", "2", "--batch", "16", "--hidden", "8", "--depth", "1", "--nz", "2",
+                "--out", out.toString(), "--name", name, "--device", "cpu", "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        return r;
+    }
+
     /** A tiny ring8 run; {@code overrides} are flag/value pairs that replace or add to the defaults here. */
     private static String[] tinyRing(Path out, String... overrides) {
         Map<String, String> flags = new java.util.LinkedHashMap<>(Map.of("--data", "ring8", "--steps", "6", "--batch", "16",

@@ -26,13 +26,9 @@ class CriticFeaturesCommandTest {
 
     @BeforeAll
     static void train() {
-        CliTest.Run c = CliTest.run("train", "--steps", "1", "--batch", "10", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", runs.toString(),
-                "--name", "c", "--device", "cpu", "--no-progress");
-        assertEquals(0, c.code(), c.err());
+        CliTest.trainTinyDigits(runs, "c");
         cond = runs.resolve("c").toString();
-        CliTest.Run r = CliTest.run("train", "--data", "ring8", "--steps", "2", "--batch", "16", "--hidden", "8", "--depth", "1", "--nz", "2",
-                "--out", runs.toString(), "--name", "r", "--device", "cpu", "--no-progress");
-        assertEquals(0, r.code(), r.err());
+        CliTest.trainTinyRing(runs, "r");
         ring = runs.resolve("r").toString();
     }
 

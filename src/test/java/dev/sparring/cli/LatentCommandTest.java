@@ -38,14 +38,10 @@ class LatentCommandTest {
         assertEquals(0, t.code(), t.err());
         digits = runs.resolve("d").toString();
         // the default run on the bundled digits: class-conditional
-        CliTest.Run c = CliTest.run("train", "--steps", "1", "--batch", "10", "--ngf", "4", "--ndf", "4", "--nz", "4", "--out", runs.toString(),
-                "--name", "c", "--device", "cpu", "--no-progress");
-        assertEquals(0, c.code(), c.err());
+        CliTest.Run c = CliTest.trainTinyDigits(runs, "c");
         assertTrue(c.err().contains("class-conditional (the default on the bundled digits; --no-conditional for an unconditional run): 10 classes"), c.err());
         cond = runs.resolve("c").toString();
-        CliTest.Run r = CliTest.run("train", "--data", "ring8", "--steps", "2", "--batch", "16", "--hidden", "8", "--depth", "1", "--nz", "2",
-                "--out", runs.toString(), "--name", "r", "--device", "cpu", "--no-progress");
-        assertEquals(0, r.code(), r.err());
+        CliTest.trainTinyRing(runs, "r");
         ring = runs.resolve("r").toString();
     }
 
