@@ -2,8 +2,6 @@ package dev.sparring.train;
 
 import dev.sparring.backend.Backend;
 import dev.sparring.nn.Network;
-import dev.sparring.optim.Optimizer;
-import dev.sparring.optim.WeightClip;
 import dev.sparring.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -108,8 +106,11 @@ final class Consensus implements AutoCloseable {
         for (int i = 0; i < from.size(); i++) be.copy(from.get(i), to.get(i));
     }
 
-    /** One joint update: the optimizers step with v + γ Jᵀv; metrics into {@code stats} row {@code row}. */
-    void step(RealBatches real, Tensor stats, int row, Optimizer optD, Optimizer optG, WeightClip clip, Trainer.PhaseListener phases) {
+    /**
+     * One joint update's gradients: v + γ Jᵀv into the networks' parameter gradients, for the trainer's simultaneous
+     * update of both players; the losses and ‖v‖² into {@code stats} row {@code row}.
+     */
+    void gradients(RealBatches real, Tensor stats, int row, Trainer.PhaseListener phases) {
         if (!unbiased) {
             Tensor xReal = real.next();
             fake.draw();
@@ -145,18 +146,6 @@ final class Consensus implements AutoCloseable {
         }
         phases.ended("consensus");
         be.sumSquares(unbiased ? v2 : v, stats, row + Metrics.CONSENSUS);
-        int nD = jac.criticParameters();
-        be.sumSquares(grads.subList(0, nD), stats, row + Metrics.GRAD_D);
-        be.sumSquares(grads.subList(nD, grads.size()), stats, row + Metrics.GRAD_G);
-        phases.ended("grad norms");
-        optD.step();
-        if (clip != null) {
-            phases.ended("optimizers");
-            clip.apply();
-            phases.ended("clip");
-        }
-        optG.step();
-        phases.ended("optimizers");
     }
 
     @Override

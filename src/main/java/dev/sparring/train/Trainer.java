@@ -233,8 +233,10 @@ public final class Trainer implements AutoCloseable {
         int alternating = cfg.simultaneous() ? k - 1 : k;
         Tensor xFake = null;
         for (int j = 0; j < alternating; j++) xFake = criticStep(row, step * k + j);
-        if (consensus != null) consensus.step(real, stats, row, optD, optG, clip, phases);
-        else if (cfg.simultaneous()) simultaneousStep(row, step * k + k - 1);
+        if (consensus != null) {
+            consensus.gradients(real, stats, row, phases);
+            jointUpdate(row);
+        } else if (cfg.simultaneous()) simultaneousStep(row, step * k + k - 1);
         else generatorStep(xFake, row);
         if (gEma != null) {
             updateEma((float) cfg.emaDecayAfter(step + 1));
@@ -366,6 +368,11 @@ public final class Trainer implements AutoCloseable {
             penalties.apply(xReal, xFake, stats, row, criticStep);
             phases.ended("penalties");
         }
+        jointUpdate(row);
+    }
+
+    /** Both players step at once from the gradients they hold (a simultaneous or consensus update), their norms logged first. */
+    private void jointUpdate(int row) {
         be.sumSquares(d.grads(), stats, row + Metrics.GRAD_D);
         be.sumSquares(g.grads(), stats, row + Metrics.GRAD_G);
         phases.ended("grad norms");
