@@ -209,14 +209,24 @@ public final class TrainCommand implements Callable<Integer> {
         } else {
             cfg = freshConfig();
         }
-        checkLoss(cfg.loss(), from != null);
-        // before the data: an image size no model takes is the error to report, not the data's size
-        if (cfg.model() != TrainConfig.Model.MLP && !Datasets.isPoints(cfg.data())) Dcgan.requireImageSize(cfg.imageSize());
-        Dataset ds = cfg.openData(System.err::println);
-        if (cfg.conditional()) cfg.resolvedFor(ds);   // refuses data without usable labels before a backend starts
-        TrainLoss loss = Losses.trainLoss(cfg.loss(), "--loss");
-        // until the first step (see JitWarmup); a check-only call (sparring sweep's checks) trains no step to warm up for
-        JitWarmup warmup = device.cpu() && !checkOnly ? JitWarmup.start(cfg, ds, loss) : null;
+        // until the first step (see JitWarmup); a check-only call (sparring sweep's checks) trains no step to warm up for.
+        // On the bundled digits it needs no data, so it starts before they are read and the loss is checked.
+        boolean warm = device.cpu() && !checkOnly;
+        JitWarmup warmup = warm && from == null ? JitWarmup.startBeforeData(cfg) : null;
+        Dataset ds;
+        TrainLoss loss;
+        try {
+            checkLoss(cfg.loss(), from != null);
+            // before the data: an image size no model takes is the error to report, not the data's size
+            if (cfg.model() != TrainConfig.Model.MLP && !Datasets.isPoints(cfg.data())) Dcgan.requireImageSize(cfg.imageSize());
+            ds = cfg.openData(System.err::println);
+            if (cfg.conditional()) cfg.resolvedFor(ds);   // refuses data without usable labels before a backend starts
+            loss = Losses.trainLoss(cfg.loss(), "--loss");
+        } catch (RuntimeException | Error e) {
+            if (warmup != null) warmup.close();
+            throw e;
+        }
+        if (warm && warmup == null) warmup = JitWarmup.start(cfg, ds, loss);
         try (JitWarmup stopsWarmup = warmup;   // also when the run is refused before its first step
              Backend be = device.create();
              Trainer trainer = from != null ? from.trainer(be, ds, loss) : new Trainer(cfg, be, ds, loss)) {

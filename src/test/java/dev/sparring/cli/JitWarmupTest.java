@@ -42,6 +42,32 @@ class JitWarmupTest {
     }
 
     @Test
+    void onlyTheBundledDigitsAtTheirOwnSizeWarmUpBeforeTheirDataIsRead() throws Exception {
+        for (TrainConfig cfg : new TrainConfig[] {TrainConfig.builder().build(), TrainConfig.builder().data("MNIST").channels(1).build()}) {
+            JitWarmup w = JitWarmup.startBeforeData(cfg);
+            assertNotNull(w, cfg.data());
+            w.close();
+            assertTrue(w.ended(60_000), "the warm-up's thread still runs after close");
+        }
+        assertNull(JitWarmup.startBeforeData(TrainConfig.builder().data("ring8").build()));
+        assertNull(JitWarmup.startBeforeData(TrainConfig.builder().imageSize(32).build()));
+        assertNull(JitWarmup.startBeforeData(TrainConfig.builder().channels(3).build()));
+        assertNull(JitWarmup.startBeforeData(TrainConfig.builder().data("idx:x.gz").build()));
+    }
+
+    @Test
+    void aRunOnTheBundledDigitsRefusedBeforeItsDataStopsItsWarmup() throws Exception {
+        int before = warmups();
+        // the warm-up starts before the loss check, which refuses this design
+        CliTest.Run r = CliTest.run("train", "--no-progress", "--steps", "4", "--batch", "8", "--ngf", "8", "--ndf", "8", "--nz", "8",
+                "--device", "cpu", "--loss", "phi=t; psi=t; beta=t", "--out", Files.createTempDirectory("warmup").toString());
+        assertEquals(2, r.code(), r.err());
+        long until = System.nanoTime() + 60_000_000_000L;
+        while (warmups() > before && System.nanoTime() < until) Thread.sleep(10);
+        assertEquals(before, warmups(), "a warm-up thread outlives the refused run: " + r.err());
+    }
+
+    @Test
     void aRunGivesTheSameWeightsWithAndWithoutItsWarmup(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         String[] with = tiny(dir.resolve("with"));
         String[] without = tiny(dir.resolve("without"));
