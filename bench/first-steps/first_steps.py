@@ -2,7 +2,8 @@
 # The first steps of `sparring train`: wall time from launch to each of the first 10 metrics lines, their step times, and
 # the JVM's CPU time (all threads; its C2 compiler threads) when each line appeared, which load on the machine disturbs less.
 # usage: bench/first-steps/first_steps.py LAUNCHER OUTDIR NAME ["SPARRING_JAVA_OPTS"]   (STEPS=40 by default;
-# run variants interleaved). Results: bench/results/cpu-step-allocation-20261203.md
+# run variants interleaved). Results: bench/results/cpu-step-allocation-20261203.md,
+# bench/results/first-steps-aot-20261203.md
 """Runs `sparring train` once and reports, for the first K steps, the wall time from launch to each step's metrics
 line appearing, and each step's time from time_s. usage: firststeps.py LAUNCHER OUTDIR NAME [extra env JAVA_OPTS] """
 import json, os, subprocess, sys, time, resource
