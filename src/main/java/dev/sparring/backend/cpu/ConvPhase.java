@@ -107,24 +107,20 @@ final class ConvPhase {
     /** Channel x[xo .. xo + H*W) into its planar phases at dst[d ..], 0 outside the image. */
     static void split(float[] x, int xo, float[] dst, int d, Conv.Geometry g) {
         int H = g.h(), W = g.w(), Hp = hp(g), Wp = wp(g), sH = g.strideH(), sW = g.strideW(), padH = g.padH(), padW = g.padW();
+        Arrays.fill(dst, d, d + channelFloats(g), 0f);                       // padding; one fill, not three per row
         for (int a = 0; a < phH(g); a++) {
             for (int b = 0; b < phW(g); b++) {
                 // phase columns j whose input column j*sW - padW + b is in the image
                 int jLo = Math.min(Wp, Math.max(0, Math.ceilDiv(padW - b, sW))), jHi = Math.max(jLo, Math.min(Wp, Math.ceilDiv(W + padW - b, sW)));
                 for (int i = 0; i < Hp; i++, d += Wp) {
                     int ih = i * sH - padH + a;
-                    if (ih < 0 || ih >= H) {
-                        Arrays.fill(dst, d, d + Wp, 0f);
-                        continue;
-                    }
+                    if (ih < 0 || ih >= H) continue;
                     int src = xo + ih * W - padW + b;
-                    Arrays.fill(dst, d, d + jLo, 0f);
                     if (sW == 2) {                                              // the DCGAN case, a constant stride
                         for (int j = jLo; j < jHi; j++) dst[d + j] = x[src + 2 * j];
                     } else {
                         for (int j = jLo; j < jHi; j++) dst[d + j] = x[src + j * sW];
                     }
-                    Arrays.fill(dst, d + jHi, d + Wp, 0f);
                 }
             }
         }
@@ -136,17 +132,22 @@ final class ConvPhase {
      */
     static void merge(float[] src, int d, float[] x, int xo, Conv.Geometry g, boolean keep) {
         int H = g.h(), W = g.w(), Hp = hp(g), Wp = wp(g), sH = g.strideH(), sW = g.strideW(), padH = g.padH(), padW = g.padW();
-        int plane = Hp * Wp, phW = phW(g);
-        for (int ih = 0; ih < H; ih++) {
-            int a = (ih + padH) % sH, i = (ih + padH) / sH, row = xo + ih * W;
-            if (a >= phH(g) || i >= Hp) {
-                if (!keep) Arrays.fill(x, row, row + W, 0f);
-                continue;
-            }
-            for (int iw = 0; iw < W; iw++) {
-                int b = (iw + padW) % sW, j = (iw + padW) / sW;
-                if (b < phW && j < Wp) x[row + iw] = src[d + (a * phW + b) * plane + i * Wp + j];
-                else if (!keep) x[row + iw] = 0f;
+        // pixels no phase holds: input rows or columns past the phases' reach, or phases a kernel shorter than the stride skips
+        boolean gaps = phH(g) < sH || phW(g) < sW || Hp * sH - padH < H || Wp * sW - padW < W;
+        if (gaps && !keep) Arrays.fill(x, xo, xo + H * W, 0f);
+        for (int a = 0; a < phH(g); a++) {
+            for (int b = 0; b < phW(g); b++) {
+                int jLo = Math.min(Wp, Math.max(0, Math.ceilDiv(padW - b, sW))), jHi = Math.max(jLo, Math.min(Wp, Math.ceilDiv(W + padW - b, sW)));
+                for (int i = 0; i < Hp; i++, d += Wp) {
+                    int ih = i * sH - padH + a;
+                    if (ih < 0 || ih >= H) continue;
+                    int dst = xo + ih * W - padW + b;
+                    if (sW == 2) {                                              // the DCGAN case, a constant stride
+                        for (int j = jLo; j < jHi; j++) x[dst + 2 * j] = src[d + j];
+                    } else {
+                        for (int j = jLo; j < jHi; j++) x[dst + j * sW] = src[d + j];
+                    }
+                }
             }
         }
     }
@@ -185,6 +186,7 @@ final class ConvPhase {
         int C = g.c(), K = g.k(), CRS = g.crs(), P = g.p(), Q = g.q(), PQ = g.pq(), Wp = wp(g), PW = P * Wp, HW = g.h() * g.w();
         int cf = channelFloats(g), RS = g.r() * g.s();
         int[] tap = taps(g);
+        boolean vector = cfg.vector();
         Sgemm.Packed wtp = Sgemm.pack(new Sgemm.Dense(w, 0, CRS, 1), CRS, 0, K, cfg.kernel().mr, cfg);   // w^T as (K, CRS)
         try {
             Conv.groups(g, cfg, (n0, nb) -> {
@@ -202,7 +204,9 @@ final class ConvPhase {
                 float[] col = Scratch.columns(CRS * cols);                    // (CRS, nb*P*Wp)
                 Sgemm.multiply(wtp, null, new Sgemm.Dense(dyk, 0, cols, 1), cols, 1f, 0f, col, 0, cols, 0, CRS, 0, cols, cfg.kernel());
                 // the extra columns are added too (one run per row): -0 adds nothing to any value, -0 included
-                for (int row = 0; row < CRS * nb * P; row++) Arrays.fill(col, row * Wp + Q, row * Wp + Wp, -0f);
+                for (int e = Q; e < Wp; e++) {
+                    for (int j = e; j < CRS * cols; j += Wp) col[j] = -0f;
+                }
                 float[] ph = Scratch.phases(cf + Wp);                         // one channel's phases; slack for the extra columns
                 for (int i = 0; i < nb; i++) {
                     int n = n0 + i;
@@ -212,7 +216,8 @@ final class ConvPhase {
                         else Arrays.fill(ph, 0, cf, 0f);
                         for (int rs = 0; rs < RS; rs++) {                     // rows (c, r, s) in order, as col2im
                             int src = (c * RS + rs) * cols + i * PW, dst = tap[rs];
-                            for (int j = 0; j < PW; j++) ph[dst + j] += col[src + j];
+                            if (vector) ConvPhaseVector.add(ph, dst, col, src, PW);
+                            else for (int j = 0; j < PW; j++) ph[dst + j] += col[src + j];
                         }
                         merge(ph, 0, dx, xo, g, accumulate);
                     }
