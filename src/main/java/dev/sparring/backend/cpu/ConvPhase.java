@@ -35,15 +35,22 @@ final class ConvPhase {
     private ConvPhase() { }
 
     /**
-     * The strided-W layers whose extra columns are at most a quarter of Q: there each run of the im2col paths is at
-     * most Q floats read or written with the stride.
+     * Forward and backward data: strided-W layers where the extra GEMM columns cost less than the strided gather they
+     * save, as measured (bench/results/cpu-conv-phases-20261203.md). Each col element costs the GEMM 2K flops, the
+     * im2col paths' gather or scatter about 1 ns more, the phases a fixed split or merge per pixel: a gain with few
+     * filters (K <= 64) and at most a quarter more columns, where C is at least 8 (with C = 1, the default job's first
+     * and last layers, the per-pixel split and merge lost). The 64 px model's wider layers (K >= 128) keep the im2col
+     * paths: there the phases lost as often as they gained.
      */
     static boolean applies(Conv.Geometry g) {
-        return g.strideW() > 1 && 4 * (wp(g) - g.q()) <= g.q();
+        return g.strideW() > 1 && g.c() >= 8 && g.k() <= 64 && 4 * (wp(g) - g.q()) <= g.q();
     }
 
-    /** Backward filter copies runs of channels: taken when there are at least 8. */
-    static boolean appliesToFilter(Conv.Geometry g) { return applies(g) && g.c() >= 8; }
+    /**
+     * Backward filter adds no GEMM columns (its sum runs over the real outputs only); it copies runs of channels from
+     * the channels-last phases, taken for 8 to 32 channels: with 64 and more, transposing x into them lost.
+     */
+    static boolean appliesToFilter(Conv.Geometry g) { return g.strideW() > 1 && g.c() >= 8 && g.c() <= 32; }
 
     static int hp(Conv.Geometry g) { return g.p() + (g.r() - 1) / g.strideH(); }
 

@@ -6,6 +6,8 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 class ConvTest {
@@ -170,7 +172,8 @@ class ConvTest {
     }
 
     /**
-     * Geometries of {@link ConvPhase}: the DCGAN's strided layers and odd ones (odd sizes, R != S, per-axis strides and
+     * Geometries for {@link ConvPhase}'s three passes, which give the im2col paths' bits wherever W is strided (where
+     * they are taken is a matter of speed): the DCGAN's strided layers and odd ones (odd sizes, R != S, per-axis strides and
      * pads, stride 1 along H, a kernel shorter than the stride, C not a multiple of 32, K past one K block).
      */
     static Conv.Geometry[] phaseGeometries() {
@@ -185,7 +188,7 @@ class ConvTest {
                 new Conv.Geometry(2, 40, 10, 9, 12, 4, 4, 2, 1),         // C*R*S = 640: K blocks; runs of 40 channels
         };
         return java.util.stream.Stream.concat(java.util.Arrays.stream(fastPathGeometries()), java.util.Arrays.stream(odd))
-                .filter(ConvPhase::applies).toArray(Conv.Geometry[]::new);
+                .filter(g -> g.strideW() > 1).toArray(Conv.Geometry[]::new);
     }
 
     /**
@@ -197,7 +200,7 @@ class ConvTest {
     void phasePathsGiveTheBitsOfTheIm2colPaths() {
         SplittableRandom rnd = new SplittableRandom(6);
         Conv.Geometry[] geometries = phaseGeometries();
-        assertEquals(18, geometries.length, "geometries the phase paths take");
+        assertEquals(20, geometries.length, "geometries strided along W");
         for (Conv.Geometry g : geometries) {
             float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
             float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
@@ -218,6 +221,19 @@ class ConvTest {
                     assertArrayEquals(dwWant, dwGot, "phase backwardFilter accumulate=" + accumulate + " " + g + " " + cfg);
                 }
             }
+        }
+    }
+
+    /** Where the phase paths are taken: the default job's 32 -> 64 layer, not the 64 px model's wide layers nor C = 1. */
+    @Test
+    void phasePathsAreTakenWhereTheyGain() {
+        Conv.Geometry layer = new Conv.Geometry(32, 32, 14, 14, 64, 4, 4, 2, 1);
+        assertTrue(ConvPhase.applies(layer) && ConvPhase.appliesToFilter(layer));
+        for (Conv.Geometry g : new Conv.Geometry[] {new Conv.Geometry(32, 1, 28, 28, 32, 4, 4, 2, 1),
+                new Conv.Geometry(32, 64, 32, 32, 128, 4, 4, 2, 1), new Conv.Geometry(32, 128, 16, 16, 256, 4, 4, 2, 1),
+                new Conv.Geometry(32, 256, 8, 8, 512, 4, 4, 2, 1), new Conv.Geometry(32, 3, 64, 64, 64, 4, 4, 2, 1),
+                new Conv.Geometry(2, 8, 9, 9, 4, 3, 3, 2, 1, 1, 1)}) {                   // the last: stride 1 along W
+            assertFalse(ConvPhase.applies(g) || ConvPhase.appliesToFilter(g), g.toString());
         }
     }
 
