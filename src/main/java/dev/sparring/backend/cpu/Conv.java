@@ -16,7 +16,8 @@ import java.util.Arrays;
  *   backward filter  dw (K, CRS)   (+)= dy' (K, N*PQ) x col^T (N*PQ, CRS)    one GEMM over the batch, parallel over dw
  * </pre>
  * (the filter gradient of a layer with few taps, C*R*S <= 64, takes {@link ConvDot} instead, and a kernel that covers
- * the whole unpadded image, a dense layer, takes {@link ConvDense} for all three). A group is one image,
+ * the whole unpadded image, a dense layer, takes {@link ConvDense} for all three, and a layer strided along W, DCGAN's
+ * 4 x 4 stride 2, takes {@link ConvPhase}, which gathers col from the stride phases of x in contiguous runs). A group is one image,
  * or several side by side when P*Q is small (see {@link #groups}); w (or w^T) is packed once per call and shared by
  * the group tasks. Every output element is written by one task with a fixed summation order (see {@link Sgemm}), so
  * results do not depend on the thread count. Scratch arrays are per thread and reused ({@link Scratch}); once they
@@ -56,17 +57,20 @@ public final class Conv {
 
     static void forward(float[] y, float[] x, float[] w, Geometry g, Sgemm.Config cfg) {
         if (ConvDense.applies(g)) ConvDense.forward(y, x, w, g, cfg);
+        else if (ConvPhase.applies(g)) ConvPhase.forward(y, x, w, g, cfg);
         else forwardImplicit(y, x, w, g, cfg);
     }
 
     static void backwardData(float[] dx, float[] dy, float[] w, Geometry g, boolean accumulate, Sgemm.Config cfg) {
         if (ConvDense.applies(g)) ConvDense.backwardData(dx, dy, w, g, accumulate, cfg);
+        else if (ConvPhase.applies(g)) ConvPhase.backwardData(dx, dy, w, g, accumulate, cfg);
         else backwardDataIm2col(dx, dy, w, g, accumulate, cfg);
     }
 
     static void backwardFilter(float[] dw, float[] x, float[] dy, Geometry g, boolean accumulate, Sgemm.Config cfg) {
         if (ConvDense.applies(g)) ConvDense.backwardFilter(dw, x, dy, g, accumulate, cfg);
         else if (g.crs() <= ConvDot.MAX_CRS) ConvDot.backwardFilter(dw, x, dy, g, accumulate, cfg);
+        else if (ConvPhase.appliesToFilter(g)) ConvPhase.backwardFilter(dw, x, dy, g, accumulate, cfg);
         else backwardFilterGemm(dw, x, dy, g, accumulate, cfg);
     }
 
@@ -171,7 +175,7 @@ public final class Conv {
         return nb;
     }
 
-    private static void groups(Geometry g, Sgemm.Config cfg, Group group) {
+    static void groups(Geometry g, Sgemm.Config cfg, Group group) {
         int nb = groupSize(g, cfg.tasks());
         int count = Sgemm.ceil(g.n(), nb), tasks = Math.min(cfg.tasks(), count);
         Sgemm.tasks(tasks, cfg, t -> {

@@ -25,13 +25,13 @@ final class Scratch {
     /** One thread's arrays. */
     private static final class Held {
         /**
-         * Up to three borrowable arrays: a GEMM may hold a packed A and a packed B at once, inside a convolution that
-         * holds its output slice ({@link Conv#forwardImplicit}).
+         * Up to four borrowable arrays: a GEMM may hold a packed A and a packed B at once, inside a convolution that
+         * holds its output slice ({@link Conv#forwardImplicit}) and the stride phases of its input ({@link ConvPhase}).
          */
-        final float[][] packed = new float[3][];
+        final float[][] packed = new float[4][];
         final float[] tile = new float[Sgemm.MAX_TILE];
         final double[] programStack = new double[ScalarProgram.MAX_STACK];
-        float[] packedB, columns, dotState, group;
+        float[] packedB, columns, dotState, group, phases;
     }
 
     private static final Map<Thread, Held> HELD = new ConcurrentHashMap<>();
@@ -104,6 +104,12 @@ final class Scratch {
     static float[] columns(int size) {
         Held h = held();
         return h.columns = grown(h.columns, size);
+    }
+
+    /** One channel's stride phases in {@link ConvPhase#backwardData}. */
+    static float[] phases(int size) {
+        Held h = held();
+        return h.phases = grown(h.phases, size);
     }
 
     private static float[] grown(float[] a, int size) { return a == null || a.length < size ? new float[size] : a; }

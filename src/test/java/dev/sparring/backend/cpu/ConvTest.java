@@ -6,6 +6,8 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 class ConvTest {
@@ -166,6 +168,90 @@ class ConvTest {
                     assertArrayEquals(dwWant, dwGot, "dense backwardFilter accumulate=" + accumulate + " " + g + " " + cfg);
                 }
             }
+        }
+    }
+
+    /**
+     * Geometries for {@link ConvPhase}'s three passes, which give the im2col paths' bits wherever W is strided (where
+     * they are taken is a matter of speed): the DCGAN's strided layers and odd ones (odd sizes, R != S, per-axis strides and
+     * pads, stride 1 along H, a kernel shorter than the stride, C not a multiple of 32, K past one K block).
+     */
+    static Conv.Geometry[] phaseGeometries() {
+        Conv.Geometry[] odd = {
+                new Conv.Geometry(5, 9, 13, 11, 6, 4, 4, 2, 1),          // odd sizes, batch 5
+                new Conv.Geometry(3, 10, 15, 17, 7, 5, 3, 2, 2, 2, 1),   // 5 x 3, pads (2, 1)
+                new Conv.Geometry(2, 8, 12, 16, 5, 3, 4, 1, 2, 1, 1),    // stride (1, 2): one phase along H
+                new Conv.Geometry(4, 12, 16, 16, 9, 2, 2, 2, 0),         // 2 x 2 stride 2: no extra columns
+                new Conv.Geometry(2, 6, 13, 14, 3, 1, 3, 3, 3, 0, 1),    // 1 x 3 stride 3: input rows no tap reads
+                new Conv.Geometry(3, 4, 10, 11, 5, 3, 3, 2, 3, 1, 1),    // stride (2, 3)
+                new Conv.Geometry(7, 16, 8, 8, 33, 4, 4, 2, 1),          // 4 x 4 outputs, a quarter extra columns
+                new Conv.Geometry(2, 40, 10, 9, 12, 4, 4, 2, 1),         // C*R*S = 640: K blocks; runs of 40 channels
+        };
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(fastPathGeometries()), java.util.Arrays.stream(odd))
+                .filter(g -> g.strideW() > 1).toArray(Conv.Geometry[]::new);
+    }
+
+    /**
+     * The phase paths give the bits of the im2col paths (which the tests above check against the direct convolution),
+     * written and accumulated, on 1 to 3 tasks and with either micro-kernel; the gradients they add to hold -0 in
+     * places (an add of +0 would turn it into +0).
+     */
+    @Test
+    void phasePathsGiveTheBitsOfTheIm2colPaths() {
+        SplittableRandom rnd = new SplittableRandom(6);
+        Conv.Geometry[] geometries = phaseGeometries();
+        assertEquals(20, geometries.length, "geometries strided along W");
+        for (Conv.Geometry g : geometries) {
+            float[] x = random(rnd, g.n() * g.c() * g.h() * g.w()), w = random(rnd, g.k() * g.crs());
+            float[] dy = random(rnd, g.n() * g.k() * g.pq()), dx0 = random(rnd, x.length), dw0 = random(rnd, w.length);
+            for (int i = 0; i < dx0.length; i += 5) dx0[i] = -0f;
+            for (int i = 0; i < dw0.length; i += 5) dw0[i] = -0f;
+            for (Sgemm.Config cfg : new Sgemm.Config[] {Sgemm.Config.DEFAULT, new Sgemm.Config(Sgemm.BEST, 1, 1), new Sgemm.Config(Sgemm.BEST, 3, 1), new Sgemm.Config(Sgemm.Kernel.PLAIN, 2, 1)}) {
+                float[] want = new float[dy.length], got = new float[dy.length];
+                Conv.forwardIm2col(want, x, w, g, cfg);
+                ConvPhase.forward(got, x, w, g, cfg);
+                assertArrayEquals(want, got, "phase forward " + g + " " + cfg);
+                for (boolean accumulate : new boolean[] {false, true}) {
+                    float[] dxWant = dx0.clone(), dxGot = dx0.clone(), dwWant = dw0.clone(), dwGot = dw0.clone();
+                    Conv.backwardDataIm2col(dxWant, dy, w, g, accumulate, cfg);
+                    ConvPhase.backwardData(dxGot, dy, w, g, accumulate, cfg);
+                    assertArrayEquals(dxWant, dxGot, "phase backwardData accumulate=" + accumulate + " " + g + " " + cfg);
+                    Conv.backwardFilterGemm(dwWant, x, dy, g, accumulate, cfg);
+                    ConvPhase.backwardFilter(dwGot, x, dy, g, accumulate, cfg);
+                    assertArrayEquals(dwWant, dwGot, "phase backwardFilter accumulate=" + accumulate + " " + g + " " + cfg);
+                }
+            }
+        }
+    }
+
+    /** Where the phase paths are taken: the default job's 32 -> 64 layer, not the 64 px model's wide layers nor C = 1. */
+    @Test
+    void phasePathsAreTakenWhereTheyGain() {
+        Conv.Geometry layer = new Conv.Geometry(32, 32, 14, 14, 64, 4, 4, 2, 1);
+        assertTrue(ConvPhase.applies(layer) && ConvPhase.appliesToFilter(layer));
+        for (Conv.Geometry g : new Conv.Geometry[] {new Conv.Geometry(32, 1, 28, 28, 32, 4, 4, 2, 1),
+                new Conv.Geometry(32, 64, 32, 32, 128, 4, 4, 2, 1), new Conv.Geometry(32, 128, 16, 16, 256, 4, 4, 2, 1),
+                new Conv.Geometry(32, 256, 8, 8, 512, 4, 4, 2, 1), new Conv.Geometry(32, 3, 64, 64, 64, 4, 4, 2, 1),
+                new Conv.Geometry(2, 8, 9, 9, 4, 3, 3, 2, 1, 1, 1)}) {                   // the last: stride 1 along W
+            assertFalse(ConvPhase.applies(g) || ConvPhase.appliesToFilter(g), g.toString());
+        }
+    }
+
+    /**
+     * Phase backward data adds the thrown-away columns of col too, set to -0 first: with an infinite weight they would
+     * otherwise be inf x 0 = NaN, added to pixels that the weight does not reach (the im2col path leaves them finite).
+     */
+    @Test
+    void phaseBackwardDataAddsNothingThroughItsExtraColumns() {
+        SplittableRandom rnd = new SplittableRandom(7);
+        Conv.Geometry g = new Conv.Geometry(3, 8, 14, 14, 16, 4, 4, 2, 1);
+        float[] w = random(rnd, g.k() * g.crs()), dy = random(rnd, g.n() * g.k() * g.pq());
+        w[wi(g, 2, 5, 3, 3)] = Float.POSITIVE_INFINITY;
+        for (boolean accumulate : new boolean[] {false, true}) {
+            float[] want = random(rnd, g.n() * g.c() * g.h() * g.w()), got = want.clone();
+            Conv.backwardDataIm2col(want, dy, w, g, accumulate, Sgemm.Config.DEFAULT);
+            ConvPhase.backwardData(got, dy, w, g, accumulate, Sgemm.Config.DEFAULT);
+            assertArrayEquals(want, got, "phase backwardData with an infinite weight, accumulate=" + accumulate);
         }
     }
 
