@@ -1,7 +1,6 @@
 package dev.sparring.backend.cpu;
 
 import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * Single-precision GEMM on row-major arrays: C = alpha op(A) op(B) + beta C, with op(A) (M x K), op(B) (K x N),
@@ -310,12 +309,12 @@ public final class Sgemm {
         }
     }
 
-    /** Runs task(0..count-1): in parallel on the common pool when count > 1. Which thread runs a task never matters. */
+    /** Runs task(0..count-1): in parallel on {@link Parallel}'s pool when count > 1. Which thread runs a task never matters. */
     static void tasks(int count, Config cfg, java.util.function.IntConsumer task) {
         if (count <= 1 || cfg.tasks() <= 1) {
             for (int t = 0; t < count; t++) task.accept(t);
         } else {
-            IntStream.range(0, count).parallel().forEach(task);
+            Parallel.tasks(count, task);
         }
     }
 
