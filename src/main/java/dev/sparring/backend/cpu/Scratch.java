@@ -14,10 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * unrelated pool tasks (and so is a convolution's output slice, written by the GEMM's tasks), so they are borrowed (taken out of the thread's slots) and given back: a nested call on the
  * same thread gets a fresh array instead of overwriting one in use.
  *
- * <p>Why not {@link ThreadLocal}: the common pool's workers (which run the parallel streams of {@link Sgemm} and
- * {@link Conv}) erase their thread-locals after each top-level task, so a thread-local's arrays were made anew at every
- * parallel call: 11 to 14 MB per step of the default job (bench/results/cpu-step-allocation-20261203.md). A thread's
- * arrays are kept in a map instead, and a thread that has ended gives them up when a new thread first asks.
+ * <p>Why not {@link ThreadLocal}: the common pool's workers (which ran the parallel streams of {@link Sgemm} and
+ * {@link Conv} before {@link Parallel}'s own pool) erase their thread-locals after each top-level task, so a thread-local's
+ * arrays were made anew at every parallel call: 11 to 14 MB per step of the default job
+ * (bench/results/cpu-step-allocation-20261203.md). A thread's arrays are kept in a map instead, and a thread that has
+ * ended gives them up when a new thread first asks.
  */
 final class Scratch {
     private Scratch() { }
