@@ -62,8 +62,12 @@ final class Parallel {
      * to the caller once every claimed chunk has ended, and the pool stays usable.
      */
     static final class Pool {
-        /** How long an idle worker watches for the next call, and a caller for the chunks still running, before parking. */
-        static final long SPIN_NANOS = 50_000;
+        /**
+         * How long an idle worker watches for the next call, and a caller for the chunks still running, before parking:
+         * 50 us, or -Dsparring.cpu.spinNanos=N for measurements. On a machine with more runnable threads than cores a
+         * spinning worker spends its share of the CPU on spinning (bench/results/cpu-pool-20261203.md).
+         */
+        static final long SPIN_NANOS = Long.getLong("sparring.cpu.spinNanos", 50_000);
         /** A parked caller looks again at least this often (it is also woken by the last chunk). */
         private static final long PARK_NANOS = 1_000_000;
 
