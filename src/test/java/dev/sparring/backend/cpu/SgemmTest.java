@@ -142,6 +142,60 @@ class SgemmTest {
         }
     }
 
+    /**
+     * C element by element in the summation order of the class comment: per K block of KC, s = fma(a, b, s) from 0 in
+     * the order of p; C = alpha s_0 (+ beta C), then C = alpha s_b + C. One float at a time, no tiles, no tasks.
+     */
+    static float[] documentedOrder(boolean ta, boolean tb, int m, int n, int k, float alpha, float[] a, int lda,
+                                   float[] b, int ldb, float beta, float[] c0) {
+        float[] c = c0.clone();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int p0 = 0; p0 < k; p0 += Sgemm.KC) {
+                    float s = 0f;
+                    for (int p = p0; p < Math.min(k, p0 + Sgemm.KC); p++) {
+                        s = Math.fma(ta ? a[p * lda + i] : a[i * lda + p], tb ? b[j * ldb + p] : b[p * ldb + j], s);
+                    }
+                    c[i * n + j] = p0 > 0 ? alpha * s + c[i * n + j] : beta == 0f ? alpha * s : alpha * s + beta * c[i * n + j];
+                }
+            }
+        }
+        return c;
+    }
+
+    /**
+     * The tiled GEMM gives the bits of {@link #documentedOrder} (what the training step's results rest on), on the
+     * DCGAN benchmark's shapes made narrower (small M and K, long N; 64 x N x 520: two K blocks and a part), an M over two M
+     * blocks, N over two N blocks and K ending in a partial block, with every micro-kernel and task count: the order
+     * in which a task walks its tiles and blocks must not change an element's sum. 32 x 600 x 16 (8 x 32 tiles), 20 x
+     * 300 x 40 and 7 x 40 x 5 (all tiles) take the path where the first row of tiles reads B in place and packs it.
+     */
+    @Test
+    void bitsAreThoseOfTheDocumentedSummationOrder() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        int[][] shapes = {{32, 600, 16}, {20, 300, 40}, {64, 400, 48}, {64, 100, 520}, {150, 270, 260}, {7, 40, 5}};
+        for (int[] sh : shapes) {
+            int m = sh[0], n = sh[1], k = sh[2];
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) != 0, tb = (t & 2) != 0;
+                if (t != 0 && m * n * k > 2_000_000) continue;     // the transposes on the smaller shapes only: keep it fast
+                int lda = ta ? m : k, ldb = tb ? k : n;
+                float[] a = random(rnd, m * k), b = random(rnd, k * n), c0 = random(rnd, m * n);
+                for (float[] ab : new float[][] {{1f, 0f}, {-0.7f, 1.3f}}) {
+                    float[] want = documentedOrder(ta, tb, m, n, k, ab[0], a, lda, b, ldb, ab[1], c0);
+                    for (Sgemm.Kernel kernel : kernels()) {
+                        for (int tasks : new int[] {1, 2, 3}) {
+                            float[] c = c0.clone();
+                            Sgemm.sgemm(ta, tb, m, n, k, ab[0], a, 0, lda, b, 0, ldb, ab[1], c, 0, n, new Sgemm.Config(kernel, tasks, 1));
+                            assertArrayEquals(want, c, m + "x" + n + "x" + k + " transA=" + ta + " transB=" + tb + " alpha=" + ab[0]
+                                    + " beta=" + ab[1] + ": " + kernel + " with " + tasks + " tasks is not bit for bit the documented order");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void rejectsLeadingDimensionsThatAreTooSmall() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
