@@ -337,8 +337,11 @@ public final class CpuBackend implements Backend {
 
     /**
      * Batch norm's backward of dy, or with act (not null) of act's backward of dy, f' from the fused forward's output y:
-     * channel by channel, that gradient is first written into dx's own elements of the channel (which then sit in
-     * cache), and the sums and dx read it there, as the unfused pair's batch norm reads its dy.
+     * that gradient is first written into dx (one contiguous pass on 8-float vectors, as activationBackward), and batch
+     * norm's sums and dx read it there, channel by channel, and write dx over it: no tensor of its own. Applying f' on
+     * the fly inside the sums (as the CUDA kernels do, in registers) costs more here: a float select is a branch in
+     * C2's x86 code, mispredicted on random signs, and the branch-free integer form doubles the loop's work; writing it
+     * channel by channel (planes of 49 floats) was slower than this one pass (bench/results/bn-act-fusion-20261203.md).
      */
     private void batchNormBackward(Activation act, double alpha, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor y,
                                    Tensor x, Tensor gamma, Tensor saveMean, Tensor saveInvStd) {
@@ -349,17 +352,15 @@ public final class CpuBackend implements Backend {
         long m = (long) N * HW;
         float a = (float) alpha;
         boolean vector = act != null && vectorActivation(act);
+        if (act != null) {
+            Parallel.range(dxv.length, 1 << 14, (i0, i1) -> {
+                if (vector) ActivationVector.backward(act, a, dxv, dyv, yv, i0, i1);
+                else activationBackwardPlain(act, a, dxv, dyv, yv, yv, i0, i1);
+            });
+        }
+        float[] d = act == null ? dyv : dxv;    // the gradient with respect to batch norm's output
         Parallel.range(C, 1, (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
-                float[] d = dyv;                // the gradient with respect to batch norm's output
-                if (act != null) {
-                    for (int n = 0; n < N; n++) {
-                        int j = (n * C + c) * HW;
-                        if (vector) ActivationVector.backward(act, a, dxv, dyv, yv, j, j + HW);
-                        else activationBackwardPlain(act, a, dxv, dyv, yv, yv, j, j + HW);
-                    }
-                    d = dxv;
-                }
                 double mean = sm[c], inv = si[c];
                 double sdy = 0, sdyxh = 0;     // sum dy, sum dy * xhat
                 for (int n = 0; n < N; n++) {
