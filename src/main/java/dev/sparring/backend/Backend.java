@@ -155,6 +155,30 @@ public interface Backend extends AutoCloseable {
     void batchNormDoubleBackward(Tensor gradDy, Tensor gradX, Tensor dgamma, Tensor gradDx, Tensor dy, Tensor x, Tensor gamma,
                                  Tensor saveMean, Tensor saveInvStd);
 
+    /**
+     * {@link #batchNormTrain} and then {@link #activationForward} of act on its output, in one pass: y = f(x * a + b)
+     * per element, the same float arithmetic as the two ops (so the same bits), without writing the batch norm's own
+     * output. act is {@link Activation#RELU}, or {@link Activation#LEAKY_RELU} with alpha &gt;= 0: then y &gt; 0 exactly
+     * where the batch norm's output is, so that {@link #batchNormActBackward} takes f' from y. The statistics and the
+     * running statistics as batchNormTrain's.
+     */
+    void batchNormActTrain(Activation act, double alpha, Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma,
+                           Tensor beta, Tensor runMean, Tensor runVar, double momentum, double eps);
+
+    /**
+     * The backward of {@link #batchNormActTrain}: {@link #activationBackward} of dy (the gradient with respect to its
+     * output y, f' from y's sign) and then {@link #batchNormBackward} of that, without writing the intermediate
+     * gradient as a tensor of its own; the same bits as the two ops. dx written (it must not be dy, y or x); dgamma,
+     * dbeta (C) accumulate.
+     */
+    void batchNormActBackward(Activation act, double alpha, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor y,
+                              Tensor x, Tensor gamma, Tensor saveMean, Tensor saveInvStd, double eps);
+
+    /** Whether {@link #batchNormActTrain} takes act with this alpha: ReLU, or LeakyReLU with a slope alpha &gt;= 0. */
+    static boolean fusesWithBatchNorm(Activation act, double alpha) {
+        return act == Activation.RELU || act == Activation.LEAKY_RELU && alpha >= 0;
+    }
+
     // ---------------------------------------------------------------- activations
 
     /** y = f(x) elementwise; {@code alpha} is LeakyReLU's negative slope. y may be x (in place). */

@@ -33,6 +33,11 @@ import java.util.List;
  * map (a class embedding) to z's, with nothing else of the network changed. The critic becomes a projection
  * discriminator ({@link Projection}): D(x, y) = ψ(φ(x)) + ⟨E[y], φ(x)⟩, φ(x) the last features flattened and ψ the
  * unconditional critic's last convolution.
+ *
+ * <p>Each batch norm applies the ReLU or LeakyReLU after it as it writes its output, and takes that activation's
+ * backward into its own ({@link BatchNorm2d#fuse}): one pass over the tensor instead of two each way, with the same
+ * bits. The activation layers stay in the networks (main.2, ...), so the layers and their names are those of PyTorch's
+ * DCGAN either way.
  */
 public final class Dcgan {
     private Dcgan() { }
@@ -71,18 +76,19 @@ public final class Dcgan {
         public int baseSize() { return imageSize == 28 ? 7 : 4; }
     }
 
-    public static Network generator(Backend be, Config c, NoiseStream init) {
+    public static Network generator(Backend be, Config c, NoiseStream init) { return generator(be, c, init, true); }
+
+    /** The generator, with each batch norm and the ReLU after it fused ({@link BatchNorm2d#fuse}) or as two layers. */
+    public static Network generator(Backend be, Config c, NoiseStream init, boolean fuse) {
         int L = c.stages();
         List<Layer> ls = new ArrayList<>();
         int width = c.ngf() << (L - 1);
         ls.add(new ConvTranspose2d(be, c.inputChannels(), width, c.baseSize(), 1, 0, false));
-        ls.add(new BatchNorm2d(be, width));
-        ls.add(Act.relu(be));
+        addBatchNorm(ls, be, width, Act.relu(be), fuse);
         for (int i = 1; i < L; i++) {
             ls.add(new ConvTranspose2d(be, width, width / 2, 4, 2, 1, false));
             width /= 2;
-            ls.add(new BatchNorm2d(be, width));
-            ls.add(Act.relu(be));
+            addBatchNorm(ls, be, width, Act.relu(be), fuse);
         }
         ls.add(new ConvTranspose2d(be, width, c.channels(), 4, 2, 1, false));
         ls.add(Act.tanh(be));
@@ -91,7 +97,10 @@ public final class Dcgan {
         return g;
     }
 
-    public static Network discriminator(Backend be, Config c, NoiseStream init) {
+    public static Network discriminator(Backend be, Config c, NoiseStream init) { return discriminator(be, c, init, true); }
+
+    /** The critic, with each batch norm and the LeakyReLU after it fused ({@link BatchNorm2d#fuse}) or as two layers. */
+    public static Network discriminator(Backend be, Config c, NoiseStream init, boolean fuse) {
         int L = c.stages();
         List<Layer> ls = new ArrayList<>();
         int width = c.ndf();
@@ -100,8 +109,7 @@ public final class Dcgan {
         for (int i = 1; i < L; i++) {
             ls.add(new Conv2d(be, width, width * 2, 4, 2, 1, false));
             width *= 2;
-            ls.add(new BatchNorm2d(be, width));
-            ls.add(Act.leakyRelu(be, 0.2));
+            addBatchNorm(ls, be, width, Act.leakyRelu(be, 0.2), fuse);
         }
         ls.add(new Conv2d(be, width, 1, c.baseSize(), 1, 0, false));
         ls.add(new Reshape(be));   // (N, 1, 1, 1) -> (N)
@@ -122,6 +130,13 @@ public final class Dcgan {
         initWeights(be, ls, init);
         Init.normal(be, p.embedding.value(), 0.0, 0.02, init);
         return d;
+    }
+
+    /** A batch norm of {@code channels} and the activation after it, fused or not. */
+    private static void addBatchNorm(List<Layer> ls, Backend be, int channels, Act act, boolean fuse) {
+        BatchNorm2d bn = new BatchNorm2d(be, channels);
+        ls.add(bn);
+        ls.add(fuse ? bn.fuse(act) : act);
     }
 
     /** The projection layer of a conditional critic ({@link #discriminator} with classes), to give it labels. */

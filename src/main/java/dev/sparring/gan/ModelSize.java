@@ -46,15 +46,14 @@ public record ModelSize(String description, long generatorParams, long criticPar
         // G: ConvT(nz, w0, base) + BN + ReLU, then [ConvT(4, 2, 1) + BN + ReLU] halving the width, then ConvT to C + Tanh;
         // a transposed convolution's column matrix spans its input grid
         long w = (long) ngf << (stages - 1), side = base;
+        // (each BN writes its ReLU's output: the fused ReLU layer keeps no outputs of its own)
         g.conv(in, w, base, 1, side);
         g.batchNorm(w, side);
-        g.outputs(mul(w, side * side));
         for (int i = 1; i < stages; i++) {
             g.conv(w, w / 2, 4, side, 2 * side);
             w /= 2;
             side *= 2;
             g.batchNorm(w, side);
-            g.outputs(mul(w, side * side));
         }
         g.conv(w, channels, 4, side, imageSize);
         g.outputs((long) channels * imageSize * imageSize);
@@ -67,8 +66,7 @@ public record ModelSize(String description, long generatorParams, long criticPar
             side /= 2;
             d.conv(w, 2 * w, 4, side, side);
             w *= 2;
-            d.batchNorm(w, side);
-            d.outputs(mul(w, side * side));
+            d.batchNorm(w, side);                                     // with its LeakyReLU fused
         }
         d.conv(w, 1, base, 1, 1);
         if (classes > 0) {

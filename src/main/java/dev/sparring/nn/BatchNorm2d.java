@@ -9,6 +9,12 @@ import java.util.Map;
 /**
  * Batch normalisation over (N, H, W) per channel, as PyTorch's nn.BatchNorm2d (also accepts (N, C) input):
  * weight = gamma (C), bias = beta (C), running_mean (C), running_var (C), num_batches_tracked.
+ *
+ * <p>{@link #fuse} hands it the activation layer that follows it (ReLU, LeakyReLU with a slope &gt;= 0): this layer then
+ * applies the activation as it writes its output ({@link Backend#batchNormActTrain}) and takes the activation's
+ * backward into its own ({@link Backend#batchNormActBackward}), and the {@link Act} layer, which stays in the network
+ * where it was (its place, its name, the walks of {@link DoubleBackward} and of the second-order passes), passes its
+ * input and its gradient through. The results are the unfused pair's, bit for bit.
  */
 public final class BatchNorm2d extends Layer {
     public final int channels;
@@ -19,6 +25,8 @@ public final class BatchNorm2d extends Layer {
     private final Tensor[] x = new Tensor[Pass.SLOTS];         // cached input per slot
     private final Tensor[] saveMean = new Tensor[Pass.SLOTS];  // (C) batch mean per slot
     private final Tensor[] saveInvStd = new Tensor[Pass.SLOTS];// (C) 1/sqrt(var + eps) per slot
+    private final Tensor[] y = new Tensor[Pass.SLOTS];         // output per slot: with a fused activation, f' comes from it
+    private Act fused;                                          // the activation applied to the output, or null
 
     public BatchNorm2d(Backend be, int channels) { this(be, channels, 1e-5, 0.1); }
 
@@ -37,6 +45,27 @@ public final class BatchNorm2d extends Layer {
         }
     }
 
+    /**
+     * Makes this layer apply {@code act}, the layer that follows it in its network, as it writes its output; act then
+     * passes values and gradients through unchanged (see the class comment). Returns act, to be added after this layer.
+     * The activation must be ReLU or LeakyReLU with a slope &gt;= 0 ({@link Backend#fusesWithBatchNorm}).
+     */
+    public Act fuse(Act act) {
+        if (!Backend.fusesWithBatchNorm(act.kind, act.alpha)) {
+            throw new IllegalArgumentException("BatchNorm2d.fuse: " + act.kind + " (alpha " + act.alpha + ") does not fuse with batch norm");
+        }
+        if (fused != null) throw new IllegalStateException("BatchNorm2d.fuse: an activation is already fused into this layer");
+        act.fuseInto(this);
+        fused = act;
+        return act;
+    }
+
+    /** The activation fused into this layer ({@link #fuse}), or null. */
+    public Act fused() { return fused; }
+
+    /** This layer's output of the slot's last forward (with the fused activation applied), or null. */
+    Tensor lastOutput(Pass pass) { return y[pass.slot()]; }
+
     @Override
     public int[] outputShape(int[] s) { return s.clone(); }
 
@@ -46,12 +75,19 @@ public final class BatchNorm2d extends Layer {
         Tensor y = outputLike(pass, x);
         if (pass.training()) {
             int s = pass.slot();
-            be.batchNormTrain(y, saveMean[s], saveInvStd[s], x, weight.value(), bias.value(), runningMean, runningVar, momentum, eps);
+            if (fused == null) {
+                be.batchNormTrain(y, saveMean[s], saveInvStd[s], x, weight.value(), bias.value(), runningMean, runningVar, momentum, eps);
+            } else {
+                be.batchNormActTrain(fused.kind, fused.alpha, y, saveMean[s], saveInvStd[s], x, weight.value(), bias.value(),
+                        runningMean, runningVar, momentum, eps);
+            }
             numBatchesTracked++;
         } else {
             be.batchNormEval(y, x, weight.value(), bias.value(), runningMean, runningVar, eps);
+            if (fused != null) be.activationForward(fused.kind, fused.alpha, y, y);   // in place: the same bits
         }
         this.x[pass.slot()] = x;
+        this.y[pass.slot()] = y;
         return y;
     }
 
@@ -63,10 +99,12 @@ public final class BatchNorm2d extends Layer {
         Tensor dx = inputGradLike(pass, x[s]);
         // One fused call computes dx and the parameter gradients; when the caller wants no parameter
         // gradients we still need dx, so gradients go to scratch that is discarded.
-        if (paramGrads) {
-            be.batchNormBackward(dx, weight.grad(), bias.grad(), dy, x[s], weight.value(), saveMean[s], saveInvStd[s], eps);
+        Tensor dg = paramGrads ? weight.grad() : scratch(0), db = paramGrads ? bias.grad() : scratch(1);
+        if (fused == null) {
+            be.batchNormBackward(dx, dg, db, dy, x[s], weight.value(), saveMean[s], saveInvStd[s], eps);
         } else {
-            be.batchNormBackward(dx, scratch(0), scratch(1), dy, x[s], weight.value(), saveMean[s], saveInvStd[s], eps);
+            // dy is the gradient with respect to the activation's output
+            be.batchNormActBackward(fused.kind, fused.alpha, dx, dg, db, dy, y[s], x[s], weight.value(), saveMean[s], saveInvStd[s], eps);
         }
         return inputGrad ? dx : null;
     }
@@ -79,11 +117,14 @@ public final class BatchNorm2d extends Layer {
      */
     @Override
     public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass) {
+        return doubleBackward(gradDx, dy, pass, null);
+    }
+
+    /** batch norm's first-order double backward of dyBn (the gradient with respect to its own output), gradDy into gradDy. */
+    private DoubleBackward.Grads batchNormDoubleBackward(Tensor gradDx, Tensor dyBn, Pass pass, Tensor gradDy) {
         int s = pass.slot();
-        requireCached(x[s], pass, "BatchNorm2d");
-        if (!pass.training()) throw new IllegalStateException("BatchNorm2d.doubleBackward after an eval-mode forward is not supported");
-        Tensor gradDy = gradDyLike(pass, x[s]), gradX = gradXLike(pass, x[s]);
-        be.batchNormDoubleBackward(gradDy, gradX, weight.grad(), gradDx, dy, x[s], weight.value(), saveMean[s], saveInvStd[s]);
+        Tensor gradX = gradXLike(pass, x[s]);
+        be.batchNormDoubleBackward(gradDy, gradX, weight.grad(), gradDx, dyBn, x[s], weight.value(), saveMean[s], saveInvStd[s]);
         return new DoubleBackward.Grads(gradDy, gradX);
     }
 
@@ -96,19 +137,37 @@ public final class BatchNorm2d extends Layer {
      */
     @Override
     public DoubleBackward.Grads doubleBackward(Tensor gradDx, Tensor dy, Pass pass, List<Tensor> gradDParams) {
-        if (gradDParams == null || gradDParams.isEmpty()) return doubleBackward(gradDx, dy, pass);
         int s = pass.slot();
-        DoubleBackward.Grads first = doubleBackward(gradDx, dy, pass);
+        requireCached(x[s], pass, "BatchNorm2d");
+        if (!pass.training()) throw new IllegalStateException("BatchNorm2d.doubleBackward after an eval-mode forward is not supported");
+        if (fused == null) return batchNormDoubleBackward(gradDx, dy, pass, gradDParams, gradDyLike(pass, x[s]));
+        // fused: dy is the gradient with respect to the activation's output z; batch norm's own is f'(z) dy, what the
+        // unfused activation's backward gave it. Its results' gradDy goes back through the activation as the unfused
+        // activation's double backward does (f' again; its gradX is zero for ReLU and LeakyReLU: the Act layer's).
+        Tensor dyBn = preDy = ensure(preDy, x[s].shape()), gradDyBn = preGradDy = ensure(preGradDy, x[s].shape());
+        be.activationBackward(fused.kind, fused.alpha, dyBn, dy, y[s], y[s]);
+        DoubleBackward.Grads bn = batchNormDoubleBackward(gradDx, dyBn, pass, gradDParams, gradDyBn);
+        Tensor gradDy = gradDyLike(pass, x[s]);
+        be.activationBackward(fused.kind, fused.alpha, gradDy, gradDyBn, y[s], y[s]);
+        return new DoubleBackward.Grads(gradDy, bn.gradX());
+    }
+
+    /** The unfused layer's double backward of dyBn, gradDy into gradDy (see above). */
+    private DoubleBackward.Grads batchNormDoubleBackward(Tensor gradDx, Tensor dyBn, Pass pass, List<Tensor> gradDParams, Tensor gradDy) {
+        DoubleBackward.Grads first = batchNormDoubleBackward(gradDx, dyBn, pass, gradDy);
+        if (gradDParams == null || gradDParams.isEmpty()) return first;
+        int s = pass.slot();
         Tensor gG = gradDParams.get(0), gB = gradDParams.get(1);
         Tensor t = affine = ensure(affine, x[s].shape());
         be.batchNormTrain(t, scratch(2), scratch(3), x[s], gG, gB, scratch(4), scratch(5), momentum, eps);   // G_γ x̂ + G_β
         be.axpy(1f, t, first.gradDy());
-        be.batchNormBackward(t, scratch(0), scratch(1), dy, x[s], gG, saveMean[s], saveInvStd[s], eps);     // G_γ s (dy - ...)
+        be.batchNormBackward(t, scratch(0), scratch(1), dyBn, x[s], gG, saveMean[s], saveInvStd[s], eps);   // G_γ s (dy - ...)
         be.axpy(1f, t, first.gradX());
         return first;
     }
 
     private Tensor affine;   // x's shape: one term of the pass above before it is added
+    private Tensor preDy, preGradDy;   // x's shape, with a fused activation: batch norm's own dy and gradDy
 
     // scratch (C): 0, 1 discarded parameter gradients; 2, 3 the recomputed batch statistics; 4, 5 running statistics
     private final Tensor[] scratch = new Tensor[6];

@@ -116,14 +116,22 @@ class DoubleBackwardTest {
      * The DCGAN critic's middle block: Conv2d(1→2, 3x3, stride 2, pad 1) on 6x6 -> BatchNorm2d(2) in training mode ->
      * LeakyReLU(0.2) -> Linear(18, 1). Batch norm couples the samples: each one's input gradient depends on the others.
      */
-    private Sequential batchNormCritic() {
-        return new Sequential(be, List.of(new Conv2d(be, 1, 2, 3, 2, 1, true), new BatchNorm2d(be, 2), Act.leakyRelu(be, 0.2),
+    private Sequential batchNormCritic(boolean fuse) {
+        BatchNorm2d bn = new BatchNorm2d(be, 2);
+        Act act = Act.leakyRelu(be, 0.2);
+        return new Sequential(be, List.of(new Conv2d(be, 1, 2, 3, 2, 1, true), bn, fuse ? bn.fuse(act) : act,
                 new Reshape(be, 18), new Linear(be, 18, 1, true), new Reshape(be)));
     }
 
     @Test
-    void batchNormCriticPenaltyGradientMatchesFiniteDifferences() {
-        Sequential net = batchNormCritic();
+    void batchNormCriticPenaltyGradientMatchesFiniteDifferences() { batchNormCriticPenalty(false); }
+
+    /** The same with the LeakyReLU fused into the batch norm (BatchNorm2d.fuse), as the DCGAN builds it. */
+    @Test
+    void fusedBatchNormCriticPenaltyGradientMatchesFiniteDifferences() { batchNormCriticPenalty(true); }
+
+    private void batchNormCriticPenalty(boolean fuse) {
+        Sequential net = batchNormCritic(fuse);
         Ref ref = randomize(net, 61, 1, 6, 6);
         // a batch whose every LeakyReLU pre-activation (after batch norm, so a property of the whole batch) is KINK from 0
         double[][] x = null;

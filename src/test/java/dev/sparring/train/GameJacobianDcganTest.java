@@ -50,16 +50,18 @@ class GameJacobianDcganTest {
 
     /** The DCGAN at 8 px: G ConvT(nz[+K] → 4, 2) BN ReLU ConvT(4 → 2, 4, 2, 1) BN ReLU ConvT(2 → 1, 4, 2, 1) Tanh. */
     private Network generator(int classes, boolean bias) {
-        List<Layer> ls = List.of(new ConvTranspose2d(be, NZ + classes, 4, 2, 1, 0, bias), new BatchNorm2d(be, 4), Act.relu(be),
-                new ConvTranspose2d(be, 4, 2, 4, 2, 1, bias), new BatchNorm2d(be, 2), Act.relu(be),
+        BatchNorm2d bn1 = new BatchNorm2d(be, 4), bn2 = new BatchNorm2d(be, 2);
+        List<Layer> ls = List.of(new ConvTranspose2d(be, NZ + classes, 4, 2, 1, 0, bias), bn1, act(bn1, Act.relu(be)),
+                new ConvTranspose2d(be, 4, 2, 4, 2, 1, bias), bn2, act(bn2, Act.relu(be)),
                 new ConvTranspose2d(be, 2, 1, 4, 2, 1, bias), Act.tanh(be));
         return new Network("G", "main", new Sequential(be, ls), NZ + classes, 1, 1);
     }
 
     /** D Conv(1 → 2, 4, 2, 1) LeakyReLU Conv(2 → 4, 4, 2, 1) BN LeakyReLU | Conv(4 → 1, 2) Reshape; with classes a projection. */
     private Network critic(int classes, boolean bias) {
+        BatchNorm2d bn = new BatchNorm2d(be, 4);
         List<Layer> body = List.of(new Conv2d(be, 1, 2, 4, 2, 1, bias), Act.leakyRelu(be, 0.2),
-                new Conv2d(be, 2, 4, 4, 2, 1, bias), new BatchNorm2d(be, 4), Act.leakyRelu(be, 0.2));
+                new Conv2d(be, 2, 4, 4, 2, 1, bias), bn, act(bn, Act.leakyRelu(be, 0.2)));
         List<Layer> head = List.of(new Conv2d(be, 4, 1, 2, 1, 0, bias), new Reshape(be));
         if (classes == 0) {
             List<Layer> all = new ArrayList<>(body);
@@ -70,9 +72,21 @@ class GameJacobianDcganTest {
         return new Network("D", "", p, 1, 8, 8);
     }
 
+    private boolean fuse;   // whether the networks fuse each batch norm with its activation (BatchNorm2d.fuse)
+
+    private Act act(BatchNorm2d bn, Act act) { return fuse ? bn.fuse(act) : act; }
+
     @Test
     void consensusGradientMatchesFiniteDifferencesOnTheUnconditionalDcgan() {
         check(0, false, "nsgan", 100);
+    }
+
+    /** The same two DCGANs with each batch norm and its activation fused, as Dcgan builds them. */
+    @Test
+    void consensusGradientMatchesFiniteDifferencesOnTheFusedDcgans() {
+        fuse = true;
+        check(0, false, "nsgan", 100);
+        check(K, true, "nsgan", 200);
     }
 
     @Test

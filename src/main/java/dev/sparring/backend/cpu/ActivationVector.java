@@ -34,6 +34,25 @@ final class ActivationVector {
         for (; i < i1; i++) y[i] = x[i] > 0 ? x[i] : act == Activation.RELU ? 0f : a * x[i];
     }
 
+    /**
+     * y[i] = act(x[i] * a + b) for i in [i0, i1): batch norm's output and the activation after it in one pass
+     * ({@code CpuBackend.batchNormActTrain}), with the float product and sum of the plain loop (no fused multiply-add).
+     */
+    static void affine(Activation act, float alpha, float[] y, float[] x, float a, float b, int i0, int i1) {
+        float s = act == Activation.RELU ? 0f : alpha;
+        int i = i0;
+        for (; i <= i1 - 8; i += 8) {
+            FloatVector v = FloatVector.fromArray(S, x, i).mul(a).add(b);
+            VectorMask<Float> pos = v.compare(VectorOperators.GT, 0f);
+            FloatVector neg = act == Activation.RELU ? FloatVector.zero(S) : v.mul(s);
+            neg.blend(v, pos).intoArray(y, i);
+        }
+        for (; i < i1; i++) {
+            float v = x[i] * a + b;
+            y[i] = v > 0 ? v : act == Activation.RELU ? 0f : s * v;
+        }
+    }
+
     /** dx[i] = act'(x[i]) dy[i] for i in [i0, i1). */
     static void backward(Activation act, float alpha, float[] dx, float[] dy, float[] x, int i0, int i1) {
         float a = act == Activation.RELU ? 0f : alpha;

@@ -208,11 +208,64 @@ public final class CpuBackend implements Backend {
     @Override
     public void batchNormTrain(Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma, Tensor beta,
                                Tensor runMean, Tensor runVar, double momentum, double eps) {
+        batchNormTrain(null, 0, y, saveMean, saveInvStd, x, gamma, beta, runMean, runVar, momentum, eps);
+    }
+
+    @Override
+    public void batchNormActTrain(Activation act, double alpha, Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x,
+                                  Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, double momentum, double eps) {
+        requireFusable("batchNormActTrain", act, alpha);
+        batchNormTrain(act, alpha, y, saveMean, saveInvStd, x, gamma, beta, runMean, runVar, momentum, eps);
+    }
+
+    private static void requireFusable(String op, Activation act, double alpha) {
+        if (!Backend.fusesWithBatchNorm(act, alpha)) {
+            throw new IllegalArgumentException(op + ": " + act + " (alpha " + alpha + ") does not fuse with batch norm (ReLU, or LeakyReLU with alpha >= 0)");
+        }
+    }
+
+    /**
+     * Training batch norm, and act (null: none) applied to y as it is written. Per channel c, over its N * HW elements
+     * in the order n, h, w: sum (x) and then sum ((x - mean)^2) in double, each in its own sequential chain; four
+     * channels' chains run side by side (independent, so a channel's sums are the same whatever the grouping, and the
+     * latency of one double add no longer sets the pace). Then y = act(x * a + b) with the float scale a and shift b.
+     */
+    private void batchNormTrain(Activation act, double alpha, Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x,
+                                Tensor gamma, Tensor beta, Tensor runMean, Tensor runVar, double momentum, double eps) {
         float[] xv = f(x), yv = f(y), g = f(gamma), bt = f(beta), rm = f(runMean), rv = f(runVar), sm = f(saveMean), si = f(saveInvStd);
+        if (xv.length != yv.length) throw new IllegalArgumentException("batchNormTrain: " + x + " -> " + y);
         int N = x.dim(0), C = x.dim(1), HW = inner(x);
         long m = (long) N * HW;
+        BnTrain bn = new BnTrain(act, (float) alpha, act != null && vectorActivation(act), yv, sm, si, xv, g, bt, rm, rv, N, C, HW, momentum, eps);
         Parallel.range(C, 1, (c0, c1) -> {
-            for (int c = c0; c < c1; c++) {
+            int c = c0;
+            for (; c + 4 <= c1; c += 4) {
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int n = 0; n < N; n++) {
+                    for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) {
+                        s0 += xv[j];
+                        s1 += xv[j + HW];
+                        s2 += xv[j + 2 * HW];
+                        s3 += xv[j + 3 * HW];
+                    }
+                }
+                double m0 = s0 / m, m1 = s1 / m, m2 = s2 / m, m3 = s3 / m;
+                double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+                for (int n = 0; n < N; n++) {
+                    for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) {
+                        double d0 = xv[j] - m0, d1 = xv[j + HW] - m1, d2 = xv[j + 2 * HW] - m2, d3 = xv[j + 3 * HW] - m3;
+                        q0 += d0 * d0;
+                        q1 += d1 * d1;
+                        q2 += d2 * d2;
+                        q3 += d3 * d3;
+                    }
+                }
+                bn.finish(c, m0, q0);
+                bn.finish(c + 1, m1, q1);
+                bn.finish(c + 2, m2, q2);
+                bn.finish(c + 3, m3, q3);
+            }
+            for (; c < c1; c++) {
                 double sum = 0;
                 for (int n = 0; n < N; n++) for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) sum += xv[j];
                 double mean = sum / m;
@@ -220,17 +273,37 @@ public final class CpuBackend implements Backend {
                 for (int n = 0; n < N; n++) {
                     for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) { double d = xv[j] - mean; sq += d * d; }
                 }
-                double var = sq / m;
-                double inv = 1.0 / Math.sqrt(var + eps);
-                float a = (float) (g[c] * inv), b = (float) (bt[c] - mean * g[c] * inv);
-                for (int n = 0; n < N; n++) for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) yv[j] = xv[j] * a + b;
-                sm[c] = (float) mean;
-                si[c] = (float) inv;
-                double unbiased = m > 1 ? sq / (m - 1) : var;
-                rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean);
-                rv[c] = (float) ((1 - momentum) * rv[c] + momentum * unbiased);
+                bn.finish(c, mean, sq);
             }
         });
+    }
+
+    /** One batchNormTrain call's tensors: {@link #finish} writes a channel once its sums are known. */
+    private record BnTrain(Activation act, float alpha, boolean vector, float[] yv, float[] sm, float[] si, float[] xv, float[] g,
+                           float[] bt, float[] rm, float[] rv, int N, int C, int HW, double momentum, double eps) {
+        /** Channel c from its mean and its sum of squared deviations sq: y, the saved and the running statistics. */
+        void finish(int c, double mean, double sq) {
+            long m = (long) N * HW;
+            double var = sq / m;
+            double inv = 1.0 / Math.sqrt(var + eps);
+            float a = (float) (g[c] * inv), b = (float) (bt[c] - mean * g[c] * inv);
+            for (int n = 0; n < N; n++) {
+                int j = (n * C + c) * HW, e = j + HW;
+                if (act == null) {
+                    for (; j < e; j++) yv[j] = xv[j] * a + b;
+                } else if (vector) {
+                    ActivationVector.affine(act, alpha, yv, xv, a, b, j, e);
+                } else {
+                    for (int i = j; i < e; i++) yv[i] = xv[i] * a + b;
+                    activationForwardPlain(act, alpha, yv, yv, j, e);
+                }
+            }
+            sm[c] = (float) mean;
+            si[c] = (float) inv;
+            double unbiased = m > 1 ? sq / (m - 1) : var;
+            rm[c] = (float) ((1 - momentum) * rm[c] + momentum * mean);
+            rv[c] = (float) ((1 - momentum) * rv[c] + momentum * unbiased);
+        }
     }
 
     @Override
@@ -250,17 +323,50 @@ public final class CpuBackend implements Backend {
     @Override
     public void batchNormBackward(Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor x, Tensor gamma,
                                   Tensor saveMean, Tensor saveInvStd, double eps) {
+        batchNormBackward(null, 0, dx, dgamma, dbeta, dy, null, x, gamma, saveMean, saveInvStd);
+    }
+
+    @Override
+    public void batchNormActBackward(Activation act, double alpha, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor y,
+                                     Tensor x, Tensor gamma, Tensor saveMean, Tensor saveInvStd, double eps) {
+        requireFusable("batchNormActBackward", act, alpha);
+        if (f(dx) == f(dy) || f(dx) == f(y) || f(dx) == f(x)) throw new IllegalArgumentException("batchNormActBackward: dx must not be dy, y or x");
+        if (f(y).length != f(x).length) throw new IllegalArgumentException("batchNormActBackward: y " + y + " for x " + x);
+        batchNormBackward(act, alpha, dx, dgamma, dbeta, dy, y, x, gamma, saveMean, saveInvStd);
+    }
+
+    /**
+     * Batch norm's backward of dy, or with act (not null) of act's backward of dy, f' from the fused forward's output y:
+     * that gradient is first written into dx (one contiguous pass on 8-float vectors, as activationBackward), and batch
+     * norm's sums and dx read it there, channel by channel, and write dx over it: no tensor of its own. Applying f' on
+     * the fly inside the sums (as the CUDA kernels do, in registers) costs more here: a float select is a branch in
+     * C2's x86 code, mispredicted on random signs, and the branch-free integer form doubles the loop's work; writing it
+     * channel by channel (planes of 49 floats) was slower than this one pass (bench/results/bn-act-fusion-20261203.md).
+     */
+    private void batchNormBackward(Activation act, double alpha, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor y,
+                                   Tensor x, Tensor gamma, Tensor saveMean, Tensor saveInvStd) {
         float[] dxv = f(dx), dg = f(dgamma), db = f(dbeta), dyv = f(dy), xv = f(x), g = f(gamma), sm = f(saveMean), si = f(saveInvStd);
+        float[] yv = act == null ? null : f(y);
+        if (dxv.length != xv.length || dyv.length != xv.length) throw new IllegalArgumentException("batchNormBackward: dx " + dx + ", dy " + dy + " for x " + x);
         int N = x.dim(0), C = x.dim(1), HW = inner(x);
         long m = (long) N * HW;
+        float a = (float) alpha;
+        boolean vector = act != null && vectorActivation(act);
+        if (act != null) {
+            Parallel.range(dxv.length, 1 << 14, (i0, i1) -> {
+                if (vector) ActivationVector.backward(act, a, dxv, dyv, yv, i0, i1);
+                else activationBackwardPlain(act, a, dxv, dyv, yv, yv, i0, i1);
+            });
+        }
+        float[] d = act == null ? dyv : dxv;    // the gradient with respect to batch norm's output
         Parallel.range(C, 1, (c0, c1) -> {
             for (int c = c0; c < c1; c++) {
                 double mean = sm[c], inv = si[c];
                 double sdy = 0, sdyxh = 0;     // sum dy, sum dy * xhat
                 for (int n = 0; n < N; n++) {
                     for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) {
-                        sdy += dyv[j];
-                        sdyxh += dyv[j] * (xv[j] - mean) * inv;
+                        sdy += d[j];
+                        sdyxh += d[j] * (xv[j] - mean) * inv;
                     }
                 }
                 dg[c] += (float) sdyxh;
@@ -270,7 +376,7 @@ public final class CpuBackend implements Backend {
                 for (int n = 0; n < N; n++) {
                     for (int j = (n * C + c) * HW, e = j + HW; j < e; j++) {
                         double xh = (xv[j] - mean) * inv;
-                        dxv[j] = (float) (k * (m * dyv[j] - sdy - xh * sdyxh));
+                        dxv[j] = (float) (k * (m * d[j] - sdy - xh * sdyxh));
                     }
                 }
             }

@@ -1,5 +1,7 @@
 package dev.sparring.backend.cuda;
 
+import dev.sparring.backend.Activation;
+
 /**
  * Spatial batch norm on the GPU, per channel over (N, H*W), in one of two implementations that the backend's options
  * choose once ({@link CudaBackend.BatchNorm}): {@link CudnnBatchNorm}, cuDNN's, or {@link KernelBatchNorm}, our
@@ -26,6 +28,17 @@ interface BatchNormOps extends AutoCloseable {
     /** dx written; dgamma, dbeta accumulated, from what train saved; eps is the forward's. */
     void backward(Shape s, long dx, long dgamma, long dbeta, long dy, long x, long gamma, long saveMean, long saveInvStd,
                   double eps);
+
+    /**
+     * train with act applied to y as it is written ({@link dev.sparring.backend.Backend#batchNormActTrain}): act is ReLU
+     * or LeakyReLU with alpha &gt;= 0.
+     */
+    void trainAct(Shape s, Activation act, float alpha, long y, long saveMean, long saveInvStd, long x, long gamma, long beta,
+                  long runMean, long runVar, double momentum, double eps);
+
+    /** backward of act's backward of dy, f' from trainAct's y ({@link dev.sparring.backend.Backend#batchNormActBackward}). */
+    void backwardAct(Shape s, Activation act, float alpha, long dx, long dgamma, long dbeta, long dy, long y, long x, long gamma,
+                     long saveMean, long saveInvStd, double eps);
 
     @Override
     void close();

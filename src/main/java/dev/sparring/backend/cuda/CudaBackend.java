@@ -133,7 +133,7 @@ public final class CudaBackend implements Backend {
             owned.push(kernels::close);
             conv = new CudnnConv(context, launcher, memory, options.allowTf32(), options.deterministic());
             owned.push(conv::close);
-            batchNorm = options.batchNorm() == BatchNorm.KERNELS ? new KernelBatchNorm(kernels, launcher) : new CudnnBatchNorm(context, launcher);
+            batchNorm = options.batchNorm() == BatchNorm.KERNELS ? new KernelBatchNorm(kernels, launcher) : new CudnnBatchNorm(context, launcher, kernels, memory);
             owned.push(batchNorm::close);
             tables = new TensorTables(context.stream, launcher, memory, staging, this::f32);
             owned.push(tables::close);
@@ -438,6 +438,37 @@ public final class CudaBackend implements Backend {
         bind();
         BatchNormOps.Shape s = bnShape(x, "batchNormBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
         batchNorm.backward(s, dxp, dgp, dbp, dyp, xp, gp, smp, sip, eps);
+    }
+
+    @Override
+    public void batchNormActTrain(Activation act, double alpha, Tensor y, Tensor saveMean, Tensor saveInvStd, Tensor x, Tensor gamma,
+                                  Tensor beta, Tensor runMean, Tensor runVar, double momentum, double eps) {
+        requireFusable("batchNormActTrain", act, alpha);
+        sameSize("batchNormActTrain", x, y);
+        long yp = f32(y), smp = f32(saveMean), sip = f32(saveInvStd), xp = f32(x), gp = f32(gamma), bp = f32(beta), rmp = f32(runMean), rvp = f32(runVar);
+        bind();
+        BatchNormOps.Shape s = bnShape(x, "batchNormActTrain", saveMean, saveInvStd, gamma, beta, runMean, runVar);
+        batchNorm.trainAct(s, act, (float) alpha, yp, smp, sip, xp, gp, bp, rmp, rvp, momentum, eps);
+    }
+
+    @Override
+    public void batchNormActBackward(Activation act, double alpha, Tensor dx, Tensor dgamma, Tensor dbeta, Tensor dy, Tensor y,
+                                     Tensor x, Tensor gamma, Tensor saveMean, Tensor saveInvStd, double eps) {
+        requireFusable("batchNormActBackward", act, alpha);
+        sameSize("batchNormActBackward", x, dx);
+        sameSize("batchNormActBackward", x, dy);
+        sameSize("batchNormActBackward", x, y);
+        long dxp = f32(dx), dgp = f32(dgamma), dbp = f32(dbeta), dyp = f32(dy), yp = f32(y), xp = f32(x), gp = f32(gamma), smp = f32(saveMean), sip = f32(saveInvStd);
+        if (dxp == dyp || dxp == yp || dxp == xp) throw new IllegalArgumentException("batchNormActBackward: dx must not be dy, y or x");
+        bind();
+        BatchNormOps.Shape s = bnShape(x, "batchNormActBackward", dgamma, dbeta, gamma, saveMean, saveInvStd);
+        batchNorm.backwardAct(s, act, (float) alpha, dxp, dgp, dbp, dyp, yp, xp, gp, smp, sip, eps);
+    }
+
+    private static void requireFusable(String op, Activation act, double alpha) {
+        if (!Backend.fusesWithBatchNorm(act, alpha)) {
+            throw new IllegalArgumentException(op + ": " + act + " (alpha " + alpha + ") does not fuse with batch norm (ReLU, or LeakyReLU with alpha >= 0)");
+        }
     }
 
     /** Our kernel whichever batch norm runs (cuDNN has no double backward): kernels/batchnorm.cu's bn_double_backward. */

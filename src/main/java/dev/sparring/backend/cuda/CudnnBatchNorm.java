@@ -1,5 +1,7 @@
 package dev.sparring.backend.cuda;
 
+import dev.sparring.backend.Activation;
+
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
@@ -8,6 +10,11 @@ import java.util.Map;
  * cuDNN's spatial batch norm (CUDNN_BATCHNORM_SPATIAL), x described as (N, C, H*W, 1), with descriptors built once per
  * shape. saveInvStd is cuDNN's saved inverse variance, 1/sqrt(var_biased + eps); the running variance is updated with
  * the unbiased batch variance and exponentialAverageFactor = momentum, as the CPU twin does.
+ *
+ * <p>With an activation fused after it ({@link #trainAct}, {@link #backwardAct}) it is the unfused pair on the device:
+ * cuDNN's forward and then our activation kernel in place on y; our activation's backward into a scratch buffer (its
+ * size only grows) and then cuDNN's backward of it. cuDNN's legacy API fuses an activation only for NHWC half-precision
+ * tensors (CUDNN_BATCHNORM_OPS_BN_ACTIVATION), and the simulator does not simulate it.
  */
 final class CudnnBatchNorm implements BatchNormOps {
 
@@ -21,11 +28,16 @@ final class CudnnBatchNorm implements BatchNormOps {
 
     private final CudaContext context;
     private final Launcher launcher;
+    private final Kernels kernels;
+    private final DeviceMemory memory;
     private final Map<Shape, Plan> plans = new HashMap<>();
+    private long scratch, scratchBytes;   // backwardAct's activation gradient; grows, never shrinks
 
-    CudnnBatchNorm(CudaContext context, Launcher launcher) {
+    CudnnBatchNorm(CudaContext context, Launcher launcher, Kernels kernels, DeviceMemory memory) {
         this.context = context;
         this.launcher = launcher;
+        this.kernels = kernels;
+        this.memory = memory;
     }
 
     private Plan plan(Shape s, String op) {
@@ -70,8 +82,54 @@ final class CudnnBatchNorm implements BatchNormOps {
     }
 
     @Override
+    public void trainAct(Shape s, Activation act, float alpha, long y, long saveMean, long saveInvStd, long x, long gamma, long beta,
+                         long runMean, long runVar, double momentum, double eps) {
+        train(s, y, saveMean, saveInvStd, x, gamma, beta, runMean, runVar, momentum, eps);
+        if (s.size() == 0) return;
+        int grid = launcher.blocksFor(s.size());
+        if (act == Activation.LEAKY_RELU) launcher.kernel(kernels.leakyReluForward, grid).ptr(y).ptr(y).i64(s.size()).f32(alpha).launch();
+        else launcher.kernel(kernels.reluForward, grid).ptr(y).ptr(y).i64(s.size()).launch();
+    }
+
+    @Override
+    public void backwardAct(Shape s, Activation act, float alpha, long dx, long dgamma, long dbeta, long dy, long y, long x, long gamma,
+                            long saveMean, long saveInvStd, double eps) {
+        if (s.size() == 0) {
+            backward(s, dx, dgamma, dbeta, dy, x, gamma, saveMean, saveInvStd, eps);
+            return;
+        }
+        long d = scratch(4 * s.size());
+        int grid = launcher.blocksFor(s.size());
+        // f' from y: y > 0 exactly where batch norm's output is (ReLU, LeakyReLU with alpha >= 0)
+        if (act == Activation.LEAKY_RELU) launcher.kernel(kernels.leakyReluBackward, grid).ptr(d).ptr(dy).ptr(y).i64(s.size()).f32(alpha).launch();
+        else launcher.kernel(kernels.reluBackward, grid).ptr(d).ptr(dy).ptr(y).i64(s.size()).launch();
+        backward(s, dx, dgamma, dbeta, d, x, gamma, saveMean, saveInvStd, eps);
+    }
+
+    /** The scratch buffer, at least {@code bytes}; waits for queued work before freeing a smaller one. */
+    private long scratch(long bytes) {
+        if (bytes <= scratchBytes) return scratch;
+        if (scratch != 0) {
+            launcher.checkMayAllocate("growing batch norm's activation scratch");
+            CudaDriver.streamSynchronize(context.stream);
+            memory.free(scratch);
+            scratch = 0;
+            scratchBytes = 0;
+        }
+        scratch = memory.allocate(bytes, "batch norm's activation scratch");
+        scratchBytes = bytes;
+        return scratch;
+    }
+
+    @Override
     public void close() {
         for (Plan p : plans.values()) p.destroy();
         plans.clear();
+        if (scratch != 0) {
+            CudaDriver.streamSynchronize(context.stream);
+            memory.free(scratch);
+            scratch = 0;
+            scratchBytes = 0;
+        }
     }
 }

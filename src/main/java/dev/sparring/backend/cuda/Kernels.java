@@ -30,6 +30,7 @@ final class Kernels implements AutoCloseable {
     final Kernel gatherImages;
     // batchnorm.cu
     final Kernel bnForwardTrain, bnForwardEval, bnBackward, bnDoubleBackward;
+    final Kernel bnReluForwardTrain, bnLeakyReluForwardTrain, bnReluBackward, bnLeakyReluBackward;
     // penalty.cu
     final Kernel gradientPenalty;
     // pool.cu
@@ -92,6 +93,10 @@ final class Kernels implements AutoCloseable {
             bnForwardEval = fn(bn, "bn_forward_eval");
             bnBackward = fn(bn, "bn_backward");
             bnDoubleBackward = fn(bn, "bn_double_backward");
+            bnReluForwardTrain = fn(bn, "bn_relu_forward_train");
+            bnLeakyReluForwardTrain = fn(bn, "bn_leaky_relu_forward_train");
+            bnReluBackward = fn(bn, "bn_relu_backward");
+            bnLeakyReluBackward = fn(bn, "bn_leaky_relu_backward");
             gradientPenalty = fn(load(build, "penalty", major, minor), "gradient_penalty");
             CudaModules.Loaded pool = load(build, "pool", major, minor);
             maxPool2dForward = fn(pool, "max_pool2d_forward");

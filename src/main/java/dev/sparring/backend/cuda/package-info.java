@@ -48,7 +48,10 @@
  *   <li>{@code CudnnConv}: convolution descriptors, algorithm search and workspace, once per shape (Caffe's
  *       setup-then-execute).</li>
  *   <li>{@code BatchNormOps}: batch norm behind one interface, {@code CudnnBatchNorm} (cuDNN's) or
- *       {@code KernelBatchNorm} (our kernels), chosen once by the options instead of a branch in every op.</li>
+ *       {@code KernelBatchNorm} (our kernels), chosen once by the options instead of a branch in every op; with a
+ *       fused activation ({@code batchNormActTrain}/{@code batchNormActBackward}) our fused kernels, or cuDNN's batch
+ *       norm with our activation kernels beside it (its backward's activation gradient in a scratch buffer that only
+ *       grows).</li>
  *   <li>{@code TensorTables}: the cached device arrays of {@code TensorSlot} that the multi-tensor kernels read;
  *       {@code LossPrograms}: loss programs encoded as {@code struct Program}, once each.</li>
  *   <li>{@code KernelLayouts}: the one definition of what Java and the kernels share (see Kernels above).</li>

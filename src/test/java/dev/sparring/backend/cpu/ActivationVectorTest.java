@@ -45,4 +45,24 @@ class ActivationVectorTest {
         }
         for (Activation act : new Activation[] {Activation.TANH, Activation.SIGMOID}) assertTrue(!CpuBackend.vectorActivation(act), act + " stays plain");
     }
+
+    /** The fused batch norm's write, act(x * a + b), gives the bits of the affine loop and the plain activation after it. */
+    @Test
+    void affineVectorPathGivesThePlainLoopsBits() {
+        Assumptions.assumeTrue(Sgemm.VECTOR_BITS >= 256, "no Vector API micro-kernels on this JVM: the plain loops run");
+        SplittableRandom rnd = new SplittableRandom(8);
+        int n = 203;
+        for (Activation act : new Activation[] {Activation.RELU, Activation.LEAKY_RELU}) {
+            for (float[] ab : new float[][] {{1.3f, -0.2f}, {0.7f, 0f}, {-1.1f, 0.4f}, {1e-20f, 0f}}) {
+                float[] x = values(rnd, n);
+                for (int[] r : new int[][] {{0, n}, {3, 200}, {5, 12}, {7, 7}}) {
+                    float[] want = new float[n], got = new float[n];
+                    for (int i = r[0]; i < r[1]; i++) want[i] = x[i] * ab[0] + ab[1];
+                    CpuBackend.activationForwardPlain(act, 0.2f, want, want, r[0], r[1]);
+                    ActivationVector.affine(act, 0.2f, got, x, ab[0], ab[1], r[0], r[1]);
+                    assertArrayEquals(want, got, act + " affine a " + ab[0] + " b " + ab[1] + " on [" + r[0] + ", " + r[1] + ")");
+                }
+            }
+        }
+    }
 }

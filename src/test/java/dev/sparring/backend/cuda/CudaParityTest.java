@@ -337,6 +337,35 @@ class CudaParityTest {
                 o.put("dgamma accumulated", b.download(dg), CUDNN_BN);
                 o.put("dbeta accumulated", b.download(dbt), CUDNN_BN);
             }));
+            for (Activation act : new Activation[] {Activation.RELU, Activation.LEAKY_RELU}) {
+                cases.add(new Case("batchNormActTrain " + act + " " + shape, (b, o) -> {
+                    Tensor x = b.upload(randn(30, (int) dev.sparring.tensor.Shapes.size(s), 0.7, 1.9), s);
+                    Tensor y = b.zeros(s), sm = b.zeros(C), si = b.zeros(C);
+                    Tensor gamma = b.upload(randn(31, C, 1, 0.3), C), beta = randn(b, 32, C);
+                    Tensor rm = randn(b, 33, C), rv = b.upload(randn(34, C, 2, 0.2), C);
+                    b.batchNormActTrain(act, 0.2, y, sm, si, x, gamma, beta, rm, rv, 0.1, 1e-5);
+                    o.put("y = f(batch norm)", b.download(y), CUDNN_BN);
+                    o.put("saveMean", b.download(sm), CUDNN_BN);
+                    o.put("saveInvStd", b.download(si), CUDNN_BN);
+                    o.put("runMean", b.download(rm), CUDNN_BN);
+                    o.put("runVar (unbiased update)", b.download(rv), CUDNN_BN);
+                }));
+                cases.add(new Case("batchNormActBackward " + act + " " + shape, (b, o) -> {
+                    // y and the saved statistics given, not computed: f' comes from y's sign, which a forward computed on
+                    // each side could flip for a value next to 0 (a whole gradient apart); the op alone is compared
+                    Tensor x = b.upload(randn(36, (int) dev.sparring.tensor.Shapes.size(s), 0.5, 1.5), s);
+                    Tensor gamma = b.upload(randn(31, C, 1, 0.3), C), sm = b.upload(randn(40, C, 0.5, 0.2), C);
+                    Tensor si = b.upload(randn(41, C, 0.8, 0.1), C);
+                    float[] yv = randn(45, (int) dev.sparring.tensor.Shapes.size(s), 0, 1);
+                    for (int i = 0; i < yv.length; i++) if (yv[i] < 0) yv[i] = act == Activation.RELU || i % 5 == 0 ? 0f : 0.2f * yv[i];
+                    Tensor y = b.upload(yv, s);
+                    Tensor dy = randn(b, 37, s), dx = randn(b, 46, s), dg = randn(b, 38, C), dbt = randn(b, 39, C);
+                    b.batchNormActBackward(act, 0.2, dx, dg, dbt, dy, y, x, gamma, sm, si, 1e-5);
+                    o.put("dx", b.download(dx), CUDNN_BN);
+                    o.put("dgamma accumulated", b.download(dg), CUDNN_BN);
+                    o.put("dbeta accumulated", b.download(dbt), CUDNN_BN);
+                }));
+            }
             cases.add(new Case("batchNormDoubleBackward " + shape, (b, o) -> {
                 // the saved statistics given, not computed (cuDNN's would differ in the last bits): the op alone is compared
                 Tensor x = b.upload(randn(36, (int) dev.sparring.tensor.Shapes.size(s), 0.5, 1.5), s);
