@@ -30,12 +30,6 @@ public final class Sgemm {
      * it). KC is part of the summation order (see above); MC and NC are not.
      */
     static final int KC = 256, MC = 144, NC = 256;
-    /**
-     * The first row of tiles packs B while it multiplies (see {@link #multiply}) when a task has at most FUSE_ROWS rows
-     * of tiles and K is at most FUSE_K. Measured on one Zen 4 core: it gains on 16 and 32 rows with K = 16 to 48; with 64
-     * rows, or K = 96, reading B's rows in place (one stream per row) loses more than the saved pass.
-     */
-    static final int FUSE_ROWS = 4, FUSE_K = 48;
     /** Floats of packed A plus packed B per K chunk of {@link #gemm} (4 MiB: a share of L3). */
     static final int CHUNK_FLOATS = 1 << 20;
 
@@ -258,55 +252,34 @@ public final class Sgemm {
      *
      * <p>Within a block the tiles go a row of tiles at a time (MR rows of C, left to right): one A panel (kc x MR, 8 KiB
      * at most) stays in L1 while the B block streams from L2, and C is written along MR rows at once, not down every
-     * row of the block for each NR columns (1.2 times faster on 64 x 65536 x 48, 1.05 on 64 x 3136 x 512:
-     * bench/results/sgemm-small-shapes-20261203.md). The order of the tiles does not change a bit.
-     *
-     * <p>When B is only reused by a few rows of tiles (at most {@link #FUSE_ROWS}) over a short K (at most
-     * {@link #FUSE_K}) and its rows are contiguous (not transposed), packing it is a pass of its own that costs as
-     * much as a good part of the FMAs: the first row of tiles then reads B's rows in place and its micro-kernel stores
-     * the panels as it loads them, for the other rows (1.15 to 1.3 times faster on 32 x 12544 x 16 and 16 x 12544 x
-     * 16). The FMAs are the same, in the same order.
+     * row of the block for each NR columns (which, with small K, is where the time went: 1.2 times faster on
+     * 64 x 65536 x 48, bench/results/sgemm-small-shapes-20261203.md). The order of the tiles does not change a bit.
      */
     static void multiply(Packed pa, Packed pb, Panels b, int n, float alpha, float beta, float[] c, int offC, int ldc,
                          int i0, int i1, int j0, int j1, Kernel kernel) {
         int k = pa.k(), MR = kernel.mr, NR = kernel.nr;
         float[] bp = pb != null ? pb.data() : Scratch.packedB(KC * Math.min(NC, ceil(n, NR) * NR));
         float[] tile = Scratch.tile();
-        // B's rows read in place by the first row of tiles, which packs them as it goes (see above), or null
-        Dense inPlace = pb == null && k <= FUSE_K && i1 - i0 <= FUSE_ROWS * MR && b instanceof Dense d && d.strideX() == 1 ? d : null;
         for (int jc = j0; jc < j1; jc += NC) {
-            int nc = Math.min(NC, j1 - jc), full = nc / NR * NR;
+            int nc = Math.min(NC, j1 - jc);
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
                 int bo = pb != null ? pb.offset(p0, kc, jc) : 0;     // panel jr of this block is at bo + jr*kc
-                if (inPlace != null) {
-                    if (full < nc) inPlace.pack(bp, full * kc, pa.k0() + p0, kc, jc + full, nc - full, NR);
-                } else if (pb == null) {
-                    b.packPanels(bp, 0, pa.k0() + p0, kc, jc, nc, NR, kernel != Kernel.PLAIN);
-                }
+                if (pb == null) b.packPanels(bp, 0, pa.k0() + p0, kc, jc, nc, NR, kernel != Kernel.PLAIN);
                 float betaBlock = p0 == 0 ? beta : 1f;           // later K blocks add to what the first one wrote
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     for (int ir = 0; ir < mc; ir += MR) {           // a row of tiles: its A panel stays in L1
                         int rows = Math.min(MR, mc - ir);
-                        boolean fuse = inPlace != null && ic == i0 && ir == 0;     // B in place, packed on the way
                         for (int jr = 0; jr < nc; jr += NR) {
                             int cols = Math.min(NR, nc - jr), ao = pa.offset(p0, kc, ic + ir), co = offC + (ic + ir) * ldc + jc + jr;
-                            float[] bArr = bp;
-                            int bi = bo + jr * kc, ldb = NR, pko = -1;
-                            if (fuse && jr < full) {
-                                bArr = inPlace.arr();
-                                bi = inPlace.off() + (pa.k0() + p0) * inPlace.strideK() + jc + jr;
-                                ldb = inPlace.strideK();
-                                pko = jr * kc;
-                            }
                             if (rows == MR && cols == NR) {
-                                tile(kernel, kc, pa.data(), ao, bArr, bi, ldb, bp, pko, alpha, betaBlock, c, co, ldc);
+                                tile(kernel, kc, pa.data(), ao, bp, bo + jr * kc, alpha, betaBlock, c, co, ldc);
                             } else {                          // edge: the same tile on a copy, then the valid part back
                                 if (betaBlock != 0f) {
                                     for (int i = 0; i < rows; i++) System.arraycopy(c, co + i * ldc, tile, i * NR, cols);
                                 }
-                                tile(kernel, kc, pa.data(), ao, bArr, bi, ldb, bp, pko, alpha, betaBlock, tile, 0, NR);
+                                tile(kernel, kc, pa.data(), ao, bp, bo + jr * kc, alpha, betaBlock, tile, 0, NR);
                                 for (int i = 0; i < rows; i++) System.arraycopy(tile, i * NR, c, co + i * ldc, cols);
                             }
                         }
@@ -316,20 +289,12 @@ public final class Sgemm {
         }
     }
 
-    /** The micro-kernel: B's rows at b[bo + p*ldb], stored as a packed panel at pk[po..] too when po >= 0. */
-    private static void tile(Kernel kernel, int kc, float[] a, int ao, float[] b, int bo, int ldb, float[] pk, int po,
-                             float alpha, float beta, float[] c, int co, int ldc) {
+    private static void tile(Kernel kernel, int kc, float[] a, int ao, float[] b, int bo, float alpha, float beta,
+                             float[] c, int co, int ldc) {
         switch (kernel) {
-            case VECTOR_512 -> SgemmVector.tile512(kc, a, ao, b, bo, ldb, pk, po, alpha, beta, c, co, ldc);
-            case VECTOR_256 -> SgemmVector.tile256(kc, a, ao, b, bo, ldb, pk, po, alpha, beta, c, co, ldc);
-            case PLAIN -> {
-                if (po >= 0) {
-                    for (int p = 0; p < kc; p++) System.arraycopy(b, bo + p * ldb, pk, po + p * Kernel.PLAIN.nr, Kernel.PLAIN.nr);
-                    plainTile(kc, a, ao, pk, po, alpha, beta, c, co, ldc);
-                } else {
-                    plainTile(kc, a, ao, b, bo, alpha, beta, c, co, ldc);
-                }
-            }
+            case VECTOR_512 -> SgemmVector.tile512(kc, a, ao, b, bo, alpha, beta, c, co, ldc);
+            case VECTOR_256 -> SgemmVector.tile256(kc, a, ao, b, bo, alpha, beta, c, co, ldc);
+            case PLAIN -> plainTile(kc, a, ao, b, bo, alpha, beta, c, co, ldc);
         }
     }
 

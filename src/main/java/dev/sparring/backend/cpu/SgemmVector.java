@@ -25,21 +25,13 @@ final class SgemmVector {
     /** Width of the CPU's preferred float vectors, in bits; the 6 x 16 tile needs at least 256. */
     static int preferredBits() { return FloatVector.SPECIES_PREFERRED.vectorBitSize(); }
 
-    /**
-     * C tile (6, 16) at co, row stride ldc = alpha A panel (kc, 6)^T x B panel (kc, 16) + beta C tile. B's row p is
-     * b[bo + p*ldb ..], 16 floats (ldb = 16 for a packed panel, B's row stride when read in place); po >= 0: those
-     * rows are also stored as a packed panel, pk[po + p*16 ..] (see {@link Sgemm#multiply}).
-     */
-    static void tile256(int kc, float[] a, int ao, float[] b, int bo, int ldb, float[] pk, int po, float alpha, float beta, float[] c, int co, int ldc) {
+    /** C tile (6, 16) at co, row stride ldc = alpha A panel (kc, 6)^T x B panel (kc, 16) + beta C tile. */
+    static void tile256(int kc, float[] a, int ao, float[] b, int bo, float alpha, float beta, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 6, bi = bo + p * ldb;
+            int ai = ao + p * 6, bi = bo + p * 16;
             FloatVector b0 = FloatVector.fromArray(S, b, bi), b1 = FloatVector.fromArray(S, b, bi + 8);
-            if (po >= 0) {
-                b0.intoArray(pk, po + p * 16);
-                b1.intoArray(pk, po + p * 16 + 8);
-            }
             FloatVector av = FloatVector.broadcast(S, a[ai]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
@@ -89,17 +81,13 @@ final class SgemmVector {
         }
     }
 
-    /** C tile (8, 32) at co, row stride ldc = alpha A panel (kc, 8)^T x B panel (kc, 32) + beta C tile; B as in {@link #tile256}. */
-    static void tile512(int kc, float[] a, int ao, float[] b, int bo, int ldb, float[] pk, int po, float alpha, float beta, float[] c, int co, int ldc) {
+    /** C tile (8, 32) at co, row stride ldc = alpha A panel (kc, 8)^T x B panel (kc, 32) + beta C tile. */
+    static void tile512(int kc, float[] a, int ao, float[] b, int bo, float alpha, float beta, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(Z), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00,
                 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
         for (int p = 0; p < kc; p++) {
-            int ai = ao + p * 8, bi = bo + p * ldb;
+            int ai = ao + p * 8, bi = bo + p * 32;
             FloatVector b0 = FloatVector.fromArray(Z, b, bi), b1 = FloatVector.fromArray(Z, b, bi + 16);
-            if (po >= 0) {
-                b0.intoArray(pk, po + p * 32);
-                b1.intoArray(pk, po + p * 32 + 16);
-            }
             FloatVector av = FloatVector.broadcast(Z, a[ai]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);

@@ -167,13 +167,12 @@ class SgemmTest {
      * The tiled GEMM gives the bits of {@link #documentedOrder} (what the training step's results rest on), on the
      * DCGAN benchmark's shapes made narrower (small M and K, long N; 64 x N x 520: two K blocks and a part), an M over two M
      * blocks, N over two N blocks and K ending in a partial block, with every micro-kernel and task count: the order
-     * in which a task walks its tiles and blocks must not change an element's sum. 32 x 600 x 16 (8 x 32 tiles), 20 x
-     * 300 x 40 and 7 x 40 x 5 (all tiles) take the path where the first row of tiles reads B in place and packs it.
+     * in which a task walks its tiles and blocks must not change an element's sum.
      */
     @Test
     void bitsAreThoseOfTheDocumentedSummationOrder() {
         SplittableRandom rnd = new SplittableRandom(13);
-        int[][] shapes = {{32, 600, 16}, {20, 300, 40}, {64, 400, 48}, {64, 100, 520}, {150, 270, 260}, {7, 40, 5}};
+        int[][] shapes = {{32, 600, 16}, {64, 400, 48}, {64, 100, 520}, {150, 270, 260}, {7, 40, 5}};
         for (int[] sh : shapes) {
             int m = sh[0], n = sh[1], k = sh[2];
             for (int t = 0; t < 4; t++) {
