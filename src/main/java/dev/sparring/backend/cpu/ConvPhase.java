@@ -111,14 +111,23 @@ final class ConvPhase {
         }
     }
 
+    /** The first phase column j of column phase b whose input column j*sW - padW + b is in the image. */
+    private static int colLo(Conv.Geometry g, int b) {
+        return Math.min(wp(g), Math.max(0, Math.ceilDiv(g.padW() - b, g.strideW())));
+    }
+
+    /** One past the last such column ({@link #colLo} when there is none). */
+    private static int colHi(Conv.Geometry g, int b) {
+        return Math.max(colLo(g, b), Math.min(wp(g), Math.ceilDiv(g.w() + g.padW() - b, g.strideW())));
+    }
+
     /** Channel x[xo .. xo + H*W) into its planar phases at dst[d ..], 0 outside the image. */
     static void split(float[] x, int xo, float[] dst, int d, Conv.Geometry g) {
         int H = g.h(), W = g.w(), Hp = hp(g), Wp = wp(g), sH = g.strideH(), sW = g.strideW(), padH = g.padH(), padW = g.padW();
         Arrays.fill(dst, d, d + channelFloats(g), 0f);                       // padding; one fill, not three per row
         for (int a = 0; a < phH(g); a++) {
             for (int b = 0; b < phW(g); b++) {
-                // phase columns j whose input column j*sW - padW + b is in the image
-                int jLo = Math.min(Wp, Math.max(0, Math.ceilDiv(padW - b, sW))), jHi = Math.max(jLo, Math.min(Wp, Math.ceilDiv(W + padW - b, sW)));
+                int jLo = colLo(g, b), jHi = colHi(g, b);
                 for (int i = 0; i < Hp; i++, d += Wp) {
                     int ih = i * sH - padH + a;
                     if (ih < 0 || ih >= H) continue;
@@ -144,7 +153,7 @@ final class ConvPhase {
         if (gaps && !keep) Arrays.fill(x, xo, xo + H * W, 0f);
         for (int a = 0; a < phH(g); a++) {
             for (int b = 0; b < phW(g); b++) {
-                int jLo = Math.min(Wp, Math.max(0, Math.ceilDiv(padW - b, sW))), jHi = Math.max(jLo, Math.min(Wp, Math.ceilDiv(W + padW - b, sW)));
+                int jLo = colLo(g, b), jHi = colHi(g, b);
                 for (int i = 0; i < Hp; i++, d += Wp) {
                     int ih = i * sH - padH + a;
                     if (ih < 0 || ih >= H) continue;
