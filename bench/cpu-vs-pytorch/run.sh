@@ -5,7 +5,8 @@
 # Writes bench/results/cpu-vs-pytorch-<date>.md: each side's median steady-state it/s, the median of the per-round
 # ratios, the peak RSS of each process and the first iteration's time.
 #   bench/cpu-vs-pytorch/run.sh [ROUNDS]        default 5 rounds
-# Environment: WORKLOADS (default "default 64b32 64b64"), SGEMM_SHAPES, THREADS (default: nproc).
+# Environment: WORKLOADS (default "default 64b32 64b64"), SGEMM_SHAPES, THREADS (default: nproc), BUSY (default 0:
+# that many busy processes, a Python loop each, run beside both sides throughout, as on a machine doing other work).
 # PyTorch at its best on a CPU: torch.set_num_threads(THREADS), OPENBLAS_NUM_THREADS=1 (no BLAS pool fighting the
 # OpenMP one), D frozen during the G step, in contiguous and channels_last layouts (configs cpu-best and cpu-best-cl of
 # bench/pytorch/dcgan_bench.py; the faster of the two in each round is PyTorch's figure). Without python3-torch the
@@ -54,6 +55,13 @@ open(sys.argv[1], "w").write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru
 sys.exit(r.returncode)' "$rss" "$@"
 }
 
+busy_pids=()
+stop_busy() { [ ${#busy_pids[@]} -eq 0 ] || kill "${busy_pids[@]}" 2>/dev/null || true; }
+trap stop_busy EXIT
+for _ in $(seq 1 "${BUSY:-0}"); do
+  python3 -c 'while True: pass' &
+  busy_pids+=($!)
+done
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# rounds=$rounds threads=$threads workloads=$workloads" > "$log"
 for r in $(seq 1 "$rounds"); do
@@ -81,6 +89,8 @@ for r in $(seq 1 "$rounds"); do
   OPENBLAS_NUM_THREADS="$threads" python3 "$here/numpy_sgemm.py" 15 $shapes | sed "s/^/sgemm openblas $r /" >> "$log"
 done
 rm -f "$rss"
+stop_busy
+busy_pids=()
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 out="$root/bench/results/cpu-vs-pytorch-$(date -u +%Y%m%d-%H%M).md"
 commit="$(cd "$root" && git rev-parse --short HEAD)$(cd "$root" && git diff --quiet HEAD -- src bench || echo ' + uncommitted changes')"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Summarises a bench/cpu-vs-pytorch/run.sh log into a markdown report (see run.sh)."""
-import json
+import json, os
 import statistics
 import sys
 from collections import defaultdict
@@ -55,13 +55,22 @@ def main():
             continue
         grows.append(f"| {shape} | {statistics.median(s.values()):.1f} | {statistics.median(o.values()):.1f} | "
                      f"**{statistics.median(s[r] / o[r] for r in common):.2f}** |")
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+    info = {}
+    for l in open("/proc/cpuinfo"):
+        k, _, v = l.partition(":")
+        info.setdefault(k.strip(), v.strip())
+    cpu = info.get("model name", "unknown CPU")
+    if "cpu family" in info:   # the model name alone ("AMD EPYC") does not tell one generation from another
+        cpu += f" (family {info['cpu family']}, model {info.get('model', '?')})"
+    busy = os.environ.get("BUSY", "0")
     rounds = max((r for rs in sp.values() for r in rs), default=0)
+    busy_note = (f"\n- **{busy} busy process(es)** (a Python loop each) ran beside both sides throughout, as on a machine "
+                 f"doing other work" if busy not in ("", "0") else "")
     with open(out, "w") as o:
         o.write(f"""# Sparring against PyTorch on the CPU, side by side
 
 - machine: {cpu}, {threads} threads for each side
-- load average (1, 5, 15 min) before: {load_before}; after: {load_after}
+- load average (1, 5, 15 min) before: {load_before}; after: {load_after}{busy_note}
 - JDK: {jdk}; PyTorch {torch_v} (oneDNN), OPENBLAS_NUM_THREADS=1, D frozen during the G step, contiguous and
   channels_last (the faster per round); the system BLAS under PyTorch's transposed convolutions: {blas}
 - command: `{command}`; code: {commit}
