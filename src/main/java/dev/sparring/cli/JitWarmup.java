@@ -12,8 +12,11 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -36,6 +39,8 @@ final class JitWarmup implements AutoCloseable {
     private int sinceBest;
     /** Whether FLAT_STEPS steps in a row have not been a fifth faster than the best before them. */
     private volatile boolean flat;
+    /** The warm-up's batch size (0 for a test's body). */
+    private int batch;
 
     /** The longest a run's first step waits for the JIT ({@link #awaitCompiled}). */
     static final long MAX_WAIT_MILLIS = 5_000;
@@ -52,13 +57,11 @@ final class JitWarmup implements AutoCloseable {
         batch = cfg.batch();
     }
 
-    private int batch;
-
     /** The warm-up's batch size. */
     int batch() { return batch; }
 
     /** Starts a warm-up thread that runs body (which counts its steps with {@link #stepped}); tests give their own body. */
-    JitWarmup(java.util.function.Consumer<JitWarmup> body) {
+    JitWarmup(Consumer<JitWarmup> body) {
         thread = new Thread(() -> body.accept(this), "sparring-warmup");
         thread.setDaemon(true);
         thread.setPriority(Thread.MIN_PRIORITY);
@@ -149,8 +152,8 @@ final class JitWarmup implements AutoCloseable {
     /** {@link #awaitCompiled()} with a bound, the compiler's CPU time (nanoseconds, negative: unknown) and a clock given. */
     long awaitCompiled(long maxMillis, LongSupplier compilerCpu, LongSupplier clock) throws InterruptedException {
         long t0 = clock.getAsLong(), window = IDLE_WINDOW_MILLIS * 1_000_000L;
-        // (time, compiler CPU) samples, oldest first; the oldest is kept at least a window old once there is one
-        java.util.ArrayDeque<long[]> seen = new java.util.ArrayDeque<>();
+        // (time, compiler CPU) samples, oldest first: the oldest is the newest that is at least a window old, once one is
+        ArrayDeque<long[]> seen = new ArrayDeque<>();
         while (thread.isAlive() && !flat) {
             long now = clock.getAsLong();
             if (now - t0 >= maxMillis * 1_000_000L) break;
@@ -162,7 +165,7 @@ final class JitWarmup implements AutoCloseable {
             if (steps < MIN_STEPS) seen.clear();   // the window starts once the warm-up is past its first steps
             seen.addLast(new long[] {now, cpu});
             while (seen.size() > 2) {
-                java.util.Iterator<long[]> it = seen.iterator();
+                Iterator<long[]> it = seen.iterator();
                 it.next();
                 if (now - it.next()[0] < window) break;
                 seen.pollFirst();
