@@ -181,6 +181,14 @@ public final class TrainBench {
      * by op (it waits for the device between phases).
      */
     public static Result run(Backend be, Options o, Supplier<Backend> reference, PrintStream log, boolean graphs) {
+        return run(be, o, reference, log, graphs, null);
+    }
+
+    /**
+     * As {@link #run(Backend, Options, Supplier, PrintStream, boolean)}; {@code beforeWarmup} (if not null) runs just
+     * before the first warm-up step (the CPU's JIT warm-up waits there).
+     */
+    public static Result run(Backend be, Options o, Supplier<Backend> reference, PrintStream log, boolean graphs, Runnable beforeWarmup) {
         TrainLoss loss = TrainLoss.of(GanLoss.parse(o.loss()));
         ImageDataset data = syntheticImages(o);
         Check check = Check.skipped("no reference backend");
@@ -198,15 +206,20 @@ public final class TrainBench {
         TrainConfig cfg = config(o, (long) warmup + (long) o.repeats() * o.iters() + o.phaseIters(), logEvery);
         try (Trainer t = new Trainer(cfg, be, data, loss)) {
             if (graphs && !t.useStepGraph(true)) log.println("bench: the " + be.name() + " backend has no step graphs; steps run op by op");
+            if (beforeWarmup != null) beforeWarmup.run();
             log.printf("bench: %d warm-up step(s) ...%n", warmup);
-            steps(t, warmup, "warm-up", log);
+            double[] warmMs = new double[warmup];
+            steps(t, warmup, "warm-up", log, warmMs);
             requireFinite(t.drainMetrics(), "warm-up");
+            StringBuilder sb = new StringBuilder();
+            for (double w : warmMs) sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, w < 10 ? "%.1f" : "%.0f", w));
+            log.println("bench: warm-up steps (ms, untimed): " + sb);
             double[] ms = new double[o.repeats()];
             Metrics last = null;
             for (int r = 0; r < o.repeats(); r++) {
                 be.synchronize();
                 long t0 = System.nanoTime();
-                steps(t, o.iters(), "block " + (r + 1) + "/" + o.repeats(), log);
+                steps(t, o.iters(), "block " + (r + 1) + "/" + o.repeats(), log, null);
                 be.synchronize();
                 ms[r] = (System.nanoTime() - t0) / 1e6 / o.iters();
                 List<Metrics> ms2 = t.drainMetrics();
@@ -223,13 +236,16 @@ public final class TrainBench {
 
     /**
      * Runs n steps; every {@link #progressNanos} a line says how many were issued, so that a slow block (a GPU-sized
-     * job on the CPU) shows it is moving. Reading the clock costs nothing beside a step.
+     * job on the CPU) shows it is moving. Reading the clock costs nothing beside a step. With {@code ms}, each step's time
+     * as issued (on an asynchronous device the time to queue it).
      */
-    private static void steps(Trainer t, int n, String what, PrintStream log) {
-        long t0 = System.nanoTime(), shown = t0;
+    private static void steps(Trainer t, int n, String what, PrintStream log, double[] ms) {
+        long t0 = System.nanoTime(), shown = t0, last = t0;
         for (int i = 0; i < n; i++) {
             t.step();
             long now = System.nanoTime();
+            if (ms != null) ms[i] = (now - last) / 1e6;
+            last = now;
             if (now - shown >= progressNanos && i + 1 < n) {
                 log.printf(Locale.ROOT, "bench: %s: %d/%d steps issued, %.0f s%n", what, i + 1, n, (now - t0) / 1e9);
                 shown = now;
@@ -238,7 +254,7 @@ public final class TrainBench {
     }
 
     /** The training configuration of a benchmark run: the loss's own optimizer settings, metrics read in blocks. */
-    static TrainConfig config(Options o, long steps, int logEvery) {
+    public static TrainConfig config(Options o, long steps, int logEvery) {
         TrainerDefaults d = TrainerDefaults.of(GanLoss.parse(o.loss()));
         return TrainConfig.builder().data("synthetic").model(TrainConfig.Model.DCGAN).imageSize(o.imageSize()).channels(o.channels())
                 .nz(o.nz()).ngf(o.ngf()).ndf(o.ndf()).hidden(128).depth(3).loss(o.loss()).trainerDefaults(d).batch(o.batch())
@@ -246,7 +262,7 @@ public final class TrainBench {
     }
 
     /** Random uint8 images (N, C, S, S) drawn from the seed. */
-    static ImageDataset syntheticImages(Options o) {
+    public static ImageDataset syntheticImages(Options o) {
         int n = o.images(), c = o.channels(), s = o.imageSize();
         long total = (long) n * c * s * s;
         if (total > Integer.MAX_VALUE - 8) {

@@ -7,6 +7,8 @@ import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.backend.cuda.CudaBackend;
 import dev.sparring.backend.cuda.CudaRuntime;
 import dev.sparring.bench.TrainBench;
+import dev.sparring.gan.loss.GanLoss;
+import dev.sparring.train.TrainLoss;
 import dev.sparring.io.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -80,7 +82,21 @@ public final class BenchCommand implements Callable<Integer> {
         try (Backend be = backend()) {
             TrainBench.Options o = options(be instanceof CpuBackend ? TrainBench.Options.defaultJob() : TrainBench.Options.dcgan64(), lossSpec);
             boolean reference = checkSteps > 0 && !(be instanceof CpuBackend);
-            r = TrainBench.run(be, o, reference ? CpuBackend::new : null, System.err, cudaGraphs);
+            // on the CPU, the same JIT warm-up as sparring train's: its first warm-up step waits for the compiled kernels
+            JitWarmup jit = be instanceof CpuBackend
+                    ? JitWarmup.start(TrainBench.config(o, 1, 1), TrainBench.syntheticImages(o), TrainLoss.of(GanLoss.parse(o.loss()))) : null;
+            try (JitWarmup stopsWarmup = jit) {
+                r = TrainBench.run(be, o, reference ? CpuBackend::new : null, System.err, cudaGraphs, jit == null ? null : () -> {
+                    try {
+                        long waited = jit.awaitCompiled();
+                        System.err.printf("bench: the first warm-up step waited %.1f s for the JIT to compile the CPU kernels (%d JIT warm-up steps "
+                                + "at batch %d, on another thread)%n", waited / 1000.0, jit.steps(), jit.batch());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    jit.close();
+                });
+            }
         }
         out.println(r.line());
         if (!r.phases().isEmpty()) out.println(TrainBench.phaseTable(r.phases(), r.medianMs()));

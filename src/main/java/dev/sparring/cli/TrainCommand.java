@@ -295,7 +295,14 @@ public final class TrainCommand implements Callable<Integer> {
             }, "sparring-interrupt");
             if (hook != null) Runtime.getRuntime().addShutdownHook(hook);
             if (onStart != null) onStart.accept(run);
-            if (warmup != null) warmup.close();
+            if (warmup != null) {
+                long waited = warmup.awaitCompiled();   // bounded; a failed warm-up returns at once
+                if (waited >= 100) {
+                    System.err.printf("the first step waited %.1f s for the JIT to compile the CPU kernels (%d warm-up steps)%n",
+                            waited / 1000.0, warmup.steps());
+                }
+                warmup.close();
+            }
             TrainingRun.Result r = run.run();
             result = r;
             try {

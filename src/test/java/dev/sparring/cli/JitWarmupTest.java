@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -80,6 +81,84 @@ class JitWarmupTest {
         }
         Path a = dir.resolve("with/r/checkpoints/step_000012.safetensors"), b = dir.resolve("without/r/checkpoints/step_000012.safetensors");
         assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b), "the warm-up changed the run's weights");
+    }
+
+    // ---------------------------------------------------------------- the first step's wait for the JIT (awaitCompiled)
+
+    /** A warm-up body that trains n steps of the given times (ns), then idles until closed. */
+    private static java.util.function.Consumer<JitWarmup> stepsThenIdle(long... nanos) {
+        return w -> {
+            for (long n : nanos) w.stepped(n);
+            while (!w.closed()) sleep(2);
+        };
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static final java.util.function.LongSupplier BUSY_COMPILER = System::nanoTime;   // one core, all the time
+
+    private static long waited(JitWarmup w, long maxMillis, java.util.function.LongSupplier compilerCpu) throws Exception {
+        try {
+            return w.awaitCompiled(maxMillis, compilerCpu, System::nanoTime);
+        } finally {
+            w.close();
+        }
+    }
+
+    @Test
+    void theFirstStepDoesNotWaitForAWarmupThatHasEnded() throws Exception {
+        JitWarmup w = new JitWarmup(x -> { });   // as a warm-up whose Trainer failed: its thread ends
+        assertTrue(waited(w, 60_000, BUSY_COMPILER) < 10_000);
+    }
+
+    @Test
+    void theWaitIsBoundedWhileTheCompilerIsBusy() throws Exception {
+        long t0 = System.nanoTime();
+        long ms = waited(new JitWarmup(stepsThenIdle(900, 700, 500, 300)), 300, BUSY_COMPILER);
+        assertTrue(ms >= 300 && (System.nanoTime() - t0) / 1_000_000 < 10_000, "waited " + ms + " ms for a bound of 300");
+    }
+
+    @Test
+    void theWaitEndsOnceTheCompilerIsIdleAfterTheFirstSteps() throws Exception {
+        long idleFrom = System.nanoTime() + 300_000_000L;
+        long ms = waited(new JitWarmup(stepsThenIdle(900, 700, 500, 300)), 20_000, () -> Math.min(System.nanoTime(), idleFrom));
+        assertTrue(ms >= 300 + JitWarmup.IDLE_WINDOW_MILLIS - 20 && ms < 10_000, "waited " + ms + " ms");
+    }
+
+    @Test
+    void anIdleCompilerDoesNotEndTheWaitBeforeTheWarmupHasTrainedItsFirstSteps() throws Exception {
+        // one step (still in the interpreter, before the kernels are hot): an idle compiler means nothing yet
+        long ms = waited(new JitWarmup(stepsThenIdle(900)), 800, () -> 0);
+        assertTrue(ms >= 800, "waited " + ms + " ms");
+    }
+
+    @Test
+    void theWaitEndsOnceTheWarmupsStepTimeStopsFalling() throws Exception {
+        long[] flat = new long[JitWarmup.FLAT_STEPS + 2];   // the first step, the best, then FLAT_STEPS no faster
+        Arrays.fill(flat, 1_000_000);
+        flat[0] = 50_000_000;
+        // a busy compiler (a warm JVM compiling other code), or none that can be read
+        for (java.util.function.LongSupplier cpu : new java.util.function.LongSupplier[] {BUSY_COMPILER, () -> -1}) {
+            long ms = waited(new JitWarmup(stepsThenIdle(flat)), 20_000, cpu);
+            assertTrue(ms < 10_000, "waited " + ms + " ms");
+        }
+        // still falling by a fifth a step: not settled
+        long[] falling = new long[JitWarmup.FLAT_STEPS + 5];
+        for (int i = 0; i < falling.length; i++) falling[i] = 1_000_000_000L >> i;
+        long ms = waited(new JitWarmup(stepsThenIdle(falling)), 500, BUSY_COMPILER);
+        assertTrue(ms >= 500, "waited " + ms + " ms");
+    }
+
+    @Test
+    void theCompilersCpuTimeIsReadOnLinux() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "no /proc");
+        assertTrue(JitWarmup.compilerCpuNanos() >= 0);
     }
 
     private static String[] tiny(Path out) {
