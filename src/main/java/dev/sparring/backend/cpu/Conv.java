@@ -100,13 +100,9 @@ public final class Conv {
             float[] yk = Scratch.borrow(K * cols);                                       // (K, count*PQ)
             try {
                 Sgemm.gemm(K, cols, CRS, 1f, a, new Im2col(x, g, n0, lo, hi), 0f, yk, 0, cols, cfg);
-                int units = count * K, copies = Math.min(units, cfg.tasksForCopy((long) units * PQ)), base = n0;   // (image, filter) planes
-                Sgemm.tasks(copies, cfg, t -> {
-                    for (int u = Sgemm.split(units, copies, t); u < Sgemm.split(units, copies, t + 1); u++) {
-                        int i = u / K, k = u % K;
-                        System.arraycopy(yk, k * cols + i * PQ, y, ((base + i) * K + k) * PQ, PQ);
-                    }
-                });
+                for (int i = 0; i < count; i++) {
+                    for (int k = 0; k < K; k++) System.arraycopy(yk, k * cols + i * PQ, y, ((n0 + i) * K + k) * PQ, PQ);
+                }
             } finally {
                 Scratch.giveBack(yk);
             }

@@ -84,7 +84,7 @@ final class ConvPhase {
         float[] xp = Scratch.borrow(N * C * cf + Wp);
         try {
             Arrays.fill(xp, N * C * cf, N * C * cf + Wp, 0f);
-            int tasks = Math.min(N * C, cfg.tasksForCopy((long) N * C * cf));
+            int tasks = Math.min(N * C, cfg.tasksFor(8L * N * C * cf));
             Sgemm.tasks(tasks, cfg, t -> {
                 for (int nc = Sgemm.split(N * C, tasks, t); nc < Sgemm.split(N * C, tasks, t + 1); nc++) split(x, nc * HW, xp, nc * cf, g);
             });
@@ -96,14 +96,12 @@ final class ConvPhase {
                 float[] yk = Scratch.borrow(K * cols);                                           // (K, count*P*Wp)
                 try {
                     Sgemm.gemm(K, cols, CRS, 1f, a, new Planar(xp, g, n0, tap), 0f, yk, 0, cols, cfg);
-                    int units = count * K, copies = Math.min(units, cfg.tasksForCopy((long) units * PQ));   // (image, filter) planes
-                    int base = n0;
-                    Sgemm.tasks(copies, cfg, t -> {
-                        for (int u = Sgemm.split(units, copies, t); u < Sgemm.split(units, copies, t + 1); u++) {
-                            int i = u / K, k = u % K, src = k * cols + i * PW, dst = ((base + i) * K + k) * PQ;
+                    for (int i = 0; i < count; i++) {
+                        for (int k = 0; k < K; k++) {
+                            int src = k * cols + i * PW, dst = ((n0 + i) * K + k) * PQ;
                             for (int oh = 0; oh < P; oh++) System.arraycopy(yk, src + oh * Wp, y, dst + oh * Q, Q);
                         }
-                    });
+                    }
                 } finally {
                     Scratch.giveBack(yk);
                 }
@@ -254,28 +252,23 @@ final class ConvPhase {
         int imageFloats = phH(g) * phW(g) * hp(g) * wp(g) * C;
         float[] xq = Scratch.borrow(N * imageFloats), dwp = Scratch.borrow(K * CRS);
         try {
-            int tasks = Math.min(N, cfg.tasksForCopy((long) N * imageFloats));
+            int tasks = Math.min(N, cfg.tasksFor(8L * N * imageFloats));
             Sgemm.tasks(tasks, cfg, t -> {
                 for (int n = Sgemm.split(N, tasks, t); n < Sgemm.split(N, tasks, t + 1); n++) splitChannelsLast(x, n * C * HW, xq, n * imageFloats, g);
             });
-            int permutes = Math.min(K, cfg.tasksForCopy((long) K * CRS));      // dw <-> dw', a filter per unit
             if (accumulate) {
-                Sgemm.tasks(permutes, cfg, t -> {
-                    for (int k = Sgemm.split(K, permutes, t); k < Sgemm.split(K, permutes, t + 1); k++) {
-                        for (int c = 0; c < C; c++) {
-                            for (int rs = 0; rs < RS; rs++) dwp[(k * RS + rs) * C + c] = dw[(k * C + c) * RS + rs];
-                        }
-                    }
-                });
-            }
-            Sgemm.gemm(K, CRS, N * g.pq(), 1f, new Conv.Dy(dy, g), new ChannelsLast(xq, g, imageFloats), accumulate ? 1f : 0f, dwp, 0, CRS, cfg);
-            Sgemm.tasks(permutes, cfg, t -> {
-                for (int k = Sgemm.split(K, permutes, t); k < Sgemm.split(K, permutes, t + 1); k++) {
+                for (int k = 0; k < K; k++) {
                     for (int c = 0; c < C; c++) {
-                        for (int rs = 0; rs < RS; rs++) dw[(k * C + c) * RS + rs] = dwp[(k * RS + rs) * C + c];
+                        for (int rs = 0; rs < RS; rs++) dwp[(k * RS + rs) * C + c] = dw[(k * C + c) * RS + rs];
                     }
                 }
-            });
+            }
+            Sgemm.gemm(K, CRS, N * g.pq(), 1f, new Conv.Dy(dy, g), new ChannelsLast(xq, g, imageFloats), accumulate ? 1f : 0f, dwp, 0, CRS, cfg);
+            for (int k = 0; k < K; k++) {
+                for (int c = 0; c < C; c++) {
+                    for (int rs = 0; rs < RS; rs++) dw[(k * C + c) * RS + rs] = dwp[(k * RS + rs) * C + c];
+                }
+            }
         } finally {
             Scratch.giveBack(dwp);
             Scratch.giveBack(xq);

@@ -30,12 +30,6 @@ public final class Sgemm {
      * it). KC is part of the summation order (see above); MC and NC are not.
      */
     static final int KC = 256, MC = 144, NC = 256;
-    /**
-     * What packing or copying one float costs, in the micro-kernel's multiply-adds: 32 to 45 on one Zen 5 core (a
-     * 64 x 1568 dy packed in 42 us, a 64 x 512 w in 12 to 16 us, against 91 multiply-adds a nanosecond in the GEMM;
-     * bench/results/cpu-scaling-20261203.md). Sizes the tasks of packs and copies beside {@link Config#grain}.
-     */
-    static final int COPY_WORK = 32;
     /** Floats of packed A plus packed B per K chunk of {@link #gemm} (4 MiB: a share of L3). */
     static final int CHUNK_FLOATS = 1 << 20;
 
@@ -86,7 +80,7 @@ public final class Sgemm {
 
     /**
      * How a call runs: the micro-kernel, the number of static tasks, and the least work per task (multiply-adds; a
-     * packed float counts as {@link #COPY_WORK}) below which fewer tasks are used. Tests force all three; results must not change.
+     * packed float counts as 8) below which fewer tasks are used. Tests force all three; results must not change.
      */
     record Config(Kernel kernel, int tasks, int grain) {
         // 2 tasks a thread even out the load; one core runs 1 task, with no hand-off to the pool. 2^19 multiply-adds: ~10 us
@@ -102,9 +96,6 @@ public final class Sgemm {
 
         /** Tasks for this much work: at most {@link #tasks}, at most one per grain, at least 1. */
         int tasksFor(long work) { return (int) Math.max(1, Math.min(tasks, work / grain)); }
-
-        /** Tasks for packing or copying this many floats: each costs about {@link #COPY_WORK} multiply-adds. */
-        int tasksForCopy(long floats) { return tasksFor(COPY_WORK * floats); }
     }
 
     /**
@@ -285,7 +276,7 @@ public final class Sgemm {
      */
     static Packed pack(Panels src, int x, int k0, int k, int width, Config cfg) {
         int panels = ceil(x, width), kBlocks = ceil(k, KC), units = kBlocks * panels;
-        int tasks = Math.min(units, cfg.tasksForCopy((long) panels * width * k));
+        int tasks = Math.min(units, cfg.tasksFor(8L * panels * width * k));
         Packed pk = new Packed(Scratch.borrow(panels * width * k), x, k0, k, width);
         tasks(tasks, cfg, t -> {
             for (int u = split(units, tasks, t); u < split(units, tasks, t + 1); u++) {
