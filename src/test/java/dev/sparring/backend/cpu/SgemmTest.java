@@ -167,12 +167,16 @@ class SgemmTest {
      * The tiled GEMM gives the bits of {@link #documentedOrder} (what the training step's results rest on), on the
      * DCGAN benchmark's shapes made narrower (small M and K, long N; 64 x N x 520: two K blocks and a part), an M over two M
      * blocks, N over two N blocks and K ending in a partial block, with every micro-kernel and task count: the order
-     * in which a task walks its tiles and blocks must not change an element's sum.
+     * in which a task walks its tiles and blocks must not change an element's sum. One column takes
+     * {@link Sgemm#column}, not the tiles: the same bits.
      */
     @Test
     void bitsAreThoseOfTheDocumentedSummationOrder() {
         SplittableRandom rnd = new SplittableRandom(13);
-        int[][] shapes = {{32, 600, 16}, {64, 400, 48}, {64, 100, 520}, {150, 270, 260}, {7, 40, 5}};
+        // ... and one column (Sgemm's column path, not tiled) or one row: the critic's dense 7 x 7 layer (32 x 1 x 3136,
+        // 1 x 3136 x 32), odd M, K over two blocks
+        int[][] shapes = {{32, 600, 16}, {64, 400, 48}, {64, 100, 520}, {150, 270, 260}, {7, 40, 5},
+                {32, 1, 3136}, {1, 3136, 32}, {13, 1, 600}, {1, 1500, 520}, {1, 1, 300}};
         for (int[] sh : shapes) {
             int m = sh[0], n = sh[1], k = sh[2];
             for (int t = 0; t < 4; t++) {
