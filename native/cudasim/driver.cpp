@@ -20,6 +20,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -30,7 +31,6 @@
 #include <set>
 #include <string>
 #include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
 #include <vector>
 
@@ -282,15 +282,51 @@ namespace {
 
 enum class State { Runnable, AtBarrier, AtShuffle, Done };
 
+// Switches from one fiber's stack to another's: saves the callee-saved registers, MXCSR and the x87 control word on
+// the current stack, stores its stack pointer in *from and resumes the stack to. glibc's swapcontext and getcontext do
+// the same plus a sigprocmask system call each, which made the simulator's launches system-call bound (about 1 us a
+// call where the kernel isolates its page tables, three per simulated thread); fibers never change the signal mask.
+extern "C" void cudasim_switch(void** from, void* to);
+asm(R"(
+    .text
+    .p2align 4
+    .globl cudasim_switch
+    .hidden cudasim_switch
+    .type cudasim_switch, @function
+cudasim_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size cudasim_switch, .-cudasim_switch
+)");
+
 struct Fiber {
-    ucontext_t ctx;
+    void* sp = nullptr;   // the saved stack pointer of a fiber that is switched out
     char* stack = nullptr;
     State state = State::Done;
 };
 
 constexpr size_t STACK_BYTES = 256 * 1024;
 std::vector<Fiber> fibers;
-ucontext_t scheduler;
+void* scheduler = nullptr;   // the scheduler's saved stack pointer while a fiber runs
 int running = -1;
 const cudasim::Bound* launchBody = nullptr;   // the kernel of the launch that runs, with its arguments
 
@@ -300,16 +336,37 @@ constexpr uint64_t POISON = ~0ull;   // 0xff bytes: a float or double NaN
 extern "C" char __start_cudasim_shared[] __attribute__((weak, visibility("hidden")));
 extern "C" char __stop_cudasim_shared[] __attribute__((weak, visibility("hidden")));
 
-void fiber_main() {
+// Where a fiber starts (cudasim_switch's ret lands here); it never returns: a finished fiber is never resumed.
+[[noreturn]] void fiber_main() {
     (*launchBody)();
-    fibers[running].state = State::Done;   // uc_link returns to the scheduler
+    fibers[running].state = State::Done;
     // what a later shuffle of the warp reads from this lane is undefined on the GPU
     cudasim::shuffle_slots[running / 32][running % 32] = POISON;
+    cudasim_switch(&fibers[running].sp, scheduler);
+    __builtin_trap();
 }
 
 void yield(State s) {
     fibers[running].state = s;
-    swapcontext(&fibers[running].ctx, &scheduler);
+    cudasim_switch(&fibers[running].sp, scheduler);
+}
+
+// A fresh fiber's stack as cudasim_switch leaves a switched-out one: MXCSR and the x87 control word (the scheduler's),
+// six zeroed callee-saved registers, then fiber_main as the return address, at a 16-byte boundary so that fiber_main
+// starts with the stack aligned as after a call.
+void start_fiber(Fiber& f) {
+    uintptr_t top = ((uintptr_t)(f.stack + STACK_BYTES)) & ~(uintptr_t)15;
+    uint64_t* p = (uint64_t*)(top - 16);   // 8 bytes of padding above the return address
+    *p = (uint64_t)(uintptr_t)&fiber_main;
+    for (int r = 0; r < 6; r++) *--p = 0;
+    uint32_t csr;
+    uint16_t cw;
+    asm volatile("stmxcsr %0" : "=m"(csr));
+    asm volatile("fnstcw %0" : "=m"(cw));
+    --p;
+    std::memcpy(p, &csr, 4);
+    std::memcpy((char*)p + 4, &cw, 2);
+    f.sp = p;
 }
 
 bool grow_fibers(size_t n) {
@@ -341,11 +398,7 @@ bool run_block(int nthreads, const char* name) {
     std::memset(cudasim::shuffle_slots, 0xff, sizeof cudasim::shuffle_slots);
     for (int t = 0; t < nthreads; t++) {
         Fiber& f = fibers[t];
-        getcontext(&f.ctx);
-        f.ctx.uc_stack.ss_sp = f.stack;
-        f.ctx.uc_stack.ss_size = STACK_BYTES;
-        f.ctx.uc_link = &scheduler;
-        makecontext(&f.ctx, fiber_main, 0);
+        start_fiber(f);
         f.state = State::Runnable;
     }
     const int nwarps = (nthreads + 31) / 32;
@@ -354,7 +407,7 @@ bool run_block(int nthreads, const char* name) {
             if (fibers[t].state != State::Runnable) continue;
             running = t;
             set_thread(t);
-            swapcontext(&scheduler, &fibers[t].ctx);
+            cudasim_switch(&scheduler, fibers[t].sp);
         }
         // Everyone waits or is done: release a warp whose live threads all wait at a shuffle, else the block
         // when its live threads all wait at __syncthreads.
