@@ -351,7 +351,7 @@ public final class Sgemm {
                 float s = 0f;
                 for (int p = 0; p < kc; p++) s = Math.fma(a[ao + p * MR + i], b[bo + p * NR + j], s);
                 int ci = co + i * ldc + j;
-                c[ci] = beta == 0f ? alpha * s : alpha * s + beta * c[ci];
+                c[ci] = fold(s, alpha, beta, c[ci]);
             }
         }
     }
