@@ -181,16 +181,17 @@ public final class TrainBench {
      * by op (it waits for the device between phases).
      */
     public static Result run(Backend be, Options o, Supplier<Backend> reference, PrintStream log, boolean graphs) {
-        return run(be, o, reference, log, graphs, null);
+        return run(be, o, syntheticImages(o), reference, log, graphs, null);
     }
 
     /**
-     * As {@link #run(Backend, Options, Supplier, PrintStream, boolean)}; {@code beforeWarmup} (if not null) runs just
-     * before the first warm-up step (the CPU's JIT warm-up waits there).
+     * As {@link #run(Backend, Options, Supplier, PrintStream, boolean)}, on {@code data} ({@link #syntheticImages}(o),
+     * made by the caller, which may also use it); {@code beforeWarmup} (if not null) runs just before the first warm-up
+     * step (the CPU's JIT warm-up waits there).
      */
-    public static Result run(Backend be, Options o, Supplier<Backend> reference, PrintStream log, boolean graphs, Runnable beforeWarmup) {
+    public static Result run(Backend be, Options o, ImageDataset data, Supplier<Backend> reference, PrintStream log, boolean graphs,
+                             Runnable beforeWarmup) {
         TrainLoss loss = TrainLoss.of(GanLoss.parse(o.loss()));
-        ImageDataset data = syntheticImages(o);
         Check check = Check.skipped("no reference backend");
         if (o.checkSteps() > 0 && reference != null) {
             log.printf("bench: checking %d step(s) against the reference backend ...%n", o.checkSteps());

@@ -7,6 +7,7 @@ import dev.sparring.backend.cpu.CpuBackend;
 import dev.sparring.backend.cuda.CudaBackend;
 import dev.sparring.backend.cuda.CudaRuntime;
 import dev.sparring.bench.TrainBench;
+import dev.sparring.data.ImageDataset;
 import dev.sparring.gan.loss.GanLoss;
 import dev.sparring.train.TrainLoss;
 import dev.sparring.io.Json;
@@ -83,10 +84,11 @@ public final class BenchCommand implements Callable<Integer> {
             TrainBench.Options o = options(be instanceof CpuBackend ? TrainBench.Options.defaultJob() : TrainBench.Options.dcgan64(), lossSpec);
             boolean reference = checkSteps > 0 && !(be instanceof CpuBackend);
             // on the CPU, the same JIT warm-up as sparring train's: its first warm-up step waits for the compiled kernels
+            ImageDataset data = TrainBench.syntheticImages(o);   // the warm-up's images too
             JitWarmup jit = be instanceof CpuBackend
-                    ? JitWarmup.start(TrainBench.config(o, 1, 1), TrainBench.syntheticImages(o), TrainLoss.of(GanLoss.parse(o.loss()))) : null;
+                    ? JitWarmup.start(TrainBench.config(o, 1, 1), data, TrainLoss.of(GanLoss.parse(o.loss()))) : null;
             try (JitWarmup stopsWarmup = jit) {
-                r = TrainBench.run(be, o, reference ? CpuBackend::new : null, System.err, cudaGraphs, jit == null ? null : () -> {
+                r = TrainBench.run(be, o, data, reference ? CpuBackend::new : null, System.err, cudaGraphs, jit == null ? null : () -> {
                     try {
                         long waited = jit.awaitCompiled();
                         System.err.printf("bench: the first warm-up step waited %.1f s for the JIT to compile the CPU kernels (%d JIT warm-up steps "
