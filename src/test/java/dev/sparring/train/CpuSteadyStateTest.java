@@ -50,21 +50,34 @@ class CpuSteadyStateTest {
         }
     }
 
+    /** Measured in rounds, as {@link #aWarmStepAllocatesNothingOutsideTheBackendAndLittleInside}: until C2 has compiled a
+     *  kernel, its boxed vectors allocate megabytes a step, and when that ends depends on the machine. */
     @Test
     void aWarmStepOfTheDefaultModelAllocatesLittleOnAnyThread() {
         ImageDataset data = TrainerTest.firstDigits(32 * 20);
-        int warmup = 8, steps = 6;
-        TrainConfig cfg = TrainConfig.builder().data("mnist").model(TrainConfig.Model.DCGAN).channels(1).steps(20)
-                .logEvery(warmup + steps).sampleEvery(0).checkpointEvery(0).build();   // the default run's model and batch
+        int steps = 6, warmup = 2 * steps, rounds = 30;   // metrics are read in blocks of steps
+        TrainConfig cfg = TrainConfig.builder().data("mnist").model(TrainConfig.Model.DCGAN).channels(1).steps(warmup + (long) rounds * steps)
+                .logEvery(steps).sampleEvery(0).checkpointEvery(0).build();   // the default run's model and batch
         try (CpuBackend be = new CpuBackend(); Trainer t = new Trainer(cfg, be, data, TestLosses.nonSaturating())) {
             assertTrue(t.config().ema() && t.config().classes() > 0 && t.config().ngf() == 32 && t.config().batch() == 32, t.config().toString());
-            for (int i = 0; i < warmup; i++) t.step();
-            long before = AllocationMeter.THREADS.getTotalThreadAllocatedBytes();
-            for (int i = 0; i < steps; i++) t.step();
-            long perStep = (AllocationMeter.THREADS.getTotalThreadAllocatedBytes() - before) / steps;
-            System.out.println("the default model: " + perStep + " bytes allocated per warm step, all threads");
-            // the parallel loops' and the kernels' small objects take some 70 KB; scratch arrays made per call took 11 MB
-            assertTrue(perStep <= 256 * 1024, perStep + " bytes per step");
+            for (int i = 0; i < warmup; i++) {
+                t.step();
+                if ((i + 1) % steps == 0) t.drainMetrics();
+            }
+            long perStep = 0;
+            for (int round = 0; round < rounds; round++) {
+                long before = AllocationMeter.THREADS.getTotalThreadAllocatedBytes();
+                for (int i = 0; i < steps; i++) t.step();
+                perStep = (AllocationMeter.THREADS.getTotalThreadAllocatedBytes() - before) / steps;
+                t.drainMetrics();
+                // the parallel loops' and the kernels' small objects take some 70 KB; scratch arrays made per call took 11 MB
+                if (perStep <= 256 * 1024) {
+                    System.out.println("the default model: " + perStep + " bytes allocated per warm step, all threads (round " + (round + 1) + ")");
+                    return;
+                }
+            }
+            fail("a warm step of the default model should allocate at most 256 KB on all threads; the last of " + rounds
+                    + " rounds: " + perStep + " bytes per step");
         }
     }
 }
