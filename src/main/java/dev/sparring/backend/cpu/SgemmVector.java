@@ -11,11 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * 16-float registers (each step p loads one 32-float row of the B panel, two vectors, broadcasts the 8 A values of the
  * A panel's row p, and does 16 FMAs), tile256 a 6 x 16 tile in twelve 8-float registers (2 vectors, 6 broadcasts, 12
  * FMAs); per lane both are exactly {@link Sgemm#plainTile}: s = fma(a, b, s) in the order of p. Each writes the tile
- * update inline (a helper taking the accumulators would box them), a row at a time in a loop in which the accumulators
- * move up a row: one copy of the row update instead of one per row, a quarter of the Vector API calls, which C2
- * compiles three to six times faster into code as fast (tile512: 0.1 s instead of 0.3 to 0.9 s, at the start of every
- * run; bench/results/first-steps-c2-20261203.md). On Zen 4 (AVX-512 on 256-bit units) tile512 does the same FMAs in
- * half the instructions: alone on one core about 100 GFLOP/s against tile256's 85.
+ * update inline: a helper taking the accumulators would box them. On Zen 4 (AVX-512 on 256-bit units) tile512 does
+ * the same FMAs in half the instructions: alone on one core about 100 GFLOP/s against tile256's 85.
  *
  * <p>With {@link ActivationVector}, the only classes that touch {@code jdk.incubator.vector}: without that module
  * neither is ever loaded ({@link Sgemm#VECTOR_BITS} checks for the module before calling them).
@@ -54,20 +51,33 @@ final class SgemmVector {
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
         }
-        // Row by row: row i of the tile is in c00, c01, and the rows below move up one each time (register moves).
         if (beta == 0f) {                                         // C is not read
-            for (int i = 0; i < 6; i++, co += ldc) {
-                c00.mul(alpha).intoArray(c, co);
-                c01.mul(alpha).intoArray(c, co + 8);
-                c00 = c10; c01 = c11; c10 = c20; c11 = c21; c20 = c30; c21 = c31; c30 = c40; c31 = c41; c40 = c50; c41 = c51;
-            }
+            c00.mul(alpha).intoArray(c, co);
+            c01.mul(alpha).intoArray(c, co + 8);
+            c10.mul(alpha).intoArray(c, co + ldc);
+            c11.mul(alpha).intoArray(c, co + ldc + 8);
+            c20.mul(alpha).intoArray(c, co + 2 * ldc);
+            c21.mul(alpha).intoArray(c, co + 2 * ldc + 8);
+            c30.mul(alpha).intoArray(c, co + 3 * ldc);
+            c31.mul(alpha).intoArray(c, co + 3 * ldc + 8);
+            c40.mul(alpha).intoArray(c, co + 4 * ldc);
+            c41.mul(alpha).intoArray(c, co + 4 * ldc + 8);
+            c50.mul(alpha).intoArray(c, co + 5 * ldc);
+            c51.mul(alpha).intoArray(c, co + 5 * ldc + 8);
         } else {
             FloatVector vb = FloatVector.broadcast(S, beta);
-            for (int i = 0; i < 6; i++, co += ldc) {
-                c00.mul(alpha).add(FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
-                c01.mul(alpha).add(FloatVector.fromArray(S, c, co + 8).mul(vb)).intoArray(c, co + 8);
-                c00 = c10; c01 = c11; c10 = c20; c11 = c21; c20 = c30; c21 = c31; c30 = c40; c31 = c41; c40 = c50; c41 = c51;
-            }
+            c00.mul(alpha).add(FloatVector.fromArray(S, c, co).mul(vb)).intoArray(c, co);
+            c01.mul(alpha).add(FloatVector.fromArray(S, c, co + 8).mul(vb)).intoArray(c, co + 8);
+            c10.mul(alpha).add(FloatVector.fromArray(S, c, co + ldc).mul(vb)).intoArray(c, co + ldc);
+            c11.mul(alpha).add(FloatVector.fromArray(S, c, co + ldc + 8).mul(vb)).intoArray(c, co + ldc + 8);
+            c20.mul(alpha).add(FloatVector.fromArray(S, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+            c21.mul(alpha).add(FloatVector.fromArray(S, c, co + 2 * ldc + 8).mul(vb)).intoArray(c, co + 2 * ldc + 8);
+            c30.mul(alpha).add(FloatVector.fromArray(S, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+            c31.mul(alpha).add(FloatVector.fromArray(S, c, co + 3 * ldc + 8).mul(vb)).intoArray(c, co + 3 * ldc + 8);
+            c40.mul(alpha).add(FloatVector.fromArray(S, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+            c41.mul(alpha).add(FloatVector.fromArray(S, c, co + 4 * ldc + 8).mul(vb)).intoArray(c, co + 4 * ldc + 8);
+            c50.mul(alpha).add(FloatVector.fromArray(S, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+            c51.mul(alpha).add(FloatVector.fromArray(S, c, co + 5 * ldc + 8).mul(vb)).intoArray(c, co + 5 * ldc + 8);
         }
     }
 
@@ -103,22 +113,41 @@ final class SgemmVector {
             c70 = av.fma(b0, c70);
             c71 = av.fma(b1, c71);
         }
-        // Row by row: row i of the tile is in c00, c01, and the rows below move up one each time (register moves).
         if (beta == 0f) {                                         // C is not read
-            for (int i = 0; i < 8; i++, co += ldc) {
-                c00.mul(alpha).intoArray(c, co);
-                c01.mul(alpha).intoArray(c, co + 16);
-                c00 = c10; c01 = c11; c10 = c20; c11 = c21; c20 = c30; c21 = c31; c30 = c40; c31 = c41;
-                c40 = c50; c41 = c51; c50 = c60; c51 = c61; c60 = c70; c61 = c71;
-            }
+            c00.mul(alpha).intoArray(c, co);
+            c01.mul(alpha).intoArray(c, co + 16);
+            c10.mul(alpha).intoArray(c, co + ldc);
+            c11.mul(alpha).intoArray(c, co + ldc + 16);
+            c20.mul(alpha).intoArray(c, co + 2 * ldc);
+            c21.mul(alpha).intoArray(c, co + 2 * ldc + 16);
+            c30.mul(alpha).intoArray(c, co + 3 * ldc);
+            c31.mul(alpha).intoArray(c, co + 3 * ldc + 16);
+            c40.mul(alpha).intoArray(c, co + 4 * ldc);
+            c41.mul(alpha).intoArray(c, co + 4 * ldc + 16);
+            c50.mul(alpha).intoArray(c, co + 5 * ldc);
+            c51.mul(alpha).intoArray(c, co + 5 * ldc + 16);
+            c60.mul(alpha).intoArray(c, co + 6 * ldc);
+            c61.mul(alpha).intoArray(c, co + 6 * ldc + 16);
+            c70.mul(alpha).intoArray(c, co + 7 * ldc);
+            c71.mul(alpha).intoArray(c, co + 7 * ldc + 16);
         } else {
             FloatVector vb = FloatVector.broadcast(Z, beta);
-            for (int i = 0; i < 8; i++, co += ldc) {
-                c00.mul(alpha).add(FloatVector.fromArray(Z, c, co).mul(vb)).intoArray(c, co);
-                c01.mul(alpha).add(FloatVector.fromArray(Z, c, co + 16).mul(vb)).intoArray(c, co + 16);
-                c00 = c10; c01 = c11; c10 = c20; c11 = c21; c20 = c30; c21 = c31; c30 = c40; c31 = c41;
-                c40 = c50; c41 = c51; c50 = c60; c51 = c61; c60 = c70; c61 = c71;
-            }
+            c00.mul(alpha).add(FloatVector.fromArray(Z, c, co).mul(vb)).intoArray(c, co);
+            c01.mul(alpha).add(FloatVector.fromArray(Z, c, co + 16).mul(vb)).intoArray(c, co + 16);
+            c10.mul(alpha).add(FloatVector.fromArray(Z, c, co + ldc).mul(vb)).intoArray(c, co + ldc);
+            c11.mul(alpha).add(FloatVector.fromArray(Z, c, co + ldc + 16).mul(vb)).intoArray(c, co + ldc + 16);
+            c20.mul(alpha).add(FloatVector.fromArray(Z, c, co + 2 * ldc).mul(vb)).intoArray(c, co + 2 * ldc);
+            c21.mul(alpha).add(FloatVector.fromArray(Z, c, co + 2 * ldc + 16).mul(vb)).intoArray(c, co + 2 * ldc + 16);
+            c30.mul(alpha).add(FloatVector.fromArray(Z, c, co + 3 * ldc).mul(vb)).intoArray(c, co + 3 * ldc);
+            c31.mul(alpha).add(FloatVector.fromArray(Z, c, co + 3 * ldc + 16).mul(vb)).intoArray(c, co + 3 * ldc + 16);
+            c40.mul(alpha).add(FloatVector.fromArray(Z, c, co + 4 * ldc).mul(vb)).intoArray(c, co + 4 * ldc);
+            c41.mul(alpha).add(FloatVector.fromArray(Z, c, co + 4 * ldc + 16).mul(vb)).intoArray(c, co + 4 * ldc + 16);
+            c50.mul(alpha).add(FloatVector.fromArray(Z, c, co + 5 * ldc).mul(vb)).intoArray(c, co + 5 * ldc);
+            c51.mul(alpha).add(FloatVector.fromArray(Z, c, co + 5 * ldc + 16).mul(vb)).intoArray(c, co + 5 * ldc + 16);
+            c60.mul(alpha).add(FloatVector.fromArray(Z, c, co + 6 * ldc).mul(vb)).intoArray(c, co + 6 * ldc);
+            c61.mul(alpha).add(FloatVector.fromArray(Z, c, co + 6 * ldc + 16).mul(vb)).intoArray(c, co + 6 * ldc + 16);
+            c70.mul(alpha).add(FloatVector.fromArray(Z, c, co + 7 * ldc).mul(vb)).intoArray(c, co + 7 * ldc);
+            c71.mul(alpha).add(FloatVector.fromArray(Z, c, co + 7 * ldc + 16).mul(vb)).intoArray(c, co + 7 * ldc + 16);
         }
     }
 
