@@ -45,8 +45,12 @@ class CpuSteadyStateTest {
                     return;
                 }
             }
+            String sites = AllocationSites.of(() -> {
+                for (int i = 0; i < steps; i++) t.step();
+            }, 8);
             fail("layers, optimizers and the trainer should allocate nothing in a warm step, and each backend operation no "
-                    + "more than a few small objects; the last of " + rounds + " rounds: " + report);
+                    + "more than a few small objects; the last of " + rounds + " rounds: " + report
+                    + "; where one more round allocated (sampled):\n" + sites);
         }
     }
 
@@ -76,8 +80,11 @@ class CpuSteadyStateTest {
                     return;
                 }
             }
+            String sites = AllocationSites.of(() -> {
+                for (int i = 0; i < steps; i++) t.step();
+            }, 8);
             fail("a warm step of the default model should allocate at most 256 KB on all threads; the last of " + rounds
-                    + " rounds: " + perStep + " bytes per step");
+                    + " rounds: " + perStep + " bytes per step; where one more round allocated (sampled):\n" + sites);
         }
     }
 }
