@@ -5,13 +5,9 @@ import dev.sparring.data.ImageDataset;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -59,16 +55,10 @@ class CpuSteadyStateTest {
     private static void inFreshJvms(String measurement) throws IOException, InterruptedException {
         List<String> failures = new ArrayList<>();
         for (int jvm = 1; jvm <= JVMS; jvm++) {
-            List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx2g",
-                    "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), CpuSteadyStateTest.class.getName(), measurement);
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            assertTrue(p.waitFor(300, TimeUnit.SECONDS), "the measurement's JVM did not end");
-            assertEquals(0, p.exitValue(), "the measurement's JVM failed (its errors are above):\n" + out);
+            String out = ChildJvm.run("the measurement's JVM", List.of("-XX:+UseSerialGC", "-Xmx2g"), CpuSteadyStateTest.class, 300, measurement).strip();
             System.out.println(out.replace("PASSED", "").strip());
             if (out.endsWith("PASSED")) {
-                if (!failures.isEmpty()) System.out.println("passed in JVM " + jvm + " of " + JVMS + " after:\n" + String.join("\n", failures));
+                if (!failures.isEmpty()) System.out.println("passed in JVM " + jvm + " of " + JVMS + " (the JVMs before it are reported above)");
                 return;
             }
             failures.add("JVM " + jvm + ": " + out.substring(out.lastIndexOf("FAILED ") + 7));

@@ -8,13 +8,10 @@ import dev.sparring.nn.Parameter;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,13 +65,8 @@ class ThreadCountBitsTest {
         List<String> here = digest();
         assertTrue(here.size() >= 20, "parameters of G, D and G_ema: " + here.size());
         for (int processors : new int[] {1, 3}) {
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:ActiveProcessorCount=" + processors,
-                    "-XX:+UseSerialGC", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"), ThreadCountBitsTest.class.getName()));
-            Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the JVM with " + processors + " processor(s) did not end");
-            assertEquals(0, p.exitValue(), "the JVM with " + processors + " processor(s) failed (its errors are above)");
+            String out = ChildJvm.run("the JVM with " + processors + " processor(s)",
+                    List.of("-XX:ActiveProcessorCount=" + processors, "-XX:+UseSerialGC"), ThreadCountBitsTest.class, 120);
             assertEquals(String.join("\n", here), out.strip(), "parameters after " + STEPS + " steps on " + processors + " processor(s) against this JVM's");
         }
     }
